@@ -1,0 +1,3 @@
+"""ghee: a self-hosted build, release and content hub."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from ghee.cli import main
+
+main()

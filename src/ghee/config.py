@@ -1,0 +1,40 @@
+"""One Settings object, read once from ``GHEE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+DEFAULT_DATABASE_URL = "sqlite:///./data/ghee.db"
+DEFAULT_RATE_LIMIT = "60/minute;10/second"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Process-wide configuration."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    """Where the data lives: ``sqlite:///path`` or ``postgresql://user@host/db``."""
+
+    redis_url: str | None = None
+    """When set, rate-limit counters live in Redis and are shared by every process."""
+
+    rate_limit: str = DEFAULT_RATE_LIMIT
+    """Default per-token rate limit, ``limits`` notation joined by ``;``."""
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read the settings from the environment (or the mapping given)."""
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("GHEE_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=env.get("GHEE_REDIS_URL") or None,
+            rate_limit=env.get("GHEE_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read on first use."""
+    return Settings.from_env()
