@@ -1,0 +1,1 @@
+"""The domain: one module per aggregate. Nothing here knows about HTTP."""

@@ -1,0 +1,322 @@
+"""Builds: what CI makes from a changelist, with their artifacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core.changelists import MAX_NUMBER, changelist_id_for, latest_changelist
+from ghee.core.errors import Conflict, Invalid, NotFound
+from ghee.core.events import record_event
+from ghee.core.inputs import check_filter, check_free_text, check_label, check_moment
+from ghee.core.inserts import insert_unless_taken
+from ghee.core.paging import Slice, Window, cut
+from ghee.core.projects import lock_project
+from ghee.db.tables import artifacts, builds
+
+STATUSES = ("pending", "running", "success", "failed", "cancelled")
+FINISHED = frozenset({"success", "failed", "cancelled"})
+# Status only moves forward: pending → running → one of the finished states.
+_STAGE = {"pending": 0, "running": 1, "success": 2, "failed": 2, "cancelled": 2}
+DEFAULT_BRANCH = "main"
+MAX_PLATFORM = 60
+MAX_CONFIGURATION = 60
+MAX_BRANCH = 255
+MAX_ARTIFACT_NAME = 255
+MAX_URL = 2048
+MAX_SIZE = 2**63 - 1  # a BIGINT column
+
+
+class Artifact(msgspec.Struct, frozen=True):
+    """A file a build produced."""
+
+    name: str
+    size_bytes: int
+    url: str
+
+
+class Build(msgspec.Struct, frozen=True):
+    """One build and its artifacts."""
+
+    id: int
+    project_id: int
+    number: int
+    status: str
+    platform: str
+    configuration: str
+    branch: str
+    changelist: str | None
+    changelist_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    artifacts: list[Artifact] = []
+
+    @property
+    def public_id(self) -> str:
+        """``build_...``."""
+        return ids.encode("build", self.id)
+
+    @property
+    def duration_seconds(self) -> int | None:
+        """Whole seconds from start to finish, once both are known."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return max(0, int((self.finished_at - self.started_at).total_seconds()))
+
+
+class BuildFilter(msgspec.Struct, frozen=True):
+    """Filters of the build list; ``None`` means no filter."""
+
+    status: str | None = None
+    branch: str | None = None
+    configuration: str | None = None
+
+
+class NewBuild(msgspec.Struct, frozen=True):
+    """A build request: what to build and from which changelist (``"latest"`` or a number)."""
+
+    platform: str
+    configuration: str
+    changelist: str | None = "latest"
+    branch: str = DEFAULT_BRANCH
+
+
+class BuildReport(msgspec.Struct, frozen=True):
+    """What a CI agent reports about a build; ``None`` leaves a field as it is."""
+
+    status: str | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    artifacts: list[Artifact] | None = None
+
+
+def check_status(status: str, field: str = "status") -> str:
+    """Return ``status`` if it is a build status, else raise ``Invalid``."""
+    if status not in STATUSES:
+        raise Invalid(field, f"must be one of {', '.join(STATUSES)}")
+    return status
+
+
+def build_row_id(public_id: str) -> int:
+    """The row id behind ``build_...``; raises ``NotFound`` when malformed."""
+    return ids.decode("build", public_id, "build")
+
+
+_LIST_COLUMNS = list(builds.c)
+
+
+async def list_builds(conn: AsyncConnection, project_id: int, filters: BuildFilter, window: Window) -> Slice[Build]:
+    """A project's builds, newest first, with artifacts. Raises ``Invalid`` for an unknown status."""
+    query = sa.select(*_LIST_COLUMNS).where(builds.c.project_id == project_id)
+    if filters.status is not None:
+        query = query.where(builds.c.status == check_status(filters.status))
+    if filters.branch is not None:
+        query = query.where(builds.c.branch == check_filter("branch", filters.branch))
+    if filters.configuration is not None:
+        query = query.where(builds.c.configuration == check_filter("configuration", filters.configuration))
+    query = query.order_by(builds.c.id.desc()).limit(window.limit + 1).offset(window.offset)
+    page = cut([Build(**row._mapping) for row in await conn.execute(query)], window)
+    return Slice(items=await _with_artifacts(conn, page.items), has_more=page.has_more)
+
+
+async def _with_artifacts(conn: AsyncConnection, items: list[Build]) -> list[Build]:
+    if not items:
+        return items
+    found: dict[int, list[Artifact]] = {}
+    rows = await conn.execute(
+        sa.select(artifacts.c.build_id, artifacts.c.name, artifacts.c.size_bytes, artifacts.c.url)
+        .where(artifacts.c.build_id.in_([item.id for item in items]))
+        .order_by(artifacts.c.id)
+    )
+    for row in rows:
+        found.setdefault(row.build_id, []).append(Artifact(name=row.name, size_bytes=row.size_bytes, url=row.url))
+    return [msgspec.structs.replace(item, artifacts=found[item.id]) if item.id in found else item for item in items]
+
+
+async def get_build(conn: AsyncConnection, public_id: str, only: int | None = None) -> Build:
+    """The build ``build_...`` with artifacts; raises ``NotFound`` if missing or outside project ``only``."""
+    build = await _build_by_row_id(conn, build_row_id(public_id), public_id)
+    if only is not None and build.project_id != only:
+        raise NotFound("build", public_id)
+    return build
+
+
+async def _build_by_row_id(conn: AsyncConnection, row_id: int, public_id: str) -> Build:
+    row = (await conn.execute(sa.select(builds).where(builds.c.id == row_id))).first()
+    if row is None:
+        raise NotFound("build", public_id)
+    return (await _with_artifacts(conn, [Build(**row._mapping)]))[0]
+
+
+async def _resolve_changelist(
+    conn: AsyncConnection, project_id: int, wanted: str | None
+) -> tuple[str | None, int | None]:
+    if wanted is None or wanted == "":
+        return None, None
+    if wanted == "latest":
+        latest = await latest_changelist(conn, project_id)
+        if latest is None:
+            raise Conflict("the project has no changelists yet, so 'latest' names none; give a number")
+        return str(latest.number), latest.id
+    if not (wanted.isascii() and wanted.isdigit()) or not 1 <= int(wanted) <= MAX_NUMBER:
+        raise Invalid("changelist", f"must be 'latest' or a changelist number from 1 to {MAX_NUMBER}")
+    # A CI may build a change ghee has not heard of yet: keep the number, link when known.
+    return str(int(wanted)), await changelist_id_for(conn, project_id, int(wanted))
+
+
+async def create_build(conn: AsyncConnection, project_id: int, new: NewBuild) -> Build:
+    """Queue a pending build; emits ``build.created``.
+
+    Raises ``Invalid`` for blank fields or a malformed changelist, ``Conflict``
+    when ``latest`` is asked of a project with no changelists.
+    """
+    platform = check_label("platform", new.platform, MAX_PLATFORM)
+    configuration = check_label("configuration", new.configuration, MAX_CONFIGURATION)
+    branch = check_label("branch", new.branch, MAX_BRANCH)
+    number_text, changelist_id = await _resolve_changelist(conn, project_id, new.changelist)
+    now = utcnow()
+    values: dict[str, Any] = {
+        "project_id": project_id,
+        "status": "pending",
+        "platform": platform,
+        "configuration": configuration,
+        "branch": branch,
+        "changelist": number_text,
+        "changelist_id": changelist_id,
+        "created_at": now,
+        "started_at": None,
+        "finished_at": None,
+    }
+    await lock_project(conn, project_id)  # processes on PostgreSQL take turns numbering a project's builds
+    for _attempt in range(5):
+        next_number = (
+            await conn.scalar(
+                sa.select(sa.func.coalesce(sa.func.max(builds.c.number), 0)).where(builds.c.project_id == project_id)
+            )
+            or 0
+        ) + 1
+        row_id = await conn.scalar(
+            insert_unless_taken(conn, builds).values(number=next_number, **values).returning(builds.c.id)
+        )
+        if row_id is not None:
+            break
+        # Another process took this number at the same moment (SQLite takes no lock above).
+    else:
+        raise Conflict("could not allocate a build number, try again")
+    build = Build(id=row_id, number=next_number, **values)
+    await _emit(conn, "build.created", build)
+    return build
+
+
+async def report_build(conn: AsyncConnection, build: Build, report: BuildReport) -> Build:
+    """Apply a CI agent's report; emits ``build.updated`` and, on finishing, ``build.finished``.
+
+    Raises ``Invalid`` for an unknown status or negative artifact size, and
+    ``Conflict`` when the status would move backwards or leave a finished state.
+    """
+    status = build.status
+    if report.status is not None and report.status != build.status:
+        check_status(report.status)
+        if _STAGE[report.status] <= _STAGE[build.status]:
+            raise Conflict(f"a {build.status} build cannot become {report.status}")
+        status = report.status
+    now = utcnow()
+    started_at = check_moment("started_at", report.started_at) if report.started_at else build.started_at
+    finished_at = check_moment("finished_at", report.finished_at) if report.finished_at else build.finished_at
+    if status != "pending" and started_at is None:
+        started_at = finished_at or now
+    if status in FINISHED and finished_at is None:
+        finished_at = now
+    if started_at and finished_at and finished_at < started_at:
+        raise Invalid("finished_at", "must not be before started_at")
+    moved = await conn.execute(
+        builds.update()
+        .where(builds.c.id == build.id, builds.c.status == build.status)
+        .values(status=status, started_at=started_at, finished_at=finished_at)
+    )
+    if moved.rowcount != 1:
+        # Another report moved the build since it was read: judge this one against where it is now.
+        return await report_build(conn, await _build_by_row_id(conn, build.id, build.public_id), report)
+    if report.artifacts:
+        await _store_artifacts(conn, build.id, report.artifacts, now)
+    updated = (
+        await _with_artifacts(
+            conn,
+            [
+                msgspec.structs.replace(
+                    build, status=status, started_at=started_at, finished_at=finished_at, artifacts=[]
+                )
+            ],
+        )
+    )[0]
+    await _emit(conn, "build.updated", updated)
+    if status in FINISHED and build.status not in FINISHED:
+        await _emit(conn, "build.finished", updated)
+    return updated
+
+
+async def _store_artifacts(conn: AsyncConnection, build_id: int, items: list[Artifact], now: datetime) -> None:
+    by_name: dict[str, Artifact] = {}
+    for index, artifact in enumerate(items):
+        name = check_label(f"artifacts[{index}].name", artifact.name, MAX_ARTIFACT_NAME)
+        if not 0 <= artifact.size_bytes <= MAX_SIZE:
+            raise Invalid(f"artifacts[{index}].size_bytes", f"must be between 0 and {MAX_SIZE}")
+        if not artifact.url or len(artifact.url) > MAX_URL:
+            raise Invalid(f"artifacts[{index}].url", f"must be 1 to {MAX_URL} characters")
+        check_free_text(f"artifacts[{index}].url", artifact.url)
+        by_name[name] = artifact
+    # Re-reporting an artifact by name replaces it (an agent retrying an upload).
+    await conn.execute(artifacts.delete().where(artifacts.c.build_id == build_id, artifacts.c.name.in_(list(by_name))))
+    await conn.execute(
+        artifacts.insert(),
+        [
+            {"build_id": build_id, "name": name, "size_bytes": a.size_bytes, "url": a.url, "created_at": now}
+            for name, a in by_name.items()
+        ],
+    )
+
+
+async def _emit(conn: AsyncConnection, event_type: str, build: Build) -> None:
+    await record_event(
+        conn,
+        event_type,
+        resource_type="build",
+        resource_id=build.public_id,
+        project_id=build.project_id,
+        payload={
+            "id": build.public_id,
+            "number": build.number,
+            "status": build.status,
+            "platform": build.platform,
+            "configuration": build.configuration,
+            "branch": build.branch,
+            "changelist": build.changelist,
+        },
+    )
+
+
+async def trigger_branch_build(conn: AsyncConnection, project_id: int, branch: str) -> Build:
+    """Queue a build of ``branch`` at the newest changelist (none if the project has none yet).
+
+    Platform and configuration repeat the project's last build, since a branch
+    trigger names neither. Raises ``Invalid`` for a blank branch.
+    """
+    last = (
+        await conn.execute(
+            sa.select(builds.c.platform, builds.c.configuration)
+            .where(builds.c.project_id == project_id)
+            .order_by(builds.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    platform, configuration = (last.platform, last.configuration) if last else ("default", "development")
+    has_changelists = await latest_changelist(conn, project_id) is not None
+    changelist = "latest" if has_changelists else None
+    return await create_build(conn, project_id, NewBuild(platform, configuration, changelist, branch))

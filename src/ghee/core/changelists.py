@@ -1,0 +1,231 @@
+"""Changelists: what a Perforce change-commit trigger or a git hook reports."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core.asset_types import infer_asset_type
+from ghee.core.assets import FILE_ACTIONS, touch_assets
+from ghee.core.errors import Conflict, Invalid, NotFound
+from ghee.core.events import record_event
+from ghee.core.inputs import check_free_text, check_label, check_moment
+from ghee.core.inserts import insert_unless_taken
+from ghee.core.paging import Slice, Window, cut
+from ghee.db.tables import changelist_files, changelists
+
+MAX_FILES = 10_000
+MAX_PATH = 1024
+MAX_NUMBER = 2**63 - 1  # a BIGINT column
+MAX_AUTHOR = 200
+# cl_<number>, or cl_<number>_<project code> when another project had the number first.
+_PUBLIC_ID = re.compile(r"cl_[1-9][0-9]{0,18}(?:_[0-9a-z]{8})?")
+
+
+class FileChange(msgspec.Struct, frozen=True):
+    """One file of a changelist."""
+
+    path: str
+    action: str
+
+
+class Changelist(msgspec.Struct, frozen=True):
+    """One changelist and its files."""
+
+    id: int
+    project_id: int
+    number: int
+    public_id: str
+    author: str
+    description: str
+    submitted_at: datetime
+    created_at: datetime
+    files: list[FileChange] = []
+
+
+class NewChangelist(msgspec.Struct, frozen=True):
+    """What a VCS hook sends."""
+
+    number: int
+    author: str
+    description: str = ""
+    submitted_at: datetime | None = None
+    files: list[FileChange] = []
+
+
+def _validate(new: NewChangelist) -> tuple[NewChangelist, dict[str, tuple[str, str]]]:
+    """``new`` normalised (author stripped, time in UTC) and ``{path: (asset type, action)}``."""
+    if not 1 <= new.number <= MAX_NUMBER:
+        raise Invalid("number", f"must be a positive integer up to {MAX_NUMBER}")
+    checked = msgspec.structs.replace(
+        new,
+        author=check_label("author", new.author, MAX_AUTHOR),
+        description=check_free_text("description", new.description),
+        submitted_at=check_moment("submitted_at", new.submitted_at) if new.submitted_at else None,
+    )
+    if len(new.files) > MAX_FILES:
+        raise Invalid("files", f"at most {MAX_FILES} files per changelist")
+    changes: dict[str, tuple[str, str]] = {}
+    for index, change in enumerate(new.files):
+        if change.action not in FILE_ACTIONS:
+            raise Invalid(f"files[{index}].action", f"must be one of {', '.join(FILE_ACTIONS)}")
+        if not change.path.strip() or len(change.path) > MAX_PATH or "\x00" in change.path:
+            raise Invalid(f"files[{index}].path", "must be a depot path of 1 to 1024 characters")
+        changes[change.path] = (infer_asset_type(change.path), change.action)
+    return checked, changes
+
+
+def _public_ids(number: int, project_id: int) -> tuple[str, str]:
+    # The seed names changelists cl_<number>; Perforce numbers are unique per
+    # server, but two projects fed by different servers may share a number, and
+    # the second one then gets a suffix naming its project.
+    plain = f"cl_{number}"
+    return plain, f"{plain}_{ids.encode('proj', project_id).removeprefix('proj_')}"
+
+
+async def record_changelist(conn: AsyncConnection, project_id: int, new: NewChangelist) -> tuple[Changelist, bool]:
+    """Store a submitted changelist and touch its assets; returns it and whether it is new.
+
+    Re-posting a number the project already has returns the stored changelist
+    unchanged (hooks retry). Raises ``Invalid`` for malformed input.
+    """
+    new, changes = _validate(new)
+    existing = await _find(conn, project_id, new.number)
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    submitted_at = new.submitted_at or now
+    plain, suffixed = _public_ids(new.number, project_id)
+    taken = await conn.scalar(sa.select(changelists.c.id).where(changelists.c.public_id == plain))
+    for public_id in (plain, suffixed) if taken is None else (suffixed,):
+        row_id = await conn.scalar(
+            insert_unless_taken(conn, changelists)
+            .values(
+                project_id=project_id,
+                number=new.number,
+                public_id=public_id,
+                author=new.author,
+                description=new.description,
+                submitted_at=submitted_at,
+                created_at=now,
+            )
+            .returning(changelists.c.id)
+        )
+        if row_id is not None:
+            break
+        # Two deliveries of the same hook raced and the other one won, or
+        # another project took the plain id a moment ago.
+        raced = await _find(conn, project_id, new.number)
+        if raced is not None:
+            return raced, False
+    else:
+        raise Conflict(f"changelist id {suffixed!r} is taken; try again")
+    asset_ids = await touch_assets(conn, project_id, changes)
+    if changes:
+        await conn.execute(
+            changelist_files.insert(),
+            [
+                {"changelist_id": row_id, "asset_id": asset_ids[path], "path": path, "action": action}
+                for path, (_, action) in changes.items()
+            ],
+        )
+    changelist = Changelist(
+        id=row_id,
+        project_id=project_id,
+        number=new.number,
+        public_id=public_id,
+        author=new.author,
+        description=new.description,
+        submitted_at=submitted_at,
+        created_at=now,
+        files=[FileChange(path=path, action=action) for path, (_, action) in changes.items()],
+    )
+    await record_event(
+        conn,
+        "changelist.created",
+        resource_type="changelist",
+        resource_id=public_id,
+        project_id=project_id,
+        payload={"id": public_id, "number": new.number, "author": changelist.author, "files": len(changes)},
+    )
+    return changelist, True
+
+
+async def _find(conn: AsyncConnection, project_id: int, number: int) -> Changelist | None:
+    row = (
+        await conn.execute(
+            sa.select(changelists).where(changelists.c.project_id == project_id, changelists.c.number == number)
+        )
+    ).first()
+    if row is None:
+        return None
+    return await _with_files(conn, Changelist(**row._mapping))
+
+
+async def _with_files(conn: AsyncConnection, changelist: Changelist) -> Changelist:
+    rows = await conn.execute(
+        sa.select(changelist_files.c.path, changelist_files.c.action)
+        .where(changelist_files.c.changelist_id == changelist.id)
+        .order_by(changelist_files.c.id)
+    )
+    return msgspec.structs.replace(changelist, files=[FileChange(path=r.path, action=r.action) for r in rows])
+
+
+async def get_changelist(conn: AsyncConnection, public_id: str, only: int | None = None) -> Changelist:
+    """The changelist ``cl_<number>`` with its files; raises ``NotFound`` if missing or outside ``only``."""
+    if not _PUBLIC_ID.fullmatch(public_id):
+        raise NotFound("changelist", public_id)
+    row = (await conn.execute(sa.select(changelists).where(changelists.c.public_id == public_id))).first()
+    if row is None or (only is not None and row.project_id != only):
+        raise NotFound("changelist", public_id)
+    return await _with_files(conn, Changelist(**row._mapping))
+
+
+async def list_changelists(conn: AsyncConnection, project_id: int, window: Window) -> Slice[Changelist]:
+    """A project's changelists, newest number first, each with its files."""
+    query = (
+        sa.select(changelists)
+        .where(changelists.c.project_id == project_id)
+        .order_by(changelists.c.number.desc())
+        .limit(window.limit + 1)
+        .offset(window.offset)
+    )
+    page = cut([Changelist(**row._mapping) for row in await conn.execute(query)], window)
+    if not page.items:
+        return page
+    files: dict[int, list[FileChange]] = {item.id: [] for item in page.items}
+    rows = await conn.execute(
+        sa.select(changelist_files.c.changelist_id, changelist_files.c.path, changelist_files.c.action)
+        .where(changelist_files.c.changelist_id.in_(list(files)))
+        .order_by(changelist_files.c.id)
+    )
+    for row in rows:
+        files[row.changelist_id].append(FileChange(path=row.path, action=row.action))
+    items = [msgspec.structs.replace(item, files=files[item.id]) for item in page.items]
+    return Slice(items=items, has_more=page.has_more)
+
+
+async def latest_changelist(conn: AsyncConnection, project_id: int) -> Changelist | None:
+    """The project's highest-numbered changelist, without files, or ``None``."""
+    row = (
+        await conn.execute(
+            sa.select(changelists)
+            .where(changelists.c.project_id == project_id)
+            .order_by(changelists.c.number.desc())
+            .limit(1)
+        )
+    ).first()
+    return None if row is None else Changelist(**row._mapping)
+
+
+async def changelist_id_for(conn: AsyncConnection, project_id: int, number: int) -> int | None:
+    """The row id of the project's changelist ``number``, if ghee has it."""
+    return await conn.scalar(
+        sa.select(changelists.c.id).where(changelists.c.project_id == project_id, changelists.c.number == number)
+    )

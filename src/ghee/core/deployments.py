@@ -1,0 +1,176 @@
+"""Deployments: a successful build pushed to a store platform and branch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core.builds import Build
+from ghee.core.errors import Conflict, Invalid, NotFound
+from ghee.core.events import record_event
+from ghee.core.inputs import check_filter, check_label
+from ghee.core.paging import Slice, Window, cut
+from ghee.core.projects import lock_project
+from ghee.db.tables import deployments
+
+MAX_PLATFORM = 60
+MAX_BRANCH = 255
+STATUSES = ("pending", "live", "failed", "superseded")
+# pending → live | failed; a newer live deployment on the same target
+# supersedes the live one (that move is ghee's, not a caller's).
+_MOVES = {"pending": ("live", "failed")}
+
+
+class Deployment(msgspec.Struct, frozen=True):
+    """One deployment row."""
+
+    id: int
+    project_id: int
+    build_id: int
+    platform: str
+    branch: str
+    status: str
+    created_at: datetime
+    deployed_at: datetime | None
+    superseded_at: datetime | None
+
+    @property
+    def public_id(self) -> str:
+        """``deploy_...``."""
+        return ids.encode("deploy", self.id)
+
+    @property
+    def build_public_id(self) -> str:
+        """The ``build_...`` id of the deployed build."""
+        return ids.encode("build", self.build_id)
+
+
+class DeploymentFilter(msgspec.Struct, frozen=True):
+    """Filters of the deployment list; ``None`` means no filter."""
+
+    platform: str | None = None
+    branch: str | None = None
+    status: str | None = None
+
+
+async def create_deployment(conn: AsyncConnection, build: Build, platform: str, branch: str) -> Deployment:
+    """Start deploying ``build`` to ``platform``/``branch``; emits ``deployment.created``.
+
+    Raises ``Conflict`` unless the build succeeded, ``Invalid`` for blank targets.
+    """
+    platform = check_label("platform", platform, MAX_PLATFORM)
+    branch = check_label("branch", branch, MAX_BRANCH)
+    if build.status != "success":
+        raise Conflict(f"only a successful build can be deployed; this one is {build.status}")
+    now = utcnow()
+    values = {
+        "project_id": build.project_id,
+        "build_id": build.id,
+        "platform": platform,
+        "branch": branch,
+        "status": "pending",
+        "created_at": now,
+        "deployed_at": None,
+        "superseded_at": None,
+    }
+    row_id = (await conn.execute(deployments.insert().values(**values).returning(deployments.c.id))).scalar_one()
+    deployment = Deployment(id=row_id, **values)  # type: ignore[arg-type]
+    await _emit(conn, "deployment.created", deployment)
+    return deployment
+
+
+async def set_deployment_status(conn: AsyncConnection, deployment: Deployment, status: str) -> Deployment:
+    """Move a pending deployment to ``live`` or ``failed``; emits ``deployment.live``/``deployment.failed``.
+
+    Going live supersedes the previous live deployment on the same platform and
+    branch. Raises ``Invalid`` for an unknown status and ``Conflict`` for a move
+    the lifecycle does not allow.
+    """
+    if status not in STATUSES:
+        raise Invalid("status", f"must be one of {', '.join(STATUSES)}")
+    if status == deployment.status:
+        return deployment
+    if status not in _MOVES.get(deployment.status, ()):
+        raise Conflict(f"a {deployment.status} deployment cannot become {status}")
+    now = utcnow()
+    if status == "live":
+        await lock_project(conn, deployment.project_id)  # two go-lives on one target take turns, so one stays live
+    deployed_at = now if status == "live" else None
+    moved = await conn.execute(
+        deployments.update()
+        .where(deployments.c.id == deployment.id, deployments.c.status == deployment.status)
+        .values(status=status, deployed_at=deployed_at)
+    )
+    if moved.rowcount != 1:
+        # Another request moved it since it was read: judge this move against where it is now.
+        current = await _deployment_by_row_id(conn, deployment.id, deployment.public_id)
+        return await set_deployment_status(conn, current, status)
+    if status == "live":
+        await conn.execute(
+            deployments.update()
+            .where(
+                deployments.c.project_id == deployment.project_id,
+                deployments.c.platform == deployment.platform,
+                deployments.c.branch == deployment.branch,
+                deployments.c.status == "live",
+                deployments.c.id != deployment.id,
+            )
+            .values(status="superseded", superseded_at=now)
+        )
+    updated = msgspec.structs.replace(deployment, status=status, deployed_at=deployed_at)
+    await _emit(conn, f"deployment.{status}", updated)
+    return updated
+
+
+async def get_deployment(conn: AsyncConnection, public_id: str, only: int | None = None) -> Deployment:
+    """The deployment ``deploy_...``; raises ``NotFound`` if missing or outside project ``only``."""
+    deployment = await _deployment_by_row_id(conn, ids.decode("deploy", public_id, "deployment"), public_id)
+    if only is not None and deployment.project_id != only:
+        raise NotFound("deployment", public_id)
+    return deployment
+
+
+async def _deployment_by_row_id(conn: AsyncConnection, row_id: int, public_id: str) -> Deployment:
+    row = (await conn.execute(sa.select(deployments).where(deployments.c.id == row_id))).first()
+    if row is None:
+        raise NotFound("deployment", public_id)
+    return Deployment(**row._mapping)
+
+
+async def list_deployments(
+    conn: AsyncConnection, project_id: int, filters: DeploymentFilter, window: Window
+) -> Slice[Deployment]:
+    """A project's deployments, newest first. Raises ``Invalid`` for an unknown status filter."""
+    query = sa.select(deployments).where(deployments.c.project_id == project_id)
+    if filters.platform is not None:
+        query = query.where(deployments.c.platform == check_filter("platform", filters.platform))
+    if filters.branch is not None:
+        query = query.where(deployments.c.branch == check_filter("branch", filters.branch))
+    if filters.status is not None:
+        if filters.status not in STATUSES:
+            raise Invalid("status", f"must be one of {', '.join(STATUSES)}")
+        query = query.where(deployments.c.status == filters.status)
+    query = query.order_by(deployments.c.id.desc()).limit(window.limit + 1).offset(window.offset)
+    return cut([Deployment(**row._mapping) for row in await conn.execute(query)], window)
+
+
+async def _emit(conn: AsyncConnection, event_type: str, deployment: Deployment) -> None:
+    await record_event(
+        conn,
+        event_type,
+        resource_type="deployment",
+        resource_id=deployment.public_id,
+        project_id=deployment.project_id,
+        payload={
+            "id": deployment.public_id,
+            "build_id": deployment.build_public_id,
+            "platform": deployment.platform,
+            "branch": deployment.branch,
+            "status": deployment.status,
+        },
+    )

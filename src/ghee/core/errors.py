@@ -1,0 +1,65 @@
+"""Domain errors. Each carries the data a caller needs; dialects render them."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain raises on purpose."""
+
+
+class NotFound(DomainError):
+    """The resource does not exist, or the caller may not see it."""
+
+    def __init__(self, kind: str, ident: str) -> None:
+        super().__init__(f"{kind} {ident!r} not found")
+        self.kind = kind
+        self.ident = ident
+
+
+class Invalid(DomainError):
+    """Input that breaks a rule; ``field`` names the offending input."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+class Conflict(DomainError):
+    """The request is well formed but clashes with the resource's current state."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Forbidden(DomainError):
+    """The caller is known but lacks the permission needed."""
+
+    def __init__(self, needed: str) -> None:
+        super().__init__(f"this token lacks the {needed!r} scope")
+        self.needed = needed
+
+
+class TokenMissing(DomainError):
+    """No credentials came with the request."""
+
+
+class TokenInvalid(DomainError):
+    """Credentials came, but match no live token (unknown or revoked)."""
+
+
+class RateLimited(DomainError):
+    """The token spent its budget; it may try again in ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limit exceeded, retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A backing service (database, Redis) cannot be reached right now."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"{service} is unavailable")
+        self.service = service

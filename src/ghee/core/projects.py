@@ -1,0 +1,101 @@
+"""Projects: the game, app or tool a studio builds."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core.errors import Conflict, Invalid, NotFound
+from ghee.core.events import record_event
+from ghee.core.inputs import check_label
+from ghee.core.inserts import insert_unless_taken
+from ghee.core.paging import Slice, Window, cut
+from ghee.db.tables import projects
+
+MAX_NAME = 200
+ENGINES = ("unreal", "unity", "godot", "cryengine", "custom", "none")
+
+
+class Project(msgspec.Struct, frozen=True):
+    """One project row."""
+
+    id: int
+    name: str
+    engine: str
+    created_at: datetime
+
+    @property
+    def public_id(self) -> str:
+        """``proj_...``."""
+        return project_public_id(self.id)
+
+
+def project_public_id(row_id: int) -> str:
+    """``proj_...`` for a project row id."""
+    return ids.encode("proj", row_id)
+
+
+def project_row_id(public_id: str) -> int:
+    """The row id behind ``proj_...``; raises ``NotFound`` when malformed."""
+    return ids.decode("proj", public_id, "project")
+
+
+async def list_projects(conn: AsyncConnection, window: Window, only: int | None = None) -> Slice[Project]:
+    """Projects by name; ``only`` restricts the list to one project id (a project-scoped token)."""
+    query = sa.select(projects).order_by(projects.c.name, projects.c.id)
+    if only is not None:
+        query = query.where(projects.c.id == only)
+    rows = await conn.execute(query.limit(window.limit + 1).offset(window.offset))
+    return cut([Project(**row._mapping) for row in rows], window)
+
+
+async def get_project(conn: AsyncConnection, public_id: str, only: int | None = None) -> Project:
+    """The project ``proj_...``; raises ``NotFound`` if missing or outside ``only``."""
+    row_id = project_row_id(public_id)
+    if only is not None and row_id != only:
+        raise NotFound("project", public_id)
+    row = (await conn.execute(sa.select(projects).where(projects.c.id == row_id))).first()
+    if row is None:
+        raise NotFound("project", public_id)
+    return Project(**row._mapping)
+
+
+async def lock_project(conn: AsyncConnection, project_id: int) -> None:
+    """Hold the project's row until the transaction ends, so writes that must see each other take turns.
+
+    Build numbering and going live use it. ``FOR NO KEY UPDATE`` leaves inserts
+    of the project's other rows free; SQLite needs no lock, its writers already
+    take turns.
+    """
+    await conn.execute(sa.select(projects.c.id).where(projects.c.id == project_id).with_for_update(key_share=True))
+
+
+async def create_project(conn: AsyncConnection, name: str, engine: str) -> Project:
+    """Create a project; emits ``project.created``.
+
+    Raises ``Invalid`` for a blank or overlong name or an unknown engine, ``Conflict`` if the name is taken.
+    """
+    name = check_label("name", name, MAX_NAME)
+    if engine not in ENGINES:
+        raise Invalid("engine", f"must be one of {', '.join(ENGINES)}")
+    now = utcnow()
+    row_id = await conn.scalar(
+        insert_unless_taken(conn, projects).values(name=name, engine=engine, created_at=now).returning(projects.c.id)
+    )
+    if row_id is None:
+        raise Conflict(f"a project named {name!r} already exists")
+    project = Project(id=row_id, name=name, engine=engine, created_at=now)
+    await record_event(
+        conn,
+        "project.created",
+        resource_type="project",
+        resource_id=project.public_id,
+        project_id=row_id,
+        payload={"id": project.public_id, "name": name, "engine": engine},
+    )
+    return project

@@ -1,0 +1,173 @@
+"""Personal access tokens: stored hashed, scoped, optionally bound to one project."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+import msgspec
+import sqlalchemy as sa
+from limits import parse_many
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core.errors import Forbidden, Invalid, NotFound, TokenInvalid
+from ghee.core.paging import Slice, Window, cut
+from ghee.db.reads import Reads, as_datetime
+from ghee.db.tables import tokens
+
+SCOPES = ("read", "write", "admin")
+_RANK = {scope: rank for rank, scope in enumerate(SCOPES)}
+TOKEN_PREFIX = "ghee_"  # noqa: S105 (a marker that makes leaked tokens easy to scan for, not a secret)
+# last_used_at is a convenience for humans; refreshing it at most once a
+# minute keeps reads from turning into writes.
+_LAST_USED_GRANULARITY = timedelta(seconds=60)
+
+
+class Principal(msgspec.Struct, frozen=True):
+    """Who is calling: the token's id, scope, project restriction and rate limit."""
+
+    token_id: int
+    scope: str
+    project_id: int | None
+    rate_limit: str | None
+    rate_key: str
+    """Names the token's rate-limit counters; unique across installations sharing a Redis."""
+
+    def require(self, scope: str) -> None:
+        """Raise ``Forbidden`` unless this token's scope is at least ``scope``."""
+        if _RANK[self.scope] < _RANK[scope]:
+            raise Forbidden(scope)
+
+
+class Token(msgspec.Struct, frozen=True):
+    """A token as listed: never the secret, only its first characters."""
+
+    id: int
+    name: str
+    prefix: str
+    scope: str
+    project_id: int | None
+    rate_limit: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def public_id(self) -> str:
+        """``tok_...``."""
+        return ids.encode("tok", self.id)
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a token: SHA-256 hex (tokens are 256-bit random, so no slow hash is needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def validate_rate_limit(text: str) -> str:
+    """Return ``text`` if it parses as ``limits`` notation (``600/minute;50/second``), else raise ``Invalid``."""
+    try:
+        parse_many(text)
+    except ValueError as exc:
+        raise Invalid("rate_limit", f"not a rate limit like '600/minute;50/second': {exc}") from exc
+    return text
+
+
+async def create_token(
+    conn: AsyncConnection,
+    *,
+    name: str,
+    scope: str,
+    project_id: int | None = None,
+    rate_limit: str | None = None,
+) -> tuple[Token, str]:
+    """Create a token; returns it and its secret, which is never stored nor shown again.
+
+    Raises ``Invalid`` for a blank name, an unknown scope or a malformed rate limit.
+    """
+    if not name.strip():
+        raise Invalid("name", "must not be blank")
+    if scope not in _RANK:
+        raise Invalid("scope", f"must be one of {', '.join(SCOPES)}")
+    if rate_limit is not None:
+        validate_rate_limit(rate_limit)
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = utcnow()
+    token = Token(
+        id=0,
+        name=name.strip(),
+        prefix=secret[:12],
+        scope=scope,
+        project_id=project_id,
+        rate_limit=rate_limit,
+        created_at=now,
+        last_used_at=None,
+        revoked_at=None,
+    )
+    values = msgspec.structs.asdict(token)
+    del values["id"], values["last_used_at"], values["revoked_at"]
+    inserted = await conn.execute(
+        tokens.insert().values(**values, token_hash=hash_secret(secret)).returning(tokens.c.id)
+    )
+    return msgspec.structs.replace(token, id=inserted.scalar_one()), secret
+
+
+_AUTH_QUERY = sa.select(
+    tokens.c.id, tokens.c.scope, tokens.c.project_id, tokens.c.rate_limit, tokens.c.last_used_at
+).where(tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.revoked_at.is_(None))
+
+
+async def authenticate(reads: Reads, secret: str) -> tuple[Principal, bool]:
+    """The principal for a presented secret, and whether its last-used time is due a refresh.
+
+    Raises ``TokenInvalid`` if the secret matches no live token.
+    """
+    token_hash = hash_secret(secret)
+    row = await reads.first(_AUTH_QUERY, {"token_hash": token_hash})
+    if row is None:
+        raise TokenInvalid
+    token_id, scope, project_id, rate_limit, last_used_raw = row
+    last_used_at = as_datetime(last_used_raw)
+    principal = Principal(
+        token_id=token_id,
+        scope=scope,
+        project_id=project_id,
+        rate_limit=rate_limit,
+        rate_key=f"token:{token_hash[:24]}",
+    )
+    return principal, last_used_at is None or utcnow() - last_used_at > _LAST_USED_GRANULARITY
+
+
+async def record_token_use(conn: AsyncConnection, token_id: int) -> None:
+    """Stamp a token's last-used time with now."""
+    await conn.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=utcnow()))
+
+
+async def list_tokens(conn: AsyncConnection, window: Window) -> Slice[Token]:
+    """Every token, newest first, revoked ones included."""
+    query = sa.select(*[c for c in tokens.c if c.name != "token_hash"]).order_by(tokens.c.id.desc())
+    rows = await conn.execute(query.limit(window.limit + 1).offset(window.offset))
+    return cut([Token(**row._mapping) for row in rows], window)
+
+
+async def revoke_token(conn: AsyncConnection, public_or_row_id: str) -> Token:
+    """Revoke a token (``tok_...`` or its numeric id); effective on the next request. Raises ``NotFound``."""
+    row_id = int(public_or_row_id) if public_or_row_id.isdigit() else ids.decode("tok", public_or_row_id, "token")
+    await conn.execute(
+        tokens.update().where(tokens.c.id == row_id, tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    query = sa.select(*[c for c in tokens.c if c.name != "token_hash"]).where(tokens.c.id == row_id)
+    row = (await conn.execute(query)).first()
+    if row is None:
+        raise NotFound("token", public_or_row_id)
+    return Token(**row._mapping)
+
+
+async def revoke_tokens_named(conn: AsyncConnection, name: str) -> int:
+    """Revoke every live token called ``name``; returns how many were revoked."""
+    result = await conn.execute(
+        tokens.update().where(tokens.c.name == name.strip(), tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
