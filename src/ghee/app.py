@@ -1,0 +1,98 @@
+"""Builds the ASGI app: services in the lifespan, the dialect routers, one error renderer per dialect."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import msgspec
+from litestar import Litestar, Request, Response, get
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.response import Redirect
+
+from ghee import __version__
+from ghee.config import Settings, get_settings
+from ghee.db.engine import create_engine
+from ghee.db.reads import open_reads
+from ghee.dialects import buddybuild, butterstack
+from ghee.http.auth import rate_limit_headers
+from ghee.http.encoding import utf8_requests
+from ghee.http.errors import ErrorStyles
+from ghee.http.ratelimit import RateLimiter
+from ghee.http.services import Services
+
+
+@get("/openapi.json", include_in_schema=False, sync_to_thread=False)
+def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The OpenAPI document describing every route of every dialect (built once per process)."""
+    state = request.app.state
+    if "openapi_json" not in state:
+        state.openapi_json = msgspec.json.encode(with_form_bodies(request.app.openapi_schema.to_schema()))
+    return Response(state.openapi_json, media_type="application/json")
+
+
+def with_form_bodies(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare the form-encoded variant next to every JSON request body (see ``ghee.http.encoding``)."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            content = operation.get("requestBody", {}).get("content", {}) if isinstance(operation, dict) else {}
+            if "application/json" in content:
+                content.setdefault("application/x-www-form-urlencoded", content["application/json"])
+    return document
+
+
+@get("/", include_in_schema=False, sync_to_thread=False)
+def home() -> Redirect:
+    """Until the dashboard exists, the front page is the API reference."""
+    return Redirect("/docs")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """The ghee ASGI application for ``settings`` (read from the environment by default)."""
+    config = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        engine = create_engine(config.database_url)
+        reads = await open_reads(config.database_url, engine.dialect)
+        app.state.services = Services(
+            settings=config, engine=engine, reads=reads, limiter=RateLimiter(config.rate_limit, config.redis_url)
+        )
+        try:
+            yield
+        finally:
+            await reads.close()
+            await engine.dispose()
+
+    styles = ErrorStyles(default=butterstack.render_problem)
+    styles.add("/v1", butterstack.render_problem)
+    styles.add("/v1/apps", buddybuild.render_problem)
+
+    return Litestar(
+        route_handlers=[butterstack.router, buddybuild.router, openapi_json, home],
+        lifespan=[lifespan],
+        exception_handlers={Exception: styles.handler},
+        middleware=[DefineMiddleware(utf8_requests)],
+        before_send=[rate_limit_headers],
+        openapi_config=OpenAPIConfig(
+            title="ghee",
+            version=__version__,
+            description="Self-hosted build, release and content hub: the ButterStack (/v1), "
+            "buddybuild (/v1/apps) and ButterCMS-style APIs over one data model.",
+            path="/docs",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", description="A ghee personal access token"),
+                    "auth_token": SecurityScheme(type="apiKey", name="auth_token", security_scheme_in="query"),
+                }
+            ),
+            security=[{"bearer": []}, {"auth_token": []}],
+        ),
+        logging_config=None,
+        debug=False,
+    )

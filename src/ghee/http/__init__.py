@@ -1,0 +1,1 @@
+"""What every dialect shares: auth, rate limits, bodies, pagination, errors."""
