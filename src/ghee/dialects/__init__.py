@@ -1,0 +1,1 @@
+"""HTTP dialects: each translates one product's documented API onto ``ghee.core``."""

@@ -1,0 +1,330 @@
+"""ButterStack's routes: each parses, calls one piece of ``ghee.core`` and renders the seed's shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Response, Router, get, patch, post
+from litestar.di import Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.core import assets, builds, changelists, deployments, projects
+from ghee.core.errors import Forbidden
+from ghee.core.paging import Window
+from ghee.core.tokens import Principal
+from ghee.dialects.butterstack.shapes import (
+    ApprovalBody,
+    AssetList,
+    BuildList,
+    BuildReportBody,
+    ButterstackAssetDetail,
+    ButterstackBuild,
+    ButterstackChangelist,
+    ButterstackDeployment,
+    ButterstackError,
+    ButterstackProject,
+    ChangelistList,
+    DeploymentList,
+    DeploymentStatusBody,
+    NewChangelistBody,
+    NewDeploymentBody,
+    NewProjectBody,
+    ProjectList,
+    TriggerBuildBody,
+    asset_detail_shape,
+    asset_shape,
+    build_shape,
+    changelist_shape,
+    deployment_shape,
+    project_shape,
+)
+from ghee.http.auth import provide_principal
+from ghee.http.pagination import Limit, Offset
+from ghee.http.services import provide_conn
+
+_ERRORS = {
+    status: ResponseSpec(data_container=ButterstackError, description=text, generate_examples=False)
+    for status, text in {
+        400: "Bad request: a malformed parameter or body",
+        401: "Missing or invalid token",
+        403: "The token lacks the scope needed",
+        404: "No such resource, or not visible to this token",
+        409: "The request clashes with the resource's state",
+        429: "Rate limit exceeded",
+        503: "Database or Redis unavailable",
+    }.items()
+}
+
+
+async def provide_writer(principal: Principal) -> Principal:
+    """The caller, once its token may write; a dependency, so scope is refused before the body is checked."""
+    principal.require("write")
+    return principal
+
+
+async def provide_admin(principal: Principal) -> Principal:
+    """The caller, once its token is an admin's not bound to a project (only those may make projects)."""
+    principal.require("admin")
+    if principal.project_id is not None:
+        raise Forbidden("admin")
+    return principal
+
+
+BuildStatus = Literal["pending", "running", "success", "failed", "cancelled"]
+ApprovalStatus = Literal["pending", "approved", "rejected", "needs_changes"]
+DeploymentStatus = Literal["pending", "live", "failed", "superseded"]
+
+
+# Projects
+
+
+@get("/projects", responses=_ERRORS)
+async def list_projects(
+    conn: AsyncConnection, principal: Principal, limit: Limit = 20, offset: Offset = 0
+) -> ProjectList:
+    """List the projects this token can see."""
+    page = await projects.list_projects(conn, Window(limit, offset), only=principal.project_id)
+    return ProjectList([project_shape(p) for p in page.items], limit, offset, page.has_more)
+
+
+@post("/projects", responses=_ERRORS)
+async def create_project(
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    data: NewProjectBody,
+) -> ButterstackProject:
+    """Create a project (admin tokens not bound to a project)."""
+    project = await projects.create_project(conn, data.name, data.engine)
+    await conn.commit()
+    return project_shape(project)
+
+
+@get("/projects/{project_id:str}", responses=_ERRORS)
+async def get_project(conn: AsyncConnection, principal: Principal, project_id: str) -> ButterstackProject:
+    """Get one project."""
+    return project_shape(await projects.get_project(conn, project_id, principal.project_id))
+
+
+# Builds
+
+
+@get("/projects/{project_id:str}/builds", responses=_ERRORS)
+async def list_project_builds(  # noqa: PLR0913 (one parameter per documented query argument)
+    conn: AsyncConnection,
+    principal: Principal,
+    project_id: str,
+    status: BuildStatus | None = None,
+    branch: str | None = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> BuildList:
+    """List a project's builds, newest first."""
+    project = await projects.get_project(conn, project_id, principal.project_id)
+    page = await builds.list_builds(
+        conn, project.id, builds.BuildFilter(status=status, branch=branch), Window(limit, offset)
+    )
+    return BuildList([build_shape(b) for b in page.items], limit, offset, page.has_more)
+
+
+@post("/projects/{project_id:str}/builds", responses=_ERRORS)
+async def trigger_build(
+    conn: AsyncConnection, writer: Principal, project_id: str, data: TriggerBuildBody
+) -> ButterstackBuild:
+    """Queue a build; ``changelist`` is a number or ``latest``."""
+    project = await projects.get_project(conn, project_id, writer.project_id)
+    changelist = None if data.changelist is None else str(data.changelist)
+    new = builds.NewBuild(data.platform, data.configuration, changelist, data.branch)
+    build = await builds.create_build(conn, project.id, new)
+    await conn.commit()
+    return build_shape(build)
+
+
+@get("/builds/{build_id:str}", responses=_ERRORS)
+async def get_build(conn: AsyncConnection, principal: Principal, build_id: str) -> ButterstackBuild:
+    """Get one build with its artifacts."""
+    return build_shape(await builds.get_build(conn, build_id, principal.project_id))
+
+
+@patch("/builds/{build_id:str}", responses=_ERRORS)
+async def report_build(
+    conn: AsyncConnection, writer: Principal, build_id: str, data: BuildReportBody
+) -> ButterstackBuild:
+    """Report a build's progress: status (forward only), timestamps, artifacts."""
+    build = await builds.get_build(conn, build_id, writer.project_id)
+    artifacts = None
+    if data.artifacts is not None:
+        artifacts = [builds.Artifact(a.name, a.size_bytes, a.url) for a in data.artifacts]
+    report = builds.BuildReport(data.status, data.started_at, data.finished_at, artifacts)
+    updated = await builds.report_build(conn, build, report)
+    await conn.commit()
+    return build_shape(updated)
+
+
+# Changelists
+
+
+@get("/projects/{project_id:str}/changelists", responses=_ERRORS)
+async def list_project_changelists(
+    conn: AsyncConnection, principal: Principal, project_id: str, limit: Limit = 20, offset: Offset = 0
+) -> ChangelistList:
+    """List a project's changelists, newest first."""
+    project = await projects.get_project(conn, project_id, principal.project_id)
+    page = await changelists.list_changelists(conn, project.id, Window(limit, offset))
+    return ChangelistList([changelist_shape(c) for c in page.items], limit, offset, page.has_more)
+
+
+@post(
+    "/projects/{project_id:str}/changelists",
+    responses={
+        **_ERRORS,
+        200: ResponseSpec(
+            data_container=ButterstackChangelist,
+            description="Already recorded: the stored changelist, unchanged",
+            generate_examples=False,
+        ),
+    },
+    status_code=201,
+)
+async def submit_changelist(
+    conn: AsyncConnection, writer: Principal, project_id: str, data: NewChangelistBody
+) -> Response[ButterstackChangelist]:
+    """Record a submitted changelist (what a VCS trigger sends); re-posting a number returns it with 200."""
+    project = await projects.get_project(conn, project_id, writer.project_id)
+    new = changelists.NewChangelist(
+        number=data.number,
+        author=data.author,
+        description=data.description,
+        submitted_at=data.submitted_at,
+        files=[changelists.FileChange(f.path, f.action) for f in data.files],
+    )
+    changelist, created = await changelists.record_changelist(conn, project.id, new)
+    await conn.commit()
+    return Response(changelist_shape(changelist), status_code=201 if created else 200)
+
+
+@get("/changelists/{changelist_id:str}", responses=_ERRORS)
+async def get_changelist(conn: AsyncConnection, principal: Principal, changelist_id: str) -> ButterstackChangelist:
+    """Get one changelist (``cl_<number>``) with its files."""
+    return changelist_shape(await changelists.get_changelist(conn, changelist_id, principal.project_id))
+
+
+# Assets
+
+
+@get("/projects/{project_id:str}/assets", responses=_ERRORS)
+async def list_project_assets(  # noqa: PLR0913 (one parameter per documented query argument)
+    conn: AsyncConnection,
+    principal: Principal,
+    project_id: str,
+    path: str | None = None,
+    asset_type: Annotated[str | None, Parameter(query="type")] = None,
+    status: ApprovalStatus | None = None,
+    include_deleted: bool = False,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> AssetList:
+    """List a project's assets by depot path; ``path`` filters by prefix."""
+    project = await projects.get_project(conn, project_id, principal.project_id)
+    filters = assets.AssetFilter(path, asset_type, status, include_deleted)
+    page = await assets.list_assets(conn, project.id, filters, Window(limit, offset))
+    return AssetList([asset_shape(a) for a in page.items], limit, offset, page.has_more)
+
+
+@get("/assets/{asset_id:str}", responses=_ERRORS)
+async def get_asset(conn: AsyncConnection, principal: Principal, asset_id: str) -> ButterstackAssetDetail:
+    """Get one asset with the changelists that touched it."""
+    asset = await assets.get_asset(conn, asset_id, principal.project_id)
+    return asset_detail_shape(asset, await assets.asset_history(conn, asset.id))
+
+
+@patch("/assets/{asset_id:str}", responses=_ERRORS)
+async def review_asset(
+    conn: AsyncConnection, writer: Principal, asset_id: str, data: ApprovalBody
+) -> ButterstackAssetDetail:
+    """Set an asset's approval status: pending, approved, rejected or needs_changes."""
+    asset = await assets.get_asset(conn, asset_id, writer.project_id)
+    updated = await assets.set_approval_status(conn, asset, data.approval_status)
+    await conn.commit()
+    return asset_detail_shape(updated, await assets.asset_history(conn, updated.id))
+
+
+# Deployments
+
+
+@post("/builds/{build_id:str}/deployments", responses=_ERRORS)
+async def deploy_build(
+    conn: AsyncConnection, writer: Principal, build_id: str, data: NewDeploymentBody
+) -> ButterstackDeployment:
+    """Deploy a successful build to a platform and branch."""
+    build = await builds.get_build(conn, build_id, writer.project_id)
+    deployment = await deployments.create_deployment(conn, build, data.platform, data.branch)
+    await conn.commit()
+    return deployment_shape(deployment)
+
+
+@patch("/deployments/{deployment_id:str}", responses=_ERRORS)
+async def set_deployment_status(
+    conn: AsyncConnection, writer: Principal, deployment_id: str, data: DeploymentStatusBody
+) -> ButterstackDeployment:
+    """Move a pending deployment to live or failed."""
+    deployment = await deployments.get_deployment(conn, deployment_id, writer.project_id)
+    updated = await deployments.set_deployment_status(conn, deployment, data.status)
+    await conn.commit()
+    return deployment_shape(updated)
+
+
+@get("/projects/{project_id:str}/deployments", responses=_ERRORS)
+async def list_project_deployments(  # noqa: PLR0913 (one parameter per documented query argument)
+    conn: AsyncConnection,
+    principal: Principal,
+    project_id: str,
+    platform: str | None = None,
+    branch: str | None = None,
+    status: DeploymentStatus | None = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> DeploymentList:
+    """List a project's deployments, newest first."""
+    project = await projects.get_project(conn, project_id, principal.project_id)
+    filters = deployments.DeploymentFilter(platform, branch, status)
+    page = await deployments.list_deployments(conn, project.id, filters, Window(limit, offset))
+    return DeploymentList([deployment_shape(d) for d in page.items], limit, offset, page.has_more)
+
+
+@get("/deployments/{deployment_id:str}", responses=_ERRORS)
+async def get_deployment(conn: AsyncConnection, principal: Principal, deployment_id: str) -> ButterstackDeployment:
+    """Get one deployment."""
+    return deployment_shape(await deployments.get_deployment(conn, deployment_id, principal.project_id))
+
+
+router = Router(
+    path="/v1",
+    route_handlers=[
+        list_projects,
+        create_project,
+        get_project,
+        list_project_builds,
+        trigger_build,
+        get_build,
+        report_build,
+        list_project_changelists,
+        submit_changelist,
+        get_changelist,
+        list_project_assets,
+        get_asset,
+        review_asset,
+        deploy_build,
+        set_deployment_status,
+        list_project_deployments,
+        get_deployment,
+    ],
+    dependencies={
+        "conn": Provide(provide_conn),
+        "principal": Provide(provide_principal),
+        "writer": Provide(provide_writer),
+        "admin": Provide(provide_admin),
+    },
+    tags=["ButterStack"],
+)
