@@ -1,0 +1,147 @@
+"""The ``ghee`` command: thin wrappers that parse arguments and call the core."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import click
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.clock import iso
+from ghee.config import get_settings
+from ghee.core.errors import DomainError, Invalid, NotFound
+from ghee.core.paging import Window
+from ghee.core.projects import get_project
+from ghee.core.tokens import SCOPES, create_token, list_tokens, revoke_token, revoke_tokens_named
+from ghee.db.engine import create_engine
+from ghee.db.migrate import upgrade
+
+T = TypeVar("T")
+
+
+def _run(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Run ``work`` in one committed transaction on the configured database."""
+
+    async def main() -> T:
+        engine = create_engine(get_settings().database_url)
+        try:
+            async with engine.begin() as conn:
+                return await work(conn)
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(main())
+    except (Invalid, NotFound) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.version_option(package_name="ghee")
+def main() -> None:
+    """ghee: a self-hosted build, release and content hub."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the newest revision."""
+    settings = get_settings()
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    click.echo(f"database at {settings.database_url} is up to date")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the HTTP API with granian."""
+    from granian import Granian  # noqa: PLC0415 (only this command needs the server)
+    from granian.constants import Interfaces  # noqa: PLC0415
+
+    Granian(
+        "ghee.app:create_app",
+        factory=True,
+        address=host,
+        port=port,
+        workers=workers,
+        interface=Interfaces.ASGI,
+        log_access=False,
+    ).serve()
+
+
+@main.group()
+def token() -> None:
+    """Create, list and revoke personal access tokens."""
+
+
+@token.command("create")
+@click.option("--name", required=True, help="What the token is for, e.g. 'jenkins-agent'.")
+@click.option("--scopes", "scope", required=True, type=click.Choice(SCOPES), help="read < write < admin.")
+@click.option("--project", "project", default=None, help="Restrict the token to one project (proj_...).")
+@click.option("--rate-limit", default=None, help="Override the default, e.g. '600/minute;50/second'.")
+@click.option("--replace", is_flag=True, help="First revoke live tokens with the same name.")
+def token_create(name: str, scope: str, project: str | None, rate_limit: str | None, *, replace: bool) -> None:
+    """Create a token; the secret is printed once, alone on the last line."""
+
+    async def work(conn: AsyncConnection) -> str:
+        if replace and (revoked := await revoke_tokens_named(conn, name)):
+            click.echo(f"revoked {revoked} earlier token(s) named {name!r}")
+        project_id = (await get_project(conn, project)).id if project else None
+        created, secret = await create_token(conn, name=name, scope=scope, project_id=project_id, rate_limit=rate_limit)
+        click.echo(f"created {created.public_id} ({scope}) - store the secret now, it is not shown again:")
+        return secret
+
+    click.echo(_run(work))
+
+
+@token.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+
+    async def work(conn: AsyncConnection) -> None:
+        offset = 0
+        click.echo(f"{'ID':<14} {'NAME':<24} {'SCOPE':<6} {'PREFIX':<13} {'LAST USED':<21} STATUS")
+        while True:
+            page = await list_tokens(conn, Window(100, offset))
+            for t in page.items:
+                status = f"revoked {iso(t.revoked_at)}" if t.revoked_at else "active"
+                last = iso(t.last_used_at) or "never"
+                click.echo(f"{t.public_id:<14} {t.name[:24]:<24} {t.scope:<6} {t.prefix:<13} {last:<21} {status}")
+            if not page.has_more:
+                return
+            offset += 100
+
+    _run(work)
+
+
+@token.command("revoke")
+@click.argument("token_id")
+def token_revoke(token_id: str) -> None:
+    """Revoke a token by id; it stops working on its next request."""
+
+    async def work(conn: AsyncConnection) -> str:
+        return (await revoke_token(conn, token_id)).public_id
+
+    click.echo(f"revoked {_run(work)}")
+
+
+@main.command()
+def demo() -> None:
+    """Load a believable demo studio (idempotent: running it twice changes nothing)."""
+    from ghee.demo import load_demo  # noqa: PLC0415 (demo data is only needed here)
+
+    summary = _run(load_demo)
+    click.echo(summary)
