@@ -1,0 +1,262 @@
+"""Real parts for every test: an SQLite file and a PostgreSQL database, each behind a real `ghee serve`.
+
+``GHEE_TEST_POSTGRES_URL`` and ``GHEE_TEST_REDIS_URL`` name the services; when
+set they are required (a test session fails if they cannot be reached), when
+unset the tests that need them are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from ghee.core.tokens import create_token
+from ghee.db.engine import create_engine
+from ghee.db.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+GHEE = str(Path(sys.executable).with_name("ghee"))
+POSTGRES_URL = os.environ.get("GHEE_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("GHEE_TEST_REDIS_URL")
+TEST_RATE_LIMIT = "100000/minute;10000/second"
+BACKENDS = ["sqlite", "postgres"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require_postgres() -> str:
+    """The PostgreSQL URL; skip when not configured, fail when configured but down."""
+    if not POSTGRES_URL:
+        pytest.skip("GHEE_TEST_POSTGRES_URL is not set")
+    url = make_url(POSTGRES_URL)
+    if not _reachable(url.host or "127.0.0.1", url.port or 5432):
+        pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required but unreachable", pytrace=False)
+    return POSTGRES_URL
+
+
+def require_redis() -> str:
+    """The Redis URL; skip when not configured, fail when configured but down."""
+    if not REDIS_URL:
+        pytest.skip("GHEE_TEST_REDIS_URL is not set")
+    url = make_url(REDIS_URL)
+    if not _reachable(url.host or "127.0.0.1", url.port or 6379):
+        pytest.fail(f"Redis at {REDIS_URL} is required but unreachable", pytrace=False)
+    return REDIS_URL
+
+
+def _psql_admin(sql: str) -> None:
+    async def run() -> None:
+        import asyncpg  # noqa: PLC0415
+
+        url = make_url(require_postgres())
+        conn = await asyncpg.connect(
+            host=url.host, port=url.port or 5432, user=url.username or "postgres", database=url.database or "postgres"
+        )
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def make_database(backend: str, tmp: Path) -> tuple[str, Any]:
+    """A fresh, migrated database of ``backend``; returns its URL and a function that drops it."""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp / f'ghee-{uuid.uuid4().hex[:8]}.db'}"
+
+        def drop() -> None:
+            return None
+
+    else:
+        name = f"ghee_test_{uuid.uuid4().hex[:10]}"
+        _psql_admin(f'CREATE DATABASE "{name}"')
+        url = str(make_url(require_postgres()).set(database=name).render_as_string(hide_password=False))
+
+        def drop() -> None:
+            _psql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    async def migrate() -> None:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    return url, drop
+
+
+@dataclass
+class Server:
+    """A running ``ghee serve`` process."""
+
+    database_url: str
+    base_url: str
+    process: subprocess.Popen[bytes]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def token(self, scope: str = "admin", project_id: int | None = None, rate_limit: str | None = None) -> str:
+        """Create a token straight in this server's database; returns the secret."""
+
+        async def run() -> str:
+            engine = create_engine(self.database_url)
+            try:
+                async with engine.begin() as conn:
+                    _, secret = await create_token(
+                        conn, name=f"test-{scope}", scope=scope, project_id=project_id, rate_limit=rate_limit
+                    )
+                    return secret
+            finally:
+                await engine.dispose()
+
+        return asyncio.run(run())
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_server(database_url: str, log: Path, **extra_env: str) -> Server:
+    """Start ``ghee serve`` on a free port and wait until it answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "GHEE_DATABASE_URL": database_url,
+        "GHEE_RATE_LIMIT": TEST_RATE_LIMIT,
+        **extra_env,
+    }
+    env.pop("GHEE_REDIS_URL", None) if "GHEE_REDIS_URL" not in extra_env else None
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [GHEE, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=out, cwd=ROOT
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"ghee serve exited early; see {log}:\n{log.read_text()[-3000:]}", pytrace=False)
+        try:
+            httpx.get(base_url + "/openapi.json", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail(f"ghee serve did not start; see {log}", pytrace=False)
+    return Server(database_url=database_url, base_url=base_url, process=process, env=env)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each storage test runs once on SQLite and once on PostgreSQL."""
+    name: str = request.param
+    if name == "postgres":
+        require_postgres()
+    return name
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real ``ghee serve`` over a fresh, migrated database of the backend."""
+    tmp = tmp_path_factory.mktemp(f"server-{backend}")
+    url, drop = make_database(backend, tmp)
+    running = start_server(url, tmp / "serve.log")
+    yield running
+    running.stop()
+    drop()
+
+
+class Api:
+    """An HTTP client for one token, with factories for realistic rows."""
+
+    def __init__(self, server: Server, token: str | None) -> None:
+        self.server = server
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=server.base_url, headers=headers, timeout=30)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.get(path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.post(path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.patch(path, **kwargs)
+
+    def ok(self, method: str, path: str, expect: int = 200, **kwargs: Any) -> Any:
+        """Send a request, assert the status, return the JSON body."""
+        response = self.http.request(method, path, **kwargs)
+        assert response.status_code == expect, (response.status_code, response.text)
+        return response.json()
+
+    def new_project(self, engine: str = "unreal", name: str | None = None) -> dict[str, Any]:
+        name = name or f"Game {uuid.uuid4().hex[:8]}"
+        return self.ok("POST", "/v1/projects", 201, json={"name": name, "engine": engine})  # type: ignore[no-any-return]
+
+    def new_changelist(
+        self, project_id: str, number: int, files: list[tuple[str, str]] | None = None, **fields: Any
+    ) -> dict[str, Any]:
+        body = {
+            "number": number,
+            "author": fields.pop("author", "john.doe"),
+            "description": fields.pop("description", f"Change {number}"),
+            "files": [{"path": p, "action": a} for p, a in (files or [])],
+            **fields,
+        }
+        response = self.http.post(f"/v1/projects/{project_id}/changelists", json=body)
+        assert response.status_code in (200, 201), response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    def new_build(self, project_id: str, changelist: str | int | None = None, **fields: Any) -> dict[str, Any]:
+        body = {"platform": "win64", "configuration": "shipping", "changelist": changelist, **fields}
+        return self.ok("POST", f"/v1/projects/{project_id}/builds", 201, json=body)  # type: ignore[no-any-return]
+
+    def finished_build(self, project_id: str, status: str = "success", **fields: Any) -> dict[str, Any]:
+        build = self.new_build(project_id, **fields)
+        return self.ok("PATCH", f"/v1/builds/{build['id']}", json={"status": status})  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def api(server: Server) -> Iterator[Api]:
+    """A client with an admin token on the backend's server."""
+    client = Api(server, server.token("admin"))
+    yield client
+    client.http.close()
+
+
+@pytest.fixture
+def anonymous(server: Server) -> Iterator[Api]:
+    """A client that sends no token."""
+    client = Api(server, None)
+    yield client
+    client.http.close()

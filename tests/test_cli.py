@@ -1,0 +1,112 @@
+"""The CLI contract acceptance tooling drives: migrate, token create/list/revoke."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import GHEE, Server
+
+
+def ghee(*args: str, database_url: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GHEE_DATABASE_URL": database_url}
+    return subprocess.run([GHEE, *args], env=env, capture_output=True, text=True, check=check, timeout=60)
+
+
+@pytest.fixture
+def fresh_sqlite(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    ghee("migrate", database_url=url)
+    return url
+
+
+def test_migrate_creates_the_database_and_is_repeatable(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'nested' / 'ghee.db'}"
+    first = ghee("migrate", database_url=url)
+    second = ghee("migrate", database_url=url)
+    assert (tmp_path / "nested" / "ghee.db").exists()
+    assert "up to date" in first.stdout
+    assert second.returncode == 0
+
+
+def test_token_create_prints_the_secret_alone_on_the_last_line(fresh_sqlite: str) -> None:
+    out = ghee("token", "create", "--name", "ci", "--scopes", "write", database_url=fresh_sqlite).stdout
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("ghee_")
+    assert " " not in last
+
+
+def test_token_list_shows_tokens_without_secrets(fresh_sqlite: str) -> None:
+    secret = ghee("token", "create", "--name", "jenkins", "--scopes", "read", database_url=fresh_sqlite)
+    secret_line = secret.stdout.strip().splitlines()[-1]
+    listing = ghee("token", "list", database_url=fresh_sqlite).stdout
+    assert "jenkins" in listing
+    assert "active" in listing
+    assert secret_line not in listing
+
+
+def test_revoked_token_is_refused_by_a_running_server(server: Server) -> None:
+    created = ghee("token", "create", "--name", "short-lived", "--scopes", "read", database_url=server.database_url)
+    secret = created.stdout.strip().splitlines()[-1]
+    token_id = created.stdout.split()[1]
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert httpx.get(f"{server.base_url}/v1/projects", headers=headers).status_code == 200
+    ghee("token", "revoke", token_id, database_url=server.database_url)
+    assert httpx.get(f"{server.base_url}/v1/projects", headers=headers).status_code == 401
+
+
+def test_token_create_with_project_restriction_and_rate_limit(server: Server) -> None:
+    headers = {"Authorization": f"Bearer {server.token('admin')}"}
+    project = httpx.post(
+        f"{server.base_url}/v1/projects", json={"name": "CLI Restricted", "engine": "unity"}, headers=headers
+    ).json()["id"]
+    out = ghee(
+        "token",
+        "create",
+        "--name",
+        "scoped",
+        "--scopes",
+        "read",
+        "--project",
+        project,
+        "--rate-limit",
+        "600/minute;50/second",
+        database_url=server.database_url,
+    ).stdout
+    scoped = {"Authorization": f"Bearer {out.strip().splitlines()[-1]}"}
+    listed = httpx.get(f"{server.base_url}/v1/projects", headers=scoped)
+    assert [p["id"] for p in listed.json()["projects"]] == [project]
+    assert listed.headers["X-RateLimit-Limit"] == "600"
+
+
+def test_replace_revokes_earlier_tokens_of_the_same_name(server: Server) -> None:
+    first = ghee("token", "create", "--name", "make run", "--scopes", "admin", database_url=server.database_url)
+    ghee("token", "create", "--name", "make run", "--scopes", "admin", "--replace", database_url=server.database_url)
+    old = {"Authorization": f"Bearer {first.stdout.strip().splitlines()[-1]}"}
+    assert httpx.get(f"{server.base_url}/v1/projects", headers=old).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--rate-limit", "lots"), "rate_limit"),
+        (("--project", "proj_nope"), "not found"),
+    ],
+)
+def test_token_create_rejects_bad_input_without_a_traceback(
+    fresh_sqlite: str, args: tuple[str, ...], message: str
+) -> None:
+    result = ghee("token", "create", "--name", "x", "--scopes", "read", *args, database_url=fresh_sqlite, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_revoking_an_unknown_token_is_an_error(fresh_sqlite: str) -> None:
+    result = ghee("token", "revoke", "tok_nope", database_url=fresh_sqlite, check=False)
+    assert result.returncode != 0
+    assert "not found" in result.stderr

@@ -1,0 +1,74 @@
+"""Tokens as every dialect accepts them: Bearer, Token and ?auth_token=, revocation on the next request."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from ghee.core.paging import Window
+from ghee.core.tokens import list_tokens, revoke_token
+from ghee.db.engine import create_engine
+from tests.conftest import Server
+
+
+def _revoke_newest(server: Server) -> None:
+    async def run() -> None:
+        engine = create_engine(server.database_url)
+        try:
+            async with engine.begin() as conn:
+                newest = (await list_tokens(conn, Window(1))).items[0]
+                await revoke_token(conn, newest.public_id)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def test_bearer_header_authenticates(server: Server) -> None:
+    token = server.token("read")
+    response = httpx.get(f"{server.base_url}/v1/projects", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+
+
+def test_auth_token_query_parameter_authenticates(server: Server) -> None:
+    token = server.token("read")
+    response = httpx.get(f"{server.base_url}/v1/projects", params={"auth_token": token})
+    assert response.status_code == 200
+
+
+def test_token_scheme_header_authenticates(server: Server) -> None:
+    token = server.token("read")
+    response = httpx.get(f"{server.base_url}/v1/projects", headers={"Authorization": f"Token {token}"})
+    assert response.status_code == 200
+
+
+def test_other_authorization_schemes_are_invalid_tokens(server: Server) -> None:
+    response = httpx.get(f"{server.base_url}/v1/projects", headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert response.status_code == 401
+    assert response.json() == {"error": "unauthorized", "message": "Invalid authorization token"}
+
+
+def test_revoked_token_fails_on_its_next_request(server: Server) -> None:
+    token = server.token("admin")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert httpx.get(f"{server.base_url}/v1/projects", headers=headers).status_code == 200
+    _revoke_newest(server)
+    response = httpx.get(f"{server.base_url}/v1/projects", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["message"] == "Invalid authorization token"
+
+
+def test_responses_to_authenticated_requests_carry_rate_limit_headers(server: Server) -> None:
+    token = server.token("read", rate_limit="60/minute;10/second")
+    response = httpx.get(f"{server.base_url}/v1/projects", headers={"Authorization": f"Bearer {token}"})
+    assert response.headers["X-RateLimit-Limit"] == "60"
+    assert response.headers["X-RateLimit-Remaining"] == "59"
+    assert int(response.headers["X-RateLimit-Reset"]) > 1_700_000_000
+
+
+def test_error_responses_also_carry_rate_limit_headers(server: Server) -> None:
+    token = server.token("read", rate_limit="60/minute")
+    response = httpx.get(f"{server.base_url}/v1/builds/build_nope", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
+    assert response.headers["X-RateLimit-Remaining"] == "59"

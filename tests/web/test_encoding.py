@@ -1,0 +1,115 @@
+"""UTF-8 only, JSON or form bodies, percent-encoded parameters that round-trip."""
+
+from __future__ import annotations
+
+import pytest
+
+from ghee.core.errors import Invalid
+from ghee.http.encoding import form_to_object
+from tests.conftest import Api
+
+
+def test_form_fields_in_bracket_notation_nest() -> None:
+    body = "status=success&artifacts[0][name]=a.zip&artifacts[0][size_bytes]=3&artifacts[1][name]=b.zip"
+    assert form_to_object(body) == {
+        "status": "success",
+        "artifacts": [{"name": "a.zip", "size_bytes": "3"}, {"name": "b.zip"}],
+    }
+
+
+def test_form_fields_decode_percent_and_plus() -> None:
+    assert form_to_object("branch=feature%2Ffind%26replace&note=a+b") == {
+        "branch": "feature/find&replace",
+        "note": "a b",
+    }
+
+
+def test_form_field_that_is_both_value_and_object_is_invalid() -> None:
+    with pytest.raises(Invalid):
+        form_to_object("a=1&a[b]=2")
+
+
+def test_form_with_invalid_utf8_is_invalid() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        form_to_object("name=%FF")
+
+
+def _project(api: Api) -> str:
+    return str(api.new_project()["id"])
+
+
+def test_json_body_with_invalid_utf8_is_400(api: Api) -> None:
+    project = _project(api)
+    response = api.post(
+        f"/v1/projects/{project}/builds",
+        content=b'{"platform": "win\xff", "configuration": "shipping"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "bad_request", "message": "body: is not valid UTF-8"}
+
+
+def test_form_body_with_invalid_utf8_is_400(api: Api) -> None:
+    project = _project(api)
+    response = api.post(
+        f"/v1/projects/{project}/builds",
+        content=b"platform=win%FF&configuration=shipping",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+
+
+def test_other_charsets_are_refused(api: Api) -> None:
+    project = _project(api)
+    response = api.post(
+        f"/v1/projects/{project}/builds",
+        content=b'{"platform": "win64", "configuration": "shipping"}',
+        headers={"Content-Type": "application/json; charset=latin-1"},
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["message"]
+
+
+def test_query_with_invalid_utf8_is_400(api: Api) -> None:
+    project = _project(api)
+    response = api.get(f"/v1/projects/{project}/builds?branch=%FF%FE")
+    assert response.status_code == 400
+    assert response.json()["message"] == "query: percent-encoded bytes must be UTF-8"
+
+
+def test_unsupported_body_type_is_400(api: Api) -> None:
+    project = _project(api)
+    response = api.post(f"/v1/projects/{project}/builds", content=b"hi", headers={"Content-Type": "text/plain"})
+    assert response.status_code == 400
+    assert "unsupported content type" in response.json()["message"]
+
+
+def test_malformed_json_is_400_in_the_dialect_envelope(api: Api) -> None:
+    project = _project(api)
+    response = api.post(
+        f"/v1/projects/{project}/builds", content=b'{"platform":', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert set(response.json()) == {"error", "message"}
+
+
+def test_form_body_creates_the_same_build_as_json(api: Api) -> None:
+    project = _project(api)
+    response = api.post(
+        f"/v1/projects/{project}/builds",
+        content=b"platform=win64&configuration=shipping&branch=feature%2Ffind%26replace&changelist=",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 201, response.text
+    build = response.json()
+    assert (build["platform"], build["configuration"], build["branch"]) == ("win64", "shipping", "feature/find&replace")
+    listed = api.ok("GET", f"/v1/projects/{project}/builds?branch=feature%2Ffind%26replace")
+    assert [b["id"] for b in listed["builds"]] == [build["id"]]
+
+
+def test_unknown_route_is_json_404(api: Api) -> None:
+    response = api.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"error": "not_found", "message": "No such endpoint"}
