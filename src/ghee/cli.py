@@ -17,6 +17,7 @@ from ghee.core.projects import get_project
 from ghee.core.tokens import SCOPES, create_token, list_tokens, revoke_token, revoke_tokens_named
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade
+from ghee.db.reads import ConnectionReads
 
 T = TypeVar("T")
 
@@ -99,7 +100,7 @@ def token_create(name: str, scope: str, project: str | None, rate_limit: str | N
     async def work(conn: AsyncConnection) -> str:
         if replace and (revoked := await revoke_tokens_named(conn, name)):
             click.echo(f"revoked {revoked} earlier token(s) named {name!r}")
-        project_id = (await get_project(conn, project)).id if project else None
+        project_id = (await get_project(ConnectionReads(conn), project)).id if project else None
         created, secret = await create_token(conn, name=name, scope=scope, project_id=project_id, rate_limit=rate_limit)
         click.echo(f"created {created.public_id} ({scope}) - store the secret now, it is not shown again:")
         return secret

@@ -21,4 +21,5 @@ def iso(moment: datetime | None) -> str | None:
     """``2026-12-15T14:30:00Z`` for a stored datetime, ``None`` for ``None``."""
     if moment is None:
         return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is several times cheaper than strftime, and lists render dozens of these.
+    return moment.isoformat(timespec="seconds") + "Z"

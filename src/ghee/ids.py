@@ -21,6 +21,7 @@ _HALF = _BITS // 2
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 _VALUE = {char: value for value, char in enumerate(_ALPHABET)}
 _WIDTH = _BITS // 5
+_PAIRS = [first + second for first in _ALPHABET for second in _ALPHABET]
 
 
 @cache
@@ -53,8 +54,9 @@ def encode(prefix: str, row_id: int, kind: str | None = None) -> str:
     and ``b_``) share the code, so both name the same row.
     """
     number = _scramble(row_id, kind or prefix)
-    chars = [_ALPHABET[(number >> shift) & 31] for shift in range(_BITS - 5, -1, -5)]
-    return f"{prefix}_{''.join(chars)}"
+    # Two digits (10 bits) per lookup: lists render dozens of ids, so this is kept cheap.
+    p = _PAIRS
+    return f"{prefix}_{p[number >> 30]}{p[(number >> 20) & 1023]}{p[(number >> 10) & 1023]}{p[number & 1023]}"
 
 
 def decode(prefix: str, public_id: str, kind: str, *, coder_kind: str | None = None) -> int:

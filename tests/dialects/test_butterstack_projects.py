@@ -191,7 +191,6 @@ def test_bad_body_without_a_token_is_401_not_400(anonymous: Api) -> None:
     assert_error(anonymous.post("/v1/projects", json={"engine": 3}), 401, "unauthorized")
 
 
-@pytest.mark.xfail(reason="Litestar decodes the JSON body before resolving dependencies; needs auth in a guard")
 def test_invalid_json_without_a_token_is_401_not_400(anonymous: Api) -> None:
     response = anonymous.post("/v1/projects", content=b"{", headers={"Content-Type": "application/json"})
     assert_error(response, 401, "unauthorized")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -17,7 +18,8 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_filter, check_free_text, check_label, check_moment
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
-from ghee.core.projects import lock_project
+from ghee.core.projects import check_visible, get_project, lock_project
+from ghee.db.reads import ConnectionReads, Reads, Row, as_datetime
 from ghee.db.tables import artifacts, builds
 
 STATUSES = ("pending", "running", "success", "failed", "cancelled")
@@ -109,50 +111,109 @@ def build_row_id(public_id: str) -> int:
     return ids.decode("build", public_id, "build")
 
 
-_LIST_COLUMNS = list(builds.c)
+# Build's fields are the builds table's columns, in order; a read row is the
+# build's columns followed by one artifact's (or NULLs when it has none).
+_WIDTH = len(builds.c)
 
 
-async def list_builds(conn: AsyncConnection, project_id: int, filters: BuildFilter, window: Window) -> Slice[Build]:
-    """A project's builds, newest first, with artifacts. Raises ``Invalid`` for an unknown status."""
-    query = sa.select(*_LIST_COLUMNS).where(builds.c.project_id == project_id)
-    if filters.status is not None:
-        query = query.where(builds.c.status == check_status(filters.status))
-    if filters.branch is not None:
-        query = query.where(builds.c.branch == check_filter("branch", filters.branch))
-    if filters.configuration is not None:
-        query = query.where(builds.c.configuration == check_filter("configuration", filters.configuration))
-    query = query.order_by(builds.c.id.desc()).limit(window.limit + 1).offset(window.offset)
-    page = cut([Build(**row._mapping) for row in await conn.execute(query)], window)
-    return Slice(items=await _with_artifacts(conn, page.items), has_more=page.has_more)
+@cache
+def _list_statement(status: bool, branch: bool, configuration: bool) -> sa.Select[Any]:
+    """The page of a project's builds joined to their artifacts, for one combination of filters."""
+    page = sa.select(*builds.c).where(builds.c.project_id == sa.bindparam("project_id"))
+    if status:
+        page = page.where(builds.c.status == sa.bindparam("status"))
+    if branch:
+        page = page.where(builds.c.branch == sa.bindparam("branch"))
+    if configuration:
+        page = page.where(builds.c.configuration == sa.bindparam("configuration"))
+    window = page.order_by(builds.c.id.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset")).subquery()
+    return _with_artifact_columns(window, window.c.id.desc())
 
 
-async def _with_artifacts(conn: AsyncConnection, items: list[Build]) -> list[Build]:
-    if not items:
-        return items
-    found: dict[int, list[Artifact]] = {}
-    rows = await conn.execute(
-        sa.select(artifacts.c.build_id, artifacts.c.name, artifacts.c.size_bytes, artifacts.c.url)
-        .where(artifacts.c.build_id.in_([item.id for item in items]))
-        .order_by(artifacts.c.id)
+def _with_artifact_columns(source: sa.FromClause, order: sa.ColumnElement[Any]) -> sa.Select[Any]:
+    return (
+        sa.select(*source.c, artifacts.c.name, artifacts.c.size_bytes, artifacts.c.url)
+        .select_from(source.outerjoin(artifacts, artifacts.c.build_id == source.c.id))
+        .order_by(order, artifacts.c.id)
     )
+
+
+_ONE = sa.select(*builds.c).where(builds.c.id == sa.bindparam("build_id")).subquery()
+_ONE_BUILD = _with_artifact_columns(_ONE, _ONE.c.id)
+
+
+def _builds_from(rows: list[Row]) -> list[Build]:
+    """Fold joined rows (one per artifact) back into builds, keeping their order."""
+    found: list[Build] = []
+    last_id = None
     for row in rows:
-        found.setdefault(row.build_id, []).append(Artifact(name=row.name, size_bytes=row.size_bytes, url=row.url))
-    return [msgspec.structs.replace(item, artifacts=found[item.id]) if item.id in found else item for item in items]
+        if row[0] != last_id:
+            last_id = row[0]
+            build_id, project_id, number, status, platform, configuration, branch, changelist, cl_id = row[:9]
+            created_at, started_at, finished_at = row[9:_WIDTH]
+            found.append(
+                Build(
+                    build_id,
+                    project_id,
+                    number,
+                    status,
+                    platform,
+                    configuration,
+                    branch,
+                    changelist,
+                    cl_id,
+                    as_datetime(created_at),  # type: ignore[arg-type]
+                    as_datetime(started_at),
+                    as_datetime(finished_at),
+                    [],
+                )
+            )
+        if row[_WIDTH] is not None:
+            found[-1].artifacts.append(Artifact(*row[_WIDTH:]))
+    return found
 
 
-async def get_build(conn: AsyncConnection, public_id: str, only: int | None = None) -> Build:
+async def list_builds(reads: Reads, project_id: int, filters: BuildFilter, window: Window) -> Slice[Build]:
+    """A project's builds, newest first, with artifacts. Raises ``Invalid`` for an unknown status."""
+    params: dict[str, object] = {"project_id": project_id, "limit": window.limit + 1, "offset": window.offset}
+    if filters.status is not None:
+        params["status"] = check_status(filters.status)
+    if filters.branch is not None:
+        params["branch"] = check_filter("branch", filters.branch)
+    if filters.configuration is not None:
+        params["configuration"] = check_filter("configuration", filters.configuration)
+    statement = _list_statement(
+        filters.status is not None, filters.branch is not None, filters.configuration is not None
+    )
+    return cut(_builds_from(await reads.all(statement, params)), window)
+
+
+async def list_project_builds(
+    reads: Reads, project: str, only: int | None, filters: BuildFilter, window: Window
+) -> Slice[Build]:
+    """The builds of project ``proj_...`` as ``list_builds``; raises ``NotFound`` if missing or outside ``only``.
+
+    A build implies its project, so the project is looked up only when the page is empty.
+    """
+    page = await list_builds(reads, check_visible(project, only), filters, window)
+    if not page.items:
+        await get_project(reads, project, only)
+    return page
+
+
+async def get_build(reads: Reads, public_id: str, only: int | None = None) -> Build:
     """The build ``build_...`` with artifacts; raises ``NotFound`` if missing or outside project ``only``."""
-    build = await _build_by_row_id(conn, build_row_id(public_id), public_id)
+    build = await _build_by_row_id(reads, build_row_id(public_id), public_id)
     if only is not None and build.project_id != only:
         raise NotFound("build", public_id)
     return build
 
 
-async def _build_by_row_id(conn: AsyncConnection, row_id: int, public_id: str) -> Build:
-    row = (await conn.execute(sa.select(builds).where(builds.c.id == row_id))).first()
-    if row is None:
+async def _build_by_row_id(reads: Reads, row_id: int, public_id: str) -> Build:
+    found = _builds_from(await reads.all(_ONE_BUILD, {"build_id": row_id}))
+    if not found:
         raise NotFound("build", public_id)
-    return (await _with_artifacts(conn, [Build(**row._mapping)]))[0]
+    return found[0]
 
 
 async def _resolve_changelist(
@@ -243,19 +304,11 @@ async def report_build(conn: AsyncConnection, build: Build, report: BuildReport)
     )
     if moved.rowcount != 1:
         # Another report moved the build since it was read: judge this one against where it is now.
-        return await report_build(conn, await _build_by_row_id(conn, build.id, build.public_id), report)
+        current = await _build_by_row_id(ConnectionReads(conn), build.id, build.public_id)
+        return await report_build(conn, current, report)
     if report.artifacts:
         await _store_artifacts(conn, build.id, report.artifacts, now)
-    updated = (
-        await _with_artifacts(
-            conn,
-            [
-                msgspec.structs.replace(
-                    build, status=status, started_at=started_at, finished_at=finished_at, artifacts=[]
-                )
-            ],
-        )
-    )[0]
+    updated = await _build_by_row_id(ConnectionReads(conn), build.id, build.public_id)
     await _emit(conn, "build.updated", updated)
     if status in FINISHED and build.status not in FINISHED:
         await _emit(conn, "build.finished", updated)

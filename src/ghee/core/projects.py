@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 import msgspec
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import projects
 
 MAX_NAME = 200
@@ -35,6 +37,7 @@ class Project(msgspec.Struct, frozen=True):
         return project_public_id(self.id)
 
 
+@lru_cache(maxsize=1024)
 def project_public_id(row_id: int) -> str:
     """``proj_...`` for a project row id."""
     return ids.encode("proj", row_id)
@@ -45,24 +48,47 @@ def project_row_id(public_id: str) -> int:
     return ids.decode("proj", public_id, "project")
 
 
-async def list_projects(conn: AsyncConnection, window: Window, only: int | None = None) -> Slice[Project]:
+_COLUMNS = (projects.c.id, projects.c.name, projects.c.engine, projects.c.created_at)
+
+
+def _project(row: Row) -> Project:
+    row_id, name, engine, created_at = row
+    return Project(row_id, name, engine, as_datetime(created_at))  # type: ignore[arg-type]
+
+
+_LIST = (
+    sa.select(*_COLUMNS)
+    .order_by(projects.c.name, projects.c.id)
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
+_LIST_ONLY = _LIST.where(projects.c.id == sa.bindparam("only"))
+_ONE = sa.select(*_COLUMNS).where(projects.c.id == sa.bindparam("project_id"))
+
+
+async def list_projects(reads: Reads, window: Window, only: int | None = None) -> Slice[Project]:
     """Projects by name; ``only`` restricts the list to one project id (a project-scoped token)."""
-    query = sa.select(projects).order_by(projects.c.name, projects.c.id)
+    params: dict[str, object] = {"limit": window.limit + 1, "offset": window.offset}
     if only is not None:
-        query = query.where(projects.c.id == only)
-    rows = await conn.execute(query.limit(window.limit + 1).offset(window.offset))
-    return cut([Project(**row._mapping) for row in rows], window)
+        params["only"] = only
+    rows = await reads.all(_LIST if only is None else _LIST_ONLY, params)
+    return cut([_project(row) for row in rows], window)
 
 
-async def get_project(conn: AsyncConnection, public_id: str, only: int | None = None) -> Project:
-    """The project ``proj_...``; raises ``NotFound`` if missing or outside ``only``."""
+def check_visible(public_id: str, only: int | None) -> int:
+    """The row id behind ``proj_...``, if a token bound to project ``only`` may see it; else ``NotFound``."""
     row_id = project_row_id(public_id)
     if only is not None and row_id != only:
         raise NotFound("project", public_id)
-    row = (await conn.execute(sa.select(projects).where(projects.c.id == row_id))).first()
+    return row_id
+
+
+async def get_project(reads: Reads, public_id: str, only: int | None = None) -> Project:
+    """The project ``proj_...``; raises ``NotFound`` if missing or outside ``only``."""
+    row = await reads.first(_ONE, {"project_id": check_visible(public_id, only)})
     if row is None:
         raise NotFound("project", public_id)
-    return Project(**row._mapping)
+    return _project(row)
 
 
 async def lock_project(conn: AsyncConnection, project_id: int) -> None:

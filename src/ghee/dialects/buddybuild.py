@@ -6,7 +6,6 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Router, get, post
-from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,10 +15,10 @@ from ghee.core import builds, projects
 from ghee.core.paging import Window
 from ghee.core.projects import Project
 from ghee.core.tokens import Principal
-from ghee.http.auth import provide_principal
+from ghee.db.reads import ConnectionReads, Reads
+from ghee.http.auth import DEPENDENCIES, authenticated
 from ghee.http.errors import Problem
 from ghee.http.pagination import MAX_LIMIT, Offset
-from ghee.http.services import provide_conn
 
 # buddybuild names the build states differently; ghee's "pending" is its "queued".
 _STATUS_OUT = {"pending": "queued"}
@@ -107,32 +106,26 @@ _ERRORS = {
 }
 
 
-async def provide_writer(principal: Principal) -> Principal:
-    """The caller, once its token may write; a dependency, so scope is refused before the body is checked."""
-    principal.require("write")
-    return principal
-
-
 BuildStatus = Literal["cancelled", "failed", "queued", "running", "success"]
 Limit10 = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Number of builds to list: min=1, max=100")]
 
 
 @get("/", responses=_ERRORS)
-async def list_apps(conn: AsyncConnection, principal: Principal, limit: Limit10 = 100, offset: Offset = 0) -> list[App]:
+async def list_apps(reads: Reads, principal: Principal, limit: Limit10 = 100, offset: Offset = 0) -> list[App]:
     """List the apps (ghee projects) this token can see."""
-    page = await projects.list_projects(conn, Window(limit, offset), only=principal.project_id)
+    page = await projects.list_projects(reads, Window(limit, offset), only=principal.project_id)
     return [_app(p) for p in page.items]
 
 
 @get("/{app_id:str}", responses=_ERRORS)
-async def get_app(conn: AsyncConnection, principal: Principal, app_id: str) -> App:
+async def get_app(reads: Reads, principal: Principal, app_id: str) -> App:
     """Get one app."""
-    return _app(await projects.get_project(conn, app_id, principal.project_id))
+    return _app(await projects.get_project(reads, app_id, principal.project_id))
 
 
 @get("/{app_id:str}/builds", responses=_ERRORS)
 async def list_app_builds(  # noqa: PLR0913 (one parameter per documented query argument)
-    conn: AsyncConnection,
+    reads: Reads,
     principal: Principal,
     app_id: str,
     branch: str | None = None,
@@ -142,10 +135,9 @@ async def list_app_builds(  # noqa: PLR0913 (one parameter per documented query 
     offset: Offset = 0,
 ) -> list[BuddybuildBuild]:
     """The app's most recent builds, filtered by branch, scheme (configuration) and status."""
-    project = await projects.get_project(conn, app_id, principal.project_id)
     wanted = _STATUS_IN.get(status, status) if status else None
     filters = builds.BuildFilter(status=wanted, branch=branch, configuration=scheme)
-    page = await builds.list_builds(conn, project.id, filters, Window(limit, offset))
+    page = await builds.list_project_builds(reads, app_id, principal.project_id, filters, Window(limit, offset))
     return [_build(b) for b in page.items]
 
 
@@ -154,7 +146,7 @@ async def trigger_app_build(
     conn: AsyncConnection, writer: Principal, app_id: str, data: TriggerBody
 ) -> BuddybuildBuild:
     """Trigger a build of a branch."""
-    project = await projects.get_project(conn, app_id, writer.project_id)
+    project = await projects.get_project(ConnectionReads(conn), app_id, writer.project_id)
     build = await builds.trigger_branch_build(conn, project.id, data.branch)
     await conn.commit()
     return _build(build)
@@ -163,10 +155,7 @@ async def trigger_app_build(
 router = Router(
     path="/v1/apps",
     route_handlers=[list_apps, get_app, list_app_builds, trigger_app_build],
-    dependencies={
-        "conn": Provide(provide_conn),
-        "principal": Provide(provide_principal),
-        "writer": Provide(provide_writer),
-    },
+    dependencies=DEPENDENCIES,
+    before_request=authenticated,
     tags=["buddybuild"],
 )

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
+from litestar.di import Provide
 from litestar.types import Message, Scope
 
-from ghee.core.errors import TokenInvalid, TokenMissing
+from ghee.core.errors import Forbidden, TokenInvalid, TokenMissing
 from ghee.core.tokens import Principal, authenticate, record_token_use
+from ghee.db.reads import Reads
 from ghee.http.ratelimit import RateLimitExceeded, RateState
-from ghee.http.services import services_of
+from ghee.http.services import provide_conn, provide_reads, services_of
 
 _RATE_KEY = "ghee.rate"
+_PRINCIPAL_KEY = "ghee.principal"
 
 _SCHEMES = ("bearer", "token")
 
@@ -31,9 +34,12 @@ def presented_token(request: Request[Any, Any, Any]) -> str:
     raise TokenMissing
 
 
-async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
-    """Authenticate the request and count it against the token's rate limit.
+async def authenticated(request: Request[Any, Any, Any]) -> None:
+    """``before_request`` hook: authenticate the request and count it against the token's rate limit.
 
+    The hook runs before the body and parameters are parsed, so a request
+    without a valid token is refused with 401 whatever else is wrong with it.
+    (A guard would too, but Litestar copies the route handler for every guard call.)
     The rate state is kept on the request so every response, errors included,
     carries the ``X-RateLimit-*`` headers.
     """
@@ -42,14 +48,56 @@ async def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     if used_long_ago:
         async with services.engine.begin() as conn:
             await record_token_use(conn, principal.token_id)
-    limiter = services.limiter
     try:
-        state = await limiter.hit(principal.rate_key, principal.rate_limit)
+        state = await services.limiter.hit(principal.rate_key, principal.rate_limit)
     except RateLimitExceeded as exc:
         remember_rate(request.scope, exc.state)
         raise
     remember_rate(request.scope, state)
+    request.scope.setdefault("state", {})[_PRINCIPAL_KEY] = principal
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    """The caller ``authenticated`` let in."""
+    principal: Principal = request.scope["state"][_PRINCIPAL_KEY]
     return principal
+
+
+def provide_caller_reads(request: Request[Any, Any, Any], principal: Principal) -> Reads:  # noqa: ARG001
+    """The fast read path (``ghee.db.reads``).
+
+    It asks for ``principal`` only so that Litestar resolves the two one after
+    the other: dependencies of one level are resolved concurrently in an anyio
+    task group, which costs more than resolving both (~60 µs a request).
+    """
+    return provide_reads(request)
+
+
+def provide_writer(principal: Principal) -> Principal:
+    """The caller, once its token may write; a dependency, so scope is refused before the body is checked."""
+    principal.require("write")
+    return principal
+
+
+def provide_admin(principal: Principal) -> Principal:
+    """The caller, once its token is an admin's not bound to a project (only those may make projects)."""
+    principal.require("admin")
+    if principal.project_id is not None:
+        raise Forbidden("admin")
+    return principal
+
+
+DEPENDENCIES = {
+    "conn": Provide(provide_conn),
+    "reads": Provide(provide_caller_reads, sync_to_thread=False),
+    "principal": Provide(provide_principal, sync_to_thread=False),
+    "writer": Provide(provide_writer, sync_to_thread=False),
+    "admin": Provide(provide_admin, sync_to_thread=False),
+}
+"""What every dialect's routes may ask for: ``conn`` (writes), ``reads``, and the caller by scope.
+
+Routers using them also run ``authenticated`` before each request.
+"""
 
 
 def remember_rate(scope: Scope, state: RateState) -> None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Response, Router, get, patch, post
-from litestar.di import Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core import assets, builds, changelists, deployments, projects
-from ghee.core.errors import Forbidden
 from ghee.core.paging import Window
 from ghee.core.tokens import Principal
+from ghee.db.reads import ConnectionReads, Reads
 from ghee.dialects.butterstack.shapes import (
     ApprovalBody,
     AssetList,
@@ -40,9 +39,8 @@ from ghee.dialects.butterstack.shapes import (
     deployment_shape,
     project_shape,
 )
-from ghee.http.auth import provide_principal
+from ghee.http.auth import DEPENDENCIES, authenticated
 from ghee.http.pagination import Limit, Offset
-from ghee.http.services import provide_conn
 
 _ERRORS = {
     status: ResponseSpec(data_container=ButterstackError, description=text, generate_examples=False)
@@ -58,20 +56,6 @@ _ERRORS = {
 }
 
 
-async def provide_writer(principal: Principal) -> Principal:
-    """The caller, once its token may write; a dependency, so scope is refused before the body is checked."""
-    principal.require("write")
-    return principal
-
-
-async def provide_admin(principal: Principal) -> Principal:
-    """The caller, once its token is an admin's not bound to a project (only those may make projects)."""
-    principal.require("admin")
-    if principal.project_id is not None:
-        raise Forbidden("admin")
-    return principal
-
-
 BuildStatus = Literal["pending", "running", "success", "failed", "cancelled"]
 ApprovalStatus = Literal["pending", "approved", "rejected", "needs_changes"]
 DeploymentStatus = Literal["pending", "live", "failed", "superseded"]
@@ -81,11 +65,9 @@ DeploymentStatus = Literal["pending", "live", "failed", "superseded"]
 
 
 @get("/projects", responses=_ERRORS)
-async def list_projects(
-    conn: AsyncConnection, principal: Principal, limit: Limit = 20, offset: Offset = 0
-) -> ProjectList:
+async def list_projects(reads: Reads, principal: Principal, limit: Limit = 20, offset: Offset = 0) -> ProjectList:
     """List the projects this token can see."""
-    page = await projects.list_projects(conn, Window(limit, offset), only=principal.project_id)
+    page = await projects.list_projects(reads, Window(limit, offset), only=principal.project_id)
     return ProjectList([project_shape(p) for p in page.items], limit, offset, page.has_more)
 
 
@@ -102,9 +84,9 @@ async def create_project(
 
 
 @get("/projects/{project_id:str}", responses=_ERRORS)
-async def get_project(conn: AsyncConnection, principal: Principal, project_id: str) -> ButterstackProject:
+async def get_project(reads: Reads, principal: Principal, project_id: str) -> ButterstackProject:
     """Get one project."""
-    return project_shape(await projects.get_project(conn, project_id, principal.project_id))
+    return project_shape(await projects.get_project(reads, project_id, principal.project_id))
 
 
 # Builds
@@ -112,7 +94,7 @@ async def get_project(conn: AsyncConnection, principal: Principal, project_id: s
 
 @get("/projects/{project_id:str}/builds", responses=_ERRORS)
 async def list_project_builds(  # noqa: PLR0913 (one parameter per documented query argument)
-    conn: AsyncConnection,
+    reads: Reads,
     principal: Principal,
     project_id: str,
     status: BuildStatus | None = None,
@@ -121,10 +103,8 @@ async def list_project_builds(  # noqa: PLR0913 (one parameter per documented qu
     offset: Offset = 0,
 ) -> BuildList:
     """List a project's builds, newest first."""
-    project = await projects.get_project(conn, project_id, principal.project_id)
-    page = await builds.list_builds(
-        conn, project.id, builds.BuildFilter(status=status, branch=branch), Window(limit, offset)
-    )
+    filters = builds.BuildFilter(status=status, branch=branch)
+    page = await builds.list_project_builds(reads, project_id, principal.project_id, filters, Window(limit, offset))
     return BuildList([build_shape(b) for b in page.items], limit, offset, page.has_more)
 
 
@@ -133,7 +113,7 @@ async def trigger_build(
     conn: AsyncConnection, writer: Principal, project_id: str, data: TriggerBuildBody
 ) -> ButterstackBuild:
     """Queue a build; ``changelist`` is a number or ``latest``."""
-    project = await projects.get_project(conn, project_id, writer.project_id)
+    project = await projects.get_project(ConnectionReads(conn), project_id, writer.project_id)
     changelist = None if data.changelist is None else str(data.changelist)
     new = builds.NewBuild(data.platform, data.configuration, changelist, data.branch)
     build = await builds.create_build(conn, project.id, new)
@@ -142,9 +122,9 @@ async def trigger_build(
 
 
 @get("/builds/{build_id:str}", responses=_ERRORS)
-async def get_build(conn: AsyncConnection, principal: Principal, build_id: str) -> ButterstackBuild:
+async def get_build(reads: Reads, principal: Principal, build_id: str) -> ButterstackBuild:
     """Get one build with its artifacts."""
-    return build_shape(await builds.get_build(conn, build_id, principal.project_id))
+    return build_shape(await builds.get_build(reads, build_id, principal.project_id))
 
 
 @patch("/builds/{build_id:str}", responses=_ERRORS)
@@ -152,7 +132,7 @@ async def report_build(
     conn: AsyncConnection, writer: Principal, build_id: str, data: BuildReportBody
 ) -> ButterstackBuild:
     """Report a build's progress: status (forward only), timestamps, artifacts."""
-    build = await builds.get_build(conn, build_id, writer.project_id)
+    build = await builds.get_build(ConnectionReads(conn), build_id, writer.project_id)
     artifacts = None
     if data.artifacts is not None:
         artifacts = [builds.Artifact(a.name, a.size_bytes, a.url) for a in data.artifacts]
@@ -170,7 +150,7 @@ async def list_project_changelists(
     conn: AsyncConnection, principal: Principal, project_id: str, limit: Limit = 20, offset: Offset = 0
 ) -> ChangelistList:
     """List a project's changelists, newest first."""
-    project = await projects.get_project(conn, project_id, principal.project_id)
+    project = await projects.get_project(ConnectionReads(conn), project_id, principal.project_id)
     page = await changelists.list_changelists(conn, project.id, Window(limit, offset))
     return ChangelistList([changelist_shape(c) for c in page.items], limit, offset, page.has_more)
 
@@ -191,7 +171,7 @@ async def submit_changelist(
     conn: AsyncConnection, writer: Principal, project_id: str, data: NewChangelistBody
 ) -> Response[ButterstackChangelist]:
     """Record a submitted changelist (what a VCS trigger sends); re-posting a number returns it with 200."""
-    project = await projects.get_project(conn, project_id, writer.project_id)
+    project = await projects.get_project(ConnectionReads(conn), project_id, writer.project_id)
     new = changelists.NewChangelist(
         number=data.number,
         author=data.author,
@@ -226,7 +206,7 @@ async def list_project_assets(  # noqa: PLR0913 (one parameter per documented qu
     offset: Offset = 0,
 ) -> AssetList:
     """List a project's assets by depot path; ``path`` filters by prefix."""
-    project = await projects.get_project(conn, project_id, principal.project_id)
+    project = await projects.get_project(ConnectionReads(conn), project_id, principal.project_id)
     filters = assets.AssetFilter(path, asset_type, status, include_deleted)
     page = await assets.list_assets(conn, project.id, filters, Window(limit, offset))
     return AssetList([asset_shape(a) for a in page.items], limit, offset, page.has_more)
@@ -258,7 +238,7 @@ async def deploy_build(
     conn: AsyncConnection, writer: Principal, build_id: str, data: NewDeploymentBody
 ) -> ButterstackDeployment:
     """Deploy a successful build to a platform and branch."""
-    build = await builds.get_build(conn, build_id, writer.project_id)
+    build = await builds.get_build(ConnectionReads(conn), build_id, writer.project_id)
     deployment = await deployments.create_deployment(conn, build, data.platform, data.branch)
     await conn.commit()
     return deployment_shape(deployment)
@@ -287,7 +267,7 @@ async def list_project_deployments(  # noqa: PLR0913 (one parameter per document
     offset: Offset = 0,
 ) -> DeploymentList:
     """List a project's deployments, newest first."""
-    project = await projects.get_project(conn, project_id, principal.project_id)
+    project = await projects.get_project(ConnectionReads(conn), project_id, principal.project_id)
     filters = deployments.DeploymentFilter(platform, branch, status)
     page = await deployments.list_deployments(conn, project.id, filters, Window(limit, offset))
     return DeploymentList([deployment_shape(d) for d in page.items], limit, offset, page.has_more)
@@ -320,11 +300,7 @@ router = Router(
         list_project_deployments,
         get_deployment,
     ],
-    dependencies={
-        "conn": Provide(provide_conn),
-        "principal": Provide(provide_principal),
-        "writer": Provide(provide_writer),
-        "admin": Provide(provide_admin),
-    },
+    dependencies=DEPENDENCIES,
+    before_request=authenticated,
     tags=["ButterStack"],
 )
