@@ -70,7 +70,7 @@ def migrate() -> None:
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the HTTP API with granian."""
     from granian import Granian  # noqa: PLC0415 (only this command needs the server)
-    from granian.constants import Interfaces  # noqa: PLC0415
+    from granian.constants import Interfaces, Loops  # noqa: PLC0415
 
     Granian(
         "ghee.app:create_app",
@@ -79,6 +79,7 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         interface=Interfaces.ASGI,
+        loop=Loops.uvloop,
         log_access=False,
     ).serve()
 
