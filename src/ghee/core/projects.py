@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 
 import msgspec
 import sqlalchemy as sa
@@ -37,7 +36,6 @@ class Project(msgspec.Struct, frozen=True):
         return project_public_id(self.id)
 
 
-@lru_cache(maxsize=1024)
 def project_public_id(row_id: int) -> str:
     """``proj_...`` for a project row id."""
     return ids.encode("proj", row_id)

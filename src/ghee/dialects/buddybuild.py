@@ -15,8 +15,8 @@ from ghee.core import builds, projects
 from ghee.core.paging import Window
 from ghee.core.projects import Project
 from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads, Reads
-from ghee.http.auth import DEPENDENCIES, authenticated
+from ghee.db.reads import ConnectionReads
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 from ghee.http.errors import Problem
 from ghee.http.pagination import MAX_LIMIT, Offset
 
@@ -111,22 +111,21 @@ Limit10 = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Number of bu
 
 
 @get("/", responses=_ERRORS)
-async def list_apps(reads: Reads, principal: Principal, limit: Limit10 = 100, offset: Offset = 0) -> list[App]:
+async def list_apps(request: ApiRequest, limit: Limit10 = 100, offset: Offset = 0) -> list[App]:
     """List the apps (ghee projects) this token can see."""
-    page = await projects.list_projects(reads, Window(limit, offset), only=principal.project_id)
+    page = await projects.list_projects(request.reads, Window(limit, offset), only=request.principal.project_id)
     return [_app(p) for p in page.items]
 
 
 @get("/{app_id:str}", responses=_ERRORS)
-async def get_app(reads: Reads, principal: Principal, app_id: str) -> App:
+async def get_app(request: ApiRequest, app_id: str) -> App:
     """Get one app."""
-    return _app(await projects.get_project(reads, app_id, principal.project_id))
+    return _app(await projects.get_project(request.reads, app_id, request.principal.project_id))
 
 
 @get("/{app_id:str}/builds", responses=_ERRORS)
 async def list_app_builds(  # noqa: PLR0913 (one parameter per documented query argument)
-    reads: Reads,
-    principal: Principal,
+    request: ApiRequest,
     app_id: str,
     branch: str | None = None,
     scheme: str | None = None,
@@ -137,7 +136,8 @@ async def list_app_builds(  # noqa: PLR0913 (one parameter per documented query 
     """The app's most recent builds, filtered by branch, scheme (configuration) and status."""
     wanted = _STATUS_IN.get(status, status) if status else None
     filters = builds.BuildFilter(status=wanted, branch=branch, configuration=scheme)
-    page = await builds.list_project_builds(reads, app_id, principal.project_id, filters, Window(limit, offset))
+    only = request.principal.project_id
+    page = await builds.list_project_builds(request.reads, app_id, only, filters, Window(limit, offset))
     return [_build(b) for b in page.items]
 
 
@@ -157,5 +157,6 @@ router = Router(
     route_handlers=[list_apps, get_app, list_app_builds, trigger_app_build],
     dependencies=DEPENDENCIES,
     before_request=authenticated,
+    request_class=ApiRequest,
     tags=["buddybuild"],
 )

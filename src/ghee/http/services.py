@@ -33,11 +33,6 @@ def services_of(state: State) -> Services:
     return services
 
 
-def provide_reads(request: Request[Any, Any, Any]) -> Reads:
-    """The fast read path, for routes that only read."""
-    return services_of(request.app.state).reads
-
-
 async def provide_conn(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncConnection]:
     """A database connection for one request; what is not committed is rolled back.
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ghee.core import assets, builds, changelists, deployments, projects
 from ghee.core.paging import Window
 from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads, Reads
+from ghee.db.reads import ConnectionReads
 from ghee.dialects.butterstack.shapes import (
     ApprovalBody,
     AssetList,
@@ -39,7 +39,7 @@ from ghee.dialects.butterstack.shapes import (
     deployment_shape,
     project_shape,
 )
-from ghee.http.auth import DEPENDENCIES, authenticated
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 from ghee.http.pagination import Limit, Offset
 
 _ERRORS = {
@@ -65,9 +65,9 @@ DeploymentStatus = Literal["pending", "live", "failed", "superseded"]
 
 
 @get("/projects", responses=_ERRORS)
-async def list_projects(reads: Reads, principal: Principal, limit: Limit = 20, offset: Offset = 0) -> ProjectList:
+async def list_projects(request: ApiRequest, limit: Limit = 20, offset: Offset = 0) -> ProjectList:
     """List the projects this token can see."""
-    page = await projects.list_projects(reads, Window(limit, offset), only=principal.project_id)
+    page = await projects.list_projects(request.reads, Window(limit, offset), only=request.principal.project_id)
     return ProjectList([project_shape(p) for p in page.items], limit, offset, page.has_more)
 
 
@@ -84,9 +84,9 @@ async def create_project(
 
 
 @get("/projects/{project_id:str}", responses=_ERRORS)
-async def get_project(reads: Reads, principal: Principal, project_id: str) -> ButterstackProject:
+async def get_project(request: ApiRequest, project_id: str) -> ButterstackProject:
     """Get one project."""
-    return project_shape(await projects.get_project(reads, project_id, principal.project_id))
+    return project_shape(await projects.get_project(request.reads, project_id, request.principal.project_id))
 
 
 # Builds
@@ -94,8 +94,7 @@ async def get_project(reads: Reads, principal: Principal, project_id: str) -> Bu
 
 @get("/projects/{project_id:str}/builds", responses=_ERRORS)
 async def list_project_builds(  # noqa: PLR0913 (one parameter per documented query argument)
-    reads: Reads,
-    principal: Principal,
+    request: ApiRequest,
     project_id: str,
     status: BuildStatus | None = None,
     branch: str | None = None,
@@ -104,7 +103,8 @@ async def list_project_builds(  # noqa: PLR0913 (one parameter per documented qu
 ) -> BuildList:
     """List a project's builds, newest first."""
     filters = builds.BuildFilter(status=status, branch=branch)
-    page = await builds.list_project_builds(reads, project_id, principal.project_id, filters, Window(limit, offset))
+    only = request.principal.project_id
+    page = await builds.list_project_builds(request.reads, project_id, only, filters, Window(limit, offset))
     return BuildList([build_shape(b) for b in page.items], limit, offset, page.has_more)
 
 
@@ -122,9 +122,9 @@ async def trigger_build(
 
 
 @get("/builds/{build_id:str}", responses=_ERRORS)
-async def get_build(reads: Reads, principal: Principal, build_id: str) -> ButterstackBuild:
+async def get_build(request: ApiRequest, build_id: str) -> ButterstackBuild:
     """Get one build with its artifacts."""
-    return build_shape(await builds.get_build(reads, build_id, principal.project_id))
+    return build_shape(await builds.get_build(request.reads, build_id, request.principal.project_id))
 
 
 @patch("/builds/{build_id:str}", responses=_ERRORS)
@@ -302,5 +302,6 @@ router = Router(
     ],
     dependencies=DEPENDENCIES,
     before_request=authenticated,
+    request_class=ApiRequest,
     tags=["ButterStack"],
 )
