@@ -33,5 +33,8 @@ lint: $(BIN)/ghee
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy --strict src
 
+bench: $(BIN)/ghee
+	$(BIN)/python bench/builds_list.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -23,6 +23,7 @@ from ghee.db.functions import json_rows
 from ghee.db.reads import ConnectionReads, Reads, Row, as_datetime
 from ghee.db.tables import artifacts, builds
 
+_SECOND = timedelta(seconds=1)
 STATUSES = ("pending", "running", "success", "failed", "cancelled")
 FINISHED = frozenset({"success", "failed", "cancelled"})
 # Status only moves forward: pending → running → one of the finished states.
@@ -71,7 +72,7 @@ class Build(msgspec.Struct, frozen=True):
         """Whole seconds from start to finish, once both are known."""
         if self.started_at is None or self.finished_at is None:
             return None
-        return max(0, int((self.finished_at - self.started_at).total_seconds()))
+        return max(0, (self.finished_at - self.started_at) // _SECOND)
 
 
 class BuildFilter(msgspec.Struct, frozen=True):

@@ -55,6 +55,8 @@ def _listify(value: object) -> object:
 
 def check_url_encoding(raw_path: bytes, query_string: bytes) -> None:
     """Raise ``Invalid`` unless the percent-decoded path and query are UTF-8."""
+    if raw_path.isascii() and query_string.isascii() and b"%" not in raw_path and b"%" not in query_string:
+        return  # plain ASCII, the usual case: nothing to decode
     try:
         unquote_to_bytes(raw_path).decode("utf-8")
     except UnicodeDecodeError as exc:
