@@ -118,6 +118,4 @@ async def rate_limit_headers(message: Message, scope: Scope) -> None:
         return
     state = scope.get("state", {}).get(_RATE_KEY)
     if isinstance(state, RateState):
-        headers = list(message.get("headers", []))
-        headers += [(name.lower().encode(), value.encode()) for name, value in state.headers().items()]
-        message["headers"] = headers
+        message["headers"] = [*message.get("headers", ()), *state.raw_headers()]
