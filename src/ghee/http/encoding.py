@@ -104,12 +104,15 @@ def utf8_requests(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         check_url_encoding(scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
+        if scope["method"] not in _BODY_METHODS:
+            await app(scope, receive, send)  # no body to check or convert
+            return
         headers = scope["headers"]
         content_type = next((v for k, v in headers if k == b"content-type"), b"").decode("latin-1")
         check_charset(content_type)
         media = content_type.split(";")[0].strip().lower()
         if media != FORM:
-            if scope["method"] in _BODY_METHODS and not _is_json(media):
+            if not _is_json(media):
                 raise Invalid("body", f"unsupported content type {media!r}; send JSON or form-encoded data")
             await app(scope, receive, send)
             return
