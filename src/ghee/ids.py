@@ -55,6 +55,8 @@ def encode(prefix: str, row_id: int, kind: str | None = None) -> str:
     and ``b_``) share the code, so both name the same row. Lists render the
     same rows again and again, so codes are cached (a hit costs ~0.1 µs).
     """
+    if not 0 < row_id <= _MASK:
+        raise ValueError(f"row id {row_id} is outside 1..2**{_BITS} - 1: its code would name another row")
     number = _scramble(row_id, kind or prefix)
     # Two digits (10 bits) per lookup: lists render dozens of ids, so this is kept cheap.
     p = _PAIRS

@@ -72,3 +72,13 @@ def test_malformed_or_zero_ids_are_not_found(public_id: str) -> None:
 def test_a_code_decoded_with_another_kind_names_another_row() -> None:
     code = ids.encode("build", 10).removeprefix("build_")
     assert ids.decode("deploy", f"deploy_{code}", "deployment") != 10
+
+
+@pytest.mark.parametrize("row_id", [0, -1, 2**40])
+def test_row_ids_without_a_code_of_their_own_are_refused(row_id: int) -> None:
+    with pytest.raises(ValueError, match="outside"):
+        ids.encode("build", row_id)
+
+
+def test_the_largest_row_id_round_trips() -> None:
+    assert ids.decode("build", ids.encode("build", 2**40 - 1), "build") == 2**40 - 1

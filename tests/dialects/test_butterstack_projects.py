@@ -110,6 +110,20 @@ def test_create_project_with_a_bad_body_is_400(api: Api, body: object) -> None:
     assert_error(api.post("/v1/projects", json=body), 400, "bad_request")
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "body: is required"),
+        (b"{}", "name: is required"),
+        (b'{"name": 3}', "name: Expected `str`, got `int`"),
+        (b"[1]", "body: Expected `object`, got `array`"),
+    ],
+)
+def test_a_bad_body_is_named_in_the_message(api: Api, raw: bytes, message: str) -> None:
+    response = api.post("/v1/projects", content=raw, headers={"Content-Type": "application/json"})
+    assert assert_error(response, 400, "bad_request")["message"] == message
+
+
 @pytest.mark.parametrize("raw", [b"{", b"", b"{'name': 'single quotes'}", b'{"name": "x",}'])
 def test_create_project_with_invalid_json_is_400(api: Api, raw: bytes) -> None:
     response = api.post("/v1/projects", content=raw, headers={"Content-Type": "application/json"})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -61,12 +62,21 @@ def _problem(status: int, message: str, *, field: str | None = None, retry_after
     return Problem(status, _CODES.get(status, "error"), message, field, retry_after)
 
 
+_MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
+
+
 def _validation_message(exc: ValidationException) -> tuple[str, str | None]:
     extra = exc.extra
     if isinstance(extra, list) and extra and isinstance(extra[0], dict):
         first = extra[0]
         key = first.get("key")
         message = str(first.get("message", exc.detail))
+        if key == "data":  # the body as a whole, in Litestar's words
+            if message == "'data'":
+                return "body: is required", "body"
+            if missing := _MISSING_FIELD.fullmatch(message):
+                return f"{missing.group(1)}: is required", missing.group(1)
+            key = "body"
         return (f"{key}: {message}" if key else message), (str(key) if key else None)
     return str(exc.detail), None
 
