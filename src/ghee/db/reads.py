@@ -38,11 +38,7 @@ Row = Sequence[Any]
 
 
 class Reads(ABC):
-    """Runs read-only statements and returns their rows.
-
-    A base class rather than a protocol: Litestar checks injected values with
-    ``isinstance``, which a class answers at C speed.
-    """
+    """Runs read-only statements and returns their rows."""
 
     @abstractmethod
     async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
