@@ -153,6 +153,7 @@ def start_server(database_url: str, log: Path, **extra_env: str) -> Server:
         **os.environ,
         "GHEE_DATABASE_URL": database_url,
         "GHEE_RATE_LIMIT": TEST_RATE_LIMIT,
+        "GHEE_MEDIA_DIR": str(log.parent / "media"),
         **extra_env,
     }
     env.pop("GHEE_REDIS_URL", None) if "GHEE_REDIS_URL" not in extra_env else None

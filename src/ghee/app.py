@@ -18,7 +18,7 @@ from ghee import __version__
 from ghee.config import Settings, get_settings
 from ghee.db.engine import create_engine
 from ghee.db.reads import open_reads
-from ghee.dialects import buddybuild, butterstack
+from ghee.dialects import buddybuild, buttercms, butterstack
 from ghee.http.auth import rate_limit_headers
 from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
@@ -71,9 +71,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
     styles = ErrorStyles(default=butterstack.render_problem)
     styles.add("/v1", butterstack.render_problem)
     styles.add("/v1/apps", buddybuild.render_problem)
+    styles.add("/v2", buttercms.render_problem)
+    styles.add("/media", buttercms.render_problem)
+    styles.add("/feeds", buttercms.render_problem)
+    styles.add("/sitemap.xml", buttercms.render_problem)
 
     return Litestar(
-        route_handlers=[butterstack.router, buddybuild.router, openapi_json, home],
+        route_handlers=[
+            butterstack.router,
+            buddybuild.router,
+            buttercms.router,
+            buttercms.media_files,
+            buttercms.blog.RAW_FEEDS,
+            openapi_json,
+            home,
+        ],
         lifespan=[lifespan],
         exception_handlers={Exception: styles.handler},
         middleware=[DefineMiddleware(utf8_requests)],

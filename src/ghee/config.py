@@ -8,6 +8,8 @@ from functools import lru_cache
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/ghee.db"
 DEFAULT_RATE_LIMIT = "60/minute;10/second"
+DEFAULT_CACHE_CONTROL = "private, no-cache"
+DEFAULT_MEDIA_DIR = "./data/media"
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,12 @@ class Settings:
     rate_limit: str = DEFAULT_RATE_LIMIT
     """Default per-token rate limit, ``limits`` notation joined by ``;``."""
 
+    cache_control: str = DEFAULT_CACHE_CONTROL
+    """``Cache-Control`` of content reads (``/v2``); the default lets clients keep a copy but revalidate it."""
+
+    media_dir: str = DEFAULT_MEDIA_DIR
+    """Where uploaded images and their renderings are kept."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or the mapping given)."""
@@ -31,6 +39,8 @@ class Settings:
             database_url=env.get("GHEE_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("GHEE_REDIS_URL") or None,
             rate_limit=env.get("GHEE_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
+            cache_control=env.get("GHEE_CACHE_CONTROL") or DEFAULT_CACHE_CONTROL,
+            media_dir=env.get("GHEE_MEDIA_DIR") or DEFAULT_MEDIA_DIR,
         )
 
 

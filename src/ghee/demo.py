@@ -27,6 +27,8 @@ from ghee.core.deployments import create_deployment, set_deployment_status
 from ghee.core.paging import Window
 from ghee.core.projects import create_project
 from ghee.db.tables import artifacts, assets, builds, changelists, deployments, projects
+from ghee.demo_blog import load_demo_blog
+from ghee.demo_pages import load_demo_pages
 
 SEED = 2026
 DAYS = 30
@@ -229,6 +231,15 @@ class _Load:
 
 
 async def load_demo(conn: AsyncConnection) -> str:
+    """Load the demo studio and its content, each part unless it exists already; returns a summary."""
+    parts = [await load_studio(conn)]
+    # Content loaders (ButterCMS blog, pages) go here, each idempotent on its own.
+    parts.append(await load_demo_pages(conn))
+    parts.append(await load_demo_blog(conn))
+    return " ".join(parts)
+
+
+async def load_studio(conn: AsyncConnection) -> str:
     """Load the demo studio unless its projects exist already; returns a one-paragraph summary."""
     names = [spec.name for spec in DEMO_PROJECTS]
     existing = list(await conn.scalars(sa.select(projects.c.name).where(projects.c.name.in_(names))))

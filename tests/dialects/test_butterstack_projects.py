@@ -135,7 +135,7 @@ def test_unknown_or_malformed_project_id_is_404(api: Api, project_id: str) -> No
     assert_error(api.get(f"/v1/projects/{project_id}"), 404, "not_found")
 
 
-@pytest.mark.parametrize("path", ["/v1/nowhere", "/v1/projects/x/y/z", "/v1/builds", "/v2/projects"])
+@pytest.mark.parametrize("path", ["/v1/nowhere", "/v1/projects/x/y/z", "/v1/builds", "/v3/projects"])
 def test_unknown_route_is_a_json_404(api: Api, path: str) -> None:
     assert_error(api.get(path), 404, "not_found")
 

@@ -24,6 +24,22 @@ def test_form_fields_decode_percent_and_plus() -> None:
     }
 
 
+def test_only_ascii_digits_make_a_list_index() -> None:
+    # "³" and "٣" count as digits to str.isdigit, but are names here, not positions.
+    assert form_to_object("a[%C2%B3]=x&a[%D9%A3]=y") == {"a": {"³": "x", "٣": "y"}}
+    assert form_to_object("%C2%B3=1") == {"³": "1"}
+
+
+def test_a_form_of_unicode_digit_names_is_a_400_not_a_500(api: Api) -> None:
+    project = api.new_project()
+    response = api.post(
+        f"/v1/projects/{project['id']}/builds",
+        content=b"%C2%B3=1&%C2%B3=2",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+
+
 def test_form_field_that_is_both_value_and_object_is_invalid() -> None:
     with pytest.raises(Invalid):
         form_to_object("a=1&a[b]=2")

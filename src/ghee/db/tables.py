@@ -159,3 +159,150 @@ events = sa.Table(
     sa.Index("ix_events_type", "type", "id"),
     sa.Index("ix_events_resource", "resource_type", "resource_id", "id"),
 )
+
+
+# ButterCMS blog: authors, categories, tags, posts (migration 0002)
+
+blog_authors = sa.Table(
+    "blog_authors",
+    metadata,
+    _pk(),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("first_name", sa.String(200), nullable=False),
+    sa.Column("last_name", sa.String(200), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("bio", sa.Text(), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("linkedin_url", sa.String(2048), nullable=False),
+    sa.Column("facebook_url", sa.String(2048), nullable=False),
+    sa.Column("pinterest_url", sa.String(2048), nullable=False),
+    sa.Column("instagram_url", sa.String(2048), nullable=False),
+    sa.Column("twitter_handle", sa.String(200), nullable=False),
+    sa.Column("profile_image", sa.String(2048), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("slug", name="uq_blog_authors_slug"),
+    sa.Index("ix_blog_authors_email", "email"),
+)
+
+blog_categories = sa.Table(
+    "blog_categories",
+    metadata,
+    _pk(),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("slug", name="uq_blog_categories_slug"),
+)
+
+blog_tags = sa.Table(
+    "blog_tags",
+    metadata,
+    _pk(),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("slug", name="uq_blog_tags_slug"),
+)
+
+# Full-text search lives beside this table, per database (migration 0002):
+# SQLite an FTS5 table ``blog_posts_fts`` kept by triggers, PostgreSQL a GIN
+# index on the weighted tsvector of title and body (see ``ghee.core.blog.search``).
+blog_posts = sa.Table(
+    "blog_posts",
+    metadata,
+    _pk(),
+    sa.Column("slug", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    sa.Column("summary", sa.Text(), nullable=False),
+    sa.Column("seo_title", sa.String(500), nullable=False),
+    sa.Column("meta_description", sa.Text(), nullable=False),
+    sa.Column("featured_image", sa.String(2048), nullable=True),
+    _fk("author_id", "blog_authors.id", nullable=True, ondelete="SET NULL"),
+    sa.Column("published_at", sa.DateTime(), nullable=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("slug", name="uq_blog_posts_slug"),
+    sa.Index("ix_blog_posts_status_published", "status", "published_at", "id"),
+    sa.Index("ix_blog_posts_author", "author_id"),
+)
+
+blog_post_categories = sa.Table(
+    "blog_post_categories",
+    metadata,
+    _fk("post_id", "blog_posts.id"),
+    _fk("category_id", "blog_categories.id"),
+    sa.PrimaryKeyConstraint("post_id", "category_id", name="pk_blog_post_categories"),
+    sa.Index("ix_blog_post_categories_category", "category_id", "post_id"),
+)
+
+blog_post_tags = sa.Table(
+    "blog_post_tags",
+    metadata,
+    _fk("post_id", "blog_posts.id"),
+    _fk("tag_id", "blog_tags.id"),
+    sa.PrimaryKeyConstraint("post_id", "tag_id", name="pk_blog_post_tags"),
+    sa.Index("ix_blog_post_tags_tag", "tag_id", "post_id"),
+)
+
+
+# ButterCMS pages, content fields and collections (migration 0003)
+# A page type or a collection: its key and its field schema (JSON text, see ghee.core.content.fields).
+content_schemas = sa.Table(
+    "content_schemas",
+    metadata,
+    _pk(),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("key", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("fields", sa.Text(), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("kind", "key", name="uq_content_schemas_kind_key"),
+)
+
+# A page (scope: its page type's key, "*" for a single page), a collection item
+# (scope: its collection's key, no slug) or a content field (scope "", slug: its key).
+content_entries = sa.Table(
+    "content_entries",
+    metadata,
+    _pk(),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("scope", sa.String(100), nullable=False),
+    sa.Column("slug", sa.String(200), nullable=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.Column("published_at", sa.DateTime(), nullable=True),
+    sa.UniqueConstraint("kind", "scope", "slug", name="uq_content_entries_kind_scope_slug"),
+    sa.Index("ix_content_entries_scope", "kind", "scope", "id"),
+)
+
+# An entry's field values in one locale ("" is the default locale), as JSON text.
+content_values = sa.Table(
+    "content_values",
+    metadata,
+    _fk("entry_id", "content_entries.id"),
+    sa.Column("locale", sa.String(20), nullable=False),
+    sa.Column("fields", sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint("entry_id", "locale", name="pk_content_values"),
+)
+
+
+# Media: uploaded images (migration 0004)
+
+media = sa.Table(
+    "media",
+    metadata,
+    _pk(),
+    sa.Column("handle", sa.String(32), nullable=False),
+    sa.Column("file_name", sa.String(255), nullable=False),
+    sa.Column("content_type", sa.String(40), nullable=False),
+    sa.Column("size_bytes", sa.BigInteger(), nullable=False),
+    sa.Column("width", sa.Integer(), nullable=False),
+    sa.Column("height", sa.Integer(), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("handle", name="uq_media_handle"),
+)

@@ -21,6 +21,7 @@ from ghee.core.errors import Invalid
 
 MAX_BODY = 8 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
 
@@ -48,7 +49,7 @@ def form_to_object(text: str) -> dict[str, Any]:
 def _listify(value: object) -> object:
     if not isinstance(value, dict):
         return value
-    if value and all(key.isdigit() for key in value):
+    if value and all(key.isascii() and key.isdigit() for key in value):  # "³".isdigit() holds too
         return [_listify(value[key]) for key in sorted(value, key=int)]
     return {key: _listify(item) for key, item in value.items()}
 
@@ -111,6 +112,9 @@ def utf8_requests(app: ASGIApp) -> ASGIApp:
         content_type = next((v for k, v in headers if k == b"content-type"), b"").decode("latin-1")
         check_charset(content_type)
         media = content_type.split(";")[0].strip().lower()
+        if media == MULTIPART:
+            await app(scope, receive, send)  # file uploads: Litestar parses the parts
+            return
         if media != FORM:
             if not _is_json(media):
                 raise Invalid("body", f"unsupported content type {media!r}; send JSON or form-encoded data")

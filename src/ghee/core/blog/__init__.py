@@ -1,0 +1,1 @@
+"""The blog: posts written by authors, filed under categories and tags, searchable and syndicated."""

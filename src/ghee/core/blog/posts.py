@@ -1,0 +1,270 @@
+"""Blog posts: reading them (lists, one post with its neighbours) and writing them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from ghee.core.blog.authors import COLUMNS as AUTHOR_COLUMNS
+from ghee.core.blog.authors import Author, author_from
+from ghee.core.blog.taxonomy import CATEGORIES, TAGS, Term, Vocabulary
+from ghee.core.errors import NotFound
+from ghee.core.paging import Window
+from ghee.db.functions import json_rows
+from ghee.db.reads import Reads, Row, as_datetime
+from ghee.db.tables import blog_authors, blog_posts
+
+STATUSES = ("draft", "published")
+
+
+class Post(msgspec.Struct, frozen=True):
+    """One post with its author, categories and tags; ``rank`` is set on search results only."""
+
+    id: int
+    slug: str
+    status: str
+    title: str
+    body: str
+    summary: str
+    seo_title: str
+    meta_description: str
+    featured_image: str | None
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    author: Author | None
+    categories: list[Term]
+    tags: list[Term]
+    rank: float | None = None
+
+
+class PostFilter(msgspec.Struct, frozen=True):
+    """Filters of the post list; ``None`` means no filter. ``preview`` includes drafts."""
+
+    author_slug: str | None = None
+    category_slug: str | None = None
+    tag_slug: str | None = None
+    preview: bool = False
+
+
+class PostPage(msgspec.Struct, frozen=True):
+    """One page of posts and how many posts match in all."""
+
+    items: list[Post]
+    count: int
+
+
+class Neighbour(msgspec.Struct, frozen=True):
+    """The post published just before or after another."""
+
+    slug: str
+    title: str
+    featured_image: str | None
+
+
+def _terms_of(vocabulary: Vocabulary) -> sa.ScalarSelect[str]:
+    table, links = vocabulary.table, vocabulary.links
+    return (
+        sa.select(json_rows(table.c.id, table.c.name, table.c.slug))
+        .select_from(links.join(table, links.c[vocabulary.link_column] == table.c.id))
+        .where(links.c.post_id == blog_posts.c.id)
+        .scalar_subquery()
+    )
+
+
+_POST_COLUMNS = (
+    blog_posts.c.id,
+    blog_posts.c.slug,
+    blog_posts.c.status,
+    blog_posts.c.title,
+    blog_posts.c.body,
+    blog_posts.c.summary,
+    blog_posts.c.seo_title,
+    blog_posts.c.meta_description,
+    blog_posts.c.featured_image,
+    blog_posts.c.published_at,
+    blog_posts.c.created_at,
+    blog_posts.c.updated_at,
+)
+# A post as read: its columns, its author's (NULLs without one), then its
+# categories and tags as JSON text of [id, name, slug] arrays.
+READ_COLUMNS = (*_POST_COLUMNS, *AUTHOR_COLUMNS, _terms_of(CATEGORIES), _terms_of(TAGS))
+READ_FROM = blog_posts.outerjoin(blog_authors, blog_authors.c.id == blog_posts.c.author_id)
+_AUTHOR_AT = len(_POST_COLUMNS)
+_TERMS_AT = _AUTHOR_AT + len(AUTHOR_COLUMNS)
+_TERM_ROWS = msgspec.json.Decoder(list[tuple[int, str, str]] | None)
+# Newest first; drafts (no publication date) sort by when they were written.
+_NEWEST_FIRST = (sa.func.coalesce(blog_posts.c.published_at, blog_posts.c.created_at).desc(), blog_posts.c.id.desc())
+
+
+def _terms(text: str | None) -> list[Term]:
+    listed = _TERM_ROWS.decode(text) if text is not None else None
+    return sorted((Term(*t) for t in listed), key=lambda t: (t.name, t.id)) if listed else []
+
+
+def post_from(row: Row, rank: float | None = None) -> Post:
+    """A ``Post`` from a row of ``READ_COLUMNS``."""
+    author_row = row[_AUTHOR_AT:_TERMS_AT]
+    post_id, slug, status, title, body, summary, seo_title, meta_description, featured_image = row[:9]
+    return Post(
+        post_id,
+        slug,
+        status,
+        title,
+        body,
+        summary,
+        seo_title,
+        meta_description,
+        featured_image,
+        as_datetime(row[9]),
+        as_datetime(row[10]),  # type: ignore[arg-type]
+        as_datetime(row[11]),  # type: ignore[arg-type]
+        author_from(author_row) if author_row[0] is not None else None,
+        _terms(row[_TERMS_AT]),
+        _terms(row[_TERMS_AT + 1]),
+        rank,
+    )
+
+
+def _has_term(vocabulary: Vocabulary, param: str) -> sa.Exists:
+    table, links = vocabulary.table, vocabulary.links
+    return (
+        sa.select(1)
+        .select_from(links.join(table, links.c[vocabulary.link_column] == table.c.id))
+        .where(links.c.post_id == blog_posts.c.id, table.c.slug == sa.bindparam(param))
+        .exists()
+    )
+
+
+@cache
+def _where(preview: bool, author: bool, category: bool, tag: bool) -> tuple[sa.ColumnElement[bool], ...]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if not preview:
+        conditions.append(blog_posts.c.status == "published")
+    if author:
+        conditions.append(blog_authors.c.slug == sa.bindparam("author_slug"))
+    if category:
+        conditions.append(_has_term(CATEGORIES, "category_slug"))
+    if tag:
+        conditions.append(_has_term(TAGS, "tag_slug"))
+    return tuple(conditions)
+
+
+@cache
+def _list_statements(preview: bool, author: bool, category: bool, tag: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """A page of posts and the count of all matching, for one combination of filters."""
+    where = _where(preview, author, category, tag)
+    page = (
+        sa.select(*READ_COLUMNS)
+        .select_from(READ_FROM)
+        .where(*where)
+        .order_by(*_NEWEST_FIRST)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+    count = sa.select(sa.func.count()).select_from(READ_FROM).where(*where)
+    return page, count
+
+
+def _filter_params(filters: PostFilter) -> dict[str, object]:
+    params: dict[str, object] = {}
+    if filters.author_slug is not None:
+        params["author_slug"] = filters.author_slug
+    if filters.category_slug is not None:
+        params["category_slug"] = filters.category_slug
+    if filters.tag_slug is not None:
+        params["tag_slug"] = filters.tag_slug
+    return params
+
+
+async def list_posts(reads: Reads, filters: PostFilter, window: Window) -> PostPage:
+    """Published posts (drafts too with ``preview``), newest first, and how many match in all."""
+    page, count = _list_statements(
+        filters.preview,
+        filters.author_slug is not None,
+        filters.category_slug is not None,
+        filters.tag_slug is not None,
+    )
+    params = _filter_params(filters)
+    rows = await reads.all(page, {**params, "limit": window.limit, "offset": window.offset})
+    if window.offset == 0 and len(rows) < window.limit:
+        total = len(rows)  # the whole list fits on this page: no need to count
+    else:
+        total = (await reads.first(count, params) or (0,))[0]
+    return PostPage([post_from(row) for row in rows], int(total))
+
+
+_BY_SLUG = sa.select(*READ_COLUMNS).select_from(READ_FROM).where(blog_posts.c.slug == sa.bindparam("slug"))
+
+
+async def get_post(reads: Reads, slug: str, preview: bool = False) -> Post:
+    """The post with ``slug``; raises ``NotFound`` if missing, or a draft without ``preview``."""
+    row = await reads.first(_BY_SLUG, {"slug": slug})
+    if row is None or (row[2] != "published" and not preview):
+        raise NotFound("post", slug)
+    return post_from(row)
+
+
+_PUBLISHED_AT = sa.select(blog_posts.c.published_at).where(blog_posts.c.id == sa.bindparam("id")).scalar_subquery()
+_NEIGHBOUR = (blog_posts.c.slug, blog_posts.c.title, blog_posts.c.featured_image)
+_OLDER = (
+    sa.select(*_NEIGHBOUR)
+    .where(
+        blog_posts.c.status == "published",
+        sa.or_(
+            blog_posts.c.published_at < _PUBLISHED_AT,
+            sa.and_(blog_posts.c.published_at == _PUBLISHED_AT, blog_posts.c.id < sa.bindparam("id")),
+        ),
+    )
+    .order_by(blog_posts.c.published_at.desc(), blog_posts.c.id.desc())
+    .limit(1)
+)
+_NEWER = (
+    sa.select(*_NEIGHBOUR)
+    .where(
+        blog_posts.c.status == "published",
+        sa.or_(
+            blog_posts.c.published_at > _PUBLISHED_AT,
+            sa.and_(blog_posts.c.published_at == _PUBLISHED_AT, blog_posts.c.id > sa.bindparam("id")),
+        ),
+    )
+    .order_by(blog_posts.c.published_at, blog_posts.c.id)
+    .limit(1)
+)
+
+
+async def neighbours(reads: Reads, post: Post) -> tuple[Neighbour | None, Neighbour | None]:
+    """The published posts just after (newer) and just before (older) ``post``; ``None`` each for a draft."""
+    if post.status != "published":
+        return None, None
+    newer = await reads.first(_NEWER, {"id": post.id})
+    older = await reads.first(_OLDER, {"id": post.id})
+    return (Neighbour(*newer) if newer else None, Neighbour(*older) if older else None)
+
+
+class Listed(msgspec.Struct, frozen=True):
+    """A published post as a sitemap lists it."""
+
+    slug: str
+    updated_at: datetime
+
+
+@cache
+def _listed_statement(category: bool, tag: bool) -> sa.Select[Any]:
+    return (
+        sa.select(blog_posts.c.slug, blog_posts.c.updated_at)
+        .where(*_where(False, False, category, tag))  # noqa: FBT003 (the cached function's flags)
+        .order_by(*_NEWEST_FIRST)
+        .limit(sa.bindparam("limit"))
+    )
+
+
+async def list_published(reads: Reads, filters: PostFilter, limit: int) -> list[Listed]:
+    """Slugs and change times of the newest ``limit`` published posts matching ``filters`` (author ignored)."""
+    statement = _listed_statement(filters.category_slug is not None, filters.tag_slug is not None)
+    params = _filter_params(msgspec.structs.replace(filters, author_slug=None)) | {"limit": limit}
+    return [Listed(slug, as_datetime(updated_at)) for slug, updated_at in await reads.all(statement, params)]  # type: ignore[arg-type]

@@ -1,0 +1,105 @@
+"""Full-text search over published posts' titles and bodies, ranked by relevance.
+
+Each database does it its own way, behind one statement compiled per dialect:
+SQLite an FTS5 table (Porter stemming, ``bm25`` ranking with the title
+weighted 10 to 1 over the body), PostgreSQL the English text-search
+configuration (``websearch_to_tsquery``, ``ts_rank`` over a tsvector where the
+title weighs more than the body). Both stem ("running" finds "run") and both
+read double-quoted text as a phrase; every other word must appear.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from ghee.core.blog.posts import READ_COLUMNS, READ_FROM, PostPage, post_from
+from ghee.core.errors import Invalid
+from ghee.core.inputs import check_free_text
+from ghee.core.paging import Window
+from ghee.db.reads import Reads
+from ghee.db.tables import blog_posts
+
+MAX_QUERY = 500
+_TERM = re.compile(r'"([^"]*)"|([^\s"]+)')
+_WORD = re.compile(r"\w+")
+
+
+class post_search_hits(FunctionElement[tuple[int, float]]):  # noqa: N801 (SQL functions read as lower case)
+    """Table of ``(id, score)`` for the posts matching a query; its one argument is the prepared query."""
+
+    inherit_cache = True
+
+
+@compiles(post_search_hits, "sqlite")
+def _hits_sqlite(element: post_search_hits, compiler: SQLCompiler, **kw: object) -> str:
+    query = compiler.process(element.clauses, **kw)
+    # The query is a bound parameter: only SQL of ours is formatted in.
+    select = "(SELECT rowid AS id, -bm25(blog_posts_fts, 10.0, 1.0) AS score FROM blog_posts_fts"
+    return f"{select} WHERE blog_posts_fts MATCH {query})"
+
+
+@compiles(post_search_hits, "postgresql")
+def _hits_postgresql(element: post_search_hits, compiler: SQLCompiler, **kw: object) -> str:
+    query = compiler.process(element.clauses, **kw)
+    # The same expression as the GIN index ix_blog_posts_search, so the index serves the match.
+    document = (
+        "(setweight(to_tsvector('english'::regconfig, title), 'A') || "
+        "setweight(to_tsvector('english'::regconfig, body), 'B'))"
+    )
+    select = f"(SELECT id, ts_rank({document}, q) AS score FROM blog_posts"  # noqa: S608 (our SQL only)
+    return f"{select}, websearch_to_tsquery('english'::regconfig, {query}) AS q WHERE {document} @@ q)"
+
+
+_HITS = post_search_hits(sa.bindparam("query", type_=sa.Text())).table_valued(
+    sa.column("id", sa.Integer()), sa.column("score", sa.Float())
+)
+_HITS_ALIAS = _HITS.alias("hits")
+_MATCHED = READ_FROM.join(_HITS_ALIAS, _HITS_ALIAS.c.id == blog_posts.c.id)
+_PUBLISHED = blog_posts.c.status == "published"
+_PAGE = (
+    sa.select(*READ_COLUMNS, _HITS_ALIAS.c.score)
+    .select_from(_MATCHED)
+    .where(_PUBLISHED)
+    .order_by(_HITS_ALIAS.c.score.desc(), blog_posts.c.id.desc())
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
+_COUNT = sa.select(sa.func.count()).select_from(_MATCHED).where(_PUBLISHED)
+
+
+def prepared_query(text: str) -> str:
+    """The search terms as a query both databases read alike: each word, or quoted phrase, in double quotes.
+
+    Punctuation goes (it would be FTS5 syntax), so ``c++ "open world"`` becomes
+    ``"c" "open world"``. Empty when no word is left.
+    """
+    terms = []
+    for phrase, word in _TERM.findall(text):
+        words = _WORD.findall(phrase or word)
+        if words:
+            terms.append('"' + " ".join(words) + '"')
+    return " ".join(terms)
+
+
+async def search_posts(reads: Reads, text: str, window: Window) -> PostPage:
+    """Published posts matching ``text``, most relevant first, each with its ``rank``.
+
+    An empty page when no word of ``text`` matches; raises ``Invalid`` on
+    ``query`` for a query over 500 characters or with NUL characters.
+    """
+    if len(text) > MAX_QUERY:
+        raise Invalid("query", f"must be at most {MAX_QUERY} characters")
+    query = prepared_query(check_free_text("query", text))
+    if not query:
+        return PostPage([], 0)
+    rows = await reads.all(_PAGE, {"query": query, "limit": window.limit, "offset": window.offset})
+    if window.offset == 0 and len(rows) < window.limit:
+        total = len(rows)
+    else:
+        total = (await reads.first(_COUNT, {"query": query}) or (0,))[0]
+    return PostPage([post_from(row[:-1], round(float(row[-1]), 6)) for row in rows], int(total))

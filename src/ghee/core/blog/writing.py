@@ -1,0 +1,177 @@
+"""Writing posts: create, change and delete, each recording its event (``post.create`` ...)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.clock import utcnow
+from ghee.core.blog.authors import find_author
+from ghee.core.blog.posts import STATUSES, Post, get_post
+from ghee.core.blog.slugs import check_slug
+from ghee.core.blog.taxonomy import CATEGORIES, TAGS, link_terms, terms_named
+from ghee.core.errors import Invalid
+from ghee.core.events import record_event
+from ghee.core.inputs import check_free_text, check_label, check_moment
+from ghee.core.inserts import insert_unless_taken
+from ghee.db.reads import ConnectionReads
+from ghee.db.tables import blog_post_categories, blog_post_tags, blog_posts
+
+MAX_TITLE = 500
+MAX_TEXT = 1_000_000
+MAX_URL = 2048
+
+
+class AuthorRef(msgspec.Struct, frozen=True):
+    """An author named by slug or by e-mail."""
+
+    slug: str | None = None
+    email: str | None = None
+
+
+class PostChanges(msgspec.Struct, frozen=True):
+    """What a write sets on a post; ``None`` leaves a field as it is (its default, on creation).
+
+    ``featured_image`` of ``""`` removes the image.
+    """
+
+    slug: str | None = None
+    title: str | None = None
+    body: str | None = None
+    summary: str | None = None
+    seo_title: str | None = None
+    meta_description: str | None = None
+    featured_image: str | None = None
+    status: str | None = None
+    published: datetime | None = None
+    author: AuthorRef | None = None
+    categories: list[str] | None = None
+    tags: list[str] | None = None
+
+
+_DEFAULTS: dict[str, Any] = {
+    "body": "",
+    "summary": "",
+    "seo_title": "",
+    "meta_description": "",
+    "featured_image": None,
+    "status": "draft",
+    "published_at": None,
+    "author_id": None,
+}
+
+
+def _text(field: str, value: str, longest: int) -> str:
+    if len(value) > longest:
+        raise Invalid(field, f"must be at most {longest} characters")
+    return check_free_text(field, value)
+
+
+def _text_values(changes: PostChanges) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if changes.slug is not None:
+        values["slug"] = check_slug("slug", changes.slug)
+    if changes.title is not None:
+        values["title"] = check_label("title", changes.title, MAX_TITLE)
+    for name, longest in (("body", MAX_TEXT), ("summary", MAX_TEXT), ("meta_description", MAX_TEXT)):
+        value = getattr(changes, name)
+        if value is not None:
+            values[name] = _text(name, value, longest)
+    if changes.seo_title is not None:
+        values["seo_title"] = _text("seo_title", changes.seo_title, MAX_TITLE)
+    if changes.featured_image is not None:
+        values["featured_image"] = _text("featured_image", changes.featured_image.strip(), MAX_URL) or None
+    return values
+
+
+async def _values(conn: AsyncConnection, changes: PostChanges) -> dict[str, Any]:
+    """The columns ``changes`` sets, checked; raises ``Invalid`` naming the field."""
+    values = _text_values(changes)
+    if changes.status is not None:
+        if changes.status not in STATUSES:
+            raise Invalid("status", f"must be one of {', '.join(STATUSES)}")
+        values["status"] = changes.status
+    if changes.published is not None:
+        values["published_at"] = check_moment("published", changes.published)
+    if changes.author is not None:
+        author = await find_author(ConnectionReads(conn), "author", changes.author.slug, changes.author.email)
+        values["author_id"] = author.id
+    return values
+
+
+async def _file(conn: AsyncConnection, post_id: int, changes: PostChanges) -> None:
+    if changes.categories is not None:
+        await link_terms(
+            conn, CATEGORIES, post_id, await terms_named(conn, CATEGORIES, "categories", changes.categories)
+        )
+    if changes.tags is not None:
+        await link_terms(conn, TAGS, post_id, await terms_named(conn, TAGS, "tags", changes.tags))
+
+
+async def create_post(conn: AsyncConnection, changes: PostChanges) -> Post:
+    """Write a new post (a draft unless ``status`` says published); emits ``post.create``.
+
+    Categories and tags are named, and made on first use. A published post
+    without a publication date is published now. Raises ``Invalid`` for a
+    missing title or slug, a taken slug, an unknown author or a bad field.
+    """
+    if changes.title is None:
+        raise Invalid("title", "is required")
+    if changes.slug is None:
+        raise Invalid("slug", "is required")
+    values = _DEFAULTS | await _values(conn, changes)
+    now = utcnow()
+    if values["status"] == "published" and values["published_at"] is None:
+        values["published_at"] = now
+    post_id = await conn.scalar(
+        insert_unless_taken(conn, blog_posts)
+        .values(created_at=now, updated_at=now, **values)
+        .returning(blog_posts.c.id)
+    )
+    if post_id is None:
+        raise Invalid("slug", "a post with this slug already exists")
+    await _file(conn, post_id, changes)
+    post = await get_post(ConnectionReads(conn), values["slug"], preview=True)
+    await _emit(conn, "post.create", post)
+    return post
+
+
+async def update_post(conn: AsyncConnection, post: Post, changes: PostChanges) -> Post:
+    """Change a post (a new slug must be free); emits ``post.update``. Raises ``Invalid`` as ``create_post``."""
+    values = await _values(conn, changes)
+    if "slug" in values and values["slug"] != post.slug:
+        taken = await conn.scalar(sa.select(blog_posts.c.id).where(blog_posts.c.slug == values["slug"]))
+        if taken is not None:
+            raise Invalid("slug", "a post with this slug already exists")
+    status = values.get("status", post.status)
+    if status == "published" and values.get("published_at", post.published_at) is None:
+        values["published_at"] = utcnow()
+    await conn.execute(blog_posts.update().where(blog_posts.c.id == post.id).values(updated_at=utcnow(), **values))
+    await _file(conn, post.id, changes)
+    updated = await get_post(ConnectionReads(conn), values.get("slug", post.slug), preview=True)
+    await _emit(conn, "post.update", updated)
+    return updated
+
+
+async def delete_post(conn: AsyncConnection, post: Post) -> None:
+    """Delete a post and its filing; emits ``post.delete``."""
+    await conn.execute(blog_post_categories.delete().where(blog_post_categories.c.post_id == post.id))
+    await conn.execute(blog_post_tags.delete().where(blog_post_tags.c.post_id == post.id))
+    await conn.execute(blog_posts.delete().where(blog_posts.c.id == post.id))
+    await _emit(conn, "post.delete", post)
+
+
+async def _emit(conn: AsyncConnection, event_type: str, post: Post) -> None:
+    # ButterCMS's webhook body names the post by slug: {"data": {"id": "<slug>"}}.
+    await record_event(
+        conn,
+        event_type,
+        resource_type="post",
+        resource_id=post.slug,
+        project_id=None,
+        payload={"id": post.slug, "status": post.status, "title": post.title},
+    )

@@ -1,0 +1,176 @@
+"""ButterCMS blog: authors, categories, tags, posts, full-text search
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-23 18:30:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+# SQLite: an external-content FTS5 table over title and body, Porter-stemmed,
+# kept in step by triggers (the FTS5 documentation's recipe).
+_SQLITE_SEARCH = [
+    (
+        "CREATE VIRTUAL TABLE blog_posts_fts USING fts5("
+        "title, body, content='blog_posts', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2')"
+    ),
+    (
+        "CREATE TRIGGER blog_posts_fts_insert AFTER INSERT ON blog_posts BEGIN "
+        "INSERT INTO blog_posts_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END"
+    ),
+    (
+        "CREATE TRIGGER blog_posts_fts_delete AFTER DELETE ON blog_posts BEGIN "
+        "INSERT INTO blog_posts_fts(blog_posts_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END"
+    ),
+    (
+        "CREATE TRIGGER blog_posts_fts_update AFTER UPDATE OF title, body ON blog_posts BEGIN "
+        "INSERT INTO blog_posts_fts(blog_posts_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); "
+        "INSERT INTO blog_posts_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END"
+    ),
+]
+# PostgreSQL: a GIN index on the same weighted tsvector expression the search query uses.
+_POSTGRES_SEARCH = [
+    (
+        "CREATE INDEX ix_blog_posts_search ON blog_posts USING GIN (("
+        "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+        "setweight(to_tsvector('english'::regconfig, body), 'B')))"
+    ),
+]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "blog_authors",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("first_name", sa.String(length=200), nullable=False),
+        sa.Column("last_name", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("bio", sa.Text(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("linkedin_url", sa.String(length=2048), nullable=False),
+        sa.Column("facebook_url", sa.String(length=2048), nullable=False),
+        sa.Column("pinterest_url", sa.String(length=2048), nullable=False),
+        sa.Column("instagram_url", sa.String(length=2048), nullable=False),
+        sa.Column("twitter_handle", sa.String(length=200), nullable=False),
+        sa.Column("profile_image", sa.String(length=2048), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_blog_authors")),
+        sa.UniqueConstraint("slug", name="uq_blog_authors_slug"),
+    )
+    with op.batch_alter_table("blog_authors", schema=None) as batch_op:
+        batch_op.create_index("ix_blog_authors_email", ["email"], unique=False)
+
+    op.create_table(
+        "blog_categories",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_blog_categories")),
+        sa.UniqueConstraint("slug", name="uq_blog_categories_slug"),
+    )
+    op.create_table(
+        "blog_tags",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_blog_tags")),
+        sa.UniqueConstraint("slug", name="uq_blog_tags_slug"),
+    )
+    op.create_table(
+        "blog_posts",
+        sa.Column("id", BigId, autoincrement=True, nullable=False),
+        sa.Column("slug", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("title", sa.String(length=500), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("seo_title", sa.String(length=500), nullable=False),
+        sa.Column("meta_description", sa.Text(), nullable=False),
+        sa.Column("featured_image", sa.String(length=2048), nullable=True),
+        sa.Column("author_id", BigId, nullable=True),
+        sa.Column("published_at", sa.DateTime(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["author_id"], ["blog_authors.id"], name=op.f("fk_blog_posts_author_id_blog_authors"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_blog_posts")),
+        sa.UniqueConstraint("slug", name="uq_blog_posts_slug"),
+    )
+    with op.batch_alter_table("blog_posts", schema=None) as batch_op:
+        batch_op.create_index("ix_blog_posts_status_published", ["status", "published_at", "id"], unique=False)
+        batch_op.create_index("ix_blog_posts_author", ["author_id"], unique=False)
+
+    op.create_table(
+        "blog_post_categories",
+        sa.Column("post_id", BigId, nullable=False),
+        sa.Column("category_id", BigId, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["category_id"],
+            ["blog_categories.id"],
+            name=op.f("fk_blog_post_categories_category_id_blog_categories"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["blog_posts.id"], name=op.f("fk_blog_post_categories_post_id_blog_posts"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("post_id", "category_id", name="pk_blog_post_categories"),
+    )
+    with op.batch_alter_table("blog_post_categories", schema=None) as batch_op:
+        batch_op.create_index("ix_blog_post_categories_category", ["category_id", "post_id"], unique=False)
+
+    op.create_table(
+        "blog_post_tags",
+        sa.Column("post_id", BigId, nullable=False),
+        sa.Column("tag_id", BigId, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["blog_posts.id"], name=op.f("fk_blog_post_tags_post_id_blog_posts"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["tag_id"], ["blog_tags.id"], name=op.f("fk_blog_post_tags_tag_id_blog_tags"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("post_id", "tag_id", name="pk_blog_post_tags"),
+    )
+    with op.batch_alter_table("blog_post_tags", schema=None) as batch_op:
+        batch_op.create_index("ix_blog_post_tags_tag", ["tag_id", "post_id"], unique=False)
+
+    search = _POSTGRES_SEARCH if op.get_bind().dialect.name == "postgresql" else _SQLITE_SEARCH
+    for statement in search:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_blog_posts_search")
+    else:
+        for trigger in ("blog_posts_fts_insert", "blog_posts_fts_delete", "blog_posts_fts_update"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS blog_posts_fts")
+    with op.batch_alter_table("blog_post_tags", schema=None) as batch_op:
+        batch_op.drop_index("ix_blog_post_tags_tag")
+    op.drop_table("blog_post_tags")
+    with op.batch_alter_table("blog_post_categories", schema=None) as batch_op:
+        batch_op.drop_index("ix_blog_post_categories_category")
+    op.drop_table("blog_post_categories")
+    with op.batch_alter_table("blog_posts", schema=None) as batch_op:
+        batch_op.drop_index("ix_blog_posts_author")
+        batch_op.drop_index("ix_blog_posts_status_published")
+    op.drop_table("blog_posts")
+    op.drop_table("blog_tags")
+    op.drop_table("blog_categories")
+    with op.batch_alter_table("blog_authors", schema=None) as batch_op:
+        batch_op.drop_index("ix_blog_authors_email")
+    op.drop_table("blog_authors")

@@ -1,0 +1,305 @@
+"""ButterCMS blog routes: posts, search, authors, categories, tags (and feeds, from ``feeds``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from litestar import Request, delete, get, patch, post, put
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.core.blog import authors, posts, search, taxonomy, writing
+from ghee.core.blog.posts import PostFilter
+from ghee.core.errors import Invalid
+from ghee.core.inputs import check_filter
+from ghee.core.paging import Window
+from ghee.core.tokens import Principal
+from ghee.db.reads import ConnectionReads, Reads
+from ghee.dialects.buttercms import feeds
+from ghee.dialects.buttercms.blog_shapes import (
+    Accepted,
+    AuthorBody,
+    AuthorDetail,
+    AuthorList,
+    ButterPost,
+    PostBody,
+    PostDetail,
+    PostList,
+    PostMeta,
+    PostPatchBody,
+    TermBody,
+    TermDetail,
+    TermList,
+    author_changes,
+    author_shape,
+    neighbour_shape,
+    post_changes,
+    post_list_shape,
+    post_shape,
+    term_shape,
+)
+from ghee.dialects.buttercms.errors import ERRORS
+from ghee.http.auth import ApiRequest
+
+ACCEPTED = 202
+RECENT_POSTS = 10
+MAX_PAGE = 100_000
+
+Page = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="Page number, from 1")]
+PageSize = Annotated[int, Parameter(ge=1, le=100, description="Posts per page (1 to 100)")]
+Preview = Annotated[int, Parameter(ge=0, le=1, description="1 to include drafts")]
+Include = Literal["recent_posts"]
+
+
+def site_of(request: Request[Any, Any, Any]) -> str:
+    """The base URL posts' ``url`` fields and feeds link to (this server's)."""
+    return str(request.base_url).rstrip("/")
+
+
+def _window(page: int, page_size: int) -> Window:
+    return Window(page_size, (page - 1) * page_size)
+
+
+# Posts
+
+
+@get("/posts", responses=ERRORS)
+async def list_posts(  # noqa: PLR0913 (one parameter per documented query argument)
+    request: ApiRequest,
+    page: Page = 1,
+    page_size: PageSize = 10,
+    exclude_body: bool = False,
+    author_slug: str | None = None,
+    category_slug: str | None = None,
+    tag_slug: str | None = None,
+    preview: Preview = 0,
+) -> PostList:
+    """List published posts, newest first (``preview=1`` adds drafts)."""
+    filters = PostFilter(
+        check_filter("author_slug", author_slug),
+        check_filter("category_slug", category_slug),
+        check_filter("tag_slug", tag_slug),
+        preview=preview == 1,
+    )
+    found = await posts.list_posts(request.reads, filters, _window(page, page_size))
+    return post_list_shape(found, site_of(request), page, page_size, body=not exclude_body)
+
+
+@get("/posts/{slug:str}", responses=ERRORS)
+async def get_post(request: ApiRequest, slug: str, preview: Preview = 0) -> PostDetail:
+    """Get one post, with the posts published just after and before it."""
+    found = await posts.get_post(request.reads, slug, preview=preview == 1)
+    newer, older = await posts.neighbours(request.reads, found)
+    return PostDetail(PostMeta(neighbour_shape(newer), neighbour_shape(older)), post_shape(found, site_of(request)))
+
+
+@get(["/search", "/posts/search"], responses=ERRORS)
+async def search_posts(
+    request: ApiRequest,
+    search_query: Annotated[str, Parameter(query="query", description="Words to find; quote a phrase")] = "",
+    page: Page = 1,
+    page_size: PageSize = 10,
+    exclude_body: bool = False,
+) -> PostList:
+    """Search published posts' titles and bodies, most relevant first; each post carries its ``rank``."""
+    found = await search.search_posts(request.reads, search_query, _window(page, page_size))
+    return post_list_shape(found, site_of(request), page, page_size, body=not exclude_body)
+
+
+@post("/posts", responses=ERRORS, status_code=ACCEPTED)
+async def create_post(conn: AsyncConnection, writer: Principal, data: PostBody) -> Accepted:  # noqa: ARG001
+    """Write a post: ``title`` and ``slug`` required; categories and tags by name, made on first use."""
+    await writing.create_post(conn, post_changes(data))
+    await conn.commit()
+    return Accepted()
+
+
+@patch("/posts/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
+async def update_post(conn: AsyncConnection, writer: Principal, slug: str, data: PostPatchBody) -> Accepted:  # noqa: ARG001
+    """Change the fields given of a post."""
+    found = await posts.get_post(ConnectionReads(conn), slug, preview=True)
+    await writing.update_post(conn, found, post_changes(data))
+    await conn.commit()
+    return Accepted()
+
+
+@put("/posts/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
+async def replace_post(conn: AsyncConnection, writer: Principal, slug: str, data: PostBody) -> Accepted:  # noqa: ARG001
+    """Replace a post: fields left out take their defaults (the author stays)."""
+    found = await posts.get_post(ConnectionReads(conn), slug, preview=True)
+    await writing.update_post(conn, found, post_changes(data))
+    await conn.commit()
+    return Accepted()
+
+
+@delete("/posts/{slug:str}", responses={**ERRORS, ACCEPTED: ResponseSpec(Accepted)}, status_code=ACCEPTED)
+async def delete_post(conn: AsyncConnection, writer: Principal, slug: str) -> Accepted:  # noqa: ARG001
+    """Delete a post."""
+    await writing.delete_post(conn, await posts.get_post(ConnectionReads(conn), slug, preview=True))
+    await conn.commit()
+    return Accepted()
+
+
+# Authors
+
+
+async def _recent(reads: Reads, site: str, filters: PostFilter) -> list[ButterPost]:
+    found = await posts.list_posts(reads, filters, Window(RECENT_POSTS))
+    return [post_shape(p, site) for p in found.items]
+
+
+@get("/authors", responses=ERRORS)
+async def list_authors(request: ApiRequest, include: Include | None = None) -> AuthorList:
+    """List authors; ``include=recent_posts`` adds each one's newest posts."""
+    site = site_of(request)
+    shapes = []
+    for author in await authors.list_authors(request.reads):
+        recent = await _recent(request.reads, site, PostFilter(author_slug=author.slug)) if include else None
+        shapes.append(author_shape(author) if recent is None else author_shape(author, recent))
+    return AuthorList(shapes)
+
+
+@get("/authors/{slug:str}", responses=ERRORS)
+async def get_author(request: ApiRequest, slug: str, include: Include | None = None) -> AuthorDetail:
+    """Get one author; ``include=recent_posts`` adds their newest posts."""
+    author = await authors.get_author(request.reads, slug)
+    if include:
+        return AuthorDetail(author_shape(author, await _recent(request.reads, site_of(request), PostFilter(slug))))
+    return AuthorDetail(author_shape(author))
+
+
+@post("/authors", responses=ERRORS, status_code=ACCEPTED)
+async def create_author(conn: AsyncConnection, writer: Principal, data: AuthorBody) -> Accepted:  # noqa: ARG001
+    """Add an author: ``first_name`` required; the slug defaults to the full name's."""
+    await authors.create_author(conn, author_changes(data))
+    await conn.commit()
+    return Accepted()
+
+
+@patch("/authors/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
+async def update_author(conn: AsyncConnection, writer: Principal, slug: str, data: AuthorBody) -> Accepted:  # noqa: ARG001
+    """Change the fields given of an author."""
+    author = await authors.get_author(ConnectionReads(conn), slug)
+    await authors.update_author(conn, author, author_changes(data))
+    await conn.commit()
+    return Accepted()
+
+
+# Categories and tags
+
+
+async def _term_list(request: ApiRequest, vocabulary: taxonomy.Vocabulary, include: Include | None) -> TermList:
+    site = site_of(request)
+    shapes = []
+    for term in await taxonomy.list_terms(request.reads, vocabulary):
+        if include:
+            shapes.append(term_shape(term, await _recent(request.reads, site, _by_term(vocabulary, term.slug))))
+        else:
+            shapes.append(term_shape(term))
+    return TermList(shapes)
+
+
+async def _term_detail(
+    request: ApiRequest, vocabulary: taxonomy.Vocabulary, slug: str, include: Include | None
+) -> TermDetail:
+    term = await taxonomy.get_term(request.reads, vocabulary, slug)
+    if include:
+        recent = await _recent(request.reads, site_of(request), _by_term(vocabulary, slug))
+        return TermDetail(term_shape(term, recent))
+    return TermDetail(term_shape(term))
+
+
+def _by_term(vocabulary: taxonomy.Vocabulary, slug: str) -> PostFilter:
+    return PostFilter(category_slug=slug) if vocabulary is taxonomy.CATEGORIES else PostFilter(tag_slug=slug)
+
+
+async def _create_term(conn: AsyncConnection, vocabulary: taxonomy.Vocabulary, data: TermBody) -> Accepted:
+    if data.name is None:
+        raise Invalid("name", "is required")
+    await taxonomy.create_term(conn, vocabulary, data.name, data.slug)
+    await conn.commit()
+    return Accepted()
+
+
+async def _update_term(conn: AsyncConnection, vocabulary: taxonomy.Vocabulary, slug: str, data: TermBody) -> Accepted:
+    term = await taxonomy.get_term(ConnectionReads(conn), vocabulary, slug)
+    await taxonomy.update_term(conn, vocabulary, term, data.name, data.slug)
+    await conn.commit()
+    return Accepted()
+
+
+@get("/categories", responses=ERRORS)
+async def list_categories(request: ApiRequest, include: Include | None = None) -> TermList:
+    """List categories; ``include=recent_posts`` adds each one's newest posts."""
+    return await _term_list(request, taxonomy.CATEGORIES, include)
+
+
+@get("/categories/{slug:str}", responses=ERRORS)
+async def get_category(request: ApiRequest, slug: str, include: Include | None = None) -> TermDetail:
+    """Get one category; ``include=recent_posts`` adds its newest posts."""
+    return await _term_detail(request, taxonomy.CATEGORIES, slug, include)
+
+
+@post("/categories", responses=ERRORS, status_code=ACCEPTED)
+async def create_category(conn: AsyncConnection, writer: Principal, data: TermBody) -> Accepted:  # noqa: ARG001
+    """Add a category: ``name`` required, ``slug`` defaults to the name's."""
+    return await _create_term(conn, taxonomy.CATEGORIES, data)
+
+
+@patch("/categories/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
+async def update_category(conn: AsyncConnection, writer: Principal, slug: str, data: TermBody) -> Accepted:  # noqa: ARG001
+    """Rename a category or change its slug."""
+    return await _update_term(conn, taxonomy.CATEGORIES, slug, data)
+
+
+@get("/tags", responses=ERRORS)
+async def list_tags(request: ApiRequest, include: Include | None = None) -> TermList:
+    """List tags; ``include=recent_posts`` adds each one's newest posts."""
+    return await _term_list(request, taxonomy.TAGS, include)
+
+
+@get("/tags/{slug:str}", responses=ERRORS)
+async def get_tag(request: ApiRequest, slug: str, include: Include | None = None) -> TermDetail:
+    """Get one tag; ``include=recent_posts`` adds its newest posts."""
+    return await _term_detail(request, taxonomy.TAGS, slug, include)
+
+
+@post("/tags", responses=ERRORS, status_code=ACCEPTED)
+async def create_tag(conn: AsyncConnection, writer: Principal, data: TermBody) -> Accepted:  # noqa: ARG001
+    """Add a tag: ``name`` required, ``slug`` defaults to the name's."""
+    return await _create_term(conn, taxonomy.TAGS, data)
+
+
+@patch("/tags/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
+async def update_tag(conn: AsyncConnection, writer: Principal, slug: str, data: TermBody) -> Accepted:  # noqa: ARG001
+    """Rename a tag or change its slug."""
+    return await _update_term(conn, taxonomy.TAGS, slug, data)
+
+
+ROUTES: list[HTTPRouteHandler] = [
+    list_posts,
+    search_posts,
+    get_post,
+    create_post,
+    update_post,
+    replace_post,
+    delete_post,
+    list_authors,
+    get_author,
+    create_author,
+    update_author,
+    list_categories,
+    get_category,
+    create_category,
+    update_category,
+    list_tags,
+    get_tag,
+    create_tag,
+    update_tag,
+    *feeds.ROUTES,
+]
+
+RAW_FEEDS = feeds.raw_router
+"""``/feeds/rss.xml``, ``/feeds/atom.xml`` and ``/sitemap.xml``: registered by ``ghee.app`` outside ``/v2``."""

@@ -1,0 +1,171 @@
+"""The blog's feeds: RSS 2.0 and Atom 1.0 (made with feedgen) and a sitemaps.org sitemap.
+
+ButterCMS serves them as ``{"data": "<?xml ...>"}`` under ``/v2/feeds/``;
+``RAW_ROUTES`` serves the same documents as XML at ``/feeds/rss.xml``,
+``/feeds/atom.xml`` and ``/sitemap.xml`` for feed readers and crawlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC
+from xml.sax.saxutils import escape
+
+from feedgen.feed import FeedGenerator
+from litestar import Response, Router, get
+from litestar.handlers import HTTPRouteHandler
+
+from ghee.core.blog import posts
+from ghee.core.blog.posts import Post, PostFilter
+from ghee.core.inputs import check_filter
+from ghee.core.paging import Window
+from ghee.db.reads import Reads
+from ghee.dialects.buttercms.blog_shapes import FeedDocument, post_url
+from ghee.dialects.buttercms.errors import ERRORS
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
+
+FEED_SIZE = 50  # posts in an RSS or Atom feed
+SITEMAP_SIZE = 50_000  # the sitemaps.org limit of URLs per file
+RSS = "application/rss+xml; charset=utf-8"
+ATOM = "application/atom+xml; charset=utf-8"
+XML = "application/xml; charset=utf-8"
+
+
+def _site(request: ApiRequest) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _filters(category_slug: str | None, tag_slug: str | None) -> PostFilter:
+    return PostFilter(
+        category_slug=check_filter("category_slug", category_slug), tag_slug=check_filter("tag_slug", tag_slug)
+    )
+
+
+async def _feed(reads: Reads, site: str, self_url: str, filters: PostFilter) -> FeedGenerator:
+    feed = FeedGenerator()
+    feed.id(f"{site}/blog")
+    feed.title("Blog")
+    feed.subtitle("Posts from the blog")  # RSS 2.0 requires a description
+    feed.link(href=f"{site}/blog", rel="alternate")
+    feed.link(href=self_url, rel="self")
+    feed.author({"name": "Blog"})  # Atom wants an author for entries without one
+    feed.language("en")
+    found = await posts.list_posts(reads, filters, Window(FEED_SIZE))
+    for post in reversed(found.items):  # feedgen prepends: add oldest first to list newest first
+        _add_entry(feed, site, post)
+    if found.items:
+        feed.updated(max(p.updated_at for p in found.items).replace(tzinfo=UTC))
+    return feed
+
+
+def _add_entry(feed: FeedGenerator, site: str, post: Post) -> None:
+    url = post_url(site, post.slug)
+    entry = feed.add_entry()
+    entry.id(url)
+    entry.guid(url, permalink=True)
+    entry.title(post.title)
+    entry.link(href=url)
+    entry.published((post.published_at or post.created_at).replace(tzinfo=UTC))
+    entry.updated(post.updated_at.replace(tzinfo=UTC))
+    if post.summary:
+        entry.summary(post.summary)
+    entry.content(post.body, type="html")
+    if post.author:
+        name = f"{post.author.first_name} {post.author.last_name}".strip()
+        entry.author({"name": name, "email": post.author.email} if post.author.email else {"name": name})
+    for term in post.categories:
+        entry.category({"term": term.slug, "label": term.name})
+
+
+async def rss_document(reads: Reads, site: str, self_url: str, filters: PostFilter) -> str:
+    """The newest published posts as an RSS 2.0 document."""
+    return (await _feed(reads, site, self_url, filters)).rss_str(pretty=True).decode("utf-8")  # type: ignore[no-any-return]
+
+
+async def atom_document(reads: Reads, site: str, self_url: str, filters: PostFilter) -> str:
+    """The newest published posts as an Atom 1.0 document."""
+    return (await _feed(reads, site, self_url, filters)).atom_str(pretty=True).decode("utf-8")  # type: ignore[no-any-return]
+
+
+async def sitemap_document(reads: Reads, site: str, _self_url: str, filters: PostFilter) -> str:
+    """Every published post's URL as a sitemaps.org ``urlset``."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for listed in await posts.list_published(reads, filters, SITEMAP_SIZE):
+        loc = escape(post_url(site, listed.slug))
+        lines.append(f"  <url><loc>{loc}</loc><lastmod>{listed.updated_at.date().isoformat()}</lastmod></url>")
+    lines.append("</urlset>")
+    return "\n".join(lines) + "\n"
+
+
+Document = Callable[[Reads, str, str, PostFilter], Awaitable[str]]
+
+
+async def _wrapped(request: ApiRequest, make: Document, category_slug: str | None, tag_slug: str | None) -> str:
+    return await make(request.reads, _site(request), str(request.url), _filters(category_slug, tag_slug))
+
+
+@get("/feeds/rss", responses=ERRORS)
+async def rss_feed(request: ApiRequest, category_slug: str | None = None, tag_slug: str | None = None) -> FeedDocument:
+    """The blog as an RSS 2.0 feed, in ``data``."""
+    return FeedDocument(await _wrapped(request, rss_document, category_slug, tag_slug))
+
+
+@get("/feeds/atom", responses=ERRORS)
+async def atom_feed(request: ApiRequest, category_slug: str | None = None, tag_slug: str | None = None) -> FeedDocument:
+    """The blog as an Atom 1.0 feed, in ``data``."""
+    return FeedDocument(await _wrapped(request, atom_document, category_slug, tag_slug))
+
+
+@get("/feeds/sitemap", responses=ERRORS)
+async def sitemap_feed(
+    request: ApiRequest, category_slug: str | None = None, tag_slug: str | None = None
+) -> FeedDocument:
+    """The blog's posts as a sitemaps.org sitemap, in ``data``."""
+    return FeedDocument(await _wrapped(request, sitemap_document, category_slug, tag_slug))
+
+
+ROUTES: list[HTTPRouteHandler] = [rss_feed, atom_feed, sitemap_feed]
+
+
+# The same documents as XML, outside /v2, for feed readers and crawlers (a token is still needed:
+# ``?auth_token=`` works where a reader cannot send headers).
+
+
+async def _raw(
+    request: ApiRequest, make: Document, media_type: str, category_slug: str | None, tag_slug: str | None
+) -> Response[str]:
+    return Response(await _wrapped(request, make, category_slug, tag_slug), media_type=media_type)
+
+
+@get("/feeds/rss.xml", responses=ERRORS, media_type=RSS)
+async def raw_rss(request: ApiRequest, category_slug: str | None = None, tag_slug: str | None = None) -> Response[str]:
+    """The blog as an RSS 2.0 document."""
+    return await _raw(request, rss_document, RSS, category_slug, tag_slug)
+
+
+@get("/feeds/atom.xml", responses=ERRORS, media_type=ATOM)
+async def raw_atom(request: ApiRequest, category_slug: str | None = None, tag_slug: str | None = None) -> Response[str]:
+    """The blog as an Atom 1.0 document."""
+    return await _raw(request, atom_document, ATOM, category_slug, tag_slug)
+
+
+@get("/sitemap.xml", responses=ERRORS, media_type=XML)
+async def raw_sitemap(
+    request: ApiRequest, category_slug: str | None = None, tag_slug: str | None = None
+) -> Response[str]:
+    """The blog's posts as a sitemaps.org sitemap."""
+    return await _raw(request, sitemap_document, XML, category_slug, tag_slug)
+
+
+raw_router = Router(
+    path="/",
+    route_handlers=[raw_rss, raw_atom, raw_sitemap],
+    dependencies=DEPENDENCIES,
+    before_request=authenticated,
+    request_class=ApiRequest,
+    tags=["ButterCMS"],
+)
+"""Register in ``ghee.app`` beside the dialect routers."""

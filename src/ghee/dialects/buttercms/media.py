@@ -1,0 +1,106 @@
+"""Media: ``POST /v2/media/`` uploads an image; ``/media/...`` serves it, transformed Filestack-style.
+
+``/media/<handle>`` is the original; ``/media/resize=width:300,height:200,fit:crop/output=format:webp/<handle>``
+a rendering. Files are public (web pages embed them without a token) and
+never change under a URL, so they are served with a year-long, immutable
+``Cache-Control``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Router, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import Body
+from litestar.response import File
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.clock import iso
+from ghee.core import media
+from ghee.core.tokens import Principal
+from ghee.dialects.buttercms.errors import ERRORS
+from ghee.http.services import services_of
+
+_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@dataclass
+class MediaUpload:
+    file: UploadFile
+
+
+class MediaShape(msgspec.Struct):
+    id: str
+    url: str
+    file_name: str
+    content_type: str
+    size: int
+    width: int
+    height: int
+    uploaded_at: str
+
+
+class MediaCreated(msgspec.Struct):
+    data: MediaShape
+
+
+def _root(request: Request[Any, Any, Any]) -> Path:
+    return Path(services_of(request.app.state).settings.media_dir)
+
+
+@post(
+    "/media",
+    status_code=201,
+    responses=ERRORS,
+    request_max_body_size=media.MAX_BYTES + 1024 * 1024,
+)
+async def upload_media(
+    request: Request[Any, Any, Any],
+    conn: AsyncConnection,
+    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    data: Annotated[MediaUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> MediaCreated:
+    """Upload an image (multipart field ``file``: PNG, JPEG, GIF or WebP, up to 25 MB)."""
+    content = await data.file.read()
+    item = await media.upload(conn, _root(request), data.file.filename, content)
+    await conn.commit()
+    url = f"{str(request.base_url).rstrip('/')}/media/{item.handle}"
+    return MediaCreated(
+        MediaShape(
+            item.handle,
+            url,
+            item.file_name,
+            item.content_type,
+            item.size_bytes,
+            item.width,
+            item.height,
+            iso(item.created_at) or "",
+        )
+    )
+
+
+ROUTES: list[HTTPRouteHandler] = [upload_media]
+
+
+@get("/{path:path}", responses=ERRORS)
+async def media_file(request: Request[Any, Any, Any], path: str) -> File:
+    """An uploaded image, transformed by the path's leading segments (``resize=...``, ``output=...``)."""
+    *steps, handle = path.strip("/").split("/")
+    item = await media.get_media(services_of(request.app.state).reads, handle)
+    rendering = await media.render(_root(request), item, media.parse_steps(steps))
+    return File(
+        rendering.path,
+        media_type=rendering.content_type,
+        content_disposition_type="inline",
+        headers={"Cache-Control": _IMMUTABLE},
+    )
+
+
+files = Router(path="/media", route_handlers=[media_file], tags=["ButterCMS"])
+"""The public file routes (no token), registered next to the ``/v2`` router."""

@@ -1,0 +1,94 @@
+"""ButterCMS feeds (seed 004): RSS 2.0, Atom 1.0 and sitemap in {"data": ...}, and as raw XML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import feedparser
+
+from tests.buttercms.blog_helpers import new_author, new_post, unique
+from tests.conftest import Api
+
+SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def _made(api: Api) -> tuple[str, list[str], str]:
+    """Two published posts and a draft under one new tag; returns the tag, the posts newest first, the draft."""
+    tag = unique("feed")
+    author = new_author(api, first_name="Kai", last_name="Feed")
+    old = new_post(api, tags=[tag], published="2025-01-01T10:00:00Z", author={"slug": author}, categories=["News"])
+    new = new_post(api, tags=[tag], published="2025-02-01T10:00:00Z", body="<p>Body with <b>markup</b> &amp; more</p>")
+    draft = new_post(api, tags=[tag], status="draft")
+    return tag, [new, old], draft
+
+
+def test_rss_feed_is_valid_rss(api: Api) -> None:
+    tag, posts, draft = _made(api)
+    body = api.ok("GET", "/v2/feeds/rss/", params={"tag_slug": tag})
+    assert set(body) == {"data"}
+    assert body["data"].startswith("<?xml")
+    feed = feedparser.parse(body["data"])
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == "rss20"
+    assert [e.link for e in feed.entries] == [f"{api.server.base_url}/blog/{slug}" for slug in posts]
+    assert draft not in body["data"]
+    assert feed.entries[1].author.endswith("(Kai Feed)")
+
+
+def test_atom_feed_is_valid_atom(api: Api) -> None:
+    tag, posts, _ = _made(api)
+    body = api.ok("GET", "/v2/feeds/atom/", params={"tag_slug": tag})
+    feed = feedparser.parse(body["data"])
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert feed.version == "atom10"
+    assert [e.link for e in feed.entries] == [f"{api.server.base_url}/blog/{slug}" for slug in posts]
+    assert feed.entries[0].content[0].value == "<p>Body with <b>markup</b> &amp; more</p>"
+    assert feed.entries[1].published == "2025-01-01T10:00:00+00:00"
+    assert [t.term for t in feed.entries[1].tags] == ["news"]
+
+
+def test_sitemap_lists_published_posts_in_the_sitemaps_namespace(api: Api) -> None:
+    tag, posts, draft = _made(api)
+    body = api.ok("GET", "/v2/feeds/sitemap/", params={"tag_slug": tag})
+    root = ET.fromstring(body["data"].encode())  # noqa: S314 (our own server's output)
+    assert root.tag == f"{SITEMAP_NS}urlset"
+    locs = [url.findtext(f"{SITEMAP_NS}loc") for url in root.findall(f"{SITEMAP_NS}url")]
+    assert locs == [f"{api.server.base_url}/blog/{slug}" for slug in posts]
+    assert all(url.findtext(f"{SITEMAP_NS}lastmod") for url in root.findall(f"{SITEMAP_NS}url"))
+    assert draft not in body["data"]
+
+
+def test_feeds_filter_by_category(api: Api) -> None:
+    category = unique("Feedcat")
+    slug = new_post(api, categories=[category])
+    new_post(api)
+    for kind in ("rss", "atom"):
+        feed = feedparser.parse(api.ok("GET", f"/v2/feeds/{kind}/", params={"category_slug": category.lower()})["data"])
+        assert [e.link.rsplit("/", 1)[1] for e in feed.entries] == [slug]
+
+
+def test_an_empty_feed_is_still_valid(api: Api) -> None:
+    for kind in ("rss", "atom"):
+        feed = feedparser.parse(api.ok("GET", f"/v2/feeds/{kind}/", params={"tag_slug": unique("none")})["data"])
+        assert (feed.bozo, feed.entries) == (0, [])
+
+
+def test_raw_feeds_have_their_content_types(api: Api) -> None:
+    tag, posts, _ = _made(api)
+    for path, media_type, version in (
+        ("/feeds/rss.xml", "application/rss+xml", "rss20"),
+        ("/feeds/atom.xml", "application/atom+xml", "atom10"),
+    ):
+        response = api.get(path, params={"tag_slug": tag})
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith(media_type)
+        feed = feedparser.parse(response.content)
+        assert (feed.bozo, feed.version, len(feed.entries)) == (0, version, len(posts))
+    response = api.get("/sitemap.xml", params={"tag_slug": tag})
+    assert response.headers["content-type"].startswith("application/xml")
+    assert ET.fromstring(response.content).tag == f"{SITEMAP_NS}urlset"  # noqa: S314
+
+
+def test_feeds_need_a_token(anonymous: Api) -> None:
+    for path in ("/v2/feeds/rss/", "/feeds/rss.xml", "/feeds/atom.xml", "/sitemap.xml"):
+        assert anonymous.get(path).status_code == 401

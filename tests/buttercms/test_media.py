@@ -1,0 +1,186 @@
+"""Media: uploading images through /v2/media/, serving them publicly, and Filestack-style renderings."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from ghee.db.engine import create_engine
+from ghee.db.tables import events
+from tests.conftest import Server, make_database, start_server
+
+
+@pytest.fixture(scope="module")
+def media_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    tmp = tmp_path_factory.mktemp(f"media-{backend}")
+    url, drop = make_database(backend, tmp)
+    running = start_server(url, tmp / "serve.log", GHEE_MEDIA_DIR=str(tmp / "media"))
+    yield running
+    running.stop()
+    drop()
+
+
+@pytest.fixture(scope="module")
+def writer(media_server: Server) -> Iterator[httpx.Client]:
+    token = media_server.token("write")
+    with httpx.Client(base_url=media_server.base_url, headers={"Authorization": f"Token {token}"}) as client:
+        yield client
+
+
+def image_bytes(size: tuple[int, int], kind: str = "PNG", color: str = "teal") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, format=kind)
+    return out.getvalue()
+
+
+def upload(client: httpx.Client, content: bytes, name: str = "hero.png") -> httpx.Response:
+    return client.post("/v2/media/", files={"file": (name, content, "application/octet-stream")})
+
+
+def opened(response: httpx.Response) -> Image.Image:
+    return Image.open(io.BytesIO(response.content))
+
+
+def test_upload_returns_the_media_and_a_public_url(writer: httpx.Client, media_server: Server) -> None:
+    content = image_bytes((320, 200), color="orange")
+    response = upload(writer, content, "T_Warrior_D.png")
+    assert response.status_code == 201, response.text
+    data = response.json()["data"]
+    assert data["file_name"] == "T_Warrior_D.png"
+    assert (data["content_type"], data["size"], data["width"], data["height"]) == ("image/png", len(content), 320, 200)
+    assert data["url"] == f"{media_server.base_url}/media/{data['id']}"
+    assert data["uploaded_at"].endswith("Z")
+    served = httpx.get(data["url"])  # no token: web pages embed these
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/png"
+    assert served.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert served.content == content
+
+
+def test_the_same_bytes_uploaded_twice_are_one_media(writer: httpx.Client) -> None:
+    content = image_bytes((10, 10), color="purple")
+    first, second = upload(writer, content, "a.png").json()["data"], upload(writer, content, "b.png").json()["data"]
+    assert first["id"] == second["id"]
+    assert second["file_name"] == "a.png"
+
+
+def test_an_upload_records_an_event(writer: httpx.Client, media_server: Server) -> None:
+    handle = upload(writer, image_bytes((12, 12), color="navy")).json()["data"]["id"]
+
+    async def count() -> int:
+        engine = create_engine(media_server.database_url)
+        try:
+            async with engine.connect() as conn:
+                query = sa.select(sa.func.count()).where(
+                    events.c.type == "media.created", events.c.resource_id == handle
+                )
+                return int(await conn.scalar(query) or 0)
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(count()) == 1
+
+
+@pytest.mark.parametrize(
+    ("transform", "size"),
+    [
+        ("resize=width:100", (100, 50)),  # clip keeps the aspect ratio
+        ("resize=height:25", (50, 25)),
+        ("resize=width:60,height:60,fit:crop", (60, 60)),
+        ("resize=width:60,height:60", (60, 30)),
+        ("resize=width:70,height:20,fit:scale", (70, 20)),
+        ("resize=width:1000,fit:max", (200, 100)),  # max never enlarges
+        ("resize=width:1000", (1000, 500)),
+    ],
+)
+def test_resize(writer: httpx.Client, transform: str, size: tuple[int, int]) -> None:
+    data = upload(writer, image_bytes((200, 100), color="red")).json()["data"]
+    response = httpx.get(data["url"].replace("/media/", f"/media/{transform}/"))
+    assert response.status_code == 200, response.text
+    assert opened(response).size == size
+
+
+def test_output_format_and_quality(writer: httpx.Client) -> None:
+    data = upload(writer, image_bytes((80, 80), color="green")).json()["data"]
+    base = data["url"].replace("/media/", "/media/{}/")
+    webp = httpx.get(base.format("output=format:webp"))
+    assert webp.headers["content-type"] == "image/webp"
+    assert opened(webp).format == "WEBP"
+    low = httpx.get(base.format("resize=width:40/output=format:jpg,quality:10"))
+    high = httpx.get(base.format("resize=width:40/output=format:jpg,quality:95"))
+    assert low.headers["content-type"] == high.headers["content-type"] == "image/jpeg"
+    assert opened(low).size == (40, 40)
+    assert len(low.content) < len(high.content)
+
+
+def test_a_rendering_is_kept_after_the_first_request(writer: httpx.Client, media_server: Server) -> None:
+    data = upload(writer, image_bytes((90, 90), color="yellow")).json()["data"]
+    url = data["url"].replace("/media/", "/media/resize=width:30/")
+    first, second = httpx.get(url), httpx.get(url)
+    assert first.content == second.content
+    renders = list((Path(media_server.env["GHEE_MEDIA_DIR"]) / "renders" / data["id"]).iterdir())
+    assert len(renders) == 1
+
+
+@pytest.mark.parametrize(
+    "transform",
+    [
+        "resize=width:0",
+        "resize=width:5000",
+        "resize=width:abc",
+        "resize=fit:crop",
+        "resize=width:10,fit:squash",
+        "resize=width:10,colour:red",
+        "output=format:bmp",
+        "output=quality:101",
+        "blur=amount:2",
+        "resize",
+        "resize=width",
+    ],
+)
+def test_a_bad_transformation_is_a_400_naming_it(writer: httpx.Client, transform: str) -> None:
+    data = upload(writer, image_bytes((20, 20), color="black")).json()["data"]
+    response = httpx.get(data["url"].replace("/media/", f"/media/{transform}/"))
+    assert response.status_code == 400
+    assert list(response.json()) == ["transform"]
+
+
+@pytest.mark.parametrize("handle", ["0" * 24, "nothing", "..%2F..%2Fetc%2Fpasswd", "ABCDEF0123456789abcdef01"])
+def test_unknown_media_is_not_found(media_server: Server, handle: str) -> None:
+    response = httpx.get(f"{media_server.base_url}/media/{handle}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"not an image at all", b"", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, image_bytes((5, 5), kind="BMP")],
+)
+def test_an_upload_that_is_not_a_supported_image_is_a_400(writer: httpx.Client, content: bytes) -> None:
+    response = upload(writer, content, "notes.txt")
+    assert response.status_code == 400
+    assert list(response.json()) == ["file"]
+
+
+def test_an_upload_without_a_file_part_is_a_400(writer: httpx.Client) -> None:
+    response = writer.post("/v2/media/", files={"other": ("x.png", image_bytes((5, 5)), "image/png")})
+    assert response.status_code == 400
+
+
+def test_uploading_needs_a_write_token(media_server: Server) -> None:
+    files = {"file": ("x.png", image_bytes((5, 5)), "image/png")}
+    anonymous = httpx.post(f"{media_server.base_url}/v2/media/", files=files)
+    assert anonymous.status_code == 401
+    reader = media_server.token("read")
+    refused = httpx.post(
+        f"{media_server.base_url}/v2/media/", files=files, headers={"Authorization": f"Token {reader}"}
+    )
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "You do not have permission to perform this action."}
