@@ -249,7 +249,10 @@ def load(  # noqa: PLR0913 (what to load, how, and where to log)
     """
     with serve(database_url, folder / f"serve-{backend}.log") as (pid, base_url):
         url = base_url + path
-        probe = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        try:
+            probe = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        except httpx.TimeoutException:
+            sys.exit(f"{backend}: GET {path} took over 60 s; see {folder}")
         if probe.status_code != 200 or (check is not None and not check(probe.json())):
             sys.exit(f"{backend}: unexpected answer {probe.status_code} {probe.text[:500]}; see {folder}")
         wrk(url, token, args.warmup, args.connections, script)
