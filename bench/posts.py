@@ -93,25 +93,97 @@ WORDS = [
     "voice",
     "audio",
 ]
-QUERIES = ["crash fix", "matchmaking", "memory leak", '"battle pass"', "shader", "ranked season", "netcode latency"]
+QUERIES = [
+    "crash",
+    "matchmaking",
+    "memory leak",
+    '"battle pass"',
+    "shader",
+    "ranked season",
+    "netcode",
+    "latency",
+    "fix",
+]
 
 
-def _sentence(rng: random.Random, words: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+# Text with the shape of real prose: a few function words make up much of it,
+# and the rest comes from a large vocabulary drawn with Zipf's law, so a
+# content word (the game terms among them) appears in a small share of posts,
+# as in a real news archive. Uniform text from a small vocabulary would make
+# every query match every post.
+_FUNCTION_WORDS = [
+    "the",
+    "a",
+    "of",
+    "to",
+    "and",
+    "in",
+    "is",
+    "for",
+    "on",
+    "with",
+    "that",
+    "this",
+    "we",
+    "it",
+    "are",
+    "be",
+    "as",
+    "our",
+]
+_SYLLABLES = [
+    "ka",
+    "ro",
+    "mi",
+    "tal",
+    "ven",
+    "dor",
+    "ith",
+    "sel",
+    "qua",
+    "bre",
+    "zon",
+    "ul",
+    "fen",
+    "gar",
+    "pi",
+    "lo",
+    "tas",
+    "ner",
+    "vy",
+]
+
+
+def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    synthetic = {a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES}
+    words = sorted(synthetic - set(WORDS))[:6000]
+    rng.shuffle(words)
+    for rank, word in zip(rng.sample(range(150, 2500), len(WORDS)), WORDS, strict=True):
+        words.insert(rank, word)
+    weights = [1 / (rank + 1) ** 1.07 for rank in range(len(words))]
+    return words, weights
+
+
+def _sentence(rng: random.Random, vocabulary: tuple[list[str], list[float]], length: int) -> str:
+    words, weights = vocabulary
+    content = rng.choices(words, weights=weights, k=length)
+    mixed = [rng.choice(_FUNCTION_WORDS) if rng.random() < 0.4 else word for word in content]
+    return " ".join(mixed).capitalize() + "."
 
 
 def _posts(count: int, authors: int) -> Iterator[dict[str, object]]:
     rng = random.Random(2026)
+    vocabulary = _vocabulary(rng)
     start = utcnow() - timedelta(days=3 * 365)
     for number in range(1, count + 1):
         published = start + timedelta(minutes=number * 15)
-        body = " ".join(_sentence(rng, rng.randint(8, 20)) for _ in range(rng.randint(8, 30)))
+        body = " ".join(_sentence(rng, vocabulary, rng.randint(8, 20)) for _ in range(rng.randint(8, 30)))
         yield {
             "slug": f"update-{number}",
             "status": "published" if rng.random() < 0.97 else "draft",
-            "title": _sentence(rng, rng.randint(3, 8)).rstrip("."),
+            "title": _sentence(rng, vocabulary, rng.randint(3, 8)).rstrip("."),
             "body": f"<p>{body}</p>",
-            "summary": _sentence(rng, 12),
+            "summary": _sentence(rng, vocabulary, 12),
             "seo_title": "",
             "meta_description": "",
             "featured_image": None,

@@ -205,8 +205,9 @@ blog_tags = sa.Table(
 )
 
 # Full-text search lives beside this table, per database (migration 0002):
-# SQLite an FTS5 table ``blog_posts_fts`` kept by triggers, PostgreSQL a GIN
-# index on the weighted tsvector of title and body (see ``ghee.core.blog.search``).
+# SQLite an FTS5 table ``blog_posts_fts`` kept by triggers, PostgreSQL a
+# generated column ``search`` (the weighted tsvector of title and body) with a
+# GIN index. Neither is declared here: see ``ghee.core.blog.search``.
 blog_posts = sa.Table(
     "blog_posts",
     metadata,

@@ -46,30 +46,36 @@ def _hits_sqlite(element: post_search_hits, compiler: SQLCompiler, **kw: object)
 @compiles(post_search_hits, "postgresql")
 def _hits_postgresql(element: post_search_hits, compiler: SQLCompiler, **kw: object) -> str:
     query = compiler.process(element.clauses, **kw)
-    # The same expression as the GIN index ix_blog_posts_search, so the index serves the match.
-    document = (
-        "(setweight(to_tsvector('english'::regconfig, title), 'A') || "
-        "setweight(to_tsvector('english'::regconfig, body), 'B'))"
-    )
-    select = f"(SELECT id, ts_rank({document}, q) AS score FROM blog_posts"  # noqa: S608 (our SQL only)
-    return f"{select}, websearch_to_tsquery('english'::regconfig, {query}) AS q WHERE {document} @@ q)"
+    # ``search`` is the generated tsvector column migration 0002 adds (and indexes) on PostgreSQL.
+    select = "(SELECT id, ts_rank(search, q) AS score FROM blog_posts"
+    return f"{select}, websearch_to_tsquery('english'::regconfig, {query}) AS q WHERE search @@ q)"
 
 
 _HITS = post_search_hits(sa.bindparam("query", type_=sa.Text())).table_valued(
     sa.column("id", sa.Integer()), sa.column("score", sa.Float())
 )
 _HITS_ALIAS = _HITS.alias("hits")
-_MATCHED = READ_FROM.join(_HITS_ALIAS, _HITS_ALIAS.c.id == blog_posts.c.id)
-_PUBLISHED = blog_posts.c.status == "published"
-_PAGE = (
-    sa.select(*READ_COLUMNS, _HITS_ALIAS.c.score)
-    .select_from(_MATCHED)
-    .where(_PUBLISHED)
+# The page's ids and scores are chosen first; only those rows are read whole,
+# so the subqueries gathering categories and tags never run for the other matches.
+_CHOSEN = (
+    sa.select(blog_posts.c.id, _HITS_ALIAS.c.score)
+    .select_from(blog_posts.join(_HITS_ALIAS, _HITS_ALIAS.c.id == blog_posts.c.id))
+    .where(blog_posts.c.status == "published")
     .order_by(_HITS_ALIAS.c.score.desc(), blog_posts.c.id.desc())
     .limit(sa.bindparam("limit"))
     .offset(sa.bindparam("offset"))
+    .subquery("chosen")
 )
-_COUNT = sa.select(sa.func.count()).select_from(_MATCHED).where(_PUBLISHED)
+_PAGE = (
+    sa.select(*READ_COLUMNS, _CHOSEN.c.score)
+    .select_from(READ_FROM.join(_CHOSEN, _CHOSEN.c.id == blog_posts.c.id))
+    .order_by(_CHOSEN.c.score.desc(), blog_posts.c.id.desc())
+)
+_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(blog_posts.join(_HITS_ALIAS, _HITS_ALIAS.c.id == blog_posts.c.id))
+    .where(blog_posts.c.status == "published")
+)
 
 
 def prepared_query(text: str) -> str:
