@@ -229,6 +229,15 @@ blog_posts = sa.Table(
     sa.Index("ix_blog_posts_author", "author_id"),
 )
 
+# How many posts have each status ('draft', 'published'), kept by triggers
+# that migration 0002 creates on blog_posts.
+blog_post_counts = sa.Table(
+    "blog_post_counts",
+    metadata,
+    sa.Column("status", sa.String(20), primary_key=True),
+    sa.Column("posts", sa.Integer(), nullable=False),
+)
+
 blog_post_categories = sa.Table(
     "blog_post_categories",
     metadata,

@@ -16,7 +16,7 @@ from ghee.core.errors import NotFound
 from ghee.core.paging import Window
 from ghee.db.functions import json_rows
 from ghee.db.reads import Reads, Row, as_datetime
-from ghee.db.tables import blog_authors, blog_posts
+from ghee.db.tables import blog_authors, blog_post_counts, blog_posts
 
 STATUSES = ("draft", "published")
 
@@ -165,7 +165,10 @@ def _list_statements(preview: bool, author: bool, category: bool, tag: bool) -> 
 
     The page's ids are chosen first and only those ten or so rows are read
     whole, so the subqueries that gather categories and tags never run for
-    rows a sort would throw away.
+    rows a sort would throw away. Without filters, the count is read from
+    ``blog_post_counts`` and travels as the page's last column: one statement,
+    no scan. With filters, each row of the page ends with ``NULL`` and the
+    count is a query of its own.
     """
     where = _where(preview, author, category, tag)
     order = _NEWEST_FIRST if preview else _PUBLISHED_NEWEST_FIRST
@@ -177,9 +180,16 @@ def _list_statements(preview: bool, author: bool, category: bool, tag: bool) -> 
         .limit(sa.bindparam("limit"))
         .offset(sa.bindparam("offset"))
     )
-    page = sa.select(*READ_COLUMNS).select_from(READ_FROM).where(blog_posts.c.id.in_(chosen)).order_by(*order)
-    # Counting needs the author only to filter by one: the join costs a lookup per post.
-    count = sa.select(sa.func.count()).select_from(READ_FROM if author else blog_posts).where(*where)
+    if author or category or tag:
+        # Counting needs the author only to filter by one: the join costs a lookup per post.
+        count = sa.select(sa.func.count()).select_from(READ_FROM if author else blog_posts).where(*where)
+        total: sa.ColumnElement[Any] = sa.null()
+    else:
+        count = sa.select(sa.func.coalesce(sa.func.sum(blog_post_counts.c.posts), 0))
+        if not preview:
+            count = count.where(blog_post_counts.c.status == "published")
+        total = count.scalar_subquery()
+    page = sa.select(*READ_COLUMNS, total).select_from(READ_FROM).where(blog_posts.c.id.in_(chosen)).order_by(*order)
     return page, count
 
 
@@ -204,11 +214,13 @@ async def list_posts(reads: Reads, filters: PostFilter, window: Window) -> PostP
     )
     params = _filter_params(filters)
     rows = await reads.all(page, {**params, "limit": window.limit, "offset": window.offset})
-    if window.offset == 0 and len(rows) < window.limit:
+    if rows and rows[0][-1] is not None:
+        total = rows[0][-1]  # counted in the page's statement
+    elif window.offset == 0 and len(rows) < window.limit:
         total = len(rows)  # the whole list fits on this page: no need to count
     else:
         total = (await reads.first(count, params) or (0,))[0]
-    return PostPage([post_from(row) for row in rows], int(total))
+    return PostPage([post_from(row[:-1]) for row in rows], int(total))
 
 
 _BY_SLUG = sa.select(*READ_COLUMNS).select_from(READ_FROM).where(blog_posts.c.slug == sa.bindparam("slug"))

@@ -51,6 +51,36 @@ _POSTGRES_SEARCH = [
 ]
 
 
+# blog_post_counts holds how many posts have each status, kept by triggers in
+# the transaction that changes a post, so a list's meta.count is one row away.
+_COUNT_UP = "UPDATE blog_post_counts SET posts = posts + 1 WHERE status = new.status"
+_COUNT_DOWN = "UPDATE blog_post_counts SET posts = posts - 1 WHERE status = old.status"
+_SQLITE_COUNTS = [
+    f"CREATE TRIGGER blog_posts_count_insert AFTER INSERT ON blog_posts BEGIN {_COUNT_UP}; END",
+    f"CREATE TRIGGER blog_posts_count_delete AFTER DELETE ON blog_posts BEGIN {_COUNT_DOWN}; END",
+    (
+        "CREATE TRIGGER blog_posts_count_update AFTER UPDATE OF status ON blog_posts "
+        f"WHEN old.status <> new.status BEGIN {_COUNT_DOWN}; {_COUNT_UP}; END"
+    ),
+]
+_POSTGRES_COUNTS = [
+    (
+        "CREATE FUNCTION blog_posts_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {_COUNT_DOWN}; END IF; "
+        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_COUNT_UP}; END IF; "
+        "RETURN NULL; END $$"
+    ),
+    (
+        "CREATE TRIGGER blog_posts_count_change AFTER INSERT OR DELETE ON blog_posts "
+        "FOR EACH ROW EXECUTE FUNCTION blog_posts_count()"
+    ),
+    (
+        "CREATE TRIGGER blog_posts_count_status AFTER UPDATE OF status ON blog_posts "
+        "FOR EACH ROW WHEN (old.status IS DISTINCT FROM new.status) EXECUTE FUNCTION blog_posts_count()"
+    ),
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "blog_authors",
@@ -154,8 +184,27 @@ def upgrade() -> None:
     for statement in search:
         op.execute(statement)
 
+    op.create_table(
+        "blog_post_counts",
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("posts", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("status", name=op.f("pk_blog_post_counts")),
+    )
+    op.execute("INSERT INTO blog_post_counts (status, posts) VALUES ('draft', 0), ('published', 0)")
+    counting = _POSTGRES_COUNTS if op.get_bind().dialect.name == "postgresql" else _SQLITE_COUNTS
+    for statement in counting:
+        op.execute(statement)
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS blog_posts_count_change ON blog_posts")
+        op.execute("DROP TRIGGER IF EXISTS blog_posts_count_status ON blog_posts")
+        op.execute("DROP FUNCTION IF EXISTS blog_posts_count()")
+    else:
+        for trigger in ("blog_posts_count_insert", "blog_posts_count_delete", "blog_posts_count_update"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    op.drop_table("blog_post_counts")
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_blog_posts_search")
         op.execute("ALTER TABLE blog_posts DROP COLUMN IF EXISTS search")
