@@ -79,6 +79,8 @@ def test_search_pages(api: Api) -> None:
     found = [p["slug"] for p in first["data"] + second["data"]]  # type: ignore[operator]
     assert set(found) == slugs
     assert len(found) == 3
+    beyond = _search(api, word, page_size=2, page=5)
+    assert beyond == {"meta": {"count": 3, "next_page": None, "previous_page": 4}, "data": []}
 
 
 def test_posts_search_path_is_the_same_search(api: Api) -> None:

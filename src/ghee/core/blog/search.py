@@ -56,9 +56,11 @@ _HITS = post_search_hits(sa.bindparam("query", type_=sa.Text())).table_valued(
 )
 _HITS_ALIAS = _HITS.alias("hits")
 # The page's ids and scores are chosen first; only those rows are read whole,
-# so the subqueries gathering categories and tags never run for the other matches.
+# so the subqueries gathering categories and tags never run for the other
+# matches. The number of matches rides along as a window count: the match is
+# evaluated once, not again by a counting query.
 _CHOSEN = (
-    sa.select(blog_posts.c.id, _HITS_ALIAS.c.score)
+    sa.select(blog_posts.c.id, _HITS_ALIAS.c.score, sa.func.count().over().label("total"))
     .select_from(blog_posts.join(_HITS_ALIAS, _HITS_ALIAS.c.id == blog_posts.c.id))
     .where(blog_posts.c.status == "published")
     .order_by(_HITS_ALIAS.c.score.desc(), blog_posts.c.id.desc())
@@ -67,7 +69,7 @@ _CHOSEN = (
     .subquery("chosen")
 )
 _PAGE = (
-    sa.select(*READ_COLUMNS, _CHOSEN.c.score)
+    sa.select(*READ_COLUMNS, _CHOSEN.c.score, _CHOSEN.c.total)
     .select_from(READ_FROM.join(_CHOSEN, _CHOSEN.c.id == blog_posts.c.id))
     .order_by(_CHOSEN.c.score.desc(), blog_posts.c.id.desc())
 )
@@ -104,8 +106,10 @@ async def search_posts(reads: Reads, text: str, window: Window) -> PostPage:
     if not query:
         return PostPage([], 0)
     rows = await reads.all(_PAGE, {"query": query, "limit": window.limit, "offset": window.offset})
-    if window.offset == 0 and len(rows) < window.limit:
-        total = len(rows)
-    else:
+    if rows:
+        total = rows[0][-1]
+    elif window.offset == 0:
+        total = 0
+    else:  # a page past the end: count the matches alone
         total = (await reads.first(_COUNT, {"query": query}) or (0,))[0]
-    return PostPage([post_from(row[:-1], round(float(row[-1]), 6)) for row in rows], int(total))
+    return PostPage([post_from(row[:-2], round(float(row[-2]), 6)) for row in rows], int(total))
