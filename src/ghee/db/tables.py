@@ -85,7 +85,9 @@ builds = sa.Table(
     "builds",
     metadata,
     _pk(),
-    _fk("project_id", "projects.id"),
+    # A project numbers its own builds; a build from a Jenkins job (migration
+    # 0005) carries the job's number and belongs to the job's project, if any.
+    _fk("project_id", "projects.id", nullable=True),
     sa.Column("number", sa.Integer(), nullable=False),
     sa.Column("status", sa.String(20), nullable=False),
     sa.Column("platform", sa.String(60), nullable=False),
@@ -96,7 +98,32 @@ builds = sa.Table(
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("started_at", sa.DateTime(), nullable=True),
     sa.Column("finished_at", sa.DateTime(), nullable=True),
-    sa.UniqueConstraint("project_id", "number", name="uq_builds_project_number"),
+    # What a CI server reports (migration 0005); NULL on builds a project made itself.
+    _fk("job_id", "jobs.id", nullable=True),
+    sa.Column("result", sa.String(20), nullable=True),  # Jenkins: SUCCESS, FAILURE, UNSTABLE, ABORTED, NOT_BUILT
+    sa.Column("duration_ms", sa.BigInteger(), nullable=True),
+    sa.Column("queue_ms", sa.BigInteger(), nullable=True),
+    sa.Column("commit", sa.String(64), nullable=True),
+    sa.Column("causes", sa.JSON(), nullable=True),
+    sa.Column("parameters", sa.JSON(), nullable=True),
+    sa.Column("agent", sa.String(255), nullable=True),
+    sa.Column("label", sa.String(255), nullable=True),
+    sa.Column("queue_id", sa.BigInteger(), nullable=True),
+    sa.Column("url", sa.String(2048), nullable=True),
+    sa.Column("failure_category", sa.String(60), nullable=True),
+    sa.Column("log_bytes", sa.BigInteger(), nullable=True),  # console text stored so far (build_log_chunks)
+    sa.Column("log_complete", sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column("deleted", sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Index(
+        "uq_builds_project_number",
+        "project_id",
+        "number",
+        unique=True,
+        sqlite_where=sa.text("job_id IS NULL"),
+        postgresql_where=sa.text("job_id IS NULL"),
+    ),
+    sa.Index("uq_builds_job_number", "job_id", "number", unique=True),
+    sa.Index("ix_builds_job_started", "job_id", "started_at"),
     sa.Index("ix_builds_project_recent", "project_id", "id"),
     sa.Index("ix_builds_project_status_recent", "project_id", "status", "id"),
     sa.Index("ix_builds_project_branch_recent", "project_id", "branch", "id"),
@@ -315,4 +342,74 @@ media = sa.Table(
     sa.Column("height", sa.Integer(), nullable=False),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.UniqueConstraint("handle", name="uq_media_handle"),
+)
+
+
+# Jenkins (migration 0005): connections to servers, the jobs found on them.
+# Their builds are rows of ``builds`` with ``job_id`` set.
+
+connections = sa.Table(
+    "connections",
+    metadata,
+    _pk(),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("username", sa.String(200), nullable=False),
+    sa.Column("token_encrypted", sa.Text(), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # new, ok, error
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("failures", sa.Integer(), nullable=False),  # consecutive failed passes, for backoff
+    sa.Column("last_sync_at", sa.DateTime(), nullable=True),
+    sa.Column("next_sync_at", sa.DateTime(), nullable=True),
+    sa.Column("lease_owner", sa.String(80), nullable=True),  # the worker running a pass, until lease_until
+    sa.Column("lease_until", sa.DateTime(), nullable=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("name", name="uq_connections_name"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    _pk(),
+    _fk("connection_id", "connections.id"),
+    _fk("project_id", "projects.id", nullable=True, ondelete="SET NULL"),
+    sa.Column("full_name", sa.String(1024), nullable=False),  # "folder/sub/job", unique per connection
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("folder", sa.String(1024), nullable=False),  # "/pipelines", "/" at the top
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),  # freestyle, pipeline, branch (of a multibranch), matrix
+    sa.Column("branch", sa.String(255), nullable=True),
+    sa.Column("last_build_number", sa.Integer(), nullable=True),
+    sa.Column("last_result", sa.String(20), nullable=True),
+    sa.Column("flaky", sa.Boolean(), nullable=False),
+    sa.Column("deleted", sa.Boolean(), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("connection_id", "full_name", name="uq_jobs_connection_full_name"),
+    sa.Index("ix_jobs_folder", "folder", "id"),
+    sa.Index("ix_jobs_project", "project_id"),
+)
+
+build_stages = sa.Table(
+    "build_stages",
+    metadata,
+    _fk("build_id", "builds.id"),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("status", sa.String(40), nullable=False),  # wfapi: SUCCESS, FAILED, ABORTED, IN_PROGRESS, ...
+    sa.Column("started_at", sa.DateTime(), nullable=True),
+    sa.Column("duration_ms", sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint("build_id", "position", name="pk_build_stages"),
+)
+
+# A build's console text, in the pieces it was fetched in: each row holds
+# ``length`` bytes of text starting at byte ``offset``, zlib-compressed.
+build_log_chunks = sa.Table(
+    "build_log_chunks",
+    metadata,
+    _fk("build_id", "builds.id"),
+    sa.Column("offset", sa.BigInteger(), nullable=False),
+    sa.Column("length", sa.Integer(), nullable=False),
+    sa.Column("data", sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint("build_id", "offset", name="pk_build_log_chunks"),
 )
