@@ -18,7 +18,7 @@ from ghee import __version__
 from ghee.config import Settings, get_settings
 from ghee.db.engine import create_engine
 from ghee.db.reads import open_reads
-from ghee.dialects import buddybuild, buttercms, butterstack
+from ghee.dialects import buddybuild, buildbutler, buttercms, butterstack
 from ghee.http.auth import rate_limit_headers
 from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     styles = ErrorStyles(default=butterstack.render_problem)
     styles.add("/v1", butterstack.render_problem)
     styles.add("/v1/apps", buddybuild.render_problem)
+    styles.add("/api/v1", buildbutler.render_problem)
     styles.add("/v2", buttercms.render_problem)
     styles.add("/media", buttercms.render_problem)
     styles.add("/feeds", buttercms.render_problem)
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             butterstack.router,
             buddybuild.router,
+            buildbutler.router,
             buttercms.router,
             buttercms.media_files,
             buttercms.blog.RAW_FEEDS,
@@ -94,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="ghee",
             version=__version__,
             description="Self-hosted build, release and content hub: the ButterStack (/v1), "
-            "buddybuild (/v1/apps) and ButterCMS-style APIs over one data model.",
+            "buddybuild (/v1/apps), BuildButler (/api/v1) and ButterCMS-style (/v2) APIs over one data model.",
             path="/docs",
             render_plugins=[ScalarRenderPlugin()],
             components=Components(

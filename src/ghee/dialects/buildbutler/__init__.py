@@ -1,0 +1,21 @@
+"""The BuildButler dialect at ``/api/v1`` (seed 001): Jenkins connections, jobs, builds, analytics.
+
+Each module holds one resource's routes and shapes and lists its handlers in
+``ROUTES``; this package gathers them on one router.
+"""
+
+from litestar import Router
+
+from ghee.dialects.buildbutler.errors import render_problem
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
+
+router = Router(
+    path="/api/v1",
+    route_handlers=[],
+    before_request=authenticated,
+    dependencies=DEPENDENCIES,
+    request_class=ApiRequest,
+    tags=["BuildButler"],
+)
+
+__all__ = ["render_problem", "router"]
