@@ -63,6 +63,16 @@ def test_fts_syntax_in_a_query_is_just_text(api: Api) -> None:
         assert response.status_code == 200, (query, response.text)
 
 
+def test_terms_with_punctuation_and_numbers_find_what_they_name(api: Api) -> None:
+    """A build number, a version or a hash is searched as written, whatever the database's parser makes of it."""
+    word = _word()
+    terms = ["build-57728564", "hotfix-6e6d14eb", "v1.2.3", "CL-0042", "3.14", "Fix-12e45"]
+    slug = new_post(api, title=f"{word} release", body=f"<p>{' '.join(terms)} shipped.</p>")
+    for term in terms:
+        assert [p["slug"] for p in _search(api, f"{word} {term}")["data"]] == [slug], term  # type: ignore[index]
+        assert [p["slug"] for p in _search(api, f'{word} "{term} "')["data"]] == [slug], term  # type: ignore[index]
+
+
 def test_drafts_are_never_found(api: Api) -> None:
     word = _word()
     new_post(api, title=word, status="draft")

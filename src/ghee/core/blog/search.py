@@ -83,14 +83,17 @@ _COUNT = (
 def prepared_query(text: str) -> str:
     """The search terms as a query both databases read alike: each word, or quoted phrase, in double quotes.
 
-    Punctuation goes (it would be FTS5 syntax), so ``c++ "open world"`` becomes
-    ``"c" "open world"``. Empty when no word is left.
+    A term keeps its own characters (``build-1234``, ``v1.2``), so each
+    database splits it into tokens exactly as it split the posts' text: inside
+    double quotes neither FTS5 nor ``websearch_to_tsquery`` reads punctuation
+    as syntax. Terms without a letter or digit are dropped, so ``c++ "open world"``
+    becomes ``"c++" "open world"`` and ``-- !`` becomes empty.
     """
     terms = []
     for phrase, word in _TERM.findall(text):
-        words = _WORD.findall(phrase or word)
-        if words:
-            terms.append('"' + " ".join(words) + '"')
+        term = phrase or word
+        if _WORD.search(term):
+            terms.append(f'"{term}"')
     return " ".join(terms)
 
 
