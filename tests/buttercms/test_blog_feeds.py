@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from functools import cache
+from pathlib import Path
 
 import feedparser
+from lxml import etree
 
 from tests.buttercms.blog_helpers import new_author, new_post, unique
 from tests.conftest import Api
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+SITEMAP_SCHEMA = Path(__file__).with_name("schemas") / "sitemap-0.9.xsd"
+
+
+@cache
+def _sitemap_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(SITEMAP_SCHEMA))
+
+
+def assert_valid_sitemap(document: bytes) -> None:
+    """Fail with the schema's own words unless ``document`` is a valid sitemaps.org sitemap."""
+    schema = _sitemap_schema()
+    if not schema.validate(etree.fromstring(document)):
+        raise AssertionError(f"invalid sitemap: {schema.error_log}")
 
 
 def _made(api: Api) -> tuple[str, list[str], str]:
@@ -47,15 +63,36 @@ def test_atom_feed_is_valid_atom(api: Api) -> None:
     assert [t.term for t in feed.entries[1].tags] == ["news"]
 
 
-def test_sitemap_lists_published_posts_in_the_sitemaps_namespace(api: Api) -> None:
+def test_sitemap_lists_the_blog_then_published_posts_and_validates(api: Api) -> None:
     tag, posts, draft = _made(api)
     body = api.ok("GET", "/v2/feeds/sitemap/", params={"tag_slug": tag})
+    assert_valid_sitemap(body["data"].encode())
     root = ET.fromstring(body["data"].encode())  # noqa: S314 (our own server's output)
     assert root.tag == f"{SITEMAP_NS}urlset"
-    locs = [url.findtext(f"{SITEMAP_NS}loc") for url in root.findall(f"{SITEMAP_NS}url")]
-    assert locs == [f"{api.server.base_url}/blog/{slug}" for slug in posts]
-    assert all(url.findtext(f"{SITEMAP_NS}lastmod") for url in root.findall(f"{SITEMAP_NS}url"))
+    urls = root.findall(f"{SITEMAP_NS}url")
+    locs = [url.findtext(f"{SITEMAP_NS}loc") for url in urls]
+    assert locs == [f"{api.server.base_url}/blog"] + [f"{api.server.base_url}/blog/{slug}" for slug in posts]
+    assert all(url.findtext(f"{SITEMAP_NS}lastmod") for url in urls)
     assert draft not in body["data"]
+
+
+def test_a_sitemap_with_no_posts_still_validates(api: Api) -> None:
+    body = api.ok("GET", "/v2/feeds/sitemap/", params={"tag_slug": unique("none")})
+    assert_valid_sitemap(body["data"].encode())
+
+
+def test_the_schema_rejects_what_the_protocol_forbids() -> None:
+    """The test's schema is strict enough to catch a broken sitemap."""
+    ns = "http://www.sitemaps.org/schemas/sitemap/0.9"
+    for broken in (
+        f'<urlset xmlns="{ns}"/>',
+        f'<urlset xmlns="{ns}"><url><lastmod>2025-01-01</lastmod></url></urlset>',
+        f'<urlset xmlns="{ns}"><url><loc>http://a.example/x</loc><lastmod>Jan 1</lastmod></url></urlset>',
+        f'<urlset xmlns="{ns}"><url><loc>http://a.example/x</loc><priority>2</priority></url></urlset>',
+        "<urlset><url><loc>http://a.example/x</loc></url></urlset>",
+    ):
+        schema = _sitemap_schema()
+        assert not schema.validate(etree.fromstring(broken.encode())), broken
 
 
 def test_feeds_filter_by_category(api: Api) -> None:
@@ -86,6 +123,7 @@ def test_raw_feeds_have_their_content_types(api: Api) -> None:
         assert (feed.bozo, feed.version, len(feed.entries)) == (0, version, len(posts))
     response = api.get("/sitemap.xml", params={"tag_slug": tag})
     assert response.headers["content-type"].startswith("application/xml")
+    assert_valid_sitemap(response.content)
     assert ET.fromstring(response.content).tag == f"{SITEMAP_NS}urlset"  # noqa: S314
 
 

@@ -193,9 +193,14 @@ def term_shape(term: Term, recent: list[ButterPost] | msgspec.UnsetType = msgspe
     return ButterTerm(term.name, term.slug, recent)
 
 
+def blog_url(site: str) -> str:
+    """The blog's front page: ``<site>/blog``."""
+    return f"{site}/blog"
+
+
 def post_url(site: str, slug: str) -> str:
     """Where the post is read: ``<site>/blog/<slug>``."""
-    return f"{site}/blog/{slug}"
+    return f"{blog_url(site)}/{slug}"
 
 
 def post_shape(post: Post, site: str, *, body: bool = True) -> ButterPost:

@@ -8,7 +8,7 @@ ButterCMS serves them as ``{"data": "<?xml ...>"}`` under ``/v2/feeds/``;
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
@@ -20,7 +20,7 @@ from ghee.core.blog.posts import Post, PostFilter
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Window
 from ghee.db.reads import Reads
-from ghee.dialects.buttercms.blog_shapes import FeedDocument, post_url
+from ghee.dialects.buttercms.blog_shapes import FeedDocument, blog_url, post_url
 from ghee.dialects.buttercms.errors import ERRORS
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 
@@ -88,16 +88,29 @@ async def atom_document(reads: Reads, site: str, self_url: str, filters: PostFil
 
 
 async def sitemap_document(reads: Reads, site: str, _self_url: str, filters: PostFilter) -> str:
-    """Every published post's URL as a sitemaps.org ``urlset``."""
+    """The blog's front page, then every published post's URL, as a sitemaps.org ``urlset``.
+
+    The front page comes first so the document is valid even when no post
+    matches: the sitemaps.org schema requires at least one ``url``.
+    """
+    published = await posts.list_published(reads, filters, SITEMAP_SIZE - 1)
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+        _sitemap_url(blog_url(site), published[0].updated_at if published else None, "daily"),
     ]
-    for listed in await posts.list_published(reads, filters, SITEMAP_SIZE):
-        loc = escape(post_url(site, listed.slug))
-        lines.append(f"  <url><loc>{loc}</loc><lastmod>{listed.updated_at.date().isoformat()}</lastmod></url>")
+    lines.extend(_sitemap_url(post_url(site, listed.slug), listed.updated_at, None) for listed in published)
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
+
+
+def _sitemap_url(loc: str, lastmod: datetime | None, changefreq: str | None) -> str:
+    parts = [f"<loc>{escape(loc)}</loc>"]
+    if lastmod is not None:
+        parts.append(f"<lastmod>{lastmod.date().isoformat()}</lastmod>")
+    if changefreq is not None:
+        parts.append(f"<changefreq>{changefreq}</changefreq>")
+    return f"  <url>{''.join(parts)}</url>"
 
 
 Document = Callable[[Reads, str, str, PostFilter], Awaitable[str]]
