@@ -1,4 +1,4 @@
-"""The demo studio's blog: patch notes, dev diaries and studio news by four authors, over the last eighteen months.
+"""The demo studio's blog: patch notes, diaries, product updates and news by five authors over eighteen months.
 
 Written through ``ghee.core.blog``, so every post records its ``post.create``
 event. A fixed seed makes every load the same posts; loading again when the
@@ -63,6 +63,16 @@ AUTHORS = (
         title="Technical Director",
         bio="Jon looks after engines, build farms and the tools the studio runs on.",
         profile_image=f"{IMAGES}/authors/jon.png",
+    ),
+    AuthorChanges(
+        slug="jennifer-smith",
+        first_name="Jennifer",
+        last_name="Smith",
+        email="jennifer.smith@ironpeak.example",
+        title="Head of Publishing",
+        bio="Jennifer runs releases, the launcher and the store pages for every Ironpeak game.",
+        twitter_handle="jensmithships",
+        profile_image=f"{IMAGES}/authors/jennifer.png",
     ),
 )
 
@@ -212,6 +222,53 @@ STORIES = (
         "maya-okafor",
     ),
 )
+# The blog's first post; its slug is the one the API reference's examples ask for.
+HELLO_WORLD = Story(
+    "Hello, world",
+    "The Ironpeak blog is live.",
+    (
+        "This is where we will post patch notes, dev diaries and studio news for Skyforge and Pocket Tactics.",
+        "Subscribe to the RSS feed to hear about every update first.",
+    ),
+    "Studio News",
+    ("Studio",),
+    "jennifer-smith",
+)
+PRODUCT_UPDATES = (
+    Story(
+        "Launcher 3.0: delta patches and faster downloads",
+        "Updates now download only what changed.",
+        (
+            "The Ironpeak launcher now fetches delta patches: a typical Skyforge update drops from 4 GB to 600 MB.",
+            "Downloads resume after a dropped connection, and the launcher verifies every file once it lands.",
+        ),
+        "Product Updates",
+        ("Product Updates", "Launcher"),
+        "jennifer-smith",
+    ),
+    Story(
+        "The year in review: my favorite posts from the team",
+        "Twelve months of patch notes, diaries and news, picked by the people who wrote them.",
+        (
+            (
+                "Every December we ask the team for their favorite post of the year. Mine is the Frostpeak "
+                "speedrun spotlight; my favorite post from Tomas is the story of the Stormcaller rework."
+            ),
+            "Thank you for reading, playing and writing back.",
+        ),
+        "Product Updates",
+        ("Product Updates", "Community"),
+        "jennifer-smith",
+    ),
+    Story(
+        "Cross-progression is coming to Pocket Tactics",
+        "One account, every device.",
+        ("Link your account once and your armies, coins and season pass follow you between iOS and Android.",),
+        "Product Updates",
+        ("Product Updates", "Pocket Tactics", "Mobile"),
+        "jennifer-smith",
+    ),
+)
 DRAFTS = (
     Story(
         "Skyforge season 3 roadmap",
@@ -257,8 +314,8 @@ def _all_published(rng: random.Random) -> list[Story]:
         )
         for minor in range(1, 16)
     ]
-    stories = list(STORIES)
-    merged: list[Story] = []
+    stories = [*STORIES, *PRODUCT_UPDATES]
+    merged: list[Story] = [HELLO_WORLD]
     while skyforge or pocket or stories:
         pool = [queue for queue in (skyforge, pocket, stories) if queue]
         merged.append(rng.choice(pool).pop(0))

@@ -10,6 +10,7 @@ from ghee.core.content.pages import NewPage, PageChange
 from ghee.db.reads import ConnectionReads
 
 PAGE_TYPE = "landing_page"
+NEWS_TYPE = "news"
 TEAM = "team"
 
 _TEAM_FIELDS = [
@@ -29,6 +30,38 @@ _LANDING_FIELDS = [
         "type": "repeater",
         "fields": [{"key": "question", "type": "text", "required": True}, {"key": "answer", "type": "rich_text"}],
     },
+]
+_NEWS_FIELDS = [
+    {"key": "seo_title", "type": "text"},
+    {"key": "seo_description", "type": "text"},
+    {"key": "seo_keywords", "type": "text"},
+    {"key": "title", "type": "text", "required": True},
+    {"key": "body", "type": "rich_text"},
+]
+# The first is the page the API reference's examples ask for (``news``, ``example-news-page``).
+_NEWS: list[tuple[str, str, Values]] = [
+    (
+        "example-news-page",
+        "Example news page",
+        {
+            "seo_title": "Example News Page",
+            "seo_description": "SEO Description",
+            "seo_keywords": "SEO Keywords",
+            "title": "This is an example news page",
+            "body": "<p>Breaking news!</p>",
+        },
+    ),
+    (
+        "lisbon-studio",
+        "Ironpeak opens a studio in Lisbon",
+        {
+            "seo_title": "Ironpeak Lisbon",
+            "seo_description": "Our second studio opens in Lisbon.",
+            "seo_keywords": "ironpeak, lisbon, studio, jobs",
+            "title": "Ironpeak opens a studio in Lisbon",
+            "body": "<p>Twenty new seats for engine, tools and live-ops engineers.</p>",
+        },
+    ),
 ]
 _PEOPLE: list[Values] = [
     {"name": "Mara Okafor", "role": "Technical Director"},
@@ -71,12 +104,19 @@ async def load_demo_pages(conn: AsyncConnection) -> str:
     for slug, title, english, french in _PAGES:
         await pages.create_page(conn, NewPage(PAGE_TYPE, slug, title, "published", {**english, "team": team_ids}))
         await pages.update_page(conn, PAGE_TYPE, slug, PageChange(locale="fr", values=french))
+    await schemas.create_schema(conn, "page_type", NEWS_TYPE, "News", _NEWS_FIELDS)
+    for slug, title, values in _NEWS:
+        await pages.create_page(conn, NewPage(NEWS_TYPE, slug, title, "published", values))
     await pages.create_page(
         conn, NewPage(PAGE_TYPE, "next-game", "Next game", "draft", {"headline": "Something new is coming"})
     )
     await collections.put_content_field(conn, "homepage_headline", "Games built in the open", "", "published")
     await collections.put_content_field(conn, "homepage_headline", "Des jeux faits au grand jour", "fr", "published")
+    await collections.put_content_field(conn, "homepage_title", "Ironpeak Studios", "", "published")
+    await collections.put_content_field(conn, "headline", "Skyforge season 2 is live", "", "published")
+    await collections.put_content_field(conn, "headline", "La saison 2 de Skyforge est lancée", "fr", "published")
     return (
         f"ButterCMS content: page type {PAGE_TYPE!r} with {len(_PAGES)} published pages in English and French"
-        f" and one draft, collection {TEAM!r} with {len(_PEOPLE)} people, content field 'homepage_headline'."
+        f" and one draft, page type {NEWS_TYPE!r} with {len(_NEWS)} pages, collection {TEAM!r} with"
+        f" {len(_PEOPLE)} people, content fields 'homepage_headline', 'homepage_title' and 'headline'."
     )
