@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import httpx
 import msgspec
 from litestar import Response, delete, get, patch, post
+from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
@@ -249,13 +250,13 @@ async def list_webhook_deliveries(  # noqa: PLR0913 (one parameter per documente
     conn: AsyncConnection,
     admin: Principal,  # noqa: ARG001
     webhook_id: str,
-    state: DeliveryState | None = None,
+    delivery_state: Annotated[DeliveryState | None, Parameter(query="state")] = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> DeliveryList:
     """A subscription's deliveries, newest first; ``state=dead`` lists the dead letters."""
     sub = await subscriptions.get_subscription(conn, webhook_id)
-    page = await deliveries.list_deliveries(conn, sub.id, state, Window(limit, offset))
+    page = await deliveries.list_deliveries(conn, sub.id, delivery_state, Window(limit, offset))
     return DeliveryList([delivery_shape(d) for d in page.items], limit, offset, page.has_more)
 
 
