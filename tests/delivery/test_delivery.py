@@ -37,9 +37,7 @@ def test_post_update_arrives_signed_in_the_buttercms_envelope(
     assert request.headers["content-type"] == "application/json"
 
 
-def test_post_all_selects_every_post_event_and_nothing_else(
-    api: Api, receiver: Receiver, subscribe: Subscribe
-) -> None:
+def test_post_all_selects_every_post_event_and_nothing_else(api: Api, receiver: Receiver, subscribe: Subscribe) -> None:
     path = receiver.path()
     hook = subscribe(path, ["post.all"])
     slug = f"post-{uuid.uuid4().hex[:8]}"
@@ -109,9 +107,9 @@ def test_after_the_last_attempt_a_delivery_is_dead_and_can_be_replayed(
     api.new_project()
 
     def dead() -> list[dict[str, Any]]:
-        listed: list[dict[str, Any]] = api.ok(
-            "GET", f"/v1/webhooks/{hook['id']}/deliveries", params={"state": "dead"}
-        )["deliveries"]
+        listed: list[dict[str, Any]] = api.ok("GET", f"/v1/webhooks/{hook['id']}/deliveries", params={"state": "dead"})[
+            "deliveries"
+        ]
         return listed
 
     (letter,) = wait_until(dead, "the dead letter")
