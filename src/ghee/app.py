@@ -24,6 +24,7 @@ from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
 from ghee.http.ratelimit import RateLimiter
 from ghee.http.services import Services
+from ghee.worker import start_in_process_worker
 
 
 @get("/openapi.json", include_in_schema=False, sync_to_thread=False)
@@ -62,9 +63,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         app.state.services = Services(
             settings=config, engine=engine, reads=reads, limiter=RateLimiter(config.rate_limit, config.redis_url)
         )
+        background = start_in_process_worker(config, engine)
         try:
             yield
         finally:
+            if background is not None:
+                await background.stop()
             await reads.close()
             await engine.dispose()
 
@@ -80,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             butterstack.router,
+            butterstack.events_router,
             buddybuild.router,
             buildbutler.router,
             buttercms.router,

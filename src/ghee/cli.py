@@ -18,6 +18,14 @@ from ghee.core.tokens import SCOPES, create_token, list_tokens, revoke_token, re
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade
 from ghee.db.reads import ConnectionReads
+from ghee.delivery.subscriptions import (
+    SubscriptionChanges,
+    create_subscription,
+    delete_subscription,
+    get_subscription,
+    list_subscriptions,
+)
+from ghee.worker import worker_command
 
 T = TypeVar("T")
 
@@ -147,3 +155,75 @@ def demo() -> None:
 
     summary = _run(load_demo)
     click.echo(summary)
+
+
+main.add_command(worker_command)
+
+
+@main.group()
+def webhook() -> None:
+    """Create, list and delete webhook subscriptions."""
+
+
+def _header(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition(":")
+    if not sep or not name.strip():
+        raise click.BadParameter(f"{text!r} is not 'Name: value'", param_hint="--header")
+    return name.strip(), value.strip()
+
+
+@webhook.command("create")
+@click.option("--url", required=True, help="Where to POST the events (http:// or https://).")
+@click.option("--events", "patterns", required=True, help="Comma-separated: 'post.all,build.*' or '*'.")
+@click.option("--header", "headers", multiple=True, help="A custom header 'Name: value' (repeatable).")
+@click.option("--secret", default=None, help="whsec_ + base64; generated when not given.")
+@click.option("--description", default="", help="What the subscription is for.")
+def webhook_create(url: str, patterns: str, headers: tuple[str, ...], secret: str | None, description: str) -> None:
+    """Subscribe a URL to events; the signing secret is printed once, alone on the last line."""
+    changes = SubscriptionChanges(
+        url=url,
+        events=[p.strip() for p in patterns.split(",") if p.strip()],
+        headers=dict(_header(h) for h in headers),
+        secret=secret,
+        description=description,
+    )
+    allow_private = get_settings().delivery.allow_private
+
+    async def work(conn: AsyncConnection) -> str:
+        created = await create_subscription(conn, changes, allow_private=allow_private)
+        click.echo(f"created {created.public_id} for {', '.join(created.event_types)} - the signing secret:")
+        return created.secret
+
+    click.echo(_run(work))
+
+
+@webhook.command("list")
+def webhook_list() -> None:
+    """List subscriptions (never their secrets)."""
+
+    async def work(conn: AsyncConnection) -> None:
+        offset = 0
+        click.echo(f"{'ID':<12} {'STATUS':<9} {'EVENTS':<30} URL")
+        while True:
+            page = await list_subscriptions(conn, Window(100, offset))
+            for sub in page.items:
+                status = "active" if sub.active else "disabled"
+                click.echo(f"{sub.public_id:<12} {status:<9} {','.join(sub.event_types)[:30]:<30} {sub.url}")
+            if not page.has_more:
+                return
+            offset += 100
+
+    _run(work)
+
+
+@webhook.command("delete")
+@click.argument("subscription_id")
+def webhook_delete(subscription_id: str) -> None:
+    """Delete a subscription and its delivery log."""
+
+    async def work(conn: AsyncConnection) -> str:
+        subscription = await get_subscription(conn, subscription_id)
+        await delete_subscription(conn, subscription)
+        return subscription.public_id
+
+    click.echo(f"deleted {_run(work)}")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+
+from ghee.delivery.settings import DeliverySettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/ghee.db"
 DEFAULT_RATE_LIMIT = "60/minute;10/second"
@@ -31,6 +33,9 @@ class Settings:
     media_dir: str = DEFAULT_MEDIA_DIR
     """Where uploaded images and their renderings are kept."""
 
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    """Webhook delivery and the background worker (``GHEE_WEBHOOK_*``, ``GHEE_WORKER_*``)."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or the mapping given)."""
@@ -41,6 +46,7 @@ class Settings:
             rate_limit=env.get("GHEE_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
             cache_control=env.get("GHEE_CACHE_CONTROL") or DEFAULT_CACHE_CONTROL,
             media_dir=env.get("GHEE_MEDIA_DIR") or DEFAULT_MEDIA_DIR,
+            delivery=DeliverySettings.from_env(env),
         )
 
 

@@ -1,13 +1,20 @@
-"""The outbox: every write records what happened in the same transaction."""
+"""The outbox: every write records what happened in the same transaction, and the log of it can be read back."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+import msgspec
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ghee import ids
 from ghee.clock import utcnow
-from ghee.db.tables import events
+from ghee.core.errors import Invalid, NotFound
+from ghee.core.event_types import check_pattern, type_prefix
+from ghee.core.inputs import check_filter, check_moment
+from ghee.db.tables import event_queue, events
 
 
 async def record_event(  # noqa: PLR0913 (every field of an event is named at the call)
@@ -22,10 +29,12 @@ async def record_event(  # noqa: PLR0913 (every field of an event is named at th
     """Append one event (``build.created``, ``deployment.live`` ...) to the outbox.
 
     Call it inside the transaction that makes the change, so the event exists
-    exactly when the change does.
+    exactly when the change does. The event is also queued for its consumers
+    (webhook fan-out, patch notes), which take it off the queue once handled.
     """
-    await conn.execute(
-        events.insert().values(
+    event_id = await conn.scalar(
+        events.insert()
+        .values(
             type=event_type,
             resource_type=resource_type,
             resource_id=resource_id,
@@ -33,4 +42,77 @@ async def record_event(  # noqa: PLR0913 (every field of an event is named at th
             payload=payload,
             created_at=utcnow(),
         )
+        .returning(events.c.id)
     )
+    await conn.execute(event_queue.insert().values(event_id=event_id))
+
+
+class Event(msgspec.Struct, frozen=True):
+    """One recorded event."""
+
+    id: int
+    type: str
+    resource_type: str
+    resource_id: str
+    project_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+    @property
+    def public_id(self) -> str:
+        """``evt_...``; also the cursor that resumes the log after this event."""
+        return ids.encode("evt", self.id)
+
+
+class EventFilter(msgspec.Struct, frozen=True):
+    """Filters of the event log; ``None`` means no filter."""
+
+    type: str | None = None
+    """An event type or a wildcard (``build.*``, ``post.all``, ``*``)."""
+    resource_type: str | None = None
+    resource_id: str | None = None
+    since: datetime | None = None
+    """Only events recorded at or after this moment."""
+
+
+class EventPage(msgspec.Struct, frozen=True):
+    """Events in log order, and the cursor to ask for the ones after them."""
+
+    items: list[Event]
+    has_more: bool
+    cursor: str | None
+    """The ``evt_...`` id of the last event returned, or the cursor given when none were."""
+
+
+async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | None, limit: int) -> EventPage:
+    """Events oldest first, after the cursor ``after`` (an ``evt_...`` id), matching ``filters``.
+
+    Raises ``Invalid`` for an unknown type pattern, a malformed cursor or a
+    filter holding a NUL character.
+    """
+    query = sa.select(events)
+    if after is not None:
+        query = query.where(events.c.id > _cursor_row_id(after))
+    if filters.type is not None:
+        prefix, is_wildcard = type_prefix(check_pattern(filters.type, "type"))
+        if is_wildcard and prefix:
+            query = query.where(events.c.type.startswith(prefix, autoescape=True))
+        elif not is_wildcard:
+            query = query.where(events.c.type == prefix)
+    if filters.resource_type is not None:
+        query = query.where(events.c.resource_type == check_filter("resource_type", filters.resource_type))
+    if filters.resource_id is not None:
+        query = query.where(events.c.resource_id == check_filter("resource", filters.resource_id))
+    if filters.since is not None:
+        query = query.where(events.c.created_at >= check_moment("since", filters.since))
+    rows = (await conn.execute(query.order_by(events.c.id).limit(limit + 1))).all()
+    items = [Event(**row._mapping) for row in rows[:limit]]
+    cursor = items[-1].public_id if items else after
+    return EventPage(items=items, has_more=len(rows) > limit, cursor=cursor)
+
+
+def _cursor_row_id(cursor: str) -> int:
+    try:
+        return ids.decode("evt", cursor, "event")
+    except NotFound as exc:
+        raise Invalid("cursor", "must be an event id (evt_...) from an earlier page") from exc

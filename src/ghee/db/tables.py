@@ -413,3 +413,78 @@ build_log_chunks = sa.Table(
     sa.Column("data", sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint("build_id", "offset", name="pk_build_log_chunks"),
 )
+
+
+# Events consumers and webhooks (migration 0008)
+
+# Events not yet handed to their consumers (webhook fan-out, patch notes):
+# ``record_event`` adds the row in the writer's transaction, the outbox loop
+# deletes it in the transaction that fans the event out, so each event is
+# handed on exactly once even if commits land out of id order.
+event_queue = sa.Table(
+    "event_queue",
+    metadata,
+    sa.Column("event_id", BigId, sa.ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+)
+
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    _pk(),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("event_types", sa.JSON(), nullable=False),
+    sa.Column("headers", sa.JSON(), nullable=False),
+    sa.Column("secret", sa.String(200), nullable=False),
+    sa.Column("description", sa.String(500), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False),
+    sa.Column("disabled_reason", sa.String(500), nullable=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+)
+
+# One event to one subscription. ``state`` is pending, delivered or dead; a
+# pending row is claimable once ``next_attempt_at`` has passed and its lease
+# (``lease_until``, held by ``lease_token``) is absent or expired.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    _pk(),
+    _fk("subscription_id", "webhook_subscriptions.id"),
+    _fk("event_id", "events.id"),
+    sa.Column("event_type", sa.String(60), nullable=False),
+    sa.Column("resource_key", sa.String(130), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
+    sa.Column("lease_until", sa.DateTime(), nullable=True),
+    sa.Column("lease_token", sa.String(40), nullable=True),
+    sa.Column("last_status", sa.Integer(), nullable=True),
+    sa.Column("last_error", sa.String(500), nullable=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("finished_at", sa.DateTime(), nullable=True),
+    sa.Index("ix_webhook_deliveries_due", "state", "next_attempt_at", "id"),
+    sa.Index("ix_webhook_deliveries_order", "subscription_id", "resource_key", "event_id"),
+    sa.Index("ix_webhook_deliveries_subscription", "subscription_id", "id"),
+)
+
+webhook_attempts = sa.Table(
+    "webhook_attempts",
+    metadata,
+    _pk(),
+    _fk("delivery_id", "webhook_deliveries.id"),
+    sa.Column("number", sa.Integer(), nullable=False),
+    sa.Column("started_at", sa.DateTime(), nullable=False),
+    sa.Column("status_code", sa.Integer(), nullable=True),
+    sa.Column("latency_ms", sa.Integer(), nullable=False),
+    sa.Column("error", sa.String(500), nullable=True),
+    sa.Column("response_excerpt", sa.Text(), nullable=False),
+    sa.Index("ix_webhook_attempts_delivery", "delivery_id", "id"),
+)
+
+project_settings = sa.Table(
+    "project_settings",
+    metadata,
+    sa.Column("project_id", BigId, sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("patch_notes", sa.Boolean(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+)

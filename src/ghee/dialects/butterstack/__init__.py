@@ -1,6 +1,23 @@
-"""The ButterStack dialect at ``/v1`` (seed 000): projects, builds, changelists, assets, deployments."""
+"""The ButterStack dialect at ``/v1`` (seed 000): projects, builds, changelists, assets, deployments.
 
+``events_router`` adds what ghee has beyond the seed: the event log, webhook
+subscriptions and their deliveries, and project settings.
+"""
+
+from litestar import Router
+
+from ghee.dialects.butterstack import events, project_settings, webhooks
 from ghee.dialects.butterstack.routes import router
 from ghee.dialects.butterstack.shapes import render_problem
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 
-__all__ = ["render_problem", "router"]
+events_router = Router(
+    path="/v1",
+    route_handlers=[*events.HANDLERS, *webhooks.HANDLERS, *project_settings.HANDLERS],
+    dependencies=DEPENDENCIES,
+    before_request=authenticated,
+    request_class=ApiRequest,
+    tags=["ButterStack: events and webhooks"],
+)
+
+__all__ = ["events_router", "render_problem", "router"]

@@ -1,0 +1,54 @@
+"""Per-project settings: for now, whether ghee drafts patch notes when a deployment goes live."""
+
+from __future__ import annotations
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.clock import utcnow
+from ghee.core.events import record_event
+from ghee.core.inserts import insert_unless_taken
+from ghee.core.projects import Project
+from ghee.db.tables import project_settings
+
+
+class ProjectSettings(msgspec.Struct, frozen=True):
+    """A project's settings; a project never configured has the defaults."""
+
+    patch_notes: bool = True
+    """Draft a blog post of patch notes when a deployment of this project goes live."""
+
+
+async def get_project_settings(conn: AsyncConnection, project_id: int) -> ProjectSettings:
+    """The settings of project ``project_id`` (the defaults if never set)."""
+    row = (
+        await conn.execute(sa.select(project_settings.c.patch_notes).where(project_settings.c.project_id == project_id))
+    ).first()
+    return ProjectSettings() if row is None else ProjectSettings(patch_notes=bool(row.patch_notes))
+
+
+async def set_project_settings(conn: AsyncConnection, project: Project, *, patch_notes: bool) -> ProjectSettings:
+    """Store the project's settings; emits ``project.settings_changed``."""
+    now = utcnow()
+    inserted = await conn.scalar(
+        insert_unless_taken(conn, project_settings)
+        .values(project_id=project.id, patch_notes=patch_notes, updated_at=now)
+        .returning(project_settings.c.project_id)
+    )
+    if inserted is None:
+        await conn.execute(
+            project_settings.update()
+            .where(project_settings.c.project_id == project.id)
+            .values(patch_notes=patch_notes, updated_at=now)
+        )
+    settings = ProjectSettings(patch_notes=patch_notes)
+    await record_event(
+        conn,
+        "project.settings_changed",
+        resource_type="project",
+        resource_id=project.public_id,
+        project_id=project.id,
+        payload={"id": project.public_id, "patch_notes": patch_notes},
+    )
+    return settings

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, the outbox fan-out, signing, and the dispatcher that delivers at least once."""

@@ -1,0 +1,287 @@
+"""The delivery queue: one row per event per subscription, claimed under a lease, retried on a schedule.
+
+Claiming is one ``UPDATE ... WHERE id IN (SELECT ...)`` statement. On
+PostgreSQL the inner select takes ``FOR UPDATE SKIP LOCKED``, so any number of
+workers share the queue and each claim goes to one of them; on SQLite the
+UPDATE, being the transaction's first statement, takes the write lock before
+it reads (what ``BEGIN IMMEDIATE`` does). A worker killed mid-delivery leaves
+its lease behind; once it expires the delivery is due again (at least once).
+
+Order: a delivery is only claimable when no earlier event's delivery for the
+same subscription and resource is still pending, so one subscription sees a
+resource's events in the order they happened.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core.errors import Conflict, Invalid, NotFound
+from ghee.core.paging import Slice, Window, cut
+from ghee.db.tables import events, webhook_attempts, webhook_deliveries, webhook_subscriptions
+from ghee.delivery.sender import AttemptResult
+from ghee.delivery.subscriptions import disable_subscription
+
+STATES = ("pending", "delivered", "dead")
+GONE = 410
+JITTER = 0.2
+"""Each retry waits its scheduled delay times a random factor in 1 ± JITTER."""
+
+_d = webhook_deliveries.alias("d")
+_e = webhook_deliveries.alias("e")
+
+
+class ClaimedDelivery(msgspec.Struct, frozen=True):
+    """A delivery a worker holds the lease of, with what it needs to send it."""
+
+    id: int
+    lease_token: str
+    attempt: int
+    event_type: str
+    data: dict[str, Any]
+    subscription_id: int
+    url: str
+    headers: dict[str, str]
+    secret: str
+
+
+class Attempt(msgspec.Struct, frozen=True):
+    """One logged attempt."""
+
+    number: int
+    started_at: datetime
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response_excerpt: str
+
+
+class Delivery(msgspec.Struct, frozen=True):
+    """One delivery row, as the API shows it."""
+
+    id: int
+    subscription_id: int
+    event_id: int
+    event_type: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def public_id(self) -> str:
+        """``msg_...``, also the ``webhook-id`` header of every attempt."""
+        return ids.encode("msg", self.id)
+
+
+def _due(now: datetime, limit: int, *, skip_locked: bool) -> sa.Select[tuple[int]]:
+    earlier_pending = sa.exists().where(
+        _e.c.subscription_id == _d.c.subscription_id,
+        _e.c.resource_key == _d.c.resource_key,
+        _e.c.state == "pending",
+        _e.c.event_id < _d.c.event_id,
+    )
+    query = (
+        sa.select(_d.c.id)
+        .join(webhook_subscriptions, webhook_subscriptions.c.id == _d.c.subscription_id)
+        .where(
+            _d.c.state == "pending",
+            webhook_subscriptions.c.active.is_(True),
+            _d.c.next_attempt_at <= now,
+            sa.or_(_d.c.lease_until.is_(None), _d.c.lease_until < now),
+            ~earlier_pending,
+        )
+        .order_by(_d.c.id)
+        .limit(limit)
+    )
+    return query.with_for_update(skip_locked=True, of=_d) if skip_locked else query
+
+
+async def claim_deliveries(conn: AsyncConnection, limit: int, lease_seconds: float) -> list[ClaimedDelivery]:
+    """Lease up to ``limit`` due deliveries for ``lease_seconds``; commit right after, then send them."""
+    now = utcnow()
+    token = uuid.uuid4().hex
+    due = _due(now, limit, skip_locked=conn.dialect.name == "postgresql")
+    claimed = (
+        await conn.execute(
+            webhook_deliveries.update()
+            .where(webhook_deliveries.c.id.in_(due))
+            .values(
+                lease_until=now + timedelta(seconds=lease_seconds),
+                lease_token=token,
+                attempts=webhook_deliveries.c.attempts + 1,
+            )
+            .returning(webhook_deliveries.c.id, webhook_deliveries.c.attempts)
+        )
+    ).all()
+    if not claimed:
+        return []
+    attempts = {row.id: row.attempts for row in claimed}
+    rows = await conn.execute(
+        sa.select(
+            webhook_deliveries.c.id,
+            webhook_deliveries.c.event_type,
+            events.c.payload,
+            webhook_subscriptions.c.id.label("subscription_id"),
+            webhook_subscriptions.c.url,
+            webhook_subscriptions.c.headers,
+            webhook_subscriptions.c.secret,
+        )
+        .select_from(
+            webhook_deliveries.join(events, events.c.id == webhook_deliveries.c.event_id).join(
+                webhook_subscriptions, webhook_subscriptions.c.id == webhook_deliveries.c.subscription_id
+            )
+        )
+        .where(webhook_deliveries.c.id.in_(list(attempts)))
+        .order_by(webhook_deliveries.c.id)
+    )
+    return [
+        ClaimedDelivery(
+            id=row.id,
+            lease_token=token,
+            attempt=attempts[row.id],
+            event_type=row.event_type,
+            data=row.payload,
+            subscription_id=row.subscription_id,
+            url=row.url,
+            headers=row.headers or {},
+            secret=row.secret,
+        )
+        for row in rows
+    ]
+
+
+def next_delay(schedule: tuple[float, ...], attempt: int, retry_after: float | None) -> float | None:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based), jittered; ``None`` when none remain."""
+    if attempt >= len(schedule):
+        return None
+    delay = schedule[attempt] * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311 (spreading retries, not secrets)
+    return max(delay, retry_after or 0.0)
+
+
+async def record_attempt(
+    conn: AsyncConnection, claimed: ClaimedDelivery, result: AttemptResult, schedule: tuple[float, ...]
+) -> str:
+    """Log the attempt and move the delivery on: delivered, retried later, or dead. Returns the new state.
+
+    A 410 answer disables the subscription. Should the lease have passed to
+    another worker meanwhile, only the attempt is logged: the holder decides.
+    """
+    now = utcnow()
+    started = now - timedelta(milliseconds=result.latency_ms)
+    await conn.execute(
+        webhook_attempts.insert().values(
+            delivery_id=claimed.id,
+            number=claimed.attempt,
+            started_at=started,
+            status_code=result.status_code,
+            latency_ms=result.latency_ms,
+            error=result.error,
+            response_excerpt=result.excerpt,
+        )
+    )
+    values: dict[str, Any] = {"lease_until": None, "lease_token": None, "last_status": result.status_code}
+    values["last_error"] = None if result.ok else (result.error or f"HTTP {result.status_code}")[:500]
+    if result.ok:
+        values |= {"state": "delivered", "finished_at": now}
+    elif result.status_code == GONE:
+        values |= {"state": "dead", "finished_at": now, "last_error": "410 Gone: the subscription was disabled"}
+    elif (delay := next_delay(schedule, claimed.attempt, result.retry_after)) is None:
+        values |= {"state": "dead", "finished_at": now}
+    else:
+        values |= {"state": "pending", "next_attempt_at": now + timedelta(seconds=delay)}
+    moved = await conn.execute(
+        webhook_deliveries.update()
+        .where(webhook_deliveries.c.id == claimed.id, webhook_deliveries.c.lease_token == claimed.lease_token)
+        .values(**values)
+    )
+    if moved.rowcount == 1 and result.status_code == GONE:
+        await disable_subscription(conn, claimed.subscription_id, "the target answered 410 Gone")
+    return str(values["state"]) if moved.rowcount == 1 else "pending"
+
+
+def delivery_row_id(public_id: str) -> int:
+    """The row id of ``msg_...``; raises ``NotFound``."""
+    return ids.decode("msg", public_id, "delivery")
+
+
+async def list_deliveries(
+    conn: AsyncConnection, subscription_id: int, state: str | None, window: Window
+) -> Slice[Delivery]:
+    """A subscription's deliveries, newest first; raises ``Invalid`` for an unknown state."""
+    query = sa.select(*_DELIVERY_COLUMNS).where(webhook_deliveries.c.subscription_id == subscription_id)
+    if state is not None:
+        if state not in STATES:
+            raise Invalid("state", f"must be one of {', '.join(STATES)}")
+        query = query.where(webhook_deliveries.c.state == state)
+    query = query.order_by(webhook_deliveries.c.id.desc()).limit(window.limit + 1).offset(window.offset)
+    return cut([Delivery(**row._mapping) for row in await conn.execute(query)], window)
+
+
+_DELIVERY_COLUMNS = [c for c in webhook_deliveries.c if c.name in Delivery.__struct_fields__]
+
+
+async def get_delivery(conn: AsyncConnection, subscription_id: int, public_id: str) -> Delivery:
+    """The delivery ``msg_...`` of the subscription; raises ``NotFound``."""
+    row = (
+        await conn.execute(
+            sa.select(*_DELIVERY_COLUMNS).where(
+                webhook_deliveries.c.id == delivery_row_id(public_id),
+                webhook_deliveries.c.subscription_id == subscription_id,
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("delivery", public_id)
+    return Delivery(**row._mapping)
+
+
+async def list_attempts(conn: AsyncConnection, delivery_id: int, window: Window) -> Slice[Attempt]:
+    """A delivery's attempts, oldest first."""
+    rows = await conn.execute(
+        sa.select(*[c for c in webhook_attempts.c if c.name in Attempt.__struct_fields__])
+        .where(webhook_attempts.c.delivery_id == delivery_id)
+        .order_by(webhook_attempts.c.id)
+        .limit(window.limit + 1)
+        .offset(window.offset)
+    )
+    return cut([Attempt(**row._mapping) for row in rows], window)
+
+
+async def replay_delivery(conn: AsyncConnection, delivery: Delivery) -> Delivery:
+    """Queue a dead (or delivered) delivery again, with a fresh retry schedule and the same ``webhook-id``.
+
+    Raises ``Conflict`` if it is still pending.
+    """
+    if delivery.state == "pending":
+        raise Conflict("the delivery is still pending; only dead or delivered ones can be replayed")
+    now = utcnow()
+    changes = {"state": "pending", "attempts": 0, "next_attempt_at": now, "finished_at": None}
+    await conn.execute(
+        webhook_deliveries.update()
+        .where(webhook_deliveries.c.id == delivery.id)
+        .values(lease_until=None, lease_token=None, **changes)
+    )
+    return msgspec.structs.replace(delivery, **changes)
+
+
+async def replay_dead(conn: AsyncConnection, subscription_id: int) -> int:
+    """Queue every dead delivery of a subscription again; returns how many."""
+    moved = await conn.execute(
+        webhook_deliveries.update()
+        .where(webhook_deliveries.c.subscription_id == subscription_id, webhook_deliveries.c.state == "dead")
+        .values(state="pending", attempts=0, next_attempt_at=utcnow(), finished_at=None, lease_until=None)
+    )
+    return int(moved.rowcount)

@@ -1,0 +1,190 @@
+"""Webhook subscriptions: a target URL, the events it wants, custom headers and its signing secret."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core.errors import Invalid, NotFound
+from ghee.core.event_types import check_patterns
+from ghee.core.inputs import check_free_text
+from ghee.core.paging import Slice, Window, cut
+from ghee.db.tables import webhook_subscriptions
+from ghee.delivery.signing import check_secret, new_secret
+from ghee.delivery.ssrf import check_target
+
+MAX_HEADERS = 20
+MAX_HEADER_VALUE = 1000
+MAX_DESCRIPTION = 500
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}")
+# Headers ghee sets itself: a subscription may not replace them.
+RESERVED_HEADERS = frozenset(
+    {"content-type", "content-length", "host", "user-agent", "transfer-encoding", "connection"}
+)
+
+
+class Subscription(msgspec.Struct, frozen=True):
+    """One subscription row (the secret included: only ``create`` shows it to a caller)."""
+
+    id: int
+    url: str
+    event_types: list[str]
+    headers: dict[str, str]
+    secret: str
+    description: str
+    active: bool
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def public_id(self) -> str:
+        """``wh_...``."""
+        return ids.encode("wh", self.id)
+
+
+class SubscriptionChanges(msgspec.Struct, frozen=True):
+    """What a create or update sets; ``None`` leaves a field as it is (or its default on create)."""
+
+    url: str | None = None
+    events: list[str] | None = None
+    headers: dict[str, str] | None = None
+    secret: str | None = None
+    description: str | None = None
+    active: bool | None = None
+
+
+def check_headers(headers: dict[str, str], field: str = "headers") -> dict[str, str]:
+    """Custom headers, checked: at most 20, token names, no ``webhook-*`` or framing headers, no line breaks."""
+    if len(headers) > MAX_HEADERS:
+        raise Invalid(field, f"at most {MAX_HEADERS} headers")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not _HEADER_NAME.fullmatch(name):
+            raise Invalid(field, f"{name!r} is not a valid header name")
+        lowered = name.lower()
+        if lowered in RESERVED_HEADERS or lowered.startswith("webhook-"):
+            raise Invalid(field, f"{name!r} is set by ghee and cannot be replaced")
+        if len(value) > MAX_HEADER_VALUE or any(ch in value for ch in "\r\n\x00"):
+            raise Invalid(field, f"the value of {name!r} must be one line of at most {MAX_HEADER_VALUE} characters")
+        checked[name] = value
+    return checked
+
+
+def subscription_row_id(public_id: str) -> int:
+    """The row id of ``wh_...``; raises ``NotFound`` for anything malformed."""
+    return ids.decode("wh", public_id, "webhook")
+
+
+async def create_subscription(
+    conn: AsyncConnection, changes: SubscriptionChanges, *, allow_private: bool
+) -> Subscription:
+    """Store a new, active subscription; a secret is generated unless one is given.
+
+    Raises ``Invalid`` for a missing or refused URL (see ``ghee.delivery.ssrf``),
+    unknown event patterns, bad headers or a malformed secret.
+    """
+    if changes.url is None:
+        raise Invalid("url", "is required")
+    if changes.events is None:
+        raise Invalid("events", "is required")
+    now = utcnow()
+    values = {
+        "url": await check_target(changes.url, allow_private=allow_private),
+        "event_types": check_patterns(changes.events),
+        "headers": check_headers(changes.headers or {}),
+        "secret": check_secret(changes.secret) if changes.secret is not None else new_secret(),
+        "description": _description(changes.description or ""),
+        "active": True if changes.active is None else changes.active,
+        "disabled_reason": None,
+        "created_at": now,
+        "updated_at": now,
+    }
+    row_id = await conn.scalar(webhook_subscriptions.insert().values(**values).returning(webhook_subscriptions.c.id))
+    return Subscription(id=row_id, **values)  # type: ignore[arg-type]
+
+
+async def update_subscription(
+    conn: AsyncConnection, subscription: Subscription, changes: SubscriptionChanges, *, allow_private: bool
+) -> Subscription:
+    """Change a subscription; re-activating one clears why it was disabled. Raises ``Invalid`` as create does."""
+    values: dict[str, object] = {}
+    if changes.url is not None:
+        values["url"] = await check_target(changes.url, allow_private=allow_private)
+    if changes.events is not None:
+        values["event_types"] = check_patterns(changes.events)
+    if changes.headers is not None:
+        values["headers"] = check_headers(changes.headers)
+    if changes.secret is not None:
+        values["secret"] = check_secret(changes.secret)
+    if changes.description is not None:
+        values["description"] = _description(changes.description)
+    if changes.active is not None:
+        values["active"] = changes.active
+        if changes.active:
+            values["disabled_reason"] = None
+    values["updated_at"] = utcnow()
+    await conn.execute(
+        webhook_subscriptions.update().where(webhook_subscriptions.c.id == subscription.id).values(**values)
+    )
+    return msgspec.structs.replace(subscription, **values)
+
+
+async def disable_subscription(conn: AsyncConnection, subscription_id: int, reason: str) -> None:
+    """Stop delivering to a subscription (its pending deliveries wait until it is re-activated)."""
+    await conn.execute(
+        webhook_subscriptions.update()
+        .where(webhook_subscriptions.c.id == subscription_id)
+        .values(active=False, disabled_reason=reason[:MAX_DESCRIPTION], updated_at=utcnow())
+    )
+
+
+async def delete_subscription(conn: AsyncConnection, subscription: Subscription) -> None:
+    """Delete a subscription with its deliveries and their attempts."""
+    await conn.execute(webhook_subscriptions.delete().where(webhook_subscriptions.c.id == subscription.id))
+
+
+async def get_subscription(conn: AsyncConnection, public_id: str) -> Subscription:
+    """The subscription ``wh_...``; raises ``NotFound``."""
+    row = (
+        await conn.execute(
+            sa.select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_row_id(public_id))
+        )
+    ).first()
+    if row is None:
+        raise NotFound("webhook", public_id)
+    return Subscription(**row._mapping)
+
+
+async def list_subscriptions(conn: AsyncConnection, window: Window) -> Slice[Subscription]:
+    """Subscriptions, oldest first."""
+    rows = await conn.execute(
+        sa.select(webhook_subscriptions)
+        .order_by(webhook_subscriptions.c.id)
+        .limit(window.limit + 1)
+        .offset(window.offset)
+    )
+    return cut([Subscription(**row._mapping) for row in rows], window)
+
+
+async def active_subscriptions(conn: AsyncConnection) -> list[Subscription]:
+    """Every active subscription (the fan-out matches each event against them)."""
+    rows = await conn.execute(
+        sa.select(webhook_subscriptions)
+        .where(webhook_subscriptions.c.active.is_(True))
+        .order_by(webhook_subscriptions.c.id)
+    )
+    return [Subscription(**row._mapping) for row in rows]
+
+
+def _description(text: str) -> str:
+    text = check_free_text("description", text.strip())
+    if len(text) > MAX_DESCRIPTION:
+        raise Invalid("description", f"must be at most {MAX_DESCRIPTION} characters")
+    return text

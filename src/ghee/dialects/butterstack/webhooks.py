@@ -1,0 +1,321 @@
+"""``/v1/webhooks``: subscriptions, a test send, and each subscription's deliveries and attempts (admin)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any, Literal
+
+import httpx
+import msgspec
+from litestar import Response, delete, get, patch, post
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import iso
+from ghee.core.paging import Window
+from ghee.core.tokens import Principal
+from ghee.delivery import deliveries, subscriptions
+from ghee.delivery.payloads import TEST_EVENT, message_body
+from ghee.delivery.sender import AttemptResult, post_message
+from ghee.delivery.signing import signed_headers
+from ghee.dialects.butterstack.routes import _ERRORS
+from ghee.http.auth import ApiRequest
+from ghee.http.pagination import Limit, Offset
+from ghee.http.services import services_of
+
+DeliveryState = Literal["pending", "delivered", "dead"]
+
+
+class ButterstackWebhook(msgspec.Struct):
+    id: str
+    url: str
+    events: list[str]
+    headers: dict[str, str]
+    description: str
+    active: bool
+    disabled_reason: str | None
+    created_at: str
+    updated_at: str
+
+
+class CreatedWebhook(ButterstackWebhook):
+    secret: str
+    """Shown once, when the subscription is created."""
+
+
+class WebhookList(msgspec.Struct):
+    webhooks: list[ButterstackWebhook]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class NewWebhookBody(msgspec.Struct):
+    url: str
+    events: list[str]
+    headers: dict[str, str] = {}
+    secret: str | None = None
+    description: str = ""
+
+
+class WebhookChangesBody(msgspec.Struct):
+    url: str | None = None
+    events: list[str] | None = None
+    headers: dict[str, str] | None = None
+    description: str | None = None
+    active: bool | None = None
+
+
+class ButterstackAttempt(msgspec.Struct):
+    number: int
+    started_at: str
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response: str
+
+
+class ButterstackDelivery(msgspec.Struct):
+    id: str
+    webhook_id: str
+    event_id: str
+    event: str
+    state: str
+    attempts: int
+    next_attempt_at: str | None
+    last_status: int | None
+    last_error: str | None
+    created_at: str
+    finished_at: str | None
+
+
+class DeliveryDetail(ButterstackDelivery):
+    attempt_log: list[ButterstackAttempt]
+    attempt_log_has_more: bool
+
+
+class DeliveryList(msgspec.Struct):
+    deliveries: list[ButterstackDelivery]
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class TestResult(msgspec.Struct):
+    ok: bool
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response: str
+
+
+class Replayed(msgspec.Struct):
+    replayed: int
+
+
+def webhook_shape(sub: subscriptions.Subscription) -> ButterstackWebhook:
+    return ButterstackWebhook(
+        id=sub.public_id,
+        url=sub.url,
+        events=sub.event_types,
+        headers=sub.headers,
+        description=sub.description,
+        active=sub.active,
+        disabled_reason=sub.disabled_reason,
+        created_at=iso(sub.created_at) or "",
+        updated_at=iso(sub.updated_at) or "",
+    )
+
+
+def delivery_shape(item: deliveries.Delivery) -> ButterstackDelivery:
+    return ButterstackDelivery(**_delivery_fields(item))
+
+
+def _delivery_fields(item: deliveries.Delivery) -> dict[str, Any]:
+    return {
+        "id": item.public_id,
+        "webhook_id": ids.encode("wh", item.subscription_id),
+        "event_id": ids.encode("evt", item.event_id),
+        "event": item.event_type,
+        "state": item.state,
+        "attempts": item.attempts,
+        "next_attempt_at": iso(item.next_attempt_at) if item.state == "pending" else None,
+        "last_status": item.last_status,
+        "last_error": item.last_error,
+        "created_at": iso(item.created_at) or "",
+        "finished_at": iso(item.finished_at),
+    }
+
+
+def attempt_shape(attempt: deliveries.Attempt) -> ButterstackAttempt:
+    return ButterstackAttempt(
+        number=attempt.number,
+        started_at=iso(attempt.started_at) or "",
+        status_code=attempt.status_code,
+        latency_ms=attempt.latency_ms,
+        error=attempt.error,
+        response=attempt.response_excerpt,
+    )
+
+
+def _allow_private(request: ApiRequest) -> bool:
+    return services_of(request.app.state).settings.delivery.allow_private
+
+
+@post("/webhooks", responses=_ERRORS)
+async def create_webhook(
+    request: ApiRequest,
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    data: NewWebhookBody,
+) -> Response[CreatedWebhook]:
+    """Subscribe a URL to events; the response shows the signing secret, the only time it is shown."""
+    changes = subscriptions.SubscriptionChanges(
+        url=data.url, events=data.events, headers=data.headers, secret=data.secret, description=data.description
+    )
+    sub = await subscriptions.create_subscription(conn, changes, allow_private=_allow_private(request))
+    await conn.commit()
+    shape = webhook_shape(sub)
+    return Response(CreatedWebhook(**msgspec.structs.asdict(shape), secret=sub.secret), status_code=201)
+
+
+@get("/webhooks", responses=_ERRORS)
+async def list_webhooks(
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> WebhookList:
+    """List subscriptions, oldest first (never their secrets)."""
+    page = await subscriptions.list_subscriptions(conn, Window(limit, offset))
+    return WebhookList([webhook_shape(s) for s in page.items], limit, offset, page.has_more)
+
+
+@get("/webhooks/{webhook_id:str}", responses=_ERRORS)
+async def get_webhook(conn: AsyncConnection, admin: Principal, webhook_id: str) -> ButterstackWebhook:  # noqa: ARG001
+    """Get one subscription."""
+    return webhook_shape(await subscriptions.get_subscription(conn, webhook_id))
+
+
+@patch("/webhooks/{webhook_id:str}", responses=_ERRORS)
+async def update_webhook(
+    request: ApiRequest,
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001
+    webhook_id: str,
+    data: WebhookChangesBody,
+) -> ButterstackWebhook:
+    """Change a subscription; ``active: true`` re-enables one a 410 disabled (its waiting deliveries resume)."""
+    sub = await subscriptions.get_subscription(conn, webhook_id)
+    changes = subscriptions.SubscriptionChanges(
+        url=data.url, events=data.events, headers=data.headers, description=data.description, active=data.active
+    )
+    updated = await subscriptions.update_subscription(conn, sub, changes, allow_private=_allow_private(request))
+    await conn.commit()
+    return webhook_shape(updated)
+
+
+@delete("/webhooks/{webhook_id:str}", responses=_ERRORS, status_code=204)
+async def delete_webhook(conn: AsyncConnection, admin: Principal, webhook_id: str) -> None:  # noqa: ARG001
+    """Delete a subscription with its deliveries."""
+    sub = await subscriptions.get_subscription(conn, webhook_id)
+    await subscriptions.delete_subscription(conn, sub)
+    await conn.commit()
+
+
+@post("/webhooks/{webhook_id:str}/test", responses=_ERRORS, status_code=200)
+async def test_webhook(
+    request: ApiRequest,
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001
+    webhook_id: str,
+) -> TestResult:
+    """Send a signed ``webhook.test`` message now and report what the target answered (nothing is queued)."""
+    sub = await subscriptions.get_subscription(conn, webhook_id)
+    await conn.rollback()  # hold no transaction open while waiting on the target
+    settings = services_of(request.app.state).settings.delivery
+    body = message_body(TEST_EVENT, {"id": "test"}, sub.url)
+    headers = {**sub.headers, "content-type": "application/json"}
+    headers |= signed_headers(sub.secret, f"msg_test_{secrets.token_hex(8)}", body)
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        result: AttemptResult = await post_message(
+            client, sub.url, body, headers, timeout=settings.timeout_seconds, allow_private=settings.allow_private
+        )
+    return TestResult(result.ok, result.status_code, result.latency_ms, result.error, result.excerpt)
+
+
+@get("/webhooks/{webhook_id:str}/deliveries", responses=_ERRORS)
+async def list_webhook_deliveries(  # noqa: PLR0913 (one parameter per documented query argument)
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001
+    webhook_id: str,
+    delivery_state: Annotated[DeliveryState | None, Parameter(query="state")] = None,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> DeliveryList:
+    """A subscription's deliveries, newest first; ``state=dead`` lists the dead letters."""
+    sub = await subscriptions.get_subscription(conn, webhook_id)
+    page = await deliveries.list_deliveries(conn, sub.id, delivery_state, Window(limit, offset))
+    return DeliveryList([delivery_shape(d) for d in page.items], limit, offset, page.has_more)
+
+
+@get("/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}", responses=_ERRORS)
+async def get_webhook_delivery(  # noqa: PLR0913 (one parameter per documented query argument)
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001
+    webhook_id: str,
+    delivery_id: str,
+    limit: Limit = 20,
+    offset: Offset = 0,
+) -> DeliveryDetail:
+    """One delivery with its attempt log (status, latency, response excerpt), oldest attempt first."""
+    sub = await subscriptions.get_subscription(conn, webhook_id)
+    item = await deliveries.get_delivery(conn, sub.id, delivery_id)
+    log = await deliveries.list_attempts(conn, item.id, Window(limit, offset))
+    return DeliveryDetail(
+        **_delivery_fields(item),
+        attempt_log=[attempt_shape(a) for a in log.items],
+        attempt_log_has_more=log.has_more,
+    )
+
+
+@post("/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}/replay", responses=_ERRORS, status_code=202)
+async def replay_webhook_delivery(
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001
+    webhook_id: str,
+    delivery_id: str,
+) -> ButterstackDelivery:
+    """Queue a dead (or delivered) delivery again with a fresh retry schedule and the same ``webhook-id``."""
+    sub = await subscriptions.get_subscription(conn, webhook_id)
+    item = await deliveries.replay_delivery(conn, await deliveries.get_delivery(conn, sub.id, delivery_id))
+    await conn.commit()
+    return delivery_shape(item)
+
+
+@post("/webhooks/{webhook_id:str}/replay", responses=_ERRORS, status_code=202)
+async def replay_dead_deliveries(
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001
+    webhook_id: str,
+) -> Replayed:
+    """Queue every dead delivery of a subscription again."""
+    sub = await subscriptions.get_subscription(conn, webhook_id)
+    count = await deliveries.replay_dead(conn, sub.id)
+    await conn.commit()
+    return Replayed(count)
+
+
+HANDLERS = [
+    create_webhook,
+    list_webhooks,
+    get_webhook,
+    update_webhook,
+    delete_webhook,
+    test_webhook,
+    list_webhook_deliveries,
+    get_webhook_delivery,
+    replay_webhook_delivery,
+    replay_dead_deliveries,
+]

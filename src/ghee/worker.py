@@ -1,0 +1,113 @@
+"""Background work: a few named async loops run until SIGTERM or SIGINT, and the ``ghee worker`` command.
+
+Each loop is an ``async def loop(context)`` that returns once
+``context.stopping`` is set. Add a loop by adding it to ``LOOPS``. With
+PostgreSQL run any number of ``ghee worker`` processes: the loops share
+their queues through the database. On SQLite ``ghee serve`` runs the same
+loops in process (see ``ghee.app``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+import click
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ghee.config import Settings, get_settings
+from ghee.db.engine import create_engine
+from ghee.delivery.dispatcher import run_webhooks
+
+log = logging.getLogger("ghee.worker")
+
+RESTART_PAUSE = 1.0
+"""Seconds before a loop that crashed is started again."""
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    """What every loop gets: the settings, the engine, and the event that asks it to stop."""
+
+    settings: Settings
+    engine: AsyncEngine
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+Loop = Callable[[WorkerContext], Awaitable[None]]
+
+LOOPS: dict[str, Loop] = {
+    "webhooks": run_webhooks,
+}
+"""The loops a worker runs, by name."""
+
+
+async def _supervise(name: str, loop: Loop, context: WorkerContext) -> None:
+    """Run one loop; if it crashes, log it and start it again, until stopping."""
+    while not context.stopping.is_set():
+        try:
+            await loop(context)
+        except Exception:
+            log.exception("worker loop %r crashed; restarting in %s s", name, RESTART_PAUSE)
+            try:
+                await asyncio.wait_for(context.stopping.wait(), RESTART_PAUSE)
+            except TimeoutError:
+                continue
+        else:
+            return
+
+
+async def run_loops(context: WorkerContext, loops: Mapping[str, Loop] = LOOPS) -> None:
+    """Run every loop until ``context.stopping`` is set and each has returned."""
+    log.info("worker loops starting: %s", ", ".join(loops))
+    await asyncio.gather(*(_supervise(name, loop, context) for name, loop in loops.items()))
+    log.info("worker loops stopped")
+
+
+async def run_worker(settings: Settings, loops: Mapping[str, Loop] = LOOPS) -> None:
+    """Run ``loops`` on the configured database until SIGTERM or SIGINT asks for a graceful stop."""
+    engine = create_engine(settings.database_url)
+    context = WorkerContext(settings=settings, engine=engine)
+    running = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        running.add_signal_handler(signum, context.stopping.set)
+    try:
+        await run_loops(context, loops)
+    finally:
+        await engine.dispose()
+
+
+@click.command("worker")
+@click.option("--only", "only", multiple=True, type=click.Choice(sorted(LOOPS)), help="Run only these loops.")
+def worker_command(only: tuple[str, ...]) -> None:
+    """Run the background loops (webhook delivery, ...) until SIGTERM or SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    loops = {name: LOOPS[name] for name in only} if only else LOOPS
+    asyncio.run(run_worker(get_settings(), loops))
+
+
+@dataclass(frozen=True)
+class InProcessWorker:
+    """The loops running inside ``ghee serve`` (SQLite), and how to stop them."""
+
+    context: WorkerContext
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        """Ask the loops to stop and wait for them (attempts in flight are finished or left to their lease)."""
+        self.context.stopping.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self.task), self.context.settings.delivery.timeout_seconds + 5)
+        except TimeoutError:
+            self.task.cancel()
+
+
+def start_in_process_worker(settings: Settings, engine: AsyncEngine) -> InProcessWorker | None:
+    """Start ``LOOPS`` on the running event loop when the settings say ``ghee serve`` runs them (SQLite)."""
+    if not settings.delivery.runs_in_process(settings.database_url):
+        return None
+    context = WorkerContext(settings=settings, engine=engine)
+    return InProcessWorker(context, asyncio.create_task(run_loops(context), name="ghee-worker"))

@@ -1,0 +1,107 @@
+"""Patch notes: a deployment going live drafts a blog post of what changed since the previous live one."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+from tests.conftest import Api
+from tests.delivery.conftest import Receiver, wait_until
+
+Subscribe = Callable[..., dict[str, Any]]
+_numbers = itertools.count(50_000)
+
+
+def go_live(api: Api, project_id: str, changelist: int) -> dict[str, Any]:
+    build = api.finished_build(project_id, changelist=changelist)
+    deployment = api.ok(
+        "POST", f"/v1/builds/{build['id']}/deployments", 201, json={"platform": "steam", "branch": "main"}
+    )
+    live: dict[str, Any] = api.ok("PATCH", f"/v1/deployments/{deployment['id']}", json={"status": "live"})
+    return {**live, "build_number": build["number"]}
+
+
+def handed_on(receiver: Receiver, path: str, deployment_id: str) -> None:
+    """Wait until the deployment.live event was handed on (the webhook and the draft share one transaction)."""
+    wait_until(
+        lambda: any(r.json()["data"]["id"] == deployment_id for r in receiver.at(path)), "the deployment.live event"
+    )
+
+
+def draft_of(api: Api, deployment_id: str) -> Any:
+    response = api.get(f"/v2/posts/patch-notes-{deployment_id.replace('_', '-')}/", params={"preview": 1})
+    return response.json()["data"] if response.status_code == 200 else None
+
+
+def test_going_live_drafts_patch_notes_grouped_by_area(api: Api, receiver: Receiver, subscribe: Subscribe) -> None:
+    path = receiver.path("live")
+    subscribe(path, ["deployment.live"])
+    project = api.new_project()
+    first, second, third, fourth = (next(_numbers) for _ in range(4))
+    api.new_changelist(project["id"], first, [("//depot/Game/Config/DefaultGame.ini", "edit")], description="Setup")
+    earlier = go_live(api, project["id"], first)
+    api.new_changelist(project["id"], second, description="[Audio] New footsteps on snow")
+    api.new_changelist(project["id"], third, description="Stop the crash on load #fix")
+    api.new_changelist(
+        project["id"],
+        fourth,
+        [("//depot/Game/Content/Characters/Warrior/T_Warrior_D.uasset", "edit")],
+        description="Sharper warrior textures",
+    )
+    later = go_live(api, project["id"], fourth)
+    handed_on(receiver, path, later["id"])
+
+    post = draft_of(api, later["id"])
+    assert post["status"] == "draft"
+    assert str(later["build_number"]) in post["title"]
+    body = post["body"]
+    assert f"since changelist {first}" in body
+    assert "<h2>Audio</h2>" in body
+    assert "New footsteps on snow" in body
+    assert "<h2>Fixes</h2>" in body
+    assert "Stop the crash on load" in body
+    assert "#fix" not in body
+    assert "<h2>Characters</h2>" in body
+    assert "//depot/Game/Content/Characters/Warrior/T_Warrior_D.uasset" in body  # the asset that changed
+    assert "Setup" not in body  # that went live before
+
+    handed_on(receiver, path, earlier["id"])
+    assert "Setup" in draft_of(api, earlier["id"])["body"]
+
+
+def test_editors_publish_the_draft_through_the_write_api(api: Api, receiver: Receiver, subscribe: Subscribe) -> None:
+    path = receiver.path("publish")
+    subscribe(path, ["deployment.live"])
+    project = api.new_project()
+    number = next(_numbers)
+    api.new_changelist(project["id"], number, description="[UI] Bigger buttons")
+    live = go_live(api, project["id"], number)
+    handed_on(receiver, path, live["id"])
+    slug = f"patch-notes-{live['id'].replace('_', '-')}"
+
+    api.ok("PATCH", f"/v2/posts/{slug}/", 202, json={"status": "published", "title": "Bigger buttons!"})
+    published = api.ok("GET", f"/v2/posts/{slug}/")["data"]
+    assert published["title"] == "Bigger buttons!"
+
+
+def test_a_project_can_turn_patch_notes_off(api: Api, receiver: Receiver, subscribe: Subscribe) -> None:
+    path = receiver.path("off")
+    subscribe(path, ["deployment.live"])
+    project = api.new_project()
+    assert api.ok("GET", f"/v1/projects/{project['id']}/settings") == {"patch_notes": True}
+    assert api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes": False}) == {
+        "patch_notes": False
+    }
+    number = next(_numbers)
+    api.new_changelist(project["id"], number, description="Quiet change")
+    live = go_live(api, project["id"], number)
+    handed_on(receiver, path, live["id"])
+    assert draft_of(api, live["id"]) is None
+
+
+def test_settings_reject_bad_input_and_unknown_projects(api: Api) -> None:
+    project = api.new_project()
+    response = api.patch(f"/v1/projects/{project['id']}/settings", json={"patch_notes": "sometimes"})
+    assert response.status_code == 400
+    assert api.get("/v1/projects/proj_00000000/settings").status_code == 404

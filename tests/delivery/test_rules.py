@@ -1,0 +1,91 @@
+"""The rules beneath delivery: event patterns, release areas, signing, the retry schedule, the SSRF guard."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from standardwebhooks.webhooks import Webhook
+
+from ghee.core.errors import Invalid
+from ghee.core.event_types import EVENT_TYPES, check_pattern, matches
+from ghee.core.release_areas import area_of, headline
+from ghee.delivery.deliveries import next_delay
+from ghee.delivery.settings import DEFAULT_SCHEDULE, DeliverySettings
+from ghee.delivery.signing import new_secret, signed_headers
+from ghee.delivery.ssrf import check_target
+
+
+@pytest.mark.parametrize(
+    ("patterns", "event", "selected"),
+    [
+        (["post.all"], "post.update", True),
+        (["post.all"], "page.update", False),
+        (["build.*"], "build.finished", True),
+        (["*"], "job.flaky", True),
+        (["deployment.live"], "deployment.failed", False),
+    ],
+)
+def test_patterns_select_events(patterns: list[str], event: str, selected: bool) -> None:
+    assert matches(patterns, event) is selected
+
+
+def test_every_issue_event_is_known() -> None:
+    wanted = {
+        "build.created", "build.updated", "build.finished", "deployment.created", "deployment.live",
+        "deployment.failed", "asset.approval_changed", "changelist.created", "job.flaky", "post.create",
+        "post.update", "post.delete", "contentfield.update", "page.create", "page.update",
+        "collectionitem.create", "collectionitem.update", "collectionitem.delete",
+    }  # fmt: skip
+    assert wanted <= set(EVENT_TYPES)
+    assert check_pattern("post.all") == "post.all"
+    with pytest.raises(Invalid):
+        check_pattern("post.everything")
+
+
+@pytest.mark.parametrize(
+    ("description", "paths", "area"),
+    [
+        ("[Audio] New footsteps", [], "Audio"),
+        ("Fix the crash #fix", [], "Fixes"),
+        ("Photo mode #feature", [], "Features"),
+        ("Tweak", ["//depot/Game/Content/Maps/L_Arena.umap", "//depot/Game/Content/Maps/L_Dock.umap"], "Maps"),
+        ("Tweak", ["//depot/Game/Source/Net/Replication.cpp"], "Net"),
+        ("Tweak", ["//depot/readme.txt"], "Other"),
+    ],
+)
+def test_changelists_are_grouped_by_area(description: str, paths: list[str], area: str) -> None:
+    assert area_of(description, paths) == area
+
+
+def test_headlines_drop_the_area_prefix_and_tags() -> None:
+    assert headline("[Audio] New footsteps #feature\nlong text") == "New footsteps"
+
+
+def test_signatures_verify_with_the_standardwebhooks_package() -> None:
+    secret = new_secret()
+    body = b'{"data": {"id": "x"}}'
+    headers = signed_headers(secret, "msg_abc", body)
+    assert Webhook(secret).verify(body, headers) == {"data": {"id": "x"}}
+
+
+def test_retries_follow_the_schedule_with_jitter_then_stop() -> None:
+    assert DeliverySettings.from_env({}).retry_schedule == DEFAULT_SCHEDULE
+    assert DeliverySettings.from_env({"GHEE_WEBHOOK_RETRY_SCHEDULE": "0,1,2"}).retry_schedule == (0.0, 1.0, 2.0)
+    for attempt, scheduled in enumerate(DEFAULT_SCHEDULE[1:], start=1):
+        delay = next_delay(DEFAULT_SCHEDULE, attempt, None)
+        assert delay is not None
+        assert scheduled * 0.8 <= delay <= scheduled * 1.2
+    assert next_delay(DEFAULT_SCHEDULE, len(DEFAULT_SCHEDULE), None) is None
+    assert next_delay(DEFAULT_SCHEDULE, 1, 120.0) == 120.0  # a 429's Retry-After, when longer
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1/x", "http://localhost:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest",
+     "http://[::1]/x", "http://192.168.0.10/x", "http://0.0.0.0/x"],
+)  # fmt: skip
+def test_private_targets_are_refused(url: str) -> None:
+    with pytest.raises(Invalid, match="non-public address"):
+        asyncio.run(check_target(url, allow_private=False))
+    assert asyncio.run(check_target(url, allow_private=True)) == url
