@@ -413,3 +413,10 @@ build_log_chunks = sa.Table(
     sa.Column("data", sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint("build_id", "offset", name="pk_build_log_chunks"),
 )
+
+
+# Jenkins sync (migration 0009): where the next progressiveText read of a
+# build's console starts, in Jenkins' own offsets (X-Text-Size), which count
+# console notes the stored text leaves out.
+
+builds.append_column(sa.Column("log_cursor", sa.BigInteger(), nullable=True))
