@@ -46,7 +46,12 @@ def jenkins() -> Iterator[FakeJenkins]:
 
 def connect(api: Api, jenkins: FakeJenkins, **fields: Any) -> dict[str, Any]:
     """Add a connection to ``jenkins`` under a fresh name; returns the API's answer."""
-    body = {"name": f"Jenkins {uuid.uuid4().hex[:8]}", "url": jenkins.url, "username": jenkins.user, "token": jenkins.token}
+    body = {
+        "name": f"Jenkins {uuid.uuid4().hex[:8]}",
+        "url": jenkins.url,
+        "username": jenkins.user,
+        "token": jenkins.token,
+    }
     return api.ok("POST", "/api/v1/connections", 201, json={**body, **fields})  # type: ignore[no-any-return]
 
 

@@ -87,7 +87,15 @@ class FakeBuild:
         return body
 
     def _causes(self) -> list[dict[str, Any]]:
-        return [{"_class": "hudson.model.Cause$UserIdCause" if "userId" in c else "hudson.triggers.TimerTrigger$TimerTriggerCause", **c} for c in self.causes]
+        return [
+            {
+                "_class": "hudson.model.Cause$UserIdCause"
+                if "userId" in c
+                else "hudson.triggers.TimerTrigger$TimerTriggerCause",
+                **c,
+            }
+            for c in self.causes
+        ]
 
 
 @dataclass
@@ -181,20 +189,32 @@ class FakeJenkins:
                     entry["jobs"] = self.jobs_json(item, [*parts, name], depth - 1)
             else:
                 numbers = sorted(item.builds)
-                entry["lastBuild"] = {"_class": "hudson.model.FreeStyleBuild", "number": numbers[-1]} if numbers else None
-                entry["firstBuild"] = {"_class": "hudson.model.FreeStyleBuild", "number": numbers[0]} if numbers else None
+                entry["lastBuild"] = (
+                    {"_class": "hudson.model.FreeStyleBuild", "number": numbers[-1]} if numbers else None
+                )
+                entry["firstBuild"] = (
+                    {"_class": "hudson.model.FreeStyleBuild", "number": numbers[0]} if numbers else None
+                )
                 if item.cls == FREESTYLE:
-                    entry["assignedLabel"] = {"_class": "hudson.model.labels.LabelAtom", "name": item.label} if item.label else None
+                    entry["assignedLabel"] = (
+                        {"_class": "hudson.model.labels.LabelAtom", "name": item.label} if item.label else None
+                    )
             listed.append(entry)
         return listed
 
 
-def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901, PLR0915 (one branch per documented endpoint)
+def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901 (one branch per documented endpoint)
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 (the tests read requests, not logs)
             return
 
-        def _send(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None, kind: str = "application/json;charset=utf-8") -> None:
+        def _send(
+            self,
+            status: int,
+            body: bytes = b"",
+            headers: dict[str, str] | None = None,
+            kind: str = "application/json;charset=utf-8",
+        ) -> None:
             self.send_response(status)
             self.send_header("X-Jenkins", "2.462.3")
             self.send_header("Content-Type", kind)
@@ -211,7 +231,12 @@ def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901, 
             header = self.headers.get("Authorization", "")
             expected = "Basic " + base64.b64encode(f"{fake.user}:{fake.token}".encode()).decode()
             if header != expected:
-                self._send(401, b"<html>Invalid password/token for user</html>", {"WWW-Authenticate": 'Basic realm="Jenkins"'}, "text/html")
+                self._send(
+                    401,
+                    b"<html>Invalid password/token for user</html>",
+                    {"WWW-Authenticate": 'Basic realm="Jenkins"'},
+                    "text/html",
+                )
                 return False
             return True
 
@@ -241,13 +266,19 @@ def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901, 
                 segments = segments[2:]
             return parts, segments, dict(parse_qsl(url.query))
 
-        def _get(self) -> None:
+        def _get(self) -> None:  # noqa: C901, PLR0911, PLR0912 (one branch per documented endpoint)
             parts, rest, query = self._split()
             if rest == ["crumbIssuer", "api", "json"] and not parts:
                 if not fake.csrf:
                     self._send(404, b"<html>Not Found</html>", kind="text/html")
                     return
-                self._json({"_class": "hudson.security.csrf.DefaultCrumbIssuer", "crumb": "c0ffee", "crumbRequestField": "Jenkins-Crumb"})
+                self._json(
+                    {
+                        "_class": "hudson.security.csrf.DefaultCrumbIssuer",
+                        "crumb": "c0ffee",
+                        "crumbRequestField": "Jenkins-Crumb",
+                    }
+                )
                 return
             if len(rest) == 5 and rest[:2] == ["queue", "item"] and not parts:
                 item = fake.queue.get(int(rest[2]))
@@ -310,11 +341,35 @@ def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901, 
                 return
             fake.triggered.append(("/".join(parts), query, {"crumb": self.headers.get("Jenkins-Crumb", "")}))
             queue_id = 700 + len(fake.queue)
-            entry: dict[str, Any] = {"_class": "hudson.model.Queue$WaitingItem", "id": queue_id, "inQueueSince": T0, "executable": None}
+            entry: dict[str, Any] = {
+                "_class": "hudson.model.Queue$WaitingItem",
+                "id": queue_id,
+                "inQueueSince": T0,
+                "executable": None,
+            }
             if fake.start_queued:
                 number = max(item.builds, default=0) + 1
-                item.add(FakeBuild(number, building=True, queue_id=queue_id, parameters=query, timestamp=T0 + 5000, log=b"Started\n"))
-                entry = {"_class": "hudson.model.Queue$LeftItem", "id": queue_id, "inQueueSince": T0, "cancelled": False, "executable": {"_class": "hudson.model.FreeStyleBuild", "number": number, "url": f"{fake.job_url(parts)}{number}/"}}
+                item.add(
+                    FakeBuild(
+                        number,
+                        building=True,
+                        queue_id=queue_id,
+                        parameters=query,
+                        timestamp=T0 + 5000,
+                        log=b"Started\n",
+                    )
+                )
+                entry = {
+                    "_class": "hudson.model.Queue$LeftItem",
+                    "id": queue_id,
+                    "inQueueSince": T0,
+                    "cancelled": False,
+                    "executable": {
+                        "_class": "hudson.model.FreeStyleBuild",
+                        "number": number,
+                        "url": f"{fake.job_url(parts)}{number}/",
+                    },
+                }
             fake.queue[queue_id] = entry
             self._send(201, b"", {"Location": f"{fake.url}queue/item/{queue_id}/"}, "text/html")
 

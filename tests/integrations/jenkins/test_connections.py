@@ -27,7 +27,9 @@ def assert_problem(response: httpx.Response, status: int, code: str, field: str 
     return body
 
 
-def test_new_connection_is_checked_listed_and_its_token_never_returned(api: Api, jenkins: FakeJenkins, server: Server) -> None:
+def test_new_connection_is_checked_listed_and_its_token_never_returned(
+    api: Api, jenkins: FakeJenkins, server: Server
+) -> None:
     made = connect(api, jenkins)
     assert set(made) == FIELDS
     assert made["id"].startswith("conn_")
@@ -46,7 +48,9 @@ def test_wrong_token_is_a_400_naming_the_token(api: Api, jenkins: FakeJenkins) -
     body = {"name": "Bad token", "url": jenkins.url, "username": "ci-bot", "token": "wrong"}
     problem = assert_problem(api.post("/api/v1/connections", json=body), 400, "bad_request", "token")
     assert "401" in problem["error"]["message"]
-    assert "Bad token" not in [c["name"] for c in api.ok("GET", "/api/v1/connections", params={"per_page": 100})["data"]]
+    assert "Bad token" not in [
+        c["name"] for c in api.ok("GET", "/api/v1/connections", params={"per_page": 100})["data"]
+    ]
 
 
 def test_unreachable_or_malformed_urls_are_400(api: Api) -> None:
@@ -63,7 +67,14 @@ def test_a_server_that_is_not_jenkins_is_refused(api: Api, server: Server) -> No
 def test_missing_fields_and_duplicate_names(api: Api, jenkins: FakeJenkins) -> None:
     assert_problem(api.post("/api/v1/connections", json={"name": "x", "url": jenkins.url}), 400, "bad_request")
     made = connect(api, jenkins)
-    assert_problem(api.post("/api/v1/connections", json={"name": made["name"], "url": jenkins.url, "username": "ci-bot", "token": jenkins.token}), 409, "conflict")
+    assert_problem(
+        api.post(
+            "/api/v1/connections",
+            json={"name": made["name"], "url": jenkins.url, "username": "ci-bot", "token": jenkins.token},
+        ),
+        409,
+        "conflict",
+    )
 
 
 def test_only_admins_manage_connections(server: Server, jenkins: FakeJenkins) -> None:

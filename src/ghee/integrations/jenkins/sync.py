@@ -173,7 +173,8 @@ async def _new_builds(client: JenkinsClient, job: SeenJob, stored_last: int) -> 
     while True:
         page = await client.builds(job.full_name, start, start + size)
         found.update((b.number, b) for b in page if b.number > stored_last)
-        if len(page) < size or page[-1].number <= stored_last:
+        # Numbers run down by one unless builds were deleted, so reaching stored_last + 1 means done.
+        if len(page) < size or page[-1].number <= stored_last + 1:
             return found
         start, size = start + size, PAGE
 
