@@ -340,7 +340,7 @@ def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901 (
                 self._send(404, b"", kind="text/html")
                 return
             fake.triggered.append(("/".join(parts), query, {"crumb": self.headers.get("Jenkins-Crumb", "")}))
-            queue_id = 700 + len(fake.queue)
+            queue_id = 699 + len(fake.triggered)
             entry: dict[str, Any] = {
                 "_class": "hudson.model.Queue$WaitingItem",
                 "id": queue_id,
