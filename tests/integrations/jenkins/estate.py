@@ -13,6 +13,7 @@ from tests.integrations.jenkins.fake_jenkins import (
     FakeJob,
 )
 
+DEEP = "pipelines/nested/deeper/deepest/bottom"  # five folders down: past what one tree query returns
 SHA = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
 STAGES = [
     {
@@ -43,7 +44,7 @@ STAGES = [
 
 
 def furnish(fake: FakeJenkins) -> FakeJenkins:
-    """``app`` (freestyle, four results), ``pipelines/deploy`` (stages), a job three folders down,
+    """``app`` (freestyle, four results), ``pipelines/deploy`` (stages), a job five folders down,
     and the multibranch ``game`` whose ``feature/login`` branch is building."""
     app = fake.put("app", FakeJob())
     app.add(
@@ -67,8 +68,9 @@ def furnish(fake: FakeJenkins) -> FakeJenkins:
     deploy = fake.put("pipelines/deploy", FakeJob(PIPELINE, label=None))
     deploy.add(FakeBuild(1, "FAILURE", duration=184_000, stages=STAGES, log=b"[Pipeline] stage\nFAILED\n"))
     fake.put("pipelines/nested", FakeFolder(FOLDER))
-    fake.put("pipelines/nested/deeper", FakeFolder(FOLDER))
-    tool = fake.put("pipelines/nested/deeper/tool", FakeJob())
+    for below in ("nested", "nested/deeper", "nested/deeper/deepest", "nested/deeper/deepest/bottom"):
+        fake.put(f"pipelines/{below}", FakeFolder(FOLDER))
+    tool = fake.put(f"{DEEP}/tool", FakeJob())
     tool.add(FakeBuild(1, "SUCCESS", log=b"ok\n"))
     fake.put("game", FakeFolder(MULTIBRANCH))
     main = fake.put("game/main", FakeJob(PIPELINE, label=None))

@@ -65,7 +65,7 @@ def test_a_failing_server_backs_off_and_the_others_still_sync(
         row = _row(server, bad["id"])
         assert (row.status, row.failures, row.last_sync_at, row.lease_owner) == ("error", 1, None, None)
         assert "HTTP 500" in row.last_error
-        assert row.next_sync_at >= utcnow() + timedelta(seconds=settings.sync_interval)  # doubled: 2 × interval
+        assert row.next_sync_at >= utcnow() + timedelta(seconds=settings.sync_interval)  # doubled: twice the interval
         listed = {c["id"]: c for c in api.ok("GET", "/api/v1/connections", params={"per_page": 100})["data"]}
         assert listed[bad["id"]]["status"] == "error"
         assert "HTTP 500" in listed[bad["id"]]["lastError"]

@@ -14,7 +14,7 @@ from ghee.db.engine import create_engine
 from ghee.db.tables import build_stages, builds, connections, events, jobs
 from tests.conftest import Api, Server
 from tests.integrations.jenkins.conftest import connect, query, sync
-from tests.integrations.jenkins.estate import SHA, furnish
+from tests.integrations.jenkins.estate import DEEP, SHA, furnish
 from tests.integrations.jenkins.fake_jenkins import T0, FakeBuild, FakeJenkins, FakeJob
 
 
@@ -61,18 +61,18 @@ def test_first_pass_walks_folders_and_multibranch_projects(
     assert set(found) == {
         "app",
         "pipelines/deploy",
-        "pipelines/nested/deeper/tool",
+        f"{DEEP}/tool",
         "game/main",
         "game/feature%2Flogin",
     }
     assert (found["app"].kind, found["app"].folder, found["app"].branch) == ("freestyle", "/", None)
     assert (found["pipelines/deploy"].kind, found["pipelines/deploy"].folder) == ("pipeline", "/pipelines")
-    assert found["pipelines/nested/deeper/tool"].folder == "/pipelines/nested/deeper"
+    assert found[f"{DEEP}/tool"].folder == f"/{DEEP}"
     assert (found["game/main"].kind, found["game/main"].branch) == ("branch", "main")
     assert found["game/feature%2Flogin"].branch == "feature/login"
     assert found["app"].last_build_number == 4
     assert found["app"].last_result == "ABORTED"
-    # the tree comes three folder levels at a time: the root, then the folder below "nested"
+    # the tree comes five folder levels at a time: the root, then the folder below "deepest"
     trees = [path for _, path in jenkins.requests if "tree=jobs" in path]
     assert len(trees) == 2
     listed = api.ok("GET", "/api/v1/connections", params={"per_page": 100})["data"]
@@ -179,7 +179,7 @@ def test_incremental_pass_asks_only_about_what_changed(
     assert paths == sorted(
         [
             "/api/json",  # the tree
-            "/job/pipelines/job/nested/job/deeper/api/json",  # the tree below three levels
+            "/job/pipelines/job/nested/job/deeper/job/deepest/job/bottom/api/json",  # the tree below five levels
             "/job/app/api/json",  # allBuilds{0,1}: the one new build
             "/job/app/5/logText/progressiveText",
             "/job/game/job/feature%252Flogin/1/api/json",  # the build that was running

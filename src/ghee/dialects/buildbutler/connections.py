@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
 from ghee.core import connections
 from ghee.core.paging import Window
 from ghee.core.tokens import Principal
-from ghee.dialects.buildbutler.errors import ERRORS
+from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
 from ghee.http.auth import ApiRequest
 from ghee.http.pagination import Page, PerPage
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection
+
+_CREATE_ERRORS = {
+    **ERRORS,
+    409: ResponseSpec(BuildButlerError, description="conflict: a connection with this name exists"),
+}
 
 
 class BuildButlerConnection(msgspec.Struct, rename="camel"):
@@ -74,7 +80,7 @@ async def list_connections(request: ApiRequest, page: Page = 1, per_page: PerPag
     return ConnectionList([connection_shape(c) for c in found.items], PageMeta(page, per_page, total))
 
 
-@post("/connections", responses=ERRORS, status_code=201)
+@post("/connections", responses=_CREATE_ERRORS, status_code=201)
 async def create_connection(
     request: ApiRequest,
     conn: AsyncConnection,

@@ -38,7 +38,7 @@ BUILD_FIELDS = (
     "actions[causes[shortDescription,userId,userName],parameters[name,value],"
     "lastBuiltRevision[SHA1,branch[name]],queuingDurationMillis]"
 )
-TREE_DEPTH = 3  # folder levels per tree query; deeper folders are asked for again
+TREE_DEPTH = 5  # folder levels per tree query; deeper folders are asked for again
 
 
 class JenkinsError(Exception):
