@@ -123,3 +123,16 @@ def test_unreachable_jenkins_fails_the_trigger_and_stores_nothing(
     assert response.status_code == 503, response.text
     listed = api.ok("GET", f"/v1/projects/{project['id']}/builds")["builds"]
     assert len(listed) == 4
+
+
+def test_builds_of_an_unlinked_job_are_no_project_builds(
+    api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
+) -> None:
+    furnish(jenkins)
+    made = connect(api, jenkins)
+    sync(settings, made["name"])
+    [(row_id,)] = query(
+        server, sa.select(builds.c.id).where(builds.c.job_id == job_rows(server, made)["app"].id, builds.c.number == 1)
+    )
+    response = api.get(f"/v1/builds/{ids.encode('build', row_id)}")
+    assert response.status_code == 404, response.text
