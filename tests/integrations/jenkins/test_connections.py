@@ -54,7 +54,14 @@ def test_wrong_token_is_a_400_naming_the_token(api: Api, jenkins: FakeJenkins) -
 
 
 def test_unreachable_or_malformed_urls_are_400(api: Api) -> None:
-    for url in (f"http://127.0.0.1:{free_port()}/", "ftp://jenkins.example.com", "jenkins", ""):
+    for url in (
+        f"http://127.0.0.1:{free_port()}/",
+        "ftp://jenkins.example.com",
+        "jenkins",
+        "",
+        "http://[::1",
+        "http://a b/",
+    ):
         body = {"name": "Nowhere", "url": url, "username": "ci-bot", "token": "t"}
         assert_problem(api.post("/api/v1/connections", json=body), 400, "bad_request", "url")
 

@@ -129,6 +129,8 @@ class JenkinsClient:
             response = await self._http.request(method, url, params=params, headers=headers)
         except httpx.HTTPError as exc:
             raise JenkinsUnreachable(f"cannot reach {url}: {exc or type(exc).__name__}") from exc
+        except httpx.InvalidURL as exc:
+            raise JenkinsUnreachable(f"cannot reach {url}: {exc}") from exc
         if response.status_code in {401, 403}:
             raise JenkinsRefused(response.status_code, url)
         if response.status_code == 404 and missing_ok:  # noqa: PLR2004
