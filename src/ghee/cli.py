@@ -227,3 +227,40 @@ def webhook_delete(subscription_id: str) -> None:
         return subscription.public_id
 
     click.echo(f"deleted {_run(work)}")
+
+
+@main.command()
+@click.argument("connection", required=False)
+def sync(connection: str | None) -> None:
+    """Run one sync pass of every Jenkins connection, or of CONNECTION (its name or conn_... id)."""
+    from ghee.integrations.jenkins.loop import sync_now  # noqa: PLC0415 (only this command talks to Jenkins)
+    from ghee.integrations.jenkins.sync import PassStats  # noqa: PLC0415
+
+    def show(stats: PassStats) -> None:
+        click.echo(
+            f"\r  {stats.done}/{stats.changed} changed jobs of {stats.jobs}, {stats.builds} builds, "
+            f"{stats.requests} requests",
+            nl=False,
+            err=True,
+        )
+
+    try:
+        outcomes = asyncio.run(sync_now(get_settings(), connection, progress=show))
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    failed = False
+    for outcome in outcomes:
+        click.echo("", err=True)
+        if outcome.stats is not None:
+            s = outcome.stats
+            click.echo(
+                f"{outcome.name}: {s.jobs} jobs, {s.changed} changed, {s.builds} builds written "
+                f"({s.finished} finished), {s.requests} requests in {s.seconds:.1f} s"
+            )
+        if outcome.error:
+            failed = True
+            click.echo(f"{outcome.name}: failed: {outcome.error}", err=True)
+    if not outcomes:
+        click.echo("no connections to sync")
+    if failed:
+        raise SystemExit(1)

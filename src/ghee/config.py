@@ -12,6 +12,7 @@ DEFAULT_DATABASE_URL = "sqlite:///./data/ghee.db"
 DEFAULT_RATE_LIMIT = "60/minute;10/second"
 DEFAULT_CACHE_CONTROL = "private, no-cache"
 DEFAULT_MEDIA_DIR = "./data/media"
+DEFAULT_SYNC_INTERVAL = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,15 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     """Webhook delivery and the background worker (``GHEE_WEBHOOK_*``, ``GHEE_WORKER_*``)."""
 
+    secret_key: str | None = None
+    """Fernet key sealing Jenkins tokens at rest; when unset, one is kept in ``secret_key_file``."""
+
+    secret_key_file: str | None = None
+    """Where a generated key is kept; by default ``secret.key`` next to the SQLite file, else in ``./data``."""
+
+    sync_interval: int = DEFAULT_SYNC_INTERVAL
+    """Seconds between two sync passes of a Jenkins connection (failures back off from it)."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or the mapping given)."""
@@ -47,6 +57,9 @@ class Settings:
             cache_control=env.get("GHEE_CACHE_CONTROL") or DEFAULT_CACHE_CONTROL,
             media_dir=env.get("GHEE_MEDIA_DIR") or DEFAULT_MEDIA_DIR,
             delivery=DeliverySettings.from_env(env),
+            secret_key=env.get("GHEE_SECRET_KEY") or None,
+            secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,
+            sync_interval=int(env.get("GHEE_SYNC_INTERVAL") or DEFAULT_SYNC_INTERVAL),
         )
 
 

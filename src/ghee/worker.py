@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ghee.config import Settings, get_settings
 from ghee.db.engine import create_engine
 from ghee.delivery.dispatcher import run_webhooks
+from ghee.integrations.jenkins.loop import sync_loop
 
 log = logging.getLogger("ghee.worker")
 
@@ -39,8 +40,15 @@ class WorkerContext:
 
 Loop = Callable[[WorkerContext], Awaitable[None]]
 
+
+async def run_jenkins_sync(context: WorkerContext) -> None:
+    """Keep every Jenkins connection in step (``ghee.integrations.jenkins.loop``)."""
+    await sync_loop(context.settings, context.stopping)
+
+
 LOOPS: dict[str, Loop] = {
     "webhooks": run_webhooks,
+    "jenkins-sync": run_jenkins_sync,
 }
 """The loops a worker runs, by name."""
 

@@ -220,7 +220,8 @@ async def list_project_builds(
 async def get_build(reads: Reads, public_id: str, only: int | None = None) -> Build:
     """The build ``build_...`` with artifacts; raises ``NotFound`` if missing or outside project ``only``."""
     build = await _build_by_row_id(reads, build_row_id(public_id), public_id)
-    if only is not None and build.project_id != only:
+    # A CI job's build outside any project (job not linked) is no project build.
+    if build.project_id is None or (only is not None and build.project_id != only):
         raise NotFound("build", public_id)
     return build
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +46,38 @@ async def record_event(  # noqa: PLR0913 (every field of an event is named at th
         .returning(events.c.id)
     )
     await conn.execute(event_queue.insert().values(event_id=event_id))
+
+
+class NewEvent(msgspec.Struct, frozen=True):
+    """One event for ``record_events``: the fields ``record_event`` takes."""
+
+    type: str
+    resource_type: str
+    resource_id: str
+    project_id: int | None
+    payload: dict[str, Any]
+
+
+async def record_events(conn: AsyncConnection, happened: Sequence[NewEvent]) -> None:
+    """Append many events in one statement (a sync pass writes thousands); same rules as ``record_event``."""
+    if not happened:
+        return
+    now = utcnow()
+    inserted = await conn.execute(
+        events.insert().returning(events.c.id, sort_by_parameter_order=True),
+        [
+            {
+                "type": e.type,
+                "resource_type": e.resource_type,
+                "resource_id": e.resource_id,
+                "project_id": e.project_id,
+                "payload": e.payload,
+                "created_at": now,
+            }
+            for e in happened
+        ],
+    )
+    await conn.execute(event_queue.insert(), [{"event_id": event_id} for event_id in inserted.scalars()])
 
 
 class Event(msgspec.Struct, frozen=True):

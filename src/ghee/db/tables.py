@@ -488,3 +488,8 @@ project_settings = sa.Table(
     sa.Column("patch_notes", sa.Boolean(), nullable=False),
     sa.Column("updated_at", sa.DateTime(), nullable=False),
 )
+# Jenkins sync (migration 0009): where the next progressiveText read of a
+# build's console starts, in Jenkins' own offsets (X-Text-Size), which count
+# console notes the stored text leaves out.
+
+builds.append_column(sa.Column("log_cursor", sa.BigInteger(), nullable=True))

@@ -41,6 +41,8 @@ from ghee.dialects.butterstack.shapes import (
 )
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 from ghee.http.pagination import Limit, Offset
+from ghee.http.services import services_of
+from ghee.integrations.jenkins.trigger import trigger_linked_build
 
 _ERRORS = {
     status: ResponseSpec(data_container=ButterstackError, description=text, generate_examples=False)
@@ -110,13 +112,16 @@ async def list_project_builds(  # noqa: PLR0913 (one parameter per documented qu
 
 @post("/projects/{project_id:str}/builds", responses=_ERRORS)
 async def trigger_build(
-    conn: AsyncConnection, writer: Principal, project_id: str, data: TriggerBuildBody
+    request: ApiRequest, conn: AsyncConnection, writer: Principal, project_id: str, data: TriggerBuildBody
 ) -> ButterstackBuild:
-    """Queue a build; ``changelist`` is a number or ``latest``."""
+    """Queue a build; ``changelist`` is a number or ``latest``. A project linked to a Jenkins job builds there."""
     project = await projects.get_project(ConnectionReads(conn), project_id, writer.project_id)
     changelist = None if data.changelist is None else str(data.changelist)
     new = builds.NewBuild(data.platform, data.configuration, changelist, data.branch)
-    build = await builds.create_build(conn, project.id, new)
+    settings = services_of(request.app.state).settings
+    build = await trigger_linked_build(conn, settings, project.id, new) or await builds.create_build(
+        conn, project.id, new
+    )
     await conn.commit()
     return build_shape(build)
 

@@ -1,0 +1,306 @@
+"""Connections to Jenkins servers: their credentials (sealed), their sync status, and the lease of a sync pass.
+
+A pass is run by one worker at a time: the worker claims the connection by
+writing itself into ``lease_owner`` until ``lease_until`` (PostgreSQL picks
+the row with ``FOR UPDATE SKIP LOCKED``; on SQLite the conditional UPDATE is
+the arbiter), renews the lease as it writes, and releases it with the pass's
+outcome, which schedules the next pass (later after each failure).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core.credentials import Sealer
+from ghee.core.errors import Conflict, Invalid, NotFound
+from ghee.core.events import record_event
+from ghee.core.inputs import check_free_text, check_label
+from ghee.core.inserts import insert_unless_taken
+from ghee.core.paging import Slice, Window, cut
+from ghee.db.reads import Reads, Row, as_datetime
+from ghee.db.tables import connections, jobs
+
+MAX_NAME = 200
+MAX_URL = 2048
+MAX_USERNAME = 200
+MAX_TOKEN = 1000
+MAX_ERROR = 2000
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+STATUSES = ("new", "ok", "error")
+
+
+class Connection(msgspec.Struct, frozen=True):
+    """A Jenkins server ghee syncs from (never its token)."""
+
+    id: int
+    name: str
+    url: str
+    username: str
+    status: str
+    last_error: str | None
+    failures: int
+    last_sync_at: datetime | None
+    next_sync_at: datetime | None
+    created_at: datetime
+    jobs: int = 0
+
+    @property
+    def public_id(self) -> str:
+        """``conn_...``."""
+        return ids.encode("conn", self.id)
+
+
+class NewConnection(msgspec.Struct, frozen=True):
+    """What a user gives to connect a server: a name, its URL, a user name and that user's API token."""
+
+    name: str
+    url: str
+    username: str
+    token: str
+
+
+class Credentials(msgspec.Struct, frozen=True):
+    """What a client needs to talk to the server; the token is open here, so never log or return it."""
+
+    connection_id: int
+    name: str
+    url: str
+    username: str
+    token: str
+
+
+def connection_row_id(public_id: str) -> int:
+    """The row id behind ``conn_...``; raises ``NotFound`` when malformed."""
+    return ids.decode("conn", public_id, "connection")
+
+
+def check_new_connection(new: NewConnection) -> NewConnection:
+    """``new`` with its fields trimmed; raises ``Invalid`` naming the first bad field (the URL is checked later)."""
+    name = check_label("name", new.name, MAX_NAME)
+    if not new.url.strip() or len(new.url) > MAX_URL:
+        raise Invalid("url", f"must be 1 to {MAX_URL} characters")
+    username = check_free_text("username", new.username.strip())
+    if len(username) > MAX_USERNAME:
+        raise Invalid("username", f"must be at most {MAX_USERNAME} characters")
+    token = check_free_text("token", new.token.strip())
+    if not token or len(token) > MAX_TOKEN:
+        raise Invalid("token", f"must be 1 to {MAX_TOKEN} characters")
+    return NewConnection(name, new.url.strip(), username, token)
+
+
+_JOB_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(jobs)
+    .where(jobs.c.connection_id == connections.c.id, jobs.c.deleted.is_(False))
+    .scalar_subquery()
+)
+_COLUMNS = (
+    connections.c.id,
+    connections.c.name,
+    connections.c.url,
+    connections.c.username,
+    connections.c.status,
+    connections.c.last_error,
+    connections.c.failures,
+    connections.c.last_sync_at,
+    connections.c.next_sync_at,
+    connections.c.created_at,
+    _JOB_COUNT,
+)
+_PAGE = sa.select(*_COLUMNS).order_by(connections.c.id).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+_COUNT = sa.select(sa.func.count()).select_from(connections)
+_ONE = sa.select(*_COLUMNS).where(connections.c.id == sa.bindparam("id"))
+
+
+def _connection(row: Row) -> Connection:
+    row_id, name, url, username, status, last_error, failures, last_sync, next_sync, created, job_count = row
+    return Connection(
+        row_id,
+        name,
+        url,
+        username,
+        status,
+        last_error,
+        failures,
+        as_datetime(last_sync),
+        as_datetime(next_sync),
+        as_datetime(created),  # type: ignore[arg-type]
+        job_count,
+    )
+
+
+async def list_connections(reads: Reads, window: Window) -> tuple[Slice[Connection], int]:
+    """Connections in the order they were made, and how many there are in all."""
+    rows = await reads.all(_PAGE, {"limit": window.limit + 1, "offset": window.offset})
+    total = await reads.first(_COUNT, {})
+    return cut([_connection(r) for r in rows], window), int(total[0]) if total else 0
+
+
+async def get_connection(reads: Reads, public_id: str) -> Connection:
+    """The connection ``conn_...``; raises ``NotFound``."""
+    row = await reads.first(_ONE, {"id": connection_row_id(public_id)})
+    if row is None:
+        raise NotFound("connection", public_id)
+    return _connection(row)
+
+
+async def connection_named(reads: Reads, name: str) -> Connection:
+    """The connection called ``name`` (or with public id ``name``); raises ``NotFound``."""
+    row = await reads.first(sa.select(*_COLUMNS).where(connections.c.name == sa.bindparam("name")), {"name": name})
+    if row is None:
+        return await get_connection(reads, name)
+    return _connection(row)
+
+
+async def create_connection(conn: AsyncConnection, sealer: Sealer, new: NewConnection, url: str) -> Connection:
+    """Store a checked connection (``url`` normalised), its token sealed; emits ``connection.created``.
+
+    Raises ``Conflict`` when the name is taken. The first pass is due at once.
+    """
+    now = utcnow()
+    values = {
+        "name": new.name,
+        "url": url,
+        "username": new.username,
+        "token_encrypted": sealer.seal(new.token),
+        "status": "new",
+        "last_error": None,
+        "failures": 0,
+        "last_sync_at": None,
+        "next_sync_at": now,
+        "lease_owner": None,
+        "lease_until": None,
+        "created_at": now,
+    }
+    row_id = await conn.scalar(insert_unless_taken(conn, connections).values(**values).returning(connections.c.id))
+    if row_id is None:
+        raise Conflict(f"a connection named {new.name!r} already exists")
+    made = Connection(row_id, new.name, url, new.username, "new", None, 0, None, now, now)
+    await _emit(conn, "connection.created", made)
+    return made
+
+
+async def delete_connection(conn: AsyncConnection, public_id: str) -> None:
+    """Forget a connection with its jobs and their builds; emits ``connection.deleted``. Raises ``NotFound``."""
+    row_id = connection_row_id(public_id)
+    gone = await conn.execute(connections.delete().where(connections.c.id == row_id).returning(connections.c.name))
+    name = gone.scalar()
+    if name is None:
+        raise NotFound("connection", public_id)
+    await record_event(
+        conn,
+        "connection.deleted",
+        resource_type="connection",
+        resource_id=public_id,
+        project_id=None,
+        payload={"id": public_id, "name": name},
+    )
+
+
+async def _emit(conn: AsyncConnection, event_type: str, made: Connection) -> None:
+    await record_event(
+        conn,
+        event_type,
+        resource_type="connection",
+        resource_id=made.public_id,
+        project_id=None,
+        payload={"id": made.public_id, "name": made.name, "url": made.url},
+    )
+
+
+async def credentials_of(conn: AsyncConnection, sealer: Sealer, connection_id: int) -> Credentials:
+    """The open credentials of a connection; raises ``NotFound``, or ``SealBroken`` if the key changed."""
+    row = (
+        await conn.execute(
+            sa.select(
+                connections.c.name, connections.c.url, connections.c.username, connections.c.token_encrypted
+            ).where(connections.c.id == connection_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("connection", ids.encode("conn", connection_id))
+    return Credentials(connection_id, row.name, row.url, row.username, sealer.open(row.token_encrypted))
+
+
+def _lease_free(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.or_(connections.c.lease_until.is_(None), connections.c.lease_until < now)
+
+
+async def claim_connection(
+    conn: AsyncConnection, owner: str, *, connection_id: int | None = None, lease: timedelta = LEASE
+) -> int | None:
+    """Lease one connection to ``owner``: the named one, else the one due longest; its id, or ``None``.
+
+    ``None`` means nothing is due, or the connection is leased to another worker.
+    Commit right after, so other workers see the lease.
+    """
+    now = utcnow()
+    pick = sa.select(connections.c.id).where(_lease_free(now))
+    if connection_id is not None:
+        pick = pick.where(connections.c.id == connection_id)
+    else:
+        pick = pick.where(connections.c.next_sync_at <= now).order_by(connections.c.next_sync_at, connections.c.id)
+    picked = await conn.scalar(pick.limit(1).with_for_update(skip_locked=True))
+    if picked is None:
+        return None
+    taken = await conn.execute(
+        connections.update()
+        .where(connections.c.id == picked, _lease_free(now))
+        .values(lease_owner=owner, lease_until=now + lease)
+    )
+    return picked if taken.rowcount == 1 else None
+
+
+async def renew_lease(conn: AsyncConnection, connection_id: int, owner: str, lease: timedelta = LEASE) -> bool:
+    """Extend ``owner``'s lease; ``False`` if it lost the lease (expired and taken by another worker)."""
+    renewed = await conn.execute(
+        connections.update()
+        .where(connections.c.id == connection_id, connections.c.lease_owner == owner)
+        .values(lease_until=utcnow() + lease)
+    )
+    return renewed.rowcount == 1
+
+
+def next_pass_after(failures: int, interval: timedelta) -> timedelta:
+    """How long to wait before the next pass: ``interval``, doubled per consecutive failure, at most an hour."""
+    if failures == 0:
+        return interval
+    backoff: timedelta = interval * (2 ** min(failures, 10))
+    return min(MAX_BACKOFF, backoff)
+
+
+async def release_connection(
+    conn: AsyncConnection, connection_id: int, owner: str, *, error: str | None, interval: timedelta
+) -> None:
+    """End ``owner``'s pass: record its outcome, schedule the next pass, free the lease.
+
+    A failed pass keeps the last successful sync time, counts the failure and
+    backs off; a good one clears the error.
+    """
+    now = utcnow()
+    failures = 0
+    if error is not None:
+        current = await conn.scalar(sa.select(connections.c.failures).where(connections.c.id == connection_id))
+        failures = (current or 0) + 1
+    values: dict[str, object] = {
+        "status": "error" if error else "ok",
+        "last_error": error[:MAX_ERROR] if error else None,
+        "failures": failures,
+        "next_sync_at": now + next_pass_after(failures, interval),
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if error is None:
+        values["last_sync_at"] = now
+    await conn.execute(
+        connections.update()
+        .where(connections.c.id == connection_id, connections.c.lease_owner == owner)
+        .values(**values)
+    )

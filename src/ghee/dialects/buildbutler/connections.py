@@ -1,0 +1,109 @@
+"""BuildButler's connections (seed 001): the Jenkins servers ghee syncs from.
+
+A token is checked against the server before anything is stored, kept
+sealed, and never returned.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Response, delete, get, post
+from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.clock import iso
+from ghee.core import connections
+from ghee.core.paging import Window
+from ghee.core.tokens import Principal
+from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
+from ghee.http.auth import ApiRequest
+from ghee.http.pagination import Page, PerPage
+from ghee.http.services import services_of
+from ghee.integrations.jenkins.connect import add_connection
+
+_CREATE_ERRORS = {
+    **ERRORS,
+    409: ResponseSpec(BuildButlerError, description="conflict: a connection with this name exists"),
+}
+
+
+class BuildButlerConnection(msgspec.Struct, rename="camel"):
+    id: str
+    name: str
+    url: str
+    username: str
+    status: str  # new (never synced), ok, error
+    last_error: str | None
+    last_sync_at: str | None
+    next_sync_at: str | None
+    jobs: int
+    created_at: str | None
+
+
+class PageMeta(msgspec.Struct):
+    page: int
+    per_page: int
+    total: int
+
+
+class ConnectionList(msgspec.Struct):
+    data: list[BuildButlerConnection]
+    meta: PageMeta
+
+
+class NewConnectionBody(msgspec.Struct):
+    name: str
+    url: str
+    username: str
+    token: str
+
+
+def connection_shape(connection: connections.Connection) -> BuildButlerConnection:
+    return BuildButlerConnection(
+        connection.public_id,
+        connection.name,
+        connection.url,
+        connection.username,
+        connection.status,
+        connection.last_error,
+        iso(connection.last_sync_at),
+        iso(connection.next_sync_at),
+        connection.jobs,
+        iso(connection.created_at),
+    )
+
+
+@get("/connections", responses=ERRORS)
+async def list_connections(request: ApiRequest, page: Page = 1, per_page: PerPage = 25) -> ConnectionList:
+    """List Jenkins connections with their sync status, last error and last sync time."""
+    found, total = await connections.list_connections(request.reads, Window(per_page, (page - 1) * per_page))
+    return ConnectionList([connection_shape(c) for c in found.items], PageMeta(page, per_page, total))
+
+
+@post("/connections", responses=_CREATE_ERRORS, status_code=201)
+async def create_connection(
+    request: ApiRequest,
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    data: NewConnectionBody,
+) -> BuildButlerConnection:
+    """Connect a Jenkins server; its credentials are checked first (400 if refused or unreachable)."""
+    new = connections.NewConnection(data.name, data.url, data.username, data.token)
+    made = await add_connection(conn, services_of(request.app.state).settings, new)
+    await conn.commit()
+    return connection_shape(made)
+
+
+@delete("/connections/{connection_id:str}", responses=ERRORS, status_code=204)
+async def delete_connection(
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    connection_id: str,
+) -> Response[None]:
+    """Delete a connection with its jobs and their builds."""
+    await connections.delete_connection(conn, connection_id)
+    await conn.commit()
+    return Response(None, status_code=204)
+
+
+ROUTES = [list_connections, create_connection, delete_connection]

@@ -1,0 +1,65 @@
+"""Linking a Jenkins job to a ghee project: ``PATCH /api/v1/jobs/:id {"project": "proj_..." | null}``.
+
+A linked job's builds belong to the project (ButterStack's ``/v1`` lists
+them), and ``POST /v1/projects/:id/builds`` queues builds on the job.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import patch
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.core import jobs
+from ghee.core.errors import Forbidden
+from ghee.core.projects import get_project, project_public_id
+from ghee.core.tokens import Principal
+from ghee.db.reads import ConnectionReads
+from ghee.dialects.buildbutler.errors import ERRORS
+
+
+class JobLinkBody(msgspec.Struct):
+    project: str | None
+
+
+class LinkedJob(msgspec.Struct, rename="camel"):
+    id: str
+    name: str
+    instance: str
+    folder: str
+    project: str | None
+    last_build: int | None
+    last_result: str | None
+
+
+@patch("/jobs/{job_id:str}", responses=ERRORS)
+async def link_job(conn: AsyncConnection, writer: Principal, job_id: str, data: JobLinkBody) -> LinkedJob:
+    """Link a job to a project (``{"project": "proj_..."}``) or unlink it (``{"project": null}``).
+
+    A token bound to a project may link jobs to that project only, and unlink only jobs linked to it.
+    """
+    job = await jobs.get_job(conn, job_id)
+    only = writer.project_id
+    if only is not None and job.project_id not in (None, only):
+        raise Forbidden("admin")
+    if data.project is None:
+        if only is not None and job.project_id != only:
+            raise Forbidden("admin")
+        project_id = None
+    else:
+        project_id = (await get_project(ConnectionReads(conn), data.project, only)).id
+    linked = await jobs.link_job(conn, job, project_id)
+    instance = await jobs.instance_name(conn, linked)
+    await conn.commit()
+    return LinkedJob(
+        linked.public_id,
+        linked.name,
+        instance,
+        linked.folder,
+        project_public_id(project_id) if project_id is not None else None,
+        linked.last_build_number,
+        linked.last_result,
+    )
+
+
+ROUTES = [link_job]

@@ -1,0 +1,1 @@
+"""Systems ghee talks to on its own: Jenkins servers."""

@@ -1,0 +1,154 @@
+"""Running sync passes: the background loop a worker runs, and ``ghee sync``'s one pass now.
+
+Whoever runs a pass first leases the connection (``ghee.core.connections``),
+so two workers, or a worker and ``ghee sync``, never sync one connection at
+once. A pass's outcome is recorded when the lease is released, whatever
+happened, and schedules the next pass: one bad connection backs off alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+import msgspec
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ghee.config import Settings
+from ghee.core.connections import (
+    Connection,
+    claim_connection,
+    connection_named,
+    credentials_of,
+    list_connections,
+    release_connection,
+)
+from ghee.core.credentials import SealBroken, sealer_for
+from ghee.core.paging import Window
+from ghee.db.engine import create_engine
+from ghee.db.reads import ConnectionReads
+from ghee.integrations.jenkins.client import JenkinsClient, JenkinsError
+from ghee.integrations.jenkins.sync import LeaseLost, PassStats, Progress, run_pass
+
+log = logging.getLogger("ghee.sync")
+
+IDLE_POLL = 5.0  # seconds between looks for a due connection when none was
+
+
+class PassOutcome(msgspec.Struct):
+    """How one connection's pass went: its stats, and the error recorded if it failed."""
+
+    name: str
+    stats: PassStats | None
+    error: str | None
+
+
+def worker_name() -> str:
+    """Who holds a lease: host, process and a random tag (a process may run several loops)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+async def sync_connection(  # noqa: PLR0913 (the pass's options are named at the call)
+    engine: AsyncEngine,
+    settings: Settings,
+    connection_id: int,
+    owner: str,
+    *,
+    progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
+) -> PassOutcome:
+    """Run one pass of a connection ``owner`` has leased, then release it with the outcome.
+
+    Jenkins errors, an unreadable token and unexpected failures are recorded on
+    the connection (``status``, ``last_error``, backoff) rather than raised.
+    """
+    stats: PassStats | None = None
+    error: str | None = None
+    name = str(connection_id)
+    try:
+        async with engine.connect() as conn:
+            credentials = await credentials_of(conn, sealer_for(settings), connection_id)
+        name = credentials.name
+        async with JenkinsClient(credentials.url, credentials.username, credentials.token) as client:
+            stats = await run_pass(engine, client, connection_id, owner, progress=progress, stop=stop)
+        if stats.errors:
+            error = f"{len(stats.errors)} job(s) failed; first: {stats.errors[0]}"
+    except JenkinsError as exc:
+        error = str(exc)
+    except SealBroken:
+        error = "the stored token cannot be decrypted: GHEE_SECRET_KEY changed; delete and re-add the connection"
+    except LeaseLost:
+        log.warning("lost the lease on connection %s to another worker", name)
+        return PassOutcome(name, stats, "lease lost to another worker")
+    except Exception as exc:  # one connection's bug must not stop the others: record it and go on
+        log.exception("sync of connection %s failed", name)
+        error = f"internal error: {type(exc).__name__}: {exc}"
+    async with engine.begin() as conn:
+        await release_connection(
+            conn, connection_id, owner, error=error, interval=timedelta(seconds=settings.sync_interval)
+        )
+    return PassOutcome(name, stats, error)
+
+
+async def sync_loop(settings: Settings, stop: asyncio.Event) -> None:
+    """Sync due connections until ``stop`` is set: claim one, run its pass, repeat; idle when none is due."""
+    engine = create_engine(settings.database_url)
+    owner = worker_name()
+    try:
+        while not stop.is_set():
+            try:
+                async with engine.begin() as conn:
+                    claimed = await claim_connection(conn, owner)
+            except (DBAPIError, OSError) as exc:
+                log.warning("cannot claim a connection to sync: %s", exc)
+                claimed = None
+            if claimed is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), IDLE_POLL)
+                continue
+            try:
+                outcome = await sync_connection(engine, settings, claimed, owner, stop=stop)
+            except (DBAPIError, OSError) as exc:
+                log.warning("sync of connection %s could not be recorded: %s", claimed, exc)
+                continue
+            if outcome.error:
+                log.warning("sync of %s failed: %s", outcome.name, outcome.error)
+    finally:
+        await engine.dispose()
+
+
+async def sync_now(settings: Settings, name: str | None = None, progress: Progress | None = None) -> list[PassOutcome]:
+    """One pass of the connection ``name`` (name or ``conn_...``), or of every connection, due or not.
+
+    A connection leased by a worker right now is reported as busy, not synced.
+    Raises ``NotFound`` for an unknown name.
+    """
+    engine = create_engine(settings.database_url)
+    owner = worker_name()
+    try:
+        async with engine.connect() as conn:
+            reads = ConnectionReads(conn)
+            if name is not None:
+                targets = [await connection_named(reads, name)]
+            else:
+                targets = (await list_connections(reads, Window(10_000)))[0].items
+        outcomes = [await _sync_one(engine, settings, target, owner, progress) for target in targets]
+    finally:
+        await engine.dispose()
+    return outcomes
+
+
+async def _sync_one(
+    engine: AsyncEngine, settings: Settings, target: Connection, owner: str, progress: Progress | None
+) -> PassOutcome:
+    async with engine.begin() as conn:
+        claimed = await claim_connection(conn, owner, connection_id=target.id)
+    if claimed is None:
+        return PassOutcome(target.name, None, "busy: another worker is syncing it right now")
+    return await sync_connection(engine, settings, claimed, owner, progress=progress)

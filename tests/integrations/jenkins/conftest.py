@@ -1,0 +1,77 @@
+"""Fixtures of the Jenkins tests: a fake Jenkins on a real socket, and a ``ghee serve`` sharing the sync's key."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+
+from ghee.config import Settings
+from ghee.db.engine import create_engine
+from ghee.integrations.jenkins.loop import PassOutcome, sync_now
+from tests.conftest import Api, Server, make_database, start_server
+from tests.integrations.jenkins.fake_jenkins import FakeJenkins
+
+SECRET_KEY = Fernet.generate_key().decode()
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A ``ghee serve`` of the Jenkins tests over a fresh database of the backend, with a known secret key."""
+    tmp = tmp_path_factory.mktemp(f"jenkins-{backend}")
+    url, drop = make_database(backend, tmp)
+    running = start_server(url, tmp / "serve.log", GHEE_SECRET_KEY=SECRET_KEY)
+    yield running
+    running.stop()
+    drop()
+
+
+@pytest.fixture(scope="session")
+def settings(server: Server) -> Settings:
+    """What a sync worker on the same database is configured with."""
+    return Settings(database_url=server.database_url, secret_key=SECRET_KEY)
+
+
+@pytest.fixture
+def jenkins() -> Iterator[FakeJenkins]:
+    fake = FakeJenkins().start()
+    yield fake
+    fake.stop()
+
+
+def connect(api: Api, jenkins: FakeJenkins, **fields: Any) -> dict[str, Any]:
+    """Add a connection to ``jenkins`` under a fresh name; returns the API's answer."""
+    body = {
+        "name": f"Jenkins {uuid.uuid4().hex[:8]}",
+        "url": jenkins.url,
+        "username": jenkins.user,
+        "token": jenkins.token,
+    }
+    return api.ok("POST", "/api/v1/connections", 201, json={**body, **fields})  # type: ignore[no-any-return]
+
+
+def sync(settings: Settings, name: str) -> PassOutcome:
+    """One pass of the connection ``name``, as ``ghee sync NAME`` runs it; asserts it succeeded."""
+    [outcome] = asyncio.run(sync_now(settings, name))
+    assert outcome.error is None, outcome.error
+    assert outcome.stats is not None
+    return outcome
+
+
+def query(server: Server, statement: sa.Executable) -> list[Any]:
+    """Rows of ``statement`` on the server's database."""
+
+    async def run() -> list[Any]:
+        engine = create_engine(server.database_url)
+        try:
+            async with engine.connect() as conn:
+                return list(await conn.execute(statement))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())

@@ -1,0 +1,110 @@
+"""BuildButler /api/v1/connections: credentials checked before saving, tokens sealed and never shown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+
+from ghee.db.tables import connections
+from tests.conftest import Api, Server, free_port
+from tests.integrations.jenkins.conftest import connect, query
+from tests.integrations.jenkins.fake_jenkins import FakeJenkins
+
+FIELDS = {"id", "name", "url", "username", "status", "lastError", "lastSyncAt", "nextSyncAt", "jobs", "createdAt"}
+
+
+def assert_problem(response: httpx.Response, status: int, code: str, field: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, (response.status_code, response.text)
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert "Traceback" not in body["error"]["message"]
+    if field is not None:
+        assert body["error"]["details"]["field"] == field
+    return body
+
+
+def test_new_connection_is_checked_listed_and_its_token_never_returned(
+    api: Api, jenkins: FakeJenkins, server: Server
+) -> None:
+    made = connect(api, jenkins)
+    assert set(made) == FIELDS
+    assert made["id"].startswith("conn_")
+    assert (made["url"], made["username"], made["status"], made["lastSyncAt"]) == (jenkins.url, "ci-bot", "new", None)
+    assert jenkins.requests == [("GET", "/api/json?tree=mode")]
+    listed = api.ok("GET", "/api/v1/connections", params={"per_page": 100})
+    assert made in listed["data"]
+    assert listed["meta"]["per_page"] == 100
+    assert listed["meta"]["total"] >= 1
+    assert jenkins.token not in str(listed)
+    [(sealed,)] = query(server, sa.select(connections.c.token_encrypted).where(connections.c.name == made["name"]))
+    assert jenkins.token not in sealed
+
+
+def test_wrong_token_is_a_400_naming_the_token(api: Api, jenkins: FakeJenkins) -> None:
+    body = {"name": "Bad token", "url": jenkins.url, "username": "ci-bot", "token": "wrong"}
+    problem = assert_problem(api.post("/api/v1/connections", json=body), 400, "bad_request", "token")
+    assert "401" in problem["error"]["message"]
+    assert "Bad token" not in [
+        c["name"] for c in api.ok("GET", "/api/v1/connections", params={"per_page": 100})["data"]
+    ]
+
+
+def test_unreachable_or_malformed_urls_are_400(api: Api) -> None:
+    for url in (
+        f"http://127.0.0.1:{free_port()}/",
+        "ftp://jenkins.example.com",
+        "jenkins",
+        "",
+        "http://[::1",
+        "http://a b/",
+    ):
+        body = {"name": "Nowhere", "url": url, "username": "ci-bot", "token": "t"}
+        assert_problem(api.post("/api/v1/connections", json=body), 400, "bad_request", "url")
+
+
+def test_a_server_that_is_not_jenkins_is_refused(api: Api, server: Server) -> None:
+    body = {"name": "Not Jenkins", "url": server.base_url + "/docs", "username": "ci-bot", "token": "t"}
+    assert_problem(api.post("/api/v1/connections", json=body), 400, "bad_request", "url")
+
+
+def test_missing_fields_and_duplicate_names(api: Api, jenkins: FakeJenkins) -> None:
+    assert_problem(api.post("/api/v1/connections", json={"name": "x", "url": jenkins.url}), 400, "bad_request")
+    made = connect(api, jenkins)
+    assert_problem(
+        api.post(
+            "/api/v1/connections",
+            json={"name": made["name"], "url": jenkins.url, "username": "ci-bot", "token": jenkins.token},
+        ),
+        409,
+        "conflict",
+    )
+
+
+def test_only_admins_manage_connections(server: Server, jenkins: FakeJenkins) -> None:
+    reader, writer, nobody = Api(server, server.token("read")), Api(server, server.token("write")), Api(server, None)
+    try:
+        assert reader.ok("GET", "/api/v1/connections")["data"] is not None
+        body = {"name": "By a writer", "url": jenkins.url, "username": "ci-bot", "token": jenkins.token}
+        assert_problem(writer.post("/api/v1/connections", json=body), 403, "forbidden")
+        assert_problem(nobody.get("/api/v1/connections"), 401, "unauthorized")
+    finally:
+        for client in (reader, writer, nobody):
+            client.http.close()
+
+
+def test_delete_connection(api: Api, jenkins: FakeJenkins) -> None:
+    made = connect(api, jenkins)
+    assert api.http.delete(f"/api/v1/connections/{made['id']}").status_code == 204
+    assert made["id"] not in [c["id"] for c in api.ok("GET", "/api/v1/connections", params={"per_page": 100})["data"]]
+    assert_problem(api.http.delete(f"/api/v1/connections/{made['id']}"), 404, "not_found")
+    assert_problem(api.http.delete("/api/v1/connections/nonsense"), 404, "not_found")
+
+
+def test_pages_are_checked(api: Api) -> None:
+    assert_problem(api.get("/api/v1/connections", params={"page": 0}), 400, "bad_request")
+    assert_problem(api.get("/api/v1/connections", params={"per_page": 101}), 400, "bad_request")
+    assert api.ok("GET", "/api/v1/connections", params={"page": 999})["data"] == []
