@@ -413,3 +413,32 @@ build_log_chunks = sa.Table(
     sa.Column("data", sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint("build_id", "offset", name="pk_build_log_chunks"),
 )
+
+
+# Build analytics (migration 0007): finished Jenkins builds summed per job,
+# branch, label and hour or UTC day; see ``ghee.analytics.rollups``.
+
+build_rollups = sa.Table(
+    "build_rollups",
+    metadata,
+    sa.Column("span_hours", sa.SmallInteger(), nullable=False),  # 1: one hour, 24: one UTC day
+    sa.Column("start_hour", sa.Integer(), nullable=False),  # hours since 1970-01-01T00:00Z
+    _fk("job_id", "jobs.id"),
+    sa.Column("branch", sa.String(255), nullable=False),
+    sa.Column("label", sa.String(255), nullable=False),  # "" for builds without a label
+    sa.Column("successes", sa.Integer(), nullable=False),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("unstable", sa.Integer(), nullable=False),
+    sa.Column("aborted", sa.Integer(), nullable=False),
+    sa.Column("not_built", sa.Integer(), nullable=False),
+    sa.Column("duration_count", sa.Integer(), nullable=False),  # builds with a known duration
+    sa.Column("duration_sum_ms", sa.BigInteger(), nullable=False),
+    sa.Column("queue_count", sa.Integer(), nullable=False),  # builds with a known queue time
+    sa.Column("queue_sum_ms", sa.BigInteger(), nullable=False),
+    sa.Column("durations", sa.LargeBinary(), nullable=False),  # ghee.analytics.sketch encoding
+    sa.PrimaryKeyConstraint("span_hours", "start_hour", "job_id", "branch", "label", name="pk_build_rollups"),
+    sa.Index("ix_build_rollups_job", "job_id", "span_hours", "start_hour"),
+)
+
+# Whether a finished build is counted in build_rollups yet (migration 0007).
+builds.append_column(sa.Column("rolled_up", sa.Boolean(), server_default=sa.false(), nullable=False))
