@@ -96,20 +96,55 @@ def quantiles(sketches: Sequence[bytes], groups: npt.NDArray[np.int64], group_co
     entries = np.frombuffer(b"".join(sketches), dtype=ENTRY)
     if not entries.size:
         return [None] * group_count
-    lengths = np.fromiter((len(s) for s in sketches), dtype=np.int64, count=len(sketches)) // ENTRY.itemsize
+    lengths = np.fromiter(map(len, sketches), dtype=np.int64, count=len(sketches)) // ENTRY.itemsize
     owner = np.repeat(groups, lengths)
     buckets = entries["bucket"].astype(np.int64)
     counts = entries["count"].astype(np.int64)
+    lowest = int(buckets.min())
+    width = int(buckets.max()) - lowest + 1
+    if group_count * width <= _DENSE_CELLS:
+        found, totals = _dense_ranks(owner, buckets - lowest, counts, group_count, width, q)
+        found += lowest
+    else:
+        found, totals = _sorted_ranks(owner, buckets, counts, group_count, q)
+    return [
+        representative(bucket) if total else None for bucket, total in zip(found.tolist(), totals.tolist(), strict=True)
+    ]
+
+
+_DENSE_CELLS = 4_000_000  # a histogram of groups x buckets up to 32 MB: faster than sorting the entries
+
+
+def _dense_ranks(  # noqa: PLR0913 (the histogram's inputs, each an array or a size)
+    owner: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+    group_count: int,
+    width: int,
+    q: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each group's quantile bucket (offset from the lowest) and total, through a groups x buckets histogram."""
+    histogram = np.bincount(owner * width + offsets, weights=counts, minlength=group_count * width)
+    running = np.cumsum(histogram.reshape(group_count, width), axis=1)
+    totals = np.rint(running[:, -1]).astype(np.int64)
+    # Nearest rank: the smallest value with at least q of the group's durations at or below it.
+    ranks = np.maximum(np.ceil(q * totals - 1e-9), 1)
+    return np.argmax(running >= ranks[:, None] - 0.5, axis=1).astype(np.int64), totals
+
+
+def _sorted_ranks(
+    owner: npt.NDArray[np.int64],
+    buckets: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
+    group_count: int,
+    q: float,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each group's quantile bucket and total, by sorting the entries (for many groups over wide buckets)."""
     order = np.lexsort((buckets, owner))
     owner, buckets, counts = owner[order], buckets[order], counts[order]
     running = np.cumsum(counts)
     totals = np.bincount(owner, weights=counts, minlength=group_count).astype(np.int64)
     before = np.concatenate(([0], np.cumsum(totals)[:-1]))
-    # Nearest rank: the smallest value with at least q of the group's durations at or below it.
     ranks = np.maximum(np.ceil(q * totals - 1e-9).astype(np.int64), 1)
-    found = np.searchsorted(running, before + ranks, side="left")
-    found = np.minimum(found, len(running) - 1)
-    return [
-        representative(int(buckets[at])) if total else None
-        for at, total in zip(found.tolist(), totals.tolist(), strict=True)
-    ]
+    found = np.minimum(np.searchsorted(running, before + ranks, side="left"), len(running) - 1)
+    return buckets[found], totals
