@@ -11,6 +11,14 @@ then ``created_at`` when Jenkins did not say). Only builds of a job
 (``job_id`` set) with a result count; builds still running wait for
 ``add_builds`` once they finish. ``builds.rolled_up`` records which builds are
 counted, so ``add_builds`` may be called again for the same build.
+
+``build_dimension_rollups`` keeps the same sums per dimension and key (every
+build under ``all``; under its job, its job's folder, its label and its
+branch), per hour and day, written by the same ``add_builds`` and
+``rebuild``: a request without a job filter reads a few rows per day and
+group from it instead of every job, branch and label's. A job's folder is
+taken when its builds are counted: after moving a job, ``rebuild`` regroups
+its past builds.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.analytics import sketch
 from ghee.db.functions import epoch_hour
-from ghee.db.tables import build_rollups, builds
+from ghee.db.tables import build_dimension_rollups, build_rollups, builds, jobs
 
 HOUR, DAY = 1, 24
 RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT")
@@ -38,6 +46,11 @@ _REBUILD_BATCH = 20_000
 
 CellKey = tuple[int, int, int, str, str]
 """``(span_hours, start_hour, job_id, branch, label)``: the primary key of a rollup row."""
+
+DimensionKey = tuple[str, int, int, str]
+"""``(dimension, span_hours, start_hour, key)``: the primary key of a dimension rollup row."""
+
+DIMENSIONS = ("all", "job", "folder", "label", "branch")
 
 
 @dataclass
@@ -64,6 +77,17 @@ class Cell:
         if queue_ms is not None and queue_ms >= 0:
             self.queue_count += 1
             self.queue_sum_ms += queue_ms
+
+    def add(self, other: Cell) -> None:
+        """Add another cell's builds."""
+        self.results = [a + b for a, b in zip(self.results, other.results, strict=True)]
+        self.duration_count += other.duration_count
+        self.duration_sum_ms += other.duration_sum_ms
+        self.queue_count += other.queue_count
+        self.queue_sum_ms += other.queue_sum_ms
+        durations = self.durations
+        for bucket, count in other.durations.items():
+            durations[bucket] = durations.get(bucket, 0) + count
 
 
 def epoch_hour_of(moment: datetime) -> int:
@@ -101,6 +125,24 @@ def _tally(cells: dict[CellKey, Cell], rows: Iterable[Sequence[Any]]) -> int:
     return seen
 
 
+def dimension_cells(cells: dict[CellKey, Cell], folders: dict[int, str]) -> dict[DimensionKey, Cell]:
+    """The base cells summed per dimension and key (``folders``: each job's folder)."""
+    summed: dict[DimensionKey, Cell] = {}
+    for (span, start, job_id, branch, label), cell in cells.items():
+        for dimension, key in (
+            ("all", ""),
+            ("job", str(job_id)),
+            ("folder", folders.get(job_id, "")),
+            ("label", label),
+            ("branch", branch),
+        ):
+            into = summed.get((dimension, span, start, key))
+            if into is None:
+                into = summed[(dimension, span, start, key)] = Cell()
+            into.add(cell)
+    return summed
+
+
 _NUMBERS = (*_RESULT_COLUMNS, "duration_count", "duration_sum_ms", "queue_count", "queue_sum_ms")
 
 
@@ -109,38 +151,78 @@ def _numbers(cell: Cell) -> list[int]:
     return [*cell.results, cell.duration_count, cell.duration_sum_ms, cell.queue_count, cell.queue_sum_ms]
 
 
-def _row(key: CellKey, cell: Cell, durations: bytes) -> dict[str, object]:
-    span, start, job_id, branch, label = key
-    return {
-        "span_hours": span,
-        "start_hour": start,
-        "job_id": job_id,
-        "branch": branch,
-        "label": label,
-        **dict(zip(_NUMBERS, _numbers(cell), strict=True)),
-        "durations": durations,
-    }
-
-
-def _insert_ignoring_existing(conn: AsyncConnection) -> sa.Insert:
+def _insert_ignoring_existing(conn: AsyncConnection, table: sa.Table) -> sa.Insert:
     if conn.dialect.name == "postgresql":
-        return postgresql.insert(build_rollups).on_conflict_do_nothing()
-    return sqlite.insert(build_rollups).on_conflict_do_nothing()
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
-_KEY = (
-    build_rollups.c.span_hours,
-    build_rollups.c.start_hour,
-    build_rollups.c.job_id,
-    build_rollups.c.branch,
-    build_rollups.c.label,
-)
-_STORED = (*_KEY, *(build_rollups.c[name] for name in _NUMBERS), build_rollups.c.durations)
-_UPDATE = (
-    build_rollups.update()
-    .where(*(column == sa.bindparam(f"k_{column.name}") for column in _KEY))
-    .values({name: sa.bindparam(f"v_{name}") for name in (*_NUMBERS, "durations")})
-)
+class _Store:
+    """One rollup table: its key columns, and how to add cells to its rows."""
+
+    def __init__(self, table: sa.Table, key: Sequence[str]) -> None:
+        self.table = table
+        self.key = tuple(table.c[name] for name in key)
+        self.stored = (*self.key, *(table.c[name] for name in _NUMBERS), table.c.durations)
+        self.update = (
+            table.update()
+            .where(*(column == sa.bindparam(f"k_{column.name}") for column in self.key))
+            .values({name: sa.bindparam(f"v_{name}") for name in (*_NUMBERS, "durations")})
+        )
+
+    def row(self, key: tuple[Any, ...], cell: Cell, durations: bytes) -> dict[str, object]:
+        return {
+            **{column.name: value for column, value in zip(self.key, key, strict=True)},
+            **dict(zip(_NUMBERS, _numbers(cell), strict=True)),
+            "durations": durations,
+        }
+
+    async def insert(self, conn: AsyncConnection, cells: dict[Any, Cell]) -> None:
+        """Insert ``cells`` as new rows (the table holds none of their keys)."""
+        rows = [self.row(key, cell, sketch.encode(cell.durations)) for key, cell in sorted(cells.items())]
+        for start in range(0, len(rows), _REBUILD_BATCH):
+            await conn.execute(self.table.insert(), rows[start : start + _REBUILD_BATCH])
+
+    async def merge(self, conn: AsyncConnection, cells: dict[Any, Cell]) -> None:
+        """Add ``cells`` to their stored rows, creating the rows that do not exist yet."""
+        keys = sorted(cells)
+        await conn.execute(
+            _insert_ignoring_existing(conn, self.table), [self.row(key, Cell(), sketch.EMPTY) for key in keys]
+        )
+        updates: list[dict[str, object]] = []
+        for start in range(0, len(keys), _CHUNK):
+            # Lock the rows (PostgreSQL) in key order, so two callers never wait on each other in a circle.
+            stored_rows = await conn.execute(
+                sa.select(*self.stored)
+                .where(sa.tuple_(*self.key).in_(keys[start : start + _CHUNK]))
+                .order_by(*self.key)
+                .with_for_update()
+            )
+            width = len(self.key)
+            for stored in stored_rows:
+                key = tuple(stored[:width])
+                adding = _numbers(cells[key])
+                numbers = [a + b for a, b in zip(stored[width:-1], adding, strict=True)]
+                updates.append(
+                    {
+                        **{f"k_{column.name}": value for column, value in zip(self.key, key, strict=True)},
+                        **{f"v_{name}": value for name, value in zip(_NUMBERS, numbers, strict=True)},
+                        "v_durations": sketch.merge(stored[-1], cells[key].durations),
+                    }
+                )
+        await conn.execute(self.update, updates)
+
+
+_BASE = _Store(build_rollups, ("span_hours", "start_hour", "job_id", "branch", "label"))
+_DIMENSIONS = _Store(build_dimension_rollups, ("dimension", "span_hours", "start_hour", "key"))
+
+
+async def _folders(conn: AsyncConnection, job_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Each job's folder (of ``job_ids``, or of every job)."""
+    query = sa.select(jobs.c.id, jobs.c.folder)
+    if job_ids is not None:
+        query = query.where(jobs.c.id.in_(sorted(set(job_ids))))
+    return {row[0]: row[1] for row in await conn.execute(query)}
 
 
 async def add_builds(conn: AsyncConnection, build_ids: Sequence[int]) -> None:
@@ -164,34 +246,9 @@ async def add_builds(conn: AsyncConnection, build_ids: Sequence[int]) -> None:
         )
         _tally(cells, claimed)
     if cells:
-        await _merge_cells(conn, cells)
-
-
-async def _merge_cells(conn: AsyncConnection, cells: dict[CellKey, Cell]) -> None:
-    """Add ``cells`` to their stored rows, creating the rows that do not exist yet."""
-    keys = sorted(cells)
-    await conn.execute(_insert_ignoring_existing(conn), [_row(key, Cell(), sketch.EMPTY) for key in keys])
-    updates: list[dict[str, object]] = []
-    for start in range(0, len(keys), _CHUNK):
-        # Lock the rows (PostgreSQL) in key order, so two callers never wait on each other in a circle.
-        stored_rows = await conn.execute(
-            sa.select(*_STORED)
-            .where(sa.tuple_(*_KEY).in_(keys[start : start + _CHUNK]))
-            .order_by(*_KEY)
-            .with_for_update()
-        )
-        for stored in stored_rows:
-            key: CellKey = tuple(stored[: len(_KEY)])
-            adding = _numbers(cells[key])
-            numbers = [a + b for a, b in zip(stored[len(_KEY) : -1], adding, strict=True)]
-            updates.append(
-                {
-                    **{f"k_{column.name}": value for column, value in zip(_KEY, key, strict=True)},
-                    **{f"v_{name}": value for name, value in zip(_NUMBERS, numbers, strict=True)},
-                    "v_durations": sketch.merge(stored[-1], cells[key].durations),
-                }
-            )
-    await conn.execute(_UPDATE, updates)
+        folders = await _folders(conn, (key[2] for key in cells))
+        await _BASE.merge(conn, cells)
+        await _DIMENSIONS.merge(conn, dimension_cells(cells, folders))
 
 
 async def rebuild(conn: AsyncConnection, progress: Callable[[int, int], None] | None = None) -> int:
@@ -202,8 +259,9 @@ async def rebuild(conn: AsyncConnection, progress: Callable[[int, int], None] | 
     calls wait until the rebuild commits.
     """
     if conn.dialect.name == "postgresql":
-        await conn.execute(sa.text("LOCK TABLE build_rollups IN EXCLUSIVE MODE"))
+        await conn.execute(sa.text("LOCK TABLE build_rollups, build_dimension_rollups IN EXCLUSIVE MODE"))
     await conn.execute(build_rollups.delete())
+    await conn.execute(build_dimension_rollups.delete())
     await conn.execute(builds.update().where(builds.c.rolled_up, sa.not_(_ELIGIBLE)).values(rolled_up=False))
     await conn.execute(builds.update().where(sa.not_(builds.c.rolled_up), _ELIGIBLE).values(rolled_up=True))
     total = (await conn.execute(sa.select(sa.func.count()).where(builds.c.rolled_up))).scalar_one()
@@ -216,9 +274,10 @@ async def rebuild(conn: AsyncConnection, progress: Callable[[int, int], None] | 
         done += _tally(cells, batch)
         if progress is not None:
             progress(done, total)
-    rows = [_row(key, cell, sketch.encode(cell.durations)) for key, cell in sorted(cells.items())]
-    for start in range(0, len(rows), _REBUILD_BATCH):
-        await conn.execute(build_rollups.insert(), rows[start : start + _REBUILD_BATCH])
+    summed = dimension_cells(cells, await _folders(conn))
+    await _BASE.insert(conn, cells)
+    del cells
+    await _DIMENSIONS.insert(conn, summed)
     if progress is not None and total == 0:
         progress(0, 0)
     return done
