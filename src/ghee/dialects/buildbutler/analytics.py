@@ -16,14 +16,21 @@ from litestar import Response, get
 from litestar.params import Parameter
 
 from ghee.analytics import exports
-from ghee.analytics.metrics import GROUP_BYS, Figures, GroupBy, Metrics, MetricsQuery, job_row_id, measure
+from ghee.analytics.metrics import (
+    GROUP_BYS,
+    MAX_PER_PAGE,
+    Figures,
+    GroupBy,
+    Metrics,
+    MetricsQuery,
+    job_row_id,
+    measure,
+)
 from ghee.analytics.ranges import resolve_range
 from ghee.clock import iso, utcnow
 from ghee.core.errors import Invalid, NotFound
 from ghee.dialects.buildbutler.errors import ERRORS
 from ghee.http.auth import ApiRequest
-
-MAX_PER_PAGE = 100
 
 RangeName = Annotated[str | None, Parameter(description="24h, 7d or 30d back from now (default 7d)")]
 From = Annotated[datetime | None, Parameter(query="from", description="Custom range start, ISO 8601")]
@@ -81,6 +88,8 @@ def _query(  # noqa: PLR0913 (one argument per documented query parameter)
     end: datetime | None,
     job: str | None,
     group_by: str | None,
+    page: int = 1,
+    per_page: int | None = None,
 ) -> MetricsQuery:
     if group_by is not None and group_by not in GROUP_BYS:
         raise Invalid("group_by", f"must be one of {', '.join(GROUP_BYS)}")
@@ -92,7 +101,7 @@ def _query(  # noqa: PLR0913 (one argument per documented query parameter)
             raise Invalid("job", "must be a job id (j_...)") from exc
     grouping: GroupBy | None = group_by  # checked against GROUP_BYS above
     time_range = resolve_range(range_name, start, end, utcnow())
-    return MetricsQuery(time_range, job_id, grouping, request.principal.project_id)
+    return MetricsQuery(time_range, job_id, grouping, request.principal.project_id, page, per_page)
 
 
 @get("/analytics/metrics", responses=ERRORS)
@@ -111,16 +120,16 @@ async def get_metrics(  # noqa: PLR0913 (one parameter per documented query argu
     Grouped by job, folder, label or branch with ``group_by`` (groups paged,
     most builds first), with one row per UTC day in ``series``.
     """
-    metrics, _ = await measure(request.reads, _query(request, range, start, end, job, group_by))
-    shown = metrics.groups[(page - 1) * per_page : page * per_page]
+    query = _query(request, range, start, end, job, group_by, page, per_page)
+    metrics, _ = await measure(request.reads, query)
     return BuildButlerMetrics(
         *_figures(metrics.overall),
         from_=iso(metrics.range.start) or "",
         to=iso(metrics.range.end) or "",
         group_by=metrics.group_by,
-        groups=[MetricsGroup(*_figures(g.figures), key=g.key, name=g.name) for g in shown],
+        groups=[MetricsGroup(*_figures(g.figures), key=g.key, name=g.name) for g in metrics.groups],
         series=[MetricsDay(*_figures(d.figures), date=d.day.isoformat()) for d in metrics.series],
-        meta=GroupsMeta(page, per_page, len(metrics.groups)),
+        meta=GroupsMeta(page, per_page, metrics.group_total),
     )
 
 
