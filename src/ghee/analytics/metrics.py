@@ -171,10 +171,16 @@ def _dimension_scans(*, page: bool) -> sa.CompoundSelect[Any]:
 
 def _group_page() -> sa.Select[Any]:
     """One page of a dimension's keys with builds in the range, most builds first, each with how many keys there are."""
-    ranged = build_dimension_rollups.select().where(sa.or_(*(_in_range(*scan) for scan in _SCANS))).subquery()
-    builds_in = sa.func.sum(
-        ranged.c.successes + ranged.c.failures + ranged.c.unstable + ranged.c.aborted + ranged.c.not_built
-    )
+    t = build_dimension_rollups.c
+    ranged = sa.union_all(
+        *(
+            sa.select(t.key, (t.successes + t.failures + t.unstable + t.aborted + t.not_built).label("n")).where(
+                _in_range(*scan)
+            )
+            for scan in _SCANS
+        )
+    ).subquery()
+    builds_in = sa.func.sum(ranged.c.n)
     return (
         sa.select(ranged.c.key, sa.func.count().over())
         .group_by(ranged.c.key)

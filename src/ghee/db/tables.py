@@ -461,6 +461,7 @@ build_dimension_rollups = sa.Table(
     sa.Column("queue_sum_ms", sa.BigInteger(), nullable=False),
     sa.Column("durations", sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint("dimension", "span_hours", "start_hour", "key", name="pk_build_dimension_rollups"),
+    sa.Index("ix_build_dimension_rollups_key", "dimension", "key", "span_hours", "start_hour"),  # one page's keys
 )
 
 # Whether a finished build is counted in build_rollups yet (migration 0007).

@@ -70,6 +70,12 @@ def upgrade() -> None:
             "dimension", "span_hours", "start_hour", "key", name=op.f("pk_build_dimension_rollups")
         ),
     )
+    op.create_index(
+        "ix_build_dimension_rollups_key",
+        "build_dimension_rollups",
+        ["dimension", "key", "span_hours", "start_hour"],
+        unique=False,
+    )
     # A plain ADD COLUMN on both databases: no table copy, even for millions of builds.
     op.add_column("builds", sa.Column("rolled_up", sa.Boolean(), server_default=sa.false(), nullable=False))
 
@@ -77,6 +83,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("builds", schema=None) as batch_op:
         batch_op.drop_column("rolled_up")
+    op.drop_index("ix_build_dimension_rollups_key", table_name="build_dimension_rollups")
     op.drop_table("build_dimension_rollups")
     op.drop_index("ix_build_rollups_job", table_name="build_rollups")
     op.drop_table("build_rollups")
