@@ -264,3 +264,23 @@ def sync(connection: str | None) -> None:
         click.echo("no connections to sync")
     if failed:
         raise SystemExit(1)
+
+
+@main.group()
+def analytics() -> None:
+    """Build analytics: the rollups the metrics read."""
+
+
+@analytics.command("rebuild")
+def analytics_rebuild() -> None:
+    """Recompute every build rollup from the builds (after an import, or to repair them)."""
+    from ghee.analytics.rollups import rebuild  # noqa: PLC0415 (NumPy loads only for this command)
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\rrolled up {done:,} of {total:,} finished builds", nl=False)
+
+    async def work(conn: AsyncConnection) -> int:
+        return await rebuild(conn, progress)
+
+    counted = _run(work)
+    click.echo(f"\nrollups rebuilt from {counted:,} finished builds")

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
+from ghee.analytics import rollups
 from ghee.clock import utcnow
 from ghee.core.builds import FINISHED
 from ghee.core.events import NewEvent, record_events
@@ -314,14 +315,12 @@ async def mark_builds_deleted(
 
 
 async def builds_finished(conn: AsyncConnection, job_id: int, build_ids: Sequence[int]) -> None:
-    """The seam for work on builds that just finished, called once per transaction that finished any.
+    """What follows builds finishing, in the transaction that finished them (their rows, stages and log written).
 
-    Their rows, stages and stored log are written when it runs. The merger hangs here, in this order:
-    ``ghee.core.failures.classify_builds(conn, build_ids)``,
-    ``ghee.analytics.rollups.add_builds(conn, build_ids)`` and
-    ``ghee.core.flaky.update_jobs(conn, [job_id])``. Nothing more happens yet.
+    They are counted into the analytics rollups.
     """
-    del conn, job_id, build_ids
+    del job_id
+    await rollups.add_builds(conn, build_ids)
 
 
 def _event(event_type: str, job: JobRef, build_id: int, build: CiBuild) -> NewEvent:

@@ -27,3 +27,20 @@ def _json_rows_sqlite(element: json_rows, compiler: SQLCompiler, **kw: object) -
 @compiles(json_rows, "postgresql")
 def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: object) -> str:
     return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))::text"
+
+
+class epoch_hour(FunctionElement[int]):  # noqa: N801
+    """Whole hours from 1970-01-01T00:00 to a stored (naive UTC) timestamp, rounded down."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_hour, "sqlite")
+def _epoch_hour_sqlite(element: epoch_hour, compiler: SQLCompiler, **kw: object) -> str:
+    return f"(CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER) / 3600)"
+
+
+@compiles(epoch_hour, "postgresql")
+def _epoch_hour_postgresql(element: epoch_hour, compiler: SQLCompiler, **kw: object) -> str:
+    return f"CAST(floor(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 3600) AS BIGINT)"

@@ -493,3 +493,54 @@ project_settings = sa.Table(
 # console notes the stored text leaves out.
 
 builds.append_column(sa.Column("log_cursor", sa.BigInteger(), nullable=True))
+# Build analytics (migration 0007): finished Jenkins builds summed per job,
+# branch, label and hour or UTC day; see ``ghee.analytics.rollups``.
+
+build_rollups = sa.Table(
+    "build_rollups",
+    metadata,
+    sa.Column("span_hours", sa.SmallInteger(), nullable=False),  # 1: one hour, 24: one UTC day
+    sa.Column("start_hour", sa.Integer(), nullable=False),  # hours since 1970-01-01T00:00Z
+    _fk("job_id", "jobs.id"),
+    sa.Column("branch", sa.String(255), nullable=False),
+    sa.Column("label", sa.String(255), nullable=False),  # "" for builds without a label
+    sa.Column("successes", sa.Integer(), nullable=False),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("unstable", sa.Integer(), nullable=False),
+    sa.Column("aborted", sa.Integer(), nullable=False),
+    sa.Column("not_built", sa.Integer(), nullable=False),
+    sa.Column("duration_count", sa.Integer(), nullable=False),  # builds with a known duration
+    sa.Column("duration_sum_ms", sa.BigInteger(), nullable=False),
+    sa.Column("queue_count", sa.Integer(), nullable=False),  # builds with a known queue time
+    sa.Column("queue_sum_ms", sa.BigInteger(), nullable=False),
+    sa.Column("durations", sa.LargeBinary(), nullable=False),  # ghee.analytics.sketch encoding
+    sa.PrimaryKeyConstraint("span_hours", "start_hour", "job_id", "branch", "label", name="pk_build_rollups"),
+    sa.Index("ix_build_rollups_job", "job_id", "span_hours", "start_hour"),
+)
+
+# The same sums per dimension (migration 0007): every build once under "all"
+# (key ""), its job (key: the job's row id), folder, label ("" for none) and
+# branch, per hour and UTC day. What a request without a job filter reads.
+build_dimension_rollups = sa.Table(
+    "build_dimension_rollups",
+    metadata,
+    sa.Column("dimension", sa.String(8), nullable=False),  # all, job, folder, label, branch
+    sa.Column("span_hours", sa.SmallInteger(), nullable=False),
+    sa.Column("start_hour", sa.Integer(), nullable=False),
+    sa.Column("key", sa.String(1024), nullable=False),
+    sa.Column("successes", sa.Integer(), nullable=False),
+    sa.Column("failures", sa.Integer(), nullable=False),
+    sa.Column("unstable", sa.Integer(), nullable=False),
+    sa.Column("aborted", sa.Integer(), nullable=False),
+    sa.Column("not_built", sa.Integer(), nullable=False),
+    sa.Column("duration_count", sa.Integer(), nullable=False),
+    sa.Column("duration_sum_ms", sa.BigInteger(), nullable=False),
+    sa.Column("queue_count", sa.Integer(), nullable=False),
+    sa.Column("queue_sum_ms", sa.BigInteger(), nullable=False),
+    sa.Column("durations", sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint("dimension", "span_hours", "start_hour", "key", name="pk_build_dimension_rollups"),
+    sa.Index("ix_build_dimension_rollups_key", "dimension", "key", "span_hours", "start_hour"),  # one page's keys
+)
+
+# Whether a finished build is counted in build_rollups yet (migration 0007).
+builds.append_column(sa.Column("rolled_up", sa.Boolean(), server_default=sa.false(), nullable=False))

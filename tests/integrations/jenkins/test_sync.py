@@ -255,3 +255,19 @@ def test_deleted_jobs_and_rotated_builds_are_marked_not_lost(
     jenkins.put("pipelines/deploy", FakeJob())
     sync(settings, made["name"])
     assert job_rows(server, made)["pipelines/deploy"].deleted is False
+
+
+def test_synced_builds_count_in_the_analytics(
+    api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
+) -> None:
+    """A pass feeds the rollups: the job's finished builds show in /api/v1/analytics/metrics at once."""
+    from ghee.core.jobs import job_public_id  # noqa: PLC0415
+
+    furnish(jenkins)
+    made = connect(api, jenkins)
+    sync(settings, made["name"])
+    app = job_rows(server, made)["app"]
+    window = {"from": "2025-12-01T00:00:00Z", "to": "2025-12-31T00:00:00Z", "job": job_public_id(app.id)}
+    metrics = api.ok("GET", "/api/v1/analytics/metrics", params=window)
+    assert metrics["totalBuilds"] == 4
+    assert metrics["successRate"] == 0.25  # SUCCESS over SUCCESS, FAILURE, UNSTABLE and ABORTED

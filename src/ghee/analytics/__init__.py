@@ -1,0 +1,1 @@
+"""Build analytics: rollups kept as builds finish, metrics read from them, exports (CSV, JSON, PNG)."""

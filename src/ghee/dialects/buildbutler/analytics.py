@@ -1,0 +1,175 @@
+"""BuildButler analytics (seed 001): ``GET /analytics/metrics`` and ``GET /analytics/export``.
+
+Each route parses its query, calls ``ghee.analytics`` once and renders the
+seed's shape: durations and queue times in milliseconds, ``successRate`` a
+fraction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import Response, get
+from litestar.params import Parameter
+
+from ghee.analytics import exports
+from ghee.analytics.metrics import (
+    GROUP_BYS,
+    MAX_PER_PAGE,
+    Figures,
+    GroupBy,
+    Metrics,
+    MetricsQuery,
+    job_row_id,
+    measure,
+)
+from ghee.analytics.ranges import resolve_range
+from ghee.clock import iso, utcnow
+from ghee.core.errors import Invalid, NotFound
+from ghee.dialects.buildbutler.errors import ERRORS
+from ghee.http.auth import ApiRequest
+
+RangeName = Annotated[str | None, Parameter(description="24h, 7d or 30d back from now (default 7d)")]
+From = Annotated[datetime | None, Parameter(query="from", description="Custom range start, ISO 8601")]
+To = Annotated[datetime | None, Parameter(query="to", description="Custom range end, ISO 8601 (default now)")]
+JobFilter = Annotated[str | None, Parameter(description="Only this job (j_...)")]
+GroupByParam = Annotated[str | None, Parameter(query="group_by", description="job, folder, label or branch")]
+Page = Annotated[int, Parameter(ge=1, le=1_000_000, description="Page of groups (default 1)")]
+PerPage = Annotated[int, Parameter(query="per_page", ge=1, le=MAX_PER_PAGE, description="Groups per page (max 100)")]
+ExportFormat = Annotated[Literal["csv", "json", "png"], Parameter(query="format", description="csv, json or png")]
+
+
+class MetricsFigures(msgspec.Struct, rename="camel"):
+    success_rate: float | None
+    avg_duration: int | None
+    p95_duration: int | None
+    avg_queue_time: int | None
+    total_builds: int
+    results: dict[str, int]
+
+
+class MetricsGroup(MetricsFigures, rename="camel"):
+    key: str | None
+    name: str | None
+
+
+class MetricsDay(MetricsFigures, rename="camel"):
+    date: str
+
+
+class GroupsMeta(msgspec.Struct):
+    page: int
+    per_page: int
+    total: int
+
+
+class BuildButlerMetrics(MetricsFigures, rename="camel"):
+    """The seed's five figures over the range, plus per-group rows and a daily series."""
+
+    from_: str = msgspec.field(name="from")
+    to: str
+    group_by: str | None
+    groups: list[MetricsGroup]
+    series: list[MetricsDay]
+    meta: GroupsMeta
+
+
+def _figures(f: Figures) -> tuple[float | None, int | None, int | None, int | None, int, dict[str, int]]:
+    return f.success_rate, f.avg_duration_ms, f.p95_duration_ms, f.avg_queue_ms, f.total, f.results
+
+
+def _query(  # noqa: PLR0913 (one argument per documented query parameter)
+    request: ApiRequest,
+    range_name: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    job: str | None,
+    group_by: str | None,
+    page: int = 1,
+    per_page: int | None = None,
+) -> MetricsQuery:
+    if group_by is not None and group_by not in GROUP_BYS:
+        raise Invalid("group_by", f"must be one of {', '.join(GROUP_BYS)}")
+    job_id = None
+    if job is not None:
+        try:
+            job_id = job_row_id(job)
+        except NotFound as exc:
+            raise Invalid("job", "must be a job id (j_...)") from exc
+    grouping: GroupBy | None = group_by  # checked against GROUP_BYS above
+    time_range = resolve_range(range_name, start, end, utcnow())
+    return MetricsQuery(time_range, job_id, grouping, request.principal.project_id, page, per_page)
+
+
+@get("/analytics/metrics", responses=ERRORS)
+async def get_metrics(  # noqa: PLR0913 (one parameter per documented query argument)
+    request: ApiRequest,
+    range: RangeName = None,
+    start: From = None,
+    end: To = None,
+    job: JobFilter = None,
+    group_by: GroupByParam = None,
+    page: Page = 1,
+    per_page: PerPage = 25,
+) -> BuildButlerMetrics:
+    """Success rate, average and p95 duration, average queue time and build count over a range.
+
+    Grouped by job, folder, label or branch with ``group_by`` (groups paged,
+    most builds first), with one row per UTC day in ``series``.
+    """
+    query = _query(request, range, start, end, job, group_by, page, per_page)
+    metrics, _ = await measure(request.reads, query)
+    return BuildButlerMetrics(
+        *_figures(metrics.overall),
+        from_=iso(metrics.range.start) or "",
+        to=iso(metrics.range.end) or "",
+        group_by=metrics.group_by,
+        groups=[MetricsGroup(*_figures(g.figures), key=g.key, name=g.name) for g in metrics.groups],
+        series=[MetricsDay(*_figures(d.figures), date=d.day.isoformat()) for d in metrics.series],
+        meta=GroupsMeta(page, per_page, metrics.group_total),
+    )
+
+
+@get(
+    "/analytics/export",
+    responses=ERRORS,
+    media_type="application/octet-stream",
+)
+async def export_metrics(  # noqa: PLR0913 (one parameter per documented query argument)
+    request: ApiRequest,
+    format: ExportFormat = "csv",
+    range: RangeName = None,
+    start: From = None,
+    end: To = None,
+    job: JobFilter = None,
+    group_by: GroupByParam = None,
+) -> Response[bytes]:
+    """The daily metrics as CSV or JSON rows (per group too with ``group_by``), or a PNG chart."""
+    query = _query(request, range, start, end, job, group_by)
+    metrics, cells = await measure(request.reads, query, cells=format != "png")
+    stamp = f"{metrics.range.start:%Y%m%d}-{metrics.range.end:%Y%m%d}"
+    if format == "png":
+        png = await asyncio.to_thread(exports.as_png, metrics, _title(metrics, job))
+        return _download(png, "image/png", f"build-metrics-{stamp}.png")
+    rows = exports.export_rows(metrics, cells)
+    if format == "json":
+        return _download(exports.as_json(metrics, rows), "application/json", f"build-metrics-{stamp}.json")
+    return _download(exports.as_csv(rows).encode(), "text/csv; charset=utf-8", f"build-metrics-{stamp}.csv")
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+def _title(metrics: Metrics, job: str | None) -> str:
+    span = f"{metrics.range.start:%Y-%m-%d %H:%M} to {metrics.range.end:%Y-%m-%d %H:%M} UTC"
+    what = f"job {job}" if job else "all jobs"
+    return f"Build success rate and p95 duration, {what}\n{span}"
+
+
+ROUTES = [get_metrics, export_metrics]

@@ -1,0 +1,148 @@
+"""The dimension rollups (all, job, folder, label, branch) hold exactly the base rollups' builds, and page groups."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ghee.analytics import sketch
+from ghee.analytics.metrics import job_row_id
+from ghee.analytics.rollups import epoch_hour_of
+from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
+from tests.analytics.conftest import Build, Seeder
+from tests.analytics.test_metrics import metrics
+from tests.conftest import Api
+
+_NUMBERS = (
+    "successes",
+    "failures",
+    "unstable",
+    "aborted",
+    "not_built",
+    "duration_count",
+    "duration_sum_ms",
+    "queue_count",
+    "queue_sum_ms",
+)
+Sums = dict[tuple[str, int, int, str], tuple[tuple[int, ...], Counter[int]]]
+
+
+def _varied_history(seed: Seeder) -> list[str]:
+    """A few jobs in two folders, over branches, labels and results, including running and NOT_BUILT builds."""
+    rng = random.Random(7)  # noqa: S311 (test data)
+    made = [seed.job(folder="/pipelines"), seed.job(folder="/pipelines"), seed.job(folder="/tests")]
+    for job in made:
+        seed.builds(
+            job,
+            *(
+                Build(
+                    seed.day(rng.randrange(4), hour=rng.randrange(24), minute=rng.randrange(60)),
+                    rng.choice(["SUCCESS", "SUCCESS", "FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT", None]),
+                    rng.choice([None, rng.randint(1, 3_600_000)]),
+                    rng.choice([None, rng.randint(0, 60_000)]),
+                    branch=rng.choice(["main", "develop"]),
+                    label=rng.choice(["linux", "windows", None]),
+                )
+                for _ in range(40)
+            ),
+        )
+    return made
+
+
+def _sums(seed: Seeder) -> tuple[Sums, Sums]:
+    """The stretch's rollups, base rows summed per dimension and key, and the dimension rows as stored."""
+    first, end = epoch_hour_of(seed.start), epoch_hour_of(seed.start + timedelta(days=20))
+
+    async def work(conn: Any) -> tuple[Sums, Sums]:
+        folders = {row[0]: row[1] for row in await conn.execute(sa.select(jobs.c.id, jobs.c.folder))}
+        base = await conn.execute(
+            sa.select(build_rollups).where(build_rollups.c.start_hour >= first, build_rollups.c.start_hour < end)
+        )
+        expected: Sums = {}
+        for row in base.mappings():
+            keys = {
+                "all": "",
+                "job": str(row["job_id"]),
+                "folder": folders[row["job_id"]],
+                "label": row["label"],
+                "branch": row["branch"],
+            }
+            for dimension, key in keys.items():
+                numbers, durations = expected.get(
+                    (dimension, row["span_hours"], row["start_hour"], key), ((0,) * 9, Counter())
+                )
+                numbers = tuple(a + row[n] for a, n in zip(numbers, _NUMBERS, strict=True))
+                expected[(dimension, row["span_hours"], row["start_hour"], key)] = (
+                    numbers,
+                    durations + Counter(sketch.decode(row["durations"])),
+                )
+        stored_rows = await conn.execute(
+            sa.select(build_dimension_rollups).where(
+                build_dimension_rollups.c.start_hour >= first, build_dimension_rollups.c.start_hour < end
+            )
+        )
+        stored: Sums = {
+            (row["dimension"], row["span_hours"], row["start_hour"], row["key"]): (
+                tuple(row[n] for n in _NUMBERS),
+                Counter(sketch.decode(row["durations"])),
+            )
+            for row in stored_rows.mappings()
+        }
+        return expected, stored
+
+    result: tuple[Sums, Sums] = seed._run(work)
+    return result
+
+
+def test_dimension_rows_sum_the_base_rows_after_add_builds_and_rebuild(seed: Seeder) -> None:
+    _varied_history(seed)
+    expected, stored = _sums(seed)
+    assert stored == expected
+    assert {key[0] for key in stored} == {"all", "job", "folder", "label", "branch"}
+    assert {key[1] for key in stored} == {1, 24}
+    seed.rebuild()
+    assert _sums(seed) == (expected, stored)
+
+
+def test_add_builds_twice_leaves_the_dimension_rows_alone(seed: Seeder) -> None:
+    job = seed.job()
+    made = seed.builds(job, Build(seed.day(1)), Build(seed.day(1, hour=3), "FAILURE", 5_000))
+    before = _sums(seed)
+    seed.count(made)
+    assert _sums(seed) == before
+
+
+def test_each_group_equals_its_job_measured_alone(api: Api, seed: Seeder) -> None:
+    made = _varied_history(seed)
+    window = seed.window(0, 4)
+    grouped = metrics(api, group_by="job", **window)
+    assert {g["key"] for g in grouped["groups"]} == set(made)
+    for group in grouped["groups"]:
+        alone = metrics(api, job=group["key"], **window)
+        assert {k: v for k, v in group.items() if k not in ("key", "name")} == {
+            k: alone[k] for k in group if k not in ("key", "name")
+        }
+    # Overall and series come from the "all" rows; per job they add up to the same builds.
+    assert grouped["totalBuilds"] == sum(g["totalBuilds"] for g in grouped["groups"])
+    assert sum(d["totalBuilds"] for d in grouped["series"]) == grouped["totalBuilds"]
+    by_branch = metrics(api, group_by="branch", **window)
+    assert sum(g["totalBuilds"] for g in by_branch["groups"]) == grouped["totalBuilds"]
+    assert by_branch["series"] == grouped["series"]
+
+
+def test_pages_of_groups_cover_every_group_once(api: Api, seed: Seeder) -> None:
+    counts = [5, 1, 4, 2, 3, 2, 6]
+    for n in counts:
+        seed.builds(seed.job(), *(Build(seed.day(0, hour=h)) for h in range(n)))
+    window = seed.window(0, 2)
+    pages = [metrics(api, group_by="job", per_page=3, page=p, **window) for p in (1, 2, 3, 4)]
+    assert [page["meta"]["total"] for page in pages] == [7, 7, 7, 7]
+    assert [[g["totalBuilds"] for g in page["groups"]] for page in pages] == [[6, 5, 4], [3, 2, 2], [1], []]
+    keys = [g["key"] for page in pages for g in page["groups"]]
+    assert len(set(keys)) == 7
+    assert all(job_row_id(key) for key in keys)
+    assert all(g["name"] for page in pages for g in page["groups"])
