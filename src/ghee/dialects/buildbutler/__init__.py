@@ -6,12 +6,13 @@ Each module holds one resource's routes and shapes and lists its handlers in
 
 from litestar import Router
 
+from ghee.dialects.buildbutler import builds, causes, jobs
 from ghee.dialects.buildbutler.errors import render_problem
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 
 router = Router(
     path="/api/v1",
-    route_handlers=[],
+    route_handlers=[*jobs.ROUTES, *builds.ROUTES, *causes.ROUTES],
     before_request=authenticated,
     dependencies=DEPENDENCIES,
     request_class=ApiRequest,

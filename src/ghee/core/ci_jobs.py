@@ -1,0 +1,209 @@
+"""Jenkins jobs as read: the list with filters, one job, its success rate.
+
+The sync (``ghee.core.jobs``) writes these rows; this module only reads them.
+A token bound to a project sees the jobs linked to that project alone.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from ghee import ids
+from ghee.core.errors import Invalid, NotFound
+from ghee.core.inputs import check_filter
+from ghee.core.paging import Counted, Window
+from ghee.db.reads import Reads, Row
+from ghee.db.tables import builds, connections, jobs
+
+FINISHED_RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED")
+"""Results a success rate counts: SUCCESS for, the others against (running builds have none yet)."""
+
+
+class Job(msgspec.Struct, frozen=True):
+    """A job on a Jenkins server, with the build counts behind its success rate."""
+
+    id: int
+    instance: str
+    project_id: int | None
+    full_name: str
+    name: str
+    folder: str
+    url: str
+    kind: str
+    branch: str | None
+    last_build_number: int | None
+    last_result: str | None
+    flaky: bool
+    deleted: bool
+    succeeded: int
+    finished: int
+
+    @property
+    def public_id(self) -> str:
+        """``j_...``."""
+        return job_public_id(self.id)
+
+    @property
+    def success_rate(self) -> float | None:
+        """SUCCESS over finished builds, ``None`` before the first build finishes."""
+        return round(self.succeeded / self.finished, 4) if self.finished else None
+
+
+class JobFilter(msgspec.Struct, frozen=True):
+    """Filters of the job list: connection name, folder (and below it), and whether deleted jobs show."""
+
+    instance: str | None = None
+    folder: str | None = None
+    include_deleted: bool = False
+
+
+def job_public_id(row_id: int) -> str:
+    """``j_...`` for a job row id."""
+    return ids.encode("j", row_id, "job")
+
+
+def job_row_id(public_id: str) -> int:
+    """The row id behind ``j_...``; raises ``NotFound`` when malformed."""
+    return ids.decode("j", public_id, "job", coder_kind="job")
+
+
+def _count_builds(*conditions: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
+    # Answered from ix_builds_job_result alone.
+    return (
+        sa.select(sa.func.count())
+        .select_from(builds)
+        .where(builds.c.job_id == jobs.c.id, builds.c.deleted == sa.false(), *conditions)
+        .scalar_subquery()
+    )
+
+
+_COLUMNS = (
+    jobs.c.id,
+    connections.c.name,
+    jobs.c.project_id,
+    jobs.c.full_name,
+    jobs.c.name,
+    jobs.c.folder,
+    jobs.c.url,
+    jobs.c.kind,
+    jobs.c.branch,
+    jobs.c.last_build_number,
+    jobs.c.last_result,
+    jobs.c.flaky,
+    jobs.c.deleted,
+    _count_builds(builds.c.result == "SUCCESS"),
+    _count_builds(builds.c.result.in_(FINISHED_RESULTS)),
+)
+_FROM = jobs.join(connections, connections.c.id == jobs.c.connection_id)
+
+
+def _job(row: Row) -> Job:
+    job_id, instance, project_id, full_name, name, folder, url, kind, branch, last_number, last_result = row[:11]
+    flaky, deleted, succeeded, finished = row[11:15]
+    return Job(
+        job_id,
+        instance,
+        project_id,
+        full_name,
+        name,
+        folder,
+        url,
+        kind,
+        branch,
+        last_number,
+        last_result,
+        bool(flaky),
+        bool(deleted),
+        int(succeeded),
+        int(finished),
+    )
+
+
+@cache
+def _list_statement(instance: bool, folder: bool, include_deleted: bool, only: bool) -> sa.Select[Any]:
+    """A page of jobs for one combination of filters, with the total in every row (a window function)."""
+    page = sa.select(*_COLUMNS, sa.func.count().over()).select_from(_FROM)
+    if instance:
+        page = page.where(connections.c.name == sa.bindparam("instance"))
+    if folder:
+        # The folder itself and every folder below it; substr compares bytes alike on both databases.
+        page = page.where(
+            sa.or_(
+                jobs.c.folder == sa.bindparam("folder"),
+                sa.func.substr(jobs.c.folder, 1, sa.bindparam("prefix_length")) == sa.bindparam("prefix"),
+            )
+        )
+    if not include_deleted:
+        page = page.where(jobs.c.deleted == sa.false())
+    if only:
+        page = page.where(jobs.c.project_id == sa.bindparam("only"))
+    return (
+        page.order_by(jobs.c.folder, jobs.c.name, jobs.c.id).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    )
+
+
+def normalise_folder(folder: str) -> str:
+    """A folder path as stored: ``/pipelines/nightly``, ``/`` at the top. Raises ``Invalid`` for NUL characters."""
+    check_filter("folder", folder)
+    parts = [part for part in folder.strip().split("/") if part]
+    return "/" + "/".join(parts)
+
+
+async def list_jobs(reads: Reads, filters: JobFilter, window: Window, only: int | None = None) -> Counted[Job]:
+    """Jobs ordered by folder then name, and how many match; deleted ones only when asked for.
+
+    ``only`` restricts the list to one project's jobs. Raises ``Invalid`` for
+    filters holding NUL characters.
+    """
+    params: dict[str, object] = {"limit": window.limit, "offset": window.offset}
+    if filters.instance is not None:
+        params["instance"] = check_filter("instance", filters.instance)
+    if filters.folder is not None:
+        folder = normalise_folder(filters.folder)
+        prefix = "/" if folder == "/" else folder + "/"
+        params.update(folder=folder, prefix=prefix, prefix_length=len(prefix))
+    if only is not None:
+        params["only"] = only
+    statement = _list_statement(
+        filters.instance is not None, filters.folder is not None, filters.include_deleted, only is not None
+    )
+    rows = await reads.all(statement, params)
+    if rows:
+        return Counted([_job(row) for row in rows], int(rows[0][-1]))
+    if window.offset == 0:
+        return Counted([], 0)
+    # Past the end: the page is empty, so the window function gave no total; count once.
+    total = await reads.first(_count_statement(statement), params)
+    return Counted([], int(total[0]) if total else 0)
+
+
+@cache
+def _count_statement(page: sa.Select[Any]) -> sa.Select[Any]:
+    matching = page.with_only_columns(jobs.c.id).order_by(None).limit(None).offset(None).subquery()
+    return sa.select(sa.func.count()).select_from(matching)
+
+
+_ONE = sa.select(*_COLUMNS).select_from(_FROM).where(jobs.c.id == sa.bindparam("job_id"))
+
+
+async def get_job(reads: Reads, public_id: str, only: int | None = None) -> Job:
+    """The job ``j_...``, deleted or not; raises ``NotFound`` if missing or outside project ``only``."""
+    row = await reads.first(_ONE, {"job_id": job_row_id(public_id)})
+    if row is None:
+        raise NotFound("job", public_id)
+    job = _job(row)
+    if only is not None and job.project_id != only:
+        raise NotFound("job", public_id)
+    return job
+
+
+def check_result(result: str, field: str = "result") -> str:
+    """``result`` in upper case if it is a finished build's result, else raise ``Invalid``."""
+    wanted = result.strip().upper()
+    if wanted not in FINISHED_RESULTS:
+        raise Invalid(field, f"must be one of {', '.join(FINISHED_RESULTS)}")
+    return wanted
