@@ -103,8 +103,18 @@ DEFAULT_CAUSES: list[tuple[str, str, int, str | None, str, list[str]]] = [
             r"wrapper script does not seem to be touching the log file",
             r"Remote call on \S+ failed",
             r"Agent \S+ was deleted",
-            r"Cannot connect to the Docker daemon",
             r"java\.nio\.channels\.ClosedChannelException",
+        ],
+    ),
+    (
+        "docker_unavailable",
+        "infrastructure",
+        80,
+        None,
+        "The agent's Docker daemon could not be reached, so no container could run.",
+        [
+            r"Cannot connect to the Docker daemon",
+            r"error during connect: .*docker",
         ],
     ),
     (
