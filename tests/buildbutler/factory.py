@@ -6,19 +6,20 @@ import asyncio
 import itertools
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ghee.clock import to_storage
 from ghee.db.engine import create_engine
 from ghee.db.tables import build_log_chunks, build_stages, builds, connections, events, jobs
 from tests.conftest import Server
 
 T = TypeVar("T")
 _names = itertools.count(1)
-START = datetime(2025, 1, 15, 10, 0, 0)
+START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=UTC)
 
 _STATUS = {"SUCCESS": "success", "FAILURE": "failed", "UNSTABLE": "failed", "ABORTED": "cancelled", None: "running"}
 
@@ -46,17 +47,17 @@ async def new_connection(conn: AsyncConnection, name: str | None = None) -> tupl
             name=name,
             url=f"https://{name.lower().replace(' ', '-')}.example.com",
             username="ci-bot",
-            token_encrypted="not-a-real-token",
+            token_encrypted="not-a-real-token",  # noqa: S106 (never used: no Jenkins here)
             status="ok",
             failures=0,
-            created_at=START,
+            created_at=to_storage(START),
         )
         .returning(connections.c.id)
     )
     return int(row_id or 0), name
 
 
-async def new_job(  # noqa: PLR0913 (a job's fields, each with a sensible default)
+async def new_job(
     conn: AsyncConnection,
     connection_id: int,
     name: str | None = None,
@@ -84,15 +85,15 @@ async def new_job(  # noqa: PLR0913 (a job's fields, each with a sensible defaul
             last_result=None,
             flaky=False,
             deleted=deleted,
-            created_at=START,
-            updated_at=START,
+            created_at=to_storage(START),
+            updated_at=to_storage(START),
         )
         .returning(jobs.c.id)
     )
     return int(row_id or 0)
 
 
-async def new_build(  # noqa: PLR0913 (a build's fields, each with a sensible default)
+async def new_build(
     conn: AsyncConnection,
     job_id: int,
     number: int,
@@ -113,7 +114,7 @@ async def new_build(  # noqa: PLR0913 (a build's fields, each with a sensible de
 
     Also moves the job's last build and result, as the sync does.
     """
-    started = started_at or START + timedelta(hours=number)
+    started = to_storage(started_at or START + timedelta(hours=number))
     finished = None if result is None or duration_ms is None else started + timedelta(milliseconds=duration_ms)
     data = log.encode() if isinstance(log, str) else log
     row_id = int(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,6 +25,7 @@ SEED_BUILD_FIELDS = {
     "failureCategory",
     "stages",
 }
+FEATURE = "feature/find&replace"
 SEED_STAGES = [("Checkout", "SUCCESS", 3000), ("Build", "SUCCESS", 45000), ("Test", "FAILED", 136000)]
 
 
@@ -46,7 +47,7 @@ def test_build_details_have_the_seed_shape(api: Api, server: Server) -> None:
             "result": "FAILURE",
             "duration_ms": 184000,
             "queue_ms": 12000,
-            "started_at": datetime(2025, 1, 15, 10, 32),
+            "started_at": datetime(2025, 1, 15, 10, 32, tzinfo=UTC),
             "commit": "a1b2c3d",
             "stages": SEED_STAGES,
         },
@@ -95,10 +96,15 @@ def test_job_builds_are_newest_first_and_paginated(api: Api, server: Server) -> 
 def test_job_builds_filter_by_result_branch_and_time(api: Api, server: Server) -> None:
     job, _ = _job_with(
         server,
-        {"number": 1, "result": "SUCCESS", "branch": "main", "started_at": datetime(2025, 1, 10, 9)},
-        {"number": 2, "result": "FAILURE", "branch": "main", "started_at": datetime(2025, 1, 12, 9)},
-        {"number": 3, "result": "FAILURE", "branch": "feature/find&replace", "started_at": datetime(2025, 1, 14, 9)},
-        {"number": 4, "result": "UNSTABLE", "branch": "main", "started_at": datetime(2025, 1, 16, 9)},
+        {"number": 1, "result": "SUCCESS", "branch": "main", "started_at": datetime(2025, 1, 10, 9, tzinfo=UTC)},
+        {"number": 2, "result": "FAILURE", "branch": "main", "started_at": datetime(2025, 1, 12, 9, tzinfo=UTC)},
+        {
+            "number": 3,
+            "result": "FAILURE",
+            "branch": "feature/find&replace",
+            "started_at": datetime(2025, 1, 14, 9, tzinfo=UTC),
+        },
+        {"number": 4, "result": "UNSTABLE", "branch": "main", "started_at": datetime(2025, 1, 16, 9, tzinfo=UTC)},
     )
     path = f"/api/v1/jobs/{job_public_id(job)}/builds"
 
@@ -107,7 +113,7 @@ def test_job_builds_filter_by_result_branch_and_time(api: Api, server: Server) -
 
     assert numbers(result="FAILURE") == [3, 2]
     assert numbers(result="unstable") == [4]
-    assert numbers(branch="feature/find&replace") == [3]
+    assert numbers(branch=FEATURE) == [3]
     assert numbers(since="2025-01-12T09:00:00Z") == [4, 3, 2]
     assert numbers(until="2025-01-12T09:00:00Z") == [1]
     assert numbers(since="2025-01-11", until="2025-01-15T00:00:00+00:00") == [3, 2]

@@ -79,8 +79,9 @@ def test_a_failing_test_stage_explains_an_otherwise_silent_log(api: Api, server:
 def test_a_huge_log_is_judged_by_its_head_and_tail(api: Api, server: Server) -> None:
     filler = "".join(f"[INFO] Processing asset {n:07} of the content browser\n" for n in range(40_000))
     assert len(filler) > 2 * (HEAD_BYTES + TAIL_BYTES)
-    tail_error = filler + "java.lang.OutOfMemoryError: Java heap space\n" + filler[: TAIL_BYTES // 2] + "Finished: FAILURE\n"
-    middle_only = filler + "java.lang.OutOfMemoryError: Java heap space\n" + filler + "Finished: FAILURE\n"
+    oom = "java.lang.OutOfMemoryError: Java heap space\n"
+    tail_error = filler + oom + filler[: TAIL_BYTES // 2] + "Finished: FAILURE\n"
+    middle_only = filler + oom + filler + "Finished: FAILURE\n"
 
     async def seed(conn: AsyncConnection) -> list[int]:
         connection_id, _ = await new_connection(conn)

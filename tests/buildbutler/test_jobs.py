@@ -90,8 +90,8 @@ def test_folder_filter_includes_subfolders_but_not_lookalikes(api: Api, server: 
         return instance
 
     instance = in_db(server, seed)
-    names = [j["name"] for j in api.ok("GET", "/api/v1/jobs", params={"instance": instance, "folder": "/pipelines"})["data"]]
-    assert names == ["deploy", "nightly"]
+    pipelines = api.ok("GET", "/api/v1/jobs", params={"instance": instance, "folder": "/pipelines"})
+    assert [j["name"] for j in pipelines["data"]] == ["deploy", "nightly"]
     slashless = api.ok("GET", "/api/v1/jobs", params={"instance": instance, "folder": "pipelines/nightly/"})
     assert [j["name"] for j in slashless["data"]] == ["nightly"]
     everything = api.ok("GET", "/api/v1/jobs", params={"instance": instance, "folder": "/"})
