@@ -149,7 +149,12 @@ def _cause(row: Row) -> FailureCause:
 
 # Highest priority first: the order the classifier tries them in, and the order admins read them in.
 _ALL = sa.select(*_COLUMNS).order_by(failure_causes.c.priority.desc(), failure_causes.c.name)
-_PAGE = sa.select(*_COLUMNS, sa.func.count().over()).order_by(failure_causes.c.priority.desc(), failure_causes.c.name)
+_PAGE = (
+    sa.select(*_COLUMNS, sa.func.count().over())
+    .order_by(failure_causes.c.priority.desc(), failure_causes.c.name)
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
 _ONE = sa.select(*_COLUMNS).where(failure_causes.c.id == sa.bindparam("cause_id"))
 _COUNT = sa.select(sa.func.count()).select_from(failure_causes)
 
@@ -161,7 +166,7 @@ async def all_causes(reads: Reads) -> list[FailureCause]:
 
 async def list_causes(reads: Reads, window: Window) -> Counted[FailureCause]:
     """One page of the causes, highest priority first, and how many there are."""
-    rows = await reads.all(_PAGE.limit(window.limit).offset(window.offset), {})
+    rows = await reads.all(_PAGE, {"limit": window.limit, "offset": window.offset})
     if rows:
         return Counted([_cause(row[:-1]) for row in rows], int(rows[0][-1]))
     total = await reads.first(_COUNT, {})

@@ -14,7 +14,7 @@ from ghee.clock import iso
 from ghee.core import build_logs, ci_builds, ci_jobs
 from ghee.core.ci_builds import CiBuild
 from ghee.core.errors import Invalid
-from ghee.dialects.buildbutler.errors import ERRORS, render_problem
+from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError, render_problem
 from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
 from ghee.http.auth import ApiRequest
 from ghee.http.errors import Problem
@@ -110,8 +110,10 @@ async def get_build(request: ApiRequest, build_id: str) -> BuildButlerBuild:
 
 _LOG_RESPONSES: dict[int, ResponseSpec] = {
     **ERRORS,
-    206: ResponseSpec(None, description="The byte range asked for (`Range: bytes=...`), as text/plain"),
-    416: ResponseSpec(None, description="range_not_satisfiable: the range starts past the end of the log"),
+    206: ResponseSpec(
+        str, description="The byte range asked for (`Range: bytes=...`)", media_type="text/plain; charset=utf-8"
+    ),
+    416: ResponseSpec(BuildButlerError, description="range_not_satisfiable: the range starts past the end of the log"),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import msgspec
 from litestar import Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
@@ -16,10 +17,11 @@ from ghee.core import failure_causes, failures
 from ghee.core.failure_causes import CauseChanges, FailureCause, NewCause
 from ghee.core.tokens import Principal
 from ghee.db.reads import ConnectionReads
-from ghee.dialects.buildbutler.errors import ERRORS
+from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
 from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
 from ghee.http.auth import ApiRequest
 
+_WRITE_ERRORS = {**ERRORS, 409: ResponseSpec(BuildButlerError, description="conflict: the name is taken")}
 RECLASSIFIED = "X-Reclassified-Builds"
 """Header of every change: how many of the newest failed builds were classified again."""
 _CHANGE_HEADERS = [
@@ -89,7 +91,7 @@ async def get_cause(request: ApiRequest, cause_id: str) -> BuildButlerCause:
     return cause_shape(await failure_causes.get_cause(request.reads, cause_id))
 
 
-@post("/failure-causes", responses=ERRORS, status_code=201, response_headers=_CHANGE_HEADERS)
+@post("/failure-causes", responses=_WRITE_ERRORS, status_code=201, response_headers=_CHANGE_HEADERS)
 async def create_cause(
     conn: AsyncConnection,
     admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
@@ -103,7 +105,7 @@ async def create_cause(
     return Response(cause_shape(cause), status_code=201, headers={RECLASSIFIED: str(count)})
 
 
-@patch("/failure-causes/{cause_id:str}", responses=ERRORS, response_headers=_CHANGE_HEADERS)
+@patch("/failure-causes/{cause_id:str}", responses=_WRITE_ERRORS, response_headers=_CHANGE_HEADERS)
 async def update_cause(
     conn: AsyncConnection,
     admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
