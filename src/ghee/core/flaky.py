@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ghee.clock import utcnow
 from ghee.core.ci_jobs import job_public_id
 from ghee.core.events import record_event
+from ghee.core.inserts import insert_unless_taken
 from ghee.db.reads import Reads, as_datetime
 from ghee.db.tables import builds, job_flakiness, jobs
 
@@ -98,7 +99,10 @@ async def update_jobs(conn: AsyncConnection, job_ids: Sequence[int]) -> None:
             job_flakiness.update().where(job_flakiness.c.job_id == job_id).values(reason=reason)
         )
         if stored.rowcount == 0:
-            await conn.execute(job_flakiness.insert().values(job_id=job_id, reason=reason, detected_at=utcnow()))
+            # Another process may record the same verdict at the same moment: its row stands.
+            await conn.execute(
+                insert_unless_taken(conn, job_flakiness).values(job_id=job_id, reason=reason, detected_at=utcnow())
+            )
         if not was_flaky:
             await conn.execute(jobs.update().where(jobs.c.id == job_id).values(flaky=True))
             await _emit(conn, "job.flaky", job_id, project_id, reason)
