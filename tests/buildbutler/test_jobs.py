@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.ci_jobs import job_public_id
 from ghee.core.flaky import update_jobs
 from ghee.core.projects import project_row_id
+from ghee.db.tables import builds
 from tests.buildbutler.conftest import MakeClient, assert_error
 from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.conftest import Api, Server
@@ -51,6 +53,40 @@ def test_success_rate_counts_finished_builds_only(api: Api, server: Server) -> N
     [listed] = api.ok("GET", "/api/v1/jobs", params={"instance": in_db(server, seed)})["data"]
     assert listed["successRate"] == 0.5
     assert listed["lastBuild"] == 6
+
+
+def test_success_rate_follows_builds_finishing_and_being_deleted(api: Api, server: Server) -> None:
+    async def seed(conn: AsyncConnection) -> tuple[str, int, list[int]]:
+        connection_id, instance = await new_connection(conn)
+        job = await new_job(conn, connection_id)
+        made = [await new_build(conn, job, n, result) for n, result in enumerate(["SUCCESS", "FAILURE", None], 1)]
+        return instance, job, made
+
+    instance, job, (passed, _, running) = in_db(server, seed)
+
+    def rate() -> float | None:
+        [listed] = api.ok("GET", "/api/v1/jobs", params={"instance": instance})["data"]
+        return listed["successRate"]  # type: ignore[no-any-return]
+
+    assert rate() == 0.5
+
+    async def finish(conn: AsyncConnection) -> None:
+        await conn.execute(builds.update().where(builds.c.id == running).values(result="SUCCESS"))
+
+    in_db(server, finish)
+    assert rate() == 0.6667
+
+    async def forget(conn: AsyncConnection) -> None:
+        await conn.execute(builds.update().where(builds.c.id == passed).values(deleted=True))
+
+    in_db(server, forget)
+    assert rate() == 0.5
+
+    async def remove(conn: AsyncConnection) -> None:
+        await conn.execute(builds.delete().where(builds.c.job_id == job, builds.c.deleted == sa.false()))
+
+    in_db(server, remove)
+    assert rate() is None
 
 
 def test_a_job_without_finished_builds_has_no_success_rate(api: Api, server: Server) -> None:

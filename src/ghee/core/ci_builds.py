@@ -186,26 +186,48 @@ def _build(row: Row) -> CiBuild:
 
 
 @cache
-def _list_statement(result: bool, branch: bool, since: bool, until: bool, include_deleted: bool) -> sa.Select[Any]:
-    """A page of one job's builds, newest number first (the ``uq_builds_job_number`` index), total in each row."""
-    page = sa.select(*_COLUMNS, sa.func.count().over()).where(builds.c.job_id == sa.bindparam("job_id"))
+def _matching(result: bool, branch: bool, since: bool, until: bool, include_deleted: bool) -> sa.Select[Any]:
+    """The ids of one job's builds that pass one combination of filters."""
+    matching = sa.select(builds.c.id).where(builds.c.job_id == sa.bindparam("job_id"))
     if result:
-        page = page.where(builds.c.result == sa.bindparam("result"))
+        matching = matching.where(builds.c.result == sa.bindparam("result"))
     if branch:
-        page = page.where(builds.c.branch == sa.bindparam("branch"))
+        matching = matching.where(builds.c.branch == sa.bindparam("branch"))
     if since:
-        page = page.where(builds.c.started_at >= sa.bindparam("since", type_=sa.DateTime()))
+        matching = matching.where(builds.c.started_at >= sa.bindparam("since", type_=sa.DateTime()))
     if until:
-        page = page.where(builds.c.started_at < sa.bindparam("until", type_=sa.DateTime()))
+        matching = matching.where(builds.c.started_at < sa.bindparam("until", type_=sa.DateTime()))
     if not include_deleted:
-        page = page.where(builds.c.deleted == sa.false())
-    return page.order_by(builds.c.number.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+        matching = matching.where(builds.c.deleted == sa.false())
+    return matching
 
 
 @cache
-def _count_statement(page: sa.Select[Any]) -> sa.Select[Any]:
-    matching = page.with_only_columns(builds.c.id).order_by(None).limit(None).offset(None).subquery()
-    return sa.select(sa.func.count()).select_from(matching)
+def _list_statement(matching: sa.Select[Any]) -> sa.Select[Any]:
+    """A page of builds, newest number first, with the number matching in every row.
+
+    The page and its total are chosen on the narrow rows first (the
+    ``uq_builds_job_number`` index), and only the page's rows are read whole:
+    a window function over the whole rows would aggregate every matching
+    build's stages before the limit applies.
+    """
+    page = (
+        matching.add_columns(sa.func.count().over().label("total"))
+        .order_by(builds.c.number.desc())
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery()
+    )
+    return (
+        sa.select(*_COLUMNS, page.c.total)
+        .join_from(builds, page, builds.c.id == page.c.id)
+        .order_by(builds.c.number.desc())
+    )
+
+
+@cache
+def _count_statement(matching: sa.Select[Any]) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(matching.subquery())
 
 
 async def list_job_builds(reads: Reads, job_id: int, filters: BuildFilter, window: Window) -> Counted[CiBuild]:
@@ -225,19 +247,19 @@ async def list_job_builds(reads: Reads, job_id: int, filters: BuildFilter, windo
         params["until"] = check_moment("until", filters.until)
     if filters.since is not None and filters.until is not None and params["since"] >= params["until"]:  # type: ignore[operator]
         raise Invalid("until", "must be after since")
-    statement = _list_statement(
+    matching = _matching(
         filters.result is not None,
         filters.branch is not None,
         filters.since is not None,
         filters.until is not None,
         filters.include_deleted,
     )
-    rows = await reads.all(statement, params)
+    rows = await reads.all(_list_statement(matching), params)
     if rows:
         return Counted([_build(row) for row in rows], int(rows[0][-1]))
     if window.offset == 0:
         return Counted([], 0)
-    total = await reads.first(_count_statement(statement), params)
+    total = await reads.first(_count_statement(matching), params)
     return Counted([], int(total[0]) if total else 0)
 
 

@@ -17,7 +17,7 @@ from ghee.core.errors import Invalid, NotFound
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Counted, Window
 from ghee.db.reads import Reads, Row
-from ghee.db.tables import builds, connections, jobs
+from ghee.db.tables import connections, job_build_counts, jobs
 
 FINISHED_RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED")
 """Results a success rate counts: SUCCESS for, the others against (running builds have none yet)."""
@@ -71,16 +71,6 @@ def job_row_id(public_id: str) -> int:
     return ids.decode("j", public_id, "job", coder_kind="job")
 
 
-def _count_builds(*conditions: sa.ColumnElement[bool]) -> sa.ScalarSelect[int]:
-    # Answered from ix_builds_job_result alone.
-    return (
-        sa.select(sa.func.count())
-        .select_from(builds)
-        .where(builds.c.job_id == jobs.c.id, builds.c.deleted == sa.false(), *conditions)
-        .scalar_subquery()
-    )
-
-
 _COLUMNS = (
     jobs.c.id,
     connections.c.name,
@@ -95,11 +85,13 @@ _COLUMNS = (
     jobs.c.last_result,
     jobs.c.flaky,
     jobs.c.deleted,
-    _count_builds(builds.c.result == "SUCCESS"),
-    # OR, not IN: the fast read path runs compiled SQL, where IN's expanding parameters cannot go.
-    _count_builds(sa.or_(*(builds.c.result == result for result in FINISHED_RESULTS))),
+    # Kept by triggers on builds (migration 0006): no job's builds are counted here.
+    sa.func.coalesce(job_build_counts.c.succeeded, 0),
+    sa.func.coalesce(job_build_counts.c.finished, 0),
 )
-_FROM = jobs.join(connections, connections.c.id == jobs.c.connection_id)
+_FROM = jobs.join(connections, connections.c.id == jobs.c.connection_id).outerjoin(
+    job_build_counts, job_build_counts.c.job_id == jobs.c.id
+)
 
 
 def _job(row: Row) -> Job:
@@ -125,26 +117,51 @@ def _job(row: Row) -> Job:
 
 
 @cache
-def _list_statement(instance: bool, folder: bool, include_deleted: bool, only: bool) -> sa.Select[Any]:
-    """A page of jobs for one combination of filters, with the total in every row (a window function)."""
-    page = sa.select(*_COLUMNS, sa.func.count().over()).select_from(_FROM)
+def _matching(instance: bool, folder: bool, include_deleted: bool, only: bool) -> sa.Select[Any]:
+    """The ids of the jobs that pass one combination of filters."""
+    matching = sa.select(jobs.c.id)
     if instance:
-        page = page.where(connections.c.name == sa.bindparam("instance"))
+        matching = matching.join(connections, connections.c.id == jobs.c.connection_id).where(
+            connections.c.name == sa.bindparam("instance")
+        )
     if folder:
         # The folder itself and every folder below it; substr compares bytes alike on both databases.
-        page = page.where(
+        matching = matching.where(
             sa.or_(
                 jobs.c.folder == sa.bindparam("folder"),
                 sa.func.substr(jobs.c.folder, 1, sa.bindparam("prefix_length")) == sa.bindparam("prefix"),
             )
         )
     if not include_deleted:
-        page = page.where(jobs.c.deleted == sa.false())
+        matching = matching.where(jobs.c.deleted == sa.false())
     if only:
-        page = page.where(jobs.c.project_id == sa.bindparam("only"))
-    return (
-        page.order_by(jobs.c.folder, jobs.c.name, jobs.c.id).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+        matching = matching.where(jobs.c.project_id == sa.bindparam("only"))
+    return matching
+
+
+_ORDER = (jobs.c.folder, jobs.c.name, jobs.c.id)
+
+
+@cache
+def _list_statement(matching: sa.Select[Any]) -> sa.Select[Any]:
+    """A page of jobs by folder and name, with the number matching in every row.
+
+    The page and its total are chosen first, so the build counts behind the
+    success rate run for the page's jobs only, not for every job matching.
+    """
+    page = (
+        matching.add_columns(sa.func.count().over().label("total"))
+        .order_by(*_ORDER)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery()
     )
+    return sa.select(*_COLUMNS, page.c.total).select_from(_FROM.join(page, page.c.id == jobs.c.id)).order_by(*_ORDER)
+
+
+@cache
+def _count_statement(matching: sa.Select[Any]) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(matching.subquery())
 
 
 def normalise_folder(folder: str) -> str:
@@ -169,23 +186,17 @@ async def list_jobs(reads: Reads, filters: JobFilter, window: Window, only: int 
         params.update(folder=folder, prefix=prefix, prefix_length=len(prefix))
     if only is not None:
         params["only"] = only
-    statement = _list_statement(
+    matching = _matching(
         filters.instance is not None, filters.folder is not None, filters.include_deleted, only is not None
     )
-    rows = await reads.all(statement, params)
+    rows = await reads.all(_list_statement(matching), params)
     if rows:
         return Counted([_job(row) for row in rows], int(rows[0][-1]))
     if window.offset == 0:
         return Counted([], 0)
     # Past the end: the page is empty, so the window function gave no total; count once.
-    total = await reads.first(_count_statement(statement), params)
+    total = await reads.first(_count_statement(matching), params)
     return Counted([], int(total[0]) if total else 0)
-
-
-@cache
-def _count_statement(page: sa.Select[Any]) -> sa.Select[Any]:
-    matching = page.with_only_columns(jobs.c.id).order_by(None).limit(None).offset(None).subquery()
-    return sa.select(sa.func.count()).select_from(matching)
 
 
 _ONE = sa.select(*_COLUMNS).select_from(_FROM).where(jobs.c.id == sa.bindparam("job_id"))

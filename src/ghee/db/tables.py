@@ -444,5 +444,13 @@ job_flakiness = sa.Table(
     sa.Column("detected_at", sa.DateTime(), nullable=False),
 )
 
-# A job's success rate counts its builds by result from this index alone.
-sa.Index("ix_builds_job_result", builds.c.job_id, builds.c.deleted, builds.c.result)
+# How many of a job's builds succeeded and finished (SUCCESS, FAILURE, UNSTABLE,
+# ABORTED; deleted builds left out), kept by triggers that migration 0006
+# creates on builds: a job's success rate without counting its builds.
+job_build_counts = sa.Table(
+    "job_build_counts",
+    metadata,
+    sa.Column("job_id", BigId, sa.ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("succeeded", sa.Integer(), nullable=False),
+    sa.Column("finished", sa.Integer(), nullable=False),
+)

@@ -8,6 +8,12 @@ Jenkins: tests, compilers, dependency downloads, lost agents, timeouts,
 memory and disk, user aborts, Unreal cooks and shaders, code signing.
 Admins edit them through ``/api/v1/failure-causes``.
 
+Also: ``job_flakiness`` (why a job is flaky) and ``job_build_counts``, each
+job's successful and finished builds, kept by triggers on ``builds`` so a
+job's success rate is one row away however many builds it has. (On SQLite,
+a later ``batch_alter_table("builds")`` that copies the table drops these
+triggers: such a migration must create them again.)
+
 Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-28 19:40:00
@@ -271,6 +277,60 @@ DEFAULT_CAUSES: list[tuple[str, str, int, str | None, str, list[str]]] = [
 ]
 
 
+# A build's share of its job's counts: finished (SUCCESS, FAILURE, UNSTABLE, ABORTED) and not deleted.
+def _share(row: str) -> tuple[str, str]:
+    finished = f"{row}.result IN ('SUCCESS', 'FAILURE', 'UNSTABLE', 'ABORTED') AND NOT {row}.deleted"
+    return (
+        f"CASE WHEN {row}.result = 'SUCCESS' AND NOT {row}.deleted THEN 1 ELSE 0 END",
+        f"CASE WHEN {finished} THEN 1 ELSE 0 END",
+    )
+
+
+_NEW_SUCCEEDED, _NEW_FINISHED = _share("new")
+_OLD_SUCCEEDED, _OLD_FINISHED = _share("old")
+_COUNT_NEW = (
+    "INSERT INTO job_build_counts (job_id, succeeded, finished) "
+    f"SELECT new.job_id, {_NEW_SUCCEEDED}, {_NEW_FINISHED} WHERE new.job_id IS NOT NULL "
+    "ON CONFLICT (job_id) DO UPDATE SET succeeded = job_build_counts.succeeded + excluded.succeeded, "
+    "finished = job_build_counts.finished + excluded.finished"
+)
+_UNCOUNT_OLD = (
+    f"UPDATE job_build_counts SET succeeded = succeeded - {_OLD_SUCCEEDED}, "  # noqa: S608 (constants, no input)
+    f"finished = finished - {_OLD_FINISHED} WHERE job_id = old.job_id"
+)
+_SQLITE_COUNTS = [
+    f"CREATE TRIGGER builds_job_counts_insert AFTER INSERT ON builds BEGIN {_COUNT_NEW}; END",
+    f"CREATE TRIGGER builds_job_counts_delete AFTER DELETE ON builds BEGIN {_UNCOUNT_OLD}; END",
+    (
+        "CREATE TRIGGER builds_job_counts_update AFTER UPDATE OF job_id, result, deleted ON builds "
+        f"BEGIN {_UNCOUNT_OLD}; {_COUNT_NEW}; END"
+    ),
+]
+_POSTGRES_COUNTS = [
+    (
+        "CREATE FUNCTION builds_job_counts() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP IN ('DELETE', 'UPDATE') THEN {_UNCOUNT_OLD}; END IF; "
+        f"IF TG_OP IN ('INSERT', 'UPDATE') THEN {_COUNT_NEW}; END IF; "
+        "RETURN NULL; END $$"
+    ),
+    (
+        "CREATE TRIGGER builds_job_counts_change AFTER INSERT OR DELETE ON builds "
+        "FOR EACH ROW EXECUTE FUNCTION builds_job_counts()"
+    ),
+    (
+        "CREATE TRIGGER builds_job_counts_update AFTER UPDATE OF job_id, result, deleted ON builds "
+        "FOR EACH ROW EXECUTE FUNCTION builds_job_counts()"
+    ),
+]
+_BACKFILL = (
+    "INSERT INTO job_build_counts (job_id, succeeded, finished) "
+    "SELECT job_id, "
+    "sum(CASE WHEN result = 'SUCCESS' THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN result IN ('SUCCESS', 'FAILURE', 'UNSTABLE', 'ABORTED') THEN 1 ELSE 0 END) "
+    "FROM builds WHERE job_id IS NOT NULL AND NOT deleted GROUP BY job_id"
+)
+
+
 def upgrade() -> None:
     causes = op.create_table(
         "failure_causes",
@@ -294,8 +354,19 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], name=op.f("fk_job_flakiness_job_id_jobs"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("job_id", name=op.f("pk_job_flakiness")),
     )
-    with op.batch_alter_table("builds", schema=None) as batch_op:
-        batch_op.create_index("ix_builds_job_result", ["job_id", "deleted", "result"], unique=False)
+    op.create_table(
+        "job_build_counts",
+        sa.Column("job_id", _ID, nullable=False),
+        sa.Column("succeeded", sa.Integer(), nullable=False),
+        sa.Column("finished", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["job_id"], ["jobs.id"], name=op.f("fk_job_build_counts_job_id_jobs"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("job_id", name=op.f("pk_job_build_counts")),
+    )
+    op.execute(_BACKFILL)
+    for statement in _POSTGRES_COUNTS if op.get_bind().dialect.name == "postgresql" else _SQLITE_COUNTS:
+        op.execute(statement)
     now = datetime.now(UTC).replace(tzinfo=None)
     op.bulk_insert(
         causes,
@@ -316,7 +387,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("builds", schema=None) as batch_op:
-        batch_op.drop_index("ix_builds_job_result")
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS builds_job_counts_change ON builds")
+        op.execute("DROP TRIGGER IF EXISTS builds_job_counts_update ON builds")
+        op.execute("DROP FUNCTION IF EXISTS builds_job_counts()")
+    else:
+        for trigger in ("builds_job_counts_insert", "builds_job_counts_delete", "builds_job_counts_update"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    op.drop_table("job_build_counts")
     op.drop_table("job_flakiness")
     op.drop_table("failure_causes")
