@@ -15,7 +15,6 @@ import msgspec
 import sqlalchemy as sa
 
 from ghee import ids
-from ghee.core.ci_jobs import check_result
 from ghee.core.errors import Invalid, NotFound
 from ghee.core.inputs import check_filter, check_moment
 from ghee.core.paging import Counted, Window
@@ -27,6 +26,8 @@ from ghee.db.tables import build_stages, builds
 _RESULT_OF_STATUS = {"success": "SUCCESS", "failed": "FAILURE", "cancelled": "ABORTED"}
 # wfapi stage statuses, in the words Jenkins uses for build results.
 _STAGE_RESULT = {"FAILED": "FAILURE"}
+FINISHED_RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED")
+"""Results a success rate counts: SUCCESS for, the others against (running builds have none yet)."""
 FAILED_RESULTS = frozenset({"FAILURE", "UNSTABLE", "ABORTED"})
 """Results a failure category is given for."""
 
@@ -111,6 +112,14 @@ class BuildFilter(msgspec.Struct, frozen=True):
     since: datetime | None = None
     until: datetime | None = None
     include_deleted: bool = False
+
+
+def check_result(result: str, field: str = "result") -> str:
+    """``result`` in upper case if it is a finished build's result, else raise ``Invalid``."""
+    wanted = result.strip().upper()
+    if wanted not in FINISHED_RESULTS:
+        raise Invalid(field, f"must be one of {', '.join(FINISHED_RESULTS)}")
+    return wanted
 
 
 def build_public_id(row_id: int) -> str:

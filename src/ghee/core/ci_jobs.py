@@ -13,14 +13,11 @@ import msgspec
 import sqlalchemy as sa
 
 from ghee import ids
-from ghee.core.errors import Invalid, NotFound
+from ghee.core.errors import NotFound
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Counted, Window
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import connections, job_build_counts, jobs
-
-FINISHED_RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED")
-"""Results a success rate counts: SUCCESS for, the others against (running builds have none yet)."""
 
 
 class Job(msgspec.Struct, frozen=True):
@@ -211,11 +208,3 @@ async def get_job(reads: Reads, public_id: str, only: int | None = None) -> Job:
     if only is not None and job.project_id != only:
         raise NotFound("job", public_id)
     return job
-
-
-def check_result(result: str, field: str = "result") -> str:
-    """``result`` in upper case if it is a finished build's result, else raise ``Invalid``."""
-    wanted = result.strip().upper()
-    if wanted not in FINISHED_RESULTS:
-        raise Invalid(field, f"must be one of {', '.join(FINISHED_RESULTS)}")
-    return wanted
