@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ghee import ids
 from ghee.analytics import rollups
 from ghee.clock import utcnow
+from ghee.core import failures, flaky
 from ghee.core.builds import FINISHED
 from ghee.core.events import NewEvent, record_events
 from ghee.core.jobs import job_public_id
@@ -317,10 +318,13 @@ async def mark_builds_deleted(
 async def builds_finished(conn: AsyncConnection, job_id: int, build_ids: Sequence[int]) -> None:
     """What follows builds finishing, in the transaction that finished them (their rows, stages and log written).
 
-    They are counted into the analytics rollups.
+    Failed builds get their failure category from the stored log, every build
+    is counted into the analytics rollups, and the job's flakiness is weighed
+    again.
     """
-    del job_id
+    await failures.classify_builds(conn, build_ids)
     await rollups.add_builds(conn, build_ids)
+    await flaky.update_jobs(conn, [job_id])
 
 
 def _event(event_type: str, job: JobRef, build_id: int, build: CiBuild) -> NewEvent:

@@ -26,3 +26,10 @@ class Slice(msgspec.Struct, Generic[T], frozen=True):
 def cut(rows: list[T], window: Window) -> Slice[T]:
     """Turn ``limit + 1`` fetched rows into a slice (the extra row only tells that more exist)."""
     return Slice(items=rows[: window.limit], has_more=len(rows) > window.limit)
+
+
+class Counted(msgspec.Struct, Generic[T], frozen=True):
+    """The rows of one window and how many rows the whole list holds (for ``page``/``per_page`` styles)."""
+
+    items: list[T]
+    total: int

@@ -544,3 +544,42 @@ build_dimension_rollups = sa.Table(
 
 # Whether a finished build is counted in build_rollups yet (migration 0007).
 builds.append_column(sa.Column("rolled_up", sa.Boolean(), server_default=sa.false(), nullable=False))
+# Failure classification and flakiness (migration 0006)
+
+# A named cause of failed builds: regular expressions ("indications") searched
+# in the console log, optionally a pattern a failed stage's name must match.
+# The matching cause of highest priority gives a build its failure_category.
+failure_causes = sa.Table(
+    "failure_causes",
+    metadata,
+    _pk(),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("category", sa.String(60), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("indications", sa.JSON(), nullable=False),  # list of regular expressions (Python syntax)
+    sa.Column("stage_pattern", sa.String(500), nullable=True),
+    sa.Column("priority", sa.Integer(), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("name", name="uq_failure_causes_name"),
+)
+
+# Why a job is flaky: one row per job whose jobs.flaky is true.
+job_flakiness = sa.Table(
+    "job_flakiness",
+    metadata,
+    sa.Column("job_id", BigId, sa.ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("reason", sa.Text(), nullable=False),
+    sa.Column("detected_at", sa.DateTime(), nullable=False),
+)
+
+# How many of a job's builds succeeded and finished (SUCCESS, FAILURE, UNSTABLE,
+# ABORTED; deleted builds left out), kept by triggers that migration 0006
+# creates on builds: a job's success rate without counting its builds.
+job_build_counts = sa.Table(
+    "job_build_counts",
+    metadata,
+    sa.Column("job_id", BigId, sa.ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("succeeded", sa.Integer(), nullable=False),
+    sa.Column("finished", sa.Integer(), nullable=False),
+)

@@ -257,10 +257,10 @@ def test_deleted_jobs_and_rotated_builds_are_marked_not_lost(
     assert job_rows(server, made)["pipelines/deploy"].deleted is False
 
 
-def test_synced_builds_count_in_the_analytics(
+def test_synced_builds_are_classified_counted_and_weighed_for_flakiness(
     api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
 ) -> None:
-    """A pass feeds the rollups: the job's finished builds show in /api/v1/analytics/metrics at once."""
+    """A pass classifies failed builds, feeds the rollups and checks the job for flakiness, in its transaction."""
     from ghee.core.jobs import job_public_id  # noqa: PLC0415
 
     furnish(jenkins)
@@ -271,3 +271,8 @@ def test_synced_builds_count_in_the_analytics(
     metrics = api.ok("GET", "/api/v1/analytics/metrics", params=window)
     assert metrics["totalBuilds"] == 4
     assert metrics["successRate"] == 0.25  # SUCCESS over SUCCESS, FAILURE, UNSTABLE and ABORTED
+    stored = build_rows(server, app.id)
+    assert stored[1].failure_category is None
+    assert stored[2].failure_category is not None
+    job = api.ok("GET", f"/api/v1/jobs/{job_public_id(app.id)}")
+    assert job["flaky"] is False

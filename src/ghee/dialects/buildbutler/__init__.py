@@ -6,13 +6,20 @@ Each module holds one resource's routes and shapes and lists its handlers in
 
 from litestar import Router
 
-from ghee.dialects.buildbutler import analytics, connections, links
+from ghee.dialects.buildbutler import analytics, builds, causes, connections, jobs, links
 from ghee.dialects.buildbutler.errors import render_problem
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 
 router = Router(
     path="/api/v1",
-    route_handlers=[*connections.ROUTES, *links.ROUTES, *analytics.ROUTES],
+    route_handlers=[
+        *connections.ROUTES,
+        *jobs.ROUTES,
+        *links.ROUTES,
+        *builds.ROUTES,
+        *causes.ROUTES,
+        *analytics.ROUTES,
+    ],
     before_request=authenticated,
     dependencies=DEPENDENCIES,
     request_class=ApiRequest,

@@ -1,0 +1,84 @@
+"""A build's console text, read back from its zlib-compressed chunks a few at a time.
+
+The sync stores the log as it fetches it: rows of ``build_log_chunks``, each
+``length`` bytes of text starting at byte ``offset``. Readers ask for a byte
+range and get it piece by piece, so a log of any size costs a few chunks of
+memory.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import AsyncIterator
+
+import sqlalchemy as sa
+
+from ghee.db.reads import Reads
+from ghee.db.tables import build_log_chunks
+
+_BATCH = 8  # chunks per query: the sync stores chunks of up to a few hundred KB
+
+_SIZE = (
+    sa.select(build_log_chunks.c.offset + build_log_chunks.c.length)
+    .where(build_log_chunks.c.build_id == sa.bindparam("build_id"))
+    .order_by(build_log_chunks.c.offset.desc())
+    .limit(1)
+)
+# The chunk holding byte ``start``: the last one starting at or before it.
+_FIRST_OFFSET = (
+    sa.select(build_log_chunks.c.offset)
+    .where(build_log_chunks.c.build_id == sa.bindparam("build_id"), build_log_chunks.c.offset <= sa.bindparam("start"))
+    .order_by(build_log_chunks.c.offset.desc())
+    .limit(1)
+)
+_CHUNKS = (
+    sa.select(build_log_chunks.c.offset, build_log_chunks.c.data)
+    .where(
+        build_log_chunks.c.build_id == sa.bindparam("build_id"),
+        build_log_chunks.c.offset >= sa.bindparam("from_offset"),
+        build_log_chunks.c.offset < sa.bindparam("end"),
+    )
+    .order_by(build_log_chunks.c.offset)
+    .limit(_BATCH)
+)
+
+
+async def log_size(reads: Reads, build_id: int) -> int:
+    """How many bytes of the build's console text are stored (0 when none)."""
+    row = await reads.first(_SIZE, {"build_id": build_id})
+    return int(row[0]) if row else 0
+
+
+async def read_log(reads: Reads, build_id: int, start: int, end: int) -> AsyncIterator[bytes]:
+    """Yield the stored console text from byte ``start`` up to byte ``end`` (exclusive), chunk by chunk."""
+    if start >= end:
+        return
+    first = await reads.first(_FIRST_OFFSET, {"build_id": build_id, "start": start})
+    from_offset = int(first[0]) if first else 0
+    while True:
+        rows = await reads.all(_CHUNKS, {"build_id": build_id, "from_offset": from_offset, "end": end})
+        for offset, data in rows:
+            text = zlib.decompress(data)
+            low, high = max(start - offset, 0), min(end - offset, len(text))
+            if low < high:
+                yield text[low:high]
+        if len(rows) < _BATCH:
+            return
+        from_offset = int(rows[-1][0]) + 1
+
+
+async def log_excerpts(reads: Reads, build_id: int, head: int, tail: int) -> list[str]:
+    """The first ``head`` and last ``tail`` bytes of the log as text (one piece when they overlap).
+
+    Failures show at the end of a log and setup problems at its start, so
+    scanning these bounds the work on a log of any size.
+    """
+    size = await log_size(reads, build_id)
+    if size <= head + tail:
+        return [await _text(reads, build_id, 0, size)]
+    return [await _text(reads, build_id, 0, head), await _text(reads, build_id, size - tail, size)]
+
+
+async def _text(reads: Reads, build_id: int, start: int, end: int) -> str:
+    pieces = [piece async for piece in read_log(reads, build_id, start, end)]
+    return b"".join(pieces).decode("utf-8", errors="replace")

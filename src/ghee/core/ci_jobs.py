@@ -1,0 +1,210 @@
+"""Jenkins jobs as read: the list with filters, one job, its success rate.
+
+The sync (``ghee.core.jobs``) writes these rows; this module only reads them.
+A token bound to a project sees the jobs linked to that project alone.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from ghee import ids
+from ghee.core.errors import NotFound
+from ghee.core.inputs import check_filter
+from ghee.core.paging import Counted, Window
+from ghee.db.reads import Reads, Row
+from ghee.db.tables import connections, job_build_counts, jobs
+
+
+class Job(msgspec.Struct, frozen=True):
+    """A job on a Jenkins server, with the build counts behind its success rate."""
+
+    id: int
+    instance: str
+    project_id: int | None
+    full_name: str
+    name: str
+    folder: str
+    url: str
+    kind: str
+    branch: str | None
+    last_build_number: int | None
+    last_result: str | None
+    flaky: bool
+    deleted: bool
+    succeeded: int
+    finished: int
+
+    @property
+    def public_id(self) -> str:
+        """``j_...``."""
+        return job_public_id(self.id)
+
+    @property
+    def success_rate(self) -> float | None:
+        """SUCCESS over finished builds, ``None`` before the first build finishes."""
+        return round(self.succeeded / self.finished, 4) if self.finished else None
+
+
+class JobFilter(msgspec.Struct, frozen=True):
+    """Filters of the job list: connection name, folder (and below it), and whether deleted jobs show."""
+
+    instance: str | None = None
+    folder: str | None = None
+    include_deleted: bool = False
+
+
+def job_public_id(row_id: int) -> str:
+    """``j_...`` for a job row id."""
+    return ids.encode("j", row_id, "job")
+
+
+def job_row_id(public_id: str) -> int:
+    """The row id behind ``j_...``; raises ``NotFound`` when malformed."""
+    return ids.decode("j", public_id, "job", coder_kind="job")
+
+
+_COLUMNS = (
+    jobs.c.id,
+    connections.c.name,
+    jobs.c.project_id,
+    jobs.c.full_name,
+    jobs.c.name,
+    jobs.c.folder,
+    jobs.c.url,
+    jobs.c.kind,
+    jobs.c.branch,
+    jobs.c.last_build_number,
+    jobs.c.last_result,
+    jobs.c.flaky,
+    jobs.c.deleted,
+    # Kept by triggers on builds (migration 0006): no job's builds are counted here.
+    sa.func.coalesce(job_build_counts.c.succeeded, 0),
+    sa.func.coalesce(job_build_counts.c.finished, 0),
+)
+_FROM = jobs.join(connections, connections.c.id == jobs.c.connection_id).outerjoin(
+    job_build_counts, job_build_counts.c.job_id == jobs.c.id
+)
+
+
+def _job(row: Row) -> Job:
+    job_id, instance, project_id, full_name, name, folder, url, kind, branch, last_number, last_result = row[:11]
+    flaky, deleted, succeeded, finished = row[11:15]
+    return Job(
+        job_id,
+        instance,
+        project_id,
+        full_name,
+        name,
+        folder,
+        url,
+        kind,
+        branch,
+        last_number,
+        last_result,
+        bool(flaky),
+        bool(deleted),
+        int(succeeded),
+        int(finished),
+    )
+
+
+@cache
+def _matching(instance: bool, folder: bool, include_deleted: bool, only: bool) -> sa.Select[Any]:
+    """The ids of the jobs that pass one combination of filters."""
+    matching = sa.select(jobs.c.id)
+    if instance:
+        matching = matching.join(connections, connections.c.id == jobs.c.connection_id).where(
+            connections.c.name == sa.bindparam("instance")
+        )
+    if folder:
+        # The folder itself and every folder below it; substr compares bytes alike on both databases.
+        matching = matching.where(
+            sa.or_(
+                jobs.c.folder == sa.bindparam("folder"),
+                sa.func.substr(jobs.c.folder, 1, sa.bindparam("prefix_length")) == sa.bindparam("prefix"),
+            )
+        )
+    if not include_deleted:
+        matching = matching.where(jobs.c.deleted == sa.false())
+    if only:
+        matching = matching.where(jobs.c.project_id == sa.bindparam("only"))
+    return matching
+
+
+_ORDER = (jobs.c.folder, jobs.c.name, jobs.c.id)
+
+
+@cache
+def _list_statement(matching: sa.Select[Any]) -> sa.Select[Any]:
+    """A page of jobs by folder and name, with the number matching in every row.
+
+    The page and its total are chosen first, so the build counts behind the
+    success rate run for the page's jobs only, not for every job matching.
+    """
+    page = (
+        matching.add_columns(sa.func.count().over().label("total"))
+        .order_by(*_ORDER)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+        .subquery()
+    )
+    return sa.select(*_COLUMNS, page.c.total).select_from(_FROM.join(page, page.c.id == jobs.c.id)).order_by(*_ORDER)
+
+
+@cache
+def _count_statement(matching: sa.Select[Any]) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(matching.subquery())
+
+
+def normalise_folder(folder: str) -> str:
+    """A folder path as stored: ``/pipelines/nightly``, ``/`` at the top. Raises ``Invalid`` for NUL characters."""
+    check_filter("folder", folder)
+    parts = [part for part in folder.strip().split("/") if part]
+    return "/" + "/".join(parts)
+
+
+async def list_jobs(reads: Reads, filters: JobFilter, window: Window, only: int | None = None) -> Counted[Job]:
+    """Jobs ordered by folder then name, and how many match; deleted ones only when asked for.
+
+    ``only`` restricts the list to one project's jobs. Raises ``Invalid`` for
+    filters holding NUL characters.
+    """
+    params: dict[str, object] = {"limit": window.limit, "offset": window.offset}
+    if filters.instance is not None:
+        params["instance"] = check_filter("instance", filters.instance)
+    if filters.folder is not None:
+        folder = normalise_folder(filters.folder)
+        prefix = "/" if folder == "/" else folder + "/"
+        params.update(folder=folder, prefix=prefix, prefix_length=len(prefix))
+    if only is not None:
+        params["only"] = only
+    matching = _matching(
+        filters.instance is not None, filters.folder is not None, filters.include_deleted, only is not None
+    )
+    rows = await reads.all(_list_statement(matching), params)
+    if rows:
+        return Counted([_job(row) for row in rows], int(rows[0][-1]))
+    if window.offset == 0:
+        return Counted([], 0)
+    # Past the end: the page is empty, so the window function gave no total; count once.
+    total = await reads.first(_count_statement(matching), params)
+    return Counted([], int(total[0]) if total else 0)
+
+
+_ONE = sa.select(*_COLUMNS).select_from(_FROM).where(jobs.c.id == sa.bindparam("job_id"))
+
+
+async def get_job(reads: Reads, public_id: str, only: int | None = None) -> Job:
+    """The job ``j_...``, deleted or not; raises ``NotFound`` if missing or outside project ``only``."""
+    row = await reads.first(_ONE, {"job_id": job_row_id(public_id)})
+    if row is None:
+        raise NotFound("job", public_id)
+    job = _job(row)
+    if only is not None and job.project_id != only:
+        raise NotFound("job", public_id)
+    return job

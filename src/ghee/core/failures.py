@@ -1,0 +1,110 @@
+"""Why builds failed: each failed build's log and stages matched against the failure causes.
+
+A cause applies when one of its indications is found in the log and, if it
+names a stage pattern, a failed stage's name matches it. Of the causes that
+apply, the one of highest priority gives the category; a failed build no
+cause explains is ``unknown``, a build that did not fail has none.
+
+Only the head and the tail of a log are searched (``HEAD_BYTES``,
+``TAIL_BYTES``): Jenkins logs end with what went wrong, and start with what
+went wrong before the build could begin. A build's classification thus costs
+the same whatever its log's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.core.build_logs import log_excerpts
+from ghee.core.ci_build_reads import FAILED_RESULTS, CiBuild, build_public_id, get_build
+from ghee.core.ci_jobs import job_public_id
+from ghee.core.errors import NotFound
+from ghee.core.events import record_event
+from ghee.core.failure_causes import FailureCause, all_causes, compile_pattern
+from ghee.db.reads import ConnectionReads, Reads
+from ghee.db.tables import builds
+
+HEAD_BYTES = 64 * 1024
+TAIL_BYTES = 512 * 1024
+UNKNOWN = "unknown"
+RECLASSIFY_LIMIT = 1000
+"""How many of the newest failed builds are classified again when the causes change."""
+
+
+def matching_cause(
+    causes: Sequence[FailureCause], texts: Sequence[str], failed_stages: Sequence[str]
+) -> FailureCause | None:
+    """The first cause of ``causes`` (ordered by priority, highest first) that applies, or ``None``."""
+    for cause in causes:
+        if cause.stage_pattern is not None:
+            stage = compile_pattern(cause.stage_pattern)
+            if not any(stage.search(name) for name in failed_stages):
+                continue
+        if cause.indications and not any(
+            compile_pattern(indication).search(text) for indication in cause.indications for text in texts
+        ):
+            continue
+        return cause
+    return None
+
+
+async def category_of(reads: Reads, build: CiBuild, causes: Sequence[FailureCause]) -> str | None:
+    """The failure category ``build`` deserves: ``None`` unless it failed, ``unknown`` if no cause applies."""
+    if build.result not in FAILED_RESULTS:
+        return None
+    texts = await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES)
+    failed_stages = [stage.name for stage in build.stages if stage.failed]
+    cause = matching_cause(causes, texts, failed_stages)
+    return UNKNOWN if cause is None else cause.category
+
+
+async def classify_builds(conn: AsyncConnection, build_ids: Sequence[int]) -> None:
+    """Set ``builds.failure_category`` of each build from its stored log and stages.
+
+    Call it when builds finish (or their logs are complete). A build whose
+    category changes gets a ``build.classified`` event. Builds that do not
+    exist are skipped; nothing is raised for them.
+    """
+    reads = ConnectionReads(conn)
+    causes = await all_causes(reads)
+    for build_id in build_ids:
+        try:
+            build = await get_build(reads, build_public_id(build_id))
+        except NotFound:
+            continue
+        category = await category_of(reads, build, causes)
+        if category == build.failure_category:
+            continue
+        await conn.execute(builds.update().where(builds.c.id == build_id).values(failure_category=category))
+        await record_event(
+            conn,
+            "build.classified",
+            resource_type="build",
+            resource_id=build.public_id,
+            project_id=build.project_id,
+            payload={
+                "id": build.public_id,
+                "jobId": None if build.job_id is None else job_public_id(build.job_id),
+                "number": build.number,
+                "result": build.result,
+                "failureCategory": category,
+            },
+        )
+
+
+_RECENT_FAILED = (
+    sa.select(builds.c.id)
+    .where(builds.c.result.in_(sorted(FAILED_RESULTS)), builds.c.deleted == sa.false())
+    .order_by(builds.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+async def reclassify_recent(conn: AsyncConnection, limit: int = RECLASSIFY_LIMIT) -> int:
+    """Classify the newest ``limit`` failed builds again (after the causes changed); returns how many."""
+    build_ids = [row[0] for row in await conn.execute(_RECENT_FAILED, {"limit": limit})]
+    await classify_builds(conn, build_ids)
+    return len(build_ids)

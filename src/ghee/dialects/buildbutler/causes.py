@@ -1,0 +1,138 @@
+"""BuildButler failure causes: the knowledge base that gives failed builds their ``failureCategory``.
+
+Reading takes a read token; changing the causes takes an admin's, and
+classifies the newest failed builds again in the same transaction.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Response, delete, get, patch, post
+from litestar.datastructures import ResponseHeader
+from litestar.openapi.datastructures import ResponseSpec
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.clock import iso
+from ghee.core import failure_causes, failures
+from ghee.core.failure_causes import CauseChanges, FailureCause, NewCause
+from ghee.core.tokens import Principal
+from ghee.db.reads import ConnectionReads
+from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
+from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
+from ghee.http.auth import ApiRequest
+
+_WRITE_ERRORS = {**ERRORS, 409: ResponseSpec(BuildButlerError, description="conflict: the name is taken")}
+RECLASSIFIED = "X-Reclassified-Builds"
+"""Header of every change: how many of the newest failed builds were classified again."""
+_CHANGE_HEADERS = [
+    ResponseHeader(name=RECLASSIFIED, description="Failed builds classified again", documentation_only=True)
+]
+
+
+class BuildButlerCause(msgspec.Struct, rename="camel"):
+    id: str
+    name: str
+    category: str
+    description: str
+    indications: list[str]
+    stage_pattern: str | None
+    priority: int
+    created_at: str
+    updated_at: str
+
+
+class CauseList(msgspec.Struct):
+    data: list[BuildButlerCause]
+    meta: Meta
+
+
+class NewCauseBody(msgspec.Struct, rename="camel"):
+    name: str
+    category: str
+    description: str = ""
+    indications: list[str] = []
+    stage_pattern: str | None = None
+    priority: int = 50
+
+
+class CauseChangesBody(msgspec.Struct, rename="camel"):
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    category: str | msgspec.UnsetType = msgspec.UNSET
+    description: str | msgspec.UnsetType = msgspec.UNSET
+    indications: list[str] | msgspec.UnsetType = msgspec.UNSET
+    stage_pattern: str | msgspec.UnsetType | None = msgspec.UNSET
+    priority: int | msgspec.UnsetType = msgspec.UNSET
+
+
+def cause_shape(cause: FailureCause) -> BuildButlerCause:
+    return BuildButlerCause(
+        cause.public_id,
+        cause.name,
+        cause.category,
+        cause.description,
+        cause.indications,
+        cause.stage_pattern,
+        cause.priority,
+        iso(cause.created_at) or "",
+        iso(cause.updated_at) or "",
+    )
+
+
+@get("/failure-causes", responses=ERRORS)
+async def list_causes(request: ApiRequest, page: Page = 1, per_page: PerPage = 25) -> CauseList:
+    """The failure causes, highest priority first: the order they are tried in."""
+    found = await failure_causes.list_causes(request.reads, window(page, per_page))
+    return CauseList([cause_shape(c) for c in found.items], Meta(page, per_page, found.total))
+
+
+@get("/failure-causes/{cause_id:str}", responses=ERRORS)
+async def get_cause(request: ApiRequest, cause_id: str) -> BuildButlerCause:
+    """One failure cause."""
+    return cause_shape(await failure_causes.get_cause(request.reads, cause_id))
+
+
+@post("/failure-causes", responses=_WRITE_ERRORS, status_code=201, response_headers=_CHANGE_HEADERS)
+async def create_cause(
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    data: NewCauseBody,
+) -> Response[BuildButlerCause]:
+    """Add a cause (admin); invalid regular expressions are a 400, a taken name a 409."""
+    new = NewCause(data.name, data.category, data.description, data.indications, data.stage_pattern, data.priority)
+    cause = await failure_causes.create_cause(conn, new)
+    count = await failures.reclassify_recent(conn)
+    await conn.commit()
+    return Response(cause_shape(cause), status_code=201, headers={RECLASSIFIED: str(count)})
+
+
+@patch("/failure-causes/{cause_id:str}", responses=_WRITE_ERRORS, response_headers=_CHANGE_HEADERS)
+async def update_cause(
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    cause_id: str,
+    data: CauseChangesBody,
+) -> Response[BuildButlerCause]:
+    """Change a cause (admin); only the fields sent change, ``stagePattern: null`` removes the stage pattern."""
+    cause = await failure_causes.get_cause(ConnectionReads(conn), cause_id)
+    changes = CauseChanges(**msgspec.structs.asdict(data))
+    updated = await failure_causes.update_cause(conn, cause, changes)
+    count = await failures.reclassify_recent(conn)
+    await conn.commit()
+    return Response(cause_shape(updated), headers={RECLASSIFIED: str(count)})
+
+
+@delete("/failure-causes/{cause_id:str}", responses=ERRORS, status_code=204, response_headers=_CHANGE_HEADERS)
+async def delete_cause(
+    conn: AsyncConnection,
+    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    cause_id: str,
+) -> Response[None]:
+    """Remove a cause (admin); the builds it explained are classified again."""
+    cause = await failure_causes.get_cause(ConnectionReads(conn), cause_id)
+    await failure_causes.delete_cause(conn, cause)
+    count = await failures.reclassify_recent(conn)
+    await conn.commit()
+    return Response(None, status_code=204, headers={RECLASSIFIED: str(count)})
+
+
+ROUTES = [list_causes, get_cause, create_cause, update_cause, delete_cause]

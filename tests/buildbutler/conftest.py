@@ -1,0 +1,63 @@
+"""Fixtures of the BuildButler tests: their own server per backend, clients of each scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import Api, Server, make_database, start_server
+
+MakeClient = Callable[..., Api]
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A ``ghee serve`` of the BuildButler tests alone, over a fresh, migrated database of the backend."""
+    tmp = tmp_path_factory.mktemp(f"buildbutler-{backend}")
+    url, drop = make_database(backend, tmp)
+    running = start_server(url, tmp / "serve.log")
+    yield running
+    running.stop()
+    drop()
+
+
+@pytest.fixture(scope="session")
+def _admin_api(server: Server) -> Iterator[Api]:
+    client = Api(server, server.token("admin"))
+    yield client
+    client.http.close()
+
+
+@pytest.fixture
+def api(_admin_api: Api) -> Api:
+    """A client with an admin token on the BuildButler tests' server."""
+    return _admin_api
+
+
+@pytest.fixture
+def client(server: Server) -> Iterator[MakeClient]:
+    """Make clients: ``client("read")``, ``client("read", project_id=3)``."""
+    made: list[Api] = []
+
+    def make(scope: str = "admin", project_id: int | None = None) -> Api:
+        made.append(Api(server, server.token(scope, project_id=project_id)))
+        return made[-1]
+
+    yield make
+    for api in made:
+        api.http.close()
+
+
+def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
+    """Assert a BuildButler error: the status and exactly ``{"error": {"code", "message", "details"}}``."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code
+    assert "Traceback" not in body["error"]["message"]
+    return body

@@ -1,0 +1,166 @@
+"""BuildButler /api/v1/failure-causes: the knowledge base, readable by all, edited by admins, applied at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.core.ci_build_reads import build_public_id
+from ghee.core.failures import classify_builds
+from tests.buildbutler.conftest import MakeClient, assert_error
+from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
+from tests.conftest import Api, Server
+
+DEFAULT_CATEGORIES = {
+    "test_failure",
+    "compilation_error",
+    "infrastructure",
+    "timeout",
+    "out_of_memory",
+    "dependency_fetch",
+    "aborted_by_user",
+    "cook_error",
+    "shader_compile_error",
+    "disk_full",
+}
+LICENSE_LOG = "LogLicensing: Error: license server lic.example.com:27000 refused the checkout\nFinished: FAILURE\n"
+
+
+def _all_causes(api: Api) -> list[dict[str, Any]]:
+    body = api.ok("GET", "/api/v1/failure-causes", params={"per_page": 100})
+    assert body["meta"]["total"] == len(body["data"])
+    return body["data"]  # type: ignore[no-any-return]
+
+
+def _failed_build(server: Server, log: str) -> str:
+    async def seed(conn: AsyncConnection) -> int:
+        connection_id, _ = await new_connection(conn)
+        job = await new_job(conn, connection_id)
+        build = await new_build(conn, job, 1, "FAILURE", log=log)
+        await classify_builds(conn, [build])
+        return build
+
+    return build_public_id(in_db(server, seed))
+
+
+def test_the_defaults_cover_what_fails_on_a_studio_jenkins(client: MakeClient) -> None:
+    causes = _all_causes(client("read"))
+    assert {c["category"] for c in causes} >= DEFAULT_CATEGORIES
+    cause = causes[0]
+    assert set(cause) == {
+        "id",
+        "name",
+        "category",
+        "description",
+        "indications",
+        "stagePattern",
+        "priority",
+        "createdAt",
+        "updatedAt",
+    }
+    assert cause["id"].startswith("fc_")
+    priorities = [c["priority"] for c in causes]
+    assert priorities == sorted(priorities, reverse=True)
+
+
+def test_a_new_cause_reclassifies_the_builds_it_explains(api: Api, server: Server) -> None:
+    build = _failed_build(server, LICENSE_LOG)
+    assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "unknown"
+    response = api.post(
+        "/api/v1/failure-causes",
+        json={
+            "name": "license_server_refused",
+            "category": "license",
+            "description": "The license server refused a checkout.",
+            "indications": [r"^LogLicensing: Error: license server \S+ refused"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert (created["name"], created["category"], created["priority"], created["stagePattern"]) == (
+        "license_server_refused",
+        "license",
+        50,
+        None,
+    )
+    assert int(response.headers["x-reclassified-builds"]) >= 1
+    assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "license"
+    assert api.ok("GET", f"/api/v1/failure-causes/{created['id']}") == created
+
+    patched = api.ok("PATCH", f"/api/v1/failure-causes/{created['id']}", json={"category": "licensing"})
+    assert (patched["category"], patched["indications"]) == ("licensing", created["indications"])
+    assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "licensing"
+
+    deleted = api.http.delete(f"/api/v1/failure-causes/{created['id']}")
+    assert deleted.status_code == 204
+    assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "unknown"
+    assert_error(api.get(f"/api/v1/failure-causes/{created['id']}"), 404, "not_found")
+
+
+def test_priority_decides_between_causes_that_both_match(api: Api, server: Server) -> None:
+    build = _failed_build(server, "Tests run: 12, Failures: 3\nDEMO-CONFLICT marker\nFinished: FAILURE\n")
+    assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "test_failure"
+    low = api.ok(
+        "POST",
+        "/api/v1/failure-causes",
+        201,
+        json={"name": "marker_low", "category": "marker", "indications": ["DEMO-CONFLICT"], "priority": 10},
+    )
+    assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "test_failure"
+    api.ok("PATCH", f"/api/v1/failure-causes/{low['id']}", json={"priority": 99})
+    assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "marker"
+    api.http.delete(f"/api/v1/failure-causes/{low['id']}")
+
+
+def test_a_stage_pattern_narrows_a_cause_to_failures_in_that_stage(api: Api) -> None:
+    created = api.ok(
+        "POST",
+        "/api/v1/failure-causes",
+        201,
+        json={"name": "deploy_stage", "category": "deployment", "stagePattern": "(?i)deploy", "priority": 4},
+    )
+    assert created["indications"] == []
+    assert created["stagePattern"] == "(?i)deploy"
+    removed = api.ok(
+        "PATCH", f"/api/v1/failure-causes/{created['id']}", json={"stagePattern": None, "indications": ["x"]}
+    )
+    assert removed["stagePattern"] is None
+    api.http.delete(f"/api/v1/failure-causes/{created['id']}")
+
+
+def test_invalid_causes_are_400s_naming_the_field(api: Api) -> None:
+    bad_regex = api.post(
+        "/api/v1/failure-causes", json={"name": "broken", "category": "x", "indications": ["ok", "(unclosed"]}
+    )
+    assert assert_error(bad_regex, 400, "bad_request")["error"]["details"] == {"field": "indications[1]"}
+    nothing = api.post("/api/v1/failure-causes", json={"name": "empty", "category": "x"})
+    assert assert_error(nothing, 400, "bad_request")["error"]["details"] == {"field": "indications"}
+    bad_category = api.post(
+        "/api/v1/failure-causes", json={"name": "c", "category": "Not A Slug", "indications": ["x"]}
+    )
+    assert assert_error(bad_category, 400, "bad_request")["error"]["details"] == {"field": "category"}
+    bad_stage = api.post("/api/v1/failure-causes", json={"name": "s", "category": "x", "stagePattern": "[z-a]"})
+    assert_error(bad_stage, 400, "bad_request")
+    assert_error(api.post("/api/v1/failure-causes", json={"category": "x"}), 400, "bad_request")
+    priority = api.post(
+        "/api/v1/failure-causes", json={"name": "p", "category": "x", "indications": ["x"], "priority": -1}
+    )
+    assert_error(priority, 400, "bad_request")
+
+
+def test_a_taken_name_is_a_409(api: Api) -> None:
+    [first, second, *_] = _all_causes(api)
+    response = api.post("/api/v1/failure-causes", json={"name": first["name"], "category": "x", "indications": ["x"]})
+    assert_error(response, 409, "conflict")
+    assert_error(api.patch(f"/api/v1/failure-causes/{second['id']}", json={"name": first["name"]}), 409, "conflict")
+
+
+def test_only_admins_change_causes(client: MakeClient) -> None:
+    writer = client("write")
+    cause = _all_causes(writer)[0]
+    body = {"name": "by_writer", "category": "x", "indications": ["x"]}
+    assert_error(writer.post("/api/v1/failure-causes", json=body), 403, "forbidden")
+    assert_error(writer.patch(f"/api/v1/failure-causes/{cause['id']}", json={"priority": 1}), 403, "forbidden")
+    assert_error(writer.http.delete(f"/api/v1/failure-causes/{cause['id']}"), 403, "forbidden")
+    assert writer.ok("GET", f"/api/v1/failure-causes/{cause['id']}") == cause

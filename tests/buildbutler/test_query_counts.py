@@ -1,0 +1,54 @@
+"""Statement budgets of the BuildButler reads: a page costs the same number of statements however long it is."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Executable
+
+from ghee.core import ci_build_reads, ci_jobs, failure_causes
+from ghee.core.paging import Window
+from ghee.db.reads import ConnectionReads, Row
+from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
+from tests.conftest import Server
+
+
+class CountingReads(ConnectionReads):
+    """``ConnectionReads`` that counts the statements it runs."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        super().__init__(conn)
+        self.statements = 0
+
+    async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
+        self.statements += 1
+        return await super().all(statement, params)
+
+    async def first(self, statement: Executable, params: Mapping[str, object]) -> Row | None:
+        self.statements += 1
+        return await super().first(statement, params)
+
+
+def test_each_list_page_is_one_statement(server: Server) -> None:
+    async def run(conn: AsyncConnection) -> dict[str, int]:
+        connection_id, instance = await new_connection(conn)
+        jobs = [await new_job(conn, connection_id, f"job-{n}") for n in range(30)]
+        stages = [("Build", "SUCCESS", 1000), ("Test", "FAILED", 2000)]
+        for number in range(1, 31):
+            await new_build(conn, jobs[0], number, "FAILURE", stages=stages)
+        spent = {}
+        reads = CountingReads(conn)
+        page = await ci_jobs.list_jobs(reads, ci_jobs.JobFilter(instance=instance), Window(25))
+        assert len(page.items) == 25
+        spent["jobs"], reads.statements = reads.statements, 0
+        builds = await ci_build_reads.list_job_builds(reads, jobs[0], ci_build_reads.BuildFilter(), Window(25))
+        assert len(builds.items) == 25
+        assert all(len(b.stages) == 2 for b in builds.items)
+        spent["builds"], reads.statements = reads.statements, 0
+        causes = await failure_causes.list_causes(reads, Window(25))
+        assert causes.items
+        spent["causes"] = reads.statements
+        return spent
+
+    assert in_db(server, run) == {"jobs": 1, "builds": 1, "causes": 1}
