@@ -32,8 +32,18 @@ def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
     """The OpenAPI document describing every route of every dialect (built once per process)."""
     state = request.app.state
     if "openapi_json" not in state:
-        state.openapi_json = msgspec.json.encode(with_form_bodies(request.app.openapi_schema.to_schema()))
+        document = with_download_types(with_form_bodies(request.app.openapi_schema.to_schema()))
+        state.openapi_json = msgspec.json.encode(document)
     return Response(state.openapi_json, media_type="application/json")
+
+
+def with_download_types(document: dict[str, Any]) -> dict[str, Any]:
+    """List every media type a download route answers with (a Litestar route documents only one)."""
+    for path, media_types in (("/api/v1/analytics/export", buildbutler.analytics.EXPORT_MEDIA_TYPES),):
+        ok = document.get("paths", {}).get(path, {}).get("get", {}).get("responses", {}).get("200")
+        if ok is not None:
+            ok["content"] = {media_type: {"schema": {"type": "string"}} for media_type in media_types}
+    return document
 
 
 def with_form_bodies(document: dict[str, Any]) -> dict[str, Any]:

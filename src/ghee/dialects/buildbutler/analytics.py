@@ -133,6 +133,10 @@ async def get_metrics(  # noqa: PLR0913 (one parameter per documented query argu
     )
 
 
+EXPORT_MEDIA_TYPES = ("text/csv", "application/json", "image/png")
+"""What ``/analytics/export`` answers, by ``format``; the OpenAPI document lists all three (see ``ghee.app``)."""
+
+
 @get(
     "/analytics/export",
     responses=ERRORS,
@@ -157,7 +161,8 @@ async def export_metrics(  # noqa: PLR0913 (one parameter per documented query a
     rows = exports.export_rows(metrics, cells)
     if format == "json":
         return _download(exports.as_json(metrics, rows), "application/json", f"build-metrics-{stamp}.json")
-    return _download(exports.as_csv(rows).encode(), "text/csv; charset=utf-8", f"build-metrics-{stamp}.csv")
+    # Litestar adds "; charset=utf-8" to text types itself.
+    return _download(exports.as_csv(rows).encode(), "text/csv", f"build-metrics-{stamp}.csv")
 
 
 def _download(content: bytes, media_type: str, filename: str) -> Response[bytes]:
