@@ -37,6 +37,9 @@ def test_openapi_document_describes_every_dialect_route(tmp_path: Path) -> None:
     assert set(body) == {"application/json", "application/x-www-form-urlencoded"}
 
 
+FRAMING_HEADERS = {"transfer-encoding", "content-length", "connection", "host", "upgrade", "te", "trailer"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_fuzzed_requests_get_no_server_error_and_match_the_schema(
@@ -69,6 +72,10 @@ def test_fuzzed_requests_get_no_server_error_and_match_the_schema(
             )
             @given(case=strategy, project_id=project_ids)
             def check(case: schemathesis.Case, project_id: str) -> None:
+                # Framing headers made up by the fuzzer (an empty Transfer-Encoding, say) are
+                # refused by the HTTP server before ghee sees the request: not ghee's to answer.
+                for framing in FRAMING_HEADERS.intersection(name.lower() for name in case.headers or {}):
+                    del case.headers[next(name for name in case.headers if name.lower() == framing)]  # type: ignore[index]
                 if case.path_parameters and "project_id" in case.path_parameters:
                     case.path_parameters["project_id"] = project_id
                 case.call_and_validate(

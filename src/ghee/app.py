@@ -42,7 +42,7 @@ def with_download_types(document: dict[str, Any]) -> dict[str, Any]:
     for path, media_types in (("/api/v1/analytics/export", buildbutler.analytics.EXPORT_MEDIA_TYPES),):
         ok = document.get("paths", {}).get(path, {}).get("get", {}).get("responses", {}).get("200")
         if ok is not None:
-            ok["content"] = {media_type: {"schema": {"type": "string"}} for media_type in media_types}
+            ok["content"] = {media_type: {"schema": {}} for media_type in media_types}
     return document
 
 

@@ -22,10 +22,15 @@ SECRET_KEY = Fernet.generate_key().decode()
 
 @pytest.fixture(scope="session")
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A ``ghee serve`` of the Jenkins tests over a fresh database of the backend, with a known secret key."""
+    """A ``ghee serve`` of the Jenkins tests over a fresh database of the backend, with a known secret key.
+
+    It runs no background loops, so each test decides when a pass happens and
+    can count the requests it makes (``test_scheduling`` shows the loops running
+    inside ``ghee serve``).
+    """
     tmp = tmp_path_factory.mktemp(f"jenkins-{backend}")
     url, drop = make_database(backend, tmp)
-    running = start_server(url, tmp / "serve.log", GHEE_SECRET_KEY=SECRET_KEY)
+    running = start_server(url, tmp / "serve.log", GHEE_SECRET_KEY=SECRET_KEY, GHEE_WORKER_IN_PROCESS="0")
     yield running
     running.stop()
     drop()

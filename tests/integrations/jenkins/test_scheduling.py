@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -15,7 +17,7 @@ from ghee.core.connections import claim_connection, connection_row_id, next_pass
 from ghee.db.engine import create_engine
 from ghee.db.tables import connections
 from ghee.integrations.jenkins.loop import sync_loop, sync_now
-from tests.conftest import GHEE, ROOT, Api, Server
+from tests.conftest import GHEE, ROOT, Api, Server, make_database, start_server
 from tests.integrations.jenkins.conftest import SECRET_KEY, connect, query, sync
 from tests.integrations.jenkins.estate import furnish
 from tests.integrations.jenkins.fake_jenkins import FakeJenkins
@@ -127,3 +129,23 @@ def test_ghee_sync_runs_one_pass_and_prints_what_it_did(api: Api, server: Server
     )
     assert unknown.returncode != 0
     assert "not found" in unknown.stderr
+
+
+def test_ghee_serve_on_sqlite_syncs_new_connections_by_itself(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    """With SQLite, ``ghee serve`` runs the sync loop in process: a connection added by API gets synced."""
+    url, drop = make_database("sqlite", tmp_path)
+    own = start_server(url, tmp_path / "serve.log", GHEE_SECRET_KEY=SECRET_KEY)
+    api = Api(own, own.token("admin"))
+    try:
+        made = connect(api, furnish(jenkins))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _row(own, made["id"]).last_sync_at is None:
+            time.sleep(0.1)
+        row = _row(own, made["id"])
+        assert (row.status, row.last_error) == ("ok", None)
+        listed = api.ok("GET", "/api/v1/jobs", params={"instance": made["name"], "per_page": 100})
+        assert listed["meta"]["total"] == 5
+    finally:
+        api.http.close()
+        own.stop()
+        drop()
