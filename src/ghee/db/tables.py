@@ -462,7 +462,8 @@ webhook_deliveries = sa.Table(
     sa.Column("last_error", sa.String(500), nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("finished_at", sa.DateTime(), nullable=True),
-    sa.Index("ix_webhook_deliveries_due", "state", "next_attempt_at", "id"),
+    # Pending deliveries in id order: a claim walks them oldest first and stops at its limit.
+    sa.Index("ix_webhook_deliveries_due", "state", "id"),
     sa.Index("ix_webhook_deliveries_order", "subscription_id", "resource_key", "event_id"),
     sa.Index("ix_webhook_deliveries_subscription", "subscription_id", "id"),
 )

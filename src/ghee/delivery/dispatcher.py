@@ -1,8 +1,11 @@
 """The webhooks loop: hand queued events on, then claim due deliveries and send them, signed.
 
 One loop per worker process. It keeps up to ``concurrency`` deliveries in
-flight; each is recorded (delivered, retried later, or dead) in its own short
-transaction as soon as its attempt ends.
+flight; the attempts that ended since the loop last looked are recorded
+(delivered, retried later, or dead) together, in one short transaction, before
+more work is taken: one commit per round instead of one per delivery (SQLite
+has one writer). A worker killed between an attempt and its record leaves the
+delivery leased; it is sent again once the lease expires (at least once).
 """
 
 from __future__ import annotations
@@ -10,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -19,7 +21,7 @@ from ghee import __version__
 from ghee.delivery.deliveries import ClaimedDelivery, claim_deliveries, record_attempt
 from ghee.delivery.outbox import hand_on_events
 from ghee.delivery.payloads import message_body, message_id
-from ghee.delivery.sender import post_message
+from ghee.delivery.sender import AttemptResult, post_message
 from ghee.delivery.signing import signed_headers
 
 if TYPE_CHECKING:
@@ -39,7 +41,10 @@ def request_headers(claimed: ClaimedDelivery, body: bytes) -> dict[str, str]:
     }
 
 
-async def _deliver(context: WorkerContext, client: httpx.AsyncClient, claimed: ClaimedDelivery) -> None:
+Attempt = tuple[ClaimedDelivery, AttemptResult]
+
+
+async def _send(context: WorkerContext, client: httpx.AsyncClient, claimed: ClaimedDelivery) -> Attempt:
     delivery = context.settings.delivery
     body = message_body(claimed.event_type, claimed.data, claimed.url)
     result = await post_message(
@@ -50,8 +55,19 @@ async def _deliver(context: WorkerContext, client: httpx.AsyncClient, claimed: C
         timeout=delivery.timeout_seconds,
         allow_private=delivery.allow_private,
     )
-    async with context.engine.begin() as conn:
-        await record_attempt(conn, claimed, result, delivery.retry_schedule)
+    return claimed, result
+
+
+async def _record(context: WorkerContext, attempts: list[Attempt]) -> None:
+    """Record ended attempts in one transaction; on failure they stay leased and are sent again later."""
+    if not attempts:
+        return
+    try:
+        async with context.engine.begin() as conn:
+            for claimed, result in attempts:
+                await record_attempt(conn, claimed, result, context.settings.delivery.retry_schedule)
+    except Exception:
+        log.exception("webhooks: could not record %d attempts; they are retried once their leases pass", len(attempts))
 
 
 async def _take_work(context: WorkerContext, room: int) -> list[ClaimedDelivery]:
@@ -68,7 +84,7 @@ async def run_webhooks(context: WorkerContext) -> None:
     """Deliver webhooks until ``context.stopping`` is set, then finish the attempts in flight."""
     delivery = context.settings.delivery
     limits = httpx.Limits(max_connections=delivery.concurrency, max_keepalive_connections=delivery.concurrency)
-    in_flight: set[asyncio.Task[None]] = set()
+    in_flight: set[asyncio.Task[Attempt]] = set()
     stopping = asyncio.ensure_future(context.stopping.wait())
     async with httpx.AsyncClient(follow_redirects=False, limits=limits, headers={"user-agent": USER_AGENT}) as client:
         try:
@@ -80,19 +96,18 @@ async def run_webhooks(context: WorkerContext) -> None:
                     log.exception("webhooks: could not take work")
                     claimed = []
                 for item in claimed:
-                    in_flight.add(asyncio.create_task(_deliver(context, client, item)))
+                    in_flight.add(asyncio.create_task(_send(context, client, item)))
                 if not claimed or len(in_flight) >= delivery.concurrency:
-                    done, _ = await asyncio.wait(
+                    await asyncio.wait(
                         {*in_flight, stopping}, timeout=delivery.poll_seconds, return_when=asyncio.FIRST_COMPLETED
                     )
-                    _reap(in_flight, done)
                 else:
                     await asyncio.sleep(0)
-                    _reap(in_flight, {task for task in in_flight if task.done()})
+                await _record(context, _reap(in_flight))
             if in_flight:
                 # Let the attempts in flight finish and be recorded; what is cut short is retried after its lease.
-                done, _ = await asyncio.wait(in_flight, timeout=delivery.timeout_seconds + 1)
-                _reap(in_flight, done)
+                await asyncio.wait(in_flight, timeout=delivery.timeout_seconds + 1)
+                await _record(context, _reap(in_flight))
         finally:
             stopping.cancel()
             for task in in_flight:
@@ -101,9 +116,15 @@ async def run_webhooks(context: WorkerContext) -> None:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
 
-def _reap(in_flight: set[asyncio.Task[None]], done: Iterable[asyncio.Future[Any]]) -> None:
-    for task in done:
-        if task in in_flight:
-            in_flight.discard(task)
-            if not task.cancelled() and (error := task.exception()) is not None:
-                log.error("webhooks: a delivery failed to record", exc_info=error)
+def _reap(in_flight: set[asyncio.Task[Attempt]]) -> list[Attempt]:
+    """Take the finished sends out of ``in_flight``; returns their attempts, in the order they were claimed."""
+    ended = []
+    for task in [task for task in in_flight if task.done()]:
+        in_flight.discard(task)
+        if task.cancelled():
+            continue
+        if (error := task.exception()) is not None:
+            log.error("webhooks: a delivery failed before it could be recorded", exc_info=error)
+            continue
+        ended.append(task.result())
+    return sorted(ended, key=lambda attempt: attempt[0].id)

@@ -72,7 +72,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
     )
-    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at", "id"])
+    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "id"])
     op.create_index(
         "ix_webhook_deliveries_order", "webhook_deliveries", ["subscription_id", "resource_key", "event_id"]
     )
