@@ -76,3 +76,40 @@ def test_only_admins_read_the_event_log(hub: Hub, scope: str) -> None:
         assert response.json()["error"] == "forbidden"
     finally:
         client.http.close()
+
+
+def test_the_cursor_never_skips_an_event_committed_late(api: Api, backend: str) -> None:
+    """Two writers: the one that took the lower id commits last. A reader following the cursor still gets both."""
+    import asyncio  # noqa: PLC0415
+
+    from ghee.core.events import record_event  # noqa: PLC0415
+    from ghee.db.engine import create_engine  # noqa: PLC0415
+
+    if backend != "postgres":
+        pytest.skip("SQLite has one writer: events commit in id order")
+    marker = api.new_project()["id"]
+    _, cursor = read_all(api)
+
+    async def write(conn: Any, name: str) -> None:
+        await record_event(conn, "build.updated", resource_type="test", resource_id=name, project_id=None, payload={})
+
+    def seen(after: str | None) -> list[str]:
+        found, _ = read_all(api, resource_type="test", **({"cursor": after} if after else {}))
+        return [e["resource_id"] for e in found if e["resource_id"].startswith(marker)]
+
+    async def run() -> None:
+        engine = create_engine(api.server.database_url)
+        try:
+            async with engine.connect() as slow, engine.connect() as quick:
+                await slow.begin()
+                await write(slow, f"{marker}-slow")  # takes the lower id, commits later
+                async with quick.begin():
+                    await write(quick, f"{marker}-quick")
+                # The quick event is held back while a transaction that began before it is open.
+                assert await asyncio.to_thread(seen, cursor) == []
+                await slow.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    assert seen(cursor) == [f"{marker}-slow", f"{marker}-quick"]

@@ -117,15 +117,44 @@ class EventPage(msgspec.Struct, frozen=True):
     """The ``evt_...`` id of the last event returned, or the cursor given when none were."""
 
 
+EVENT_COLUMNS = [events.c[name] for name in Event.__struct_fields__]
+"""The columns behind ``Event``, in its order."""
+
+
 async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | None, limit: int) -> EventPage:
     """Events oldest first, after the cursor ``after`` (an ``evt_...`` id), matching ``filters``.
+
+    Following the cursor never skips an event. SQLite has one writer, so
+    events commit in id order. PostgreSQL commits concurrent transactions in
+    any order, so there the log is read in (transaction id, id) order and only
+    up to the oldest transaction still running: an event whose transaction has
+    not ended yet is held back, with every later one, until it does.
 
     Raises ``Invalid`` for an unknown type pattern, a malformed cursor or a
     filter holding a NUL character.
     """
-    query = sa.select(events)
+    ordered_by_transaction = conn.dialect.name == "postgresql"
+    order = (events.c.txid, events.c.id) if ordered_by_transaction else (events.c.id,)
+    query = sa.select(*EVENT_COLUMNS)
+    if ordered_by_transaction:
+        horizon = sa.text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+        query = query.where(events.c.txid < horizon)
     if after is not None:
-        query = query.where(events.c.id > _cursor_row_id(after))
+        row_id = _cursor_row_id(after)
+        if ordered_by_transaction:
+            txid = await conn.scalar(sa.select(events.c.txid).where(events.c.id == row_id))
+            if txid is None:
+                raise Invalid("cursor", "must be an event id (evt_...) from an earlier page")
+            query = query.where(sa.tuple_(events.c.txid, events.c.id) > sa.tuple_(sa.literal(txid), sa.literal(row_id)))
+        else:
+            query = query.where(events.c.id > row_id)
+    rows = (await conn.execute(_filtered(query, filters).order_by(*order).limit(limit + 1))).all()
+    items = [Event(*row) for row in rows[:limit]]
+    cursor = items[-1].public_id if items else after
+    return EventPage(items=items, has_more=len(rows) > limit, cursor=cursor)
+
+
+def _filtered(query: sa.Select[Any], filters: EventFilter) -> sa.Select[Any]:
     if filters.type is not None:
         prefix, is_wildcard = type_prefix(check_pattern(filters.type, "type"))
         if is_wildcard and prefix:
@@ -138,10 +167,7 @@ async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | 
         query = query.where(events.c.resource_id == check_filter("resource", filters.resource_id))
     if filters.since is not None:
         query = query.where(events.c.created_at >= check_moment("since", filters.since))
-    rows = (await conn.execute(query.order_by(events.c.id).limit(limit + 1))).all()
-    items = [Event(**row._mapping) for row in rows[:limit]]
-    cursor = items[-1].public_id if items else after
-    return EventPage(items=items, has_more=len(rows) > limit, cursor=cursor)
+    return query
 
 
 def _cursor_row_id(cursor: str) -> int:

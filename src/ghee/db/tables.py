@@ -183,6 +183,9 @@ events = sa.Table(
     _fk("project_id", "projects.id", nullable=True, ondelete="SET NULL"),
     sa.Column("payload", sa.JSON(), nullable=False),
     sa.Column("created_at", sa.DateTime(), nullable=False),
+    # PostgreSQL: the writing transaction's id, set by the column's default
+    # (migration 0008, with an index on (txid, id)); NULL on SQLite.
+    sa.Column("txid", sa.BigInteger(), nullable=True),
     sa.Index("ix_events_type", "type", "id"),
     sa.Index("ix_events_resource", "resource_type", "resource_id", "id"),
 )

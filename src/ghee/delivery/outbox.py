@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ghee.clock import utcnow
 from ghee.core.errors import DomainError
 from ghee.core.event_types import matches
-from ghee.core.events import Event
+from ghee.core.events import EVENT_COLUMNS, Event
 from ghee.core.patch_notes import draft_patch_notes
 from ghee.db.tables import event_queue, events, webhook_deliveries
 from ghee.delivery.subscriptions import active_subscriptions
@@ -60,8 +60,8 @@ async def hand_on_events(conn: AsyncConnection, limit: int) -> int:
     event_ids = sorted(taken)
     if not event_ids:
         return 0
-    rows = await conn.execute(sa.select(events).where(events.c.id.in_(event_ids)).order_by(events.c.id))
-    queued = [Event(**row._mapping) for row in rows]
+    rows = await conn.execute(sa.select(*EVENT_COLUMNS).where(events.c.id.in_(event_ids)).order_by(events.c.id))
+    queued = [Event(*row) for row in rows]
     await _fan_out(conn, queued)
     for event in queued:
         for consumer in CONSUMERS.get(event.type, ()):

@@ -107,8 +107,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("project_id", name=op.f("pk_project_settings")),
     )
 
+    # The event log's cursor (ghee.core.events.list_events): on PostgreSQL each event
+    # keeps the id of the transaction that wrote it, so a reader can page in
+    # (transaction, id) order past only transactions that have ended.
+    op.add_column("events", sa.Column("txid", sa.BigInteger(), nullable=True))
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE events ALTER COLUMN txid SET DEFAULT (pg_current_xact_id()::text::bigint)")
+        op.create_index("ix_events_txid", "events", ["txid", "id"])
+
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index("ix_events_txid", table_name="events")
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_column("txid")
     op.drop_table("project_settings")
     op.drop_index("ix_webhook_attempts_delivery", table_name="webhook_attempts")
     op.drop_table("webhook_attempts")
