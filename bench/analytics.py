@@ -195,7 +195,7 @@ async def exact_p95(database_url: str, start: str, end: str) -> tuple[int, dict[
 
 def measure(backend: str, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
     """Fill, serve and time one backend; returns its figures."""
-    from ghee.analytics.metrics import job_row_id  # noqa: PLC0415
+    from ghee.core.jobs import job_row_id  # noqa: PLC0415
 
     with scratch_database(backend, args.postgres_url) as database_url:
         token, loaded, rebuilt = asyncio.run(fill(database_url, args.builds, args.jobs))

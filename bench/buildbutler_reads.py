@@ -28,7 +28,7 @@ import sqlalchemy as sa
 
 from ghee.clock import utcnow
 from ghee.core.ci_build_reads import build_public_id
-from ghee.core.ci_jobs import job_public_id
+from ghee.core.jobs import job_public_id
 from ghee.core.tokens import create_token
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade

@@ -19,9 +19,9 @@ import pytest
 import sqlalchemy as sa
 
 from ghee import ids
-from ghee.analytics.metrics import job_row_id
 from ghee.analytics.rollups import add_builds, rebuild
 from ghee.clock import utcnow
+from ghee.core.jobs import job_row_id
 from ghee.db.engine import create_engine
 from ghee.db.tables import builds, connections, jobs
 from tests.conftest import Api, Server, make_database, start_server

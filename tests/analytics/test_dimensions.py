@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ghee.analytics import sketch
-from ghee.analytics.metrics import job_row_id
 from ghee.analytics.rollups import epoch_hour_of
+from ghee.core.jobs import job_row_id
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 from tests.analytics.conftest import Build, Seeder
 from tests.analytics.test_metrics import metrics

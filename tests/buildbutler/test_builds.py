@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.ci_build_reads import build_public_id
-from ghee.core.ci_jobs import job_public_id
+from ghee.core.jobs import job_public_id
 from tests.buildbutler.conftest import assert_error
 from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.conftest import Api, Server

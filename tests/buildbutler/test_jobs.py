@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from ghee.core.ci_jobs import job_public_id
 from ghee.core.flaky import update_jobs
+from ghee.core.jobs import job_public_id
 from ghee.core.projects import project_row_id
 from ghee.db.tables import builds
 from tests.buildbutler.conftest import MakeClient, assert_error

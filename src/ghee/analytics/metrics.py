@@ -111,11 +111,6 @@ class MetricsQuery(msgspec.Struct, frozen=True):
     """Groups per page; ``None``: every group."""
 
 
-def job_row_id(public_id: str) -> int:
-    """The row id behind ``j_...``; raises ``NotFound`` when malformed."""
-    return ids.decode("j", public_id, "job", coder_kind="job")
-
-
 # Three range scans of the primary key: the hours before the first whole
 # day, the whole days, the hours after the last whole day.
 _COLUMNS = (

@@ -12,9 +12,9 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ghee import ids
 from ghee.core.errors import NotFound
 from ghee.core.inputs import check_filter
+from ghee.core.jobs import job_public_id, job_row_id
 from ghee.core.paging import Counted, Window
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import connections, job_build_counts, jobs
@@ -56,16 +56,6 @@ class JobFilter(msgspec.Struct, frozen=True):
     instance: str | None = None
     folder: str | None = None
     include_deleted: bool = False
-
-
-def job_public_id(row_id: int) -> str:
-    """``j_...`` for a job row id."""
-    return ids.encode("j", row_id, "job")
-
-
-def job_row_id(public_id: str) -> int:
-    """The row id behind ``j_...``; raises ``NotFound`` when malformed."""
-    return ids.decode("j", public_id, "job", coder_kind="job")
 
 
 _COLUMNS = (

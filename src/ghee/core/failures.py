@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.build_logs import log_excerpts
 from ghee.core.ci_build_reads import FAILED_RESULTS, CiBuild, build_public_id, get_build
-from ghee.core.ci_jobs import job_public_id
 from ghee.core.errors import NotFound
 from ghee.core.events import record_event
 from ghee.core.failure_causes import FailureCause, all_causes, compile_pattern
+from ghee.core.jobs import job_public_id
 from ghee.db.reads import ConnectionReads, Reads
 from ghee.db.tables import builds
 

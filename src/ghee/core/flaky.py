@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
-from ghee.core.ci_jobs import job_public_id
 from ghee.core.events import record_event
 from ghee.core.inserts import insert_unless_taken
+from ghee.core.jobs import job_public_id
 from ghee.db.reads import Reads, as_datetime
 from ghee.db.tables import builds, job_flakiness, jobs
 

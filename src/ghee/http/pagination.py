@@ -11,7 +11,3 @@ MAX_OFFSET = 1_000_000_000
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description=f"Max results (1 to {MAX_LIMIT})")]
 Offset = Annotated[int, Parameter(ge=0, le=MAX_OFFSET, description="How many results to skip")]
-
-# BuildButler's style (seed 001): page numbers from 1, ``per_page`` up to 100, ``meta.total``.
-Page = Annotated[int, Parameter(ge=1, le=MAX_OFFSET, description="Page number, from 1")]
-PerPage = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description=f"Items per page (1 to {MAX_LIMIT})")]

@@ -23,12 +23,12 @@ from ghee.analytics.metrics import (
     GroupBy,
     Metrics,
     MetricsQuery,
-    job_row_id,
     measure,
 )
 from ghee.analytics.ranges import resolve_range
 from ghee.clock import iso, utcnow
 from ghee.core.errors import Invalid, NotFound
+from ghee.core.jobs import job_row_id
 from ghee.dialects.buildbutler.errors import ERRORS
 from ghee.http.auth import ApiRequest
 

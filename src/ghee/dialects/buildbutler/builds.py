@@ -11,7 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 
 from ghee.clock import iso
-from ghee.core import build_logs, ci_build_reads, ci_jobs
+from ghee.core import build_logs, ci_build_reads, ci_jobs, jobs
 from ghee.core.ci_build_reads import CiBuild
 from ghee.core.errors import Invalid
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError, render_problem
@@ -54,7 +54,7 @@ def build_shape(build: CiBuild) -> BuildButlerBuild:
     """A build as seed 001 shows it, plus whether it still runs, its Jenkins URL, agent and deletion."""
     return BuildButlerBuild(
         build.public_id,
-        None if build.job_id is None else ci_jobs.job_public_id(build.job_id),
+        None if build.job_id is None else jobs.job_public_id(build.job_id),
         build.number,
         build.result,
         build.duration,

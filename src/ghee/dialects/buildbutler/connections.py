@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
 from ghee.core import connections
-from ghee.core.paging import Window
 from ghee.core.tokens import Principal
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
+from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
 from ghee.http.auth import ApiRequest
-from ghee.http.pagination import Page, PerPage
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection
 
@@ -40,15 +39,9 @@ class BuildButlerConnection(msgspec.Struct, rename="camel"):
     created_at: str | None
 
 
-class PageMeta(msgspec.Struct):
-    page: int
-    per_page: int
-    total: int
-
-
 class ConnectionList(msgspec.Struct):
     data: list[BuildButlerConnection]
-    meta: PageMeta
+    meta: Meta
 
 
 class NewConnectionBody(msgspec.Struct):
@@ -76,8 +69,8 @@ def connection_shape(connection: connections.Connection) -> BuildButlerConnectio
 @get("/connections", responses=ERRORS)
 async def list_connections(request: ApiRequest, page: Page = 1, per_page: PerPage = 25) -> ConnectionList:
     """List Jenkins connections with their sync status, last error and last sync time."""
-    found, total = await connections.list_connections(request.reads, Window(per_page, (page - 1) * per_page))
-    return ConnectionList([connection_shape(c) for c in found.items], PageMeta(page, per_page, total))
+    found, total = await connections.list_connections(request.reads, window(page, per_page))
+    return ConnectionList([connection_shape(c) for c in found.items], Meta(page, per_page, total))
 
 
 @post("/connections", responses=_CREATE_ERRORS, status_code=201)
