@@ -13,7 +13,7 @@ from ghee.core.release_areas import area_of, headline
 from ghee.delivery.deliveries import next_delay
 from ghee.delivery.settings import DEFAULT_SCHEDULE, DeliverySettings
 from ghee.delivery.signing import new_secret, signed_headers
-from ghee.delivery.ssrf import check_target
+from ghee.delivery.ssrf import check_target, pinned
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,23 @@ def test_private_targets_are_refused(url: str) -> None:
     with pytest.raises(Invalid, match="non-public address"):
         asyncio.run(check_target(url, allow_private=False))
     assert asyncio.run(check_target(url, allow_private=True)) == url
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "sent_to", "host", "sni"),
+    [
+        ("http://hooks.example.com/in", "93.184.216.34", "http://93.184.216.34/in", "hooks.example.com", None),
+        ("https://hooks.example.com:8443/in?x=1", "93.184.216.34", "https://93.184.216.34:8443/in?x=1",
+         "hooks.example.com:8443", "hooks.example.com"),
+        ("https://hooks.example.com/in", "2606:2800:220:1::1", "https://[2606:2800:220:1::1]/in",
+         "hooks.example.com", "hooks.example.com"),
+    ],
+)  # fmt: skip
+def test_a_delivery_goes_to_the_address_the_guard_checked(
+    url: str, address: str, sent_to: str, host: str, sni: str | None
+) -> None:
+    """No second lookup between the check and the connection: the host name travels in Host and as the TLS name."""
+    target, headers, extensions = pinned(url, address)
+    assert str(target) == sent_to
+    assert headers == {"host": host}
+    assert extensions.get("sni_hostname") == sni

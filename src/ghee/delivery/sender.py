@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 import httpx
 import msgspec
 
-from ghee.delivery.ssrf import TargetRefused, resolve_target
+from ghee.delivery.ssrf import TargetRefused, pinned, resolve_target
 
 RESPONSE_CAP = 64 * 1024
 """Bytes of a response body read at most; the rest is never downloaded."""
@@ -57,8 +58,12 @@ async def post_message(  # noqa: PLR0913 (each part of the request is named at t
 
     try:
         async with asyncio.timeout(timeout):
-            await resolve_target(url, allow_private=allow_private)
-            async with client.stream("POST", url, content=body, headers=headers, timeout=timeout) as response:
+            addresses = await resolve_target(url, allow_private=allow_private)
+            target, host, extensions = pinned(url, addresses[0])
+            request = client.build_request(
+                "POST", target, content=body, headers={**headers, **host}, timeout=timeout, extensions=extensions
+            )
+            async with contextlib.aclosing(await client.send(request, stream=True)) as response:
                 received = bytearray()
                 async for chunk in response.aiter_bytes():
                     received += chunk

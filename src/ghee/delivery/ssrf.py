@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+from typing import Any
 from urllib.parse import urlsplit
+
+import httpx
 
 from ghee.core.errors import Invalid
 
@@ -55,7 +58,7 @@ def _refused_address(address: str) -> bool:
 
 
 async def resolve_target(url: str, *, allow_private: bool) -> list[str]:
-    """The addresses ``url``'s host resolves to.
+    """The addresses ``url``'s host resolves to, in the resolver's order of preference.
 
     Raises ``TargetRefused`` if it does not resolve or (unless ``allow_private``)
     any address is loopback, link-local, private or otherwise not public.
@@ -67,7 +70,7 @@ async def resolve_target(url: str, *, allow_private: bool) -> list[str]:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise TargetRefused(f"host {host!r} does not resolve") from exc
-    addresses = sorted({str(info[4][0]) for info in infos})
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not allow_private:
         refused = [address for address in addresses if _refused_address(address)]
         if refused:
@@ -83,3 +86,20 @@ async def check_target(url: str, *, allow_private: bool, field: str = "url") -> 
     except TargetRefused as exc:
         raise Invalid(field, exc.reason) from exc
     return url
+
+
+def pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+    """``url`` aimed at ``address``, the one the guard checked: the URL, a ``Host`` header and request extensions.
+
+    Sending to the checked address, not to the host name, closes the gap in
+    which a DNS server answers the guard with a public address and the client's
+    own lookup, a moment later, with a private one (DNS rebinding). The host
+    name still travels in ``Host`` and, for HTTPS, as the TLS server name
+    against which the certificate is verified.
+    """
+    original = httpx.URL(url)
+    host = original.host
+    default_port = 443 if original.scheme == "https" else 80
+    host_header = host if original.port in (None, default_port) else f"{host}:{original.port}"
+    extensions: dict[str, Any] = {"sni_hostname": host} if original.scheme == "https" else {}
+    return original.copy_with(host=address.split("%", 1)[0]), {"host": host_header}, extensions
