@@ -17,9 +17,9 @@ T = TypeVar("T")
 def eventually(read: Callable[[], T], done: Callable[[T], bool]) -> T:
     """``read()`` until ``done`` says so (10 s at most).
 
-    On PostgreSQL an event shows once every transaction older than its own has
-    ended, anywhere on the server (docs/webhooks.md): other work on a shared
-    test server can hold it back a moment.
+    On PostgreSQL an event shows once every writing transaction older than its
+    own has ended in the database (docs/webhooks.md): a server's other work can
+    hold it back a moment.
     """
     deadline = time.monotonic() + 10
     while not done(found := read()) and time.monotonic() < deadline:

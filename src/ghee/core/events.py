@@ -117,6 +117,23 @@ class EventPage(msgspec.Struct, frozen=True):
     """The ``evt_...`` id of the last event returned, or the cursor given when none were."""
 
 
+# The oldest transaction still running in this database, as a 64-bit id like
+# ``pg_current_xact_id()`` (pg_stat_activity shows 32-bit ids: the current
+# epoch is put back, one less if that id is from before the last wrap), or the
+# next id to be given when none runs. Transactions of other databases on the
+# same server do not hold the log back.
+_HORIZON = sa.text(
+    """(
+    WITH next AS (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS id)
+    SELECT coalesce(min(
+        ((next.id >> 32) << 32) + running.backend_xid::text::bigint
+        - CASE WHEN ((next.id >> 32) << 32) + running.backend_xid::text::bigint > next.id THEN 4294967296 ELSE 0 END
+    ), min(next.id))
+    FROM next LEFT JOIN pg_stat_activity AS running
+      ON running.datname = current_database() AND running.backend_xid IS NOT NULL
+)"""
+)
+
 EVENT_COLUMNS = [events.c[name] for name in Event.__struct_fields__]
 """The columns behind ``Event``, in its order."""
 
@@ -127,8 +144,9 @@ async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | 
     Following the cursor never skips an event. SQLite has one writer, so
     events commit in id order. PostgreSQL commits concurrent transactions in
     any order, so there the log is read in (transaction id, id) order and only
-    up to the oldest transaction still running: an event whose transaction has
-    not ended yet is held back, with every later one, until it does.
+    up to the oldest transaction still running in this database: an event
+    whose transaction has not ended yet is held back, with every later one,
+    until it does.
 
     Raises ``Invalid`` for an unknown type pattern, a malformed cursor or a
     filter holding a NUL character.
@@ -137,8 +155,7 @@ async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | 
     order = (events.c.txid, events.c.id) if ordered_by_transaction else (events.c.id,)
     query = sa.select(*EVENT_COLUMNS)
     if ordered_by_transaction:
-        horizon = sa.text("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-        query = query.where(events.c.txid < horizon)
+        query = query.where(events.c.txid < _HORIZON)
     if after is not None:
         row_id = _cursor_row_id(after)
         if ordered_by_transaction:
