@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,3 +232,23 @@ def test_a_row_changed_on_the_target_is_a_mismatch(installation: Installation, t
         return {check.table for check in checks if not check.matches}
 
     assert asyncio.run(change_and_compare()) == {"blog_posts"}
+
+
+def test_a_row_the_target_refuses_names_its_table_and_leaves_postgresql_empty(
+    installation: Installation, tmp_path: Path
+) -> None:
+    source = tmp_path / "odd.db"
+    source.write_bytes(Path(installation.database_url.removeprefix("sqlite:///")).read_bytes())
+    with closing(sqlite3.connect(source)) as conn:
+        conn.execute("UPDATE blog_posts SET title = 'NUL' || char(0) || 'in a title' WHERE slug = ?", (POST,))
+        conn.commit()
+    url, drop = make_empty_database("postgres", tmp_path)
+    try:
+        failed = ghee("migrate-data", "--from", f"sqlite:///{source}", "--to", url)
+        assert failed.returncode == 1
+        assert "copying blog_posts failed" in failed.stderr
+        assert "Traceback" not in failed.stderr
+        again = ghee("migrate-data", "--from", installation.database_url, "--to", url)
+        assert again.returncode == 0, again.stderr
+    finally:
+        drop()

@@ -13,7 +13,7 @@ from ghee.config import get_settings
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade
 from ghee.ops.backup import OperationRefused, backup, default_backup_path, restore
-from ghee.ops.migrate_data import migrate_data
+from ghee.ops.migrate_data import CopyFailed, migrate_data
 from ghee.ops.verify import RecountCheck, TableCheck
 
 
@@ -76,7 +76,8 @@ def migrate_data_command(source: str, target: str) -> None:
     started = utcnow()
     try:
         checks, recounts = asyncio.run(migrate_data(source, target, _progress))
-    except (OperationRefused, ValueError) as exc:
+    except (OperationRefused, CopyFailed, ValueError) as exc:
+        _done_progress()
         raise click.ClickException(str(exc)) from exc
     _done_progress()
     _print_checks(checks, recounts)

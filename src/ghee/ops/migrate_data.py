@@ -38,6 +38,10 @@ from ghee.ops.verify import (
 Progress = Callable[[str], None]
 
 
+class CopyFailed(Exception):
+    """The target refused a row; nothing was kept on PostgreSQL (one transaction), and the message names the table."""
+
+
 async def migrate_data(
     source_url: str, target_url: str, progress: Progress
 ) -> tuple[list[TableCheck], list[RecountCheck]]:
@@ -46,7 +50,8 @@ async def migrate_data(
     Returns each table's counts and checksums on both sides and the target's
     count tables against a recount. Raises ``OperationRefused`` when both URLs
     are the same database, the source is not a ghee database at the newest
-    revision, or the target holds any table.
+    revision, or the target holds any table; ``CopyFailed`` when the target
+    refuses a row.
     """
     if make_url(source_url) == make_url(target_url):
         raise OperationRefused("--from and --to are the same database")
@@ -106,7 +111,10 @@ async def _copy_table(src: AsyncConnection, dst: AsyncConnection, table: sa.Tabl
     progress(f"copying {table.name}: 0 of {total:,} rows")
     result = await src.stream(ordered_rows(table, src.dialect.name))
     async for rows in result.partitions(BATCH):
-        await dst.execute(insert, [_values(row._mapping, columns, json_names) for row in rows])
+        try:
+            await dst.execute(insert, [_values(row._mapping, columns, json_names) for row in rows])
+        except sa.exc.DBAPIError as exc:
+            raise CopyFailed(f"copying {table.name} failed: {exc.orig}") from exc
         copied += len(rows)
         progress(f"copying {table.name}: {copied:,} of {total:,} rows")
 
