@@ -204,8 +204,9 @@ def test_a_target_that_is_not_empty_is_refused(installation: Installation, tmp_p
 @pytest.mark.parametrize(
     ("source", "target", "message"),
     [
-        ("sqlite:///x.db", "mysql://db/ghee", "unsupported database URL scheme"),
+        ("mysql://db/ghee", "sqlite:///new.db", "unsupported database URL scheme"),
         ("sqlite:///same.db", "sqlite:///same.db", "the same database"),
+        ("sqlite:///missing.db", "sqlite:///new.db", "there is no SQLite database at missing.db"),
     ],
 )
 def test_bad_urls_are_refused_clearly(source: str, target: str, message: str, tmp_path: Path) -> None:
@@ -213,6 +214,7 @@ def test_bad_urls_are_refused_clearly(source: str, target: str, message: str, tm
     assert refused.returncode == 1
     assert message in refused.stderr
     assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "missing.db").exists()
 
 
 def test_a_row_changed_on_the_target_is_a_mismatch(installation: Installation, tmp_path: Path) -> None:

@@ -26,16 +26,13 @@ from sqlalchemy.engine import make_url
 from ghee.config import Settings
 from ghee.core.credentials import key_file
 from ghee.db.migrate import alembic_config
+from ghee.ops.errors import OperationRefused
 
 DEFAULT_FOLDER = Path("data") / "backups"
 PAGES_PER_STEP = 1024
 """Database pages copied between two progress reports."""
 
 Progress = Callable[[str], None]
-
-
-class OperationRefused(Exception):
-    """The operation cannot go ahead; the message says why and what to do instead."""
 
 
 @dataclass(frozen=True, slots=True)

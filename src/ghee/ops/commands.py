@@ -12,8 +12,9 @@ from ghee.clock import utcnow
 from ghee.config import get_settings
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade
-from ghee.ops.backup import OperationRefused, backup, default_backup_path, restore
-from ghee.ops.migrate_data import CopyFailed, migrate_data
+from ghee.ops.backup import backup, default_backup_path, restore
+from ghee.ops.errors import CopyFailed, OperationRefused
+from ghee.ops.migrate_data import migrate_data
 from ghee.ops.verify import RecountCheck, TableCheck
 
 

@@ -11,6 +11,7 @@ rows went in are checked against a recount by ``ghee.ops.verify``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ghee.db.engine import create_engine
 from ghee.db.migrate import alembic_config
 from ghee.db.tables import metadata
-from ghee.ops.backup import OperationRefused
+from ghee.ops.errors import CopyFailed, OperationRefused
 from ghee.ops.verify import (
     BATCH,
     DERIVED_TABLES,
@@ -38,10 +39,6 @@ from ghee.ops.verify import (
 Progress = Callable[[str], None]
 
 
-class CopyFailed(Exception):
-    """The target refused a row; nothing was kept on PostgreSQL (one transaction), and the message names the table."""
-
-
 async def migrate_data(
     source_url: str, target_url: str, progress: Progress
 ) -> tuple[list[TableCheck], list[RecountCheck]]:
@@ -53,8 +50,7 @@ async def migrate_data(
     revision, or the target holds any table; ``CopyFailed`` when the target
     refuses a row.
     """
-    if make_url(source_url) == make_url(target_url):
-        raise OperationRefused("--from and --to are the same database")
+    _check_urls(source_url, target_url)
     source, target = create_engine(source_url), create_engine(target_url)
     try:
         await _check_source(source)
@@ -71,6 +67,15 @@ async def migrate_data(
     finally:
         await source.dispose()
         await target.dispose()
+
+
+def _check_urls(source_url: str, target_url: str) -> None:
+    source = make_url(source_url)
+    if source == make_url(target_url):
+        raise OperationRefused("--from and --to are the same database")
+    # Checked before connecting, which would create an empty file there.
+    if source.get_backend_name() == "sqlite" and not Path(source.database or "").is_file():
+        raise OperationRefused(f"there is no SQLite database at {source.database}")
 
 
 async def _check_source(source: AsyncEngine) -> None:
