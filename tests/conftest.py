@@ -87,6 +87,21 @@ def _psql_admin(sql: str) -> None:
 
 def make_database(backend: str, tmp: Path) -> tuple[str, Any]:
     """A fresh, migrated database of ``backend``; returns its URL and a function that drops it."""
+    url, drop = make_empty_database(backend, tmp)
+
+    async def migrate() -> None:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(migrate())
+    return url, drop
+
+
+def make_empty_database(backend: str, tmp: Path) -> tuple[str, Any]:
+    """A fresh database of ``backend`` without any table; returns its URL and a function that drops it."""
     if backend == "sqlite":
         url = f"sqlite:///{tmp / f'ghee-{uuid.uuid4().hex[:8]}.db'}"
 
@@ -101,14 +116,6 @@ def make_database(backend: str, tmp: Path) -> tuple[str, Any]:
         def drop() -> None:
             _psql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    async def migrate() -> None:
-        engine = create_engine(url)
-        try:
-            await upgrade(engine)
-        finally:
-            await engine.dispose()
-
-    asyncio.run(migrate())
     return url, drop
 
 

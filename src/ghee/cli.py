@@ -25,6 +25,7 @@ from ghee.delivery.subscriptions import (
     get_subscription,
     list_subscriptions,
 )
+from ghee.ops.commands import backup_command, migrate_data_command, restore_command
 from ghee.worker import worker_command
 
 T = TypeVar("T")
@@ -158,6 +159,9 @@ def demo() -> None:
 
 
 main.add_command(worker_command)
+main.add_command(backup_command)
+main.add_command(restore_command)
+main.add_command(migrate_data_command)
 
 
 @main.group()

@@ -1,0 +1,1 @@
+"""Operating an installation: backups, restores, moving it between databases."""
