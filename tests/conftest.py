@@ -193,15 +193,22 @@ def backend(request: pytest.FixtureRequest) -> str:
     return name
 
 
-@pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A real ``ghee serve`` over a fresh, migrated database of the backend."""
-    tmp = tmp_path_factory.mktemp(f"server-{backend}")
+def serve_fresh(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, name: str, **extra_env: str
+) -> Iterator[Server]:
+    """For a fixture to ``yield from``: a ``ghee serve`` over a fresh, migrated database, stopped and dropped after."""
+    tmp = tmp_path_factory.mktemp(f"{name}-{backend}")
     url, drop = make_database(backend, tmp)
-    running = start_server(url, tmp / "serve.log")
+    running = start_server(url, tmp / "serve.log", **extra_env)
     yield running
     running.stop()
     drop()
+
+
+@pytest.fixture(scope="session")
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real ``ghee serve`` over a fresh, migrated database of the backend."""
+    yield from serve_fresh(backend, tmp_path_factory, "server")
 
 
 class Api:

@@ -24,7 +24,7 @@ from ghee.clock import utcnow
 from ghee.core.jobs import job_row_id
 from ghee.db.engine import create_engine
 from ghee.db.tables import builds, connections, jobs
-from tests.conftest import Api, Server, make_database, start_server
+from tests.conftest import Api, Server, serve_fresh
 
 _stretches = itertools.count()
 _STATUS = {"SUCCESS": "success", "FAILURE": "failed", "UNSTABLE": "failed", "ABORTED": "cancelled"}
@@ -34,12 +34,7 @@ _STATUS["NOT_BUILT"] = "cancelled"
 @pytest.fixture(scope="session")
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A ``ghee serve`` of the analytics tests alone, over a fresh, migrated database of the backend."""
-    tmp = tmp_path_factory.mktemp(f"analytics-{backend}")
-    url, drop = make_database(backend, tmp)
-    running = start_server(url, tmp / "serve.log")
-    yield running
-    running.stop()
-    drop()
+    yield from serve_fresh(backend, tmp_path_factory, "analytics")
 
 
 @pytest.fixture(scope="session")

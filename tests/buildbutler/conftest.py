@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Server, make_database, start_server
+from tests.conftest import Api, Server, serve_fresh
 
 MakeClient = Callable[..., Api]
 
@@ -16,12 +16,7 @@ MakeClient = Callable[..., Api]
 @pytest.fixture(scope="session")
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A ``ghee serve`` of the BuildButler tests alone, over a fresh, migrated database of the backend."""
-    tmp = tmp_path_factory.mktemp(f"buildbutler-{backend}")
-    url, drop = make_database(backend, tmp)
-    running = start_server(url, tmp / "serve.log")
-    yield running
-    running.stop()
-    drop()
+    yield from serve_fresh(backend, tmp_path_factory, "buildbutler")
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from ghee.core.projects import project_row_id
 from ghee.core.tokens import list_tokens, revoke_token
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
-from tests.conftest import Api, Server, make_database, start_server
+from tests.conftest import Api, Server, serve_fresh
 
 _numbers = itertools.count(10_000)
 
@@ -57,12 +57,7 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
 @pytest.fixture(scope="session")
 def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A ``ghee serve`` of the dialect tests alone, over a fresh, migrated database of the backend."""
-    tmp = tmp_path_factory.mktemp(f"dialects-{backend}")
-    url, drop = make_database(backend, tmp)
-    running = start_server(url, tmp / "serve.log")
-    yield running
-    running.stop()
-    drop()
+    yield from serve_fresh(backend, tmp_path_factory, "dialects")
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from cryptography.fernet import Fernet
 from ghee.config import Settings
 from ghee.db.engine import create_engine
 from ghee.integrations.jenkins.loop import PassOutcome, sync_now
-from tests.conftest import Api, Server, make_database, start_server
+from tests.conftest import Api, Server, serve_fresh
 from tests.integrations.jenkins.fake_jenkins import FakeJenkins
 
 SECRET_KEY = Fernet.generate_key().decode()
@@ -28,12 +28,7 @@ def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     can count the requests it makes (``test_scheduling`` shows the loops running
     inside ``ghee serve``).
     """
-    tmp = tmp_path_factory.mktemp(f"jenkins-{backend}")
-    url, drop = make_database(backend, tmp)
-    running = start_server(url, tmp / "serve.log", GHEE_SECRET_KEY=SECRET_KEY, GHEE_WORKER_IN_PROCESS="0")
-    yield running
-    running.stop()
-    drop()
+    yield from serve_fresh(backend, tmp_path_factory, "jenkins", GHEE_SECRET_KEY=SECRET_KEY, GHEE_WORKER_IN_PROCESS="0")
 
 
 @pytest.fixture(scope="session")
