@@ -39,14 +39,13 @@ def event_message(event: Event) -> ServerSentEventMessage:
 
 
 async def follow(engine: AsyncEngine, patterns: list[str], after: str | None) -> AsyncIterator[ServerSentEventMessage]:
-    """Events matching ``patterns`` after cursor ``after``, as they are recorded; a comment when idle for a while.
+    """Events matching ``patterns`` after cursor ``after`` (``None``: from the start), as they are recorded.
+
+    A comment is sent when nothing matched for ``HEARTBEAT_SECONDS``, so proxies keep the connection open.
 
     Reading the shared ``events`` table (not an in-process queue) makes this
     work whichever ``ghee serve`` process wrote the event.
     """
-    if after is None:
-        async with engine.connect() as conn:
-            after = await latest_cursor(conn)
     quiet_since = time.monotonic()
     while True:
         async with engine.connect() as conn:
@@ -76,9 +75,13 @@ async def live(request: Request[Any, Any, Any], current_user: User, types: str =
     patterns = check_patterns([part for part in types[:_MAX_TYPES_TEXT].split(",") if part.strip()], "types")
     resume = request.headers.get("last-event-id") or None
     engine = services_of(request.app.state).engine
-    if resume is not None:
-        # A malformed or unknown cursor is refused before the stream starts.
-        async with engine.connect() as conn:
+    # The starting point is fixed before the response starts, so an event
+    # written once the client sees the headers is never missed; a malformed
+    # or unknown cursor is refused now, as a 400 page.
+    async with engine.connect() as conn:
+        if resume is None:
+            resume = await latest_cursor(conn)
+        else:
             await list_events(conn, EventFilter(), resume, 1)
     return ServerSentEvent(follow(engine, patterns, resume), headers={"cache-control": "no-store"})
 

@@ -11,6 +11,9 @@
   var live = function (types, onEvent) {
     var source = new EventSource("/live?types=" + encodeURIComponent(types.join(",")));
     source.onmessage = function (message) { onEvent(JSON.parse(message.data)); };
+    // <html data-live="open"> while the stream is connected (tests and styles can wait for it).
+    source.onopen = function () { document.documentElement.setAttribute("data-live", "open"); };
+    source.onerror = function () { document.documentElement.setAttribute("data-live", "reconnecting"); };
     return source;
   };
 
