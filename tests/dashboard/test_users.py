@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -17,7 +16,7 @@ from ghee.core.sessions import close_session, open_session, resolve_session
 from ghee.core.users import SignInFailed, authenticate_user, create_user
 from ghee.db.engine import create_engine
 from ghee.db.tables import users
-from tests.conftest import make_database
+from tests.conftest import make_database, run_async
 
 T = TypeVar("T")
 PASSWORD = "a long enough password"  # noqa: S105 (a test user's password)
@@ -39,7 +38,7 @@ def run(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
         finally:
             await engine.dispose()
 
-    return asyncio.run(main())
+    return run_async(main)
 
 
 def stored_hash(url: str, email: str) -> str:

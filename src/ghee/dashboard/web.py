@@ -19,7 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
 
-from ghee.core.errors import DomainError, Forbidden, Invalid, NotFound, RateLimited
+from ghee.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited
 from ghee.core.sessions import LIFETIME, Session, resolve_session
 from ghee.core.users import User
 from ghee.dashboard.nav import visible_nav
@@ -164,7 +164,7 @@ def expired_session_cookie(request: Request[Any, Any, Any]) -> Cookie:
     )
 
 
-_STATUS = {NotFound: 404, Invalid: 400, Forbidden: 403, RateLimited: 429}
+_STATUS = {NotFound: 404, Invalid: 400, Forbidden: 403, Conflict: 409, RateLimited: 429}
 
 
 def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
