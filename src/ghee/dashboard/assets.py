@@ -44,7 +44,7 @@ def static_url(name: str) -> str:
     return ASSETS[name].url
 
 
-@get("/static/{filename:str}", sync_to_thread=False, opt={"public": True})
+@get("/static/{filename:str}", sync_to_thread=False, opt={"public": True, "sessionless": True})
 def static_file(filename: str) -> Response[bytes]:
     """A static file by hashed name; an old hash is a 404, never another version's content."""
     asset = _HASHED.get(filename)

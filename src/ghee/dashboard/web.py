@@ -51,6 +51,8 @@ async def load_session(connection: ASGIConnection[Any, Any, Any, Any], handler: 
 
     Raises ``SignInRequired`` (rendered as a redirect) or ``CsrfRejected`` (a 403 page).
     """
+    if handler.opt.get("sessionless"):
+        return  # static files: the same for everyone, no session lookup
     cookie = connection.cookies.get(SESSION_COOKIE)
     session = None
     if cookie:
