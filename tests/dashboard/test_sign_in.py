@@ -126,3 +126,29 @@ def test_sign_in_attempts_are_rate_limited_per_address_and_email(page: Page, str
     page.get_by_label("Password").fill("a wrong password")
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_have_text("Wrong e-mail or password.")
+
+
+@pytest.fixture(scope="module")
+def tls_proxied_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server told that TLS ends at a proxy in front of it (``GHEE_SECURE_COOKIES=1``)."""
+    yield from serve_fresh(backend, tmp_path_factory, "secure-cookies", GHEE_SECURE_COOKIES="1")
+
+
+def test_cookies_are_secure_behind_a_tls_proxy(tls_proxied_server: Server) -> None:
+    who = add_user(tls_proxied_server, "secure@example.com", "a password for https", is_admin=False)
+    with httpx.Client(base_url=tls_proxied_server.base_url, timeout=30) as client:
+        form = client.get("/login")
+        assert "secure" in form.headers["set-cookie"].lower()
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', form.text)
+        assert csrf is not None
+        signed_in = client.post(
+            "/login",
+            data={"email": who.email, "password": who.password, "_csrf": csrf.group(1)},
+            headers={"cookie": f"ghee_signin_csrf={csrf.group(1)}"},
+        )
+    assert signed_in.status_code == 303
+    session_cookie = signed_in.headers["set-cookie"]
+    assert session_cookie.startswith("ghee_session=")
+    assert re.search(r";\s*secure", session_cookie, re.IGNORECASE)
+    assert re.search(r";\s*httponly", session_cookie, re.IGNORECASE)
+    assert re.search(r";\s*samesite=lax", session_cookie, re.IGNORECASE)
