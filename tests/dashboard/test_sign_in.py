@@ -152,3 +152,15 @@ def test_cookies_are_secure_behind_a_tls_proxy(tls_proxied_server: Server) -> No
     assert re.search(r";\s*secure", session_cookie, re.IGNORECASE)
     assert re.search(r";\s*httponly", session_cookie, re.IGNORECASE)
     assert re.search(r";\s*samesite=lax", session_cookie, re.IGNORECASE)
+
+
+def test_ghee_fetch_sends_the_csrf_header_plain_fetch_does_not(signed_in_page: Page) -> None:
+    page = signed_in_page
+    plain = page.evaluate("async () => (await fetch('/logout', {method: 'POST'})).status")
+    assert plain == 403
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()  # still signed in
+    with_header = page.evaluate("async () => (await ghee.fetch('/logout', {method: 'POST'})).url")
+    assert with_header.endswith("/login")
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login\?next=%2F$"))
