@@ -13,6 +13,8 @@ DEFAULT_RATE_LIMIT = "60/minute;10/second"
 DEFAULT_CACHE_CONTROL = "private, no-cache"
 DEFAULT_MEDIA_DIR = "./data/media"
 DEFAULT_SYNC_INTERVAL = 60
+ACCESS_LOG_MODES = ("on", "off", "errors")
+DEFAULT_ACCESS_LOG = "on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,15 @@ class Settings:
     sync_interval: int = DEFAULT_SYNC_INTERVAL
     """Seconds between two sync passes of a Jenkins connection (failures back off from it)."""
 
+    access_log: str = DEFAULT_ACCESS_LOG
+    """Which requests get a JSON access line: ``on`` (all), ``errors`` (status 400 and up) or ``off``."""
+
+    metrics_token: str | None = None
+    """When set, ``/metrics`` answers only requests bearing ``Authorization: Bearer <this>``."""
+
+    metrics_dir: str | None = None
+    """``PROMETHEUS_MULTIPROC_DIR``: where every worker's metric files are kept (``ghee serve`` sets it)."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or the mapping given)."""
@@ -60,7 +71,17 @@ class Settings:
             secret_key=env.get("GHEE_SECRET_KEY") or None,
             secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,
             sync_interval=int(env.get("GHEE_SYNC_INTERVAL") or DEFAULT_SYNC_INTERVAL),
+            access_log=_access_log_mode(env.get("GHEE_ACCESS_LOG") or DEFAULT_ACCESS_LOG),
+            metrics_token=env.get("GHEE_METRICS_TOKEN") or None,
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
+
+
+def _access_log_mode(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in ACCESS_LOG_MODES:
+        raise ValueError(f"GHEE_ACCESS_LOG must be one of {', '.join(ACCESS_LOG_MODES)}, not {value!r}")
+    return mode
 
 
 @lru_cache(maxsize=1)
