@@ -52,7 +52,7 @@ def test_readyz_is_503_when_migrations_are_behind(backend: str, tmp_path: Path) 
             await engine.dispose()
 
     asyncio.run(migrate_to_0008())
-    server = start_server(url, tmp_path / "serve.log", GHEE_WORKER_IN_PROCESS="off")
+    server = start_server(url, tmp_path / "serve.log", GHEE_WORKER_IN_PROCESS="0")
     try:
         response = httpx.get(server.base_url + "/readyz")
         assert httpx.get(server.base_url + "/healthz").status_code == 200

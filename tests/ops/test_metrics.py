@@ -42,7 +42,7 @@ def requests_of(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], ro
 def metered(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # No in-process worker: the deliveries this module writes must stay as written.
     yield from serve_fresh(
-        backend, tmp_path_factory, "metrics", GHEE_METRICS_TOKEN=METRICS_TOKEN, GHEE_WORKER_IN_PROCESS="off"
+        backend, tmp_path_factory, "metrics", GHEE_METRICS_TOKEN=METRICS_TOKEN, GHEE_WORKER_IN_PROCESS="0"
     )
 
 
@@ -147,7 +147,7 @@ async def _fill_queues(database_url: str) -> None:
 def test_queue_delivery_and_sync_figures_come_from_the_database(backend: str, tmp_path: Path) -> None:
     url, drop = make_database(backend, tmp_path)
     asyncio.run(_fill_queues(url))
-    server = start_server(url, tmp_path / "serve.log", GHEE_WORKER_IN_PROCESS="off")
+    server = start_server(url, tmp_path / "serve.log", GHEE_WORKER_IN_PROCESS="0")
     try:
         samples = scrape(server, token=None)
     finally:
