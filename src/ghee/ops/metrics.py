@@ -31,6 +31,8 @@ from ghee.db.tables import connections, event_queue, webhook_attempts, webhook_d
 
 DATABASE_TTL = 5.0
 """Seconds a database reading serves scrapes before it is read again."""
+DATABASE_TIMEOUT = 3.0
+"""Seconds a reading may take; a scrape then reports ``ghee_database_up 0`` rather than hang."""
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 UNMATCHED = "unmatched"
@@ -116,7 +118,8 @@ class DatabaseCollector(Collector):
             if time.monotonic() - self._read_at < DATABASE_TTL:
                 return
             try:
-                self.reading = await read_database(engine)
+                async with asyncio.timeout(DATABASE_TIMEOUT):
+                    self.reading = await read_database(engine)
             except (OSError, TimeoutError, SQLAlchemyError):
                 self.reading = None  # a scrape then shows ghee_database_up 0 and no stale figures
             self._read_at = time.monotonic()
