@@ -16,7 +16,7 @@ from time import perf_counter
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
-from ghee.core.tokens import Principal
+from ghee.http.auth import caller_of
 from ghee.http.logs import log_access, request_id
 from ghee.ids import encode
 from ghee.ops.metrics import UNMATCHED, HttpMetrics
@@ -27,8 +27,6 @@ _VALID_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 _QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 """Probes and scrapes come every few seconds: counted in the metrics, kept out of the access log."""
-
-_PRINCIPAL_KEY = "ghee.principal"  # where ``ghee.http.auth`` keeps the caller
 
 
 def incoming_request_id(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
@@ -80,7 +78,7 @@ class RequestObserver:
 
     @staticmethod
     def _log(scope: HTTPScope, route: str, status: int, seconds: float) -> None:
-        principal: Principal | None = scope["state"].get(_PRINCIPAL_KEY)
+        principal = caller_of(scope)
         log_access(
             {
                 "message": "request",
