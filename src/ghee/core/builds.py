@@ -226,6 +226,19 @@ async def get_build(reads: Reads, public_id: str, only: int | None = None) -> Bu
     return build
 
 
+_OF_CHANGELIST = (
+    sa.select(*_READ)
+    .where(builds.c.changelist_id == sa.bindparam("changelist_id"))
+    .order_by(builds.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+async def builds_of_changelist(reads: Reads, changelist_id: int, limit: int) -> list[Build]:
+    """The newest ``limit`` builds made from changelist row ``changelist_id``, with artifacts."""
+    return _builds_from(await reads.all(_OF_CHANGELIST, {"changelist_id": changelist_id, "limit": limit}))
+
+
 async def _build_by_row_id(reads: Reads, row_id: int, public_id: str) -> Build:
     found = _builds_from(await reads.all(_ONE_BUILD, {"build_id": row_id}))
     if not found:
