@@ -18,6 +18,7 @@ from ghee.db.tables import builds
 from tests.buildbutler.factory import new_build, new_connection, new_job
 from tests.conftest import Api, Server, run_async
 from tests.dashboard.conftest import PHONE, shoot
+from tests.dashboard.test_accessibility import _PAIRS_SCRIPT, contrast
 
 T = TypeVar("T")
 
@@ -39,6 +40,17 @@ def in_db(server: Server, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
 def fits_the_width(page: Page) -> bool:
     """Whether the page needs no sideways scrolling (tables may scroll inside their own box)."""
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
+def assert_accessible(page: Page) -> None:
+    """One h1, a label on every input, text contrast of at least 4.5:1 (as tests/dashboard/test_accessibility.py)."""
+    assert page.locator("h1").count() == 1
+    unlabelled = page.eval_on_selector_all(
+        "input:not([type=hidden]), select, textarea", "els => els.filter(el => el.labels.length === 0).map(el => el.id)"
+    )
+    assert unlabelled == []
+    low = [(what, fg, bg) for what, fg, bg in page.evaluate(_PAIRS_SCRIPT) if contrast(fg, bg) < 4.5]
+    assert low == []
 
 
 def test_builds_list_follows_a_build_from_running_to_success_live(signed_in_page: Page, dash_server: Server) -> None:
@@ -69,6 +81,7 @@ def test_builds_list_follows_a_build_from_running_to_success_live(signed_in_page
     expect(rows.first).to_have_attribute("data-build", queued["id"])
     expect(rows.first.locator("[data-status]")).to_have_text("pending")
     shoot(page, "builds")
+    assert_accessible(page)
 
     # Filters by status and branch; a bad filter is an inline error, not a crash.
     page.get_by_label("Status").select_option("failed")
@@ -84,6 +97,10 @@ def test_builds_list_follows_a_build_from_running_to_success_live(signed_in_page
     assert response is not None
     assert response.status == 400
     expect(page.get_by_role("alert")).to_contain_text("status")
+    response = page.goto(f"/builds?project={project['id']}&page=0")
+    assert response is not None
+    assert response.status == 400
+    expect(page.locator("main")).to_contain_text("page: must be a whole number")
 
     page.set_viewport_size(PHONE)
     page.goto(f"/builds?project={project['id']}")
@@ -177,6 +194,7 @@ def test_build_page_shows_stages_and_follows_a_running_log(signed_in_page: Page,
     expect(page.locator("#log-state")).to_have_text("Complete.")
     assert log.inner_text().count("Compiling shaders...") == 1  # appended after what was shown, not repeated
     shoot(page, "build")
+    assert_accessible(page)
     page.set_viewport_size(PHONE)
     assert fits_the_width(page)
     api.http.close()
@@ -199,12 +217,15 @@ def test_a_reported_build_its_changelist_and_deployments(  # noqa: PLR0915 (one 
     api.new_changelist(project["id"], 5120, files, description="Harbor lighting pass")
     reported = api.new_build(project["id"], changelist="5120", platform="win64")
     artifact = {"name": "Tide-Win64-Shipping.zip", "size_bytes": 1_234_567_890, "url": "https://cdn.example/t.zip"}
-    api.ok("PATCH", f"/v1/builds/{reported['id']}", json={"status": "success", "artifacts": [artifact]})
+    sneaky = {"name": "notes.txt", "size_bytes": 12, "url": "javascript:alert(1)"}
+    api.ok("PATCH", f"/v1/builds/{reported['id']}", json={"status": "success", "artifacts": [artifact, sneaky]})
     deploy(reported, "steam", "beta")
     page.goto(f"/builds/{reported['id']}")
     artifacts = page.get_by_role("region", name="Artifacts")
     expect(artifacts.get_by_role("link", name=artifact["name"])).to_have_attribute("href", artifact["url"])
     expect(artifacts).to_contain_text("1.2 GB")
+    expect(artifacts).to_contain_text("notes.txt")
+    expect(artifacts.get_by_role("link", name="notes.txt")).to_have_count(0)  # only http(s) addresses are links
     expect(page.get_by_role("region", name="Deployments")).to_contain_text("steam / beta: live")
     expect(page.get_by_role("region", name="Console log")).to_contain_text("No console log")
     expect(page.locator(".timeline")).to_have_count(0)
@@ -237,6 +258,7 @@ def test_a_reported_build_its_changelist_and_deployments(  # noqa: PLR0915 (one 
     expect(history.first).to_contain_text("failed")
     expect(history.nth(3)).to_contain_text("superseded")
     shoot(page, "deployments")
+    assert_accessible(page)
 
     page.get_by_role("link", name="Changelists", exact=True).click()
     expect(page.locator("tbody tr")).to_have_count(1)

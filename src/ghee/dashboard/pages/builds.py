@@ -14,7 +14,6 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response, get
-from litestar.params import Parameter
 from litestar.response import Stream, Template
 
 from ghee import ids
@@ -40,7 +39,16 @@ LINKED_BUILDS = 50
 
 add_nav(NavItem("Builds", "/builds", order=20))
 
-PageNumber = Parameter(default=1, ge=1, le=100_000)
+MAX_PAGE = 100_000
+
+
+def page_number(text: str | None) -> int:
+    """The ``?page=`` asked for (1 when absent); raises ``Invalid`` (a 400 page) for anything but 1 to 100000."""
+    if text is None or text == "":
+        return 1
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE:
+        raise Invalid("page", f"must be a whole number from 1 to {MAX_PAGE}")
+    return int(text)
 
 
 def duration_text(seconds: float | None) -> str:
@@ -67,6 +75,13 @@ def size_text(size: int | None) -> str:
             return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1000
     return f"{size} B"  # pragma: no cover (the loop always returns)
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` if it is an http(s) address, else ``None``: a reported URL is never a ``javascript:`` link."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,9 +155,10 @@ async def builds_page(
     project: str | None = None,
     status: str | None = None,
     branch: str | None = None,
-    page: int = PageNumber,
+    page: str | None = None,
 ) -> Template:
     """A project's builds, newest first, filtered by status and branch; rows follow ``build.*`` live."""
+    number = page_number(page)
     choices, chosen = await _projects(request, project)
     filters = builds.BuildFilter(status=status or None, branch=(branch or "").strip() or None)
     rows: list[BuildRow] = []
@@ -154,7 +170,7 @@ async def builds_page(
                 services_of(request.app.state).reads,
                 chosen.id,
                 filters,
-                Window(BUILDS_PER_PAGE, (page - 1) * BUILDS_PER_PAGE),
+                Window(BUILDS_PER_PAGE, (number - 1) * BUILDS_PER_PAGE),
             )
             rows, has_more = [BuildRow.of(b) for b in found.items], found.has_more
         except Invalid as exc:
@@ -170,7 +186,7 @@ async def builds_page(
         status=status or "",
         branch=branch or "",
         rows=rows,
-        page=page,
+        page=number,
         has_more=has_more,
         error=error,
         filtered=bool(filters.status or filters.branch),
@@ -227,7 +243,10 @@ async def build_page(request: Request[Any, Any, Any], build_id: str) -> Template
         queue=duration_text(None if ci.queue_ms is None else ci.queue_ms / 1000),
         causes=causes or (["Reported through the ButterStack API"] if ci.job_id is None else []),
         stages=_stage_bars(ci.stages),
-        artifacts=[(a, size_text(a.size_bytes)) for a in (project_build.artifacts if project_build else [])],
+        artifacts=[
+            (a, size_text(a.size_bytes), web_link(a.url)) for a in (project_build.artifacts if project_build else [])
+        ],
+        ci_link=web_link(ci.url),
         changelist=changelist,
         deployments=deployed,
         has_log=has_log,
@@ -269,16 +288,17 @@ async def build_log(request: Request[Any, Any, Any], build_id: str) -> Response[
 
 @get("/changelists")
 async def changelists_page(
-    request: Request[Any, Any, Any], project: str | None = None, page: int = PageNumber
+    request: Request[Any, Any, Any], project: str | None = None, page: str | None = None
 ) -> Template:
     """A project's changelists, newest number first, with how many files each touched."""
+    number = page_number(page)
     choices, chosen = await _projects(request, project)
     items: list[changelists.Changelist] = []
     has_more = False
     if chosen is not None:
         async with services_of(request.app.state).engine.connect() as conn:
             found = await changelists.list_changelists(
-                conn, chosen.id, Window(CHANGELISTS_PER_PAGE, (page - 1) * CHANGELISTS_PER_PAGE)
+                conn, chosen.id, Window(CHANGELISTS_PER_PAGE, (number - 1) * CHANGELISTS_PER_PAGE)
             )
         items, has_more = found.items, found.has_more
     return render(
@@ -288,7 +308,7 @@ async def changelists_page(
         projects=choices,
         project=chosen,
         changelists=items,
-        page=page,
+        page=number,
         has_more=has_more,
         tab="changelists",
     )
@@ -315,9 +335,10 @@ async def changelist_page(request: Request[Any, Any, Any], changelist_id: str) -
 
 @get("/deployments")
 async def deployments_page(
-    request: Request[Any, Any, Any], project: str | None = None, page: int = PageNumber
+    request: Request[Any, Any, Any], project: str | None = None, page: str | None = None
 ) -> Template:
     """What is live on each platform and branch, and the deployment history."""
+    number = page_number(page)
     choices, chosen = await _projects(request, project)
     live: list[deployments.Deployment] = []
     history: list[deployments.Deployment] = []
@@ -331,7 +352,7 @@ async def deployments_page(
                 conn,
                 chosen.id,
                 deployments.DeploymentFilter(),
-                Window(DEPLOYMENTS_PER_PAGE, (page - 1) * DEPLOYMENTS_PER_PAGE),
+                Window(DEPLOYMENTS_PER_PAGE, (number - 1) * DEPLOYMENTS_PER_PAGE),
             )
         history, has_more = found.items, found.has_more
         for deployment in [*live, *history]:
@@ -352,7 +373,7 @@ async def deployments_page(
         grid=grid,
         history=history,
         numbers=numbers,
-        page=page,
+        page=number,
         has_more=has_more,
         tab="deployments",
     )
