@@ -17,7 +17,7 @@ from ghee.db.engine import create_engine
 from ghee.db.tables import builds
 from tests.buildbutler.factory import new_build, new_connection, new_job
 from tests.conftest import Api, Server, run_async
-from tests.dashboard.conftest import PHONE, shoot
+from tests.dashboard.conftest import PHONE, session_client, shoot
 from tests.dashboard.test_accessibility import _PAIRS_SCRIPT, contrast
 
 T = TypeVar("T")
@@ -51,6 +51,19 @@ def assert_accessible(page: Page) -> None:
     assert unlabelled == []
     low = [(what, fg, bg) for what, fg, bg in page.evaluate(_PAIRS_SCRIPT) if contrast(fg, bg) < 4.5]
     assert low == []
+
+
+def assert_log_ranges(page: Page, server: Server, build_id: str) -> None:
+    """What the log viewer asks of ``/builds/:id/log``: the whole log, what came after byte N, nothing new."""
+    with session_client(page, server) as client:
+        whole = client.get(f"/builds/{build_id}/log")
+        after = client.get(f"/builds/{build_id}/log", headers={"Range": "bytes=20-"})
+        past = client.get(f"/builds/{build_id}/log", headers={"Range": f"bytes={len(whole.content)}-"})
+    assert whole.text.endswith("Finished: SUCCESS\n")
+    assert whole.headers["x-more-data"] == "false"
+    assert after.status_code == 206
+    assert after.content == whole.content[20:]
+    assert past.status_code == 416  # nothing new yet
 
 
 def test_builds_list_follows_a_build_from_running_to_success_live(signed_in_page: Page, dash_server: Server) -> None:
@@ -193,6 +206,8 @@ def test_build_page_shows_stages_and_follows_a_running_log(signed_in_page: Page,
     expect(page.locator("#build-log[data-log-done]")).to_be_attached()
     expect(page.locator("#log-state")).to_have_text("Complete.")
     assert log.inner_text().count("Compiling shaders...") == 1  # appended after what was shown, not repeated
+    assert_log_ranges(page, dash_server, build_id)
+    page.set_viewport_size({"width": 1280, "height": 1250})  # the whole page, down to the log
     shoot(page, "build")
     assert_accessible(page)
     page.set_viewport_size(PHONE)
