@@ -66,6 +66,16 @@ def assert_log_ranges(page: Page, server: Server, build_id: str) -> None:
     assert past.status_code == 416  # nothing new yet
 
 
+def assert_not_found(page: Page, server: Server, paths: list[str]) -> None:
+    """Each path answers with the 404 page (no traceback)."""
+    with session_client(page, server) as client:
+        for path in paths:
+            response = client.get(path)
+            assert response.status_code == 404, (path, response.status_code)
+            assert "text/html" in response.headers["content-type"]
+            assert "Traceback" not in response.text
+
+
 def test_builds_list_follows_a_build_from_running_to_success_live(signed_in_page: Page, dash_server: Server) -> None:
     api = Api(dash_server, dash_server.token("admin"))
     project = api.new_project(name="Skyline Drift")
@@ -280,6 +290,11 @@ def test_a_reported_build_its_changelist_and_deployments(  # noqa: PLR0915 (one 
     expect(page.locator("tbody tr")).to_contain_text("Harbor lighting pass")
     page.get_by_role("link", name="5120", exact=True).click()
     expect(page.get_by_role("region", name="Builds of this change").locator("tbody tr")).to_have_count(4)
+    assert_not_found(
+        page,
+        dash_server,
+        ["/builds/build_nope", "/builds/b_zzzzzzzz", "/changelists/cl_999999", "/deployments?project=proj_nope"],
+    )
     page.set_viewport_size(PHONE)
     page.goto(f"/deployments?project={project['id']}")
     assert fits_the_width(page)
