@@ -354,11 +354,8 @@ async def deployments_page(
                 deployments.DeploymentFilter(),
                 Window(DEPLOYMENTS_PER_PAGE, (number - 1) * DEPLOYMENTS_PER_PAGE),
             )
+            numbers = await builds.build_numbers(conn, [d.build_id for d in [*live, *found.items]])
         history, has_more = found.items, found.has_more
-        for deployment in [*live, *history]:
-            if deployment.build_id not in numbers:
-                build = await builds.get_build(services.reads, deployment.build_public_id)
-                numbers[deployment.build_id] = build.number
     platforms = sorted({d.platform for d in live})
     branches = sorted({d.branch for d in live})
     grid = {(d.platform, d.branch): d for d in live}
