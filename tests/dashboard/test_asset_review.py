@@ -9,11 +9,23 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import Api, Server
 from tests.dashboard.conftest import PHONE, session_client, shoot
+from tests.dashboard.test_accessibility import _PAIRS_SCRIPT, contrast
 
 
 def _status(api: Api, asset_id: str) -> str:
     status: str = api.ok("GET", f"/v1/assets/{asset_id}")["approval_status"]
     return status
+
+
+def assert_accessible(page: Page) -> None:
+    """One h1, every input labelled, text contrast of at least 4.5:1 (as test_accessibility checks)."""
+    assert page.locator("h1").count() == 1
+    unlabelled = page.eval_on_selector_all(
+        "input:not([type=hidden]), select, textarea", "els => els.filter(el => el.labels.length === 0).map(el => el.id)"
+    )
+    assert unlabelled == []
+    low = [(what, fg, bg) for what, fg, bg in page.evaluate(_PAIRS_SCRIPT) if contrast(fg, bg) < 4.5]
+    assert low == []
 
 
 def test_review_queue_click_keyboard_and_asset_page(signed_in_page: Page, dash_server: Server) -> None:
@@ -42,6 +54,7 @@ def test_review_queue_click_keyboard_and_asset_page(signed_in_page: Page, dash_s
     page.get_by_role("button", name="Filter").click()
     expect(page).to_have_url(re.compile(r"path=%2F%2Fdepot%2FContent%2FHero%2F"))
     expect(queue).to_have_count(2)
+    assert_accessible(page)
     shoot(page, "assets-queue")
 
     # One click approves in place (no reload), and /v1 sees it.
@@ -129,6 +142,7 @@ def _asset_page_shows_history(page: Page, api: Api, project_id: str, hero: str) 
     assert _status(api, hero) == "approved"
     page.reload()
     expect(history).to_have_count(3)
+    assert_accessible(page)
     shoot(page, "asset-page")
 
 

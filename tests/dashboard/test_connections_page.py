@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import Api, Server
-from tests.dashboard.conftest import add_user, session_client, shoot, sign_in
+from tests.dashboard.conftest import PHONE, add_user, session_client, shoot, sign_in
+from tests.dashboard.test_asset_review import assert_accessible
 from tests.integrations.jenkins.fake_jenkins import FakeJenkins
 
 
@@ -45,6 +46,7 @@ def test_add_connection_wrong_then_right_token(signed_in_page: Page, dash_server
     expect(token_field).to_have_value("")  # a token is never sent back
     expect(page.get_by_label("Name")).to_have_value("Studio Jenkins")
     assert api.ok("GET", "/api/v1/connections")["meta"]["total"] == before
+    assert_accessible(page)
     shoot(page, "connections-error")
 
     # A URL that is not http(s) is refused before anything is asked.
@@ -60,6 +62,7 @@ def test_add_connection_wrong_then_right_token(signed_in_page: Page, dash_server
     listed = api.ok("GET", "/api/v1/connections")["data"]
     [made] = [c for c in listed if c["name"] == "Studio Jenkins"]
     assert made["url"] == jenkins.url
+    assert_accessible(page)
     shoot(page, "connections")
 
     # The same name again is refused inline.
@@ -77,6 +80,10 @@ def test_add_connection_wrong_then_right_token(signed_in_page: Page, dash_server
     expect(page.locator("tr", has_text="Studio Jenkins")).to_have_count(0)
     assert all(c["name"] != "Studio Jenkins" for c in api.ok("GET", "/api/v1/connections")["data"])
     api.http.close()
+
+    page.set_viewport_size(PHONE)
+    page.goto("/connections")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
 def test_connections_are_for_admins_only(page: Page, dash_server: Server) -> None:
