@@ -65,6 +65,11 @@ def test_review_queue_click_keyboard_and_asset_page(signed_in_page: Page, dash_s
     assert _status(api, hero) == "approved"
 
     _review_with_the_keyboard(page, api, hero, albedo)
+
+    # A decision made elsewhere (here through /v1) shows up in the queue as it happens.
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+    api.ok("PATCH", f"/v1/assets/{albedo}", json={"approval_status": "approved"})
+    expect(page.locator(f'tr[data-asset="{albedo}"] [data-status]')).to_have_text("approved")
     _plain_forms_without_javascript(page, dash_server, api, project["id"], level)
     _asset_page_shows_history(page, api, project["id"], hero)
 

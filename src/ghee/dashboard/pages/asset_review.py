@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from ghee.core.asset_types import ASSET_TYPES
 from ghee.core.assets import APPROVAL_STATUSES, AssetFilter, asset_history, get_asset, list_assets, set_approval_status
 from ghee.core.errors import Invalid
-from ghee.core.events import EventFilter, list_events
+from ghee.core.events import EventFilter, recent_events
 from ghee.core.paging import Window
 from ghee.core.projects import get_project, list_projects, project_public_id
 from ghee.core.users import User
@@ -27,7 +27,6 @@ ASSETS_PER_PAGE = 50
 PROJECTS_PER_PAGE = 50
 HISTORY = 100
 """Revisions and review decisions shown on an asset's page (the newest)."""
-_EVENT_SCAN = 1000
 _MAX_PREFIX = 1000
 
 DECISIONS = (("approved", "Approve", "a"), ("rejected", "Reject", "r"), ("needs_changes", "Needs changes", "n"))
@@ -102,14 +101,12 @@ async def asset_page(request: Request[Any, Any, Any], asset_id: str) -> Template
     async with services.engine.connect() as conn:
         asset = await get_asset(conn, asset_id)
         touches = await asset_history(conn, asset.id, HISTORY)
-        events = await list_events(
+        reviews = await recent_events(
             conn,
             EventFilter(type="asset.approval_changed", resource_type="asset", resource_id=asset.public_id),
-            None,
-            _EVENT_SCAN,
+            HISTORY,
         )
     project = await get_project(services.reads, project_public_id(asset.project_id))
-    reviews = list(reversed(events.items))[:HISTORY]
     return render(
         request,
         "pages/asset.html",
