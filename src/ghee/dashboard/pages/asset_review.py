@@ -37,16 +37,16 @@ add_nav(NavItem("Assets", "/assets", order=30))
 
 
 @get("/assets")
-async def assets_page(  # noqa: PLR0913 (one parameter per filter of the GET form)
+async def assets_page(
     request: Request[Any, Any, Any],
     project: str | None = None,
     path: str = Parameter(default="", max_length=_MAX_PREFIX),
-    asset_type: str = Parameter(query="type", default="", max_length=100),
     status: str = Parameter(default="pending", max_length=100),
     page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
     """Without ``project``: the projects to review. With it: that project's assets, filtered, by path."""
     reads = services_of(request.app.state).reads
+    asset_type = str(request.query_params.get("type") or "")[:100]  # ``type`` would shadow the builtin
     if not project:
         projects = await list_projects(reads, Window(PROJECTS_PER_PAGE, (page - 1) * PROJECTS_PER_PAGE))
         return render(
