@@ -22,6 +22,8 @@ from ghee.db.tables import builds
 from tests.analytics.conftest import Build, Seeder
 from tests.conftest import Api, Server, run_async
 from tests.dashboard.conftest import PHONE, shoot
+from tests.dashboard.test_accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
+from tests.dashboard.test_accessibility import contrast
 
 
 class RecentSeeder(Seeder):
@@ -133,3 +135,21 @@ def test_bad_controls_are_explained_not_failed(signed_in_page: Page) -> None:
     alerts = page.get_by_role("alert")
     expect(alerts.first).to_contain_text("Range must be one of 7d, 30d, 90d")
     expect(page.get_by_label("Range", exact=True)).to_have_value("7d")
+
+
+@pytest.mark.parametrize("path", ["/health", "/health?range=90d&sort=p95", "/webhooks"])
+def test_health_and_webhooks_pass_the_accessibility_checks(
+    signed_in_page: Page, seeded: dict[str, str], path: str
+) -> None:
+    del seeded  # so the health page has rows and charts to check
+    page = signed_in_page
+    page.goto(path)
+    assert page.locator("h1").count() == 1
+    unlabelled = page.eval_on_selector_all(
+        "input:not([type=hidden]), select, textarea", "els => els.filter(el => el.labels.length === 0).map(el => el.id)"
+    )
+    assert unlabelled == []
+    low = [(what, fg, bg) for what, fg, bg in page.evaluate(PAIRS_SCRIPT) if contrast(fg, bg) < 4.5]
+    assert low == []
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
