@@ -112,6 +112,10 @@ def test_dead_deliveries_are_replayed_from_the_log(
     expect(row).to_contain_text("dead")
     expect(row).to_contain_text("500")
     shoot(page, "webhook-deliveries")
+    row.get_by_role("link", name=re.compile(r"^msg_")).click()
+    expect(page.locator("table.attempts tbody tr")).to_have_count(4)  # the whole retry schedule, each a 500
+    assert page.locator("table.attempts tbody tr td:nth-child(3)").all_inner_texts() == ["500"] * 4
+    page.go_back()
     page.get_by_role("button", name="Replay all dead").click()
     expect(page.get_by_role("status")).to_contain_text("1 dead delivery queued again")
     wait_until(lambda: [d for d in deliveries(admin_api, webhook_id) if d["state"] == "delivered"], "the replay")

@@ -24,6 +24,7 @@ from ghee.http.services import services_of
 
 WEBHOOKS_PER_PAGE = 20
 DELIVERIES_PER_PAGE = 50
+ATTEMPTS_PER_PAGE = 50
 _MAX_FIELD = 4000
 
 add_nav(NavItem("Webhooks", "/webhooks", order=80, admin_only=True))
@@ -168,6 +169,30 @@ async def replay_dead(request: Request[Any, Any, Any], webhook_id: str) -> Redir
     return Redirect(f"/webhooks/{webhook_id}?replayed_dead={count}", status_code=303)
 
 
+@get("/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}", guards=[require_admin])
+async def delivery_attempts(
+    request: Request[Any, Any, Any],
+    webhook_id: str,
+    delivery_id: str,
+    page: int = Parameter(default=1, ge=1, le=100_000),
+) -> Template:
+    """One delivery and its attempts, oldest first: when, the status code, how long, the error, the response."""
+    async with services_of(request.app.state).engine.connect() as conn:
+        sub = await subscriptions.get_subscription(conn, webhook_id)
+        item = await deliveries.get_delivery(conn, sub.id, delivery_id)
+        log = await deliveries.list_attempts(conn, item.id, Window(ATTEMPTS_PER_PAGE, (page - 1) * ATTEMPTS_PER_PAGE))
+    return render(
+        request,
+        "pages/webhook_attempts.html",
+        title=f"Delivery {item.public_id}",
+        webhook=sub,
+        delivery=item,
+        attempts=log.items,
+        has_more=log.has_more,
+        page=page,
+    )
+
+
 ROUTES = [
     webhooks_page,
     create_webhook,
@@ -175,6 +200,7 @@ ROUTES = [
     set_active,
     delete_webhook,
     delivery_log,
+    delivery_attempts,
     replay_delivery,
     replay_dead,
 ]
