@@ -21,7 +21,7 @@ from ghee.db.engine import create_engine
 from ghee.db.tables import builds
 from tests.analytics.conftest import Build, Seeder
 from tests.conftest import Api, Server, run_async
-from tests.dashboard.conftest import PHONE, shoot
+from tests.dashboard.conftest import PHONE, session_client, shoot
 from tests.dashboard.test_accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
 from tests.dashboard.test_accessibility import contrast
 
@@ -123,11 +123,18 @@ def test_health_shows_the_analytics_figures_charts_and_exports(
     assert sum(int(r["totalBuilds"]) for r in rows) == 6
     assert [int(r["failure"]) for r in rows] == [1, 0, 0]
 
+    with session_client(page, dash_server) as client:
+        png = client.get(page.get_by_role("link", name="PNG").get_attribute("href") or "")
+        as_json = client.get(page.get_by_role("link", name="JSON").get_attribute("href") or "")
+    assert png.headers["content-type"] == "image/png"
+    assert png.content.startswith(b"\x89PNG")
+    assert [row["failure"] for row in as_json.json()["data"]] == [1, 0, 0]
+
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-def test_bad_controls_are_explained_not_failed(signed_in_page: Page) -> None:
+def test_bad_controls_are_explained_not_failed(signed_in_page: Page, dash_server: Server) -> None:
     page = signed_in_page
     response = page.goto("/health?range=1y&sort=nonsense&job=nope")
     assert response is not None
@@ -135,6 +142,10 @@ def test_bad_controls_are_explained_not_failed(signed_in_page: Page) -> None:
     alerts = page.get_by_role("alert")
     expect(alerts.first).to_contain_text("Range must be one of 7d, 30d, 90d")
     expect(page.get_by_label("Range", exact=True)).to_have_value("7d")
+    with session_client(page, dash_server) as client:
+        refused = client.get("/health/export?format=xls")
+    assert refused.status_code == 400
+    assert "format: must be one of csv, json, png" in refused.text
 
 
 @pytest.mark.parametrize("path", ["/health", "/health?range=90d&sort=p95", "/webhooks"])
