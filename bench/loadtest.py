@@ -300,6 +300,7 @@ def measure(  # noqa: PLR0913 (what to load and how)
 ) -> Result:
     """Warm up, then load ``url`` with wrk and count the CPU time of server ``pid``'s process tree."""
     wrk(url, token, args.warmup, args.connections, script, args.timeout)
+    _settle(pid)  # a slow server may still be answering the warm-up's last requests
     spy = profiler(pid, args.profile / f"{backend}.txt", args.duration) if args.profile else None
     user_before, system_before = cpu_seconds(pid)
     run = wrk(url, token, args.duration, args.connections, script, args.timeout)
@@ -319,6 +320,18 @@ def measure(  # noqa: PLR0913 (what to load and how)
         system * per_request,
         run.errors,
     )
+
+
+def _settle(pid: int, limit: float = 60) -> None:
+    """Wait until the server's process tree stops using CPU (less than a clock tick in 0.2 s)."""
+    deadline = time.monotonic() + limit
+    used = sum(cpu_seconds(pid))
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = sum(cpu_seconds(pid))
+        if now - used < 1.5 / CLOCK_TICKS:
+            return
+        used = now
 
 
 def report(results: list[Result], target_cpu_us: float | None) -> None:
