@@ -43,8 +43,6 @@ from ghee.core.content.collections import put_content_field
 from ghee.core.content.entries import check_locale
 from ghee.db.engine import create_engine
 from loadtest import (
-    GHEE,
-    RATE_LIMIT,
     Result,
     check_tools,
     common_arguments,
@@ -52,6 +50,7 @@ from loadtest import (
     measure,
     probe,
     scratch_database,
+    serve,
     server,
     worker_rss_mb,
 )
@@ -127,11 +126,7 @@ def run_ghee(backend: str, args: argparse.Namespace, logs: Path, captured: dict[
     print(f"ghee on {backend}:", flush=True)
     with scratch_database(backend, args.postgres_url) as database_url:
         token, project = fill_ghee(database_url, args)
-        port = free_port()
-        env = {**os.environ, "GHEE_DATABASE_URL": database_url, "GHEE_RATE_LIMIT": RATE_LIMIT}
-        env.pop("GHEE_REDIS_URL", None)
-        command = [GHEE, "serve", "--port", str(port), "--workers", "1"]
-        with server(command, port, env, logs / f"ghee-{backend}.log") as (pid, base_url):
+        with serve(database_url, logs / f"ghee-{backend}.log") as (pid, base_url):
             listed = probe(backend, base_url + GHEE_REQUESTS["post list"], token, logs, _ten("data"))
             slug = listed.json()["data"][0]["slug"]
             paths = {name: path.format(slug=slug, project=project) for name, path in GHEE_REQUESTS.items()}
@@ -277,14 +272,17 @@ def run_wagtail(args: argparse.Namespace, logs: Path, cached: Path, slug: str | 
 def report(rows: list[Row], rss: dict[str, float]) -> None:
     floor = {row.request: row.result for row in rows if row.server == "floor"}
     print()
-    print(f"{'server':<8} {'backend':<9} {'request':<18} {'req/s':>8} {'p99':>10} {'CPU/request':>12} {'x floor':>8}")
+    print(
+        f"{'server':<8} {'backend':<9} {'request':<18} {'requests':>9} {'req/s':>8} {'p99':>10}"
+        f" {'CPU/request':>12} {'x floor':>8}"
+    )
     for row in rows:
         r = row.result
         ratio = ""
         if row.server != "wagtail" and row.request in floor:
             ratio = f"{r.cpu_us_per_request / floor[row.request].cpu_us_per_request:.1f}x"
         print(
-            f"{row.server:<8} {row.backend:<9} {row.request:<18} {r.requests_per_second:>8,.1f} "
+            f"{row.server:<8} {row.backend:<9} {row.request:<18} {r.requests:>9,} {r.requests_per_second:>8,.1f} "
             f"{r.p99_ms:>7.1f} ms {r.cpu_us_per_request:>9,.0f} µs {ratio:>8}"
         )
     print()
