@@ -304,13 +304,16 @@ def measure(  # noqa: PLR0913 (what to load and how)
     spy = profiler(pid, args.profile / f"{backend}.txt", args.duration) if args.profile else None
     user_before, system_before = cpu_seconds(pid)
     run = wrk(url, token, args.duration, args.connections, script, args.timeout)
+    # When wrk stops, each connection has a request in flight that wrk does not count but the server
+    # still answers (a WSGI server cannot drop it): bill their CPU in full, and count them.
+    _settle(pid)
     user_after, system_after = cpu_seconds(pid)
     user, system = user_after - user_before, system_after - system_before
     if spy is not None:
         spy.wait()
         print(f"{backend} profile ({args.profile / f'{backend}.txt'}):")
         print(summarise((args.profile / f"{backend}.txt").read_text()), flush=True)
-    per_request = 1e6 / max(run.requests, 1)
+    per_request = 1e6 / (run.requests + args.connections)
     return Result(
         backend,
         run.requests,
