@@ -6,6 +6,7 @@ whole retry schedule or a crashed worker's lease plays out in a second or two.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import threading
@@ -42,6 +43,17 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -
             return result
         time.sleep(0.05)
     pytest.fail(f"timed out waiting for {what}", pytrace=False)
+
+
+def read_all(api: Api, **params: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """Every event from ``cursor`` on, page by page; returns them and the last cursor."""
+    found: list[dict[str, Any]] = []
+    while True:
+        page = api.ok("GET", "/v1/events", params={"limit": 3, **params})
+        found += page["events"]
+        params["cursor"] = page["next_cursor"]
+        if not page["has_more"]:
+            return found, page["next_cursor"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +170,24 @@ def start_worker(server: Server, log: Path) -> subprocess.Popen[bytes]:
         return subprocess.Popen([GHEE, "worker"], env=server.env, stdout=out, stderr=out, cwd=ROOT)
 
 
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
+def kill_hard(pid: int) -> None:
+    """SIGKILL a process and everything it started (granian runs the app in a child process)."""
+    for victim in [*_descendants(pid), pid]:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+
+
 def stop(process: subprocess.Popen[bytes]) -> int:
     """SIGTERM a process and wait for it; returns its exit code."""
     if process.poll() is None:
@@ -190,7 +220,7 @@ class Hub:
 def start_hub(backend: str, tmp: Path, workers: int = 1, **extra_env: str) -> Hub:
     """A server over a fresh database; on PostgreSQL with ``workers`` ``ghee worker`` processes beside it."""
     url, drop = make_database(backend, tmp)
-    server = start_server(url, tmp / "serve.log", **FAST_DELIVERY, **extra_env)
+    server = start_server(url, tmp / "serve.log", **{**FAST_DELIVERY, **extra_env})
     processes = [start_worker(server, tmp / f"worker-{i}.log") for i in range(workers)] if backend == "postgres" else []
     return Hub(backend, server, processes, Api(server, server.token("admin")), tmp, drop)
 

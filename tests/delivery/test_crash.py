@@ -7,33 +7,21 @@ restarted too. With three workers and no crash, each event is delivered once.
 
 from __future__ import annotations
 
-import os
-import signal
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import Api, start_server
-from tests.delivery.conftest import FAST_DELIVERY, Hub, Receiver, start_hub, start_worker, stop_hub, wait_until
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = (task / "children").read_text().split() if (task / "children").exists() else []
-        for child in map(int, children):
-            found += [child, *_descendants(child)]
-    return found
-
-
-def kill_hard(pid: int) -> None:
-    """SIGKILL a process and everything it started (granian runs the app in a child process)."""
-    for victim in [*_descendants(pid), pid]:
-        try:
-            os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            continue
+from tests.delivery.conftest import (
+    FAST_DELIVERY,
+    Hub,
+    Receiver,
+    kill_hard,
+    start_hub,
+    start_worker,
+    stop_hub,
+    wait_until,
+)
 
 
 def _restart(hub: Hub) -> None:

@@ -1,0 +1,112 @@
+"""A cluster on one machine: two ``ghee serve`` and two ``ghee worker`` over one PostgreSQL and one Redis.
+
+Neither server runs background loops (``GHEE_WORKER_IN_PROCESS=0``): the two
+workers share webhook delivery and Jenkins sync through the database, and the
+servers share rate-limit counters through Redis. Both services are required:
+with ``GHEE_TEST_POSTGRES_URL`` and ``GHEE_TEST_REDIS_URL`` set and either
+down, the tests fail rather than skip.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api, Server, require_postgres, require_redis, start_server
+from tests.delivery.conftest import (
+    FAST_DELIVERY,
+    Hub,
+    receiver,  # noqa: F401 (the delivery tests' webhook receiver, a fixture here too)
+    start_hub,
+    start_worker,
+    stop_hub,
+)
+from tests.integrations.jenkins.conftest import (
+    SECRET_KEY,
+    jenkins,  # noqa: F401 (a fake Jenkins per test, a fixture here too)
+)
+
+
+@dataclass
+class Cluster:
+    """Server A (with both workers and the database, as a delivery ``Hub``) and server B beside it."""
+
+    hub: Hub
+    b: Server
+    b_api: Api
+    env: dict[str, str]
+    """What both servers and the workers were started with, beyond ``FAST_DELIVERY``."""
+
+    @property
+    def a(self) -> Server:
+        return self.hub.server
+
+    @property
+    def a_api(self) -> Api:
+        return self.hub.api
+
+    @property
+    def servers(self) -> tuple[Server, Server]:
+        """Server A, then server B."""
+        return self.a, self.b
+
+    @property
+    def apis(self) -> tuple[Api, Api]:
+        """An admin client on each server, A first."""
+        return self.a_api, self.b_api
+
+    def restart_b_and_a_worker(self) -> None:
+        """After a test killed server B and a worker: start B again, and a worker in place of the dead one."""
+        self.b_api.http.close()
+        self.b = start_server(self.a.database_url, self.hub.tmp / "serve-b-again.log", **{**FAST_DELIVERY, **self.env})
+        self.b_api = Api(self.b, self.b.token("admin"))
+        self.hub.workers = [w for w in self.hub.workers if w.poll() is None]
+        self.hub.workers.append(start_worker(self.a, self.hub.tmp / "worker-again.log"))
+
+
+def deliveries(api: Api, webhook_id: str) -> list[dict[str, Any]]:
+    """Every delivery of the subscription, page by page."""
+    found: list[dict[str, Any]] = []
+    while True:
+        page = api.ok("GET", f"/v1/webhooks/{webhook_id}/deliveries", params={"limit": 100, "offset": len(found)})
+        found += page["deliveries"]
+        if not page["has_more"]:
+            return found
+
+
+def start_cluster(tmp: Path, **extra_env: str) -> Cluster:
+    """Two servers and two workers over a fresh PostgreSQL database, sharing the test Redis."""
+    require_postgres()
+    env = {
+        "GHEE_REDIS_URL": require_redis(),
+        "GHEE_WORKER_IN_PROCESS": "0",
+        "GHEE_SECRET_KEY": SECRET_KEY,
+        "GHEE_SYNC_INTERVAL": "1",
+        **extra_env,
+    }
+    hub = start_hub("postgres", tmp, workers=2, **env)
+    b = start_server(hub.server.database_url, tmp / "serve-b.log", **{**FAST_DELIVERY, **env})
+    return Cluster(hub, b, Api(b, b.token("admin")), env)
+
+
+def stop_cluster(cluster: Cluster) -> None:
+    """Stop whatever still runs (a server or worker killed by a test is already gone), drop the database."""
+    cluster.b_api.http.close()
+    cluster.b.stop()
+    stop_hub(cluster.hub)
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """One cluster for the suite: each test reads only what it wrote (fresh tokens, projects, receiver paths).
+
+    Webhook leases are short (``FAST_DELIVERY``), so a killed worker's
+    deliveries pass to the other within seconds.
+    """
+    running = start_cluster(tmp_path_factory.mktemp("cluster"))
+    yield running
+    stop_cluster(running)
