@@ -19,16 +19,29 @@ import pytest
 from tests.conftest import Api, Server, require_postgres, require_redis, start_server
 from tests.delivery.conftest import (
     FAST_DELIVERY,
+    WAIT,
     Hub,
     receiver,  # noqa: F401 (the delivery tests' webhook receiver, a fixture here too)
     start_hub,
     start_worker,
+    stop,
     stop_hub,
 )
 from tests.integrations.jenkins.conftest import (
     SECRET_KEY,
     jenkins,  # noqa: F401 (a fake Jenkins per test, a fixture here too)
 )
+
+STEADY_LEASE = "30"
+"""Webhook lease of the cluster's workers: far longer than a delivery takes even on a busy machine, so no
+message is sent twice unless a worker dies."""
+
+SENDS_PER_WORKER = 4
+"""Messages a worker has in flight at most (``GHEE_WEBHOOK_CONCURRENCY``): more held at the receiver
+means both workers are sending."""
+
+CRASH_LEASE = "2"
+"""Webhook lease of a worker about to be killed: what it held passes to the other worker this soon."""
 
 
 @dataclass
@@ -59,9 +72,16 @@ class Cluster:
         """An admin client on each server, A first."""
         return self.a_api, self.b_api
 
+    def swap_worker_for_a_short_lease_one(self) -> None:
+        """Stop worker 0 and start one in its place whose leases last ``CRASH_LEASE`` (to be killed)."""
+        stop(self.hub.workers[0])
+        log = self.hub.tmp / "worker-short-lease.log"
+        self.hub.workers[0] = start_worker(self.a, log, GHEE_WEBHOOK_LEASE_SECONDS=CRASH_LEASE)
+
     def restart_b_and_a_worker(self) -> None:
         """After a test killed server B and a worker: start B again, and a worker in place of the dead one."""
         self.b_api.http.close()
+        self.b.stop()
         self.b = start_server(self.a.database_url, self.hub.tmp / "serve-b-again.log", **{**FAST_DELIVERY, **self.env})
         self.b_api = Api(self.b, self.b.token("admin"))
         self.hub.workers = [w for w in self.hub.workers if w.poll() is None]
@@ -86,6 +106,8 @@ def start_cluster(tmp: Path, **extra_env: str) -> Cluster:
         "GHEE_WORKER_IN_PROCESS": "0",
         "GHEE_SECRET_KEY": SECRET_KEY,
         "GHEE_SYNC_INTERVAL": "1",
+        "GHEE_WEBHOOK_CONCURRENCY": str(SENDS_PER_WORKER),
+        "GHEE_WEBHOOK_TIMEOUT": str(WAIT),  # a message the receiver holds stays in flight, not retried
         **extra_env,
     }
     hub = start_hub("postgres", tmp, workers=2, **env)
@@ -102,11 +124,7 @@ def stop_cluster(cluster: Cluster) -> None:
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """One cluster for the suite: each test reads only what it wrote (fresh tokens, projects, receiver paths).
-
-    Webhook leases are short (``FAST_DELIVERY``), so a killed worker's
-    deliveries pass to the other within seconds.
-    """
-    running = start_cluster(tmp_path_factory.mktemp("cluster"))
+    """One cluster for the suite: each test reads only what it wrote (fresh tokens, projects, receiver paths)."""
+    running = start_cluster(tmp_path_factory.mktemp("cluster"), GHEE_WEBHOOK_LEASE_SECONDS=STEADY_LEASE)
     yield running
     stop_cluster(running)

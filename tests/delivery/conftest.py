@@ -164,10 +164,10 @@ def receiver() -> Iterator[Receiver]:
     http.server_close()
 
 
-def start_worker(server: Server, log: Path) -> subprocess.Popen[bytes]:
-    """Start one ``ghee worker`` process on the server's database."""
+def start_worker(server: Server, log: Path, **extra_env: str) -> subprocess.Popen[bytes]:
+    """Start one ``ghee worker`` process on the server's database, with its settings and ``extra_env``."""
     with log.open("ab") as out:
-        return subprocess.Popen([GHEE, "worker"], env=server.env, stdout=out, stderr=out, cwd=ROOT)
+        return subprocess.Popen([GHEE, "worker"], env={**server.env, **extra_env}, stdout=out, stderr=out, cwd=ROOT)
 
 
 def _descendants(pid: int) -> list[int]:
