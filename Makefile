@@ -18,8 +18,10 @@ run: $(BIN)/ghee
 	$(BIN)/ghee migrate
 	$(BIN)/ghee demo
 	@TOKEN=$$($(BIN)/ghee token create --name "make run" --scopes admin --replace | tail -n 1); \
+	PASSWORD=$$($(BIN)/ghee user create --email admin@localhost --admin --reset-password | tail -n 1); \
 	echo ""; \
 	echo "ghee is starting on http://$(HOST):$(PORT)"; \
+	echo "dashboard: http://$(HOST):$(PORT)/  sign in as admin@localhost, password: $$PASSWORD"; \
 	echo "admin token: $$TOKEN"; \
 	echo "try:  curl -H 'Authorization: Bearer $$TOKEN' http://$(HOST):$(PORT)/v1/projects"; \
 	echo ""

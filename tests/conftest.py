@@ -14,10 +14,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -33,6 +34,23 @@ POSTGRES_URL = os.environ.get("GHEE_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("GHEE_TEST_REDIS_URL")
 TEST_RATE_LIMIT = "100000/minute;10000/second"
 BACKENDS = ["sqlite", "postgres"]
+
+
+T = TypeVar("T")
+
+
+def run_async(work: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(work())``, on a thread of its own when this one already runs a loop.
+
+    Playwright's sync API keeps an event loop running on the test's thread,
+    where ``asyncio.run`` refuses to start another.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(work())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work()).result()
 
 
 def free_port() -> int:
@@ -82,7 +100,7 @@ def _psql_admin(sql: str) -> None:
         finally:
             await conn.close()
 
-    asyncio.run(run())
+    run_async(run)
 
 
 def make_database(backend: str, tmp: Path) -> tuple[str, Any]:
@@ -96,7 +114,7 @@ def make_database(backend: str, tmp: Path) -> tuple[str, Any]:
         finally:
             await engine.dispose()
 
-    asyncio.run(migrate())
+    run_async(migrate)
     return url, drop
 
 
@@ -142,7 +160,7 @@ class Server:
             finally:
                 await engine.dispose()
 
-        return asyncio.run(run())
+        return run_async(run)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -12,9 +12,8 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.response import Redirect
 
-from ghee import __version__
+from ghee import __version__, dashboard
 from ghee.config import Settings, get_settings
 from ghee.db.engine import create_engine
 from ghee.db.reads import open_reads
@@ -56,12 +55,6 @@ def with_form_bodies(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-@get("/", include_in_schema=False, sync_to_thread=False)
-def home() -> Redirect:
-    """Until the dashboard exists, the front page is the API reference."""
-    return Redirect("/docs")
-
-
 def create_app(settings: Settings | None = None) -> Litestar:
     """The ghee ASGI application for ``settings`` (read from the environment by default)."""
     config = settings or get_settings()
@@ -101,8 +94,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             buttercms.media_files,
             buttercms.blog.RAW_FEEDS,
             openapi_json,
-            home,
+            dashboard.router,
         ],
+        template_config=dashboard.template_config(),
         lifespan=[lifespan],
         exception_handlers={Exception: styles.handler},
         middleware=[DefineMiddleware(utf8_requests)],

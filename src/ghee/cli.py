@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -14,7 +15,9 @@ from ghee.config import get_settings
 from ghee.core.errors import DomainError, Invalid, NotFound
 from ghee.core.paging import Window
 from ghee.core.projects import get_project
+from ghee.core.sessions import close_user_sessions
 from ghee.core.tokens import SCOPES, create_token, list_tokens, revoke_token, revoke_tokens_named
+from ghee.core.users import create_user, find_user, generate_password, list_users, set_password
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade
 from ghee.db.reads import ConnectionReads
@@ -147,6 +150,56 @@ def token_revoke(token_id: str) -> None:
         return (await revoke_token(conn, token_id)).public_id
 
     click.echo(f"revoked {_run(work)}")
+
+
+@main.group()
+def user() -> None:
+    """Create and list the people who sign in to the dashboard."""
+
+
+@user.command("create")
+@click.option("--email", required=True, help="What the user signs in with (stored lower-cased).")
+@click.option("--name", default="", help="Shown in the dashboard; the e-mail's local part by default.")
+@click.option("--admin", is_flag=True, help="May make admin tokens and open admin pages.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
+@click.option("--reset-password", is_flag=True, help="If the user exists, give it a new password instead of failing.")
+def user_create(email: str, name: str, *, admin: bool, password_stdin: bool, reset_password: bool) -> None:
+    """Create a user; a generated password is printed once, alone on the last line."""
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
+
+    async def work(conn: AsyncConnection) -> str:
+        existing = await find_user(conn, email) if reset_password else None
+        if existing is not None:
+            await set_password(conn, existing.id, password)
+            ended = await close_user_sessions(conn, existing.id)
+            return f"reset the password of {existing.email} (ended {ended} session(s))"
+        created = await create_user(conn, email=email, name=name, password=password, is_admin=admin)
+        return f"created user {created.email}{' (admin)' if created.is_admin else ''}"
+
+    click.echo(_run(work))
+    if not password_stdin:
+        click.echo("password - store it now, it is not shown again:")
+        click.echo(password)
+
+
+@user.command("list")
+def user_list() -> None:
+    """List users."""
+
+    async def work(conn: AsyncConnection) -> None:
+        offset = 0
+        click.echo(f"{'EMAIL':<32} {'NAME':<24} {'ADMIN':<6} {'CREATED':<21} STATUS")
+        while True:
+            page = await list_users(conn, Window(100, offset))
+            for u in page.items:
+                status = f"disabled {iso(u.disabled_at)}" if u.disabled_at else "active"
+                admin = "yes" if u.is_admin else "no"
+                click.echo(f"{u.email[:32]:<32} {u.name[:24]:<24} {admin:<6} {iso(u.created_at):<21} {status}")
+            if not page.has_more:
+                return
+            offset += 100
+
+    _run(work)
 
 
 @main.command()

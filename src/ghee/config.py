@@ -13,6 +13,7 @@ DEFAULT_RATE_LIMIT = "60/minute;10/second"
 DEFAULT_CACHE_CONTROL = "private, no-cache"
 DEFAULT_MEDIA_DIR = "./data/media"
 DEFAULT_SYNC_INTERVAL = 60
+DEFAULT_LOGIN_RATE_LIMIT = "10/minute;100/hour"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,12 @@ class Settings:
     sync_interval: int = DEFAULT_SYNC_INTERVAL
     """Seconds between two sync passes of a Jenkins connection (failures back off from it)."""
 
+    secure_cookies: bool = False
+    """Mark the dashboard's cookies ``Secure`` even on plain-HTTP requests (behind a TLS-terminating proxy)."""
+
+    login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
+    """Sign-in attempts allowed per client address and e-mail, ``limits`` notation joined by ``;``."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or the mapping given)."""
@@ -60,6 +67,8 @@ class Settings:
             secret_key=env.get("GHEE_SECRET_KEY") or None,
             secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,
             sync_interval=int(env.get("GHEE_SYNC_INTERVAL") or DEFAULT_SYNC_INTERVAL),
+            secure_cookies=env.get("GHEE_SECURE_COOKIES", "") in {"1", "true", "yes"},
+            login_rate_limit=env.get("GHEE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
         )
 
 

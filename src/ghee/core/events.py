@@ -192,3 +192,23 @@ def _cursor_row_id(cursor: str) -> int:
         return ids.decode("evt", cursor, "event")
     except NotFound as exc:
         raise Invalid("cursor", "must be an event id (evt_...) from an earlier page") from exc
+
+
+async def latest_cursor(conn: AsyncConnection) -> str | None:
+    """The cursor of the newest readable event: following it from here gives only what happens next.
+
+    ``None`` when the log holds no readable event yet (follow from the start).
+    On PostgreSQL "readable" means below the oldest running transaction, as in
+    ``list_events``, so an event still being written is not skipped.
+    """
+    if conn.dialect.name == "postgresql":
+        query = (
+            sa.select(events.c.id)
+            .where(events.c.txid < _HORIZON)
+            .order_by(events.c.txid.desc(), events.c.id.desc())
+            .limit(1)
+        )
+    else:
+        query = sa.select(sa.func.max(events.c.id))
+    row_id = await conn.scalar(query)
+    return ids.encode("evt", row_id) if row_id is not None else None

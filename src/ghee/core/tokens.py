@@ -54,6 +54,8 @@ class Token(msgspec.Struct, frozen=True):
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    user_id: int | None = None
+    """The dashboard user who made it, or ``None`` for a token made with ``ghee token create``."""
 
     @property
     def public_id(self) -> str:
@@ -75,15 +77,16 @@ def validate_rate_limit(text: str) -> str:
     return text
 
 
-async def create_token(
+async def create_token(  # noqa: PLR0913 (every field of a token is named at the call)
     conn: AsyncConnection,
     *,
     name: str,
     scope: str,
     project_id: int | None = None,
     rate_limit: str | None = None,
+    user_id: int | None = None,
 ) -> tuple[Token, str]:
-    """Create a token; returns it and its secret, which is never stored nor shown again.
+    """Create a token (owned by ``user_id`` if given); returns it and its secret, never stored nor shown again.
 
     Raises ``Invalid`` for a blank name, an unknown scope or a malformed rate limit.
     """
@@ -105,6 +108,7 @@ async def create_token(
         created_at=now,
         last_used_at=None,
         revoked_at=None,
+        user_id=user_id,
     )
     values = msgspec.structs.asdict(token)
     del values["id"], values["last_used_at"], values["revoked_at"]
@@ -150,6 +154,26 @@ async def list_tokens(conn: AsyncConnection, window: Window) -> Slice[Token]:
     query = sa.select(*[c for c in tokens.c if c.name != "token_hash"]).order_by(tokens.c.id.desc())
     rows = await conn.execute(query.limit(window.limit + 1).offset(window.offset))
     return cut([Token(**row._mapping) for row in rows], window)
+
+
+async def list_user_tokens(conn: AsyncConnection, user_id: int, window: Window) -> Slice[Token]:
+    """The tokens ``user_id`` made, newest first, revoked ones included."""
+    query = (
+        sa.select(*[c for c in tokens.c if c.name != "token_hash"])
+        .where(tokens.c.user_id == user_id)
+        .order_by(tokens.c.id.desc())
+    )
+    rows = await conn.execute(query.limit(window.limit + 1).offset(window.offset))
+    return cut([Token(**row._mapping) for row in rows], window)
+
+
+async def revoke_user_token(conn: AsyncConnection, user_id: int, public_id: str) -> Token:
+    """Revoke one of ``user_id``'s tokens (``tok_...``); raises ``NotFound`` for a token of anyone else."""
+    row_id = ids.decode("tok", public_id, "token")
+    owner = await conn.scalar(sa.select(tokens.c.user_id).where(tokens.c.id == row_id))
+    if owner is None or owner != user_id:
+        raise NotFound("token", public_id)
+    return await revoke_token(conn, public_id)
 
 
 async def revoke_token(conn: AsyncConnection, public_or_row_id: str) -> Token:

@@ -157,6 +157,31 @@ deployments = sa.Table(
     sa.Index("ix_deployments_target", "project_id", "platform", "branch", "status"),
 )
 
+users = sa.Table(
+    "users",
+    metadata,
+    _pk(),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    sa.Column("is_admin", sa.Boolean(), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("disabled_at", sa.DateTime(), nullable=True),
+    sa.UniqueConstraint("email", name="uq_users_email"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    _fk("user_id", "users.id"),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Column("expires_at", sa.DateTime(), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(), nullable=False),
+    sa.Index("ix_sessions_user_id", "user_id"),
+)
+
 tokens = sa.Table(
     "tokens",
     metadata,
@@ -170,7 +195,9 @@ tokens = sa.Table(
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("last_used_at", sa.DateTime(), nullable=True),
     sa.Column("revoked_at", sa.DateTime(), nullable=True),
+    _fk("user_id", "users.id", nullable=True),
     sa.UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
+    sa.Index("ix_tokens_user_id", "user_id"),
 )
 
 events = sa.Table(

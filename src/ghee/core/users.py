@@ -1,0 +1,160 @@
+"""People who sign in to the dashboard: e-mail, name, an argon2 password hash, admin or not."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from datetime import datetime
+
+import msgspec
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.clock import utcnow
+from ghee.core.errors import Conflict, DomainError, Invalid, NotFound
+from ghee.core.paging import Slice, Window, cut
+from ghee.db.tables import users
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024  # argon2 hashes anything, but a megabyte "password" is a denial of service
+MAX_EMAIL = 320
+MAX_NAME = 200
+_HASHER = PasswordHasher()
+# Verified against when the e-mail is unknown, so a wrong e-mail costs the
+# same time as a wrong password and does not tell which accounts exist.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class SignInFailed(DomainError):
+    """The e-mail and password match no active user (which of them is wrong is not told)."""
+
+    def __init__(self) -> None:
+        super().__init__("wrong e-mail or password")
+
+
+class User(msgspec.Struct, frozen=True):
+    """A user as the dashboard sees it (never the password hash)."""
+
+    id: int
+    email: str
+    name: str
+    is_admin: bool
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+_COLUMNS = [users.c[name] for name in User.__struct_fields__]
+
+
+def normalise_email(email: str) -> str:
+    """``email`` trimmed and lower-cased; raises ``Invalid`` unless it looks like ``name@host``."""
+    email = email.strip().lower()
+    local, at, host = email.partition("@")
+    if not at or not local or not host or len(email) > MAX_EMAIL or any(c.isspace() for c in email):
+        raise Invalid("email", "must be an e-mail address like name@example.com")
+    return email
+
+
+def check_password(password: str) -> str:
+    """``password`` if it is long enough to keep; raises ``Invalid`` otherwise."""
+    if len(password) < MIN_PASSWORD:
+        raise Invalid("password", f"must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise Invalid("password", f"must be at most {MAX_PASSWORD} characters")
+    return password
+
+
+def generate_password() -> str:
+    """A random password for a new user (22 URL-safe characters, 128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+async def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (computed off the event loop: it takes tens of milliseconds)."""
+    return await asyncio.to_thread(_HASHER.hash, password)
+
+
+async def create_user(
+    conn: AsyncConnection, *, email: str, password: str, name: str = "", is_admin: bool = False
+) -> User:
+    """Create a user; the e-mail is stored lower-cased.
+
+    Raises ``Invalid`` for a malformed e-mail, a short password or an overlong
+    name, ``Conflict`` if the e-mail is taken.
+    """
+    email = normalise_email(email)
+    check_password(password)
+    name = name.strip() or email.partition("@")[0]
+    if len(name) > MAX_NAME:
+        raise Invalid("name", f"must be at most {MAX_NAME} characters")
+    now = utcnow()
+    values = {"email": email, "name": name, "is_admin": is_admin, "created_at": now, "disabled_at": None}
+    password_hash = await hash_password(password)
+    try:
+        user_id = await conn.scalar(users.insert().values(**values, password_hash=password_hash).returning(users.c.id))
+    except IntegrityError as exc:
+        raise Conflict(f"a user with e-mail {email} already exists") from exc
+    return User(id=int(user_id or 0), **values)  # type: ignore[arg-type]
+
+
+async def set_password(conn: AsyncConnection, user_id: int, password: str) -> None:
+    """Replace a user's password. Raises ``Invalid`` for a short password, ``NotFound`` for no such user."""
+    password_hash = await hash_password(check_password(password))
+    result = await conn.execute(users.update().where(users.c.id == user_id).values(password_hash=password_hash))
+    if not result.rowcount:
+        raise NotFound("user", str(user_id))
+
+
+async def authenticate_user(conn: AsyncConnection, email: str, password: str) -> User:
+    """The active user with this e-mail and password; rehashes the password when the parameters changed.
+
+    Raises ``SignInFailed`` for an unknown e-mail, a wrong password or a
+    disabled user, after about the same time in each case.
+    """
+    try:
+        email = normalise_email(email)
+    except Invalid:
+        email = ""
+    row = (
+        (await conn.execute(sa.select(*_COLUMNS, users.c.password_hash).where(users.c.email == email))).first()
+        if email
+        else None
+    )
+    stored = row.password_hash if row is not None else _DUMMY_HASH
+    try:
+        await asyncio.to_thread(_HASHER.verify, stored, password[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError) as exc:
+        raise SignInFailed from exc
+    if row is None or row.disabled_at is not None:
+        raise SignInFailed
+    if _HASHER.check_needs_rehash(stored):
+        new_hash = await hash_password(password)
+        await conn.execute(users.update().where(users.c.id == row.id).values(password_hash=new_hash))
+    return User(*row[: len(_COLUMNS)])
+
+
+async def get_user(conn: AsyncConnection, user_id: int) -> User:
+    """The user with this id; raises ``NotFound``."""
+    row = (await conn.execute(sa.select(*_COLUMNS).where(users.c.id == user_id))).first()
+    if row is None:
+        raise NotFound("user", str(user_id))
+    return User(*row)
+
+
+async def find_user(conn: AsyncConnection, email: str) -> User | None:
+    """The user with this e-mail (any case), or ``None``."""
+    try:
+        email = normalise_email(email)
+    except Invalid:
+        return None
+    row = (await conn.execute(sa.select(*_COLUMNS).where(users.c.email == email))).first()
+    return User(*row) if row is not None else None
+
+
+async def list_users(conn: AsyncConnection, window: Window) -> Slice[User]:
+    """Users by e-mail."""
+    query = sa.select(*_COLUMNS).order_by(users.c.email).limit(window.limit + 1).offset(window.offset)
+    return cut([User(*row) for row in await conn.execute(query)], window)

@@ -1,0 +1,30 @@
+"""The browser dashboard at ``/``: server-rendered pages over the same core as the APIs.
+
+A page is one module under ``pages/`` (its routes in ``ROUTES``, its
+navigation entry added with ``add_nav``) and one template under
+``templates/pages/``; list the module in ``PAGES`` below. See
+docs/dashboard.md, "Adding a page".
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from ghee.dashboard.assets import static_file
+from ghee.dashboard.pages import auth, home, live, profile
+from ghee.dashboard.templating import template_config
+from ghee.dashboard.web import DEPENDENCIES, EXCEPTION_HANDLERS, load_session
+
+PAGES = (home, auth, profile, live)
+
+router = Router(
+    path="/",
+    route_handlers=[static_file, *(handler for page in PAGES for handler in page.ROUTES)],
+    guards=[load_session],
+    dependencies=DEPENDENCIES,
+    exception_handlers=EXCEPTION_HANDLERS,
+    include_in_schema=False,
+)
+"""Every dashboard route, behind the session and CSRF guard."""
+
+__all__ = ["router", "template_config"]

@@ -1,0 +1,108 @@
+"""Sign-in and sign-out: ``/login`` and ``/logout``."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.response import Redirect, Template
+
+from ghee.core.errors import RateLimited, Unavailable
+from ghee.core.sessions import close_session, open_session
+from ghee.core.users import SignInFailed, authenticate_user
+from ghee.dashboard.web import (
+    SESSION_COOKIE,
+    SIGN_IN_CSRF_COOKIE,
+    expired_session_cookie,
+    form_fields,
+    is_https,
+    local_path,
+    render,
+    session_cookie,
+    session_of,
+)
+from ghee.http.services import services_of
+
+_MAX_FIELD = 1024
+
+
+def _sign_in_form(
+    request: Request[Any, Any, Any], next_path: str, *, email: str = "", error: str = "", status_code: int = 200
+) -> Template:
+    # Before sign-in there is no session to hold a CSRF token: the form's
+    # token is checked against a cookie instead (the double-submit pattern).
+    token = request.cookies.get(SIGN_IN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    page = render(
+        request,
+        "pages/login.html",
+        status_code=status_code,
+        csrf_token=token,
+        next=next_path,
+        email=email,
+        error=error,
+        title="Sign in",
+    )
+    page.cookies.append(
+        Cookie(
+            key=SIGN_IN_CSRF_COOKIE,
+            value=token,
+            path="/login",
+            httponly=True,
+            samesite="strict",
+            secure=is_https(request),
+        )
+    )
+    return page
+
+
+@get("/login", opt={"public": True}, sync_to_thread=False)
+def sign_in_form(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """The sign-in form; a signed-in visitor goes straight on to ``next``."""
+    target = local_path(request.query_params.get("next"))
+    if session_of(request) is not None:
+        return Redirect(target)
+    return _sign_in_form(request, target)
+
+
+@post("/login", opt={"public": True})
+async def sign_in(request: Request[Any, Any, Any]) -> Template | Redirect:
+    """Check the e-mail and password; on success open a session and go on to ``next``."""
+    form = await form_fields(request)
+    email = str(form.get("email", ""))[:_MAX_FIELD].strip()
+    password = str(form.get("password", ""))[:_MAX_FIELD]
+    target = local_path(str(form.get("next", "")))
+    services = services_of(request.app.state)
+    client = request.client.host if request.client else "unknown"
+    try:
+        await services.limiter.hit(f"signin:{client}:{email.lower()}", services.settings.login_rate_limit)
+    except RateLimited as exc:
+        error = f"Too many sign-in attempts. Try again in {exc.retry_after} seconds."
+        return _sign_in_form(request, target, email=email, error=error, status_code=429)
+    except Unavailable:
+        return _sign_in_form(request, target, email=email, error="Sign-in is unavailable.", status_code=503)
+    try:
+        async with services.engine.begin() as conn:
+            user = await authenticate_user(conn, email, password)
+            _, cookie_value = await open_session(conn, user)
+    except SignInFailed:
+        return _sign_in_form(request, target, email=email, error="Wrong e-mail or password.", status_code=400)
+    response = Redirect(target, status_code=303)
+    response.cookies.append(session_cookie(request, cookie_value))
+    return response
+
+
+@post("/logout")
+async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
+    """End the session and go back to the sign-in form."""
+    cookie_value = request.cookies.get(SESSION_COOKIE)
+    if cookie_value:
+        async with services_of(request.app.state).engine.begin() as conn:
+            await close_session(conn, cookie_value)
+    response = Redirect("/login", status_code=303)
+    response.cookies.append(expired_session_cookie(request))
+    return response
+
+
+ROUTES = [sign_in_form, sign_in, sign_out]

@@ -1,0 +1,36 @@
+"""Overview (``/``): every project with its latest builds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get
+from litestar.params import Parameter
+from litestar.response import Template
+
+from ghee.core.builds import BuildFilter, list_builds
+from ghee.core.paging import Window
+from ghee.core.projects import list_projects
+from ghee.dashboard.nav import NavItem, add_nav
+from ghee.dashboard.web import render
+from ghee.http.services import services_of
+
+PROJECTS_PER_PAGE = 20
+LATEST_BUILDS = 5
+
+add_nav(NavItem("Overview", "/", order=10))
+
+
+@get("/")
+async def overview(request: Request[Any, Any, Any], page: int = Parameter(default=1, ge=1, le=100_000)) -> Template:
+    """Projects by name, each with its newest builds."""
+    reads = services_of(request.app.state).reads
+    projects = await list_projects(reads, Window(PROJECTS_PER_PAGE, (page - 1) * PROJECTS_PER_PAGE))
+    rows = [
+        (project, (await list_builds(reads, project.id, BuildFilter(), Window(LATEST_BUILDS))).items)
+        for project in projects.items
+    ]
+    return render(request, "pages/home.html", title="Overview", rows=rows, page=page, has_more=projects.has_more)
+
+
+ROUTES = [overview]

@@ -1,0 +1,100 @@
+"""My Profile → Access Tokens (``/profile/tokens``): a user's own personal access tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from ghee.core.errors import Invalid
+from ghee.core.paging import Window
+from ghee.core.tokens import SCOPES, create_token, list_user_tokens, revoke_user_token
+from ghee.core.users import User
+from ghee.dashboard.nav import NavItem, add_nav
+from ghee.dashboard.web import form_fields, render
+from ghee.http.services import services_of
+
+TOKENS_PER_PAGE = 50
+_MAX_NAME = 200
+
+add_nav(NavItem("Profile", "/profile/tokens", order=90))
+
+
+def scopes_for(user: User) -> tuple[str, ...]:
+    """The scopes ``user`` may give a token: only an admin user makes admin tokens."""
+    return SCOPES if user.is_admin else tuple(scope for scope in SCOPES if scope != "admin")
+
+
+async def _tokens_page(  # noqa: PLR0913 (the page and its one-off notices)
+    request: Request[Any, Any, Any],
+    user: User,
+    page: int,
+    *,
+    created: tuple[str, str] | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Template:
+    async with services_of(request.app.state).engine.connect() as conn:
+        tokens = await list_user_tokens(conn, user.id, Window(TOKENS_PER_PAGE, (page - 1) * TOKENS_PER_PAGE))
+    return render(
+        request,
+        "pages/profile_tokens.html",
+        status_code=status_code,
+        title="Access tokens",
+        tokens=tokens.items,
+        has_more=tokens.has_more,
+        page=page,
+        scopes=scopes_for(user),
+        created=created,
+        error=error,
+    )
+
+
+@get("/profile")
+async def profile(current_user: User) -> Redirect:
+    """The profile area opens on its only page so far, the access tokens."""
+    del current_user
+    return Redirect("/profile/tokens")
+
+
+@get("/profile/tokens")
+async def tokens_page(
+    request: Request[Any, Any, Any], current_user: User, page: int = Parameter(default=1, ge=1, le=100_000)
+) -> Template:
+    """The signed-in user's tokens, newest first, and the form to make one."""
+    return await _tokens_page(request, current_user, page)
+
+
+@post("/profile/tokens")
+async def create_token_page(request: Request[Any, Any, Any], current_user: User) -> Template:
+    """Make a token for the signed-in user and show its secret, this once."""
+    form = await form_fields(request)
+    name = str(form.get("name", ""))[:_MAX_NAME]
+    scope = str(form.get("scope", ""))
+    if scope not in scopes_for(current_user):
+        return await _tokens_page(
+            request,
+            current_user,
+            1,
+            error=f"Scope must be one of {', '.join(scopes_for(current_user))}.",
+            status_code=400,
+        )
+    try:
+        async with services_of(request.app.state).engine.begin() as conn:
+            token, secret = await create_token(conn, name=name, scope=scope, user_id=current_user.id)
+    except Invalid as exc:
+        return await _tokens_page(request, current_user, 1, error=f"The {exc.field} {exc.problem}.", status_code=400)
+    return await _tokens_page(request, current_user, 1, created=(token.name, secret))
+
+
+@post("/profile/tokens/{token_id:str}/revoke")
+async def revoke_token_page(current_user: User, token_id: str, request: Request[Any, Any, Any]) -> Redirect:
+    """Revoke one of the signed-in user's tokens (another user's is not found)."""
+    async with services_of(request.app.state).engine.begin() as conn:
+        await revoke_user_token(conn, current_user.id, token_id)
+    return Redirect("/profile/tokens", status_code=303)
+
+
+ROUTES = [profile, tokens_page, create_token_page, revoke_token_page]

@@ -1,0 +1,111 @@
+"""The dashboard in a real browser: a `ghee serve` per backend, an admin user, Debian's Chromium via Playwright.
+
+Page tests take ``signed_in_page`` (a 1280x800 page signed in as the admin)
+and call ``shoot(page, name)`` to refresh docs/screenshots/<name>.png.
+Playwright's own browser downloads are never used: ``/usr/bin/chromium``
+comes from Debian (``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from ghee.core.users import create_user
+from ghee.db.engine import create_engine
+from tests.conftest import ROOT, Server, run_async, serve_fresh
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass(frozen=True)
+class Credentials:
+    email: str
+    password: str
+
+
+def add_user(server: Server, email: str, password: str, *, is_admin: bool) -> Credentials:
+    """Create a user straight in the server's database."""
+
+    async def run() -> None:
+        engine = create_engine(server.database_url)
+        try:
+            async with engine.begin() as conn:
+                await create_user(conn, email=email, password=password, is_admin=is_admin)
+        finally:
+            await engine.dispose()
+
+    run_async(run)
+    return Credentials(email, password)
+
+
+@pytest.fixture(scope="session")
+def dash_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real ``ghee serve`` for the dashboard tests; sign-in limits high enough for a test session."""
+    yield from serve_fresh(backend, tmp_path_factory, "dashboard", GHEE_LOGIN_RATE_LIMIT="10000/minute")
+
+
+@pytest.fixture(scope="session")
+def admin(dash_server: Server) -> Credentials:
+    """The admin user of ``dash_server``."""
+    return add_user(dash_server, "admin@example.com", "correct horse battery staple", is_admin=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for the whole test session."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, dash_server: Server) -> Iterator[Page]:
+    """A fresh browser context (no cookies) at laptop size, its URLs relative to ``dash_server``."""
+    context = browser.new_context(viewport=DESKTOP, base_url=dash_server.base_url)
+    context.set_default_timeout(15_000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def sign_in(page: Page, who: Credentials, next_path: str = "/") -> None:
+    """Fill in the sign-in form and wait for the page it leads to."""
+    page.goto(f"/login?next={next_path}")
+    page.get_by_label("E-mail").fill(who.email)
+    page.get_by_label("Password").fill(who.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"**{next_path}")
+
+
+@pytest.fixture
+def signed_in_page(page: Page, admin: Credentials) -> Page:
+    """``page``, signed in as the admin and showing the overview."""
+    sign_in(page, admin)
+    return page
+
+
+def session_client(page: Page, server: Server) -> httpx.Client:
+    """An HTTP client carrying the browser's session cookie (for requests a browser would not send)."""
+    cookies = {c["name"]: c["value"] for c in page.context.cookies() if c["name"] == "ghee_session"}
+    return httpx.Client(base_url=server.base_url, cookies=cookies, timeout=30, follow_redirects=False)
+
+
+def shoot(page: Page, name: str) -> Path:
+    """Write docs/screenshots/<name>.png of what the page shows now."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path

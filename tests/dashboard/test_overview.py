@@ -1,0 +1,47 @@
+"""The overview page: projects with their latest builds; what the first page weighs."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.conftest import Api, Server
+from tests.dashboard.conftest import shoot
+
+FIRST_PAGE_BUDGET = 100 * 1024
+"""Bytes of CSS and JavaScript the first page may load (issue 6)."""
+
+
+def test_overview_lists_projects_with_their_latest_builds(signed_in_page: Page, dash_server: Server) -> None:
+    api = Api(dash_server, dash_server.token("admin"))
+    project = api.new_project(name="Aurora Racing", engine="unreal")
+    finished = [api.finished_build(project["id"], status) for status in ("success", "failed", "success")]
+    running = api.new_build(project["id"], platform="ps5")
+    api.ok("PATCH", f"/v1/builds/{running['id']}", json={"status": "running"})
+    api.new_project(name="Brand New Tool", engine="custom")
+    api.http.close()
+
+    page = signed_in_page
+    page.reload()
+    card = page.get_by_role("region", name="Aurora Racing")
+    rows = card.locator("tbody tr")
+    expect(rows).to_have_count(4)
+    expect(rows.first).to_contain_text("running")  # newest first
+    expect(rows.nth(1)).to_contain_text(str(finished[-1]["number"]))
+    expect(page.get_by_role("region", name="Brand New Tool")).to_contain_text("No builds yet.")
+    shoot(page, "overview")
+
+
+def test_first_page_css_and_js_stay_under_budget(page: Page, dash_server: Server) -> None:
+    page.goto("/login")
+    urls = page.eval_on_selector_all("link[rel=stylesheet], script[src]", "nodes => nodes.map(n => n.href || n.src)")
+    assert len(urls) == 2
+    total = 0
+    for url in urls:
+        response = httpx.get(url, timeout=30)
+        assert response.status_code == 200
+        assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+        total += len(response.content)
+    assert total < FIRST_PAGE_BUDGET
+    stale = httpx.get(dash_server.base_url + "/static/app.000000000000.css", timeout=30)
+    assert stale.status_code == 404

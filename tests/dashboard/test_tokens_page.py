@@ -1,0 +1,79 @@
+"""My Profile → Access tokens: create a token in the browser, use it on the API, revoke it."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.conftest import Server
+from tests.dashboard.conftest import add_user, session_client, shoot, sign_in
+
+
+def api_status(server: Server, secret: str) -> int:
+    response = httpx.get(server.base_url + "/v1/projects", headers={"Authorization": f"Bearer {secret}"}, timeout=30)
+    return response.status_code
+
+
+def test_token_made_in_the_browser_works_on_the_api_until_revoked(signed_in_page: Page, dash_server: Server) -> None:
+    page = signed_in_page
+    page.get_by_role("link", name="Profile").click()
+    expect(page).to_have_url(re.compile(r"/profile/tokens$"))
+    page.get_by_label("Name").fill("build agent")
+    page.get_by_label("Scope").select_option("write")
+    page.get_by_role("button", name="Create token").click()
+
+    secret = page.get_by_label("Token secret").input_value()
+    assert secret.startswith("ghee_")
+    row = page.locator("tr", has_text="build agent")
+    expect(row).to_contain_text(secret[:12])
+    expect(row).to_contain_text("write")
+    shoot(page, "profile-tokens")
+    assert api_status(dash_server, secret) == 200
+
+    page.goto("/profile/tokens")  # shown once: not on the next visit
+    assert secret not in page.content()
+    expect(page.locator("tr", has_text="build agent")).not_to_contain_text("never")  # used just now
+
+    page.get_by_role("button", name="Revoke build agent").click()
+    expect(page.locator("tr", has_text="build agent")).to_contain_text("revoked")
+    assert api_status(dash_server, secret) == 401
+
+
+def test_a_blank_name_is_refused_inline(signed_in_page: Page) -> None:
+    page = signed_in_page
+    page.goto("/profile/tokens")
+    page.get_by_label("Name").fill("   ")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_role("alert")).to_contain_text("name must not be blank")
+
+
+def test_a_non_admin_cannot_make_an_admin_token(page: Page, dash_server: Server) -> None:
+    who = add_user(dash_server, "artist@example.com", "paint it black, twice", is_admin=False)
+    sign_in(page, who, "/profile/tokens")
+    assert page.get_by_label("Scope").locator("option").all_inner_texts() == ["read", "write"]
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    with session_client(page, dash_server) as client:
+        forced = client.post("/profile/tokens", data={"name": "sneaky", "scope": "admin", "_csrf": csrf})
+    assert forced.status_code == 400
+    assert "Scope must be one of read, write." in forced.text
+    page.reload()
+    expect(page.locator("tbody")).to_have_count(0)
+
+
+def test_a_user_cannot_revoke_someone_elses_token(page: Page, dash_server: Server) -> None:
+    owner = add_user(dash_server, "owner@example.com", "owner's long password", is_admin=False)
+    other = add_user(dash_server, "other@example.com", "other's long password", is_admin=False)
+    sign_in(page, owner, "/profile/tokens")
+    page.get_by_label("Name").fill("mine")
+    page.get_by_role("button", name="Create token").click()
+    secret = page.get_by_label("Token secret").input_value()
+    token_id = page.locator("tr", has_text="mine").get_attribute("data-token")
+    page.context.clear_cookies()
+    sign_in(page, other, "/profile/tokens")
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    with session_client(page, dash_server) as client:
+        refused = client.post(f"/profile/tokens/{token_id}/revoke", data={"_csrf": csrf})
+    assert refused.status_code == 404
+    assert api_status(dash_server, secret) == 200

@@ -1,0 +1,65 @@
+"""``ghee user create`` and ``ghee user list``: the way the first admin is made (``make run`` uses it)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import httpx
+
+from tests.conftest import GHEE, Server
+
+
+def ghee(server: Server, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "GHEE_DATABASE_URL": server.database_url}
+    return subprocess.run([GHEE, *args], env=env, input=stdin, capture_output=True, text=True, check=False, timeout=60)
+
+
+def signs_in(server: Server, email: str, password: str) -> bool:
+    """Whether the dashboard's sign-in form accepts these credentials (over plain HTTP, as a browser would)."""
+    with httpx.Client(base_url=server.base_url, timeout=30) as client:
+        form = client.get("/login")
+        csrf = re.search(r'name="_csrf" value="([^"]+)"', form.text)
+        assert csrf is not None
+        response = client.post("/login", data={"email": email, "password": password, "_csrf": csrf.group(1)})
+    return response.status_code == 303 and "ghee_session" in response.cookies
+
+
+def test_user_create_prints_a_password_that_signs_in(dash_server: Server) -> None:
+    created = ghee(dash_server, "user", "create", "--email", "First.Admin@Example.com", "--admin")
+    assert created.returncode == 0, created.stderr
+    assert "created user first.admin@example.com (admin)" in created.stdout
+    password = created.stdout.splitlines()[-1]
+    assert len(password) >= 10
+    assert signs_in(dash_server, "first.admin@example.com", password)
+
+    listed = ghee(dash_server, "user", "list")
+    assert re.search(r"first\.admin@example\.com\s+first\.admin\s+yes\s", listed.stdout)
+
+
+def test_reset_password_is_idempotent_for_make_run(dash_server: Server) -> None:
+    args = ("user", "create", "--email", "reset@example.com", "--admin", "--reset-password")
+    first = ghee(dash_server, *args).stdout.splitlines()[-1]
+    second_run = ghee(dash_server, *args)
+    assert second_run.returncode == 0
+    assert "reset the password of reset@example.com" in second_run.stdout
+    second = second_run.stdout.splitlines()[-1]
+    assert not signs_in(dash_server, "reset@example.com", first)
+    assert signs_in(dash_server, "reset@example.com", second)
+
+
+def test_password_from_stdin_and_clear_errors(dash_server: Server) -> None:
+    short = ghee(dash_server, "user", "create", "--email", "stdin@example.com", "--password-stdin", stdin="too short\n")
+    assert short.returncode != 0
+    assert "password: must be at least 10 characters" in short.stderr
+    assert "Traceback" not in short.stderr
+    made = ghee(
+        dash_server, "user", "create", "--email", "stdin@example.com", "--password-stdin", stdin="long enough secret\n"
+    )
+    assert made.returncode == 0
+    assert "long enough secret" not in made.stdout
+    assert signs_in(dash_server, "stdin@example.com", "long enough secret")
+    again = ghee(dash_server, "user", "create", "--email", "STDIN@example.com")
+    assert again.returncode != 0
+    assert "already exists" in again.stderr

@@ -1,0 +1,113 @@
+"""Users and sessions in the core, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.core.errors import Conflict, Invalid
+from ghee.core.sessions import close_session, open_session, resolve_session
+from ghee.core.users import SignInFailed, authenticate_user, create_user
+from ghee.db.engine import create_engine
+from ghee.db.tables import users
+from tests.conftest import make_database, run_async
+
+T = TypeVar("T")
+PASSWORD = "a long enough password"  # noqa: S105 (a test user's password)
+
+
+@pytest.fixture(scope="module")
+def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, drop = make_database(backend, Path(tmp_path_factory.mktemp(f"users-{backend}")))
+    yield url
+    drop()
+
+
+def run(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    async def main() -> T:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                return await work(conn)
+        finally:
+            await engine.dispose()
+
+    return run_async(main)
+
+
+def stored_hash(url: str, email: str) -> str:
+    async def work(conn: AsyncConnection) -> str:
+        return str(await conn.scalar(sa.select(users.c.password_hash).where(users.c.email == email)))
+
+    return run(url, work)
+
+
+def test_password_is_stored_as_an_argon2id_hash(database: str) -> None:
+    created = run(database, lambda c: create_user(c, email="Hash@Example.com", password=PASSWORD))
+    assert created.email == "hash@example.com"
+    assert created.name == "hash"
+    stored = stored_hash(database, "hash@example.com")
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
+    assert PasswordHasher().verify(stored, PASSWORD)
+
+
+def test_authenticate_takes_any_case_of_the_email_and_only_the_right_password(database: str) -> None:
+    run(database, lambda c: create_user(c, email="auth@example.com", password=PASSWORD, is_admin=True))
+    signed_in = run(database, lambda c: authenticate_user(c, "AUTH@example.com", PASSWORD))
+    assert signed_in.email == "auth@example.com"
+    assert signed_in.is_admin
+    with pytest.raises(SignInFailed):
+        run(database, lambda c: authenticate_user(c, "auth@example.com", PASSWORD + "!"))
+    with pytest.raises(SignInFailed):
+        run(database, lambda c: authenticate_user(c, "nobody@example.com", PASSWORD))
+    with pytest.raises(SignInFailed):
+        run(database, lambda c: authenticate_user(c, "not an email", PASSWORD))
+
+
+def test_an_outdated_hash_is_replaced_on_sign_in(database: str) -> None:
+    run(database, lambda c: create_user(c, email="old@example.com", password=PASSWORD))
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    run(
+        database,
+        lambda c: c.execute(users.update().where(users.c.email == "old@example.com").values(password_hash=weak)),
+    )
+    run(database, lambda c: authenticate_user(c, "old@example.com", PASSWORD))
+    renewed = stored_hash(database, "old@example.com")
+    assert renewed != weak
+    assert not PasswordHasher().check_needs_rehash(renewed)
+    assert PasswordHasher().verify(renewed, PASSWORD)
+
+
+def test_an_email_is_taken_once_whatever_its_case(database: str) -> None:
+    run(database, lambda c: create_user(c, email="twice@example.com", password=PASSWORD))
+    with pytest.raises(Conflict, match="already exists"):
+        run(database, lambda c: create_user(c, email="TWICE@example.com", password=PASSWORD))
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "field"), [("short@example.com", "nine char", "password"), ("no-at-sign", PASSWORD, "email")]
+)
+def test_bad_input_is_refused(database: str, email: str, password: str, field: str) -> None:
+    with pytest.raises(Invalid) as refused:
+        run(database, lambda c: create_user(c, email=email, password=password))
+    assert refused.value.field == field
+
+
+def test_a_session_resolves_until_closed(database: str) -> None:
+    user = run(database, lambda c: create_user(c, email="session@example.com", password=PASSWORD))
+    session, cookie = run(database, lambda c: open_session(c, user))
+    assert session.id != cookie  # only the hash is stored
+    resolved = run(database, lambda c: resolve_session(c, cookie))
+    assert resolved is not None
+    assert resolved.user.email == "session@example.com"
+    assert resolved.csrf_token == session.csrf_token
+    assert run(database, lambda c: resolve_session(c, cookie + "x")) is None
+    run(database, lambda c: close_session(c, cookie))
+    assert run(database, lambda c: resolve_session(c, cookie)) is None
