@@ -9,6 +9,7 @@ down, the tests fail rather than skip.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, Server, require_postgres, require_redis, start_server
+from ghee.core.sessions import open_session
+from ghee.core.users import find_user
+from ghee.dashboard.web import SESSION_COOKIE
+from ghee.db.engine import create_engine
+from tests.conftest import Api, Server, require_postgres, require_redis, run_async, start_server
+from tests.dashboard.conftest import add_user
 from tests.delivery.conftest import (
     FAST_DELIVERY,
     WAIT,
@@ -96,6 +102,24 @@ def deliveries(api: Api, webhook_id: str) -> list[dict[str, Any]]:
         found += page["deliveries"]
         if not page["has_more"]:
             return found
+
+
+def session_cookies(server: Server) -> dict[str, str]:
+    """The dashboard session cookie of a new admin user, opened straight in the server's database."""
+    who = add_user(server, f"ops-{uuid.uuid4().hex[:8]}@example.com", "correct horse battery staple", is_admin=True)
+
+    async def run() -> str:
+        engine = create_engine(server.database_url)
+        try:
+            async with engine.begin() as conn:
+                user = await find_user(conn, who.email)
+                assert user is not None
+                _, cookie = await open_session(conn, user)
+                return cookie
+        finally:
+            await engine.dispose()
+
+    return {SESSION_COOKIE: run_async(run)}
 
 
 def start_cluster(tmp: Path, **extra_env: str) -> Cluster:

@@ -11,13 +11,15 @@ import uuid
 from collections import Counter
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
 from ghee import ids
 from ghee.db.tables import builds, connections, events, jobs
-from tests.cluster.conftest import Cluster, deliveries
+from tests.cluster.conftest import Cluster, deliveries, session_cookies
 from tests.conftest import Api
+from tests.dashboard.conftest import next_event
 from tests.delivery.conftest import Receiver, read_all, wait_until
 from tests.integrations.jenkins.conftest import connect, query
 from tests.integrations.jenkins.estate import furnish
@@ -141,3 +143,13 @@ def test_events_written_through_one_server_are_read_through_the_other(cluster: C
 
         [event] = wait_until(logged, f"{name}'s event through the other server")
         assert (event["type"], event["data"]["name"]) == ("project.created", name)
+
+
+def test_a_dashboard_streaming_from_one_server_sees_an_event_written_through_the_other(cluster: Cluster) -> None:
+    cookies = session_cookies(cluster.a)
+    browser = httpx.Client(base_url=cluster.a.base_url, cookies=cookies, timeout=30)
+    with browser, browser.stream("GET", "/live", params={"types": "project.created"}) as stream:
+        assert stream.status_code == 200
+        project = cluster.b_api.new_project()
+        event_id, event = next_event(stream.iter_lines())
+    assert (event["type"], event["resource_id"], event["id"]) == ("project.created", project["id"], event_id)
