@@ -134,8 +134,14 @@ def start_cluster(tmp: Path, **extra_env: str) -> Cluster:
         "GHEE_WEBHOOK_TIMEOUT": str(WAIT),  # a message the receiver holds stays in flight, not retried
         **extra_env,
     }
-    hub = start_hub("postgres", tmp, workers=2, **env)
-    b = start_server(hub.server.database_url, tmp / "serve-b.log", **{**FAST_DELIVERY, **env})
+    hub = start_hub("postgres", tmp, workers=0, **env)
+    try:
+        b = start_server(hub.server.database_url, tmp / "serve-b.log", **{**FAST_DELIVERY, **env})
+    except BaseException:  # B did not start (pytest.fail): leave nothing of the cluster running
+        stop_hub(hub)
+        raise
+    # The workers start once both servers answer, not competing with them for the CPU while they boot.
+    hub.workers = [start_worker(hub.server, tmp / f"worker-{i}.log") for i in range(2)]
     return Cluster(hub, b, Api(b, b.token("admin")), env)
 
 

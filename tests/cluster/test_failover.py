@@ -22,8 +22,8 @@ import httpx
 import pytest
 
 from tests.cluster.conftest import SENDS_PER_WORKER, Cluster, deliveries
-from tests.conftest import Api
-from tests.delivery.conftest import Receiver, kill_hard, read_all, wait_until
+from tests.conftest import Api, kill_hard
+from tests.delivery.conftest import Receiver, read_all, wait_until
 
 pytestmark = pytest.mark.slow
 

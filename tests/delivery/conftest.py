@@ -6,7 +6,6 @@ whole retry schedule or a crashed worker's lease plays out in a second or two.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import threading
@@ -168,24 +167,6 @@ def start_worker(server: Server, log: Path, **extra_env: str) -> subprocess.Pope
     """Start one ``ghee worker`` process on the server's database, with its settings and ``extra_env``."""
     with log.open("ab") as out:
         return subprocess.Popen([GHEE, "worker"], env={**server.env, **extra_env}, stdout=out, stderr=out, cwd=ROOT)
-
-
-def _descendants(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        children = (task / "children").read_text().split() if (task / "children").exists() else []
-        for child in map(int, children):
-            found += [child, *_descendants(child)]
-    return found
-
-
-def kill_hard(pid: int) -> None:
-    """SIGKILL a process and everything it started (granian runs the app in a child process)."""
-    for victim in [*_descendants(pid), pid]:
-        try:
-            os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            continue
 
 
 def stop(process: subprocess.Popen[bytes]) -> int:

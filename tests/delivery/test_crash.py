@@ -11,12 +11,11 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import Api, start_server
+from tests.conftest import Api, kill_hard, start_server
 from tests.delivery.conftest import (
     FAST_DELIVERY,
     Hub,
     Receiver,
-    kill_hard,
     start_hub,
     start_worker,
     stop_hub,
