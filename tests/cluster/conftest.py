@@ -84,14 +84,17 @@ class Cluster:
         log = self.hub.tmp / "worker-short-lease.log"
         self.hub.workers[0] = start_worker(self.a, log, GHEE_WEBHOOK_LEASE_SECONDS=CRASH_LEASE)
 
-    def restart_b_and_a_worker(self) -> None:
-        """After a test killed server B and a worker: start B again, and a worker in place of the dead one."""
-        self.b_api.http.close()
-        self.b.stop()
-        self.b = start_server(self.a.database_url, self.hub.tmp / "serve-b-again.log", **{**FAST_DELIVERY, **self.env})
-        self.b_api = Api(self.b, self.b.token("admin"))
-        self.hub.workers = [w for w in self.hub.workers if w.poll() is None]
-        self.hub.workers.append(start_worker(self.a, self.hub.tmp / "worker-again.log"))
+    def restart_what_died(self) -> None:
+        """Start server B again if a test killed it, and workers in place of the dead ones."""
+        if self.b.process.poll() is not None:
+            self.b_api.http.close()
+            self.b.stop()
+            log = self.hub.tmp / "serve-b-again.log"
+            self.b = start_server(self.a.database_url, log, **{**FAST_DELIVERY, **self.env})
+            self.b_api = Api(self.b, self.b.token("admin"))
+        alive = [worker for worker in self.hub.workers if worker.poll() is None]
+        dead = len(self.hub.workers) - len(alive)
+        self.hub.workers = alive + [start_worker(self.a, self.hub.tmp / "worker-again.log") for _ in range(dead)]
 
 
 def deliveries(api: Api, webhook_id: str) -> list[dict[str, Any]]:
@@ -153,8 +156,15 @@ def stop_cluster(cluster: Cluster) -> None:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def whole_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """One cluster for the suite: each test reads only what it wrote (fresh tokens, projects, receiver paths)."""
     running = start_cluster(tmp_path_factory.mktemp("cluster"), GHEE_WEBHOOK_LEASE_SECONDS=STEADY_LEASE)
     yield running
     stop_cluster(running)
+
+
+@pytest.fixture
+def cluster(whole_cluster: Cluster) -> Cluster:
+    """The suite's cluster, whole: what an earlier test killed is started again first."""
+    whole_cluster.restart_what_died()
+    return whole_cluster
