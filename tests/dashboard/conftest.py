@@ -61,9 +61,13 @@ def admin(dash_server: Server) -> Credentials:
     return add_user(dash_server, "admin@example.com", "correct horse battery staple", is_admin=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for the whole test session."""
+    """Debian's Chromium, headless, for the dashboard's tests.
+
+    Stopped when they end: Playwright's sync API keeps an event loop running
+    on the test thread, where other suites' ``asyncio.run`` would be refused.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
     with sync_playwright() as playwright:
