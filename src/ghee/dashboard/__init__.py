@@ -11,11 +11,18 @@ from __future__ import annotations
 from litestar import Router
 
 from ghee.dashboard.assets import static_file
-from ghee.dashboard.pages import auth, home, live, profile
+from ghee.dashboard.pages import (
+    auth,
+    content,  # == content ==
+    home,
+    live,
+    profile,
+)
+from ghee.dashboard.pages import collections as content_collections  # == content ==
 from ghee.dashboard.templating import template_config
 from ghee.dashboard.web import DEPENDENCIES, EXCEPTION_HANDLERS, load_session
 
-PAGES = (home, auth, profile, live)
+PAGES = (home, auth, profile, live, content, content_collections)
 
 router = Router(
     path="/",
