@@ -17,6 +17,8 @@ from tests.buttercms.content_helpers import new_items, new_page, write
 from tests.buttercms.content_helpers import unique as unique_key
 from tests.conftest import Api, Server
 from tests.dashboard.conftest import PHONE, session_client, shoot
+from tests.dashboard.test_accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
+from tests.dashboard.test_accessibility import contrast
 
 
 @pytest.fixture
@@ -215,3 +217,24 @@ def test_add_edit_and_delete_collection_items(signed_in_page: Page, api: Api) ->
     expect(page.locator("tbody tr")).to_have_count(1)
     assert [item["name"] for item in api.ok("GET", f"/v2/content/{key}/")["data"][key]] == ["Slime"]
     _fits_the_phone(page)
+
+
+def test_content_pages_have_labels_contrast_and_one_h1(signed_in_page: Page, api: Api) -> None:
+    page = signed_in_page
+    slug = new_post(api, status="draft", body="<p>Hi</p>")
+    paths = ["/content/posts", "/content/posts/new", f"/content/posts/{slug}/preview", "/content/pages", "/collections"]
+    for path in paths:
+        page.goto(path)
+        assert page.locator("h1").count() == 1, path
+        unlabelled = page.eval_on_selector_all(
+            "input:not([type=hidden]), select, textarea:not([hidden])",
+            "els => els.filter(el => el.labels.length === 0).map(el => el.id)",
+        )
+        assert unlabelled == [], path
+        low = [pair for pair in page.evaluate(PAIRS_SCRIPT) if contrast(pair[1], pair[2]) < 4.5]
+        assert low == [], path
+    page.goto("/content/posts/new")
+    assert page.get_by_role("textbox", name="Body").get_attribute("contenteditable") == "true"
+    assert page.evaluate("[...document.scripts].some(s => s.src.includes('/static/editor.'))")
+    page.goto("/content/posts")
+    assert not page.evaluate("[...document.scripts].some(s => s.src.includes('/static/editor.'))")
