@@ -42,6 +42,21 @@ def _fits_the_phone(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
+def _is_on_the_api_and_the_feed(api: Api, server: Server, slug: str, title: str, author: str) -> None:
+    """The published post, whole, on ``/v2/posts/``; its image served; its title in the RSS feed."""
+    listed = api.ok("GET", "/v2/posts/")["data"]
+    mine = next(post for post in listed if post["slug"] == slug)
+    assert mine["body"] == "<h2><b>Big fixes</b></h2>"  # bold, then made a heading
+    assert mine["status"] == "published"
+    assert mine["author"]["slug"] == author
+    assert [c["name"] for c in mine["categories"]] == ["Releases"]
+    assert sorted(t["name"] for t in mine["tags"]) == ["patch", "pc"]
+    assert mine["seo_title"] == "Patch notes for PC"
+    assert api.get(mine["featured_image"].replace(server.base_url, "")).headers["content-type"] == "image/png"
+    feed = feedparser.parse(api.ok("GET", "/v2/feeds/rss/")["data"])
+    assert title in [entry.title for entry in feed.entries]
+
+
 def test_write_and_publish_a_post_and_see_it_on_the_api_and_the_feed(
     signed_in_page: Page, dash_server: Server, api: Api, tmp_path: Path
 ) -> None:
@@ -83,23 +98,16 @@ def test_write_and_publish_a_post_and_see_it_on_the_api_and_the_feed(
     expect(page.locator("#featured-preview")).to_have_attribute("src", re.compile(r"/media/[0-9a-f]+$"))
     shoot(page, "content-post-editor")
 
-    listed = api.ok("GET", "/v2/posts/")["data"]
-    mine = next(post for post in listed if post["slug"] == slug)
-    assert mine["body"] == "<h2><b>Big fixes</b></h2>"  # bold, then made a heading
-    assert mine["status"] == "published"
-    assert mine["author"]["slug"] == author
-    assert [c["name"] for c in mine["categories"]] == ["Releases"]
-    assert sorted(t["name"] for t in mine["tags"]) == ["patch", "pc"]
-    assert mine["seo_title"] == "Patch notes for PC"
-    assert api.get(mine["featured_image"].replace(dash_server.base_url, "")).headers["content-type"] == "image/png"
-    feed = feedparser.parse(api.ok("GET", "/v2/feeds/rss/")["data"])
-    assert title in [entry.title for entry in feed.entries]
+    _is_on_the_api_and_the_feed(api, dash_server, slug, title, author)
 
     page.goto("/content/posts?status=published&q=" + slug[-8:])
     expect(page.locator("tbody tr")).to_have_count(1)
     expect(page.locator("tbody tr")).to_contain_text(title)
     shoot(page, "content-posts")
     _fits_the_phone(page)
+    page.goto(f"/content/posts/{slug}/edit")
+    _fits_the_phone(page)
+    shoot(page, "content-post-editor-phone")
 
 
 def test_a_draft_is_previewed_not_published_and_its_html_is_cleaned(
