@@ -164,6 +164,18 @@ def test_edit_a_page_in_a_second_locale(signed_in_page: Page, api: Api) -> None:
     page.get_by_role("link", name="Content", exact=True).click()
     page.get_by_role("link", name="Pages", exact=True).click()
     page.get_by_role("link", name="Landing pages").click()
+    page.get_by_role("link", name="New page").click()
+    page.get_by_label("Title", exact=True).fill("Sale")
+    page.get_by_role("button", name="Create page").click()
+    expect(page.get_by_role("alert")).to_contain_text("headline: is required")
+    page.get_by_label("headline").fill("Half price")
+    page.get_by_role("button", name="Create page").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+    assert (
+        api.ok("GET", f"/v2/pages/{page_type}/sale/", params={"preview": 1})["data"]["fields"]["headline"]
+        == "Half price"
+    )
+    page.get_by_role("link", name="Landing pages").click()
     page.get_by_role("link", name="Launch").click()
     expect(page.get_by_label("headline")).to_have_value("Hello")
     page.get_by_label("Locale", exact=True).fill("fr")
@@ -230,7 +242,21 @@ def test_add_edit_and_delete_collection_items(signed_in_page: Page, api: Api) ->
 def test_content_pages_have_labels_contrast_and_one_h1(signed_in_page: Page, api: Api) -> None:
     page = signed_in_page
     slug = new_post(api, status="draft", body="<p>Hi</p>")
-    paths = ["/content/posts", "/content/posts/new", f"/content/posts/{slug}/preview", "/content/pages", "/collections"]
+    fields = [{"key": "title", "type": "text", "required": True}, {"key": "on", "type": "boolean"}]
+    page_type, collection = unique_key("a11y"), unique_key("a11y")
+    write(api, "POST", "/v2/page_types/", {"key": page_type, "name": "Guides", "fields": fields})
+    write(api, "POST", "/v2/collections/", {"key": collection, "name": "Links", "fields": fields})
+    new_page(api, page_type, "intro", {"title": "Intro", "on": True})
+    paths = [
+        "/content/posts",
+        "/content/posts/new",
+        f"/content/posts/{slug}/preview",
+        "/content/pages",
+        f"/content/pages/{page_type}",
+        f"/content/pages/{page_type}/intro?locale=de",
+        "/collections",
+        f"/collections/{collection}/new",
+    ]
     for path in paths:
         page.goto(path)
         assert page.locator("h1").count() == 1, path
