@@ -171,8 +171,8 @@ class Server:
             self.process.wait()
 
 
-def start_server(database_url: str, log: Path, **extra_env: str) -> Server:
-    """Start ``ghee serve`` on a free port and wait until it answers."""
+def start_server(database_url: str, log: Path, *, workers: int = 1, **extra_env: str) -> Server:
+    """Start ``ghee serve`` (``workers`` processes) on a free port and wait until it answers."""
     port = free_port()
     env = {
         **os.environ,
@@ -184,7 +184,11 @@ def start_server(database_url: str, log: Path, **extra_env: str) -> Server:
     env.pop("GHEE_REDIS_URL", None) if "GHEE_REDIS_URL" not in extra_env else None
     with log.open("ab") as out:
         process = subprocess.Popen(
-            [GHEE, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=out, cwd=ROOT
+            [GHEE, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=out,
+            stderr=out,
+            cwd=ROOT,
         )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

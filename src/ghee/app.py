@@ -21,8 +21,12 @@ from ghee.dialects import buddybuild, buildbutler, buttercms, butterstack
 from ghee.http.auth import rate_limit_headers
 from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
+from ghee.http.logs import configure_logging
+from ghee.http.observe import RequestObserver
 from ghee.http.ratelimit import RateLimiter
 from ghee.http.services import Services
+from ghee.ops.endpoints import OPS_ROUTES
+from ghee.ops.metrics import create_metrics
 from ghee.worker import start_in_process_worker
 
 
@@ -84,8 +88,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     styles.add("/feeds", buttercms.render_problem)
     styles.add("/sitemap.xml", buttercms.render_problem)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
+            *OPS_ROUTES,
             butterstack.router,
             butterstack.events_router,
             buddybuild.router,
@@ -119,3 +124,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    configure_logging()
+    metrics = create_metrics(config.metrics_dir)
+    app.state.metrics = metrics
+    app.asgi_handler = RequestObserver(app.asgi_handler, metrics.http, config.access_log)
+    return app

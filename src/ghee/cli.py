@@ -29,6 +29,7 @@ from ghee.delivery.subscriptions import (
     list_subscriptions,
 )
 from ghee.ops.commands import backup_command, migrate_data_command, restore_command
+from ghee.ops.metrics_files import metrics_directory
 from ghee.worker import worker_command
 
 T = TypeVar("T")
@@ -84,16 +85,17 @@ def serve(host: str, port: int, workers: int) -> None:
     from granian import Granian  # noqa: PLC0415 (only this command needs the server)
     from granian.constants import Interfaces, Loops  # noqa: PLC0415
 
-    Granian(
-        "ghee.app:create_app",
-        factory=True,
-        address=host,
-        port=port,
-        workers=workers,
-        interface=Interfaces.ASGI,
-        loop=Loops.uvloop,
-        log_access=False,
-    ).serve()
+    with metrics_directory():
+        Granian(
+            "ghee.app:create_app",
+            factory=True,
+            address=host,
+            port=port,
+            workers=workers,
+            interface=Interfaces.ASGI,
+            loop=Loops.uvloop,
+            log_access=False,
+        ).serve()
 
 
 @main.group()

@@ -14,6 +14,8 @@ DEFAULT_CACHE_CONTROL = "private, no-cache"
 DEFAULT_MEDIA_DIR = "./data/media"
 DEFAULT_SYNC_INTERVAL = 60
 DEFAULT_LOGIN_RATE_LIMIT = "10/minute;100/hour"
+ACCESS_LOG_MODES = ("on", "off", "errors")
+DEFAULT_ACCESS_LOG = "on"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,14 @@ class Settings:
 
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
     """Sign-in attempts allowed per client address and e-mail, ``limits`` notation joined by ``;``."""
+    access_log: str = DEFAULT_ACCESS_LOG
+    """Which requests get a JSON access line: ``on`` (all), ``errors`` (status 400 and up) or ``off``."""
+
+    metrics_token: str | None = None
+    """When set, ``/metrics`` answers only requests bearing ``Authorization: Bearer <this>``."""
+
+    metrics_dir: str | None = None
+    """``PROMETHEUS_MULTIPROC_DIR``: where every worker's metric files are kept (``ghee serve`` sets it)."""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -69,7 +79,17 @@ class Settings:
             sync_interval=int(env.get("GHEE_SYNC_INTERVAL") or DEFAULT_SYNC_INTERVAL),
             secure_cookies=env.get("GHEE_SECURE_COOKIES", "") in {"1", "true", "yes"},
             login_rate_limit=env.get("GHEE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
+            access_log=_access_log_mode(env.get("GHEE_ACCESS_LOG") or DEFAULT_ACCESS_LOG),
+            metrics_token=env.get("GHEE_METRICS_TOKEN") or None,
+            metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
+
+
+def _access_log_mode(value: str) -> str:
+    mode = value.strip().lower()
+    if mode not in ACCESS_LOG_MODES:
+        raise ValueError(f"GHEE_ACCESS_LOG must be one of {', '.join(ACCESS_LOG_MODES)}, not {value!r}")
+    return mode
 
 
 @lru_cache(maxsize=1)

@@ -72,6 +72,12 @@ class ApiRequest(Request[Any, Any, Any]):
         return services_of(self.app.state).reads
 
 
+def caller_of(scope: Scope) -> Principal | None:
+    """The caller ``authenticated`` let in for this request's scope, or ``None`` (no token, or not yet checked)."""
+    principal: Principal | None = scope.get("state", {}).get(_PRINCIPAL_KEY)
+    return principal
+
+
 def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     """The caller ``authenticated`` let in."""
     principal: Principal = request.scope["state"][_PRINCIPAL_KEY]

@@ -113,6 +113,15 @@ class RateLimiter:
         else:
             self._strategy = LocalSlidingWindows()
 
+    async def storage_reachable(self) -> bool:
+        """Whether the counters' storage answers (Redis's PING; in-process counters always do)."""
+        if isinstance(self._strategy, LocalSlidingWindows):
+            return True
+        try:
+            return await self._strategy.storage.check()
+        except StorageError:
+            return False
+
     async def hit(self, key: str, spec: str | None) -> RateState:
         """Count one request for ``key``; raises ``RateLimitExceeded`` or ``Unavailable`` (Redis down)."""
         spec = spec or self.default
