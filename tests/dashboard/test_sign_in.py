@@ -55,9 +55,17 @@ def test_next_must_be_a_path_on_this_site(page: Page, admin: Credentials) -> Non
     assert "evil.example" not in page.url
 
 
-def test_nav_shows_only_pages_that_exist(signed_in_page: Page) -> None:
+def test_nav_shows_only_pages_that_exist(signed_in_page: Page, dash_server: Server) -> None:
+    # Every page module registers its entry (ghee.dashboard.PAGES); each link must open a page.
+    import ghee.dashboard  # noqa: F401, PLC0415 (registers the navigation of every page)
+    from ghee.dashboard.nav import NAV  # noqa: PLC0415
+
     nav = signed_in_page.get_by_role("navigation", name="Main")
-    assert nav.get_by_role("link").all_inner_texts() == ["Overview", "Profile"]
+    assert nav.get_by_role("link").all_inner_texts() == [item.label for item in NAV]
+    assert "Overview" in [item.label for item in NAV]
+    with session_client(signed_in_page, dash_server) as client:
+        for item in NAV:
+            assert client.get(item.href, follow_redirects=True).status_code == 200, item.href
 
 
 def test_post_without_csrf_token_is_refused(signed_in_page: Page, dash_server: Server) -> None:

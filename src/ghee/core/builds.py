@@ -226,6 +226,27 @@ async def get_build(reads: Reads, public_id: str, only: int | None = None) -> Bu
     return build
 
 
+_OF_CHANGELIST = (
+    sa.select(*_READ)
+    .where(builds.c.changelist_id == sa.bindparam("changelist_id"))
+    .order_by(builds.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+async def builds_of_changelist(reads: Reads, changelist_id: int, limit: int) -> list[Build]:
+    """The newest ``limit`` builds made from changelist row ``changelist_id``, with artifacts."""
+    return _builds_from(await reads.all(_OF_CHANGELIST, {"changelist_id": changelist_id, "limit": limit}))
+
+
+async def build_numbers(conn: AsyncConnection, build_ids: list[int]) -> dict[int, int]:
+    """The numbers of the builds with row ids ``build_ids``, by row id (one query, for a page of deployments)."""
+    if not build_ids:
+        return {}
+    rows = await conn.execute(sa.select(builds.c.id, builds.c.number).where(builds.c.id.in_(sorted(set(build_ids)))))
+    return {int(row.id): int(row.number) for row in rows}
+
+
 async def _build_by_row_id(reads: Reads, row_id: int, public_id: str) -> Build:
     found = _builds_from(await reads.all(_ONE_BUILD, {"build_id": row_id}))
     if not found:

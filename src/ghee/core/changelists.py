@@ -187,6 +187,12 @@ async def get_changelist(conn: AsyncConnection, public_id: str, only: int | None
     return await _with_files(conn, Changelist(**row._mapping))
 
 
+async def get_changelist_by_row_id(conn: AsyncConnection, row_id: int) -> Changelist | None:
+    """The changelist stored as row ``row_id`` with its files (a build's ``changelist_id``), or ``None``."""
+    row = (await conn.execute(sa.select(changelists).where(changelists.c.id == row_id))).first()
+    return None if row is None else await _with_files(conn, Changelist(**row._mapping))
+
+
 async def list_changelists(conn: AsyncConnection, project_id: int, window: Window) -> Slice[Changelist]:
     """A project's changelists, newest number first, each with its files."""
     query = (

@@ -286,6 +286,25 @@ async def get_build(reads: Reads, public_id: str, only: int | None = None) -> Ci
     return build
 
 
+_CAUSES = sa.select(builds.c.causes).where(builds.c.id == sa.bindparam("build_id"))
+
+
+async def build_causes(reads: Reads, build_id: int) -> list[str]:
+    """What started the build, in the CI's words (Jenkins' ``shortDescription``s); empty when not reported."""
+    row = await reads.first(_CAUSES, {"build_id": build_id})
+    causes = row[0] if row else None
+    if isinstance(causes, str | bytes):  # a JSON column read through the fast path
+        causes = msgspec.json.decode(causes)
+    if not isinstance(causes, list):
+        return []
+    found = []
+    for cause in causes:
+        text = cause.get("shortDescription") if isinstance(cause, dict) else None
+        if isinstance(text, str) and text.strip():
+            found.append(text.strip())
+    return found
+
+
 async def recent_builds(reads: Reads, job_id: int, count: int) -> list[CiBuild]:
     """A job's newest ``count`` builds that are not deleted, newest first."""
     page = await list_job_builds(reads, job_id, BuildFilter(), Window(count))

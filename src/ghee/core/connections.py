@@ -204,6 +204,18 @@ async def delete_connection(conn: AsyncConnection, public_id: str) -> None:
     )
 
 
+async def sync_soon(conn: AsyncConnection, public_id: str) -> None:
+    """Make the next pass of a connection due now; a sync worker runs it when free. Raises ``NotFound``.
+
+    Nothing talks to Jenkins here: a pass already running keeps its lease, and
+    the worker that claims the connection next does the work.
+    """
+    row_id = connection_row_id(public_id)
+    due = await conn.execute(connections.update().where(connections.c.id == row_id).values(next_sync_at=utcnow()))
+    if due.rowcount != 1:
+        raise NotFound("connection", public_id)
+
+
 async def _emit(conn: AsyncConnection, event_type: str, made: Connection) -> None:
     await record_event(
         conn,

@@ -159,6 +159,28 @@ async def list_deployments(
     return cut([Deployment(**row._mapping) for row in await conn.execute(query)], window)
 
 
+async def live_deployments(conn: AsyncConnection, project_id: int) -> list[Deployment]:
+    """What is live: the newest ``live`` deployment of each platform and branch, by platform then branch."""
+    rows = await conn.execute(
+        sa.select(deployments)
+        .where(deployments.c.project_id == project_id, deployments.c.status == "live")
+        .order_by(deployments.c.id.desc())
+    )
+    latest: dict[tuple[str, str], Deployment] = {}
+    for row in rows:
+        deployment = Deployment(**row._mapping)
+        latest.setdefault((deployment.platform, deployment.branch), deployment)
+    return [latest[target] for target in sorted(latest)]
+
+
+async def deployments_of_build(conn: AsyncConnection, build_id: int, limit: int = 50) -> list[Deployment]:
+    """The newest ``limit`` deployments of build row ``build_id``."""
+    rows = await conn.execute(
+        sa.select(deployments).where(deployments.c.build_id == build_id).order_by(deployments.c.id.desc()).limit(limit)
+    )
+    return [Deployment(**row._mapping) for row in rows]
+
+
 async def _emit(conn: AsyncConnection, event_type: str, deployment: Deployment) -> None:
     await record_event(
         conn,

@@ -171,6 +171,15 @@ async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | 
     return EventPage(items=items, has_more=len(rows) > limit, cursor=cursor)
 
 
+async def recent_events(conn: AsyncConnection, filters: EventFilter, limit: int) -> list[Event]:
+    """The newest ``limit`` events matching ``filters``, newest first (a resource's history, not a feed to follow).
+
+    Raises ``Invalid`` like ``list_events``.
+    """
+    query = _filtered(sa.select(*EVENT_COLUMNS), filters).order_by(events.c.id.desc()).limit(limit)
+    return [Event(*row) for row in await conn.execute(query)]
+
+
 def _filtered(query: sa.Select[Any], filters: EventFilter) -> sa.Select[Any]:
     if filters.type is not None:
         prefix, is_wildcard = type_prefix(check_pattern(filters.type, "type"))

@@ -14,6 +14,8 @@ the same whatever its log's size.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -108,3 +110,36 @@ async def reclassify_recent(conn: AsyncConnection, limit: int = RECLASSIFY_LIMIT
     build_ids = [row[0] for row in await conn.execute(_RECENT_FAILED, {"limit": limit})]
     await classify_builds(conn, build_ids)
     return len(build_ids)
+
+
+def _breakdown(*, one_job: bool) -> sa.Select[Any]:
+    count = sa.func.count()
+    started = sa.func.coalesce(builds.c.started_at, builds.c.finished_at, builds.c.created_at)
+    select = sa.select(builds.c.failure_category, count).where(
+        builds.c.job_id.is_not(None),
+        builds.c.failure_category.is_not(None),
+        builds.c.deleted == sa.false(),
+        started >= sa.bindparam("start"),
+        started < sa.bindparam("end"),
+    )
+    if one_job:
+        select = select.where(builds.c.job_id == sa.bindparam("job_id"))
+    return select.group_by(builds.c.failure_category).order_by(count.desc(), builds.c.failure_category)
+
+
+_BREAKDOWN, _BREAKDOWN_OF_JOB = _breakdown(one_job=False), _breakdown(one_job=True)
+
+
+async def failure_breakdown(
+    reads: Reads, start: datetime, end: datetime, job_id: int | None = None
+) -> list[tuple[str, int]]:
+    """How many failed Jenkins builds fell in each failure category, most first.
+
+    Builds count by the moment they started (as in the rollups), from
+    ``start`` (inclusive) to ``end`` (exclusive); ``job_id`` keeps one job's.
+    """
+    params: dict[str, object] = {"start": start, "end": end}
+    if job_id is not None:
+        params["job_id"] = job_id
+    rows = await reads.all(_BREAKDOWN if job_id is None else _BREAKDOWN_OF_JOB, params)
+    return [(str(row[0]), int(row[1])) for row in rows]

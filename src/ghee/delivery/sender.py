@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
 
 import httpx
 import msgspec
 
+from ghee.delivery.payloads import TEST_EVENT, message_body
+from ghee.delivery.signing import signed_headers
 from ghee.delivery.ssrf import TargetRefused, pinned, resolve_target
 
 RESPONSE_CAP = 64 * 1024
@@ -77,3 +80,19 @@ async def post_message(  # noqa: PLR0913 (each part of the request is named at t
         return AttemptResult(None, elapsed(), f"timed out after {timeout:g} s", "")
     except httpx.HTTPError as exc:
         return AttemptResult(None, elapsed(), f"{type(exc).__name__}: {exc}"[:500], "")
+
+
+async def send_test(
+    url: str,
+    headers: dict[str, str],
+    secret: str,
+    *,
+    timeout: float,  # noqa: ASYNC109 (one deadline, as for every attempt)
+    allow_private: bool,
+) -> AttemptResult:
+    """Send a signed ``webhook.test`` message to a subscription's ``url`` now (nothing is queued or logged)."""
+    body = message_body(TEST_EVENT, {"id": "test"}, url)
+    sent = {**headers, "content-type": "application/json"}
+    sent |= signed_headers(secret, f"msg_test_{secrets.token_hex(8)}", body)
+    async with httpx.AsyncClient(follow_redirects=False) as client:
+        return await post_message(client, url, body, sent, timeout=timeout, allow_private=allow_private)

@@ -45,3 +45,100 @@
 
   window.ghee = { live: live, fetch: send, csrf: csrf };
 })();
+
+/* == builds == */
+(function () {
+  "use strict";
+  var ghee = window.ghee;
+  var announce = function (id, text) {
+    var region = document.getElementById(id);
+    if (region) { region.textContent = text; }
+  };
+  var rowHtml = function (url) {
+    return ghee.fetch(url).then(function (response) { return response.ok ? response.text() : null; });
+  };
+  var toRow = function (html) {
+    var body = document.createElement("tbody");
+    body.innerHTML = html.trim();
+    return body.firstElementChild;
+  };
+
+  // The builds list: a row whose build changes is swapped for a fresh one (status, duration);
+  // on the first unfiltered page, a new build of the project appears at the top.
+  ghee.followBuildRows = function (tbody) {
+    if (!tbody) { return null; }
+    var project = tbody.getAttribute("data-project");
+    return ghee.live(["build.*"], function (event) {
+      var id = event.resource_id;
+      var current = tbody.querySelector('tr[data-build="' + id + '"]');
+      if (!current && !(event.type === "build.created" && tbody.hasAttribute("data-new-rows"))) { return; }
+      rowHtml("/builds/" + encodeURIComponent(id) + "/row?project=" + encodeURIComponent(project)).then(function (html) {
+        if (!html) { return; }
+        var row = toRow(html);
+        var existing = tbody.querySelector('tr[data-build="' + id + '"]');
+        if (existing) {
+          existing.replaceWith(row);
+        } else {
+          tbody.insertBefore(row, tbody.firstElementChild);
+          var empty = document.getElementById("no-builds");
+          if (empty) { empty.hidden = true; }
+        }
+        var status = row.querySelector("[data-status]");
+        announce("builds-announcer", "Build " + row.querySelector("a").textContent + " is " + (status ? status.textContent : "updated"));
+      });
+    });
+  };
+
+  // The build page: the status badge follows the build until it finishes.
+  ghee.followBuildStatus = function (id) {
+    var source = ghee.live(["build.*"], function (event) {
+      if (event.resource_id !== id || !event.payload || !event.payload.status) { return; }
+      var status = event.payload.status;
+      document.querySelectorAll("[data-build-status]").forEach(function (badge) {
+        badge.textContent = status;
+        badge.className = "status status-" + status;
+      });
+      document.querySelectorAll("[data-build-status-text]").forEach(function (text) { text.textContent = status; });
+      announce("build-announcer", "The build is " + status);
+      if (["success", "failed", "cancelled"].indexOf(status) >= 0) {
+        source.close();
+        var finished = document.getElementById("build-finished");
+        if (finished) { finished.hidden = false; }
+      }
+    });
+    return source;
+  };
+
+  // The log viewer: while the CI still writes the log (X-More-Data: true), ask for what came after
+  // the bytes shown (Range: bytes=N-) every 2 s and append it; stop when the log is complete.
+  ghee.followLog = function (pre, state) {
+    if (!pre || !pre.hasAttribute("data-follow")) { return; }
+    var url = pre.getAttribute("data-log-url");
+    var offset = parseInt(pre.getAttribute("data-offset"), 10) || 0;
+    var decoder = new TextDecoder("utf-8");
+    var poll = function () {
+      ghee.fetch(url, { headers: { Range: "bytes=" + offset + "-" }, cache: "no-store" }).then(function (response) {
+        var more = response.headers.get("X-More-Data") === "true";
+        var read = response.status === 206 ? response.arrayBuffer() : Promise.resolve(null);
+        return read.then(function (buffer) {
+          if (buffer && buffer.byteLength) {
+            var atEnd = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+            pre.appendChild(document.createTextNode(decoder.decode(buffer, { stream: more })));
+            offset += buffer.byteLength;
+            pre.setAttribute("data-offset", String(offset));
+            if (atEnd) { pre.scrollTop = pre.scrollHeight; }
+          }
+          if (more || (buffer && buffer.byteLength)) {
+            window.setTimeout(poll, 2000);
+          } else {
+            pre.removeAttribute("data-follow");
+            pre.setAttribute("data-log-done", "");
+            if (state) { state.textContent = "Complete."; }
+          }
+        });
+      }, function () { window.setTimeout(poll, 5000); });
+    };
+    pre.scrollTop = pre.scrollHeight;
+    window.setTimeout(poll, 2000);
+  };
+})();

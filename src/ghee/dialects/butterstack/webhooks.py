@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any, Literal
 
-import httpx
 import msgspec
 from litestar import Response, delete, get, patch, post
 from litestar.params import Parameter
@@ -16,9 +14,7 @@ from ghee.clock import iso
 from ghee.core.paging import Window
 from ghee.core.tokens import Principal
 from ghee.delivery import deliveries, subscriptions
-from ghee.delivery.payloads import TEST_EVENT, message_body
-from ghee.delivery.sender import AttemptResult, post_message
-from ghee.delivery.signing import signed_headers
+from ghee.delivery.sender import AttemptResult, send_test
 from ghee.dialects.butterstack.routes import _ERRORS
 from ghee.http.auth import ApiRequest
 from ghee.http.pagination import Limit, Offset
@@ -235,13 +231,9 @@ async def test_webhook(
     sub = await subscriptions.get_subscription(conn, webhook_id)
     await conn.rollback()  # hold no transaction open while waiting on the target
     settings = services_of(request.app.state).settings.delivery
-    body = message_body(TEST_EVENT, {"id": "test"}, sub.url)
-    headers = {**sub.headers, "content-type": "application/json"}
-    headers |= signed_headers(sub.secret, f"msg_test_{secrets.token_hex(8)}", body)
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        result: AttemptResult = await post_message(
-            client, sub.url, body, headers, timeout=settings.timeout_seconds, allow_private=settings.allow_private
-        )
+    result: AttemptResult = await send_test(
+        sub.url, sub.headers, sub.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
+    )
     return TestResult(result.ok, result.status_code, result.latency_ms, result.error, result.excerpt)
 
 

@@ -1,0 +1,379 @@
+"""Projects: builds (live list, build page with stages, artifacts and log), changelists, deployments.
+
+Builds come from two sources sharing one table: builds a project reports
+through ButterStack's ``/v1`` (platform, configuration, changelist,
+artifacts) and builds the Jenkins sync records (stages, agent, queue time,
+console log). A build page reads both views of the row (``core.builds`` and
+``core.ci_build_reads``) and shows what each has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, Response, get
+from litestar.response import Stream, Template
+
+from ghee import ids
+from ghee.clock import utcnow
+from ghee.core import build_logs, builds, changelists, ci_build_reads, deployments
+from ghee.core.errors import Invalid, NotFound
+from ghee.core.paging import Window
+from ghee.core.projects import Project, get_project, list_projects
+from ghee.dashboard.nav import NavItem, add_nav
+from ghee.dashboard.web import render
+from ghee.http.ranges import RangeNotSatisfiable, byte_range
+from ghee.http.services import services_of
+
+BUILDS_PER_PAGE = 25
+CHANGELISTS_PER_PAGE = 25
+DEPLOYMENTS_PER_PAGE = 25
+PROJECT_CHOICES = 200
+LOG_TAIL = 64 * 1024
+"""Bytes of the console log a build page shows at first (the end, where failures are)."""
+LOG_PIECE = 256 * 1024
+"""The most bytes one ``/builds/:id/log`` answer carries when asked for an open range."""
+LINKED_BUILDS = 50
+
+add_nav(NavItem("Builds", "/builds", order=20))
+
+MAX_PAGE = 100_000
+
+
+def page_number(text: str | None) -> int:
+    """The ``?page=`` asked for (1 when absent); raises ``Invalid`` (a 400 page) for anything but 1 to 100000."""
+    if text is None or text == "":
+        return 1
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= MAX_PAGE:
+        raise Invalid("page", f"must be a whole number from 1 to {MAX_PAGE}")
+    return int(text)
+
+
+def duration_text(seconds: float | None) -> str:
+    """``1h 02m``, ``3m 07s``, ``12s``; an em dash when unknown."""
+    if seconds is None:
+        return "—"
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    if minutes:
+        return f"{minutes}m {secs:02d}s"
+    return f"{secs}s"
+
+
+def size_text(size: int | None) -> str:
+    """A byte count for people: ``1.2 GB``, ``340 KB``, ``12 B``."""
+    if size is None:
+        return "—"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":  # noqa: PLR2004 (decimal units)
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    return f"{size} B"  # pragma: no cover (the loop always returns)
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` if it is an http(s) address, else ``None``: a reported URL is never a ``javascript:`` link."""
+    if url and url.lower().startswith(("https://", "http://")):
+        return url
+    return None
+
+
+@dataclass(frozen=True)
+class BuildRow:
+    """A build as a row of the list: what both sources have."""
+
+    public_id: str
+    number: int
+    status: str
+    platform: str
+    configuration: str
+    branch: str
+    changelist: str | None
+    duration: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, build: builds.Build) -> BuildRow:
+        seconds: float | None = build.duration_seconds
+        if seconds is None and build.status == "running" and build.started_at is not None:
+            seconds = (utcnow() - build.started_at).total_seconds()
+        return cls(
+            build.public_id,
+            build.number,
+            build.status,
+            build.platform,
+            build.configuration,
+            build.branch,
+            build.changelist,
+            duration_text(seconds),
+            build.created_at,
+        )
+
+
+@dataclass(frozen=True)
+class StageBar:
+    """A stage of the timeline: its share of the build's time, in percent."""
+
+    name: str
+    status: str
+    label: str
+    duration: str
+    percent: float
+
+
+def _stage_bars(stages: list[ci_build_reads.Stage]) -> list[StageBar]:
+    total = sum(max(stage.duration_ms, 0) for stage in stages)
+    bars = []
+    for stage in stages:
+        share = (max(stage.duration_ms, 0) / total * 100) if total else 100 / len(stages)
+        status = stage.status.upper()
+        css = {"SUCCESS": "success", "FAILED": "failed", "UNSTABLE": "failed", "ABORTED": "cancelled"}.get(
+            status, "running" if status in {"IN_PROGRESS", "PAUSED_PENDING_INPUT"} else "pending"
+        )
+        bars.append(StageBar(stage.name, css, stage.result, duration_text(stage.duration_ms / 1000), share))
+    return bars
+
+
+async def _projects(request: Request[Any, Any, Any], wanted: str | None) -> tuple[list[Project], Project | None]:
+    """The projects to choose from and the chosen one (``wanted``, else the first by name)."""
+    reads = services_of(request.app.state).reads
+    choices = (await list_projects(reads, Window(PROJECT_CHOICES))).items
+    if wanted:
+        return choices, await get_project(reads, wanted)
+    return choices, choices[0] if choices else None
+
+
+@get("/builds")
+async def builds_page(
+    request: Request[Any, Any, Any],
+    project: str | None = None,
+    status: str | None = None,
+    branch: str | None = None,
+    page: str | None = None,
+) -> Template:
+    """A project's builds, newest first, filtered by status and branch; rows follow ``build.*`` live."""
+    number = page_number(page)
+    choices, chosen = await _projects(request, project)
+    filters = builds.BuildFilter(status=status or None, branch=(branch or "").strip() or None)
+    rows: list[BuildRow] = []
+    has_more = False
+    error = None
+    if chosen is not None:
+        try:
+            found = await builds.list_builds(
+                services_of(request.app.state).reads,
+                chosen.id,
+                filters,
+                Window(BUILDS_PER_PAGE, (number - 1) * BUILDS_PER_PAGE),
+            )
+            rows, has_more = [BuildRow.of(b) for b in found.items], found.has_more
+        except Invalid as exc:
+            error = str(exc)
+    return render(
+        request,
+        "pages/builds.html",
+        status_code=400 if error else 200,
+        title="Builds",
+        projects=choices,
+        project=chosen,
+        statuses=builds.STATUSES,
+        status=status or "",
+        branch=branch or "",
+        rows=rows,
+        page=number,
+        has_more=has_more,
+        error=error,
+        filtered=bool(filters.status or filters.branch),
+        tab="builds",
+    )
+
+
+@get("/builds/{build_id:str}/row")
+async def build_row(request: Request[Any, Any, Any], build_id: str, project: str | None = None) -> Template:
+    """One row of the builds list (what the live list swaps in); 404 when not a build of ``project``."""
+    build = await builds.get_build(services_of(request.app.state).reads, build_id)
+    if project is not None and ids.encode("proj", build.project_id) != project:
+        raise NotFound("build", build_id)
+    return render(request, "pages/_build_row.html", title="", row=BuildRow.of(build))
+
+
+@get("/builds/{build_id:str}")
+async def build_page(request: Request[Any, Any, Any], build_id: str) -> Template:
+    """One build: summary, stages timeline, artifacts, changelist, deployments, console log."""
+    services = services_of(request.app.state)
+    reads = services.reads
+    ci = await ci_build_reads.get_build(reads, build_id)
+    # The ButterStack view (artifacts, platform, changelist) exists for builds of a project.
+    project_build = await builds.get_build(reads, ids.encode("build", ci.id)) if ci.project_id is not None else None
+    project = await get_project(reads, ids.encode("proj", ci.project_id)) if ci.project_id is not None else None
+    async with services.engine.connect() as conn:
+        changelist = None
+        if project_build is not None and project_build.changelist_id is not None:
+            changelist = await changelists.get_changelist_by_row_id(conn, project_build.changelist_id)
+        deployed = await deployments.deployments_of_build(conn, ci.id)
+    causes = await ci_build_reads.build_causes(reads, ci.id)
+    log_size = await build_logs.log_size(reads, ci.id)
+    has_log = ci.job_id is not None or log_size > 0
+    tail_start = max(0, log_size - LOG_TAIL)
+    log_text = ""
+    if log_size:
+        log_text = b"".join([piece async for piece in build_logs.read_log(reads, ci.id, tail_start, log_size)]).decode(
+            "utf-8", errors="replace"
+        )
+    duration_ms = ci.duration
+    if duration_ms is None and ci.started_at is not None and ci.building:
+        duration_ms = int((utcnow() - ci.started_at).total_seconds() * 1000)
+    public_id = ids.encode("build", ci.id)
+    return render(
+        request,
+        "pages/build.html",
+        title=f"Build #{ci.number}",
+        build=ci,
+        public_id=public_id,
+        project=project,
+        project_build=project_build,
+        status=project_build.status if project_build else ci.status,
+        duration=duration_text(None if duration_ms is None else duration_ms / 1000),
+        queue=duration_text(None if ci.queue_ms is None else ci.queue_ms / 1000),
+        causes=causes or (["Reported through the ButterStack API"] if ci.job_id is None else []),
+        stages=_stage_bars(ci.stages),
+        artifacts=[
+            (a, size_text(a.size_bytes), web_link(a.url)) for a in (project_build.artifacts if project_build else [])
+        ],
+        ci_link=web_link(ci.url),
+        changelist=changelist,
+        deployments=deployed,
+        has_log=has_log,
+        log_text=log_text,
+        log_offset=log_size,
+        log_truncated=tail_start > 0,
+        log_more=ci.job_id is not None and not ci.log_complete,
+        tab="builds",
+    )
+
+
+@get("/builds/{build_id:str}/log", media_type="text/plain; charset=utf-8")
+async def build_log(request: Request[Any, Any, Any], build_id: str) -> Response[Any]:
+    """The console log as text, ``Range: bytes=N-`` for what came after byte N (206, or 416 when nothing new).
+
+    ``X-More-Data: true`` while the CI is still sending it; the log viewer polls until it is ``false``.
+    """
+    reads = services_of(request.app.state).reads
+    build = await ci_build_reads.get_build(reads, build_id)
+    size = await build_logs.log_size(reads, build.id)
+    more = build.job_id is not None and not build.log_complete
+    headers = {"Accept-Ranges": "bytes", "X-More-Data": "true" if more else "false", "Cache-Control": "no-store"}
+    try:
+        wanted = byte_range(request.headers.get("range"), size)
+    except RangeNotSatisfiable:
+        return Response(b"", status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
+    start, end = wanted or (0, size)
+    if wanted is not None:
+        end = min(end, start + LOG_PIECE)
+        headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
+    headers["Content-Length"] = str(end - start)
+    return Stream(
+        build_logs.read_log(reads, build.id, start, end),
+        status_code=206 if wanted is not None else 200,
+        media_type="text/plain; charset=utf-8",
+        headers=headers,
+    )
+
+
+@get("/changelists")
+async def changelists_page(
+    request: Request[Any, Any, Any], project: str | None = None, page: str | None = None
+) -> Template:
+    """A project's changelists, newest number first, with how many files each touched."""
+    number = page_number(page)
+    choices, chosen = await _projects(request, project)
+    items: list[changelists.Changelist] = []
+    has_more = False
+    if chosen is not None:
+        async with services_of(request.app.state).engine.connect() as conn:
+            found = await changelists.list_changelists(
+                conn, chosen.id, Window(CHANGELISTS_PER_PAGE, (number - 1) * CHANGELISTS_PER_PAGE)
+            )
+        items, has_more = found.items, found.has_more
+    return render(
+        request,
+        "pages/changelists.html",
+        title="Changelists",
+        projects=choices,
+        project=chosen,
+        changelists=items,
+        page=number,
+        has_more=has_more,
+        tab="changelists",
+    )
+
+
+@get("/changelists/{changelist_id:str}")
+async def changelist_page(request: Request[Any, Any, Any], changelist_id: str) -> Template:
+    """One changelist: author, description, files (action, path) and the builds made from it."""
+    services = services_of(request.app.state)
+    async with services.engine.connect() as conn:
+        changelist = await changelists.get_changelist(conn, changelist_id)
+    project = await get_project(services.reads, ids.encode("proj", changelist.project_id))
+    made = await builds.builds_of_changelist(services.reads, changelist.id, LINKED_BUILDS)
+    return render(
+        request,
+        "pages/changelist.html",
+        title=f"Changelist {changelist.number}",
+        changelist=changelist,
+        project=project,
+        rows=[BuildRow.of(b) for b in made],
+        tab="changelists",
+    )
+
+
+@get("/deployments")
+async def deployments_page(
+    request: Request[Any, Any, Any], project: str | None = None, page: str | None = None
+) -> Template:
+    """What is live on each platform and branch, and the deployment history."""
+    number = page_number(page)
+    choices, chosen = await _projects(request, project)
+    live: list[deployments.Deployment] = []
+    history: list[deployments.Deployment] = []
+    has_more = False
+    numbers: dict[int, int] = {}
+    if chosen is not None:
+        services = services_of(request.app.state)
+        async with services.engine.connect() as conn:
+            live = await deployments.live_deployments(conn, chosen.id)
+            found = await deployments.list_deployments(
+                conn,
+                chosen.id,
+                deployments.DeploymentFilter(),
+                Window(DEPLOYMENTS_PER_PAGE, (number - 1) * DEPLOYMENTS_PER_PAGE),
+            )
+            numbers = await builds.build_numbers(conn, [d.build_id for d in [*live, *found.items]])
+        history, has_more = found.items, found.has_more
+    platforms = sorted({d.platform for d in live})
+    branches = sorted({d.branch for d in live})
+    grid = {(d.platform, d.branch): d for d in live}
+    return render(
+        request,
+        "pages/deployments.html",
+        title="Deployments",
+        projects=choices,
+        project=chosen,
+        platforms=platforms,
+        branches=branches,
+        grid=grid,
+        history=history,
+        numbers=numbers,
+        page=number,
+        has_more=has_more,
+        tab="deployments",
+    )
+
+
+ROUTES = [builds_page, build_row, build_page, build_log, changelists_page, changelist_page, deployments_page]

@@ -1,0 +1,126 @@
+"""Connections (``/connections``, admins only): the Jenkins servers ghee syncs from, their sync status, adding one.
+
+Adding runs ``integrations.jenkins.connect.add_connection``, the credentials
+check of ``POST /api/v1/connections``: nothing is stored unless Jenkins
+accepts the user name and API token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from ghee.core.connections import NewConnection, delete_connection, get_connection, list_connections, sync_soon
+from ghee.core.errors import Conflict, Invalid
+from ghee.core.paging import Window
+from ghee.core.users import User
+from ghee.dashboard.nav import NavItem, add_nav
+from ghee.dashboard.web import form_fields, render, require_admin
+from ghee.http.services import services_of
+from ghee.integrations.jenkins.connect import add_connection
+
+CONNECTIONS_PER_PAGE = 25
+_FIELDS = ("name", "url", "username", "token")
+_MAX_FIELD = 4000
+
+add_nav(NavItem("Connections", "/connections", order=70, admin_only=True))
+
+
+async def _connections_page(  # noqa: PLR0913 (the page and its one-off notices)
+    request: Request[Any, Any, Any],
+    page: int,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    notice: str = "",
+    status_code: int = 200,
+) -> Template:
+    found, total = await list_connections(
+        services_of(request.app.state).reads, Window(CONNECTIONS_PER_PAGE, (page - 1) * CONNECTIONS_PER_PAGE)
+    )
+    return render(
+        request,
+        "pages/connections.html",
+        status_code=status_code,
+        title="Connections",
+        connections=found.items,
+        total=total,
+        has_more=found.has_more,
+        page=page,
+        values=values or {},
+        errors=errors or {},
+        notice=notice,
+    )
+
+
+@get("/connections", guards=[require_admin])
+async def connections_page(
+    request: Request[Any, Any, Any],
+    page: int = Parameter(default=1, ge=1, le=100_000),
+    added: str = Parameter(default="", max_length=200),
+    deleted: str = Parameter(default="", max_length=200),
+    queued: str = Parameter(default="", max_length=200),
+) -> Template:
+    """Every connection with its sync status, and the form to add one."""
+    notice = ""
+    if added:
+        notice = f"Connected {added}: Jenkins accepted the credentials. The first sync runs shortly."
+    elif deleted:
+        notice = f"Deleted {deleted}."
+    elif queued:
+        notice = f"A sync of {queued} is due now; a worker runs it when it is free."
+    return await _connections_page(request, page, notice=notice)
+
+
+@post("/connections", guards=[require_admin])
+async def add_connection_page(request: Request[Any, Any, Any], current_user: User) -> Template | Redirect:
+    """Check the credentials with Jenkins and store the connection; show what went wrong inline otherwise."""
+    del current_user
+    form = await form_fields(request)
+    values = {name: str(form.get(name, ""))[:_MAX_FIELD] for name in _FIELDS}
+    shown = {name: value for name, value in values.items() if name != "token"}  # a token is never sent back
+    new = NewConnection(values["name"], values["url"], values["username"], values["token"])
+    services = services_of(request.app.state)
+    try:
+        async with services.engine.begin() as conn:
+            made = await add_connection(conn, services.settings, new)
+    except Invalid as exc:
+        field = exc.field if exc.field in _FIELDS else "name"
+        return await _connections_page(request, 1, values=shown, errors={field: exc.problem}, status_code=400)
+    except Conflict as exc:
+        return await _connections_page(request, 1, values=shown, errors={"name": exc.reason}, status_code=400)
+    return Redirect("/connections?" + urlencode({"added": made.name}), status_code=303)
+
+
+@get("/connections/{connection_id:str}/delete", guards=[require_admin])
+async def confirm_delete(request: Request[Any, Any, Any], connection_id: str) -> Template:
+    """Ask before deleting: the connection goes with its jobs and their builds."""
+    found = await get_connection(services_of(request.app.state).reads, connection_id)
+    return render(request, "pages/connection_delete.html", title=f"Delete {found.name}", connection=found)
+
+
+@post("/connections/{connection_id:str}/delete", guards=[require_admin])
+async def delete_connection_page(request: Request[Any, Any, Any], connection_id: str) -> Redirect:
+    """Delete a connection with its jobs and their builds, as ``DELETE /api/v1/connections/{id}`` does."""
+    services = services_of(request.app.state)
+    found = await get_connection(services.reads, connection_id)
+    async with services.engine.begin() as conn:
+        await delete_connection(conn, found.public_id)
+    return Redirect("/connections?" + urlencode({"deleted": found.name}), status_code=303)
+
+
+@post("/connections/{connection_id:str}/sync", guards=[require_admin])
+async def sync_connection_page(request: Request[Any, Any, Any], connection_id: str) -> Redirect:
+    """Make the connection's next pass due now (a sync worker runs it; nothing talks to Jenkins here)."""
+    services = services_of(request.app.state)
+    found = await get_connection(services.reads, connection_id)
+    async with services.engine.begin() as conn:
+        await sync_soon(conn, found.public_id)
+    return Redirect("/connections?" + urlencode({"queued": found.name}), status_code=303)
+
+
+ROUTES = [connections_page, add_connection_page, confirm_delete, delete_connection_page, sync_connection_page]

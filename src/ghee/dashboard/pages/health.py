@@ -1,0 +1,222 @@
+"""CI health (``/health``): Jenkins jobs across connections, their figures over a range, charts, exports.
+
+The figures come from ``ghee.analytics`` (the rollups the analytics API
+reads), the flaky marks and last builds from ``ghee.core.ci_jobs``, the
+failure categories from ``ghee.core.failures``; the downloads are the
+analytics exports.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Request, Response, get
+from litestar.params import Parameter
+from litestar.response import Template
+
+from ghee.analytics import exports
+from ghee.analytics.metrics import Group, Metrics, MetricsQuery, measure
+from ghee.analytics.ranges import ROLLING, TimeRange, resolve_range
+from ghee.analytics.rollups import RESULTS
+from ghee.clock import utcnow
+from ghee.core.ci_jobs import Job, get_job
+from ghee.core.errors import Invalid, NotFound
+from ghee.core.failures import failure_breakdown
+from ghee.core.jobs import job_row_id
+from ghee.dashboard import charts
+from ghee.dashboard.nav import NavItem, add_nav
+from ghee.dashboard.web import render
+from ghee.db.reads import Reads
+from ghee.http.services import services_of
+
+JOBS_PER_PAGE = 50
+RANGES = ("7d", "30d", "90d")
+SORTS = {
+    "builds": "Most builds",
+    "success": "Lowest success rate",
+    "p95": "Slowest p95",
+    "queue": "Longest queue",
+    "name": "Name",
+}
+FORMATS = {"csv": "text/csv", "json": "application/json", "png": "image/png"}
+RESULT_CLASSES = {result: "r-" + result.lower().replace("_", "-") for result in RESULTS}
+_RESULT_LABELS = {"SUCCESS": "success", "FAILURE": "failure", "UNSTABLE": "unstable", "ABORTED": "aborted"}
+_RESULT_LABELS["NOT_BUILT"] = "not built"
+
+add_nav(NavItem("CI health", "/health", order=40))
+
+
+def time_range(name: str) -> TimeRange:
+    """``7d``, ``30d`` as the analytics API reads them; ``90d`` the same way, back from the current hour."""
+    now = utcnow()
+    if name in ROLLING:
+        return resolve_range(name, None, None, now)
+    if name not in RANGES:
+        raise Invalid("range", f"must be one of {', '.join(RANGES)}")
+    return resolve_range(None, now - timedelta(days=int(name.removesuffix("d"))), None, now)
+
+
+def duration(ms: int | None) -> str:
+    """``1 h 02 min``, ``3 min 05 s``, ``4.2 s``; an en dash for none."""
+    if ms is None:
+        return "\u2013"
+    seconds = ms / 1000
+    if seconds < 60:  # noqa: PLR2004 (a minute)
+        return f"{seconds:.1f} s"
+    minutes, second = divmod(round(seconds), 60)
+    if minutes < 60:  # noqa: PLR2004 (an hour)
+        return f"{minutes} min {second:02d} s"
+    hours, minute = divmod(minutes, 60)
+    return f"{hours} h {minute:02d} min"
+
+
+def percent(rate: float | None) -> str:
+    """``87.5 %``; an en dash when no build was judged."""
+    return "\u2013" if rate is None else f"{rate * 100:.1f} %"
+
+
+def _job_id(job: str | None) -> int | None:
+    if not job:
+        return None
+    try:
+        return job_row_id(job)
+    except NotFound as exc:
+        raise Invalid("job", "must be a job id (j_...)") from exc
+
+
+def _sort_key(sort: str) -> Callable[[Group], tuple[Any, ...]]:
+    worst = float("inf")
+    if sort == "success":
+        return lambda g: (g.figures.success_rate if g.figures.success_rate is not None else worst, g.name or "")
+    if sort == "p95":
+        return lambda g: (-(g.figures.p95_duration_ms or -1), g.name or "")
+    if sort == "queue":
+        return lambda g: (-(g.figures.avg_queue_ms or -1), g.name or "")
+    if sort == "name":
+        return lambda g: (g.name or "", g.key or "")
+    return lambda g: (-g.figures.total, g.name or "")
+
+
+async def _jobs_of(reads: Reads, groups: list[Group]) -> dict[str, Job]:
+    found: dict[str, Job] = {}
+    for group in groups:
+        if group.key is not None:
+            try:
+                found[group.key] = await get_job(reads, group.key)
+            except NotFound:
+                continue
+    return found
+
+
+def _charts(metrics: Metrics) -> dict[str, Any]:
+    labels = [day.day.isoformat() for day in metrics.series]
+    series = [
+        charts.Series(_RESULT_LABELS[r], RESULT_CLASSES[r], [d.figures.results[r] for d in metrics.series])
+        for r in RESULTS
+    ]
+    p95_ms = [d.figures.p95_duration_ms for d in metrics.series]
+    p95 = [None if ms is None else round(ms / 1000, 1) for ms in p95_ms]
+    return {
+        "builds_chart": charts.stacked_bars("builds-chart", "Finished builds per day, by result", labels, series),
+        "p95_chart": charts.line("p95-chart", "p95 build duration per day (seconds)", labels, p95, " s"),
+        "p95_seconds": p95,
+    }
+
+
+@get("/health")
+async def health_page(
+    request: Request[Any, Any, Any],
+    range_name: str = Parameter(query="range", default="7d", max_length=10),
+    sort: str = Parameter(default="builds", max_length=20),
+    job: str | None = Parameter(default=None, max_length=40),
+    page: int = Parameter(default=1, ge=1, le=100_000),
+) -> Template:
+    """The jobs with builds in the range and their figures, sorted and paged; the charts; the failure categories."""
+    errors = []
+    if range_name not in RANGES:
+        errors.append(f"Range must be one of {', '.join(RANGES)}; showing 7d.")
+        range_name = "7d"
+    if sort not in SORTS:
+        errors.append(f"Sort must be one of {', '.join(SORTS)}; sorted by most builds.")
+        sort = "builds"
+    try:
+        job_id = _job_id(job)
+    except Invalid:
+        errors.append("Job must be a job id (j_...); showing every job.")
+        job, job_id = None, None
+    reads = services_of(request.app.state).reads
+    span = time_range(range_name)
+    try:
+        metrics, _ = await measure(reads, MetricsQuery(span, job_id, "job"))
+    except NotFound:
+        errors.append("That job does not exist; showing every job.")
+        job, job_id = None, None
+        metrics, _ = await measure(reads, MetricsQuery(span, None, "job"))
+    groups = sorted(metrics.groups, key=_sort_key(sort))
+    shown = groups[(page - 1) * JOBS_PER_PAGE : page * JOBS_PER_PAGE]
+    categories = await failure_breakdown(reads, span.start, span.end, job_id)
+    return render(
+        request,
+        "pages/health.html",
+        status_code=400 if errors else 200,
+        title="CI health",
+        errors=errors,
+        metrics=metrics,
+        groups=shown,
+        jobs=await _jobs_of(reads, shown),
+        job=job,
+        job_name=shown[0].name if job_id is not None and shown else None,
+        range_name=range_name,
+        ranges=RANGES,
+        sort=sort,
+        sorts=SORTS,
+        page=page,
+        has_more=len(groups) > page * JOBS_PER_PAGE,
+        job_count=len(groups),
+        categories=categories,
+        category_top=max((n for _, n in categories), default=0),
+        results=RESULTS,
+        result_labels=_RESULT_LABELS,
+        result_classes=RESULT_CLASSES,
+        exports={
+            name: "/health/export?" + urlencode({"format": name, "range": range_name, **({"job": job} if job else {})})
+            for name in FORMATS
+        },
+        duration=duration,
+        percent=percent,
+        **_charts(metrics),
+    )
+
+
+@get("/health/export")
+async def health_export(
+    request: Request[Any, Any, Any],
+    export_format: str = Parameter(query="format", default="csv", max_length=10),
+    range_name: str = Parameter(query="range", default="7d", max_length=10),
+    job: str | None = Parameter(default=None, max_length=40),
+) -> Response[bytes]:
+    """The analytics export of what the page shows: CSV or JSON rows per day and job, or the PNG chart."""
+    if export_format not in FORMATS:
+        raise Invalid("format", f"must be one of {', '.join(FORMATS)}")
+    job_id = _job_id(job)
+    query = MetricsQuery(time_range(range_name), job_id, None if export_format == "png" else "job")
+    metrics, cells = await measure(services_of(request.app.state).reads, query, cells=export_format != "png")
+    stamp = f"{metrics.range.start:%Y%m%d}-{metrics.range.end:%Y%m%d}"
+    if export_format == "png":
+        title = f"Build success rate and p95 duration, {f'job {job}' if job else 'all jobs'}, last {range_name}"
+        content = await asyncio.to_thread(exports.as_png, metrics, title)
+    else:
+        rows = exports.export_rows(metrics, cells)
+        content = exports.as_json(metrics, rows) if export_format == "json" else exports.as_csv(rows).encode()
+    return Response(
+        content,
+        media_type=FORMATS[export_format],
+        headers={"Content-Disposition": f'attachment; filename="build-metrics-{stamp}.{export_format}"'},
+    )
+
+
+ROUTES = [health_page, health_export]
