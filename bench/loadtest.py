@@ -43,6 +43,7 @@ def common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of measured load")
     parser.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load first")
     parser.add_argument("--connections", type=int, default=16, help="wrk's open connections")
+    parser.add_argument("--timeout", type=int, default=2, help="seconds before wrk counts a request as an error")
     parser.add_argument("--profile", type=Path, help="also sample the server with py-spy, into this folder")
     parser.add_argument(
         "--postgres-url",
@@ -123,9 +124,19 @@ def serve(database_url: str, log: Path) -> Iterator[tuple[int, str]]:
     port = free_port()
     env = {**os.environ, "GHEE_DATABASE_URL": database_url, "GHEE_RATE_LIMIT": RATE_LIMIT}
     env.pop("GHEE_REDIS_URL", None)
-    command = ["taskset", "-c", SERVER_CPU, GHEE, "serve", "--port", str(port), "--workers", "1"]
+    with server([GHEE, "serve", "--port", str(port), "--workers", "1"], port, env, log) as running:
+        yield running
+
+
+@contextmanager
+def server(
+    command: list[str], port: int, env: dict[str, str], log: Path, cwd: Path = ROOT
+) -> Iterator[tuple[int, str]]:
+    """Run ``command`` (an HTTP server listening on ``port``) pinned to the server CPU; yields its pid and base URL."""
     with log.open("ab") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=out, cwd=ROOT, start_new_session=True)
+        process = subprocess.Popen(
+            ["taskset", "-c", SERVER_CPU, *command], env=env, stdout=out, stderr=out, cwd=cwd, start_new_session=True
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(process, base_url, log)
@@ -140,17 +151,19 @@ def serve(database_url: str, log: Path) -> Iterator[tuple[int, str]]:
 
 
 def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    """Wait for any HTTP answer (a 404 will do) from the server."""
+    name = Path(str(process.args[3])).name if isinstance(process.args, list) else "the server"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"ghee serve exited early:\n{log.read_text()[-3000:]}")
+            sys.exit(f"{name} exited early:\n{log.read_text()[-3000:]}")
         try:
             httpx.get(base_url + "/openapi.json", timeout=1)
         except httpx.TransportError:
             time.sleep(0.1)
         else:
             return
-    sys.exit(f"ghee serve did not answer within 30 s; see {log}")
+    sys.exit(f"{name} did not answer within 30 s; see {log}")
 
 
 def process_tree(root: int) -> list[int]:
@@ -184,6 +197,18 @@ def cpu_seconds(root: int) -> tuple[float, float]:
     return user / CLOCK_TICKS, system / CLOCK_TICKS
 
 
+def worker_rss_mb(root: int) -> float:
+    """The resident memory (VmRSS) of the largest process below ``root``: granian's worker."""
+    largest = 0
+    for pid in process_tree(root)[1:]:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        largest = max(largest, int(_find(r"VmRSS:\s+(\d+) kB", status, "0")))
+    return largest / 1024
+
+
 # Load
 
 
@@ -195,10 +220,14 @@ class WrkRun:
     errors: int
 
 
-def wrk(url: str, token: str, seconds: int, connections: int, script: Path | None = None) -> WrkRun:
+def wrk(  # noqa: PLR0913 (how to load)
+    url: str, token: str | None, seconds: int, connections: int, script: Path | None = None, timeout: int = 2
+) -> WrkRun:
     """Run wrk pinned to the load CPU (with a Lua ``script`` choosing each request, if given); parse its report."""
-    command = ["taskset", "-c", WRK_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
-    command += ["-H", f"Authorization: Bearer {token}", *(["-s", str(script)] if script else []), url]
+    command = ["taskset", "-c", WRK_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}s"]
+    command.append("--latency")
+    command += [*(["-H", f"Authorization: Bearer {token}"] if token else []), *(["-s", str(script)] if script else [])]
+    command.append(url)
     report = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     requests = int(_find(r"(\d+) requests in", report))
     errors = int(_find(r"Non-2xx or 3xx responses: (\d+)", report, "0"))
@@ -248,24 +277,43 @@ def load(  # noqa: PLR0913 (what to load, how, and where to log)
     ``GET path`` must first answer 200, with a JSON body ``check`` accepts if given.
     """
     with serve(database_url, folder / f"serve-{backend}.log") as (pid, base_url):
-        url = base_url + path
-        try:
-            probe = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        except httpx.TimeoutException:
-            sys.exit(f"{backend}: GET {path} took over 60 s; see {folder}")
-        if probe.status_code != 200 or (check is not None and not check(probe.json())):
-            sys.exit(f"{backend}: unexpected answer {probe.status_code} {probe.text[:500]}; see {folder}")
-        wrk(url, token, args.warmup, args.connections, script)
-        spy = profiler(pid, args.profile / f"{backend}.txt", args.duration) if args.profile else None
-        user_before, system_before = cpu_seconds(pid)
-        run = wrk(url, token, args.duration, args.connections, script)
-        user_after, system_after = cpu_seconds(pid)
-        user, system = user_after - user_before, system_after - system_before
-        if spy is not None:
-            spy.wait()
-            print(f"{backend} profile ({args.profile / f'{backend}.txt'}):")
-            print(summarise((args.profile / f"{backend}.txt").read_text()), flush=True)
-    per_request = 1e6 / max(run.requests, 1)
+        probe(backend, base_url + path, token, folder, check)
+        return measure(backend, pid, base_url + path, token, args, script)
+
+
+def probe(
+    backend: str, url: str, token: str | None, folder: Path, check: Callable[[Any], bool] | None = None
+) -> httpx.Response:
+    """``GET url`` once; exit unless it answers 200 (and, if given, with a JSON body ``check`` accepts)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        answer = httpx.get(url, headers=headers, timeout=60)
+    except httpx.TimeoutException:
+        sys.exit(f"{backend}: GET {url} took over 60 s; see {folder}")
+    if answer.status_code != 200 or (check is not None and not check(answer.json())):
+        sys.exit(f"{backend}: GET {url}: unexpected answer {answer.status_code} {answer.text[:500]}; see {folder}")
+    return answer
+
+
+def measure(  # noqa: PLR0913 (what to load and how)
+    backend: str, pid: int, url: str, token: str | None, args: argparse.Namespace, script: Path | None = None
+) -> Result:
+    """Warm up, then load ``url`` with wrk and count the CPU time of server ``pid``'s process tree."""
+    wrk(url, token, args.warmup, args.connections, script, args.timeout)
+    _settle(pid)  # a slow server may still be answering the warm-up's last requests
+    spy = profiler(pid, args.profile / f"{backend}.txt", args.duration) if args.profile else None
+    user_before, system_before = cpu_seconds(pid)
+    run = wrk(url, token, args.duration, args.connections, script, args.timeout)
+    # When wrk stops, each connection has a request in flight that wrk does not count but the server
+    # still answers (a WSGI server cannot drop it): bill their CPU in full, and count them.
+    _settle(pid)
+    user_after, system_after = cpu_seconds(pid)
+    user, system = user_after - user_before, system_after - system_before
+    if spy is not None:
+        spy.wait()
+        print(f"{backend} profile ({args.profile / f'{backend}.txt'}):")
+        print(summarise((args.profile / f"{backend}.txt").read_text()), flush=True)
+    per_request = 1e6 / (run.requests + args.connections)
     return Result(
         backend,
         run.requests,
@@ -275,6 +323,18 @@ def load(  # noqa: PLR0913 (what to load, how, and where to log)
         system * per_request,
         run.errors,
     )
+
+
+def _settle(pid: int, limit: float = 60) -> None:
+    """Wait until the server's process tree stops using CPU (less than a clock tick in 0.2 s)."""
+    deadline = time.monotonic() + limit
+    used = sum(cpu_seconds(pid))
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = sum(cpu_seconds(pid))
+        if now - used < 1.5 / CLOCK_TICKS:
+            return
+        used = now
 
 
 def report(results: list[Result], target_cpu_us: float | None) -> None:

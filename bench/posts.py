@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import time
 from collections.abc import Iterator
@@ -160,13 +161,14 @@ def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
     rng.shuffle(words)
     for rank, word in zip(rng.sample(range(150, 2500), len(WORDS)), WORDS, strict=True):
         words.insert(rank, word)
-    weights = [1 / (rank + 1) ** 1.07 for rank in range(len(words))]
-    return words, weights
+    # Cumulative, so that each draw does not add up 6,000 weights again (random.choices would, per call).
+    cum_weights = list(itertools.accumulate(1 / (rank + 1) ** 1.07 for rank in range(len(words))))
+    return words, cum_weights
 
 
 def _sentence(rng: random.Random, vocabulary: tuple[list[str], list[float]], length: int) -> str:
-    words, weights = vocabulary
-    content = rng.choices(words, weights=weights, k=length)
+    words, cum_weights = vocabulary
+    content = rng.choices(words, cum_weights=cum_weights, k=length)
     mixed = [rng.choice(_FUNCTION_WORDS) if rng.random() < 0.4 else word for word in content]
     return " ".join(mixed).capitalize() + "."
 

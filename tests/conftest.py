@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -171,6 +172,24 @@ class Server:
             self.process.wait()
 
 
+def _descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        for child in map(int, children):
+            found += [child, *_descendants(child)]
+    return found
+
+
+def kill_hard(pid: int) -> None:
+    """SIGKILL a process and everything it started (granian runs the app in a child process)."""
+    for victim in [*_descendants(pid), pid]:
+        try:
+            os.kill(victim, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+
+
 def start_server(database_url: str, log: Path, *, workers: int = 1, **extra_env: str) -> Server:
     """Start ``ghee serve`` (``workers`` processes) on a free port and wait until it answers."""
     port = free_port()
@@ -191,7 +210,7 @@ def start_server(database_url: str, log: Path, *, workers: int = 1, **extra_env:
             cwd=ROOT,
         )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60  # generous: a loaded CI machine starts granian slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"ghee serve exited early; see {log}:\n{log.read_text()[-3000:]}", pytrace=False)
@@ -201,7 +220,8 @@ def start_server(database_url: str, log: Path, *, workers: int = 1, **extra_env:
         except httpx.TransportError:
             time.sleep(0.1)
     else:
-        process.kill()
+        kill_hard(process.pid)
+        process.wait()
         pytest.fail(f"ghee serve did not start; see {log}", pytrace=False)
     return Server(database_url=database_url, base_url=base_url, process=process, env=env)
 

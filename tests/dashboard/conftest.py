@@ -8,6 +8,7 @@ comes from Debian (``.ci/run`` installs it).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,17 @@ def session_client(page: Page, server: Server) -> httpx.Client:
     """An HTTP client carrying the browser's session cookie (for requests a browser would not send)."""
     cookies = {c["name"]: c["value"] for c in page.context.cookies() if c["name"] == "ghee_session"}
     return httpx.Client(base_url=server.base_url, cookies=cookies, timeout=30, follow_redirects=False)
+
+
+def next_event(lines: Iterator[str]) -> tuple[str, dict[str, object]]:
+    """The id and data of the next event of an SSE stream (heartbeat comments skipped)."""
+    event_id = ""
+    for line in lines:
+        if line.startswith("id: "):
+            event_id = line[4:]
+        elif line.startswith("data: "):
+            return event_id, json.loads(line[6:])
+    raise AssertionError("the stream ended")
 
 
 def shoot(page: Page, name: str) -> Path:

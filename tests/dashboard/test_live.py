@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-
 import httpx
 from playwright.sync_api import Page, expect
 
 from tests.conftest import Api, Server
-from tests.dashboard.conftest import session_client
-
-
-def next_event(lines: Iterator[str]) -> tuple[str, dict[str, object]]:
-    """The id and data of the next event of an SSE stream (heartbeat comments skipped)."""
-    event_id = ""
-    for line in lines:
-        if line.startswith("id: "):
-            event_id = line[4:]
-        elif line.startswith("data: "):
-            return event_id, json.loads(line[6:])
-    raise AssertionError("the stream ended")
+from tests.dashboard.conftest import next_event, session_client
 
 
 def test_live_streams_an_event_written_by_an_api_call(signed_in_page: Page, dash_server: Server) -> None:

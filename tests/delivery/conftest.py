@@ -44,6 +44,17 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -
     pytest.fail(f"timed out waiting for {what}", pytrace=False)
 
 
+def read_all(api: Api, **params: Any) -> tuple[list[dict[str, Any]], str | None]:
+    """Every event from ``cursor`` on, page by page; returns them and the last cursor."""
+    found: list[dict[str, Any]] = []
+    while True:
+        page = api.ok("GET", "/v1/events", params={"limit": 3, **params})
+        found += page["events"]
+        params["cursor"] = page["next_cursor"]
+        if not page["has_more"]:
+            return found, page["next_cursor"]
+
+
 @dataclass(frozen=True)
 class Received:
     """One request the receiver got."""
@@ -152,10 +163,10 @@ def receiver() -> Iterator[Receiver]:
     http.server_close()
 
 
-def start_worker(server: Server, log: Path) -> subprocess.Popen[bytes]:
-    """Start one ``ghee worker`` process on the server's database."""
+def start_worker(server: Server, log: Path, **extra_env: str) -> subprocess.Popen[bytes]:
+    """Start one ``ghee worker`` process on the server's database, with its settings and ``extra_env``."""
     with log.open("ab") as out:
-        return subprocess.Popen([GHEE, "worker"], env=server.env, stdout=out, stderr=out, cwd=ROOT)
+        return subprocess.Popen([GHEE, "worker"], env={**server.env, **extra_env}, stdout=out, stderr=out, cwd=ROOT)
 
 
 def stop(process: subprocess.Popen[bytes]) -> int:
@@ -190,7 +201,7 @@ class Hub:
 def start_hub(backend: str, tmp: Path, workers: int = 1, **extra_env: str) -> Hub:
     """A server over a fresh database; on PostgreSQL with ``workers`` ``ghee worker`` processes beside it."""
     url, drop = make_database(backend, tmp)
-    server = start_server(url, tmp / "serve.log", **FAST_DELIVERY, **extra_env)
+    server = start_server(url, tmp / "serve.log", **{**FAST_DELIVERY, **extra_env})
     processes = [start_worker(server, tmp / f"worker-{i}.log") for i in range(workers)] if backend == "postgres" else []
     return Hub(backend, server, processes, Api(server, server.token("admin")), tmp, drop)
 

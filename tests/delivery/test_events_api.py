@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import pytest
 
 from tests.conftest import Api, Server
-from tests.delivery.conftest import Hub
+from tests.delivery.conftest import Hub, read_all
 
 T = TypeVar("T")
 
@@ -25,17 +25,6 @@ def eventually(read: Callable[[], T], done: Callable[[T], bool]) -> T:
     while not done(found := read()) and time.monotonic() < deadline:
         time.sleep(0.05)
     return found
-
-
-def read_all(api: Api, **params: Any) -> tuple[list[dict[str, Any]], str | None]:
-    """Every event from ``cursor`` on, page by page; returns them and the last cursor."""
-    found: list[dict[str, Any]] = []
-    while True:
-        page = api.ok("GET", "/v1/events", params={"limit": 3, **params})
-        found += page["events"]
-        params["cursor"] = page["next_cursor"]
-        if not page["has_more"]:
-            return found, page["next_cursor"]
 
 
 def test_a_client_catches_up_from_its_cursor(api: Api) -> None:

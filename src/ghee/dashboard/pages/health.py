@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from litestar import Request, Response, get
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.response import Template
 
 from ghee.analytics import exports
@@ -130,7 +130,7 @@ def _charts(metrics: Metrics) -> dict[str, Any]:
 @get("/health")
 async def health_page(
     request: Request[Any, Any, Any],
-    range_name: str = Parameter(query="range", default="7d", max_length=10),
+    range_name: Annotated[str, QueryParameter(name="range", max_length=10)] = "7d",
     sort: str = Parameter(default="builds", max_length=20),
     job: str | None = Parameter(default=None, max_length=40),
     page: int = Parameter(default=1, ge=1, le=100_000),
@@ -195,8 +195,8 @@ async def health_page(
 @get("/health/export")
 async def health_export(
     request: Request[Any, Any, Any],
-    export_format: str = Parameter(query="format", default="csv", max_length=10),
-    range_name: str = Parameter(query="range", default="7d", max_length=10),
+    export_format: Annotated[str, QueryParameter(name="format", max_length=10)] = "csv",
+    range_name: Annotated[str, QueryParameter(name="range", max_length=10)] = "7d",
     job: str | None = Parameter(default=None, max_length=40),
 ) -> Response[bytes]:
     """The analytics export of what the page shows: CSV or JSON rows per day and job, or the PNG chart."""

@@ -7,10 +7,10 @@ and its reason is shown next to the form.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from ghee.core.errors import Invalid
@@ -126,7 +126,7 @@ async def delete_webhook(request: Request[Any, Any, Any], webhook_id: str) -> Re
 async def delivery_log(
     request: Request[Any, Any, Any],
     webhook_id: str,
-    state_name: str | None = Parameter(query="state", default=None, max_length=20),
+    state_name: Annotated[str | None, QueryParameter(name="state", max_length=20)] = None,
     page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
     """A subscription's deliveries, newest first (``state`` keeps pending, delivered or dead ones)."""
