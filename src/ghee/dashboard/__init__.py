@@ -11,12 +11,25 @@ from __future__ import annotations
 from litestar import Router
 
 from ghee.dashboard.assets import static_file
-from ghee.dashboard.pages import asset_review, auth, connections, health, home, live, profile, webhooks
+from ghee.dashboard.pages import asset_review, auth, connections, content, health, home, live, profile, webhooks
 from ghee.dashboard.pages import builds as project_builds
+from ghee.dashboard.pages import collections as content_collections
 from ghee.dashboard.templating import template_config
 from ghee.dashboard.web import DEPENDENCIES, EXCEPTION_HANDLERS, load_session
 
-PAGES = (home, auth, profile, live, project_builds, asset_review, health, connections, webhooks)
+PAGES = (
+    home,
+    auth,
+    profile,
+    live,
+    project_builds,
+    asset_review,
+    health,
+    connections,
+    webhooks,
+    content,
+    content_collections,
+)
 
 router = Router(
     path="/",

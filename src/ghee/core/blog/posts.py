@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from ghee.core.blog.authors import COLUMNS as AUTHOR_COLUMNS
 from ghee.core.blog.authors import Author, author_from
 from ghee.core.blog.taxonomy import CATEGORIES, TAGS, Term, Vocabulary
-from ghee.core.errors import NotFound
+from ghee.core.errors import Invalid, NotFound
+from ghee.core.inputs import check_free_text
 from ghee.core.paging import Window
 from ghee.db.functions import json_rows
 from ghee.db.reads import Reads, Row, as_datetime
@@ -293,3 +294,54 @@ async def list_published(reads: Reads, filters: PostFilter, limit: int) -> list[
     statement = _listed_statement(filters.category_slug is not None, filters.tag_slug is not None)
     params = _filter_params(msgspec.structs.replace(filters, author_slug=None)) | {"limit": limit}
     return [Listed(slug, as_datetime(updated_at)) for slug, updated_at in await reads.all(statement, params)]  # type: ignore[arg-type]
+
+
+MAX_TITLE_QUERY = 200
+
+
+@cache
+def _editing_statements(status: bool, text: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """A page of posts for the editor's list and the count of all matching, for one combination of filters."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if status:
+        conditions.append(blog_posts.c.status == sa.bindparam("status"))
+    if text:
+        pattern: sa.BindParameter[str] = sa.bindparam("pattern")
+        conditions.append(
+            sa.or_(
+                sa.func.lower(blog_posts.c.title).like(pattern, escape="\\"),
+                blog_posts.c.slug.like(pattern, escape="\\"),
+            )
+        )
+    chosen = (
+        sa.select(blog_posts.c.id)
+        .where(*conditions)
+        .order_by(*_NEWEST_FIRST)
+        .limit(sa.bindparam("limit"))
+        .offset(sa.bindparam("offset"))
+    )
+    page = sa.select(*READ_COLUMNS).select_from(READ_FROM).where(blog_posts.c.id.in_(chosen)).order_by(*_NEWEST_FIRST)
+    return page, sa.select(sa.func.count()).select_from(blog_posts).where(*conditions)
+
+
+async def list_for_editing(reads: Reads, status: str | None, text: str, window: Window) -> PostPage:
+    """Posts of any status (or of ``status``) whose title or slug contains ``text``, newest first.
+
+    The editor's list: drafts included, matched case-insensitively by
+    substring (search_posts ranks published posts' words instead). Raises
+    ``Invalid`` for an unknown status or a query over 200 characters.
+    """
+    if status is not None and status not in STATUSES:
+        raise Invalid("status", f"must be one of {', '.join(STATUSES)}")
+    if len(text) > MAX_TITLE_QUERY:
+        raise Invalid("query", f"must be at most {MAX_TITLE_QUERY} characters")
+    text = check_free_text("query", text).strip().lower()
+    page, count = _editing_statements(status is not None, bool(text))
+    params: dict[str, object] = {}
+    if status is not None:
+        params["status"] = status
+    if text:
+        params["pattern"] = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await reads.all(page, {**params, "limit": window.limit, "offset": window.offset})
+    total = (await reads.first(count, params) or (0,))[0]
+    return PostPage([post_from(row) for row in rows], int(total))

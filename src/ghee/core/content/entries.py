@@ -292,3 +292,16 @@ async def delete_entry(conn: AsyncConnection, entry_id: int) -> None:
     """Delete an entry and its values in every locale."""
     await conn.execute(content_values.delete().where(content_values.c.entry_id == entry_id))
     await conn.execute(entries.delete().where(entries.c.id == entry_id))
+
+
+_LOCALES = (
+    sa.select(content_values.c.locale)
+    .where(content_values.c.locale != DEFAULT_LOCALE)
+    .distinct()
+    .order_by(content_values.c.locale)
+)
+
+
+async def locales_in_use(reads: Reads) -> list[str]:
+    """The locales some entry has values in, besides the default one."""
+    return [row[0] for row in await reads.all(_LOCALES, {})]

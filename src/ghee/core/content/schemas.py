@@ -126,3 +126,18 @@ async def _record(conn: AsyncConnection, action: str, schema: ContentSchema) -> 
         project_id=None,
         payload={"id": schema.key, "name": schema.name, "fields": schema_shape(schema.fields)},
     )
+
+
+_ALL = (
+    sa.select(content_schemas.c.key, content_schemas.c.name, content_schemas.c.fields)
+    .where(content_schemas.c.kind == sa.bindparam("kind"))
+    .order_by(content_schemas.c.name, content_schemas.c.key)
+)
+
+
+async def list_schemas(reads: Reads, kind: SchemaKind) -> list[ContentSchema]:
+    """Every page type (or every collection), by name."""
+    return [
+        ContentSchema(kind, key, name, decode_schema(fields))
+        for key, name, fields in await reads.all(_ALL, {"kind": kind})
+    ]

@@ -1,0 +1,188 @@
+"""Collections (``/collections``): each collection's items in a table; add, edit and delete items by its schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+
+from ghee.core.content.collections import ItemChange, create_items, delete_item, list_items, update_item
+from ghee.core.content.entries import DEFAULT_LOCALE, ListQuery, Status, View, read_by_id
+from ghee.core.content.schemas import ContentSchema, get_schema, list_schemas
+from ghee.core.errors import Invalid, NotFound
+from ghee.core.users import User
+from ghee.dashboard.nav import NavItem, add_nav
+from ghee.dashboard.pages.content_fields import FieldInput, form_inputs, inputs_for, values_from_form
+from ghee.dashboard.web import form_fields, render
+from ghee.http.services import services_of
+
+ITEMS_PER_PAGE = 25
+MAX_PAGE = 100_000
+MAX_COLUMNS = 5
+_CELL = 80
+
+add_nav(NavItem("Collections", "/collections", order=60))
+
+
+def _problem(exc: Invalid) -> str:
+    return f"{exc.field.replace('_', ' ').capitalize()} {exc.problem}."
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value) if not isinstance(value, bool) else ("yes" if value else "no")
+    return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
+
+
+@get("/collections")
+async def collections_page(request: Request[Any, Any, Any], current_user: User) -> Template:
+    """Every collection, by name."""
+    del current_user
+    found = await list_schemas(services_of(request.app.state).reads, "collection")
+    return render(request, "pages/collections.html", title="Collections", collections=found)
+
+
+@get("/collections/{key:str}")
+async def items_page(
+    request: Request[Any, Any, Any],
+    current_user: User,
+    key: str,
+    page: int = Parameter(default=1, ge=1, le=MAX_PAGE),
+) -> Template:
+    """A collection's items (drafts included), oldest first, 25 a page; the first fields as columns."""
+    del current_user
+    reads = services_of(request.app.state).reads
+    collection = await get_schema(reads, "collection", key)
+    found = await list_items(reads, key, View(drafts=True), ListQuery(page=page, page_size=ITEMS_PER_PAGE, levels=0))
+    columns = [spec.key for spec in collection.fields[:MAX_COLUMNS]]
+    rows = [(item, [_cell(item.values.get(column)) for column in columns]) for item in found.items]
+    return render(
+        request,
+        "pages/collection_items.html",
+        title=collection.name,
+        collection=collection,
+        columns=columns,
+        rows=rows,
+        page=page,
+        has_more=found.next_page is not None,
+        count=found.count,
+    )
+
+
+def _item_editor(  # noqa: PLR0913 (the page and its notices)
+    request: Request[Any, Any, Any],
+    collection: ContentSchema,
+    item_id: int | None,
+    fields: list[FieldInput],
+    status: str,
+    *,
+    error: str = "",
+    status_code: int = 200,
+) -> Template:
+    return render(
+        request,
+        "pages/collection_item_edit.html",
+        status_code=status_code,
+        title=f"{'Edit' if item_id else 'New'} item · {collection.name}",
+        collection=collection,
+        item_id=item_id,
+        fields=fields,
+        status=status,
+        error=error,
+    )
+
+
+@get("/collections/{key:str}/new")
+async def new_item_page(request: Request[Any, Any, Any], current_user: User, key: str) -> Template:
+    """An empty item of the collection."""
+    del current_user
+    collection = await get_schema(services_of(request.app.state).reads, "collection", key)
+    return _item_editor(request, collection, None, inputs_for(collection.fields, {}), "published")
+
+
+@post("/collections/{key:str}/new")
+async def create_item_page(request: Request[Any, Any, Any], current_user: User, key: str) -> Template | Redirect:
+    """Add an item from the form."""
+    del current_user
+    form = await form_fields(request)
+    services = services_of(request.app.state)
+    collection = await get_schema(services.reads, "collection", key)
+    status: Status = "published" if form.get("status") == "published" else "draft"
+    try:
+        values = values_from_form(collection.fields, form)
+        async with services.engine.begin() as conn:
+            await create_items(conn, key, status, [values])
+    except Invalid as exc:
+        return _item_editor(
+            request,
+            collection,
+            None,
+            form_inputs(collection.fields, form),
+            status,
+            error=_problem(exc),
+            status_code=400,
+        )
+    return Redirect(f"/collections/{key}", status_code=303)
+
+
+@get("/collections/{key:str}/items/{item_id:int}")
+async def edit_item_page(request: Request[Any, Any, Any], current_user: User, key: str, item_id: int) -> Template:
+    """An item's values, to change."""
+    del current_user
+    reads = services_of(request.app.state).reads
+    collection = await get_schema(reads, "collection", key)
+    item = await read_by_id(reads, "item", key, item_id, View(drafts=True))
+    if item is None:
+        raise NotFound("item", str(item_id))
+    return _item_editor(request, collection, item_id, inputs_for(collection.fields, item.values), item.status)
+
+
+@post("/collections/{key:str}/items/{item_id:int}")
+async def update_item_page(
+    request: Request[Any, Any, Any], current_user: User, key: str, item_id: int
+) -> Template | Redirect:
+    """Replace an item's values (in the default locale) and status."""
+    del current_user
+    form = await form_fields(request)
+    services = services_of(request.app.state)
+    collection = await get_schema(services.reads, "collection", key)
+    status: Status = "published" if form.get("status") == "published" else "draft"
+    try:
+        values = values_from_form(collection.fields, form)
+        async with services.engine.begin() as conn:
+            change = ItemChange(status=status, locale=DEFAULT_LOCALE, values=values, replace=True)
+            await update_item(conn, key, item_id, change)
+    except Invalid as exc:
+        return _item_editor(
+            request,
+            collection,
+            item_id,
+            form_inputs(collection.fields, form),
+            status,
+            error=_problem(exc),
+            status_code=400,
+        )
+    return Redirect(f"/collections/{key}", status_code=303)
+
+
+@post("/collections/{key:str}/items/{item_id:int}/delete")
+async def delete_item_page(request: Request[Any, Any, Any], current_user: User, key: str, item_id: int) -> Redirect:
+    """Delete an item (in every locale)."""
+    del current_user
+    async with services_of(request.app.state).engine.begin() as conn:
+        await delete_item(conn, key, item_id)
+    return Redirect(f"/collections/{key}", status_code=303)
+
+
+ROUTES = [
+    collections_page,
+    items_page,
+    new_item_page,
+    create_item_page,
+    edit_item_page,
+    update_item_page,
+    delete_item_page,
+]

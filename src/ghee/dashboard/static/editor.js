@@ -1,0 +1,84 @@
+/* ghee post editor: slug from title, a small rich-text editor over the body textarea, image preview.
+   Loaded on the post editor only. Without JavaScript the textarea takes HTML and the form still works. */
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-post-editor]");
+  if (!form) { return; }
+
+  function slugify(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80).replace(/-+$/, "");
+  }
+  var title = form.querySelector("#post-title");
+  var slug = form.querySelector("#post-slug");
+  if (title && slug) {
+    title.addEventListener("input", function () {
+      if (slug.hasAttribute("data-auto")) { slug.value = slugify(title.value); }
+    });
+    slug.addEventListener("input", function () { slug.removeAttribute("data-auto"); });
+  }
+
+  var tools = [
+    ["Bold", "bold", null], ["Italic", "italic", null], ["Heading", "formatBlock", "h2"],
+    ["List", "insertUnorderedList", null], ["Link", "createLink", null], ["Quote", "formatBlock", "blockquote"]
+  ];
+  form.querySelectorAll("textarea[data-rich-text]").forEach(function (area) {
+    var label = document.querySelector('label[for="' + area.id + '"]');
+    var toolbar = document.createElement("div");
+    toolbar.className = "rt-toolbar";
+    toolbar.setAttribute("role", "toolbar");
+    toolbar.setAttribute("aria-label", "Formatting");
+    var box = document.createElement("div");
+    box.className = "rt-box";
+    box.contentEditable = "true";
+    box.setAttribute("role", "textbox");
+    box.setAttribute("aria-multiline", "true");
+    if (label) { box.setAttribute("aria-labelledby", label.id || (label.id = area.id + "-label")); }
+    box.innerHTML = area.value;
+    function sync() { area.value = box.innerHTML; }
+    tools.forEach(function (tool) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = tool[0];
+      button.className = "secondary";
+      button.addEventListener("mousedown", function (event) { event.preventDefault(); }); // keep the selection
+      button.addEventListener("click", function () {
+        box.focus();
+        var value = tool[2];
+        if (tool[1] === "createLink") {
+          value = window.prompt("Link address (https://…)", "https://");
+          if (!value) { return; }
+        } else if (tool[1] === "formatBlock") {
+          var current = (document.queryCommandValue("formatBlock") || "").toLowerCase();
+          value = current === value ? "p" : value;
+        }
+        document.execCommand(tool[1], false, value);
+        sync();
+      });
+      toolbar.appendChild(button);
+    });
+    box.addEventListener("input", sync);
+    form.addEventListener("submit", sync);
+    area.hidden = true;
+    area.parentNode.insertBefore(toolbar, area);
+    area.parentNode.insertBefore(box, area);
+    if (label) {
+      label.addEventListener("click", function () { box.focus(); });
+    }
+  });
+
+  var preview = form.querySelector("#featured-preview");
+  var file = form.querySelector("#post-image-file");
+  var url = form.querySelector("#post-image");
+  function show(src) {
+    if (src) { preview.src = src; preview.hidden = false; } else { preview.removeAttribute("src"); preview.hidden = true; }
+  }
+  if (preview && file) {
+    file.addEventListener("change", function () {
+      show(file.files && file.files[0] ? URL.createObjectURL(file.files[0]) : url.value);
+    });
+  }
+  if (preview && url) {
+    url.addEventListener("change", function () { if (!file || !file.value) { show(url.value); } });
+  }
+})();
