@@ -126,6 +126,7 @@ def render(request: Request[Any, Any, Any], template: str, *, status_code: int =
             "csrf_token": session.csrf_token if session is not None else "",
             "nav": visible_nav(user),
             "path": request.url.path,
+            "query_items": request.query_params.multi_items(),
             **context,
         },
     )
