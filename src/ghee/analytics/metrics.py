@@ -218,8 +218,11 @@ def _scan_bounds(time_range: TimeRange) -> dict[str, int]:
 
 _Answer = tuple[Metrics, list[Cell], list[int]]
 """Metrics, their cells, and the job ids whose names the groups and cells still need (``group_by="job"``)."""
-CACHED_ANSWERS = 256
+CACHED_ANSWERS = 128
 """Answers kept per database by each process, the most recently used."""
+CACHED_PARTS = 200
+"""Answers with more groups, days and cells than this (a year's series, all of a large installation's
+jobs, exports) are not kept: at well under a kilobyte each, the cache holds some 15 MB at most."""
 _ANSWERS: WeakKeyDictionary[Reads, OrderedDict[Hashable, _Answer]] = WeakKeyDictionary()
 
 
@@ -232,6 +235,8 @@ def _cached(reads: Reads, key: Hashable) -> _Answer | None:
 
 
 def _keep(reads: Reads, key: Hashable, answer: _Answer) -> None:
+    if len(answer[0].groups) + len(answer[0].series) + len(answer[1]) > CACHED_PARTS:
+        return
     answers = _ANSWERS.setdefault(reads, OrderedDict())
     answers[key] = answer
     if len(answers) > CACHED_ANSWERS:
@@ -247,7 +252,7 @@ async def measure(reads: Reads, query: MetricsQuery, *, cells: bool = False) -> 
 
     An answer depends on the query (its range resolved to whole hours), the
     rollups and, for one job, the job's row; job names are read each time.
-    So each process keeps its last ``CACHED_ANSWERS`` answers under the
+    So each process keeps its last ``CACHED_ANSWERS`` answers (the small ones) under the
     query and the rollups' version (``rollups.VERSION``, bumped by every
     transaction that writes rollups, read here first, before any rollup), and
     serves one again only while the version read is the same. Reads inside a
