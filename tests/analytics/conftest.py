@@ -195,6 +195,14 @@ class Seeder:
         counted: int = self._run(work)
         return counted
 
+    def rename(self, job: str, full_name: str) -> None:
+        """Give a job another full name, as the sync does when Jenkins renames it (the rollups unchanged)."""
+
+        async def work(conn: Any) -> None:
+            await conn.execute(jobs.update().where(jobs.c.id == job_row_id(job)).values(full_name=full_name))
+
+        self._run(work)
+
     def delete_rollups_of(self, job: str) -> None:
         """Forget a job's rollups (so ``rebuild`` must bring them back)."""
 

@@ -144,6 +144,25 @@ def test_retrieve_names_the_next_and_previous_posts(api: Api, reader: Api) -> No
     assert meta["next_post"]["slug"] == third
 
 
+def test_neighbours_follow_publication_time_then_id_and_skip_drafts(api: Api, reader: Api) -> None:
+    # The oldest posts of the server's database: nothing is published before 1901.
+    tied_first = new_post(api, published="1901-01-01T00:00:00Z")
+    tied_second = new_post(api, published="1901-01-01T00:00:00Z")
+    new_post(api, status="draft", published="1901-01-01T12:00:00Z")
+    later = new_post(api, published="1901-01-02T00:00:00Z")
+
+    def meta(slug: str) -> tuple[str | None, str | None]:
+        found = reader.ok("GET", f"/v2/posts/{slug}/")["meta"]
+        return (
+            found["previous_post"] and found["previous_post"]["slug"],
+            found["next_post"] and found["next_post"]["slug"],
+        )
+
+    assert meta(tied_first) == (None, tied_second)
+    assert meta(tied_second) == (tied_first, later)
+    assert meta(later)[0] == tied_second
+
+
 def test_unknown_post_is_404_not_found(reader: Api) -> None:
     response = reader.get("/v2/posts/no-such-post/")
     assert response.status_code == 404

@@ -15,9 +15,11 @@ Rules (one place, whatever dialect asks):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Hashable, Sequence
 from datetime import date
 from typing import Any, Literal
+from weakref import WeakKeyDictionary
 
 import msgspec
 import numpy as np
@@ -27,9 +29,9 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.analytics import sketch
 from ghee.analytics.ranges import TimeRange
-from ghee.analytics.rollups import DAY, HOUR, RESULTS, epoch_hour_of
+from ghee.analytics.rollups import DAY, HOUR, RESULTS, VERSION, epoch_hour_of
 from ghee.core.errors import Invalid, NotFound
-from ghee.db.reads import Reads, Row
+from ghee.db.reads import ConnectionReads, Reads, Row
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 
 GroupBy = Literal["job", "folder", "label", "branch"]
@@ -214,35 +216,105 @@ def _scan_bounds(time_range: TimeRange) -> dict[str, int]:
     }
 
 
+_Answer = tuple[Metrics, list[Cell], list[int]]
+"""Metrics, their cells, and the job ids whose names the groups and cells still need (``group_by="job"``)."""
+CACHED_ANSWERS = 128
+"""Answers kept per database by each process, the most recently used."""
+CACHED_PARTS = 200
+"""Answers with more groups, days and cells than this (a year's series, all of a large installation's
+jobs, exports) are not kept: at well under a kilobyte each, the cache holds some 15 MB at most."""
+_ANSWERS: WeakKeyDictionary[Reads, OrderedDict[Hashable, _Answer]] = WeakKeyDictionary()
+
+
+def _cached(reads: Reads, key: Hashable) -> _Answer | None:
+    answers = _ANSWERS.get(reads)
+    if answers is None or key not in answers:
+        return None
+    answers.move_to_end(key)
+    return answers[key]
+
+
+def _keep(reads: Reads, key: Hashable, answer: _Answer) -> None:
+    if len(answer[0].groups) + len(answer[0].series) + len(answer[1]) > CACHED_PARTS:
+        return
+    answers = _ANSWERS.setdefault(reads, OrderedDict())
+    answers[key] = answer
+    if len(answers) > CACHED_ANSWERS:
+        answers.popitem(last=False)
+
+
 async def measure(reads: Reads, query: MetricsQuery, *, cells: bool = False) -> tuple[Metrics, list[Cell]]:
     """The metrics ``query`` asks for (its page of groups) and, with ``cells``, each group's metrics per day.
 
     Raises ``NotFound("job", ...)`` when the job does not exist or the caller
     may not see it, ``Invalid("job", ...)`` when a caller restricted to one
     project names no job.
+
+    An answer depends on the query (its range resolved to whole hours), the
+    rollups and, for one job, the job's row; job names are read each time.
+    So each process keeps its last ``CACHED_ANSWERS`` answers (the small ones) under the
+    query and the rollups' version (``rollups.VERSION``, bumped by every
+    transaction that writes rollups, read here first, before any rollup), and
+    serves one again only while the version read is the same. Reads inside a
+    write transaction (``ConnectionReads``) may see rollups that are never
+    committed, and neither use nor fill the cache.
     """
     params: dict[str, object] = dict(_scan_bounds(query.range))
     if query.only_project is not None and query.job_id is None:
         raise Invalid("job", "is required: this token sees one project's jobs only")
+    version = None if isinstance(reads, ConnectionReads) else await reads.first(VERSION, {})
+    key: Hashable = (query, cells, version[0]) if version is not None else None
     if query.job_id is None:
-        return await _measure_dimensions(reads, query, params, cells=cells)
+        answer = _cached(reads, key) if key is not None else None
+        if answer is None:
+            answer = await _measure_dimensions(reads, query, params, cells=cells)
+            if key is not None:
+                _keep(reads, key, answer)
+        return await _named(reads, *answer)
     params["job_id"] = query.job_id
     job = await reads.first(_JOB, params)
     if job is None or (query.only_project is not None and job[3] != query.only_project):
         raise NotFound("job", ids.encode("j", query.job_id, "job"))
+    if key is not None:
+        key = (key, tuple(job))  # its name and folder name groups
+        answer = _cached(reads, key)
+        if answer is not None:
+            return answer[0], answer[1]
     # One job: its few rows per job, branch and label, grouped here.
     table = _Table(await reads.all(_ONE_JOB, params), key_width=3)
     keys = _base_keys(query.group_by, table.keys, job) if query.group_by is not None else []
-    return _summarise(query, table, table, keys, cells=cells)
+    metrics, per_cell = _summarise(query, table, table, keys, cells=cells)
+    if key is not None:
+        _keep(reads, key, (metrics, per_cell, []))
+    return metrics, per_cell
 
 
-async def _measure_dimensions(
-    reads: Reads, query: MetricsQuery, params: dict[str, object], *, cells: bool
-) -> tuple[Metrics, list[Cell]]:
-    """Every job's metrics from the dimension rollups: ``all`` for the figures and series, the grouping's for groups."""
+async def _named(reads: Reads, metrics: Metrics, cells: list[Cell], job_ids: list[int]) -> tuple[Metrics, list[Cell]]:
+    """``metrics`` and ``cells`` with the current name of each job of ``job_ids`` in its groups."""
+    if not job_ids:
+        return metrics, cells
+    names: dict[int, str] = {}
+    for start in range(0, len(job_ids), MAX_PER_PAGE):
+        part = job_ids[start : start + MAX_PER_PAGE]
+        chosen_ids = dict(zip(_PAGE_KEYS, part + [None] * (MAX_PER_PAGE - len(part)), strict=False))
+        names.update({row[0]: row[1] for row in await reads.all(_JOB_NAMES, chosen_ids)})
+    by_key = {ids.encode("j", job_id, "job"): names.get(job_id) for job_id in job_ids}
+
+    def named(group: Group) -> Group:
+        return Group(group.key, by_key.get(group.key) if group.key is not None else None, group.figures)
+
+    groups = [named(group) for group in metrics.groups]
+    return msgspec.structs.replace(metrics, groups=groups), [Cell(cell.day, named(cell.group)) for cell in cells]
+
+
+async def _measure_dimensions(reads: Reads, query: MetricsQuery, params: dict[str, object], *, cells: bool) -> _Answer:
+    """Every job's metrics from the dimension rollups: ``all`` for the figures and series, the grouping's for groups.
+
+    Groups by job are left without names: ``_named`` adds them.
+    """
     overall = _Table(await reads.all(_EVERY_KEY, {**params, "dimension": "all"}), key_width=1)
     if query.group_by is None:
-        return _summarise(query, overall, overall, [], cells=cells)
+        return (*_summarise(query, overall, overall, [], cells=cells), [])
     grouped = {**params, "dimension": query.group_by}
     if query.per_page is None:
         table = _Table(await reads.all(_EVERY_KEY, grouped), key_width=1)
@@ -251,28 +323,24 @@ async def _measure_dimensions(
         page = await reads.all(_PAGE, {**grouped, "limit": query.per_page, "offset": (query.page - 1) * query.per_page})
         if not page:
             total = (await reads.all(_PAGE, {**grouped, "limit": 1, "offset": 0}) or [(None, 0)])[0][1]
-            return _summarise(query, overall, _Table([], key_width=1), [], cells=cells, group_total=total)
+            return (*_summarise(query, overall, _Table([], key_width=1), [], cells=cells, group_total=total), [])
         chosen = dict(zip(_PAGE_KEYS, [row[0] for row in page] + [None] * (MAX_PER_PAGE - len(page)), strict=True))
         table = _Table(await reads.all(_PAGE_OF_KEYS, {**grouped, **chosen}), key_width=1)
         stored = list(table.keys[0])
         total = int(page[0][1])
-    names: dict[int, str] = {}
-    if query.group_by == "job":
-        job_ids = sorted({int(key) for key in stored})
-        for start in range(0, len(job_ids), MAX_PER_PAGE):
-            part = job_ids[start : start + MAX_PER_PAGE]
-            chosen_ids = dict(zip(_PAGE_KEYS, part + [None] * (MAX_PER_PAGE - len(part)), strict=False))
-            names.update({row[0]: row[1] for row in await reads.all(_JOB_NAMES, chosen_ids)})
-    keys = [_dimension_key(query.group_by, key, names) for key in stored]
+    job_ids = sorted({int(key) for key in stored}) if query.group_by == "job" else []
+    # Each key once: a grouping has up to a hundred keys, each on up to 700 rows (hours and days).
+    distinct = {key: _dimension_key(query.group_by, key) for key in set(stored)}
+    keys = [distinct[key] for key in stored]
     if query.per_page is None:
-        return _summarise(query, overall, table, keys, cells=cells)
-    return _summarise(query, overall, table, keys, cells=cells, group_total=total, paged=True)
+        return (*_summarise(query, overall, table, keys, cells=cells), job_ids)
+    return (*_summarise(query, overall, table, keys, cells=cells, group_total=total, paged=True), job_ids)
 
 
-def _dimension_key(group_by: GroupBy, stored: str, names: dict[int, str]) -> tuple[str | None, str | None]:
-    """A dimension row's group as ``(key, name)``."""
+def _dimension_key(group_by: GroupBy, stored: str) -> tuple[str | None, str | None]:
+    """A dimension row's group as ``(key, name)``; a job's name is ``None`` until ``_named``."""
     if group_by == "job":
-        return ids.encode("j", int(stored), "job"), names.get(int(stored))
+        return ids.encode("j", int(stored), "job"), None
     return stored or None, stored or None
 
 

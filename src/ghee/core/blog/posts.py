@@ -237,39 +237,38 @@ async def get_post(reads: Reads, slug: str, preview: bool = False) -> Post:
 
 _PUBLISHED_AT = sa.select(blog_posts.c.published_at).where(blog_posts.c.id == sa.bindparam("id")).scalar_subquery()
 _NEIGHBOUR = (blog_posts.c.slug, blog_posts.c.title, blog_posts.c.featured_image)
-_OLDER = (
-    sa.select(*_NEIGHBOUR)
-    .where(
-        blog_posts.c.status == "published",
-        sa.or_(
-            blog_posts.c.published_at < _PUBLISHED_AT,
-            sa.and_(blog_posts.c.published_at == _PUBLISHED_AT, blog_posts.c.id < sa.bindparam("id")),
-        ),
+# A post's place in the published order, compared as one row value: both
+# SQLite and PostgreSQL then seek the (status, published_at, id) index to the
+# post and read one entry. Written as ``published_at > x OR (published_at = x
+# AND id > y)``, SQLite walked the index from the other end instead, through
+# every published post for the newest post's newer neighbour (10,000 rows).
+_PLACE = sa.tuple_(blog_posts.c.published_at, blog_posts.c.id)
+_POST_PLACE = sa.tuple_(_PUBLISHED_AT, sa.bindparam("id"))
+
+
+def _neighbour(*, newer: bool) -> sa.Select[Any]:
+    side = _PLACE > _POST_PLACE if newer else _PLACE < _POST_PLACE
+    order = (blog_posts.c.published_at, blog_posts.c.id)
+    nearest = (
+        sa.select(sa.literal_column("1" if newer else "0").label("newer"), *_NEIGHBOUR)
+        .where(blog_posts.c.status == "published", side)
+        .order_by(*(order if newer else (column.desc() for column in order)))
+        .limit(1)
+        .subquery()
     )
-    .order_by(blog_posts.c.published_at.desc(), blog_posts.c.id.desc())
-    .limit(1)
-)
-_NEWER = (
-    sa.select(*_NEIGHBOUR)
-    .where(
-        blog_posts.c.status == "published",
-        sa.or_(
-            blog_posts.c.published_at > _PUBLISHED_AT,
-            sa.and_(blog_posts.c.published_at == _PUBLISHED_AT, blog_posts.c.id > sa.bindparam("id")),
-        ),
-    )
-    .order_by(blog_posts.c.published_at, blog_posts.c.id)
-    .limit(1)
-)
+    return sa.select(*nearest.c)
+
+
+# Both neighbours in one statement: the newer one's row starts with 1, the older one's with 0.
+_NEIGHBOURS = sa.union_all(_neighbour(newer=True), _neighbour(newer=False))
 
 
 async def neighbours(reads: Reads, post: Post) -> tuple[Neighbour | None, Neighbour | None]:
     """The published posts just after (newer) and just before (older) ``post``; ``None`` each for a draft."""
     if post.status != "published":
         return None, None
-    newer = await reads.first(_NEWER, {"id": post.id})
-    older = await reads.first(_OLDER, {"id": post.id})
-    return (Neighbour(*newer) if newer else None, Neighbour(*older) if older else None)
+    found = {row[0]: Neighbour(*row[1:]) for row in await reads.all(_NEIGHBOURS, {"id": post.id})}
+    return found.get(1), found.get(0)
 
 
 class Listed(msgspec.Struct, frozen=True):
