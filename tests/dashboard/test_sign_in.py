@@ -119,20 +119,30 @@ def strict_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     yield from serve_fresh(backend, tmp_path_factory, "signin-limit", GHEE_LOGIN_RATE_LIMIT="3/minute")
 
 
+def _submit(page: Page, email: str, password: str) -> int:
+    """Sign in through the form and wait for the server's answer; returns its status.
+
+    Waiting for the response, not for an alert, matters: the previous attempt's alert is still
+    on the page while the next one is in flight, and a click made before it is answered would
+    cancel it.
+    """
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/login")) as answer:
+        page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return answer.value.status
+
+
 def test_sign_in_attempts_are_rate_limited_per_address_and_email(page: Page, strict_server: Server) -> None:
     who = add_user(strict_server, "limited@example.com", "the right password", is_admin=False)
     page.goto(strict_server.base_url + "/login")
     for _ in range(3):
-        page.get_by_label("E-mail").fill(who.email)
-        page.get_by_label("Password").fill("a wrong password")
-        page.get_by_role("button", name="Sign in").click()
+        assert _submit(page, who.email, "a wrong password") == 400
         expect(page.get_by_role("alert")).to_have_text("Wrong e-mail or password.")
-    page.get_by_label("Password").fill(who.password)
-    page.get_by_role("button", name="Sign in").click()
+    assert _submit(page, who.email, who.password) == 429
     expect(page.get_by_role("alert")).to_contain_text("Too many sign-in attempts")
-    page.get_by_label("E-mail").fill("someone.else@example.com")  # another e-mail has its own budget
-    page.get_by_label("Password").fill("a wrong password")
-    page.get_by_role("button", name="Sign in").click()
+    assert _submit(page, "someone.else@example.com", "a wrong password") == 400  # its own budget
     expect(page.get_by_role("alert")).to_have_text("Wrong e-mail or password.")
 
 
