@@ -20,6 +20,7 @@ from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
 from ghee.core.projects import check_visible, get_project, lock_project
 from ghee.db.functions import json_rows
+from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.reads import ConnectionReads, Reads, Row, as_datetime
 from ghee.db.tables import artifacts, builds
 
@@ -148,14 +149,15 @@ def _list_statement(status: bool, branch: bool, configuration: bool) -> sa.Selec
     the database stops at the page's end without sorting, and the artifacts
     subquery runs only for the rows returned.
     """
-    page = sa.select(*_READ).where(builds.c.project_id == sa.bindparam("project_id"))
+    page = sa.select(*_READ).where(of_parent(builds.c.project_id, sa.bindparam("project_id")))
     if status:
         page = page.where(builds.c.status == sa.bindparam("status"))
     if branch:
         page = page.where(builds.c.branch == sa.bindparam("branch"))
     if configuration:
         page = page.where(builds.c.configuration == sa.bindparam("configuration"))
-    return page.order_by(builds.c.id.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    order = newest_first(builds.c.project_id, builds.c.id)
+    return page.order_by(*order).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
 
 
 _ONE_BUILD = sa.select(*_READ).where(builds.c.id == sa.bindparam("build_id"))

@@ -16,6 +16,7 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_filter, check_label
 from ghee.core.paging import Slice, Window, cut
 from ghee.core.projects import lock_project
+from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.tables import deployments
 
 MAX_PLATFORM = 60
@@ -146,7 +147,7 @@ async def list_deployments(
     conn: AsyncConnection, project_id: int, filters: DeploymentFilter, window: Window
 ) -> Slice[Deployment]:
     """A project's deployments, newest first. Raises ``Invalid`` for an unknown status filter."""
-    query = sa.select(deployments).where(deployments.c.project_id == project_id)
+    query = sa.select(deployments).where(of_parent(deployments.c.project_id, project_id))
     if filters.platform is not None:
         query = query.where(deployments.c.platform == check_filter("platform", filters.platform))
     if filters.branch is not None:
@@ -155,7 +156,8 @@ async def list_deployments(
         if filters.status not in STATUSES:
             raise Invalid("status", f"must be one of {', '.join(STATUSES)}")
         query = query.where(deployments.c.status == filters.status)
-    query = query.order_by(deployments.c.id.desc()).limit(window.limit + 1).offset(window.offset)
+    query = query.order_by(*newest_first(deployments.c.project_id, deployments.c.id))
+    query = query.limit(window.limit + 1).offset(window.offset)
     return cut([Deployment(**row._mapping) for row in await conn.execute(query)], window)
 
 

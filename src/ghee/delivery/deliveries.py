@@ -27,6 +27,7 @@ from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.errors import Conflict, Invalid, NotFound
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.tables import events, webhook_attempts, webhook_deliveries, webhook_subscriptions
 from ghee.delivery.sender import AttemptResult
 from ghee.delivery.subscriptions import disable_subscription
@@ -221,12 +222,13 @@ async def list_deliveries(
     conn: AsyncConnection, subscription_id: int, state: str | None, window: Window
 ) -> Slice[Delivery]:
     """A subscription's deliveries, newest first; raises ``Invalid`` for an unknown state."""
-    query = sa.select(*_DELIVERY_COLUMNS).where(webhook_deliveries.c.subscription_id == subscription_id)
+    query = sa.select(*_DELIVERY_COLUMNS).where(of_parent(webhook_deliveries.c.subscription_id, subscription_id))
     if state is not None:
         if state not in STATES:
             raise Invalid("state", f"must be one of {', '.join(STATES)}")
         query = query.where(webhook_deliveries.c.state == state)
-    query = query.order_by(webhook_deliveries.c.id.desc()).limit(window.limit + 1).offset(window.offset)
+    query = query.order_by(*newest_first(webhook_deliveries.c.subscription_id, webhook_deliveries.c.id))
+    query = query.limit(window.limit + 1).offset(window.offset)
     return cut([Delivery(**row._mapping) for row in await conn.execute(query)], window)
 
 
