@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from ghee.core.event_types import check_patterns, matches
 from ghee.core.events import Event, EventFilter, latest_cursor, list_events
 from ghee.core.users import User
+from ghee.dashboard.pages.live_signal import LogMoved
 from ghee.http.services import services_of
 
-POLL_SECONDS = 0.5
 HEARTBEAT_SECONDS = 15.0
 _BATCH = 200
 _MAX_TYPES_TEXT = 2000
@@ -38,29 +39,49 @@ def event_message(event: Event) -> ServerSentEventMessage:
     return ServerSentEventMessage(data=data, id=event.public_id)
 
 
-async def follow(engine: AsyncEngine, patterns: list[str], after: str | None) -> AsyncIterator[ServerSentEventMessage]:
+async def follow(
+    engine: AsyncEngine, moved: LogMoved, patterns: list[str], after: str | None
+) -> AsyncIterator[ServerSentEventMessage]:
     """Events matching ``patterns`` after cursor ``after`` (``None``: from the start), as they are recorded.
 
     A comment is sent when nothing matched for ``HEARTBEAT_SECONDS``, so proxies keep the connection open.
 
     Reading the shared ``events`` table (not an in-process queue) makes this
-    work whichever ``ghee serve`` process wrote the event.
+    work whichever ``ghee serve`` process wrote the event; it is read again
+    when ``moved`` says the log moved (see ``live_signal``), and at least
+    every ``HEARTBEAT_SECONDS``.
     """
     quiet_since = time.monotonic()
-    while True:
-        async with engine.connect() as conn:
-            page = await list_events(conn, EventFilter(), after, _BATCH)
-        after = page.cursor
-        for event in page.items:
-            if matches(patterns, event.type):
+    moved.listen()
+    try:
+        while True:
+            next_move = moved.next_move()
+            async with engine.connect() as conn:
+                page = await list_events(conn, EventFilter(), after, _BATCH)
+            after = page.cursor
+            for event in page.items:
+                if matches(patterns, event.type):
+                    quiet_since = time.monotonic()
+                    yield event_message(event)
+            if page.has_more:
+                continue
+            if time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
                 quiet_since = time.monotonic()
-                yield event_message(event)
-        if page.has_more:
-            continue
-        if time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
-            quiet_since = time.monotonic()
-            yield ServerSentEventMessage(data=None, comment="heartbeat")
-        await asyncio.sleep(POLL_SECONDS)
+                yield ServerSentEventMessage(data=None, comment="heartbeat")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(HEARTBEAT_SECONDS - (time.monotonic() - quiet_since)):
+                    await next_move.wait()
+    finally:
+        moved.leave()
+
+
+def log_moved(request: Request[Any, Any, Any]) -> LogMoved:
+    """The process's one ``LogMoved``, made on the first ``/live`` request."""
+    state = request.app.state
+    moved: LogMoved | None = state.get("live_moved")
+    if moved is None:
+        moved = state.live_moved = LogMoved(services_of(state).engine)
+    return moved
 
 
 @get("/live")
@@ -83,7 +104,8 @@ async def live(request: Request[Any, Any, Any], current_user: User, types: str =
             resume = await latest_cursor(conn)
         else:
             await list_events(conn, EventFilter(), resume, 1)
-    return ServerSentEvent(follow(engine, patterns, resume), headers={"cache-control": "no-store"})
+    stream = follow(engine, log_moved(request), patterns, resume)
+    return ServerSentEvent(stream, headers={"cache-control": "no-store"})
 
 
 ROUTES = [live]
