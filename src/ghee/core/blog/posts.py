@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -97,14 +98,19 @@ READ_COLUMNS = (*_POST_COLUMNS, *AUTHOR_COLUMNS, _terms_of(CATEGORIES), _terms_o
 READ_FROM = blog_posts.outerjoin(blog_authors, blog_authors.c.id == blog_posts.c.author_id)
 _AUTHOR_AT = len(_POST_COLUMNS)
 _TERMS_AT = _AUTHOR_AT + len(AUTHOR_COLUMNS)
-_TERM_ROWS = msgspec.json.Decoder(list[tuple[int, str, str]] | None)
+_TERM_ROWS = msgspec.json.Decoder(list[Term] | None)
+_BY_NAME = attrgetter("name", "id")
 # Newest first; drafts (no publication date) sort by when they were written.
 _NEWEST_FIRST = (sa.func.coalesce(blog_posts.c.published_at, blog_posts.c.created_at).desc(), blog_posts.c.id.desc())
 
 
 def _terms(text: str | None) -> list[Term]:
-    listed = _TERM_ROWS.decode(text) if text is not None else None
-    return sorted((Term(*t) for t in listed), key=lambda t: (t.name, t.id)) if listed else []
+    listed: list[Term] | None = _TERM_ROWS.decode(text) if text is not None else None
+    if not listed:
+        return []
+    if len(listed) > 1:
+        listed.sort(key=_BY_NAME)
+    return listed
 
 
 def post_from(row: Row, rank: float | None = None) -> Post:

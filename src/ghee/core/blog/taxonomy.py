@@ -21,8 +21,8 @@ MAX_NAME = 200
 MAX_TERMS = 50  # per post
 
 
-class Term(msgspec.Struct, frozen=True):
-    """A category or a tag."""
+class Term(msgspec.Struct, frozen=True, array_like=True):
+    """A category or a tag; as JSON, the array ``[id, name, slug]`` (how a post's read gathers them)."""
 
     id: int
     name: str
