@@ -44,3 +44,27 @@ def _epoch_hour_sqlite(element: epoch_hour, compiler: SQLCompiler, **kw: object)
 @compiles(epoch_hour, "postgresql")
 def _epoch_hour_postgresql(element: epoch_hour, compiler: SQLCompiler, **kw: object) -> str:
     return f"CAST(floor(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) / 3600) AS BIGINT)"
+
+
+class in_json_list(FunctionElement[bool]):  # noqa: N801
+    """``column IN (...)`` over the strings of a JSON array passed as one text parameter.
+
+    One statement, compiled once, answers any number of values (an ``IN`` list
+    would be compiled again for every length): SQLite reads the array with
+    ``json_each``, PostgreSQL with ``json_array_elements_text``.
+    """
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+
+@compiles(in_json_list, "sqlite")
+def _in_json_list_sqlite(element: in_json_list, compiler: SQLCompiler, **kw: object) -> str:
+    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} IN (SELECT value FROM json_each({values}))"  # noqa: S608 (compiled clauses, no input)
+
+
+@compiles(in_json_list, "postgresql")
+def _in_json_list_postgresql(element: in_json_list, compiler: SQLCompiler, **kw: object) -> str:
+    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{column} IN (SELECT json_array_elements_text(CAST({values} AS json)))"

@@ -22,13 +22,14 @@ from ghee.core.content.entries import (
     read_by_id,
     read_one,
     read_scope,
+    read_slugs,
     store_values,
     stored_values,
     update_entry,
 )
 from ghee.core.content.fields import Values, check_depth, check_values
 from ghee.core.content.references import Resolver
-from ghee.core.content.schemas import ContentSchema, check_key, find_schema, get_schema
+from ghee.core.content.schemas import ContentSchema, check_key, find_schema, find_schemas, get_schema
 from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.db.reads import ConnectionReads, Reads
@@ -92,8 +93,12 @@ async def get_content(reads: Reads, queries: list[KeyQuery], view: View, levels:
     """
     resolver = Resolver(reads, view)
     content: dict[str, ContentValue] = {}
+    # Two statements find what every key names, however many keys are asked for.
+    keys = list(dict.fromkeys(query.key for query in queries))
+    collections = await find_schemas(reads, "collection", keys)
+    fields = await read_slugs(reads, "field", _FIELD_SCOPE, [k for k in keys if k not in collections], view)
     for query in queries:
-        collection = await find_schema(reads, "collection", query.key)
+        collection = collections.get(query.key)
         if collection is not None:
             items = await read_scope(reads, "item", query.key, view)
             if query.filters:
@@ -104,7 +109,7 @@ async def get_content(reads: Reads, queries: list[KeyQuery], view: View, levels:
             continue
         if query.filters:
             raise Invalid("keys", f"{query.key!r} is not a collection, so it cannot be filtered")
-        field = await read_one(reads, "field", _FIELD_SCOPE, query.key, view)
+        field = fields.get(query.key)
         if field is None:
             raise NotFound("content", query.key)
         content[query.key] = field.values.get("value")

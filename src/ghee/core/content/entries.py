@@ -25,6 +25,7 @@ from ghee.core.content.fields import Values
 from ghee.core.errors import Invalid
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
+from ghee.db.functions import in_json_list
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import content_entries as entries
 from ghee.db.tables import content_values
@@ -129,6 +130,17 @@ async def read_one(reads: Reads, kind: EntryKind, scope: str, slug: str, view: V
     """The entry ``slug`` of ``scope`` visible in ``view``, or ``None``."""
     found = _merge(await reads.all(_ONE, {"kind": kind, "scope": scope, "slug": slug, **view.params}))
     return found[0] if found else None
+
+
+_SLUGS = _SCOPE.where(in_json_list(entries.c.slug, sa.bindparam("slugs")))
+
+
+async def read_slugs(reads: Reads, kind: EntryKind, scope: str, slugs: list[str], view: View) -> dict[str, Entry]:
+    """The entries among ``slugs`` of ``scope`` visible in ``view``, by slug, in one statement."""
+    if not slugs:
+        return {}
+    params = {"kind": kind, "scope": scope, "slugs": _ENCODER.encode(slugs).decode(), **view.params}
+    return {entry.slug: entry for entry in _merge(await reads.all(_SLUGS, params)) if entry.slug is not None}
 
 
 async def read_by_id(reads: Reads, kind: EntryKind, scope: str, entry_id: int, view: View) -> Entry | None:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,11 +16,13 @@ from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
+from ghee.db.functions import in_json_list
 from ghee.db.reads import Reads
 from ghee.db.tables import content_schemas
 
 SchemaKind = Literal["page_type", "collection"]
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")
+_KEYS = msgspec.json.Encoder()
 _EVENT_PREFIX = {"page_type": "pagetype", "collection": "collection"}
 
 
@@ -60,6 +63,20 @@ async def find_schema(reads: Reads, kind: SchemaKind, key: str) -> ContentSchema
     if row is None:
         return None
     return ContentSchema(kind, key, row[0], decode_schema(row[1]))
+
+
+_KEYED = sa.select(content_schemas.c.key, content_schemas.c.name, content_schemas.c.fields).where(
+    content_schemas.c.kind == sa.bindparam("kind"), in_json_list(content_schemas.c.key, sa.bindparam("keys"))
+)
+
+
+async def find_schemas(reads: Reads, kind: SchemaKind, keys: list[str]) -> dict[str, ContentSchema]:
+    """The page types or collections among ``keys``, by key, in one statement (what is not one is left out)."""
+    wanted = [key for key in keys if _KEY.fullmatch(key)]
+    if not wanted:
+        return {}
+    rows = await reads.all(_KEYED, {"kind": kind, "keys": _KEYS.encode(wanted).decode()})
+    return {key: ContentSchema(kind, key, name, decode_schema(fields)) for key, name, fields in rows}
 
 
 async def get_schema(reads: Reads, kind: SchemaKind, key: str) -> ContentSchema:

@@ -1,0 +1,93 @@
+"""``GET /v2/content/?keys=...`` costs two statements to find what the keys name, however many keys are asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import pytest
+from sqlalchemy.sql import Executable
+
+from ghee.core.content.collections import create_items, get_content, parse_keys, put_content_field
+from ghee.core.content.entries import View, check_locale
+from ghee.core.content.schemas import create_schema
+from ghee.core.errors import NotFound
+from ghee.db.engine import create_engine
+from ghee.db.reads import ConnectionReads, Row
+from tests.conftest import make_database, run_async
+
+FIELDS = [f"field_{n}" for n in range(8)]
+
+
+class CountingReads(ConnectionReads):
+    """``ConnectionReads`` that counts the statements it runs."""
+
+    statements = 0
+
+    async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
+        self.statements += 1
+        return await super().all(statement, params)
+
+    async def first(self, statement: Executable, params: Mapping[str, object]) -> Row | None:
+        self.statements += 1
+        return await super().first(statement, params)
+
+
+@pytest.fixture(scope="module")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url, drop = make_database(backend, tmp_path_factory.mktemp("content-statements"))
+
+    async def fill() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                for n, key in enumerate(FIELDS):
+                    await put_content_field(conn, key, f"value {n}", check_locale(None), "published")
+                await put_content_field(conn, "draft_field", "not yet", check_locale(None), "draft")
+                await create_schema(conn, "collection", "team", "Team", [{"key": "name", "type": "text"}])
+                await create_items(conn, "team", "published", [{"name": "Ada"}, {"name": "Grace"}])
+        finally:
+            await engine.dispose()
+
+    run_async(fill)
+    try:
+        yield url
+    finally:
+        drop()
+
+
+def _content(url: str, keys: str, view: View | None = None) -> tuple[dict[str, object], int]:
+    async def read() -> tuple[dict[str, object], int]:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as conn:
+                reads = CountingReads(conn)
+                found = await get_content(reads, parse_keys(keys), view or View(), 0)
+                return dict(found), reads.statements
+        finally:
+            await engine.dispose()
+
+    return run_async(read)
+
+
+def test_one_key_or_eight_cost_the_same_statements(database_url: str) -> None:
+    one, one_spent = _content(database_url, "field_0")
+    eight, eight_spent = _content(database_url, ",".join(reversed(FIELDS)))
+    assert one == {"field_0": "value 0"}
+    assert list(eight) == list(reversed(FIELDS))  # in the order asked
+    assert eight == {key: f"value {n}" for n, key in enumerate(FIELDS)}
+    assert one_spent == eight_spent == 2
+
+
+def test_a_collection_among_fields_adds_only_its_items_read(database_url: str) -> None:
+    found, spent = _content(database_url, "field_1,team,field_2")
+    assert found["field_1"] == "value 1"
+    assert found["field_2"] == "value 2"
+    assert [item.values["name"] for item in found["team"].entries] == ["Ada", "Grace"]  # type: ignore[attr-defined]
+    assert spent == 3
+
+
+def test_drafts_show_only_in_the_test_view(database_url: str) -> None:
+    found, _ = _content(database_url, "draft_field", View(drafts=True))
+    assert found == {"draft_field": "not yet"}
+    with pytest.raises(NotFound):
+        _content(database_url, "draft_field,field_0")
