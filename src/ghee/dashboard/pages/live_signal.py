@@ -59,14 +59,20 @@ class LogMoved:
 
     async def _poll(self) -> None:
         seen: object = object()  # nothing seen: the first answer wakes every stream (one may have read just before)
+        failing = False
         while True:
             try:
                 async with self._engine.connect() as conn:
                     cursor: object = await latest_cursor(conn)
             except (OSError, SQLAlchemyError) as exc:
                 # The database is away: wake the streams anyway, so that their own reads notice it.
-                log.warning("live: could not read the event log: %s", exc)
-                cursor = object()
+                if not failing:
+                    log.warning("live: cannot read the event log: %s", exc)
+                failing, cursor = True, object()
+            else:
+                if failing:
+                    log.info("live: the event log can be read again")
+                failing = False
             if cursor != seen:
                 seen = cursor
                 self._wake()
