@@ -2,32 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import Executable
 
 from ghee.core import ci_build_reads, ci_jobs, failure_causes
 from ghee.core.paging import Window
-from ghee.db.reads import ConnectionReads, Row
 from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.conftest import Server
-
-
-class CountingReads(ConnectionReads):
-    """``ConnectionReads`` that counts the statements it runs."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        super().__init__(conn)
-        self.statements = 0
-
-    async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
-        self.statements += 1
-        return await super().all(statement, params)
-
-    async def first(self, statement: Executable, params: Mapping[str, object]) -> Row | None:
-        self.statements += 1
-        return await super().first(statement, params)
+from tests.counting_reads import CountingReads
 
 
 def test_each_list_page_is_one_statement(server: Server) -> None:

@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.sql import Executable
 
 from ghee.core.content.collections import create_items, get_content, parse_keys, put_content_field
 from ghee.core.content.entries import View, check_locale
 from ghee.core.content.schemas import create_schema
 from ghee.core.errors import NotFound
 from ghee.db.engine import create_engine
-from ghee.db.reads import ConnectionReads, Row
 from tests.conftest import make_database, run_async
+from tests.counting_reads import CountingReads
 
 FIELDS = [f"field_{n}" for n in range(8)]
-
-
-class CountingReads(ConnectionReads):
-    """``ConnectionReads`` that counts the statements it runs."""
-
-    statements = 0
-
-    async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
-        self.statements += 1
-        return await super().all(statement, params)
-
-    async def first(self, statement: Executable, params: Mapping[str, object]) -> Row | None:
-        self.statements += 1
-        return await super().first(statement, params)
 
 
 @pytest.fixture(scope="module")
