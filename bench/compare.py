@@ -49,6 +49,7 @@ from loadtest import (
     free_port,
     measure,
     probe,
+    run_sql,
     scratch_database,
     serve,
     server,
@@ -106,23 +107,6 @@ async def _content_fields(database_url: str) -> None:
         await engine.dispose()
 
 
-async def _vacuum(database_url: str) -> None:
-    """PostgreSQL: ``VACUUM ANALYZE`` the fresh fill, as autovacuum would have by the time such a site is read.
-
-    Otherwise autovacuum visits the 200,000 new rows in the middle of the measured runs, taking CPU time
-    from the server (PostgreSQL rows measured up to 20 % apart from one run to the next), and index-only
-    scans still read the heap to check visibility.
-    """
-    import asyncpg  # noqa: PLC0415 (only the PostgreSQL run needs it)
-
-    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute("VACUUM ANALYZE")
-    finally:
-        await conn.close()
-
-
 def fill_ghee(database_url: str, args: argparse.Namespace) -> tuple[str, str]:
     """Posts, builds, analytics and content fields in one database; returns a read token and the project's id."""
     started = time.monotonic()
@@ -131,7 +115,10 @@ def fill_ghee(database_url: str, args: argparse.Namespace) -> tuple[str, str]:
     asyncio.run(analytics.fill(database_url, args.analytics_builds, args.analytics_jobs))
     asyncio.run(_content_fields(database_url))
     if database_url.startswith("postgresql"):
-        asyncio.run(_vacuum(database_url))
+        # As autovacuum would have by the time such a site is read. Otherwise it visits the 200,000 new
+        # rows in the middle of the measured runs, taking CPU time from the server (PostgreSQL rows
+        # measured up to 20 % apart from one run to the next).
+        asyncio.run(run_sql(database_url, "VACUUM ANALYZE"))
     print(
         f"  {POSTS:,} posts, {args.builds:,} builds, {args.analytics_builds:,} analytics builds"
         f" loaded in {time.monotonic() - started:.0f} s",

@@ -85,14 +85,15 @@ def scratch_database(backend: str, admin_url: str) -> Iterator[str]:
             yield f"sqlite:///{folder}/bench.db"
         return
     name = f"ghee_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(run_sql(admin_url, f'CREATE DATABASE "{name}"'))
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(run_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def _admin(admin_url: str, sql: str) -> None:
+async def run_sql(admin_url: str, sql: str) -> None:
+    """Run one statement outside a transaction on the PostgreSQL database of ``admin_url``."""
     import asyncpg  # noqa: PLC0415 (only the PostgreSQL run needs it)
 
     url = make_url(admin_url)

@@ -72,9 +72,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             settings=config, engine=engine, reads=reads, limiter=RateLimiter(config.rate_limit, config.redis_url)
         )
         background = start_in_process_worker(config, engine)
-        # What start-up made lives as long as the process: keep it out of the collector's full passes,
-        # which walked all of it every few seconds under load (the PostgreSQL post list's p99: 60 ms,
-        # 16-25 ms frozen; bench/README.md).
+        # What start-up made lives as long as the process: keep it out of the collector's full passes
+        # (the PostgreSQL post list's p99 under load: 60 ms, 16-25 ms frozen; bench/README.md).
         gc.collect()
         gc.freeze()
         try:
