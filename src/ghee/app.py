@@ -19,6 +19,7 @@ from ghee.config import Settings, get_settings
 from ghee.db.engine import create_engine
 from ghee.db.reads import open_reads
 from ghee.dialects import buddybuild, buildbutler, buttercms, butterstack
+from ghee.http.answers import Answers
 from ghee.http.auth import rate_limit_headers
 from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
@@ -69,7 +70,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = create_engine(config.database_url)
         reads = await open_reads(config.database_url, engine.dialect)
         app.state.services = Services(
-            settings=config, engine=engine, reads=reads, limiter=RateLimiter(config.rate_limit, config.redis_url)
+            settings=config,
+            engine=engine,
+            reads=reads,
+            limiter=RateLimiter(config.rate_limit, config.redis_url),
+            answers=Answers(config.answer_cache_mb * 1024 * 1024, app.state.metrics.answers),
         )
         background = start_in_process_worker(config, engine)
         # What start-up made lives as long as the process: keep it out of the collector's full passes

@@ -16,6 +16,7 @@ DEFAULT_SYNC_INTERVAL = 60
 DEFAULT_LOGIN_RATE_LIMIT = "10/minute;100/hour"
 ACCESS_LOG_MODES = ("on", "off", "errors")
 DEFAULT_ACCESS_LOG = "on"
+DEFAULT_ANSWER_CACHE_MB = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,9 @@ class Settings:
     access_log: str = DEFAULT_ACCESS_LOG
     """Which requests get a JSON access line: ``on`` (all), ``errors`` (status 400 and up) or ``off``."""
 
+    answer_cache_mb: int = DEFAULT_ANSWER_CACHE_MB
+    """Megabytes of read answers each process keeps while the database is unchanged (0: none kept)."""
+
     metrics_token: str | None = None
     """When set, ``/metrics`` answers only requests bearing ``Authorization: Bearer <this>``."""
 
@@ -80,9 +84,22 @@ class Settings:
             secure_cookies=env.get("GHEE_SECURE_COOKIES", "") in {"1", "true", "yes"},
             login_rate_limit=env.get("GHEE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
             access_log=_access_log_mode(env.get("GHEE_ACCESS_LOG") or DEFAULT_ACCESS_LOG),
+            answer_cache_mb=_megabytes("GHEE_ANSWER_CACHE_MB", env.get("GHEE_ANSWER_CACHE_MB")),
             metrics_token=env.get("GHEE_METRICS_TOKEN") or None,
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
+
+
+def _megabytes(name: str, value: str | None) -> int:
+    if value is None or not value.strip():
+        return DEFAULT_ANSWER_CACHE_MB
+    try:
+        megabytes = int(value)
+    except ValueError:
+        megabytes = -1
+    if megabytes < 0:
+        raise ValueError(f"{name} must be a whole number of megabytes, 0 or more, not {value!r}")
+    return megabytes
 
 
 def _access_log_mode(value: str) -> str:

@@ -43,7 +43,8 @@ def _floor_hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def _ceil_hour(moment: datetime) -> datetime:
+def ceil_hour(moment: datetime) -> datetime:
+    """``moment`` rounded up to the hour: where a range ending at ``moment`` ends (what of now it depends on)."""
     floor = _floor_hour(moment)
     return floor if floor == moment else floor + _HOUR
 
@@ -63,11 +64,11 @@ def resolve_range(name: str | None, start: datetime | None, end: datetime | None
         period = ROLLING.get(name or DEFAULT)
         if period is None:
             raise Invalid("range", f"must be one of {', '.join(ROLLING)}, or use from and to (ISO 8601)")
-        finish = _ceil_hour(now)
+        finish = ceil_hour(now)
         return TimeRange(finish - period, finish)
     first = _floor_hour(check_moment("from", start))
     try:
-        finish = _ceil_hour(check_moment("to", end) if end is not None else now)
+        finish = ceil_hour(check_moment("to", end) if end is not None else now)
     except OverflowError as exc:
         raise Invalid("to", "must fall before year 9999 ends") from exc
     if first < _EARLIEST:

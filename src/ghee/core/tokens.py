@@ -15,6 +15,7 @@ from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.errors import Forbidden, Invalid, NotFound, TokenInvalid
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.functions import commit_marker
 from ghee.db.reads import Reads, as_datetime
 from ghee.db.tables import tokens
 
@@ -119,20 +120,32 @@ async def create_token(  # noqa: PLR0913 (every field of a token is named at the
 
 
 _AUTH_QUERY = sa.select(
-    tokens.c.id, tokens.c.scope, tokens.c.project_id, tokens.c.rate_limit, tokens.c.last_used_at
+    tokens.c.id, tokens.c.scope, tokens.c.project_id, tokens.c.rate_limit, tokens.c.last_used_at, commit_marker()
 ).where(tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.revoked_at.is_(None))
 
 
-async def authenticate(reads: Reads, secret: str) -> tuple[Principal, bool]:
-    """The principal for a presented secret, and whether its last-used time is due a refresh.
+class Authenticated(msgspec.Struct, frozen=True):
+    """What checking a presented secret found."""
 
-    Raises ``TokenInvalid`` if the secret matches no live token.
+    principal: Principal
+    stamp_due: bool
+    """The token's last-used time is due a refresh (``record_token_use``)."""
+    marker: str
+    """The database's ``commit_marker`` as the token was read: answers kept under it are still current."""
+
+
+async def authenticate(reads: Reads, secret: str) -> Authenticated:
+    """The principal for a presented secret, whether its last use is due a stamp, and the commit marker.
+
+    The marker rides on the token's statement, so knowing whether anything
+    changed costs no statement of its own. Raises ``TokenInvalid`` if the
+    secret matches no live token.
     """
     token_hash = hash_secret(secret)
     row = await reads.first(_AUTH_QUERY, {"token_hash": token_hash})
     if row is None:
         raise TokenInvalid
-    token_id, scope, project_id, rate_limit, last_used_raw = row
+    token_id, scope, project_id, rate_limit, last_used_raw, marker = row
     last_used_at = as_datetime(last_used_raw)
     principal = Principal(
         token_id=token_id,
@@ -141,7 +154,8 @@ async def authenticate(reads: Reads, secret: str) -> tuple[Principal, bool]:
         rate_limit=rate_limit,
         rate_key=f"token:{token_hash[:24]}",
     )
-    return principal, last_used_at is None or utcnow() - last_used_at > _LAST_USED_GRANULARITY
+    stamp_due = last_used_at is None or utcnow() - last_used_at > _LAST_USED_GRANULARITY
+    return Authenticated(principal, stamp_due, marker)
 
 
 async def record_token_use(conn: AsyncConnection, token_id: int) -> None:

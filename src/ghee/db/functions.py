@@ -68,3 +68,30 @@ def _in_json_list_sqlite(element: in_json_list, compiler: SQLCompiler, **kw: obj
 def _in_json_list_postgresql(element: in_json_list, compiler: SQLCompiler, **kw: object) -> str:
     column, values = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"{column} IN (SELECT json_array_elements_text(CAST({values} AS json)))"
+
+
+class commit_marker(FunctionElement[str]):  # noqa: N801
+    """A value that changes whenever any transaction commits to the database; equal values, same data.
+
+    Answers kept in memory (``ghee.http.answers``) stay valid while it reads
+    the same. SQLite: the connection's ``data_version``, which counts commits
+    made by other connections (the read connection never writes).
+    PostgreSQL: the statement's snapshot, ``xmin:xmax:running``; two equal
+    snapshots see the same committed transactions, so the same rows. Any
+    commit changes it, even one to another table or (PostgreSQL) another
+    database of the same server: a change is never missed, at the price of
+    some answers built again for nothing.
+    """
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+@compiles(commit_marker, "sqlite")
+def _commit_marker_sqlite(element: commit_marker, compiler: SQLCompiler, **kw: object) -> str:  # noqa: ARG001
+    return "(SELECT CAST(data_version AS TEXT) FROM pragma_data_version())"
+
+
+@compiles(commit_marker, "postgresql")
+def _commit_marker_postgresql(element: commit_marker, compiler: SQLCompiler, **kw: object) -> str:  # noqa: ARG001
+    return "CAST(pg_current_snapshot() AS TEXT)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.di import Provide
 from litestar.types import Message, Scope
 
@@ -34,18 +34,21 @@ def presented_token(request: Request[Any, Any, Any]) -> str:
     raise TokenMissing
 
 
-async def authenticated(request: Request[Any, Any, Any]) -> None:
+async def authenticated(request: Request[Any, Any, Any]) -> Response[bytes] | None:
     """``before_request`` hook: authenticate the request and count it against the token's rate limit.
 
     The hook runs before the body and parameters are parsed, so a request
     without a valid token is refused with 401 whatever else is wrong with it.
     (A guard would too, but Litestar copies the route handler for every guard call.)
     The rate state is kept on the request so every response, errors included,
-    carries the ``X-RateLimit-*`` headers.
+    carries the ``X-RateLimit-*`` headers. Last, a read the database has not
+    changed under since it was answered gets the same answer again
+    (``ghee.http.answers``): Litestar then skips the route.
     """
     services = services_of(request.app.state)
-    principal, used_long_ago = await authenticate(services.reads, presented_token(request))
-    if used_long_ago:
+    found = await authenticate(services.reads, presented_token(request))
+    principal = found.principal
+    if found.stamp_due:
         async with services.engine.begin() as conn:
             await record_token_use(conn, principal.token_id)
     try:
@@ -55,6 +58,7 @@ async def authenticated(request: Request[Any, Any, Any]) -> None:
         raise
     remember_rate(request.scope, state)
     request.scope.setdefault("state", {})[_PRINCIPAL_KEY] = principal
+    return services.answers.answer(request.scope, principal, found.marker)
 
 
 class ApiRequest(Request[Any, Any, Any]):

@@ -1,4 +1,4 @@
-"""The long-lived objects of a running app: the engine and the rate limiter."""
+"""The long-lived objects of a running app: the engine, the rate limiter and the kept answers."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from ghee.config import Settings
 from ghee.core.errors import Unavailable
 from ghee.db.reads import Reads
+from ghee.http.answers import Answers
 from ghee.http.ratelimit import RateLimiter
 
 
@@ -25,6 +26,8 @@ class Services(msgspec.Struct, frozen=True):
     reads: Reads
     """The fast read path (see ``ghee.db.reads``)."""
     limiter: RateLimiter
+    answers: Answers
+    """Reads answered from memory while the database is unchanged (see ``ghee.http.answers``)."""
 
 
 def services_of(state: State) -> Services:

@@ -68,6 +68,24 @@ class HttpMetrics:
         children[1].observe(seconds)
 
 
+class AnswerMetrics:
+    """Counts the reads of routes whose answers are kept (``ghee.http.answers``): ``hit`` or ``miss``.
+
+    A ``hit`` was answered from memory; a ``miss`` ran the route (first asked,
+    or the database changed since) and its answer was kept.
+    """
+
+    def __init__(self, registry: CollectorRegistry | None) -> None:
+        counter = Counter(
+            "ghee_kept_answers",
+            "Reads of routes whose answers are kept: hit (answered from memory) or miss (the route ran).",
+            ["outcome"],
+            registry=registry,
+        )
+        self.hit = counter.labels("hit")
+        self.miss = counter.labels("miss")
+
+
 class DatabaseReading(msgspec.Struct, frozen=True):
     """The queue, delivery and sync figures at one moment."""
 
@@ -174,6 +192,7 @@ class Metrics(msgspec.Struct, frozen=True):
     """What the app counts and the registry a scrape reads."""
 
     http: HttpMetrics
+    answers: AnswerMetrics
     database: DatabaseCollector
     exposition: CollectorRegistry
 
@@ -183,9 +202,10 @@ def create_metrics(multiprocess_dir: str | None) -> Metrics:
     database = DatabaseCollector()
     exposition = CollectorRegistry(auto_describe=False)
     if multiprocess_dir and Path(multiprocess_dir).is_dir():
-        http = HttpMetrics(registry=None)  # the values live in files; MultiProcessCollector adds them up
+        # The values live in files; MultiProcessCollector adds them up.
+        http, answers = HttpMetrics(registry=None), AnswerMetrics(registry=None)
         MultiProcessCollector(exposition, path=multiprocess_dir)  # type: ignore[no-untyped-call]
     else:
-        http = HttpMetrics(registry=exposition)
+        http, answers = HttpMetrics(registry=exposition), AnswerMetrics(registry=exposition)
     exposition.register(database)
-    return Metrics(http=http, database=database, exposition=exposition)
+    return Metrics(http=http, answers=answers, database=database, exposition=exposition)

@@ -5,9 +5,11 @@ Each module holds one resource's routes and shapes and lists its handlers in
 """
 
 from litestar import Router
+from litestar.middleware import DefineMiddleware
 
 from ghee.dialects.buildbutler import analytics, builds, causes, connections, jobs, links
 from ghee.dialects.buildbutler.errors import render_problem
+from ghee.http.answers import keep_answers
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 
 router = Router(
@@ -21,6 +23,7 @@ router = Router(
         *analytics.ROUTES,
     ],
     before_request=authenticated,
+    middleware=[DefineMiddleware(keep_answers)],
     dependencies=DEPENDENCIES,
     request_class=ApiRequest,
     tags=["BuildButler"],

@@ -25,11 +25,12 @@ from ghee.analytics.metrics import (
     MetricsQuery,
     measure,
 )
-from ghee.analytics.ranges import resolve_range
+from ghee.analytics.ranges import ceil_hour, resolve_range
 from ghee.clock import iso, utcnow
 from ghee.core.errors import Invalid, NotFound
 from ghee.core.jobs import job_row_id
 from ghee.dialects.buildbutler.errors import ERRORS
+from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest
 
 RangeName = Annotated[str | None, Parameter(description="24h, 7d or 30d back from now (default 7d)")]
@@ -104,7 +105,7 @@ def _query(  # noqa: PLR0913 (one argument per documented query parameter)
     return MetricsQuery(time_range, job_id, grouping, request.principal.project_id, page, per_page)
 
 
-@get("/analytics/metrics", responses=ERRORS)
+@get("/analytics/metrics", responses=ERRORS, opt=kept(clock=ceil_hour))
 async def get_metrics(  # noqa: PLR0913 (one parameter per documented query argument)
     request: ApiRequest,
     range: RangeName = None,

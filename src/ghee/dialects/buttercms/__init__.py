@@ -14,6 +14,7 @@ from litestar.middleware import DefineMiddleware
 
 from ghee.dialects.buttercms import blog, media, pages
 from ghee.dialects.buttercms.errors import render_problem
+from ghee.http.answers import keep_answers
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 from ghee.http.caching import conditional_gets
 
@@ -23,7 +24,7 @@ router = Router(
     dependencies=DEPENDENCIES,
     before_request=authenticated,
     request_class=ApiRequest,
-    middleware=[DefineMiddleware(conditional_gets)],
+    middleware=[DefineMiddleware(conditional_gets), DefineMiddleware(keep_answers)],
     tags=["ButterCMS"],
 )
 

@@ -41,6 +41,7 @@ from ghee.dialects.buttercms.blog_shapes import (
     term_shape,
 )
 from ghee.dialects.buttercms.errors import ERRORS
+from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest
 
 ACCEPTED = 202
@@ -65,7 +66,7 @@ def _window(page: int, page_size: int) -> Window:
 # Posts
 
 
-@get("/posts", responses=ERRORS)
+@get("/posts", responses=ERRORS, opt=kept())
 async def list_posts(  # noqa: PLR0913 (one parameter per documented query argument)
     request: ApiRequest,
     page: Page = 1,
@@ -87,7 +88,7 @@ async def list_posts(  # noqa: PLR0913 (one parameter per documented query argum
     return post_list_shape(found, site_of(request), page, page_size, body=not exclude_body)
 
 
-@get("/posts/{slug:str}", responses=ERRORS)
+@get("/posts/{slug:str}", responses=ERRORS, opt=kept())
 async def get_post(request: ApiRequest, slug: str, preview: Preview = 0) -> PostDetail:
     """Get one post, with the posts published just after and before it."""
     found = await posts.get_post(request.reads, slug, preview=preview == 1)
@@ -95,7 +96,7 @@ async def get_post(request: ApiRequest, slug: str, preview: Preview = 0) -> Post
     return PostDetail(PostMeta(neighbour_shape(newer), neighbour_shape(older)), post_shape(found, site_of(request)))
 
 
-@get(["/search", "/posts/search"], responses=ERRORS)
+@get(["/search", "/posts/search"], responses=ERRORS, opt=kept())
 async def search_posts(
     request: ApiRequest,
     search_query: Annotated[str, Parameter(query="query", description="Words to find; quote a phrase")] = "",
@@ -150,7 +151,7 @@ async def _recent(reads: Reads, site: str, filters: PostFilter) -> list[ButterPo
     return [post_shape(p, site) for p in found.items]
 
 
-@get("/authors", responses=ERRORS)
+@get("/authors", responses=ERRORS, opt=kept())
 async def list_authors(request: ApiRequest, include: Include | None = None) -> AuthorList:
     """List authors; ``include=recent_posts`` adds each one's newest posts."""
     site = site_of(request)
@@ -161,7 +162,7 @@ async def list_authors(request: ApiRequest, include: Include | None = None) -> A
     return AuthorList(shapes)
 
 
-@get("/authors/{slug:str}", responses=ERRORS)
+@get("/authors/{slug:str}", responses=ERRORS, opt=kept())
 async def get_author(request: ApiRequest, slug: str, include: Include | None = None) -> AuthorDetail:
     """Get one author; ``include=recent_posts`` adds their newest posts."""
     author = await authors.get_author(request.reads, slug)
@@ -230,13 +231,13 @@ async def _update_term(conn: AsyncConnection, vocabulary: taxonomy.Vocabulary, s
     return Accepted()
 
 
-@get("/categories", responses=ERRORS)
+@get("/categories", responses=ERRORS, opt=kept())
 async def list_categories(request: ApiRequest, include: Include | None = None) -> TermList:
     """List categories; ``include=recent_posts`` adds each one's newest posts."""
     return await _term_list(request, taxonomy.CATEGORIES, include)
 
 
-@get("/categories/{slug:str}", responses=ERRORS)
+@get("/categories/{slug:str}", responses=ERRORS, opt=kept())
 async def get_category(request: ApiRequest, slug: str, include: Include | None = None) -> TermDetail:
     """Get one category; ``include=recent_posts`` adds its newest posts."""
     return await _term_detail(request, taxonomy.CATEGORIES, slug, include)
@@ -254,13 +255,13 @@ async def update_category(conn: AsyncConnection, writer: Principal, slug: str, d
     return await _update_term(conn, taxonomy.CATEGORIES, slug, data)
 
 
-@get("/tags", responses=ERRORS)
+@get("/tags", responses=ERRORS, opt=kept())
 async def list_tags(request: ApiRequest, include: Include | None = None) -> TermList:
     """List tags; ``include=recent_posts`` adds each one's newest posts."""
     return await _term_list(request, taxonomy.TAGS, include)
 
 
-@get("/tags/{slug:str}", responses=ERRORS)
+@get("/tags/{slug:str}", responses=ERRORS, opt=kept())
 async def get_tag(request: ApiRequest, slug: str, include: Include | None = None) -> TermDetail:
     """Get one tag; ``include=recent_posts`` adds its newest posts."""
     return await _term_detail(request, taxonomy.TAGS, slug, include)

@@ -39,6 +39,7 @@ from ghee.dialects.buttercms.content_shapes import (
     schema_one,
 )
 from ghee.dialects.buttercms.errors import ERRORS
+from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest
 
 Keys = Annotated[
@@ -51,7 +52,7 @@ Keys = Annotated[
 ItemId = Annotated[int, Parameter(ge=1, le=2**63 - 1)]
 
 
-@get("/content", responses=ERRORS)
+@get("/content", responses=ERRORS, opt=kept())
 async def get_content(
     request: ApiRequest,
     keys: Keys | None = None,
@@ -70,7 +71,7 @@ async def get_content(
     )
 
 
-@get("/content/{key:str}", responses=ERRORS)
+@get("/content/{key:str}", responses=ERRORS, opt=kept())
 async def list_collection(  # noqa: PLR0913 (one parameter per documented query argument)
     request: ApiRequest,
     key: str,
@@ -161,7 +162,7 @@ async def delete_item(
 # Collection schemas
 
 
-@get("/collections/{key:str}", responses=ERRORS)
+@get("/collections/{key:str}", responses=ERRORS, opt=kept())
 async def get_collection(request: ApiRequest, key: str) -> SchemaOne:
     """A collection and its field schema."""
     return schema_one(await schemas.get_schema(request.reads, "collection", key))

@@ -39,6 +39,7 @@ from ghee.dialects.buttercms.content_shapes import (
     schema_one,
 )
 from ghee.dialects.buttercms.errors import ERRORS
+from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest
 
 # "query" names Litestar's own query-string argument, so the parameter takes another name in Python.
@@ -47,7 +48,7 @@ SearchText = Annotated[
 ]
 
 
-@get("/pages/search", responses=ERRORS)
+@get("/pages/search", responses=ERRORS, opt=kept())
 async def search_pages(  # noqa: PLR0913 (one parameter per documented query argument)
     request: ApiRequest,
     text: SearchText = None,
@@ -64,7 +65,7 @@ async def search_pages(  # noqa: PLR0913 (one parameter per documented query arg
     return PageList(meta_of(found), [page_shape(entry) for entry in found.items])
 
 
-@get("/pages/{page_type:str}", responses=ERRORS)
+@get("/pages/{page_type:str}", responses=ERRORS, opt=kept())
 async def list_pages(  # noqa: PLR0913 (one parameter per documented query argument)
     request: ApiRequest,
     page_type: str,
@@ -82,7 +83,7 @@ async def list_pages(  # noqa: PLR0913 (one parameter per documented query argum
     return PageList(meta_of(found), [page_shape(entry) for entry in found.items])
 
 
-@get("/pages/{page_type:str}/{slug:str}", responses=ERRORS)
+@get("/pages/{page_type:str}/{slug:str}", responses=ERRORS, opt=kept())
 async def get_page(  # noqa: PLR0913 (one parameter per documented query argument)
     request: ApiRequest,
     page_type: str,
@@ -144,7 +145,7 @@ async def update_page(
 # Page types
 
 
-@get("/page_types/{key:str}", responses=ERRORS)
+@get("/page_types/{key:str}", responses=ERRORS, opt=kept())
 async def get_page_type(request: ApiRequest, key: str) -> SchemaOne:
     """A page type and its field schema."""
     return schema_one(await schemas.get_schema(request.reads, "page_type", key))

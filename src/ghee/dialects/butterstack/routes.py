@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Response, Router, get, patch, post
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -39,6 +40,7 @@ from ghee.dialects.butterstack.shapes import (
     deployment_shape,
     project_shape,
 )
+from ghee.http.answers import keep_answers, kept
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 from ghee.http.pagination import Limit, Offset
 from ghee.http.services import services_of
@@ -94,7 +96,7 @@ async def get_project(request: ApiRequest, project_id: str) -> ButterstackProjec
 # Builds
 
 
-@get("/projects/{project_id:str}/builds", responses=_ERRORS)
+@get("/projects/{project_id:str}/builds", responses=_ERRORS, opt=kept())
 async def list_project_builds(  # noqa: PLR0913 (one parameter per documented query argument)
     request: ApiRequest,
     project_id: str,
@@ -126,7 +128,7 @@ async def trigger_build(
     return build_shape(build)
 
 
-@get("/builds/{build_id:str}", responses=_ERRORS)
+@get("/builds/{build_id:str}", responses=_ERRORS, opt=kept())
 async def get_build(request: ApiRequest, build_id: str) -> ButterstackBuild:
     """Get one build with its artifacts."""
     return build_shape(await builds.get_build(request.reads, build_id, request.principal.project_id))
@@ -308,5 +310,6 @@ router = Router(
     dependencies=DEPENDENCIES,
     before_request=authenticated,
     request_class=ApiRequest,
+    middleware=[DefineMiddleware(keep_answers)],
     tags=["ButterStack"],
 )
