@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
 import analytics
@@ -142,7 +144,24 @@ def run_ghee(backend: str, args: argparse.Namespace, logs: Path, captured: dict[
                 captured.setdefault(name, {"path": path, "slug": slug, "answer": _recorded(answer)})
                 rows.append(Row("ghee", backend, name, _measured(f"ghee-{backend}", pid, base_url + path, token, args)))
             rss = worker_rss_mb(pid)
+            print(f"  {kept_answers(base_url)}", flush=True)
     return rows, rss
+
+
+def kept_answers(base_url: str) -> str:
+    """How many of the server's reads were answered from memory (``ghee_kept_answers_total``), as a line."""
+    metrics = httpx.get(base_url + "/metrics", timeout=30).text
+    outcomes = {
+        sample.labels["outcome"]: int(sample.value)
+        for family in text_string_to_metric_families(metrics)
+        for sample in family.samples
+        if sample.name == "ghee_kept_answers_total"
+    }
+    budget = os.environ.get("GHEE_ANSWER_CACHE_MB") or "16 (default)"
+    return (
+        f"kept answers (GHEE_ANSWER_CACHE_MB={budget}): {outcomes.get('hit', 0):,} answered from memory,"
+        f" {outcomes.get('miss', 0):,} built"
+    )
 
 
 def _ten(key: str) -> Any:
