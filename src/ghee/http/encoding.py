@@ -10,7 +10,7 @@ the path and query must decode as UTF-8 too.
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any, Final, cast
 from urllib.parse import parse_qsl, unquote_to_bytes
 
 import msgspec
@@ -23,6 +23,8 @@ MAX_BODY = 8 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_HTTP: Final = ScopeType.HTTP
+"""A module global: looking the member up on the enum class costs 0.1 µs a request."""
 _KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
 
 
@@ -98,44 +100,56 @@ async def _read_all(receive: Receive) -> bytes:
 
 
 def utf8_requests(app: ASGIApp) -> ASGIApp:
-    """Middleware: refuse non-UTF-8 input, and hand form bodies on as JSON."""
+    """Middleware: refuse non-UTF-8 input, and hand form bodies on as JSON.
+
+    It sees every request, and most are a GET of a plain ASCII URL: those
+    are checked inline and passed on.
+    """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
+        if scope["type"] != _HTTP:
             await app(scope, receive, send)
             return
-        check_url_encoding(scope.get("raw_path") or scope["path"].encode(), scope["query_string"])
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        query_string = scope["query_string"]
+        if not (raw_path.isascii() and query_string.isascii() and b"%" not in raw_path and b"%" not in query_string):
+            check_url_encoding(raw_path, query_string)
         if scope["method"] not in _BODY_METHODS:
             await app(scope, receive, send)  # no body to check or convert
             return
-        headers = scope["headers"]
-        content_type = next((v for k, v in headers if k == b"content-type"), b"").decode("latin-1")
-        check_charset(content_type)
-        media = content_type.split(";")[0].strip().lower()
-        if media == MULTIPART:
-            await app(scope, receive, send)  # file uploads: Litestar parses the parts
-            return
-        if media != FORM:
-            if not _is_json(media):
-                raise Invalid("body", f"unsupported content type {media!r}; send JSON or form-encoded data")
-            await app(scope, receive, send)
-            return
-        raw = await _read_all(receive)
-        try:
-            body = msgspec.json.encode(form_to_object(raw.decode("utf-8")))
-        except UnicodeDecodeError as exc:
-            raise Invalid("body", "is not valid UTF-8") from exc
-        new_headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
-        new_headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-        sent = False
-
-        async def replay() -> ReceiveMessage:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await app(cast("Scope", {**scope, "headers": new_headers}), replay, send)
+        await _body_request(app, scope, receive, send)
 
     return middleware
+
+
+async def _body_request(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Pass on a request that may carry a body: check its charset, and turn a form body into JSON."""
+    headers = scope["headers"]
+    content_type = next((v for k, v in headers if k == b"content-type"), b"").decode("latin-1")
+    check_charset(content_type)
+    media = content_type.split(";")[0].strip().lower()
+    if media == MULTIPART:
+        await app(scope, receive, send)  # file uploads: Litestar parses the parts
+        return
+    if media != FORM:
+        if not _is_json(media):
+            raise Invalid("body", f"unsupported content type {media!r}; send JSON or form-encoded data")
+        await app(scope, receive, send)
+        return
+    raw = await _read_all(receive)
+    try:
+        body = msgspec.json.encode(form_to_object(raw.decode("utf-8")))
+    except UnicodeDecodeError as exc:
+        raise Invalid("body", "is not valid UTF-8") from exc
+    new_headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
+    new_headers += [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    sent = False
+
+    async def replay() -> ReceiveMessage:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    await app(cast("Scope", {**scope, "headers": new_headers}), replay, send)

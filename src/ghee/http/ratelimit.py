@@ -52,6 +52,28 @@ def _by_window(spec: str) -> tuple[RateLimitItem, ...]:
     return tuple(sorted(parse_limits(spec), key=lambda item: item.get_expiry()))
 
 
+@lru_cache(maxsize=256)
+def _local_plan(spec: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, int]]:
+    # (window length, amount) of each limit in ``_by_window`` order, and of the primary limit.
+    primary = parse_limits(spec)[0]
+    windows = tuple((item.get_expiry(), item.amount) for item in _by_window(spec))
+    return windows, (primary.get_expiry(), primary.amount)
+
+
+def _weighted(previous: int, current: int, previous_ttl: float, expiry: int) -> int:
+    """The requests a window counts now: the previous window's, weighted by how much of it still overlaps."""
+    return math.floor(previous * previous_ttl / expiry + current)
+
+
+def _reset_in(previous: int, current: int, previous_ttl: float, expiry: int) -> float:
+    """Seconds until the window next frees a request (0 when it counts none), as ``limits`` reckons them."""
+    if not (previous or current):
+        return 0.0
+    previous_reset = previous_ttl % (expiry / previous) if previous else math.inf
+    current_reset = (previous_ttl + expiry) % expiry if current else math.inf
+    return min(previous_reset, current_reset)
+
+
 class LocalSlidingWindows:
     """``limits``' sliding-window counter algorithm, counted in this process's memory.
 
@@ -67,22 +89,22 @@ class LocalSlidingWindows:
         # (key, window length) -> (index of the current window, previous window's count, current count)
         self._windows: dict[tuple[str, int], tuple[int, int, int]] = {}
 
-    def _counts(self, key: str, expiry: int, now: float) -> tuple[int, int, int]:
-        index = int(now // expiry)
+    def _counts(self, key: str, expiry: int, index: int) -> tuple[int, int]:
+        """The previous and current windows' counts when ``index`` is the current window."""
         entry = self._windows.get((key, expiry))
         if entry is None:
-            return index, 0, 0
+            return 0, 0
         stored_index, previous, current = entry
         if stored_index == index:
-            return index, previous, current
-        return index, (current if stored_index == index - 1 else 0), 0
+            return previous, current
+        return (current if stored_index == index - 1 else 0), 0
 
     async def hit(self, item: RateLimitItem, key: str) -> bool:
         """Count one request if the limit allows it."""
         expiry, now = item.get_expiry(), time.time()
-        index, previous, current = self._counts(key, expiry, now)
-        previous_ttl = expiry - now % expiry
-        if math.floor(previous * previous_ttl / expiry + current) + 1 > item.amount:
+        index = int(now // expiry)
+        previous, current = self._counts(key, expiry, index)
+        if _weighted(previous, current, expiry - now % expiry, expiry) + 1 > item.amount:
             return False
         self._windows[key, expiry] = (index, previous, current + 1)
         return True
@@ -90,14 +112,37 @@ class LocalSlidingWindows:
     async def get_window_stats(self, item: RateLimitItem, key: str) -> WindowStats:
         """When the limit next frees a request, and how many remain now."""
         expiry, now = item.get_expiry(), time.time()
-        _, previous, current = self._counts(key, expiry, now)
+        previous, current = self._counts(key, expiry, int(now // expiry))
         previous_ttl = expiry - now % expiry
-        remaining = max(0, item.amount - math.floor(previous * previous_ttl / expiry + current))
-        if not (previous or current):
-            return WindowStats(now, remaining)
-        previous_reset = previous_ttl % (expiry / previous) if previous else math.inf
-        current_reset = (previous_ttl + expiry) % expiry if current else math.inf
-        return WindowStats(now + min(previous_reset, current_reset), remaining)
+        remaining = max(0, item.amount - _weighted(previous, current, previous_ttl, expiry))
+        return WindowStats(now + _reset_in(previous, current, previous_ttl, expiry), remaining)
+
+    def hit_all(self, spec: str, key: str) -> RateState:
+        """What ``RateLimiter.hit`` answers, in one pass at one moment.
+
+        The same steps as ``hit`` per limit (shortest window first), then
+        ``get_window_stats`` for the refusing or the primary limit, without a
+        coroutine, a ``time.time()`` and a parse-cache lookup for each: the
+        primary's counts are the ones its window was just given.
+        """
+        now = time.time()
+        windows, (primary_expiry, primary_amount) = _local_plan(spec)
+        counted = (0, 0, 0.0)  # the primary window's counts and previous-window time left, once hit
+        for expiry, amount in windows:
+            index = int(now // expiry)
+            previous, current = self._counts(key, expiry, index)
+            previous_ttl = expiry - now % expiry
+            if _weighted(previous, current, previous_ttl, expiry) + 1 > amount:
+                reset_time = now + _reset_in(previous, current, previous_ttl, expiry)
+                state = RateState(limit=amount, remaining=0, reset=math.ceil(reset_time))
+                raise RateLimitExceeded(max(1, math.ceil(reset_time - now)), state)
+            self._windows[key, expiry] = (index, previous, current + 1)
+            if expiry == primary_expiry:  # the last such write is the window's count (limits may share a length)
+                counted = (previous, current + 1, previous_ttl)
+        previous, current, previous_ttl = counted
+        remaining = max(0, primary_amount - _weighted(previous, current, previous_ttl, primary_expiry))
+        reset_time = now + _reset_in(previous, current, previous_ttl, primary_expiry)
+        return RateState(limit=primary_amount, remaining=remaining, reset=math.ceil(reset_time))
 
 
 class RateLimiter:
@@ -125,6 +170,8 @@ class RateLimiter:
     async def hit(self, key: str, spec: str | None) -> RateState:
         """Count one request for ``key``; raises ``RateLimitExceeded`` or ``Unavailable`` (Redis down)."""
         spec = spec or self.default
+        if isinstance(self._strategy, LocalSlidingWindows):
+            return self._strategy.hit_all(spec, key)
         try:
             for item in _by_window(spec):
                 if not await self._strategy.hit(item, key):
