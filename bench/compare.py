@@ -10,8 +10,11 @@ Each server runs alone, one granian worker pinned to CPU 0, loaded by wrk on CPU
   same 10,000 posts loaded through its models (cached in ``bench/.wagtail-cache``), on the page list and a
   page's detail, under granian's WSGI interface.
 
-It prints server CPU µs per request, requests/s and p99 per row, the goals (ghee at least 5x Wagtail's
-throughput, within 10x of the floor's CPU per request) and the RSS of each ghee worker after its load.
+Each ghee row repeats one request: after the first, ghee answers it from memory while nothing commits
+(kept answers, ``ghee.http.answers``); the script prints how many were, and ``GHEE_ANSWER_CACHE_MB=0``
+measures every request built. It prints server CPU µs per request, requests/s and p99 per row, the goals
+(ghee at least 5x Wagtail's throughput, within 10x of the floor's CPU per request) and the RSS of each ghee
+worker after its load.
 Any answer but 200 stops the run with a non-zero exit. See bench/README.md.
 """
 
