@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -47,7 +48,7 @@ def _epoch_hour_postgresql(element: epoch_hour, compiler: SQLCompiler, **kw: obj
 
 
 class in_json_list(FunctionElement[bool]):  # noqa: N801
-    """``column IN (...)`` over the strings of a JSON array passed as one text parameter.
+    """``column IN (...)`` over the strings of a JSON array passed as one text parameter (``json_list``).
 
     One statement, compiled once, answers any number of values (an ``IN`` list
     would be compiled again for every length): SQLite reads the array with
@@ -56,6 +57,14 @@ class in_json_list(FunctionElement[bool]):  # noqa: N801
 
     type = sa.Boolean()
     inherit_cache = True
+
+
+_JSON = msgspec.json.Encoder()
+
+
+def json_list(values: list[str]) -> str:
+    """``values`` as the JSON array text an ``in_json_list`` parameter takes."""
+    return _JSON.encode(values).decode()
 
 
 @compiles(in_json_list, "sqlite")

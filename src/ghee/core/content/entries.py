@@ -25,7 +25,7 @@ from ghee.core.content.fields import Values
 from ghee.core.errors import Invalid
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
-from ghee.db.functions import in_json_list
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import content_entries as entries
 from ghee.db.tables import content_values
@@ -139,7 +139,7 @@ async def read_slugs(reads: Reads, kind: EntryKind, scope: str, slugs: list[str]
     """The entries among ``slugs`` of ``scope`` visible in ``view``, by slug, in one statement."""
     if not slugs:
         return {}
-    params = {"kind": kind, "scope": scope, "slugs": _ENCODER.encode(slugs).decode(), **view.params}
+    params = {"kind": kind, "scope": scope, "slugs": json_list(slugs), **view.params}
     return {entry.slug: entry for entry in _merge(await reads.all(_SLUGS, params)) if entry.slug is not None}
 
 

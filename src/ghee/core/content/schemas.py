@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,13 +15,12 @@ from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
-from ghee.db.functions import in_json_list
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads
 from ghee.db.tables import content_schemas
 
 SchemaKind = Literal["page_type", "collection"]
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")
-_KEYS = msgspec.json.Encoder()
 _EVENT_PREFIX = {"page_type": "pagetype", "collection": "collection"}
 
 
@@ -75,7 +73,7 @@ async def find_schemas(reads: Reads, kind: SchemaKind, keys: list[str]) -> dict[
     wanted = [key for key in keys if _KEY.fullmatch(key)]
     if not wanted:
         return {}
-    rows = await reads.all(_KEYED, {"kind": kind, "keys": _KEYS.encode(wanted).decode()})
+    rows = await reads.all(_KEYED, {"kind": kind, "keys": json_list(wanted)})
     return {key: ContentSchema(kind, key, name, decode_schema(fields)) for key, name, fields in rows}
 
 
