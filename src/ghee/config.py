@@ -84,13 +84,13 @@ class Settings:
             secure_cookies=env.get("GHEE_SECURE_COOKIES", "") in {"1", "true", "yes"},
             login_rate_limit=env.get("GHEE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
             access_log=_access_log_mode(env.get("GHEE_ACCESS_LOG") or DEFAULT_ACCESS_LOG),
-            answer_cache_mb=_megabytes("GHEE_ANSWER_CACHE_MB", env.get("GHEE_ANSWER_CACHE_MB")),
+            answer_cache_mb=_answer_cache_mb(env.get("GHEE_ANSWER_CACHE_MB")),
             metrics_token=env.get("GHEE_METRICS_TOKEN") or None,
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
 
 
-def _megabytes(name: str, value: str | None) -> int:
+def _answer_cache_mb(value: str | None) -> int:
     if value is None or not value.strip():
         return DEFAULT_ANSWER_CACHE_MB
     try:
@@ -98,7 +98,7 @@ def _megabytes(name: str, value: str | None) -> int:
     except ValueError:
         megabytes = -1
     if megabytes < 0:
-        raise ValueError(f"{name} must be a whole number of megabytes, 0 or more, not {value!r}")
+        raise ValueError(f"GHEE_ANSWER_CACHE_MB must be a whole number of megabytes, 0 or more, not {value!r}")
     return megabytes
 
 
