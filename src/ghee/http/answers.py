@@ -16,6 +16,11 @@ through (answers hold absolute links), the caller's scope and project, and,
 for a route whose answer moves with the clock, what of the time it depends
 on (``Keep.clock``). Each process keeps its own answers, the most recently
 used up to ``GHEE_ANSWER_CACHE_MB`` of bodies.
+
+Litestar's own response cache (``cache=True``) does not fit: it answers
+before the route's ``before_request`` hook, so a cached answer would skip the
+token check and the rate limit, and its entries expire after a time rather
+than when the data changes.
 """
 
 from __future__ import annotations
