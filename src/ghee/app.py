@@ -16,8 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from ghee import __version__, dashboard
 from ghee.config import Settings, get_settings
-from ghee.db.engine import create_engine
-from ghee.db.reads import open_reads
+from ghee.db.database import Database
 from ghee.dialects import buddybuild, buildbutler, buttercms, butterstack
 from ghee.http.answers import Answers
 from ghee.http.auth import rate_limit_headers
@@ -67,16 +66,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        engine = create_engine(config.database_url)
-        reads = await open_reads(config.database_url, engine.dialect)
+        db = await Database.open(config.database_url)
         app.state.services = Services(
             settings=config,
-            engine=engine,
-            reads=reads,
+            db=db,
             limiter=RateLimiter(config.rate_limit, config.redis_url),
             answers=Answers(config.answer_cache_mb * 1024 * 1024, app.state.metrics.answers),
         )
-        background = start_in_process_worker(config, engine)
+        background = start_in_process_worker(config, db)
         # What start-up made lives as long as the process: keep it out of the collector's full passes
         # (the PostgreSQL post list's p99 under load: 60 ms, 16-25 ms frozen; bench/README.md).
         gc.collect()
@@ -86,8 +83,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             if background is not None:
                 await background.stop()
-            await reads.close()
-            await engine.dispose()
+            await db.close()
 
     styles = ErrorStyles(default=butterstack.render_problem)
     styles.add("/v1", butterstack.render_problem)

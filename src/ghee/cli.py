@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
 from ghee.config import get_settings
@@ -18,9 +17,9 @@ from ghee.core.projects import get_project
 from ghee.core.sessions import close_user_sessions
 from ghee.core.tokens import SCOPES, create_token, list_tokens, revoke_token, revoke_tokens_named
 from ghee.core.users import create_user, find_user, generate_password, list_users, set_password
+from ghee.db.database import Write, opened
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade
-from ghee.db.reads import ConnectionReads
 from ghee.delivery.subscriptions import (
     SubscriptionChanges,
     create_subscription,
@@ -35,16 +34,12 @@ from ghee.worker import worker_command
 T = TypeVar("T")
 
 
-def _run(work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    """Run ``work`` in one committed transaction on the configured database."""
+def _run(job: Callable[[Write], Awaitable[T]]) -> T:
+    """Run ``job`` as one unit of work on the configured database."""
 
     async def main() -> T:
-        engine = create_engine(get_settings().database_url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
+        async with opened(get_settings().database_url) as db, db.write() as work:
+            return await job(work)
 
     try:
         return asyncio.run(main())
@@ -112,26 +107,26 @@ def token() -> None:
 def token_create(name: str, scope: str, project: str | None, rate_limit: str | None, *, replace: bool) -> None:
     """Create a token; the secret is printed once, alone on the last line."""
 
-    async def work(conn: AsyncConnection) -> str:
-        if replace and (revoked := await revoke_tokens_named(conn, name)):
+    async def job(work: Write) -> str:
+        if replace and (revoked := await revoke_tokens_named(work, name)):
             click.echo(f"revoked {revoked} earlier token(s) named {name!r}")
-        project_id = (await get_project(ConnectionReads(conn), project)).id if project else None
-        created, secret = await create_token(conn, name=name, scope=scope, project_id=project_id, rate_limit=rate_limit)
+        project_id = (await get_project(work, project)).id if project else None
+        created, secret = await create_token(work, name=name, scope=scope, project_id=project_id, rate_limit=rate_limit)
         click.echo(f"created {created.public_id} ({scope}) - store the secret now, it is not shown again:")
         return secret
 
-    click.echo(_run(work))
+    click.echo(_run(job))
 
 
 @token.command("list")
 def token_list() -> None:
     """List tokens (never their secrets)."""
 
-    async def work(conn: AsyncConnection) -> None:
+    async def job(work: Write) -> None:
         offset = 0
         click.echo(f"{'ID':<14} {'NAME':<24} {'SCOPE':<6} {'PREFIX':<13} {'LAST USED':<21} STATUS")
         while True:
-            page = await list_tokens(conn, Window(100, offset))
+            page = await list_tokens(work, Window(100, offset))
             for t in page.items:
                 status = f"revoked {iso(t.revoked_at)}" if t.revoked_at else "active"
                 last = iso(t.last_used_at) or "never"
@@ -140,7 +135,7 @@ def token_list() -> None:
                 return
             offset += 100
 
-    _run(work)
+    _run(job)
 
 
 @token.command("revoke")
@@ -148,10 +143,10 @@ def token_list() -> None:
 def token_revoke(token_id: str) -> None:
     """Revoke a token by id; it stops working on its next request."""
 
-    async def work(conn: AsyncConnection) -> str:
-        return (await revoke_token(conn, token_id)).public_id
+    async def job(work: Write) -> str:
+        return (await revoke_token(work, token_id)).public_id
 
-    click.echo(f"revoked {_run(work)}")
+    click.echo(f"revoked {_run(job)}")
 
 
 @main.group()
@@ -169,16 +164,16 @@ def user_create(email: str, name: str, *, admin: bool, password_stdin: bool, res
     """Create a user; a generated password is printed once, alone on the last line."""
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
 
-    async def work(conn: AsyncConnection) -> str:
-        existing = await find_user(conn, email) if reset_password else None
+    async def job(work: Write) -> str:
+        existing = await find_user(work, email) if reset_password else None
         if existing is not None:
-            await set_password(conn, existing.id, password)
-            ended = await close_user_sessions(conn, existing.id)
+            await set_password(work, existing.id, password)
+            ended = await close_user_sessions(work, existing.id)
             return f"reset the password of {existing.email} (ended {ended} session(s))"
-        created = await create_user(conn, email=email, name=name, password=password, is_admin=admin)
+        created = await create_user(work, email=email, name=name, password=password, is_admin=admin)
         return f"created user {created.email}{' (admin)' if created.is_admin else ''}"
 
-    click.echo(_run(work))
+    click.echo(_run(job))
     if not password_stdin:
         click.echo("password - store it now, it is not shown again:")
         click.echo(password)
@@ -188,11 +183,11 @@ def user_create(email: str, name: str, *, admin: bool, password_stdin: bool, res
 def user_list() -> None:
     """List users."""
 
-    async def work(conn: AsyncConnection) -> None:
+    async def job(work: Write) -> None:
         offset = 0
         click.echo(f"{'EMAIL':<32} {'NAME':<24} {'ADMIN':<6} {'CREATED':<21} STATUS")
         while True:
-            page = await list_users(conn, Window(100, offset))
+            page = await list_users(work, Window(100, offset))
             for u in page.items:
                 status = f"disabled {iso(u.disabled_at)}" if u.disabled_at else "active"
                 admin = "yes" if u.is_admin else "no"
@@ -201,7 +196,7 @@ def user_list() -> None:
                 return
             offset += 100
 
-    _run(work)
+    _run(job)
 
 
 @main.command()
@@ -248,23 +243,23 @@ def webhook_create(url: str, patterns: str, headers: tuple[str, ...], secret: st
     )
     allow_private = get_settings().delivery.allow_private
 
-    async def work(conn: AsyncConnection) -> str:
-        created = await create_subscription(conn, changes, allow_private=allow_private)
+    async def job(work: Write) -> str:
+        created = await create_subscription(work, changes, allow_private=allow_private)
         click.echo(f"created {created.public_id} for {', '.join(created.event_types)} - the signing secret:")
         return created.secret
 
-    click.echo(_run(work))
+    click.echo(_run(job))
 
 
 @webhook.command("list")
 def webhook_list() -> None:
     """List subscriptions (never their secrets)."""
 
-    async def work(conn: AsyncConnection) -> None:
+    async def job(work: Write) -> None:
         offset = 0
         click.echo(f"{'ID':<12} {'STATUS':<9} {'EVENTS':<30} URL")
         while True:
-            page = await list_subscriptions(conn, Window(100, offset))
+            page = await list_subscriptions(work, Window(100, offset))
             for sub in page.items:
                 status = "active" if sub.active else "disabled"
                 click.echo(f"{sub.public_id:<12} {status:<9} {','.join(sub.event_types)[:30]:<30} {sub.url}")
@@ -272,7 +267,7 @@ def webhook_list() -> None:
                 return
             offset += 100
 
-    _run(work)
+    _run(job)
 
 
 @webhook.command("delete")
@@ -280,12 +275,12 @@ def webhook_list() -> None:
 def webhook_delete(subscription_id: str) -> None:
     """Delete a subscription and its delivery log."""
 
-    async def work(conn: AsyncConnection) -> str:
-        subscription = await get_subscription(conn, subscription_id)
-        await delete_subscription(conn, subscription)
+    async def job(work: Write) -> str:
+        subscription = await get_subscription(work, subscription_id)
+        await delete_subscription(work, subscription)
         return subscription.public_id
 
-    click.echo(f"deleted {_run(work)}")
+    click.echo(f"deleted {_run(job)}")
 
 
 @main.command()
@@ -338,8 +333,8 @@ def analytics_rebuild() -> None:
     def progress(done: int, total: int) -> None:
         click.echo(f"\rrolled up {done:,} of {total:,} finished builds", nl=False)
 
-    async def work(conn: AsyncConnection) -> int:
-        return await rebuild(conn, progress)
+    async def job(work: Write) -> int:
+        return await rebuild(work, progress)
 
-    counted = _run(work)
+    counted = _run(job)
     click.echo(f"\nrollups rebuilt from {counted:,} finished builds")

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.assets import APPROVAL_STATUSES, AssetFilter, list_assets, set_approval_status
@@ -26,6 +25,7 @@ from ghee.core.changelists import FileChange, NewChangelist, record_changelist
 from ghee.core.deployments import create_deployment, set_deployment_status
 from ghee.core.paging import Window
 from ghee.core.projects import create_project
+from ghee.db.database import Write
 from ghee.db.tables import artifacts, assets, builds, changelists, deployments, projects
 from ghee.demo_blog import load_demo_blog
 from ghee.demo_pages import load_demo_pages
@@ -225,40 +225,40 @@ DEMO_PROJECTS = (SKYFORGE, POCKET_TACTICS, STUDIO_TOOLS)
 class _Load:
     """What every step of one demo load shares."""
 
-    conn: AsyncConnection
+    work: Write
     now: datetime
     rng: random.Random
 
 
-async def load_demo(conn: AsyncConnection) -> str:
+async def load_demo(work: Write) -> str:
     """Load the demo studio and its content, each part unless it exists already; returns a summary."""
-    parts = [await load_studio(conn)]
+    parts = [await load_studio(work)]
     # Content loaders (ButterCMS blog, pages) go here, each idempotent on its own.
-    parts.append(await load_demo_pages(conn))
-    parts.append(await load_demo_blog(conn))
+    parts.append(await load_demo_pages(work))
+    parts.append(await load_demo_blog(work))
     return " ".join(parts)
 
 
-async def load_studio(conn: AsyncConnection) -> str:
+async def load_studio(work: Write) -> str:
     """Load the demo studio unless its projects exist already; returns a one-paragraph summary."""
     names = [spec.name for spec in DEMO_PROJECTS]
-    existing = list(await conn.scalars(sa.select(projects.c.name).where(projects.c.name.in_(names))))
+    existing = list(await work.scalars(sa.select(projects.c.name).where(projects.c.name.in_(names))))
     if existing:
         return f"The demo studio is already loaded ({', '.join(sorted(existing))} exist); nothing was changed."
-    load = _Load(conn, utcnow().replace(microsecond=0), random.Random(SEED))
+    load = _Load(work, utcnow().replace(microsecond=0), random.Random(SEED))
     project_ids = []
     for spec in DEMO_PROJECTS:
-        project_id = (await create_project(conn, spec.name, spec.engine)).id
+        project_id = (await create_project(work, spec.name, spec.engine)).id
         changes = await _load_changelists(load, project_id, spec)
         times = _build_times(load, spec)
         made = [await _load_build(load, project_id, spec, queued, changes) for queued in times]
         # Core stamps a build's creation with now; demo builds were queued over the past month.
         backdate = builds.update().where(builds.c.id == sa.bindparam("row")).values(created_at=sa.bindparam("queued"))
-        await conn.execute(backdate, [{"row": b.id, "queued": t} for b, t in zip(made, times, strict=True)])
+        await work.execute(backdate, [{"row": b.id, "queued": t} for b, t in zip(made, times, strict=True)])
         await _release(load, spec, made)
         await _review_assets(load, project_id)
         project_ids.append(project_id)
-    return await _summary(conn, project_ids)
+    return await _summary(work, project_ids)
 
 
 async def _load_changelists(load: _Load, project_id: int, spec: DemoProject) -> list[tuple[datetime, int]]:
@@ -275,7 +275,7 @@ async def _load_changelists(load: _Load, project_id: int, spec: DemoProject) -> 
         asset = posixpath.splitext(posixpath.basename(paths[0]))[0]
         description = rng.choice(area.messages).format(asset=asset, n=rng.randint(1000, 2999))
         new = NewChangelist(number, rng.choice(area.authors), description, when, files)
-        await record_changelist(load.conn, project_id, new)
+        await record_changelist(load.work, project_id, new)
         made.append((when, number))
     return made
 
@@ -291,22 +291,22 @@ async def _load_build(
     load: _Load, project_id: int, spec: DemoProject, queued: datetime, changes: list[tuple[datetime, int]]
 ) -> Build:
     """Queue a build of the newest changelist at ``queued`` and report how it went."""
-    rng, conn = load.rng, load.conn
+    rng, work = load.rng, load.work
     change = changes[max(0, bisect.bisect_right(changes, (queued, 0)) - 1)][1]
     new = NewBuild(rng.choice(spec.platforms), rng.choice(list(spec.minutes)), str(change), rng.choice(spec.branches))
-    build = await create_build(conn, project_id, new)
+    build = await create_build(work, project_id, new)
     age = load.now - queued
     status = "pending" if age < timedelta(minutes=3) else "running" if age < timedelta(minutes=30) else _outcome(rng)
     if status == "pending":
         return build
     started = queued + timedelta(seconds=rng.randint(5, 90))  # waiting for a free agent
     if status == "running":
-        return await report_build(conn, build, BuildReport("running", started_at=started))
+        return await report_build(work, build, BuildReport("running", started_at=started))
     low, high = spec.minutes[build.configuration]
     minutes = rng.uniform(low, high) * (1.0 if status == "success" else rng.uniform(0.1, 0.9))
     produced = _artifacts(spec, build, rng) if status == "success" else None
     return await report_build(
-        conn, build, BuildReport(status, started, started + timedelta(seconds=int(minutes * 60)), produced)
+        work, build, BuildReport(status, started, started + timedelta(seconds=int(minutes * 60)), produced)
     )
 
 
@@ -329,16 +329,16 @@ async def _release(load: _Load, spec: DemoProject, made: list[Build]) -> None:
     """Ship some successful builds to each target, oldest first, so each release supersedes the one before."""
     plans = sorted((plan for target in spec.targets for plan in _release_plan(load, target, made)), key=lambda p: p[0])
     for when, target, build, status in plans:
-        deployment = await create_deployment(load.conn, build, target.platform, target.branch)
-        await set_deployment_status(load.conn, deployment, status)
+        deployment = await create_deployment(load.work, build, target.platform, target.branch)
+        await set_deployment_status(load.work, deployment, status)
         deployed = when + timedelta(minutes=load.rng.randint(8, 40)) if status == "live" else None
-        await load.conn.execute(
+        await load.work.execute(
             deployments.update().where(deployments.c.id == deployment.id).values(created_at=when, deployed_at=deployed)
         )
         if deployed is not None:
             # The release this one replaced was superseded when this one went out, not when the demo loaded.
             same_target = (deployments.c.platform == target.platform, deployments.c.branch == target.branch)
-            await load.conn.execute(
+            await load.work.execute(
                 deployments.update()
                 .where(
                     deployments.c.project_id == build.project_id, *same_target, deployments.c.superseded_at >= load.now
@@ -361,25 +361,25 @@ def _release_plan(load: _Load, target: Target, made: list[Build]) -> list[tuple[
 
 async def _review_assets(load: _Load, project_id: int) -> None:
     """Give the art, levels and sounds review decisions; code, config and docs are not reviewed."""
-    page = await list_assets(load.conn, project_id, AssetFilter(), Window(limit=10_000))
+    page = await list_assets(load.work, project_id, AssetFilter(), Window(limit=10_000))
     for asset in page.items:
         if asset.type not in UNREVIEWED_TYPES:
             status = load.rng.choices(APPROVAL_STATUSES, weights=(20, 58, 8, 14))[0]
-            await set_approval_status(load.conn, asset, status)
+            await set_approval_status(load.work, asset, status)
 
 
-async def _summary(conn: AsyncConnection, project_ids: list[int]) -> str:
+async def _summary(work: Write, project_ids: list[int]) -> str:
     """What was loaded, counted back from the database."""
 
     async def counted(column: sa.Column[str], states: tuple[str, ...]) -> str:
         query = sa.select(column, sa.func.count()).where(column.table.c.project_id.in_(project_ids)).group_by(column)
-        found: dict[str, int] = dict(list(await conn.execute(query)))
+        found: dict[str, int] = dict(list(await work.execute(query)))
         each = ", ".join(f"{found.get(state, 0)} {state.replace('_', ' ')}" for state in states)
         return f"{sum(found.values())} {column.table.name} ({each})"
 
     mine = changelists.c.project_id.in_(project_ids)
-    changes = await conn.scalar(sa.select(sa.func.count()).select_from(changelists).where(mine))
-    files = await conn.scalar(
+    changes = await work.scalar(sa.select(sa.func.count()).select_from(changelists).where(mine))
+    files = await work.scalar(
         sa.select(sa.func.count(artifacts.c.id)).join(builds).where(builds.c.project_id.in_(project_ids))
     )
     return (

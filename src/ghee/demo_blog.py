@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.blog.authors import AuthorChanges, create_author
 from ghee.core.blog.slugs import slugify
 from ghee.core.blog.writing import AuthorRef, PostChanges, create_post
+from ghee.db.database import Write
 from ghee.db.tables import blog_authors
 
 SEED = 404
@@ -344,22 +344,22 @@ def _changes(story: Story, status: str, published: datetime | None) -> PostChang
     )
 
 
-async def load_demo_blog(conn: AsyncConnection) -> str:
+async def load_demo_blog(work: Write) -> str:
     """Load the studio blog unless its authors exist already; returns a one-sentence summary."""
     slugs = [author.slug for author in AUTHORS]
-    if await conn.scalar(sa.select(sa.func.count()).where(blog_authors.c.slug.in_(slugs))):
+    if await work.scalar(sa.select(sa.func.count()).where(blog_authors.c.slug.in_(slugs))):
         return "The demo blog is already loaded; nothing was changed."
     for author in AUTHORS:
-        await create_author(conn, author)
+        await create_author(work, author)
     rng = random.Random(SEED)  # noqa: S311 (demo data needs no cryptographic randomness)
     now = utcnow().replace(microsecond=0)
     published = _all_published(rng)
     step = timedelta(days=DAYS) / len(published)
     for index, story in enumerate(published):
         moment = now - timedelta(days=DAYS) + step * index + timedelta(hours=rng.randint(8, 17))
-        await create_post(conn, _changes(story, "published", min(moment, now).replace(microsecond=0)))
+        await create_post(work, _changes(story, "published", min(moment, now).replace(microsecond=0)))
     for story in DRAFTS:
-        await create_post(conn, _changes(story, "draft", None))
+        await create_post(work, _changes(story, "draft", None))
     categories = {story.category for story in published}
     return (
         f"Blog: {len(published)} published posts and {len(DRAFTS)} draft(s) by {len(AUTHORS)} authors "

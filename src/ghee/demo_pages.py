@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core.content import collections, pages, schemas
 from ghee.core.content.fields import Values
 from ghee.core.content.pages import NewPage, PageChange
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Write
 
 PAGE_TYPE = "landing_page"
 NEWS_TYPE = "news"
@@ -91,30 +89,30 @@ _PAGES: list[tuple[str, str, Values, Values]] = [
 ]
 
 
-async def load_demo_pages(conn: AsyncConnection) -> str:
+async def load_demo_pages(work: Write) -> str:
     """Load the demo pages and content unless the landing-page type exists; returns a one-line summary."""
-    if await schemas.find_schema(ConnectionReads(conn), "page_type", PAGE_TYPE) is not None:
+    if await schemas.find_schema(work, "page_type", PAGE_TYPE) is not None:
         return "The demo pages are already loaded; nothing was changed."
-    await schemas.create_schema(conn, "collection", TEAM, "Team", _TEAM_FIELDS)
-    team_ids = await collections.create_items(conn, TEAM, "published", _PEOPLE)
+    await schemas.create_schema(work, "collection", TEAM, "Team", _TEAM_FIELDS)
+    team_ids = await collections.create_items(work, TEAM, "published", _PEOPLE)
     await collections.update_item(
-        conn, TEAM, team_ids[0], collections.ItemChange(locale="fr", values={"role": "Directrice technique"})
+        work, TEAM, team_ids[0], collections.ItemChange(locale="fr", values={"role": "Directrice technique"})
     )
-    await schemas.create_schema(conn, "page_type", PAGE_TYPE, "Landing page", _LANDING_FIELDS)
+    await schemas.create_schema(work, "page_type", PAGE_TYPE, "Landing page", _LANDING_FIELDS)
     for slug, title, english, french in _PAGES:
-        await pages.create_page(conn, NewPage(PAGE_TYPE, slug, title, "published", {**english, "team": team_ids}))
-        await pages.update_page(conn, PAGE_TYPE, slug, PageChange(locale="fr", values=french))
-    await schemas.create_schema(conn, "page_type", NEWS_TYPE, "News", _NEWS_FIELDS)
+        await pages.create_page(work, NewPage(PAGE_TYPE, slug, title, "published", {**english, "team": team_ids}))
+        await pages.update_page(work, PAGE_TYPE, slug, PageChange(locale="fr", values=french))
+    await schemas.create_schema(work, "page_type", NEWS_TYPE, "News", _NEWS_FIELDS)
     for slug, title, values in _NEWS:
-        await pages.create_page(conn, NewPage(NEWS_TYPE, slug, title, "published", values))
+        await pages.create_page(work, NewPage(NEWS_TYPE, slug, title, "published", values))
     await pages.create_page(
-        conn, NewPage(PAGE_TYPE, "next-game", "Next game", "draft", {"headline": "Something new is coming"})
+        work, NewPage(PAGE_TYPE, "next-game", "Next game", "draft", {"headline": "Something new is coming"})
     )
-    await collections.put_content_field(conn, "homepage_headline", "Games built in the open", "", "published")
-    await collections.put_content_field(conn, "homepage_headline", "Des jeux faits au grand jour", "fr", "published")
-    await collections.put_content_field(conn, "homepage_title", "Ironpeak Studios", "", "published")
-    await collections.put_content_field(conn, "headline", "Skyforge season 2 is live", "", "published")
-    await collections.put_content_field(conn, "headline", "La saison 2 de Skyforge est lancée", "fr", "published")
+    await collections.put_content_field(work, "homepage_headline", "Games built in the open", "", "published")
+    await collections.put_content_field(work, "homepage_headline", "Des jeux faits au grand jour", "fr", "published")
+    await collections.put_content_field(work, "homepage_title", "Ironpeak Studios", "", "published")
+    await collections.put_content_field(work, "headline", "Skyforge season 2 is live", "", "published")
+    await collections.put_content_field(work, "headline", "La saison 2 de Skyforge est lancée", "fr", "published")
     return (
         f"ButterCMS content: page type {PAGE_TYPE!r} with {len(_PAGES)} published pages in English and French"
         f" and one draft, page type {NEWS_TYPE!r} with {len(_NEWS)} pages, collection {TEAM!r} with"

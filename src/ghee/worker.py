@@ -16,10 +16,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 import click
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ghee.config import Settings, get_settings
-from ghee.db.engine import create_engine
+from ghee.db.database import Database, opened
 from ghee.delivery.dispatcher import run_webhooks
 from ghee.integrations.jenkins.loop import sync_loop
 
@@ -31,10 +30,10 @@ RESTART_PAUSE = 1.0
 
 @dataclass(frozen=True)
 class WorkerContext:
-    """What every loop gets: the settings, the engine, and the event that asks it to stop."""
+    """What every loop gets: the settings, the process's database, and the event that asks it to stop."""
 
     settings: Settings
-    engine: AsyncEngine
+    db: Database
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -43,7 +42,7 @@ Loop = Callable[[WorkerContext], Awaitable[None]]
 
 async def run_jenkins_sync(context: WorkerContext) -> None:
     """Keep every Jenkins connection in step (``ghee.integrations.jenkins.loop``)."""
-    await sync_loop(context.settings, context.stopping)
+    await sync_loop(context.settings, context.db, context.stopping)
 
 
 LOOPS: dict[str, Loop] = {
@@ -77,15 +76,12 @@ async def run_loops(context: WorkerContext, loops: Mapping[str, Loop] = LOOPS) -
 
 async def run_worker(settings: Settings, loops: Mapping[str, Loop] = LOOPS) -> None:
     """Run ``loops`` on the configured database until SIGTERM or SIGINT asks for a graceful stop."""
-    engine = create_engine(settings.database_url)
-    context = WorkerContext(settings=settings, engine=engine)
-    running = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        running.add_signal_handler(signum, context.stopping.set)
-    try:
+    async with opened(settings.database_url) as db:
+        context = WorkerContext(settings=settings, db=db)
+        running = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            running.add_signal_handler(signum, context.stopping.set)
         await run_loops(context, loops)
-    finally:
-        await engine.dispose()
 
 
 @click.command("worker")
@@ -115,9 +111,9 @@ class InProcessWorker:
             self.task.cancel()
 
 
-def start_in_process_worker(settings: Settings, engine: AsyncEngine) -> InProcessWorker | None:
+def start_in_process_worker(settings: Settings, db: Database) -> InProcessWorker | None:
     """Start ``LOOPS`` on the running event loop when the settings say ``ghee serve`` runs them (SQLite)."""
     if not settings.delivery.runs_in_process(settings.database_url):
         return None
-    context = WorkerContext(settings=settings, engine=engine)
+    context = WorkerContext(settings=settings, db=db)
     return InProcessWorker(context, asyncio.create_task(run_loops(context), name="ghee-worker"))

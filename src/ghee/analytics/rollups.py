@@ -30,9 +30,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.analytics import sketch
+from ghee.db.database import Write
 from ghee.db.functions import epoch_hour
 from ghee.db.tables import build_dimension_rollups, build_rollups, builds, jobs, rollup_version
 
@@ -151,8 +151,8 @@ def _numbers(cell: Cell) -> list[int]:
     return [*cell.results, cell.duration_count, cell.duration_sum_ms, cell.queue_count, cell.queue_sum_ms]
 
 
-def _insert_ignoring_existing(conn: AsyncConnection, table: sa.Table) -> sa.Insert:
-    if conn.dialect.name == "postgresql":
+def _insert_ignoring_existing(work: Write, table: sa.Table) -> sa.Insert:
+    if work.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
 
@@ -177,22 +177,22 @@ class _Store:
             "durations": durations,
         }
 
-    async def insert(self, conn: AsyncConnection, cells: dict[Any, Cell]) -> None:
+    async def insert(self, work: Write, cells: dict[Any, Cell]) -> None:
         """Insert ``cells`` as new rows (the table holds none of their keys)."""
         rows = [self.row(key, cell, sketch.encode(cell.durations)) for key, cell in sorted(cells.items())]
         for start in range(0, len(rows), _REBUILD_BATCH):
-            await conn.execute(self.table.insert(), rows[start : start + _REBUILD_BATCH])
+            await work.execute(self.table.insert(), rows[start : start + _REBUILD_BATCH])
 
-    async def merge(self, conn: AsyncConnection, cells: dict[Any, Cell]) -> None:
+    async def merge(self, work: Write, cells: dict[Any, Cell]) -> None:
         """Add ``cells`` to their stored rows, creating the rows that do not exist yet."""
         keys = sorted(cells)
-        await conn.execute(
-            _insert_ignoring_existing(conn, self.table), [self.row(key, Cell(), sketch.EMPTY) for key in keys]
+        await work.execute(
+            _insert_ignoring_existing(work, self.table), [self.row(key, Cell(), sketch.EMPTY) for key in keys]
         )
         updates: list[dict[str, object]] = []
         for start in range(0, len(keys), _CHUNK):
             # Lock the rows (PostgreSQL) in key order, so two callers never wait on each other in a circle.
-            stored_rows = await conn.execute(
+            stored_rows = await work.execute(
                 sa.select(*self.stored)
                 .where(sa.tuple_(*self.key).in_(keys[start : start + _CHUNK]))
                 .order_by(*self.key)
@@ -210,7 +210,7 @@ class _Store:
                         "v_durations": sketch.merge(stored[-1], cells[key].durations),
                     }
                 )
-        await conn.execute(self.update, updates)
+        await work.execute(self.update, updates)
 
 
 _BASE = _Store(build_rollups, ("span_hours", "start_hour", "job_id", "branch", "label"))
@@ -224,15 +224,15 @@ VERSION = sa.select(rollup_version.c.version).where(rollup_version.c.id == 1)
 """The rollups' version: changes whenever a committed transaction changed them."""
 
 
-async def _folders(conn: AsyncConnection, job_ids: Iterable[int] | None = None) -> dict[int, str]:
+async def _folders(work: Write, job_ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each job's folder (of ``job_ids``, or of every job)."""
     query = sa.select(jobs.c.id, jobs.c.folder)
     if job_ids is not None:
         query = query.where(jobs.c.id.in_(sorted(set(job_ids))))
-    return {row[0]: row[1] for row in await conn.execute(query)}
+    return {row[0]: row[1] for row in await work.execute(query)}
 
 
-async def add_builds(conn: AsyncConnection, build_ids: Sequence[int]) -> None:
+async def add_builds(work: Write, build_ids: Sequence[int]) -> None:
     """Count the given builds in the rollups, in the caller's transaction.
 
     Builds already counted, still running (no result), or not from a job are
@@ -245,7 +245,7 @@ async def add_builds(conn: AsyncConnection, build_ids: Sequence[int]) -> None:
         chunk = list(build_ids[start : start + _CHUNK])
         # Marking first is what makes this idempotent: a concurrent caller
         # waits on the row locks, then finds the builds already marked.
-        claimed = await conn.execute(
+        claimed = await work.execute(
             builds.update()
             .where(builds.c.id.in_(chunk), builds.c.rolled_up.is_(False), _ELIGIBLE)
             .values(rolled_up=True)
@@ -253,40 +253,40 @@ async def add_builds(conn: AsyncConnection, build_ids: Sequence[int]) -> None:
         )
         _tally(cells, claimed)
     if cells:
-        folders = await _folders(conn, (key[2] for key in cells))
-        await _BASE.merge(conn, cells)
-        await _DIMENSIONS.merge(conn, dimension_cells(cells, folders))
-        await conn.execute(_BUMP)
+        folders = await _folders(work, (key[2] for key in cells))
+        await _BASE.merge(work, cells)
+        await _DIMENSIONS.merge(work, dimension_cells(cells, folders))
+        await work.execute(_BUMP)
 
 
-async def rebuild(conn: AsyncConnection, progress: Callable[[int, int], None] | None = None) -> int:
+async def rebuild(work: Write, progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute every rollup from the builds, in the caller's transaction; returns the builds counted.
 
     ``progress(done, total)`` is called after each batch of builds read. On
     PostgreSQL the rollups are locked for the duration, so ``add_builds``
     calls wait until the rebuild commits.
     """
-    if conn.dialect.name == "postgresql":
-        await conn.execute(sa.text("LOCK TABLE build_rollups, build_dimension_rollups IN EXCLUSIVE MODE"))
-    await conn.execute(build_rollups.delete())
-    await conn.execute(build_dimension_rollups.delete())
-    await conn.execute(builds.update().where(builds.c.rolled_up, sa.not_(_ELIGIBLE)).values(rolled_up=False))
-    await conn.execute(builds.update().where(sa.not_(builds.c.rolled_up), _ELIGIBLE).values(rolled_up=True))
-    total = (await conn.execute(sa.select(sa.func.count()).where(builds.c.rolled_up))).scalar_one()
+    if work.dialect.name == "postgresql":
+        await work.execute(sa.text("LOCK TABLE build_rollups, build_dimension_rollups IN EXCLUSIVE MODE"))
+    await work.execute(build_rollups.delete())
+    await work.execute(build_dimension_rollups.delete())
+    await work.execute(builds.update().where(builds.c.rolled_up, sa.not_(_ELIGIBLE)).values(rolled_up=False))
+    await work.execute(builds.update().where(sa.not_(builds.c.rolled_up), _ELIGIBLE).values(rolled_up=True))
+    total = (await work.execute(sa.select(sa.func.count()).where(builds.c.rolled_up))).scalar_one()
     cells: dict[CellKey, Cell] = {}
     done = 0
-    stream = await conn.stream(
+    stream = await work.stream(
         sa.select(*_COUNTED).where(builds.c.rolled_up).execution_options(yield_per=_REBUILD_BATCH)
     )
     async for batch in stream.partitions(_REBUILD_BATCH):
         done += _tally(cells, batch)
         if progress is not None:
             progress(done, total)
-    summed = dimension_cells(cells, await _folders(conn))
-    await _BASE.insert(conn, cells)
+    summed = dimension_cells(cells, await _folders(work))
+    await _BASE.insert(work, cells)
     del cells
-    await _DIMENSIONS.insert(conn, summed)
-    await conn.execute(_BUMP)
+    await _DIMENSIONS.insert(work, summed)
+    await work.execute(_BUMP)
     if progress is not None and total == 0:
         progress(0, 0)
     return done

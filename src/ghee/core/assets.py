@@ -7,7 +7,6 @@ from typing import TypeVar
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -17,6 +16,7 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.database import Write
 from ghee.db.tables import assets, changelist_files, changelists
 
 APPROVAL_STATUSES = ("pending", "approved", "rejected", "needs_changes")
@@ -79,7 +79,7 @@ def check_approval_status(status: str) -> str:
     return status
 
 
-async def list_assets(conn: AsyncConnection, project_id: int, filters: AssetFilter, window: Window) -> Slice[Asset]:
+async def list_assets(work: Write, project_id: int, filters: AssetFilter, window: Window) -> Slice[Asset]:
     """A project's assets by path. Raises ``Invalid`` for an unknown type or status filter."""
     query = sa.select(assets).where(assets.c.project_id == project_id)
     if filters.path_prefix:
@@ -98,19 +98,19 @@ async def list_assets(conn: AsyncConnection, project_id: int, filters: AssetFilt
     if not filters.include_deleted:
         query = query.where(assets.c.deleted.is_(False))
     query = query.order_by(assets.c.path).limit(window.limit + 1).offset(window.offset)
-    return cut([Asset(**row._mapping) for row in await conn.execute(query)], window)
+    return cut([Asset(**row._mapping) for row in await work.execute(query)], window)
 
 
-async def get_asset(conn: AsyncConnection, public_id: str, only: int | None = None) -> Asset:
+async def get_asset(work: Write, public_id: str, only: int | None = None) -> Asset:
     """The asset ``asset_...``; raises ``NotFound`` if missing or outside project ``only``."""
     row_id = ids.decode("asset", public_id, "asset")
-    row = (await conn.execute(sa.select(assets).where(assets.c.id == row_id))).first()
+    row = (await work.execute(sa.select(assets).where(assets.c.id == row_id))).first()
     if row is None or (only is not None and row.project_id != only):
         raise NotFound("asset", public_id)
     return Asset(**row._mapping)
 
 
-async def asset_history(conn: AsyncConnection, asset_id: int, limit: int = 100) -> list[AssetTouch]:
+async def asset_history(work: Write, asset_id: int, limit: int = 100) -> list[AssetTouch]:
     """The newest ``limit`` changelists that touched an asset, newest first."""
     query = (
         sa.select(
@@ -126,24 +126,24 @@ async def asset_history(conn: AsyncConnection, asset_id: int, limit: int = 100) 
         .order_by(changelists.c.number.desc())
         .limit(limit)
     )
-    return [AssetTouch(**row._mapping) for row in await conn.execute(query)]
+    return [AssetTouch(**row._mapping) for row in await work.execute(query)]
 
 
-async def set_approval_status(conn: AsyncConnection, asset: Asset, status: str) -> Asset:
+async def set_approval_status(work: Write, asset: Asset, status: str) -> Asset:
     """Record a review decision; emits ``asset.approval_changed`` when it changes. Raises ``Invalid``."""
     check_approval_status(status)
     if status == asset.approval_status:
         return asset
     now = utcnow()
-    await conn.execute(assets.update().where(assets.c.id == asset.id).values(approval_status=status, updated_at=now))
+    await work.execute(assets.update().where(assets.c.id == asset.id).values(approval_status=status, updated_at=now))
     updated = msgspec.structs.replace(asset, approval_status=status, updated_at=now)
-    await _approval_changed(conn, updated, previous=asset.approval_status)
+    await _approval_changed(work, updated, previous=asset.approval_status)
     return updated
 
 
-async def _approval_changed(conn: AsyncConnection, asset: Asset, previous: str) -> None:
+async def _approval_changed(work: Write, asset: Asset, previous: str) -> None:
     await record_event(
-        conn,
+        work,
         "asset.approval_changed",
         resource_type="asset",
         resource_id=asset.public_id,
@@ -157,7 +157,7 @@ async def _approval_changed(conn: AsyncConnection, asset: Asset, previous: str) 
     )
 
 
-async def touch_assets(conn: AsyncConnection, project_id: int, changes: dict[str, tuple[str, str]]) -> dict[str, int]:
+async def touch_assets(work: Write, project_id: int, changes: dict[str, tuple[str, str]]) -> dict[str, int]:
     """Create or update the assets for ``{path: (asset_type, action)}``; returns ``{path: asset id}``.
 
     A deleting action marks the asset deleted; any other brings it back. A new
@@ -165,13 +165,13 @@ async def touch_assets(conn: AsyncConnection, project_id: int, changes: dict[str
     ``pending`` (with an ``asset.approval_changed`` event).
     """
     now = utcnow()
-    result = await _insert_new_assets(conn, project_id, changes, now)
+    result = await _insert_new_assets(work, project_id, changes, now)
     touched = [path for path in changes if path not in result]
     for batch in _batches(touched):
-        rows = await conn.execute(sa.select(assets).where(assets.c.project_id == project_id, assets.c.path.in_(batch)))
+        rows = await work.execute(sa.select(assets).where(assets.c.project_id == project_id, assets.c.path.in_(batch)))
         for row in rows:
             asset = Asset(**row._mapping)
-            await _revise(conn, asset, deleted=changes[asset.path][1] in DELETING_ACTIONS, now=now)
+            await _revise(work, asset, deleted=changes[asset.path][1] in DELETING_ACTIONS, now=now)
             result[asset.path] = asset.id
     return result
 
@@ -184,7 +184,7 @@ def _batches(items: list[T]) -> list[list[T]]:
 
 
 async def _insert_new_assets(
-    conn: AsyncConnection, project_id: int, changes: dict[str, tuple[str, str]], now: datetime
+    work: Write, project_id: int, changes: dict[str, tuple[str, str]], now: datetime
 ) -> dict[str, int]:
     # A path another changelist is adding at the same moment is skipped here
     # (after waiting for it on PostgreSQL) and revised as an existing asset.
@@ -202,16 +202,16 @@ async def _insert_new_assets(
     ]
     created: dict[str, int] = {}
     for batch in _batches(rows):
-        statement = insert_unless_taken(conn, assets).values(batch).returning(assets.c.id, assets.c.path)
-        created.update((row.path, row.id) for row in await conn.execute(statement))
+        statement = insert_unless_taken(work, assets).values(batch).returning(assets.c.id, assets.c.path)
+        created.update((row.path, row.id) for row in await work.execute(statement))
     return created
 
 
-async def _revise(conn: AsyncConnection, asset: Asset, *, deleted: bool, now: datetime) -> None:
+async def _revise(work: Write, asset: Asset, *, deleted: bool, now: datetime) -> None:
     status = asset.approval_status if deleted else "pending"
-    await conn.execute(
+    await work.execute(
         assets.update().where(assets.c.id == asset.id).values(deleted=deleted, approval_status=status, updated_at=now)
     )
     if status != asset.approval_status:
         changed = msgspec.structs.replace(asset, approval_status=status, deleted=deleted, updated_at=now)
-        await _approval_changed(conn, changed, previous=asset.approval_status)
+        await _approval_changed(work, changed, previous=asset.approval_status)

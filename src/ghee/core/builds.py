@@ -8,7 +8,6 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -19,9 +18,10 @@ from ghee.core.inputs import check_filter, check_free_text, check_label, check_m
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
 from ghee.core.projects import check_visible, get_project, lock_project
+from ghee.db.database import Write
 from ghee.db.functions import json_rows
 from ghee.db.newest_first import newest_first, of_parent
-from ghee.db.reads import ConnectionReads, Reads, Row, as_datetime
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import artifacts, builds
 
 _SECOND = timedelta(seconds=1)
@@ -241,11 +241,11 @@ async def builds_of_changelist(reads: Reads, changelist_id: int, limit: int) -> 
     return _builds_from(await reads.all(_OF_CHANGELIST, {"changelist_id": changelist_id, "limit": limit}))
 
 
-async def build_numbers(conn: AsyncConnection, build_ids: list[int]) -> dict[int, int]:
+async def build_numbers(work: Write, build_ids: list[int]) -> dict[int, int]:
     """The numbers of the builds with row ids ``build_ids``, by row id (one query, for a page of deployments)."""
     if not build_ids:
         return {}
-    rows = await conn.execute(sa.select(builds.c.id, builds.c.number).where(builds.c.id.in_(sorted(set(build_ids)))))
+    rows = await work.execute(sa.select(builds.c.id, builds.c.number).where(builds.c.id.in_(sorted(set(build_ids)))))
     return {int(row.id): int(row.number) for row in rows}
 
 
@@ -256,23 +256,21 @@ async def _build_by_row_id(reads: Reads, row_id: int, public_id: str) -> Build:
     return found[0]
 
 
-async def _resolve_changelist(
-    conn: AsyncConnection, project_id: int, wanted: str | None
-) -> tuple[str | None, int | None]:
+async def _resolve_changelist(work: Write, project_id: int, wanted: str | None) -> tuple[str | None, int | None]:
     if wanted is None or wanted == "":
         return None, None
     if wanted == "latest":
-        latest = await latest_changelist(conn, project_id)
+        latest = await latest_changelist(work, project_id)
         if latest is None:
             raise Conflict("the project has no changelists yet, so 'latest' names none; give a number")
         return str(latest.number), latest.id
     if not (wanted.isascii() and wanted.isdigit()) or not 1 <= int(wanted) <= MAX_NUMBER:
         raise Invalid("changelist", f"must be 'latest' or a changelist number from 1 to {MAX_NUMBER}")
     # A CI may build a change ghee has not heard of yet: keep the number, link when known.
-    return str(int(wanted)), await changelist_id_for(conn, project_id, int(wanted))
+    return str(int(wanted)), await changelist_id_for(work, project_id, int(wanted))
 
 
-async def create_build(conn: AsyncConnection, project_id: int, new: NewBuild) -> Build:
+async def create_build(work: Write, project_id: int, new: NewBuild) -> Build:
     """Queue a pending build; emits ``build.created``.
 
     Raises ``Invalid`` for blank fields or a malformed changelist, ``Conflict``
@@ -281,7 +279,7 @@ async def create_build(conn: AsyncConnection, project_id: int, new: NewBuild) ->
     platform = check_label("platform", new.platform, MAX_PLATFORM)
     configuration = check_label("configuration", new.configuration, MAX_CONFIGURATION)
     branch = check_label("branch", new.branch, MAX_BRANCH)
-    number_text, changelist_id = await _resolve_changelist(conn, project_id, new.changelist)
+    number_text, changelist_id = await _resolve_changelist(work, project_id, new.changelist)
     now = utcnow()
     values: dict[str, Any] = {
         "project_id": project_id,
@@ -295,16 +293,16 @@ async def create_build(conn: AsyncConnection, project_id: int, new: NewBuild) ->
         "started_at": None,
         "finished_at": None,
     }
-    await lock_project(conn, project_id)  # processes on PostgreSQL take turns numbering a project's builds
+    await lock_project(work, project_id)  # processes on PostgreSQL take turns numbering a project's builds
     for _attempt in range(5):
         next_number = (
-            await conn.scalar(
+            await work.scalar(
                 sa.select(sa.func.coalesce(sa.func.max(builds.c.number), 0)).where(builds.c.project_id == project_id)
             )
             or 0
         ) + 1
-        row_id = await conn.scalar(
-            insert_unless_taken(conn, builds).values(number=next_number, **values).returning(builds.c.id)
+        row_id = await work.scalar(
+            insert_unless_taken(work, builds).values(number=next_number, **values).returning(builds.c.id)
         )
         if row_id is not None:
             break
@@ -312,11 +310,11 @@ async def create_build(conn: AsyncConnection, project_id: int, new: NewBuild) ->
     else:
         raise Conflict("could not allocate a build number, try again")
     build = Build(id=row_id, number=next_number, **values)
-    await _emit(conn, "build.created", build)
+    await _emit(work, "build.created", build)
     return build
 
 
-async def report_build(conn: AsyncConnection, build: Build, report: BuildReport) -> Build:
+async def report_build(work: Write, build: Build, report: BuildReport) -> Build:
     """Apply a CI agent's report; emits ``build.updated`` and, on finishing, ``build.finished``.
 
     Raises ``Invalid`` for an unknown status or negative artifact size, and
@@ -337,25 +335,25 @@ async def report_build(conn: AsyncConnection, build: Build, report: BuildReport)
         finished_at = now
     if started_at and finished_at and finished_at < started_at:
         raise Invalid("finished_at", "must not be before started_at")
-    moved = await conn.execute(
+    moved = await work.execute(
         builds.update()
         .where(builds.c.id == build.id, builds.c.status == build.status)
         .values(status=status, started_at=started_at, finished_at=finished_at)
     )
     if moved.rowcount != 1:
         # Another report moved the build since it was read: judge this one against where it is now.
-        current = await _build_by_row_id(ConnectionReads(conn), build.id, build.public_id)
-        return await report_build(conn, current, report)
+        current = await _build_by_row_id(work, build.id, build.public_id)
+        return await report_build(work, current, report)
     if report.artifacts:
-        await _store_artifacts(conn, build.id, report.artifacts, now)
-    updated = await _build_by_row_id(ConnectionReads(conn), build.id, build.public_id)
-    await _emit(conn, "build.updated", updated)
+        await _store_artifacts(work, build.id, report.artifacts, now)
+    updated = await _build_by_row_id(work, build.id, build.public_id)
+    await _emit(work, "build.updated", updated)
     if status in FINISHED and build.status not in FINISHED:
-        await _emit(conn, "build.finished", updated)
+        await _emit(work, "build.finished", updated)
     return updated
 
 
-async def _store_artifacts(conn: AsyncConnection, build_id: int, items: list[Artifact], now: datetime) -> None:
+async def _store_artifacts(work: Write, build_id: int, items: list[Artifact], now: datetime) -> None:
     by_name: dict[str, Artifact] = {}
     for index, artifact in enumerate(items):
         name = check_label(f"artifacts[{index}].name", artifact.name, MAX_ARTIFACT_NAME)
@@ -366,8 +364,8 @@ async def _store_artifacts(conn: AsyncConnection, build_id: int, items: list[Art
         check_free_text(f"artifacts[{index}].url", artifact.url)
         by_name[name] = artifact
     # Re-reporting an artifact by name replaces it (an agent retrying an upload).
-    await conn.execute(artifacts.delete().where(artifacts.c.build_id == build_id, artifacts.c.name.in_(list(by_name))))
-    await conn.execute(
+    await work.execute(artifacts.delete().where(artifacts.c.build_id == build_id, artifacts.c.name.in_(list(by_name))))
+    await work.execute(
         artifacts.insert(),
         [
             {"build_id": build_id, "name": name, "size_bytes": a.size_bytes, "url": a.url, "created_at": now}
@@ -376,9 +374,9 @@ async def _store_artifacts(conn: AsyncConnection, build_id: int, items: list[Art
     )
 
 
-async def _emit(conn: AsyncConnection, event_type: str, build: Build) -> None:
+async def _emit(work: Write, event_type: str, build: Build) -> None:
     await record_event(
-        conn,
+        work,
         event_type,
         resource_type="build",
         resource_id=build.public_id,
@@ -395,14 +393,14 @@ async def _emit(conn: AsyncConnection, event_type: str, build: Build) -> None:
     )
 
 
-async def trigger_branch_build(conn: AsyncConnection, project_id: int, branch: str) -> Build:
+async def trigger_branch_build(work: Write, project_id: int, branch: str) -> Build:
     """Queue a build of ``branch`` at the newest changelist (none if the project has none yet).
 
     Platform and configuration repeat the project's last build, since a branch
     trigger names neither. Raises ``Invalid`` for a blank branch.
     """
     last = (
-        await conn.execute(
+        await work.execute(
             sa.select(builds.c.platform, builds.c.configuration)
             .where(builds.c.project_id == project_id)
             .order_by(builds.c.id.desc())
@@ -410,6 +408,6 @@ async def trigger_branch_build(conn: AsyncConnection, project_id: int, branch: s
         )
     ).first()
     platform, configuration = (last.platform, last.configuration) if last else ("default", "development")
-    has_changelists = await latest_changelist(conn, project_id) is not None
+    has_changelists = await latest_changelist(work, project_id) is not None
     changelist = "latest" if has_changelists else None
-    return await create_build(conn, project_id, NewBuild(platform, configuration, changelist, branch))
+    return await create_build(work, project_id, NewBuild(platform, configuration, changelist, branch))

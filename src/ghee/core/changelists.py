@@ -7,7 +7,6 @@ from datetime import datetime
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -18,6 +17,7 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label, check_moment
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.database import Write
 from ghee.db.tables import changelist_files, changelists
 
 MAX_FILES = 10_000
@@ -89,23 +89,23 @@ def _public_ids(number: int, project_id: int) -> tuple[str, str]:
     return plain, f"{plain}_{ids.encode('proj', project_id).removeprefix('proj_')}"
 
 
-async def record_changelist(conn: AsyncConnection, project_id: int, new: NewChangelist) -> tuple[Changelist, bool]:
+async def record_changelist(work: Write, project_id: int, new: NewChangelist) -> tuple[Changelist, bool]:
     """Store a submitted changelist and touch its assets; returns it and whether it is new.
 
     Re-posting a number the project already has returns the stored changelist
     unchanged (hooks retry). Raises ``Invalid`` for malformed input.
     """
     new, changes = _validate(new)
-    existing = await _find(conn, project_id, new.number)
+    existing = await _find(work, project_id, new.number)
     if existing is not None:
         return existing, False
     now = utcnow()
     submitted_at = new.submitted_at or now
     plain, suffixed = _public_ids(new.number, project_id)
-    taken = await conn.scalar(sa.select(changelists.c.id).where(changelists.c.public_id == plain))
+    taken = await work.scalar(sa.select(changelists.c.id).where(changelists.c.public_id == plain))
     for public_id in (plain, suffixed) if taken is None else (suffixed,):
-        row_id = await conn.scalar(
-            insert_unless_taken(conn, changelists)
+        row_id = await work.scalar(
+            insert_unless_taken(work, changelists)
             .values(
                 project_id=project_id,
                 number=new.number,
@@ -121,14 +121,14 @@ async def record_changelist(conn: AsyncConnection, project_id: int, new: NewChan
             break
         # Two deliveries of the same hook raced and the other one won, or
         # another project took the plain id a moment ago.
-        raced = await _find(conn, project_id, new.number)
+        raced = await _find(work, project_id, new.number)
         if raced is not None:
             return raced, False
     else:
         raise Conflict(f"changelist id {suffixed!r} is taken; try again")
-    asset_ids = await touch_assets(conn, project_id, changes)
+    asset_ids = await touch_assets(work, project_id, changes)
     if changes:
-        await conn.execute(
+        await work.execute(
             changelist_files.insert(),
             [
                 {"changelist_id": row_id, "asset_id": asset_ids[path], "path": path, "action": action}
@@ -147,7 +147,7 @@ async def record_changelist(conn: AsyncConnection, project_id: int, new: NewChan
         files=[FileChange(path=path, action=action) for path, (_, action) in changes.items()],
     )
     await record_event(
-        conn,
+        work,
         "changelist.created",
         resource_type="changelist",
         resource_id=public_id,
@@ -157,19 +157,19 @@ async def record_changelist(conn: AsyncConnection, project_id: int, new: NewChan
     return changelist, True
 
 
-async def _find(conn: AsyncConnection, project_id: int, number: int) -> Changelist | None:
+async def _find(work: Write, project_id: int, number: int) -> Changelist | None:
     row = (
-        await conn.execute(
+        await work.execute(
             sa.select(changelists).where(changelists.c.project_id == project_id, changelists.c.number == number)
         )
     ).first()
     if row is None:
         return None
-    return await _with_files(conn, Changelist(**row._mapping))
+    return await _with_files(work, Changelist(**row._mapping))
 
 
-async def _with_files(conn: AsyncConnection, changelist: Changelist) -> Changelist:
-    rows = await conn.execute(
+async def _with_files(work: Write, changelist: Changelist) -> Changelist:
+    rows = await work.execute(
         sa.select(changelist_files.c.path, changelist_files.c.action)
         .where(changelist_files.c.changelist_id == changelist.id)
         .order_by(changelist_files.c.id)
@@ -177,23 +177,23 @@ async def _with_files(conn: AsyncConnection, changelist: Changelist) -> Changeli
     return msgspec.structs.replace(changelist, files=[FileChange(path=r.path, action=r.action) for r in rows])
 
 
-async def get_changelist(conn: AsyncConnection, public_id: str, only: int | None = None) -> Changelist:
+async def get_changelist(work: Write, public_id: str, only: int | None = None) -> Changelist:
     """The changelist ``cl_<number>`` with its files; raises ``NotFound`` if missing or outside ``only``."""
     if not _PUBLIC_ID.fullmatch(public_id):
         raise NotFound("changelist", public_id)
-    row = (await conn.execute(sa.select(changelists).where(changelists.c.public_id == public_id))).first()
+    row = (await work.execute(sa.select(changelists).where(changelists.c.public_id == public_id))).first()
     if row is None or (only is not None and row.project_id != only):
         raise NotFound("changelist", public_id)
-    return await _with_files(conn, Changelist(**row._mapping))
+    return await _with_files(work, Changelist(**row._mapping))
 
 
-async def get_changelist_by_row_id(conn: AsyncConnection, row_id: int) -> Changelist | None:
+async def get_changelist_by_row_id(work: Write, row_id: int) -> Changelist | None:
     """The changelist stored as row ``row_id`` with its files (a build's ``changelist_id``), or ``None``."""
-    row = (await conn.execute(sa.select(changelists).where(changelists.c.id == row_id))).first()
-    return None if row is None else await _with_files(conn, Changelist(**row._mapping))
+    row = (await work.execute(sa.select(changelists).where(changelists.c.id == row_id))).first()
+    return None if row is None else await _with_files(work, Changelist(**row._mapping))
 
 
-async def list_changelists(conn: AsyncConnection, project_id: int, window: Window) -> Slice[Changelist]:
+async def list_changelists(work: Write, project_id: int, window: Window) -> Slice[Changelist]:
     """A project's changelists, newest number first, each with its files."""
     query = (
         sa.select(changelists)
@@ -202,11 +202,11 @@ async def list_changelists(conn: AsyncConnection, project_id: int, window: Windo
         .limit(window.limit + 1)
         .offset(window.offset)
     )
-    page = cut([Changelist(**row._mapping) for row in await conn.execute(query)], window)
+    page = cut([Changelist(**row._mapping) for row in await work.execute(query)], window)
     if not page.items:
         return page
     files: dict[int, list[FileChange]] = {item.id: [] for item in page.items}
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(changelist_files.c.changelist_id, changelist_files.c.path, changelist_files.c.action)
         .where(changelist_files.c.changelist_id.in_(list(files)))
         .order_by(changelist_files.c.id)
@@ -217,10 +217,10 @@ async def list_changelists(conn: AsyncConnection, project_id: int, window: Windo
     return Slice(items=items, has_more=page.has_more)
 
 
-async def latest_changelist(conn: AsyncConnection, project_id: int) -> Changelist | None:
+async def latest_changelist(work: Write, project_id: int) -> Changelist | None:
     """The project's highest-numbered changelist, without files, or ``None``."""
     row = (
-        await conn.execute(
+        await work.execute(
             sa.select(changelists)
             .where(changelists.c.project_id == project_id)
             .order_by(changelists.c.number.desc())
@@ -230,8 +230,8 @@ async def latest_changelist(conn: AsyncConnection, project_id: int) -> Changelis
     return None if row is None else Changelist(**row._mapping)
 
 
-async def changelist_id_for(conn: AsyncConnection, project_id: int, number: int) -> int | None:
+async def changelist_id_for(work: Write, project_id: int, number: int) -> int | None:
     """The row id of the project's changelist ``number``, if ghee has it."""
-    return await conn.scalar(
+    return await work.scalar(
         sa.select(changelists.c.id).where(changelists.c.project_id == project_id, changelists.c.number == number)
     )

@@ -16,7 +16,6 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.analytics import rollups
@@ -25,6 +24,7 @@ from ghee.core import failures, flaky
 from ghee.core.builds import FINISHED
 from ghee.core.events import NewEvent, record_events
 from ghee.core.jobs import job_public_id
+from ghee.db.database import Write
 from ghee.db.tables import build_log_chunks, build_stages, builds
 
 MAX_LOG_BYTES = 16 * 1024 * 1024  # console text kept per build; the rest is left on the server
@@ -114,11 +114,11 @@ class OpenBuild(msgspec.Struct, frozen=True):
     log_cursor: int | None
 
 
-async def open_builds(conn: AsyncConnection, job_ids: Sequence[int]) -> dict[int, list[OpenBuild]]:
+async def open_builds(work: Write, job_ids: Sequence[int]) -> dict[int, list[OpenBuild]]:
     """The open builds of ``job_ids`` (not deleted), by job id."""
     found: dict[int, list[OpenBuild]] = {}
     for start in range(0, len(job_ids), _IN_CHUNKS):
-        rows = await conn.execute(
+        rows = await work.execute(
             sa.select(builds.c.job_id, builds.c.number, builds.c.status, builds.c.log_bytes, builds.c.log_cursor).where(
                 builds.c.job_id.in_(job_ids[start : start + _IN_CHUNKS]),
                 builds.c.deleted.is_(False),
@@ -163,10 +163,10 @@ def _columns(job: JobRef, build: CiBuild) -> dict[str, object]:
     }
 
 
-async def _stored(conn: AsyncConnection, job_id: int, numbers: list[int]) -> dict[int, _Stored]:
+async def _stored(work: Write, job_id: int, numbers: list[int]) -> dict[int, _Stored]:
     found: dict[int, _Stored] = {}
     for start in range(0, len(numbers), _IN_CHUNKS):
-        rows = await conn.execute(
+        rows = await work.execute(
             sa.select(
                 builds.c.number, builds.c.id, builds.c.status, builds.c.result, builds.c.duration_ms, builds.c.log_bytes
             ).where(builds.c.job_id == job_id, builds.c.number.in_(numbers[start : start + _IN_CHUNKS]))
@@ -176,38 +176,36 @@ async def _stored(conn: AsyncConnection, job_id: int, numbers: list[int]) -> dic
     return found
 
 
-async def _adopt_triggered(
-    conn: AsyncConnection, job: JobRef, reported: Sequence[CiBuild], stored: dict[int, _Stored]
-) -> None:
+async def _adopt_triggered(work: Write, job: JobRef, reported: Sequence[CiBuild], stored: dict[int, _Stored]) -> None:
     """Give builds ghee queued on Jenkins (``queue_id`` set, no job yet) their job and Jenkins' number."""
     queued = {b.queue_id: b.number for b in reported if b.number not in stored and b.queue_id is not None}
     if job.project_id is None or not queued:
         return
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(builds.c.id, builds.c.queue_id, builds.c.status).where(
             builds.c.project_id == job.project_id, builds.c.job_id.is_(None), builds.c.queue_id.in_(list(queued))
         )
     )
     for row in rows:
         number = queued[row.queue_id]
-        await conn.execute(builds.update().where(builds.c.id == row.id).values(job_id=job.id, number=number))
+        await work.execute(builds.update().where(builds.c.id == row.id).values(job_id=job.id, number=number))
         stored[number] = _Stored(row.id, row.status, None, None, None)
 
 
-async def record_job_builds(conn: AsyncConnection, job: JobRef, reported: Sequence[CiBuild]) -> list[int]:
+async def record_job_builds(work: Write, job: JobRef, reported: Sequence[CiBuild]) -> list[int]:
     """Insert or update ``reported`` builds of ``job`` with their stages and log pieces; the ids that finished.
 
     Emits ``build.created`` for new rows, ``build.updated`` when status,
     result or duration changed, ``build.finished`` on reaching a finished
     status; then calls ``builds_finished`` with the finished ids.
     """
-    stored = await _stored(conn, job.id, [b.number for b in reported])
-    await _adopt_triggered(conn, job, reported, stored)
+    stored = await _stored(work, job.id, [b.number for b in reported])
+    await _adopt_triggered(work, job, reported, stored)
     happened: list[NewEvent] = []
     finished: list[int] = []
     fresh = [b for b in reported if b.number not in stored]
     if fresh:
-        made = await conn.execute(
+        made = await work.execute(
             builds.insert().returning(builds.c.id, builds.c.number),
             [
                 {
@@ -238,24 +236,24 @@ async def record_job_builds(conn: AsyncConnection, job: JobRef, reported: Sequen
             continue
         known = stored[b.number]
         if (known.status, known.result, known.duration_ms) != (b.status, b.result, b.duration_ms):
-            await conn.execute(builds.update().where(builds.c.id == known.id).values(**_columns(job, b), deleted=False))
+            await work.execute(builds.update().where(builds.c.id == known.id).values(**_columns(job, b), deleted=False))
             happened.append(_event("build.updated", job, known.id, b))
             if b.status in FINISHED and known.status not in FINISHED:
                 happened.append(_event("build.finished", job, known.id, b))
                 finished.append(known.id)
-    await _store_stages(conn, [(stored[b.number].id, b.stages) for b in reported if b.stages is not None])
+    await _store_stages(work, [(stored[b.number].id, b.stages) for b in reported if b.stages is not None])
     for b in reported:
         if b.log is not None:
-            await _append_log(conn, stored[b.number].id, stored[b.number].log_bytes or 0, b.log)
-    await record_events(conn, happened)
-    await builds_finished(conn, job.id, finished)
+            await _append_log(work, stored[b.number].id, stored[b.number].log_bytes or 0, b.log)
+    await record_events(work, happened)
+    await builds_finished(work, job.id, finished)
     return finished
 
 
-async def _store_stages(conn: AsyncConnection, staged: list[tuple[int, list[Stage]]]) -> None:
+async def _store_stages(work: Write, staged: list[tuple[int, list[Stage]]]) -> None:
     if not staged:
         return
-    await conn.execute(build_stages.delete().where(build_stages.c.build_id.in_([build_id for build_id, _ in staged])))
+    await work.execute(build_stages.delete().where(build_stages.c.build_id.in_([build_id for build_id, _ in staged])))
     rows = [
         {
             "build_id": build_id,
@@ -269,28 +267,28 @@ async def _store_stages(conn: AsyncConnection, staged: list[tuple[int, list[Stag
         for position, stage in enumerate(stages)
     ]
     if rows:
-        await conn.execute(build_stages.insert(), rows)
+        await work.execute(build_stages.insert(), rows)
 
 
-async def _append_log(conn: AsyncConnection, build_id: int, stored_bytes: int, piece: LogPiece) -> None:
+async def _append_log(work: Write, build_id: int, stored_bytes: int, piece: LogPiece) -> None:
     text = piece.text[: max(0, MAX_LOG_BYTES - stored_bytes)]
     if text:
-        await conn.execute(
+        await work.execute(
             build_log_chunks.insert().values(
                 build_id=build_id, offset=stored_bytes, length=len(text), data=zlib.compress(text)
             )
         )
     total = stored_bytes + len(text)
-    await conn.execute(
+    await work.execute(
         builds.update()
         .where(builds.c.id == build_id)
         .values(log_bytes=total, log_cursor=piece.cursor, log_complete=piece.complete or total >= MAX_LOG_BYTES)
     )
 
 
-async def read_log(conn: AsyncConnection, build_id: int) -> bytes:
+async def read_log(work: Write, build_id: int) -> bytes:
     """A build's stored console text, whole."""
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(build_log_chunks.c.data)
         .where(build_log_chunks.c.build_id == build_id)
         .order_by(build_log_chunks.c.offset)
@@ -299,7 +297,7 @@ async def read_log(conn: AsyncConnection, build_id: int) -> bytes:
 
 
 async def mark_builds_deleted(
-    conn: AsyncConnection, job_id: int, *, below: int | None = None, numbers: Sequence[int] = ()
+    work: Write, job_id: int, *, below: int | None = None, numbers: Sequence[int] = ()
 ) -> None:
     """Mark builds the CI no longer has: every one numbered under ``below`` and those in ``numbers``."""
     gone = []
@@ -308,23 +306,23 @@ async def mark_builds_deleted(
     if numbers:
         gone.append(builds.c.number.in_(list(numbers)))
     if gone:
-        await conn.execute(
+        await work.execute(
             builds.update()
             .where(builds.c.job_id == job_id, builds.c.deleted.is_(False), sa.or_(*gone))
             .values(deleted=True)
         )
 
 
-async def builds_finished(conn: AsyncConnection, job_id: int, build_ids: Sequence[int]) -> None:
+async def builds_finished(work: Write, job_id: int, build_ids: Sequence[int]) -> None:
     """What follows builds finishing, in the transaction that finished them (their rows, stages and log written).
 
     Failed builds get their failure category from the stored log, every build
     is counted into the analytics rollups, and the job's flakiness is weighed
     again.
     """
-    await failures.classify_builds(conn, build_ids)
-    await rollups.add_builds(conn, build_ids)
-    await flaky.update_jobs(conn, [job_id])
+    await failures.classify_builds(work, build_ids)
+    await rollups.add_builds(work, build_ids)
+    await flaky.update_jobs(work, [job_id])
 
 
 def _event(event_type: str, job: JobRef, build_id: int, build: CiBuild) -> NewEvent:
@@ -348,15 +346,15 @@ def _event(event_type: str, job: JobRef, build_id: int, build: CiBuild) -> NewEv
     )
 
 
-async def remember_queue_item(conn: AsyncConnection, build_id: int, queue_id: int) -> None:
+async def remember_queue_item(work: Write, build_id: int, queue_id: int) -> None:
     """Note the CI queue item a build ghee queued became, so a sync pass can match the build Jenkins starts."""
-    await conn.execute(builds.update().where(builds.c.id == build_id).values(queue_id=queue_id))
+    await work.execute(builds.update().where(builds.c.id == build_id).values(queue_id=queue_id))
 
 
-async def attach_to_job(conn: AsyncConnection, build_id: int, job_id: int, number: int) -> bool:
+async def attach_to_job(work: Write, build_id: int, job_id: int, number: int) -> bool:
     """Make a build ghee queued the job's build ``number``; ``False`` if a sync pass already recorded that build."""
-    taken = await conn.scalar(sa.select(builds.c.id).where(builds.c.job_id == job_id, builds.c.number == number))
+    taken = await work.scalar(sa.select(builds.c.id).where(builds.c.job_id == job_id, builds.c.number == number))
     if taken is not None:
         return False
-    await conn.execute(builds.update().where(builds.c.id == build_id).values(job_id=job_id, number=number))
+    await work.execute(builds.update().where(builds.c.id == build_id).values(job_id=job_id, number=number))
     return True

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -23,6 +22,7 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import connections, jobs
 
@@ -54,7 +54,7 @@ class Connection(msgspec.Struct, frozen=True):
     @property
     def public_id(self) -> str:
         """``conn_...``."""
-        return ids.encode("conn", self.id)
+        return ids.encode("work", self.id)
 
 
 class NewConnection(msgspec.Struct, frozen=True):
@@ -78,7 +78,7 @@ class Credentials(msgspec.Struct, frozen=True):
 
 def connection_row_id(public_id: str) -> int:
     """The row id behind ``conn_...``; raises ``NotFound`` when malformed."""
-    return ids.decode("conn", public_id, "connection")
+    return ids.decode("work", public_id, "connection")
 
 
 def check_new_connection(new: NewConnection) -> NewConnection:
@@ -159,7 +159,7 @@ async def connection_named(reads: Reads, name: str) -> Connection:
     return _connection(row)
 
 
-async def create_connection(conn: AsyncConnection, sealer: Sealer, new: NewConnection, url: str) -> Connection:
+async def create_connection(work: Write, sealer: Sealer, new: NewConnection, url: str) -> Connection:
     """Store a checked connection (``url`` normalised), its token sealed; emits ``connection.created``.
 
     Raises ``Conflict`` when the name is taken. The first pass is due at once.
@@ -179,23 +179,23 @@ async def create_connection(conn: AsyncConnection, sealer: Sealer, new: NewConne
         "lease_until": None,
         "created_at": now,
     }
-    row_id = await conn.scalar(insert_unless_taken(conn, connections).values(**values).returning(connections.c.id))
+    row_id = await work.scalar(insert_unless_taken(work, connections).values(**values).returning(connections.c.id))
     if row_id is None:
         raise Conflict(f"a connection named {new.name!r} already exists")
     made = Connection(row_id, new.name, url, new.username, "new", None, 0, None, now, now)
-    await _emit(conn, "connection.created", made)
+    await _emit(work, "connection.created", made)
     return made
 
 
-async def delete_connection(conn: AsyncConnection, public_id: str) -> None:
+async def delete_connection(work: Write, public_id: str) -> None:
     """Forget a connection with its jobs and their builds; emits ``connection.deleted``. Raises ``NotFound``."""
     row_id = connection_row_id(public_id)
-    gone = await conn.execute(connections.delete().where(connections.c.id == row_id).returning(connections.c.name))
+    gone = await work.execute(connections.delete().where(connections.c.id == row_id).returning(connections.c.name))
     name = gone.scalar()
     if name is None:
         raise NotFound("connection", public_id)
     await record_event(
-        conn,
+        work,
         "connection.deleted",
         resource_type="connection",
         resource_id=public_id,
@@ -204,21 +204,21 @@ async def delete_connection(conn: AsyncConnection, public_id: str) -> None:
     )
 
 
-async def sync_soon(conn: AsyncConnection, public_id: str) -> None:
+async def sync_soon(work: Write, public_id: str) -> None:
     """Make the next pass of a connection due now; a sync worker runs it when free. Raises ``NotFound``.
 
     Nothing talks to Jenkins here: a pass already running keeps its lease, and
     the worker that claims the connection next does the work.
     """
     row_id = connection_row_id(public_id)
-    due = await conn.execute(connections.update().where(connections.c.id == row_id).values(next_sync_at=utcnow()))
+    due = await work.execute(connections.update().where(connections.c.id == row_id).values(next_sync_at=utcnow()))
     if due.rowcount != 1:
         raise NotFound("connection", public_id)
 
 
-async def _emit(conn: AsyncConnection, event_type: str, made: Connection) -> None:
+async def _emit(work: Write, event_type: str, made: Connection) -> None:
     await record_event(
-        conn,
+        work,
         event_type,
         resource_type="connection",
         resource_id=made.public_id,
@@ -227,17 +227,17 @@ async def _emit(conn: AsyncConnection, event_type: str, made: Connection) -> Non
     )
 
 
-async def credentials_of(conn: AsyncConnection, sealer: Sealer, connection_id: int) -> Credentials:
+async def credentials_of(work: Write, sealer: Sealer, connection_id: int) -> Credentials:
     """The open credentials of a connection; raises ``NotFound``, or ``SealBroken`` if the key changed."""
     row = (
-        await conn.execute(
+        await work.execute(
             sa.select(
                 connections.c.name, connections.c.url, connections.c.username, connections.c.token_encrypted
             ).where(connections.c.id == connection_id)
         )
     ).first()
     if row is None:
-        raise NotFound("connection", ids.encode("conn", connection_id))
+        raise NotFound("connection", ids.encode("work", connection_id))
     return Credentials(connection_id, row.name, row.url, row.username, sealer.open(row.token_encrypted))
 
 
@@ -246,7 +246,7 @@ def _lease_free(now: datetime) -> sa.ColumnElement[bool]:
 
 
 async def claim_connection(
-    conn: AsyncConnection, owner: str, *, connection_id: int | None = None, lease: timedelta = LEASE
+    work: Write, owner: str, *, connection_id: int | None = None, lease: timedelta = LEASE
 ) -> int | None:
     """Lease one connection to ``owner``: the named one, else the one due longest; its id, or ``None``.
 
@@ -259,10 +259,10 @@ async def claim_connection(
         pick = pick.where(connections.c.id == connection_id)
     else:
         pick = pick.where(connections.c.next_sync_at <= now).order_by(connections.c.next_sync_at, connections.c.id)
-    picked = await conn.scalar(pick.limit(1).with_for_update(skip_locked=True))
+    picked = await work.scalar(pick.limit(1).with_for_update(skip_locked=True))
     if picked is None:
         return None
-    taken = await conn.execute(
+    taken = await work.execute(
         connections.update()
         .where(connections.c.id == picked, _lease_free(now))
         .values(lease_owner=owner, lease_until=now + lease)
@@ -270,9 +270,9 @@ async def claim_connection(
     return picked if taken.rowcount == 1 else None
 
 
-async def renew_lease(conn: AsyncConnection, connection_id: int, owner: str, lease: timedelta = LEASE) -> bool:
+async def renew_lease(work: Write, connection_id: int, owner: str, lease: timedelta = LEASE) -> bool:
     """Extend ``owner``'s lease; ``False`` if it lost the lease (expired and taken by another worker)."""
-    renewed = await conn.execute(
+    renewed = await work.execute(
         connections.update()
         .where(connections.c.id == connection_id, connections.c.lease_owner == owner)
         .values(lease_until=utcnow() + lease)
@@ -289,7 +289,7 @@ def next_pass_after(failures: int, interval: timedelta) -> timedelta:
 
 
 async def release_connection(
-    conn: AsyncConnection, connection_id: int, owner: str, *, error: str | None, interval: timedelta
+    work: Write, connection_id: int, owner: str, *, error: str | None, interval: timedelta
 ) -> None:
     """End ``owner``'s pass: record its outcome, schedule the next pass, free the lease.
 
@@ -299,7 +299,7 @@ async def release_connection(
     now = utcnow()
     failures = 0
     if error is not None:
-        current = await conn.scalar(sa.select(connections.c.failures).where(connections.c.id == connection_id))
+        current = await work.scalar(sa.select(connections.c.failures).where(connections.c.id == connection_id))
         failures = (current or 0) + 1
     values: dict[str, object] = {
         "status": "error" if error else "ok",
@@ -311,7 +311,7 @@ async def release_connection(
     }
     if error is None:
         values["last_sync_at"] = now
-    await conn.execute(
+    await work.execute(
         connections.update()
         .where(connections.c.id == connection_id, connections.c.lease_owner == owner)
         .values(**values)

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -16,6 +15,7 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_filter, check_label
 from ghee.core.paging import Slice, Window, cut
 from ghee.core.projects import lock_project
+from ghee.db.database import Write
 from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.tables import deployments
 
@@ -59,7 +59,7 @@ class DeploymentFilter(msgspec.Struct, frozen=True):
     status: str | None = None
 
 
-async def create_deployment(conn: AsyncConnection, build: Build, platform: str, branch: str) -> Deployment:
+async def create_deployment(work: Write, build: Build, platform: str, branch: str) -> Deployment:
     """Start deploying ``build`` to ``platform``/``branch``; emits ``deployment.created``.
 
     Raises ``Conflict`` unless the build succeeded, ``Invalid`` for blank targets.
@@ -79,13 +79,13 @@ async def create_deployment(conn: AsyncConnection, build: Build, platform: str, 
         "deployed_at": None,
         "superseded_at": None,
     }
-    row_id = (await conn.execute(deployments.insert().values(**values).returning(deployments.c.id))).scalar_one()
+    row_id = (await work.execute(deployments.insert().values(**values).returning(deployments.c.id))).scalar_one()
     deployment = Deployment(id=row_id, **values)  # type: ignore[arg-type]
-    await _emit(conn, "deployment.created", deployment)
+    await _emit(work, "deployment.created", deployment)
     return deployment
 
 
-async def set_deployment_status(conn: AsyncConnection, deployment: Deployment, status: str) -> Deployment:
+async def set_deployment_status(work: Write, deployment: Deployment, status: str) -> Deployment:
     """Move a pending deployment to ``live`` or ``failed``; emits ``deployment.live``/``deployment.failed``.
 
     Going live supersedes the previous live deployment on the same platform and
@@ -100,19 +100,19 @@ async def set_deployment_status(conn: AsyncConnection, deployment: Deployment, s
         raise Conflict(f"a {deployment.status} deployment cannot become {status}")
     now = utcnow()
     if status == "live":
-        await lock_project(conn, deployment.project_id)  # two go-lives on one target take turns, so one stays live
+        await lock_project(work, deployment.project_id)  # two go-lives on one target take turns, so one stays live
     deployed_at = now if status == "live" else None
-    moved = await conn.execute(
+    moved = await work.execute(
         deployments.update()
         .where(deployments.c.id == deployment.id, deployments.c.status == deployment.status)
         .values(status=status, deployed_at=deployed_at)
     )
     if moved.rowcount != 1:
         # Another request moved it since it was read: judge this move against where it is now.
-        current = await _deployment_by_row_id(conn, deployment.id, deployment.public_id)
-        return await set_deployment_status(conn, current, status)
+        current = await _deployment_by_row_id(work, deployment.id, deployment.public_id)
+        return await set_deployment_status(work, current, status)
     if status == "live":
-        await conn.execute(
+        await work.execute(
             deployments.update()
             .where(
                 deployments.c.project_id == deployment.project_id,
@@ -124,27 +124,27 @@ async def set_deployment_status(conn: AsyncConnection, deployment: Deployment, s
             .values(status="superseded", superseded_at=now)
         )
     updated = msgspec.structs.replace(deployment, status=status, deployed_at=deployed_at)
-    await _emit(conn, f"deployment.{status}", updated)
+    await _emit(work, f"deployment.{status}", updated)
     return updated
 
 
-async def get_deployment(conn: AsyncConnection, public_id: str, only: int | None = None) -> Deployment:
+async def get_deployment(work: Write, public_id: str, only: int | None = None) -> Deployment:
     """The deployment ``deploy_...``; raises ``NotFound`` if missing or outside project ``only``."""
-    deployment = await _deployment_by_row_id(conn, ids.decode("deploy", public_id, "deployment"), public_id)
+    deployment = await _deployment_by_row_id(work, ids.decode("deploy", public_id, "deployment"), public_id)
     if only is not None and deployment.project_id != only:
         raise NotFound("deployment", public_id)
     return deployment
 
 
-async def _deployment_by_row_id(conn: AsyncConnection, row_id: int, public_id: str) -> Deployment:
-    row = (await conn.execute(sa.select(deployments).where(deployments.c.id == row_id))).first()
+async def _deployment_by_row_id(work: Write, row_id: int, public_id: str) -> Deployment:
+    row = (await work.execute(sa.select(deployments).where(deployments.c.id == row_id))).first()
     if row is None:
         raise NotFound("deployment", public_id)
     return Deployment(**row._mapping)
 
 
 async def list_deployments(
-    conn: AsyncConnection, project_id: int, filters: DeploymentFilter, window: Window
+    work: Write, project_id: int, filters: DeploymentFilter, window: Window
 ) -> Slice[Deployment]:
     """A project's deployments, newest first. Raises ``Invalid`` for an unknown status filter."""
     query = sa.select(deployments).where(of_parent(deployments.c.project_id, project_id))
@@ -158,12 +158,12 @@ async def list_deployments(
         query = query.where(deployments.c.status == filters.status)
     query = query.order_by(*newest_first(deployments.c.project_id, deployments.c.id))
     query = query.limit(window.limit + 1).offset(window.offset)
-    return cut([Deployment(**row._mapping) for row in await conn.execute(query)], window)
+    return cut([Deployment(**row._mapping) for row in await work.execute(query)], window)
 
 
-async def live_deployments(conn: AsyncConnection, project_id: int) -> list[Deployment]:
+async def live_deployments(work: Write, project_id: int) -> list[Deployment]:
     """What is live: the newest ``live`` deployment of each platform and branch, by platform then branch."""
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(deployments)
         .where(deployments.c.project_id == project_id, deployments.c.status == "live")
         .order_by(deployments.c.id.desc())
@@ -175,17 +175,17 @@ async def live_deployments(conn: AsyncConnection, project_id: int) -> list[Deplo
     return [latest[target] for target in sorted(latest)]
 
 
-async def deployments_of_build(conn: AsyncConnection, build_id: int, limit: int = 50) -> list[Deployment]:
+async def deployments_of_build(work: Write, build_id: int, limit: int = 50) -> list[Deployment]:
     """The newest ``limit`` deployments of build row ``build_id``."""
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(deployments).where(deployments.c.build_id == build_id).order_by(deployments.c.id.desc()).limit(limit)
     )
     return [Deployment(**row._mapping) for row in rows]
 
 
-async def _emit(conn: AsyncConnection, event_type: str, deployment: Deployment) -> None:
+async def _emit(work: Write, event_type: str, deployment: Deployment) -> None:
     await record_event(
-        conn,
+        work,
         event_type,
         resource_type="deployment",
         resource_id=deployment.public_id,

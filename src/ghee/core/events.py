@@ -8,18 +8,18 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.errors import Invalid, NotFound
 from ghee.core.event_types import check_pattern, type_prefix
 from ghee.core.inputs import check_filter, check_moment
+from ghee.db.database import Write
 from ghee.db.tables import event_queue, events
 
 
 async def record_event(  # noqa: PLR0913 (every field of an event is named at the call)
-    conn: AsyncConnection,
+    work: Write,
     event_type: str,
     *,
     resource_type: str,
@@ -33,7 +33,7 @@ async def record_event(  # noqa: PLR0913 (every field of an event is named at th
     exactly when the change does. The event is also queued for its consumers
     (webhook fan-out, patch notes), which take it off the queue once handled.
     """
-    event_id = await conn.scalar(
+    event_id = await work.scalar(
         events.insert()
         .values(
             type=event_type,
@@ -45,7 +45,7 @@ async def record_event(  # noqa: PLR0913 (every field of an event is named at th
         )
         .returning(events.c.id)
     )
-    await conn.execute(event_queue.insert().values(event_id=event_id))
+    await work.execute(event_queue.insert().values(event_id=event_id))
 
 
 class NewEvent(msgspec.Struct, frozen=True):
@@ -58,12 +58,12 @@ class NewEvent(msgspec.Struct, frozen=True):
     payload: dict[str, Any]
 
 
-async def record_events(conn: AsyncConnection, happened: Sequence[NewEvent]) -> None:
+async def record_events(work: Write, happened: Sequence[NewEvent]) -> None:
     """Append many events in one statement (a sync pass writes thousands); same rules as ``record_event``."""
     if not happened:
         return
     now = utcnow()
-    inserted = await conn.execute(
+    inserted = await work.execute(
         events.insert().returning(events.c.id, sort_by_parameter_order=True),
         [
             {
@@ -77,7 +77,7 @@ async def record_events(conn: AsyncConnection, happened: Sequence[NewEvent]) -> 
             for e in happened
         ],
     )
-    await conn.execute(event_queue.insert(), [{"event_id": event_id} for event_id in inserted.scalars()])
+    await work.execute(event_queue.insert(), [{"event_id": event_id} for event_id in inserted.scalars()])
 
 
 class Event(msgspec.Struct, frozen=True):
@@ -138,7 +138,7 @@ EVENT_COLUMNS = [events.c[name] for name in Event.__struct_fields__]
 """The columns behind ``Event``, in its order."""
 
 
-async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | None, limit: int) -> EventPage:
+async def list_events(work: Write, filters: EventFilter, after: str | None, limit: int) -> EventPage:
     """Events oldest first, after the cursor ``after`` (an ``evt_...`` id), matching ``filters``.
 
     Following the cursor never skips an event. SQLite has one writer, so
@@ -151,7 +151,7 @@ async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | 
     Raises ``Invalid`` for an unknown type pattern, a malformed cursor or a
     filter holding a NUL character.
     """
-    ordered_by_transaction = conn.dialect.name == "postgresql"
+    ordered_by_transaction = work.dialect.name == "postgresql"
     order = (events.c.txid, events.c.id) if ordered_by_transaction else (events.c.id,)
     query = sa.select(*EVENT_COLUMNS)
     if ordered_by_transaction:
@@ -159,25 +159,25 @@ async def list_events(conn: AsyncConnection, filters: EventFilter, after: str | 
     if after is not None:
         row_id = _cursor_row_id(after)
         if ordered_by_transaction:
-            txid = await conn.scalar(sa.select(events.c.txid).where(events.c.id == row_id))
+            txid = await work.scalar(sa.select(events.c.txid).where(events.c.id == row_id))
             if txid is None:
                 raise Invalid("cursor", "must be an event id (evt_...) from an earlier page")
             query = query.where(sa.tuple_(events.c.txid, events.c.id) > sa.tuple_(sa.literal(txid), sa.literal(row_id)))
         else:
             query = query.where(events.c.id > row_id)
-    rows = (await conn.execute(_filtered(query, filters).order_by(*order).limit(limit + 1))).all()
+    rows = (await work.execute(_filtered(query, filters).order_by(*order).limit(limit + 1))).all()
     items = [Event(*row) for row in rows[:limit]]
     cursor = items[-1].public_id if items else after
     return EventPage(items=items, has_more=len(rows) > limit, cursor=cursor)
 
 
-async def recent_events(conn: AsyncConnection, filters: EventFilter, limit: int) -> list[Event]:
+async def recent_events(work: Write, filters: EventFilter, limit: int) -> list[Event]:
     """The newest ``limit`` events matching ``filters``, newest first (a resource's history, not a feed to follow).
 
     Raises ``Invalid`` like ``list_events``.
     """
     query = _filtered(sa.select(*EVENT_COLUMNS), filters).order_by(events.c.id.desc()).limit(limit)
-    return [Event(*row) for row in await conn.execute(query)]
+    return [Event(*row) for row in await work.execute(query)]
 
 
 def _filtered(query: sa.Select[Any], filters: EventFilter) -> sa.Select[Any]:
@@ -203,14 +203,14 @@ def _cursor_row_id(cursor: str) -> int:
         raise Invalid("cursor", "must be an event id (evt_...) from an earlier page") from exc
 
 
-async def latest_cursor(conn: AsyncConnection) -> str | None:
+async def latest_cursor(work: Write) -> str | None:
     """The cursor of the newest readable event: following it from here gives only what happens next.
 
     ``None`` when the log holds no readable event yet (follow from the start).
     On PostgreSQL "readable" means below the oldest running transaction, as in
     ``list_events``, so an event still being written is not skipped.
     """
-    if conn.dialect.name == "postgresql":
+    if work.dialect.name == "postgresql":
         query = (
             sa.select(events.c.id)
             .where(events.c.txid < _HORIZON)
@@ -219,5 +219,5 @@ async def latest_cursor(conn: AsyncConnection) -> str | None:
         )
     else:
         query = sa.select(sa.func.max(events.c.id))
-    row_id = await conn.scalar(query)
+    row_id = await work.scalar(query)
     return ids.encode("evt", row_id) if row_id is not None else None

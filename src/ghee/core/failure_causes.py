@@ -16,7 +16,6 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -25,7 +24,8 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Counted, Window
-from ghee.db.reads import ConnectionReads, Reads, Row, as_datetime
+from ghee.db.database import Write
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import failure_causes
 
 MAX_NAME = 100
@@ -183,7 +183,7 @@ async def get_cause(reads: Reads, public_id: str) -> FailureCause:
     return _cause(row)
 
 
-async def create_cause(conn: AsyncConnection, new: NewCause) -> FailureCause:
+async def create_cause(work: Write, new: NewCause) -> FailureCause:
     """Add a cause; emits ``failure_cause.created``.
 
     Raises ``Invalid`` for a blank name, a malformed category, an invalid
@@ -193,43 +193,43 @@ async def create_cause(conn: AsyncConnection, new: NewCause) -> FailureCause:
     checked = _checked(new)
     now = utcnow()
     values: dict[str, Any] = {**msgspec.structs.asdict(checked), "created_at": now, "updated_at": now}
-    row_id = await conn.scalar(
-        insert_unless_taken(conn, failure_causes).values(**values).returning(failure_causes.c.id)
+    row_id = await work.scalar(
+        insert_unless_taken(work, failure_causes).values(**values).returning(failure_causes.c.id)
     )
     if row_id is None:
         raise Conflict(f"a failure cause named {checked.name!r} exists already")
     cause = FailureCause(id=row_id, **values)
-    await _emit(conn, "failure_cause.created", cause)
+    await _emit(work, "failure_cause.created", cause)
     return cause
 
 
-async def update_cause(conn: AsyncConnection, cause: FailureCause, changes: CauseChanges) -> FailureCause:
+async def update_cause(work: Write, cause: FailureCause, changes: CauseChanges) -> FailureCause:
     """Apply an edit; emits ``failure_cause.updated``. Raises as ``create_cause`` does."""
     edited = {name: value for name, value in msgspec.structs.asdict(changes).items() if value is not msgspec.UNSET}
     current = {name: getattr(cause, name) for name in NewCause.__struct_fields__}
     checked = _checked(NewCause(**{**current, **edited}))
     values: dict[str, Any] = {**msgspec.structs.asdict(checked), "updated_at": utcnow()}
     if checked.name != cause.name:
-        taken = await conn.scalar(
+        taken = await work.scalar(
             sa.select(failure_causes.c.id).where(failure_causes.c.name == checked.name, failure_causes.c.id != cause.id)
         )
         if taken is not None:
             raise Conflict(f"a failure cause named {checked.name!r} exists already")
-    await conn.execute(failure_causes.update().where(failure_causes.c.id == cause.id).values(**values))
-    updated = await get_cause(ConnectionReads(conn), cause.public_id)
-    await _emit(conn, "failure_cause.updated", updated)
+    await work.execute(failure_causes.update().where(failure_causes.c.id == cause.id).values(**values))
+    updated = await get_cause(work, cause.public_id)
+    await _emit(work, "failure_cause.updated", updated)
     return updated
 
 
-async def delete_cause(conn: AsyncConnection, cause: FailureCause) -> None:
+async def delete_cause(work: Write, cause: FailureCause) -> None:
     """Remove a cause; emits ``failure_cause.deleted``."""
-    await conn.execute(failure_causes.delete().where(failure_causes.c.id == cause.id))
-    await _emit(conn, "failure_cause.deleted", cause)
+    await work.execute(failure_causes.delete().where(failure_causes.c.id == cause.id))
+    await _emit(work, "failure_cause.deleted", cause)
 
 
-async def _emit(conn: AsyncConnection, event_type: str, cause: FailureCause) -> None:
+async def _emit(work: Write, event_type: str, cause: FailureCause) -> None:
     await record_event(
-        conn,
+        work,
         event_type,
         resource_type="failure_cause",
         resource_id=cause.public_id,

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.build_logs import log_excerpts
 from ghee.core.ci_build_reads import FAILED_RESULTS, CiBuild, build_public_id, get_build
@@ -26,7 +25,8 @@ from ghee.core.errors import NotFound
 from ghee.core.events import record_event
 from ghee.core.failure_causes import FailureCause, all_causes, compile_pattern
 from ghee.core.jobs import job_public_id
-from ghee.db.reads import ConnectionReads, Reads
+from ghee.db.database import Write
+from ghee.db.reads import Reads
 from ghee.db.tables import builds
 
 HEAD_BYTES = 64 * 1024
@@ -63,14 +63,14 @@ async def category_of(reads: Reads, build: CiBuild, causes: Sequence[FailureCaus
     return UNKNOWN if cause is None else cause.category
 
 
-async def classify_builds(conn: AsyncConnection, build_ids: Sequence[int]) -> None:
+async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
     """Set ``builds.failure_category`` of each build from its stored log and stages.
 
     Call it when builds finish (or their logs are complete). A build whose
     category changes gets a ``build.classified`` event. Builds that do not
     exist are skipped; nothing is raised for them.
     """
-    reads = ConnectionReads(conn)
+    reads = work
     causes = await all_causes(reads)
     for build_id in build_ids:
         try:
@@ -80,9 +80,9 @@ async def classify_builds(conn: AsyncConnection, build_ids: Sequence[int]) -> No
         category = await category_of(reads, build, causes)
         if category == build.failure_category:
             continue
-        await conn.execute(builds.update().where(builds.c.id == build_id).values(failure_category=category))
+        await work.execute(builds.update().where(builds.c.id == build_id).values(failure_category=category))
         await record_event(
-            conn,
+            work,
             "build.classified",
             resource_type="build",
             resource_id=build.public_id,
@@ -105,10 +105,10 @@ _RECENT_FAILED = (
 )
 
 
-async def reclassify_recent(conn: AsyncConnection, limit: int = RECLASSIFY_LIMIT) -> int:
+async def reclassify_recent(work: Write, limit: int = RECLASSIFY_LIMIT) -> int:
     """Classify the newest ``limit`` failed builds again (after the causes changed); returns how many."""
-    build_ids = [row[0] for row in await conn.execute(_RECENT_FAILED, {"limit": limit})]
-    await classify_builds(conn, build_ids)
+    build_ids = [row[0] for row in await work.execute(_RECENT_FAILED, {"limit": limit})]
+    await classify_builds(work, build_ids)
     return len(build_ids)
 
 

@@ -14,12 +14,12 @@ from itertools import pairwise
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.events import record_event
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.jobs import job_public_id
+from ghee.db.database import Write
 from ghee.db.reads import Reads, as_datetime
 from ghee.db.tables import builds, job_flakiness, jobs
 
@@ -72,48 +72,46 @@ _OUTCOMES = (
 )
 
 
-async def _recent_outcomes(conn: AsyncConnection, job_id: int) -> list[Outcome]:
-    rows = await conn.execute(_OUTCOMES, {"job_id": job_id})
+async def _recent_outcomes(work: Write, job_id: int) -> list[Outcome]:
+    rows = await work.execute(_OUTCOMES, {"job_id": job_id})
     return [Outcome(number, result == PASSED, commit) for number, result, commit in reversed(list(rows))]
 
 
-async def update_jobs(conn: AsyncConnection, job_ids: Sequence[int]) -> None:
+async def update_jobs(work: Write, job_ids: Sequence[int]) -> None:
     """Recompute ``jobs.flaky`` and its reason for each job, after its builds changed.
 
     A job turning flaky records a ``job.flaky`` event, a flaky job turning
     steady a ``job.steady`` event. Jobs that do not exist are skipped.
     """
     for job_id in job_ids:
-        job = (await conn.execute(sa.select(jobs.c.flaky, jobs.c.project_id).where(jobs.c.id == job_id))).first()
+        job = (await work.execute(sa.select(jobs.c.flaky, jobs.c.project_id).where(jobs.c.id == job_id))).first()
         if job is None:
             continue
         was_flaky, project_id = bool(job[0]), job[1]
-        reason = flaky_reason(await _recent_outcomes(conn, job_id))
+        reason = flaky_reason(await _recent_outcomes(work, job_id))
         if reason is None:
             if was_flaky:
-                await conn.execute(job_flakiness.delete().where(job_flakiness.c.job_id == job_id))
-                await conn.execute(jobs.update().where(jobs.c.id == job_id).values(flaky=False))
-                await _emit(conn, "job.steady", job_id, project_id, None)
+                await work.execute(job_flakiness.delete().where(job_flakiness.c.job_id == job_id))
+                await work.execute(jobs.update().where(jobs.c.id == job_id).values(flaky=False))
+                await _emit(work, "job.steady", job_id, project_id, None)
             continue
-        stored = await conn.execute(
+        stored = await work.execute(
             job_flakiness.update().where(job_flakiness.c.job_id == job_id).values(reason=reason)
         )
         if stored.rowcount == 0:
             # Another process may record the same verdict at the same moment: its row stands.
-            await conn.execute(
-                insert_unless_taken(conn, job_flakiness).values(job_id=job_id, reason=reason, detected_at=utcnow())
+            await work.execute(
+                insert_unless_taken(work, job_flakiness).values(job_id=job_id, reason=reason, detected_at=utcnow())
             )
         if not was_flaky:
-            await conn.execute(jobs.update().where(jobs.c.id == job_id).values(flaky=True))
-            await _emit(conn, "job.flaky", job_id, project_id, reason)
+            await work.execute(jobs.update().where(jobs.c.id == job_id).values(flaky=True))
+            await _emit(work, "job.flaky", job_id, project_id, reason)
 
 
-async def _emit(
-    conn: AsyncConnection, event_type: str, job_id: int, project_id: int | None, reason: str | None
-) -> None:
+async def _emit(work: Write, event_type: str, job_id: int, project_id: int | None, reason: str | None) -> None:
     public_id = job_public_id(job_id)
     await record_event(
-        conn,
+        work,
         event_type,
         resource_type="job",
         resource_id=public_id,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from ghee.db.database import Write
 
 
-def insert_unless_taken(conn: AsyncConnection, table: sa.Table) -> sa.Insert:
+def insert_unless_taken(work: Write, table: sa.Table) -> sa.Insert:
     """An INSERT into ``table`` that skips rows clashing with any unique key, in the connection's SQL dialect."""
-    if conn.dialect.name == "postgresql":
+    if work.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()

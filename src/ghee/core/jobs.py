@@ -7,13 +7,13 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.errors import NotFound
 from ghee.core.events import NewEvent, record_event, record_events
 from ghee.core.projects import project_public_id
+from ghee.db.database import Write
 from ghee.db.tables import builds, connections, jobs
 
 MAX_NAME = 255
@@ -87,9 +87,9 @@ def _job(row: Sequence[Any]) -> Job:
     return Job(*row)
 
 
-async def jobs_of(conn: AsyncConnection, connection_id: int) -> dict[str, Job]:
+async def jobs_of(work: Write, connection_id: int) -> dict[str, Job]:
     """Every stored job of a connection, deleted ones too, by full name."""
-    rows = await conn.execute(sa.select(*_COLUMNS).where(jobs.c.connection_id == connection_id))
+    rows = await work.execute(sa.select(*_COLUMNS).where(jobs.c.connection_id == connection_id))
     return {row.full_name: _job(row) for row in rows}
 
 
@@ -109,7 +109,7 @@ def _values(seen: SeenJob) -> dict[str, object]:
 
 
 async def record_seen_jobs(
-    conn: AsyncConnection, connection_id: int, seen: Sequence[SeenJob], stored: dict[str, Job]
+    work: Write, connection_id: int, seen: Sequence[SeenJob], stored: dict[str, Job]
 ) -> dict[str, Job]:
     """Store jobs new to ``stored``, update moved or revived ones, mark the ones not seen as deleted.
 
@@ -122,7 +122,7 @@ async def record_seen_jobs(
     fresh = [job for job in seen if job.full_name not in stored and len(job.full_name) <= MAX_FULL_NAME]
     happened: list[NewEvent] = []
     if fresh:
-        made = await conn.execute(
+        made = await work.execute(
             jobs.insert().returning(*_COLUMNS),
             [
                 {
@@ -147,27 +147,25 @@ async def record_seen_jobs(
     for job in seen:
         known = stored.get(job.full_name)
         if known is not None and _differs(known, job):
-            await conn.execute(
+            await work.execute(
                 jobs.update().where(jobs.c.id == known.id).values(**_values(job), deleted=False, updated_at=now)
             )
             stored[job.full_name] = msgspec.structs.replace(known, **_values(job), deleted=False)
     gone = [known for name, known in stored.items() if name not in seen_names and not known.deleted]
     if gone:
-        await conn.execute(
+        await work.execute(
             jobs.update().where(jobs.c.id.in_([known.id for known in gone])).values(deleted=True, updated_at=now)
         )
         for known in gone:
             stored[known.full_name] = msgspec.structs.replace(known, deleted=True)
             happened.append(_event("job.deleted", known))
-    await record_events(conn, happened)
+    await record_events(work, happened)
     return stored
 
 
-async def record_job_progress(
-    conn: AsyncConnection, job_id: int, last_build_number: int | None, last_result: str | None
-) -> None:
+async def record_job_progress(work: Write, job_id: int, last_build_number: int | None, last_result: str | None) -> None:
     """Remember the newest build number synced (what the next pass compares with) and its result."""
-    await conn.execute(
+    await work.execute(
         jobs.update()
         .where(jobs.c.id == job_id)
         .values(last_build_number=last_build_number, last_result=last_result, updated_at=utcnow())
@@ -184,24 +182,24 @@ def _event(event_type: str, job: Job) -> NewEvent:
     )
 
 
-async def get_job(conn: AsyncConnection, public_id: str) -> Job:
+async def get_job(work: Write, public_id: str) -> Job:
     """The job ``j_...``; raises ``NotFound``."""
-    row = (await conn.execute(sa.select(*_COLUMNS).where(jobs.c.id == job_row_id(public_id)))).first()
+    row = (await work.execute(sa.select(*_COLUMNS).where(jobs.c.id == job_row_id(public_id)))).first()
     if row is None:
         raise NotFound("job", public_id)
     return _job(row)
 
 
-async def link_job(conn: AsyncConnection, job: Job, project_id: int | None) -> Job:
+async def link_job(work: Write, job: Job, project_id: int | None) -> Job:
     """Make ``job`` (and every build it has) belong to project ``project_id``, or to none; emits ``job.linked``.
 
     Builds triggered through the project then go to this job.
     """
-    await conn.execute(jobs.update().where(jobs.c.id == job.id).values(project_id=project_id, updated_at=utcnow()))
-    await conn.execute(builds.update().where(builds.c.job_id == job.id).values(project_id=project_id))
+    await work.execute(jobs.update().where(jobs.c.id == job.id).values(project_id=project_id, updated_at=utcnow()))
+    await work.execute(builds.update().where(builds.c.job_id == job.id).values(project_id=project_id))
     linked = msgspec.structs.replace(job, project_id=project_id)
     await record_event(
-        conn,
+        work,
         "job.linked",
         resource_type="job",
         resource_id=linked.public_id,
@@ -214,17 +212,17 @@ async def link_job(conn: AsyncConnection, job: Job, project_id: int | None) -> J
     return linked
 
 
-async def instance_name(conn: AsyncConnection, job: Job) -> str:
+async def instance_name(work: Write, job: Job) -> str:
     """The name of the connection ``job`` came from (BuildButler's ``instance``)."""
-    return str(await conn.scalar(sa.select(connections.c.name).where(connections.c.id == job.connection_id)))
+    return str(await work.scalar(sa.select(connections.c.name).where(connections.c.id == job.connection_id)))
 
 
-async def job_for_project(conn: AsyncConnection, project_id: int, branch: str | None) -> Job | None:
+async def job_for_project(work: Write, project_id: int, branch: str | None) -> Job | None:
     """The live job linked to a project that a build of ``branch`` should run on, or ``None`` if none is linked.
 
     A branch job of that branch wins; otherwise the job linked first.
     """
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(*_COLUMNS).where(jobs.c.project_id == project_id, jobs.c.deleted.is_(False)).order_by(jobs.c.id)
     )
     linked = [_job(row) for row in rows]

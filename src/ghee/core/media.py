@@ -19,14 +19,14 @@ from pathlib import Path
 import msgspec
 import sqlalchemy as sa
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
-from ghee.db.reads import ConnectionReads, Reads, Row, as_datetime
+from ghee.db.database import Write
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import media
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -98,7 +98,7 @@ def _inspect(content: bytes) -> tuple[str, int, int]:
     return kind, width, height
 
 
-async def upload(conn: AsyncConnection, root: Path, file_name: str, content: bytes) -> Media:
+async def upload(work: Write, root: Path, file_name: str, content: bytes) -> Media:
     """Store an image (or find it stored already); emits ``media.created`` when it is new.
 
     Raises ``Invalid`` for an empty, oversized or unreadable file.
@@ -122,12 +122,12 @@ async def upload(conn: AsyncConnection, root: Path, file_name: str, content: byt
         "height": height,
         "created_at": now,
     }
-    row_id = await conn.scalar(insert_unless_taken(conn, media).values(**values).returning(media.c.id))
+    row_id = await work.scalar(insert_unless_taken(work, media).values(**values).returning(media.c.id))
     if row_id is None:
-        return await get_media(ConnectionReads(conn), handle)
+        return await get_media(work, handle)
     stored = Media(id=row_id, **values)  # type: ignore[arg-type]
     await record_event(
-        conn,
+        work,
         "media.created",
         resource_type="media",
         resource_id=handle,

@@ -13,7 +13,6 @@ from datetime import datetime
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.core.blog.posts import Post
@@ -21,6 +20,7 @@ from ghee.core.blog.writing import PostChanges, create_post
 from ghee.core.errors import NotFound
 from ghee.core.project_settings import get_project_settings
 from ghee.core.release_areas import area_of, headline
+from ghee.db.database import Write
 from ghee.db.tables import assets, blog_posts, builds, changelist_files, changelists, deployments, projects
 
 MAX_CHANGELISTS = 200
@@ -70,23 +70,23 @@ class _Target(msgspec.Struct, frozen=True):
     project_name: str
 
 
-async def draft_patch_notes(conn: AsyncConnection, deployment_public_id: str) -> Post | None:
+async def draft_patch_notes(work: Write, deployment_public_id: str) -> Post | None:
     """Draft the patch notes of a deployment that went live; emits ``post.create``.
 
     Returns the draft, or ``None`` when the project turned patch notes off or
     the draft already exists (an event handed over twice drafts once). Raises
     ``NotFound`` if the deployment is gone.
     """
-    target = await _target(conn, ids.decode("deploy", deployment_public_id, "deployment"), deployment_public_id)
-    if not (await get_project_settings(conn, target.project_id)).patch_notes:
+    target = await _target(work, ids.decode("deploy", deployment_public_id, "deployment"), deployment_public_id)
+    if not (await get_project_settings(work, target.project_id)).patch_notes:
         return None
     slug = f"patch-notes-{deployment_public_id.replace('_', '-')}"
-    if await conn.scalar(sa.select(sa.literal(1)).where(sa.exists().where(blog_posts.c.slug == slug))):
+    if await work.scalar(sa.select(sa.literal(1)).where(sa.exists().where(blog_posts.c.slug == slug))):
         return None
-    release = await _release_of(conn, target, deployment_public_id)
+    release = await _release_of(work, target, deployment_public_id)
     title = f"{release.project_name}: build {release.build_number} live on {release.platform}/{release.branch}"
     return await create_post(
-        conn,
+        work,
         PostChanges(
             slug=slug,
             title=title[:500],
@@ -98,9 +98,9 @@ async def draft_patch_notes(conn: AsyncConnection, deployment_public_id: str) ->
     )
 
 
-async def _target(conn: AsyncConnection, row_id: int, public_id: str) -> _Target:
+async def _target(work: Write, row_id: int, public_id: str) -> _Target:
     row = (
-        await conn.execute(
+        await work.execute(
             sa.select(
                 deployments.c.id,
                 deployments.c.project_id,
@@ -124,7 +124,7 @@ async def _target(conn: AsyncConnection, row_id: int, public_id: str) -> _Target
     return _Target(**row._mapping)
 
 
-async def _previous_changelist(conn: AsyncConnection, target: _Target) -> int | None:
+async def _previous_changelist(work: Write, target: _Target) -> int | None:
     """The changelist of the deployment live on the same target before this one (``None`` if none)."""
     if target.deployed_at is None:
         return None
@@ -146,13 +146,13 @@ async def _previous_changelist(conn: AsyncConnection, target: _Target) -> int | 
         .order_by(deployments.c.deployed_at.desc(), deployments.c.id.desc())
         .limit(1)
     )
-    number: int | None = await conn.scalar(query)
+    number: int | None = await work.scalar(query)
     return number
 
 
-async def _release_of(conn: AsyncConnection, target: _Target, public_id: str) -> Release:
+async def _release_of(work: Write, target: _Target, public_id: str) -> Release:
     """The changelists after the previous live deployment's, up to this one's, and the assets they touched."""
-    previous = await _previous_changelist(conn, target)
+    previous = await _previous_changelist(work, target)
     rows: list[sa.Row[tuple[int, int, str, str]]] = []
     if target.changelist_number is not None:
         query = sa.select(
@@ -160,10 +160,10 @@ async def _release_of(conn: AsyncConnection, target: _Target, public_id: str) ->
         ).where(changelists.c.project_id == target.project_id, changelists.c.number <= target.changelist_number)
         if previous is not None:
             query = query.where(changelists.c.number > previous)
-        rows = list(await conn.execute(query.order_by(changelists.c.number.desc()).limit(MAX_CHANGELISTS + 1)))
+        rows = list(await work.execute(query.order_by(changelists.c.number.desc()).limit(MAX_CHANGELISTS + 1)))
     more = len(rows) > MAX_CHANGELISTS
     rows = sorted(rows[:MAX_CHANGELISTS], key=lambda row: row.number)
-    paths = await _paths(conn, [row.id for row in rows])
+    paths = await _paths(work, [row.id for row in rows])
     changes = [
         ReleaseChange(row.number, row.author, row.description, area_of(row.description, paths.get(row.id, [])))
         for row in rows
@@ -177,15 +177,15 @@ async def _release_of(conn: AsyncConnection, target: _Target, public_id: str) ->
         changelist_number=target.changelist_number,
         previous_changelist_number=previous,
         changes=changes,
-        assets=await _assets(conn, [row.id for row in rows]),
+        assets=await _assets(work, [row.id for row in rows]),
         more_changes=more,
     )
 
 
-async def _paths(conn: AsyncConnection, changelist_ids: list[int]) -> dict[int, list[str]]:
+async def _paths(work: Write, changelist_ids: list[int]) -> dict[int, list[str]]:
     paths: dict[int, list[str]] = defaultdict(list)
     if changelist_ids:
-        rows = await conn.execute(
+        rows = await work.execute(
             sa.select(changelist_files.c.changelist_id, changelist_files.c.path).where(
                 changelist_files.c.changelist_id.in_(changelist_ids)
             )
@@ -195,10 +195,10 @@ async def _paths(conn: AsyncConnection, changelist_ids: list[int]) -> dict[int, 
     return paths
 
 
-async def _assets(conn: AsyncConnection, changelist_ids: list[int]) -> list[ReleaseAsset]:
+async def _assets(work: Write, changelist_ids: list[int]) -> list[ReleaseAsset]:
     if not changelist_ids:
         return []
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(assets.c.path, changelist_files.c.action, assets.c.approval_status)
         .select_from(changelist_files.join(assets, assets.c.id == changelist_files.c.asset_id))
         .where(changelist_files.c.changelist_id.in_(changelist_ids))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.events import record_event
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.projects import Project
+from ghee.db.database import Write
 from ghee.db.tables import project_settings
 
 
@@ -20,31 +20,31 @@ class ProjectSettings(msgspec.Struct, frozen=True):
     """Draft a blog post of patch notes when a deployment of this project goes live."""
 
 
-async def get_project_settings(conn: AsyncConnection, project_id: int) -> ProjectSettings:
+async def get_project_settings(work: Write, project_id: int) -> ProjectSettings:
     """The settings of project ``project_id`` (the defaults if never set)."""
     row = (
-        await conn.execute(sa.select(project_settings.c.patch_notes).where(project_settings.c.project_id == project_id))
+        await work.execute(sa.select(project_settings.c.patch_notes).where(project_settings.c.project_id == project_id))
     ).first()
     return ProjectSettings() if row is None else ProjectSettings(patch_notes=bool(row.patch_notes))
 
 
-async def set_project_settings(conn: AsyncConnection, project: Project, *, patch_notes: bool) -> ProjectSettings:
+async def set_project_settings(work: Write, project: Project, *, patch_notes: bool) -> ProjectSettings:
     """Store the project's settings; emits ``project.settings_changed``."""
     now = utcnow()
-    inserted = await conn.scalar(
-        insert_unless_taken(conn, project_settings)
+    inserted = await work.scalar(
+        insert_unless_taken(work, project_settings)
         .values(project_id=project.id, patch_notes=patch_notes, updated_at=now)
         .returning(project_settings.c.project_id)
     )
     if inserted is None:
-        await conn.execute(
+        await work.execute(
             project_settings.update()
             .where(project_settings.c.project_id == project.id)
             .values(patch_notes=patch_notes, updated_at=now)
         )
     settings = ProjectSettings(patch_notes=patch_notes)
     await record_event(
-        conn,
+        work,
         "project.settings_changed",
         resource_type="project",
         resource_id=project.public_id,

@@ -6,7 +6,6 @@ from datetime import datetime
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -15,6 +14,7 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import projects
 
@@ -89,17 +89,17 @@ async def get_project(reads: Reads, public_id: str, only: int | None = None) -> 
     return _project(row)
 
 
-async def lock_project(conn: AsyncConnection, project_id: int) -> None:
+async def lock_project(work: Write, project_id: int) -> None:
     """Hold the project's row until the transaction ends, so writes that must see each other take turns.
 
     Build numbering and going live use it. ``FOR NO KEY UPDATE`` leaves inserts
     of the project's other rows free; SQLite needs no lock, its writers already
     take turns.
     """
-    await conn.execute(sa.select(projects.c.id).where(projects.c.id == project_id).with_for_update(key_share=True))
+    await work.execute(sa.select(projects.c.id).where(projects.c.id == project_id).with_for_update(key_share=True))
 
 
-async def create_project(conn: AsyncConnection, name: str, engine: str) -> Project:
+async def create_project(work: Write, name: str, engine: str) -> Project:
     """Create a project; emits ``project.created``.
 
     Raises ``Invalid`` for a blank or overlong name or an unknown engine, ``Conflict`` if the name is taken.
@@ -108,14 +108,14 @@ async def create_project(conn: AsyncConnection, name: str, engine: str) -> Proje
     if engine not in ENGINES:
         raise Invalid("engine", f"must be one of {', '.join(ENGINES)}")
     now = utcnow()
-    row_id = await conn.scalar(
-        insert_unless_taken(conn, projects).values(name=name, engine=engine, created_at=now).returning(projects.c.id)
+    row_id = await work.scalar(
+        insert_unless_taken(work, projects).values(name=name, engine=engine, created_at=now).returning(projects.c.id)
     )
     if row_id is None:
         raise Conflict(f"a project named {name!r} already exists")
     project = Project(id=row_id, name=name, engine=engine, created_at=now)
     await record_event(
-        conn,
+        work,
         "project.created",
         resource_type="project",
         resource_id=project.public_id,

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.users import User
+from ghee.db.database import Write
 from ghee.db.tables import sessions, users
 
 LIFETIME = timedelta(days=14)
@@ -34,14 +34,14 @@ def session_id(cookie_value: str) -> str:
     return hashlib.sha256(cookie_value.encode()).hexdigest()
 
 
-async def open_session(conn: AsyncConnection, user: User) -> tuple[Session, str]:
+async def open_session(work: Write, user: User) -> tuple[Session, str]:
     """Start a session for ``user``; returns it and the cookie value, which is not stored."""
     cookie_value = secrets.token_urlsafe(32)
     now = utcnow()
     session = Session(
         id=session_id(cookie_value), user=user, csrf_token=secrets.token_urlsafe(32), expires_at=now + LIFETIME
     )
-    await conn.execute(
+    await work.execute(
         sessions.insert().values(
             id=session.id,
             user_id=user.id,
@@ -57,7 +57,7 @@ async def open_session(conn: AsyncConnection, user: User) -> tuple[Session, str]
 _USER_COLUMNS = [users.c[name] for name in User.__struct_fields__]
 
 
-async def resolve_session(conn: AsyncConnection, cookie_value: str) -> Session | None:
+async def resolve_session(work: Write, cookie_value: str) -> Session | None:
     """The live session behind a cookie value, its expiry slid forward; ``None`` if expired, unknown or disabled."""
     now = utcnow()
     query = (
@@ -65,24 +65,24 @@ async def resolve_session(conn: AsyncConnection, cookie_value: str) -> Session |
         .join(users, users.c.id == sessions.c.user_id)
         .where(sessions.c.id == session_id(cookie_value), sessions.c.expires_at > now, users.c.disabled_at.is_(None))
     )
-    row = (await conn.execute(query)).first()
+    row = (await work.execute(query)).first()
     if row is None:
         return None
     sid, csrf_token, expires_at, last_seen_at = row[:4]
     if now - last_seen_at > _TOUCH_GRANULARITY:
         expires_at = now + LIFETIME
-        await conn.execute(
+        await work.execute(
             sessions.update().where(sessions.c.id == sid).values(last_seen_at=now, expires_at=expires_at)
         )
     return Session(id=sid, user=User(*row[4:]), csrf_token=csrf_token, expires_at=expires_at)
 
 
-async def close_session(conn: AsyncConnection, cookie_value: str) -> None:
+async def close_session(work: Write, cookie_value: str) -> None:
     """End the session behind a cookie value (nothing happens if there is none)."""
-    await conn.execute(sessions.delete().where(sessions.c.id == session_id(cookie_value)))
+    await work.execute(sessions.delete().where(sessions.c.id == session_id(cookie_value)))
 
 
-async def close_user_sessions(conn: AsyncConnection, user_id: int) -> int:
+async def close_user_sessions(work: Write, user_id: int) -> int:
     """End every session of a user (after a password reset); returns how many ended."""
-    result = await conn.execute(sessions.delete().where(sessions.c.user_id == user_id))
+    result = await work.execute(sessions.delete().where(sessions.c.user_id == user_id))
     return result.rowcount or 0

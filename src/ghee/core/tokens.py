@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 import msgspec
 import sqlalchemy as sa
 from limits import parse_many
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.errors import Forbidden, Invalid, NotFound, TokenInvalid
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.database import Write
 from ghee.db.functions import commit_marker
 from ghee.db.reads import Reads, as_datetime
 from ghee.db.tables import tokens
@@ -79,7 +79,7 @@ def validate_rate_limit(text: str) -> str:
 
 
 async def create_token(  # noqa: PLR0913 (every field of a token is named at the call)
-    conn: AsyncConnection,
+    work: Write,
     *,
     name: str,
     scope: str,
@@ -113,7 +113,7 @@ async def create_token(  # noqa: PLR0913 (every field of a token is named at the
     )
     values = msgspec.structs.asdict(token)
     del values["id"], values["last_used_at"], values["revoked_at"]
-    inserted = await conn.execute(
+    inserted = await work.execute(
         tokens.insert().values(**values, token_hash=hash_secret(secret)).returning(tokens.c.id)
     )
     return msgspec.structs.replace(token, id=inserted.scalar_one()), secret
@@ -158,54 +158,54 @@ async def authenticate(reads: Reads, secret: str) -> Authenticated:
     return Authenticated(principal, stamp_due, marker)
 
 
-async def record_token_use(conn: AsyncConnection, token_id: int) -> None:
+async def record_token_use(work: Write, token_id: int) -> None:
     """Stamp a token's last-used time with now."""
-    await conn.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=utcnow()))
+    await work.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=utcnow()))
 
 
-async def list_tokens(conn: AsyncConnection, window: Window) -> Slice[Token]:
+async def list_tokens(work: Write, window: Window) -> Slice[Token]:
     """Every token, newest first, revoked ones included."""
     query = sa.select(*[c for c in tokens.c if c.name != "token_hash"]).order_by(tokens.c.id.desc())
-    rows = await conn.execute(query.limit(window.limit + 1).offset(window.offset))
+    rows = await work.execute(query.limit(window.limit + 1).offset(window.offset))
     return cut([Token(**row._mapping) for row in rows], window)
 
 
-async def list_user_tokens(conn: AsyncConnection, user_id: int, window: Window) -> Slice[Token]:
+async def list_user_tokens(work: Write, user_id: int, window: Window) -> Slice[Token]:
     """The tokens ``user_id`` made, newest first, revoked ones included."""
     query = (
         sa.select(*[c for c in tokens.c if c.name != "token_hash"])
         .where(tokens.c.user_id == user_id)
         .order_by(tokens.c.id.desc())
     )
-    rows = await conn.execute(query.limit(window.limit + 1).offset(window.offset))
+    rows = await work.execute(query.limit(window.limit + 1).offset(window.offset))
     return cut([Token(**row._mapping) for row in rows], window)
 
 
-async def revoke_user_token(conn: AsyncConnection, user_id: int, public_id: str) -> Token:
+async def revoke_user_token(work: Write, user_id: int, public_id: str) -> Token:
     """Revoke one of ``user_id``'s tokens (``tok_...``); raises ``NotFound`` for a token of anyone else."""
     row_id = ids.decode("tok", public_id, "token")
-    owner = await conn.scalar(sa.select(tokens.c.user_id).where(tokens.c.id == row_id))
+    owner = await work.scalar(sa.select(tokens.c.user_id).where(tokens.c.id == row_id))
     if owner is None or owner != user_id:
         raise NotFound("token", public_id)
-    return await revoke_token(conn, public_id)
+    return await revoke_token(work, public_id)
 
 
-async def revoke_token(conn: AsyncConnection, public_or_row_id: str) -> Token:
+async def revoke_token(work: Write, public_or_row_id: str) -> Token:
     """Revoke a token (``tok_...`` or its numeric id); effective on the next request. Raises ``NotFound``."""
     row_id = int(public_or_row_id) if public_or_row_id.isdigit() else ids.decode("tok", public_or_row_id, "token")
-    await conn.execute(
+    await work.execute(
         tokens.update().where(tokens.c.id == row_id, tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
     query = sa.select(*[c for c in tokens.c if c.name != "token_hash"]).where(tokens.c.id == row_id)
-    row = (await conn.execute(query)).first()
+    row = (await work.execute(query)).first()
     if row is None:
         raise NotFound("token", public_or_row_id)
     return Token(**row._mapping)
 
 
-async def revoke_tokens_named(conn: AsyncConnection, name: str) -> int:
+async def revoke_tokens_named(work: Write, name: str) -> int:
     """Revoke every live token called ``name``; returns how many were revoked."""
-    result = await conn.execute(
+    result = await work.execute(
         tokens.update().where(tokens.c.name == name.strip(), tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
     return result.rowcount or 0

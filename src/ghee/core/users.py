@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.errors import Conflict, DomainError, Invalid, NotFound
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.database import Write
 from ghee.db.tables import users
 
 MIN_PASSWORD = 10
@@ -77,9 +77,7 @@ async def hash_password(password: str) -> str:
     return await asyncio.to_thread(_HASHER.hash, password)
 
 
-async def create_user(
-    conn: AsyncConnection, *, email: str, password: str, name: str = "", is_admin: bool = False
-) -> User:
+async def create_user(work: Write, *, email: str, password: str, name: str = "", is_admin: bool = False) -> User:
     """Create a user; the e-mail is stored lower-cased.
 
     Raises ``Invalid`` for a malformed e-mail, a short password or an overlong
@@ -94,21 +92,21 @@ async def create_user(
     values = {"email": email, "name": name, "is_admin": is_admin, "created_at": now, "disabled_at": None}
     password_hash = await hash_password(password)
     try:
-        user_id = await conn.scalar(users.insert().values(**values, password_hash=password_hash).returning(users.c.id))
+        user_id = await work.scalar(users.insert().values(**values, password_hash=password_hash).returning(users.c.id))
     except IntegrityError as exc:
         raise Conflict(f"a user with e-mail {email} already exists") from exc
     return User(id=int(user_id or 0), **values)  # type: ignore[arg-type]
 
 
-async def set_password(conn: AsyncConnection, user_id: int, password: str) -> None:
+async def set_password(work: Write, user_id: int, password: str) -> None:
     """Replace a user's password. Raises ``Invalid`` for a short password, ``NotFound`` for no such user."""
     password_hash = await hash_password(check_password(password))
-    result = await conn.execute(users.update().where(users.c.id == user_id).values(password_hash=password_hash))
+    result = await work.execute(users.update().where(users.c.id == user_id).values(password_hash=password_hash))
     if not result.rowcount:
         raise NotFound("user", str(user_id))
 
 
-async def authenticate_user(conn: AsyncConnection, email: str, password: str) -> User:
+async def authenticate_user(work: Write, email: str, password: str) -> User:
     """The active user with this e-mail and password; rehashes the password when the parameters changed.
 
     Raises ``SignInFailed`` for an unknown e-mail, a wrong password or a
@@ -119,7 +117,7 @@ async def authenticate_user(conn: AsyncConnection, email: str, password: str) ->
     except Invalid:
         email = ""
     row = (
-        (await conn.execute(sa.select(*_COLUMNS, users.c.password_hash).where(users.c.email == email))).first()
+        (await work.execute(sa.select(*_COLUMNS, users.c.password_hash).where(users.c.email == email))).first()
         if email
         else None
     )
@@ -132,29 +130,29 @@ async def authenticate_user(conn: AsyncConnection, email: str, password: str) ->
         raise SignInFailed
     if _HASHER.check_needs_rehash(stored):
         new_hash = await hash_password(password)
-        await conn.execute(users.update().where(users.c.id == row.id).values(password_hash=new_hash))
+        await work.execute(users.update().where(users.c.id == row.id).values(password_hash=new_hash))
     return User(*row[: len(_COLUMNS)])
 
 
-async def get_user(conn: AsyncConnection, user_id: int) -> User:
+async def get_user(work: Write, user_id: int) -> User:
     """The user with this id; raises ``NotFound``."""
-    row = (await conn.execute(sa.select(*_COLUMNS).where(users.c.id == user_id))).first()
+    row = (await work.execute(sa.select(*_COLUMNS).where(users.c.id == user_id))).first()
     if row is None:
         raise NotFound("user", str(user_id))
     return User(*row)
 
 
-async def find_user(conn: AsyncConnection, email: str) -> User | None:
+async def find_user(work: Write, email: str) -> User | None:
     """The user with this e-mail (any case), or ``None``."""
     try:
         email = normalise_email(email)
     except Invalid:
         return None
-    row = (await conn.execute(sa.select(*_COLUMNS).where(users.c.email == email))).first()
+    row = (await work.execute(sa.select(*_COLUMNS).where(users.c.email == email))).first()
     return User(*row) if row is not None else None
 
 
-async def list_users(conn: AsyncConnection, window: Window) -> Slice[User]:
+async def list_users(work: Write, window: Window) -> Slice[User]:
     """Users by e-mail."""
     query = sa.select(*_COLUMNS).order_by(users.c.email).limit(window.limit + 1).offset(window.offset)
-    return cut([User(*row) for row in await conn.execute(query)], window)
+    return cut([User(*row) for row in await work.execute(query)], window)

@@ -21,12 +21,12 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.errors import Conflict, Invalid, NotFound
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.database import Write
 from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.tables import events, webhook_attempts, webhook_deliveries, webhook_subscriptions
 from ghee.delivery.sender import AttemptResult
@@ -110,13 +110,13 @@ def _due(now: datetime, limit: int, *, skip_locked: bool) -> sa.Select[tuple[int
     return query.with_for_update(skip_locked=True, of=_d) if skip_locked else query
 
 
-async def claim_deliveries(conn: AsyncConnection, limit: int, lease_seconds: float) -> list[ClaimedDelivery]:
+async def claim_deliveries(work: Write, limit: int, lease_seconds: float) -> list[ClaimedDelivery]:
     """Lease up to ``limit`` due deliveries for ``lease_seconds``; commit right after, then send them."""
     now = utcnow()
     token = uuid.uuid4().hex
-    due = _due(now, limit, skip_locked=conn.dialect.name == "postgresql")
+    due = _due(now, limit, skip_locked=work.dialect.name == "postgresql")
     claimed = (
-        await conn.execute(
+        await work.execute(
             webhook_deliveries.update()
             .where(webhook_deliveries.c.id.in_(due))
             .values(
@@ -130,7 +130,7 @@ async def claim_deliveries(conn: AsyncConnection, limit: int, lease_seconds: flo
     if not claimed:
         return []
     attempts = {row.id: row.attempts for row in claimed}
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(
             webhook_deliveries.c.id,
             webhook_deliveries.c.event_type,
@@ -173,7 +173,7 @@ def next_delay(schedule: tuple[float, ...], attempt: int, retry_after: float | N
 
 
 async def record_attempt(
-    conn: AsyncConnection, claimed: ClaimedDelivery, result: AttemptResult, schedule: tuple[float, ...]
+    work: Write, claimed: ClaimedDelivery, result: AttemptResult, schedule: tuple[float, ...]
 ) -> str:
     """Log the attempt and move the delivery on: delivered, retried later, or dead. Returns the new state.
 
@@ -182,7 +182,7 @@ async def record_attempt(
     """
     now = utcnow()
     started = now - timedelta(milliseconds=result.latency_ms)
-    await conn.execute(
+    await work.execute(
         webhook_attempts.insert().values(
             delivery_id=claimed.id,
             number=claimed.attempt,
@@ -203,13 +203,13 @@ async def record_attempt(
         values |= {"state": "dead", "finished_at": now}
     else:
         values |= {"state": "pending", "next_attempt_at": now + timedelta(seconds=delay)}
-    moved = await conn.execute(
+    moved = await work.execute(
         webhook_deliveries.update()
         .where(webhook_deliveries.c.id == claimed.id, webhook_deliveries.c.lease_token == claimed.lease_token)
         .values(**values)
     )
     if moved.rowcount == 1 and result.status_code == GONE:
-        await disable_subscription(conn, claimed.subscription_id, "the target answered 410 Gone")
+        await disable_subscription(work, claimed.subscription_id, "the target answered 410 Gone")
     return str(values["state"]) if moved.rowcount == 1 else "pending"
 
 
@@ -218,9 +218,7 @@ def delivery_row_id(public_id: str) -> int:
     return ids.decode("msg", public_id, "delivery")
 
 
-async def list_deliveries(
-    conn: AsyncConnection, subscription_id: int, state: str | None, window: Window
-) -> Slice[Delivery]:
+async def list_deliveries(work: Write, subscription_id: int, state: str | None, window: Window) -> Slice[Delivery]:
     """A subscription's deliveries, newest first; raises ``Invalid`` for an unknown state."""
     query = sa.select(*_DELIVERY_COLUMNS).where(of_parent(webhook_deliveries.c.subscription_id, subscription_id))
     if state is not None:
@@ -229,16 +227,16 @@ async def list_deliveries(
         query = query.where(webhook_deliveries.c.state == state)
     query = query.order_by(*newest_first(webhook_deliveries.c.subscription_id, webhook_deliveries.c.id))
     query = query.limit(window.limit + 1).offset(window.offset)
-    return cut([Delivery(**row._mapping) for row in await conn.execute(query)], window)
+    return cut([Delivery(**row._mapping) for row in await work.execute(query)], window)
 
 
 _DELIVERY_COLUMNS = [c for c in webhook_deliveries.c if c.name in Delivery.__struct_fields__]
 
 
-async def get_delivery(conn: AsyncConnection, subscription_id: int, public_id: str) -> Delivery:
+async def get_delivery(work: Write, subscription_id: int, public_id: str) -> Delivery:
     """The delivery ``msg_...`` of the subscription; raises ``NotFound``."""
     row = (
-        await conn.execute(
+        await work.execute(
             sa.select(*_DELIVERY_COLUMNS).where(
                 webhook_deliveries.c.id == delivery_row_id(public_id),
                 webhook_deliveries.c.subscription_id == subscription_id,
@@ -250,9 +248,9 @@ async def get_delivery(conn: AsyncConnection, subscription_id: int, public_id: s
     return Delivery(**row._mapping)
 
 
-async def list_attempts(conn: AsyncConnection, delivery_id: int, window: Window) -> Slice[Attempt]:
+async def list_attempts(work: Write, delivery_id: int, window: Window) -> Slice[Attempt]:
     """A delivery's attempts, oldest first."""
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(*[c for c in webhook_attempts.c if c.name in Attempt.__struct_fields__])
         .where(webhook_attempts.c.delivery_id == delivery_id)
         .order_by(webhook_attempts.c.id)
@@ -262,7 +260,7 @@ async def list_attempts(conn: AsyncConnection, delivery_id: int, window: Window)
     return cut([Attempt(**row._mapping) for row in rows], window)
 
 
-async def replay_delivery(conn: AsyncConnection, delivery: Delivery) -> Delivery:
+async def replay_delivery(work: Write, delivery: Delivery) -> Delivery:
     """Queue a dead (or delivered) delivery again, with a fresh retry schedule and the same ``webhook-id``.
 
     Raises ``Conflict`` if it is still pending.
@@ -271,7 +269,7 @@ async def replay_delivery(conn: AsyncConnection, delivery: Delivery) -> Delivery
         raise Conflict("the delivery is still pending; only dead or delivered ones can be replayed")
     now = utcnow()
     changes = {"state": "pending", "attempts": 0, "next_attempt_at": now, "finished_at": None}
-    await conn.execute(
+    await work.execute(
         webhook_deliveries.update()
         .where(webhook_deliveries.c.id == delivery.id)
         .values(lease_until=None, lease_token=None, **changes)
@@ -279,9 +277,9 @@ async def replay_delivery(conn: AsyncConnection, delivery: Delivery) -> Delivery
     return msgspec.structs.replace(delivery, **changes)
 
 
-async def replay_dead(conn: AsyncConnection, subscription_id: int) -> int:
+async def replay_dead(work: Write, subscription_id: int) -> int:
     """Queue every dead delivery of a subscription again; returns how many."""
-    moved = await conn.execute(
+    moved = await work.execute(
         webhook_deliveries.update()
         .where(webhook_deliveries.c.subscription_id == subscription_id, webhook_deliveries.c.state == "dead")
         .values(state="pending", attempts=0, next_attempt_at=utcnow(), finished_at=None, lease_until=None)

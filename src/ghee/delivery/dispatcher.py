@@ -63,21 +63,21 @@ async def _record(context: WorkerContext, attempts: list[Attempt]) -> None:
     if not attempts:
         return
     try:
-        async with context.engine.begin() as conn:
+        async with context.db.write() as work:
             for claimed, result in attempts:
-                await record_attempt(conn, claimed, result, context.settings.delivery.retry_schedule)
+                await record_attempt(work, claimed, result, context.settings.delivery.retry_schedule)
     except Exception:
         log.exception("webhooks: could not record %d attempts; they are retried once their leases pass", len(attempts))
 
 
 async def _take_work(context: WorkerContext, room: int) -> list[ClaimedDelivery]:
     delivery = context.settings.delivery
-    async with context.engine.begin() as conn:
-        await hand_on_events(conn, delivery.batch)
+    async with context.db.write() as work:
+        await hand_on_events(work, delivery.batch)
     if room <= 0:
         return []
-    async with context.engine.begin() as conn:
-        return await claim_deliveries(conn, min(room, delivery.batch), delivery.lease_seconds)
+    async with context.db.write() as work:
+        return await claim_deliveries(work, min(room, delivery.batch), delivery.lease_seconds)
 
 
 async def run_webhooks(context: WorkerContext) -> None:

@@ -17,13 +17,13 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.errors import DomainError
 from ghee.core.event_types import matches
 from ghee.core.events import EVENT_COLUMNS, Event
 from ghee.core.patch_notes import draft_patch_notes
+from ghee.db.database import Write
 from ghee.db.tables import event_queue, events, webhook_deliveries
 from ghee.delivery.subscriptions import active_subscriptions
 
@@ -31,42 +31,42 @@ log = logging.getLogger("ghee.outbox")
 
 _HAND_ON_LOCK = 0x6768_6565_0001  # pg_try_advisory_xact_lock key: "ghee" + 1
 
-Consumer = Callable[[AsyncConnection, Event], Awaitable[None]]
+Consumer = Callable[[Write, Event], Awaitable[None]]
 
 
-async def _draft_patch_notes(conn: AsyncConnection, event: Event) -> None:
-    await draft_patch_notes(conn, event.resource_id)
+async def _draft_patch_notes(work: Write, event: Event) -> None:
+    await draft_patch_notes(work, event.resource_id)
 
 
 CONSUMERS: dict[str, list[Consumer]] = {"deployment.live": [_draft_patch_notes]}
 """In-process consumers by event type, run in the transaction that hands the event on."""
 
 
-async def hand_on_events(conn: AsyncConnection, limit: int) -> int:
+async def hand_on_events(work: Write, limit: int) -> int:
     """Take up to ``limit`` queued events, oldest first, and hand them on; returns how many were taken.
 
     Returns 0 without waiting when another worker is handing events on.
     """
-    if conn.dialect.name == "postgresql" and not await conn.scalar(
+    if work.dialect.name == "postgresql" and not await work.scalar(
         sa.select(sa.func.pg_try_advisory_xact_lock(_HAND_ON_LOCK))
     ):
         return 0
     oldest = sa.select(event_queue.c.event_id).order_by(event_queue.c.event_id).limit(limit)
     taken = (
-        await conn.execute(
+        await work.execute(
             event_queue.delete().where(event_queue.c.event_id.in_(oldest)).returning(event_queue.c.event_id)
         )
     ).scalars()
     event_ids = sorted(taken)
     if not event_ids:
         return 0
-    rows = await conn.execute(sa.select(*EVENT_COLUMNS).where(events.c.id.in_(event_ids)).order_by(events.c.id))
+    rows = await work.execute(sa.select(*EVENT_COLUMNS).where(events.c.id.in_(event_ids)).order_by(events.c.id))
     queued = [Event(*row) for row in rows]
-    await _fan_out(conn, queued)
+    await _fan_out(work, queued)
     for event in queued:
         for consumer in CONSUMERS.get(event.type, ()):
             try:
-                await consumer(conn, event)
+                await consumer(work, event)
             except DomainError:
                 # The event names something gone or refused (a deleted deployment): nothing to do, and
                 # retrying would block the queue behind it.
@@ -74,8 +74,8 @@ async def hand_on_events(conn: AsyncConnection, limit: int) -> int:
     return len(event_ids)
 
 
-async def _fan_out(conn: AsyncConnection, queued: list[Event]) -> None:
-    subscriptions = await active_subscriptions(conn)
+async def _fan_out(work: Write, queued: list[Event]) -> None:
+    subscriptions = await active_subscriptions(work)
     if not subscriptions:
         return
     now = utcnow()
@@ -95,4 +95,4 @@ async def _fan_out(conn: AsyncConnection, queued: list[Event]) -> None:
         if matches(subscription.event_types, event.type)
     ]
     if rows:
-        await conn.execute(webhook_deliveries.insert(), rows)
+        await work.execute(webhook_deliveries.insert(), rows)

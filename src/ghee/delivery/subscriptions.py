@@ -7,7 +7,6 @@ from datetime import datetime
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -15,6 +14,7 @@ from ghee.core.errors import Invalid, NotFound
 from ghee.core.event_types import check_patterns
 from ghee.core.inputs import check_free_text
 from ghee.core.paging import Slice, Window, cut
+from ghee.db.database import Write
 from ghee.db.tables import webhook_subscriptions
 from ghee.delivery.signing import check_secret, new_secret
 from ghee.delivery.ssrf import check_target
@@ -82,9 +82,7 @@ def subscription_row_id(public_id: str) -> int:
     return ids.decode("wh", public_id, "webhook")
 
 
-async def create_subscription(
-    conn: AsyncConnection, changes: SubscriptionChanges, *, allow_private: bool
-) -> Subscription:
+async def create_subscription(work: Write, changes: SubscriptionChanges, *, allow_private: bool) -> Subscription:
     """Store a new, active subscription; a secret is generated unless one is given.
 
     Raises ``Invalid`` for a missing or refused URL (see ``ghee.delivery.ssrf``),
@@ -106,12 +104,12 @@ async def create_subscription(
         "created_at": now,
         "updated_at": now,
     }
-    row_id = await conn.scalar(webhook_subscriptions.insert().values(**values).returning(webhook_subscriptions.c.id))
+    row_id = await work.scalar(webhook_subscriptions.insert().values(**values).returning(webhook_subscriptions.c.id))
     return Subscription(id=row_id, **values)  # type: ignore[arg-type]
 
 
 async def update_subscription(
-    conn: AsyncConnection, subscription: Subscription, changes: SubscriptionChanges, *, allow_private: bool
+    work: Write, subscription: Subscription, changes: SubscriptionChanges, *, allow_private: bool
 ) -> Subscription:
     """Change a subscription; re-activating one clears why it was disabled. Raises ``Invalid`` as create does."""
     values: dict[str, object] = {}
@@ -130,30 +128,30 @@ async def update_subscription(
         if changes.active:
             values["disabled_reason"] = None
     values["updated_at"] = utcnow()
-    await conn.execute(
+    await work.execute(
         webhook_subscriptions.update().where(webhook_subscriptions.c.id == subscription.id).values(**values)
     )
     return msgspec.structs.replace(subscription, **values)
 
 
-async def disable_subscription(conn: AsyncConnection, subscription_id: int, reason: str) -> None:
+async def disable_subscription(work: Write, subscription_id: int, reason: str) -> None:
     """Stop delivering to a subscription (its pending deliveries wait until it is re-activated)."""
-    await conn.execute(
+    await work.execute(
         webhook_subscriptions.update()
         .where(webhook_subscriptions.c.id == subscription_id)
         .values(active=False, disabled_reason=reason[:MAX_DESCRIPTION], updated_at=utcnow())
     )
 
 
-async def delete_subscription(conn: AsyncConnection, subscription: Subscription) -> None:
+async def delete_subscription(work: Write, subscription: Subscription) -> None:
     """Delete a subscription with its deliveries and their attempts."""
-    await conn.execute(webhook_subscriptions.delete().where(webhook_subscriptions.c.id == subscription.id))
+    await work.execute(webhook_subscriptions.delete().where(webhook_subscriptions.c.id == subscription.id))
 
 
-async def get_subscription(conn: AsyncConnection, public_id: str) -> Subscription:
+async def get_subscription(work: Write, public_id: str) -> Subscription:
     """The subscription ``wh_...``; raises ``NotFound``."""
     row = (
-        await conn.execute(
+        await work.execute(
             sa.select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_row_id(public_id))
         )
     ).first()
@@ -162,9 +160,9 @@ async def get_subscription(conn: AsyncConnection, public_id: str) -> Subscriptio
     return Subscription(**row._mapping)
 
 
-async def list_subscriptions(conn: AsyncConnection, window: Window) -> Slice[Subscription]:
+async def list_subscriptions(work: Write, window: Window) -> Slice[Subscription]:
     """Subscriptions, oldest first."""
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(webhook_subscriptions)
         .order_by(webhook_subscriptions.c.id)
         .limit(window.limit + 1)
@@ -173,9 +171,9 @@ async def list_subscriptions(conn: AsyncConnection, window: Window) -> Slice[Sub
     return cut([Subscription(**row._mapping) for row in rows], window)
 
 
-async def active_subscriptions(conn: AsyncConnection) -> list[Subscription]:
+async def active_subscriptions(work: Write) -> list[Subscription]:
     """Every active subscription (the fan-out matches each event against them)."""
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(webhook_subscriptions)
         .where(webhook_subscriptions.c.active.is_(True))
         .order_by(webhook_subscriptions.c.id)

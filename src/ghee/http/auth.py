@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request, Response
 from litestar.di import Provide
 from litestar.types import Message, Scope
@@ -12,12 +13,37 @@ from ghee.core.errors import Forbidden, TokenInvalid, TokenMissing
 from ghee.core.tokens import Principal, authenticate, record_token_use
 from ghee.db.reads import Reads
 from ghee.http.ratelimit import RateLimitExceeded, RateState
-from ghee.http.services import provide_conn, services_of
+from ghee.http.services import provide_conn, provide_db, services_of
 
 _RATE_KEY = "ghee.rate"
 _PRINCIPAL_KEY = "ghee.principal"
 
 _SCHEMES = ("bearer", "token")
+_NEED_KEY = "ghee.need"
+
+
+class Need(msgspec.Struct, frozen=True):
+    """What a route asks of the caller's token, beyond being valid (see ``requires``)."""
+
+    scope: str
+    unbound: bool = False
+
+    def check(self, principal: Principal) -> None:
+        """Raise ``Forbidden`` unless ``principal`` meets this need."""
+        principal.require(self.scope)
+        if self.unbound and principal.project_id is not None:
+            raise Forbidden(self.scope)
+
+
+def requires(scope: str, *, unbound: bool = False) -> dict[str, Any]:
+    """A route's ``opt`` declaring the scope its caller needs: ``@post("/x", opt=requires("write"))``.
+
+    ``unbound`` also refuses a token bound to one project (only studio-wide
+    admins may make projects or webhooks). ``authenticated`` checks it once the
+    token is known, before the body is read, so a caller without the scope is
+    refused with 403 whatever else is wrong with the request.
+    """
+    return {_NEED_KEY: Need(scope, unbound)}
 
 
 def presented_token(request: Request[Any, Any, Any]) -> str:
@@ -46,17 +72,20 @@ async def authenticated(request: Request[Any, Any, Any]) -> Response[bytes] | No
     (``ghee.http.answers``): Litestar then skips the route.
     """
     services = services_of(request.app.state)
-    found = await authenticate(services.reads, presented_token(request))
+    found = await authenticate(services.db.read(), presented_token(request))
     principal = found.principal
     if found.stamp_due:
-        async with services.engine.begin() as conn:
-            await record_token_use(conn, principal.token_id)
+        async with services.db.write() as work:
+            await record_token_use(work, principal.token_id)
     try:
         state = await services.limiter.hit(principal.rate_key, principal.rate_limit)
     except RateLimitExceeded as exc:
         remember_rate(request.scope, exc.state)
         raise
     remember_rate(request.scope, state)
+    need: Need | None = request.route_handler.opt.get(_NEED_KEY)
+    if need is not None:
+        need.check(principal)
     request.scope.setdefault("state", {})[_PRINCIPAL_KEY] = principal
     return services.answers.answer(request.scope, principal, found.marker)
 
@@ -73,7 +102,7 @@ class ApiRequest(Request[Any, Any, Any]):
     @property
     def reads(self) -> Reads:
         """The fast read path (``ghee.db.reads``)."""
-        return services_of(self.app.state).reads
+        return services_of(self.app.state).db.read()
 
 
 def caller_of(scope: Scope) -> Principal | None:
@@ -104,6 +133,7 @@ def provide_admin(principal: Principal) -> Principal:
 
 DEPENDENCIES = {
     "conn": Provide(provide_conn),
+    "db": Provide(provide_db, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
     "writer": Provide(provide_writer, sync_to_thread=False),
     "admin": Provide(provide_admin, sync_to_thread=False),

@@ -1,4 +1,4 @@
-"""The long-lived objects of a running app: the engine, the rate limiter and the kept answers."""
+"""The long-lived objects of a running app: the database, the rate limiter and the kept answers."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ import msgspec
 from litestar import Request
 from litestar.datastructures import State
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.config import Settings
 from ghee.core.errors import Unavailable
-from ghee.db.reads import Reads
+from ghee.db.database import Database
 from ghee.http.answers import Answers
 from ghee.http.ratelimit import RateLimiter
 
@@ -22,9 +22,8 @@ class Services(msgspec.Struct, frozen=True):
     """Created in the app's lifespan, kept on ``app.state.services``."""
 
     settings: Settings
-    engine: AsyncEngine
-    reads: Reads
-    """The fast read path (see ``ghee.db.reads``)."""
+    db: Database
+    """The one way in to the database (see ``ghee.db.database``)."""
     limiter: RateLimiter
     answers: Answers
     """Reads answered from memory while the database is unchanged (see ``ghee.http.answers``)."""
@@ -36,12 +35,17 @@ def services_of(state: State) -> Services:
     return services
 
 
+def provide_db(request: Request[Any, Any, Any]) -> Database:
+    """The app's database, for a handler that writes (``async with db.write() as work:``)."""
+    return services_of(request.app.state).db
+
+
 async def provide_conn(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncConnection]:
     """A database connection for one request; what is not committed is rolled back.
 
     Raises ``Unavailable`` when the database cannot be reached.
     """
-    conn = services_of(request.app.state).engine.connect()
+    conn = services_of(request.app.state).db.engine.connect()
     try:
         await conn.start()
     except (OSError, TimeoutError, OperationalError, InterfaceError) as exc:

@@ -35,7 +35,7 @@ def healthz() -> Response[bytes]:
 async def readyz(request: Request[Any, Any, Any]) -> Response[bytes]:
     """200 when the database (and Redis, when configured) answers and the schema is current, else 503."""
     services = services_of(request.app.state)
-    result = await readiness(services.engine, services.limiter, redis=services.settings.redis_url is not None)
+    result = await readiness(services.db.engine, services.limiter, redis=services.settings.redis_url is not None)
     return Response(
         msgspec.json.encode(result),
         status_code=200 if result.ready else 503,
@@ -62,7 +62,7 @@ async def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
             headers={"WWW-Authenticate": "Bearer"},
         )
     collected = metrics_of(request.app.state)
-    await collected.database.refresh(services.engine)
+    await collected.database.refresh(services.db.engine)
     return Response(
         generate_latest(collected.exposition),
         media_type=_EXPOSITION,

@@ -6,7 +6,6 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.blog.slugs import check_slug, slugify
@@ -14,6 +13,7 @@ from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label
 from ghee.core.inserts import insert_unless_taken
+from ghee.db.database import Write
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import blog_authors
 
@@ -123,7 +123,7 @@ def _checked(changes: AuthorChanges) -> dict[str, Any]:
     return values
 
 
-async def create_author(conn: AsyncConnection, changes: AuthorChanges) -> Author:
+async def create_author(work: Write, changes: AuthorChanges) -> Author:
     """Add an author; emits ``author.create``.
 
     The slug defaults to the slugified full name. Raises ``Invalid`` for a bad
@@ -136,36 +136,36 @@ async def create_author(conn: AsyncConnection, changes: AuthorChanges) -> Author
         slug = check_slug("slug", changes.slug)
     else:
         slug = slugify("first_name", f"{values['first_name']} {values['last_name']}")
-    row_id = await conn.scalar(
-        insert_unless_taken(conn, blog_authors)
+    row_id = await work.scalar(
+        insert_unless_taken(work, blog_authors)
         .values(slug=slug, created_at=utcnow(), **values)
         .returning(blog_authors.c.id)
     )
     if row_id is None:
         raise Invalid("slug", "an author with this slug already exists")
     author = Author(id=row_id, slug=slug, **values)
-    await _emit(conn, "author.create", author)
+    await _emit(work, "author.create", author)
     return author
 
 
-async def update_author(conn: AsyncConnection, author: Author, changes: AuthorChanges) -> Author:
+async def update_author(work: Write, author: Author, changes: AuthorChanges) -> Author:
     """Change an author's fields (a new slug must be free); emits ``author.update``. Raises ``Invalid``."""
     values = _checked(changes)
     if "first_name" in values and not values["first_name"]:
         raise Invalid("first_name", "must not be blank")
     if changes.slug is not None and changes.slug != author.slug:
         values["slug"] = check_slug("slug", changes.slug)
-        taken = await conn.scalar(sa.select(blog_authors.c.id).where(blog_authors.c.slug == values["slug"]))
+        taken = await work.scalar(sa.select(blog_authors.c.id).where(blog_authors.c.slug == values["slug"]))
         if taken is not None:
             raise Invalid("slug", "an author with this slug already exists")
     if values:
-        await conn.execute(blog_authors.update().where(blog_authors.c.id == author.id).values(**values))
+        await work.execute(blog_authors.update().where(blog_authors.c.id == author.id).values(**values))
     updated = msgspec.structs.replace(author, **values)
-    await _emit(conn, "author.update", updated)
+    await _emit(work, "author.update", updated)
     return updated
 
 
-async def _emit(conn: AsyncConnection, event_type: str, author: Author) -> None:
+async def _emit(work: Write, event_type: str, author: Author) -> None:
     await record_event(
-        conn, event_type, resource_type="author", resource_id=author.slug, project_id=None, payload={"id": author.slug}
+        work, event_type, resource_type="author", resource_id=author.slug, project_id=None, payload={"id": author.slug}
     )

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.blog.slugs import check_slug, slugify
@@ -14,6 +13,7 @@ from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
+from ghee.db.database import Write
 from ghee.db.reads import Reads
 from ghee.db.tables import blog_categories, blog_post_categories, blog_post_tags, blog_tags
 
@@ -63,42 +63,40 @@ async def get_term(reads: Reads, vocabulary: Vocabulary, slug: str) -> Term:
     return Term(*row)
 
 
-async def create_term(conn: AsyncConnection, vocabulary: Vocabulary, name: str, slug: str | None) -> Term:
+async def create_term(work: Write, vocabulary: Vocabulary, name: str, slug: str | None) -> Term:
     """Add a term (slug defaults to the slugified name); emits ``<kind>.create``. Raises ``Invalid`` if taken."""
     name = check_label("name", name, MAX_NAME)
     slug = check_slug("slug", slug) if slug is not None else slugify("name", name)
-    row_id = await conn.scalar(
-        insert_unless_taken(conn, vocabulary.table)
+    row_id = await work.scalar(
+        insert_unless_taken(work, vocabulary.table)
         .values(name=name, slug=slug, created_at=utcnow())
         .returning(vocabulary.table.c.id)
     )
     if row_id is None:
         raise Invalid("slug", f"a {vocabulary.kind} with this slug already exists")
     term = Term(row_id, name, slug)
-    await _emit(conn, vocabulary, "create", term)
+    await _emit(work, vocabulary, "create", term)
     return term
 
 
-async def update_term(
-    conn: AsyncConnection, vocabulary: Vocabulary, term: Term, name: str | None, slug: str | None
-) -> Term:
+async def update_term(work: Write, vocabulary: Vocabulary, term: Term, name: str | None, slug: str | None) -> Term:
     """Rename a term or change its slug (which must be free); emits ``<kind>.update``. Raises ``Invalid``."""
     values: dict[str, str] = {}
     if name is not None:
         values["name"] = check_label("name", name, MAX_NAME)
     if slug is not None and slug != term.slug:
         values["slug"] = check_slug("slug", slug)
-        taken = await conn.scalar(sa.select(vocabulary.table.c.id).where(vocabulary.table.c.slug == values["slug"]))
+        taken = await work.scalar(sa.select(vocabulary.table.c.id).where(vocabulary.table.c.slug == values["slug"]))
         if taken is not None:
             raise Invalid("slug", f"a {vocabulary.kind} with this slug already exists")
     if values:
-        await conn.execute(vocabulary.table.update().where(vocabulary.table.c.id == term.id).values(**values))
+        await work.execute(vocabulary.table.update().where(vocabulary.table.c.id == term.id).values(**values))
     updated = msgspec.structs.replace(term, **values)
-    await _emit(conn, vocabulary, "update", updated)
+    await _emit(work, vocabulary, "update", updated)
     return updated
 
 
-async def terms_named(conn: AsyncConnection, vocabulary: Vocabulary, field_name: str, names: list[str]) -> list[int]:
+async def terms_named(work: Write, vocabulary: Vocabulary, field_name: str, names: list[str]) -> list[int]:
     """The ids of the terms named (matched by slug), making missing ones. Raises ``Invalid`` on ``field_name``."""
     if len(names) > MAX_TERMS:
         raise Invalid(field_name, f"must list at most {MAX_TERMS}")
@@ -109,28 +107,28 @@ async def terms_named(conn: AsyncConnection, vocabulary: Vocabulary, field_name:
     if not wanted:
         return []
     now = utcnow()
-    await conn.execute(
-        insert_unless_taken(conn, vocabulary.table),
+    await work.execute(
+        insert_unless_taken(work, vocabulary.table),
         [{"name": name, "slug": slug, "created_at": now} for slug, name in wanted.items()],
     )
-    found = await conn.execute(
+    found = await work.execute(
         sa.select(vocabulary.table.c.slug, vocabulary.table.c.id).where(vocabulary.table.c.slug.in_(list(wanted)))
     )
     ids: dict[str, int] = dict(found.all())
     return [ids[slug] for slug in wanted]
 
 
-async def link_terms(conn: AsyncConnection, vocabulary: Vocabulary, post_id: int, term_ids: list[int]) -> None:
+async def link_terms(work: Write, vocabulary: Vocabulary, post_id: int, term_ids: list[int]) -> None:
     """Make ``term_ids`` exactly the post's terms of this vocabulary."""
     links = vocabulary.links
-    await conn.execute(links.delete().where(links.c.post_id == post_id))
+    await work.execute(links.delete().where(links.c.post_id == post_id))
     if term_ids:
-        await conn.execute(links.insert(), [{"post_id": post_id, vocabulary.link_column: t} for t in term_ids])
+        await work.execute(links.insert(), [{"post_id": post_id, vocabulary.link_column: t} for t in term_ids])
 
 
-async def _emit(conn: AsyncConnection, vocabulary: Vocabulary, action: str, term: Term) -> None:
+async def _emit(work: Write, vocabulary: Vocabulary, action: str, term: Term) -> None:
     await record_event(
-        conn,
+        work,
         f"{vocabulary.kind}.{action}",
         resource_type=vocabulary.kind,
         resource_id=term.slug,

@@ -7,7 +7,6 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.blog.authors import find_author
@@ -18,7 +17,7 @@ from ghee.core.errors import Invalid
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label, check_moment
 from ghee.core.inserts import insert_unless_taken
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Write
 from ghee.db.tables import blog_post_categories, blog_post_tags, blog_posts
 
 MAX_TITLE = 500
@@ -88,7 +87,7 @@ def _text_values(changes: PostChanges) -> dict[str, Any]:
     return values
 
 
-async def _values(conn: AsyncConnection, changes: PostChanges) -> dict[str, Any]:
+async def _values(work: Write, changes: PostChanges) -> dict[str, Any]:
     """The columns ``changes`` sets, checked; raises ``Invalid`` naming the field."""
     values = _text_values(changes)
     if changes.status is not None:
@@ -98,21 +97,21 @@ async def _values(conn: AsyncConnection, changes: PostChanges) -> dict[str, Any]
     if changes.published is not None:
         values["published_at"] = check_moment("published", changes.published)
     if changes.author is not None:
-        author = await find_author(ConnectionReads(conn), "author", changes.author.slug, changes.author.email)
+        author = await find_author(work, "author", changes.author.slug, changes.author.email)
         values["author_id"] = author.id
     return values
 
 
-async def _file(conn: AsyncConnection, post_id: int, changes: PostChanges) -> None:
+async def _file(work: Write, post_id: int, changes: PostChanges) -> None:
     if changes.categories is not None:
         await link_terms(
-            conn, CATEGORIES, post_id, await terms_named(conn, CATEGORIES, "categories", changes.categories)
+            work, CATEGORIES, post_id, await terms_named(work, CATEGORIES, "categories", changes.categories)
         )
     if changes.tags is not None:
-        await link_terms(conn, TAGS, post_id, await terms_named(conn, TAGS, "tags", changes.tags))
+        await link_terms(work, TAGS, post_id, await terms_named(work, TAGS, "tags", changes.tags))
 
 
-async def create_post(conn: AsyncConnection, changes: PostChanges) -> Post:
+async def create_post(work: Write, changes: PostChanges) -> Post:
     """Write a new post (a draft unless ``status`` says published); emits ``post.create``.
 
     Categories and tags are named, and made on first use. A published post
@@ -123,52 +122,52 @@ async def create_post(conn: AsyncConnection, changes: PostChanges) -> Post:
         raise Invalid("title", "is required")
     if changes.slug is None:
         raise Invalid("slug", "is required")
-    values = _DEFAULTS | await _values(conn, changes)
+    values = _DEFAULTS | await _values(work, changes)
     now = utcnow()
     if values["status"] == "published" and values["published_at"] is None:
         values["published_at"] = now
-    post_id = await conn.scalar(
-        insert_unless_taken(conn, blog_posts)
+    post_id = await work.scalar(
+        insert_unless_taken(work, blog_posts)
         .values(created_at=now, updated_at=now, **values)
         .returning(blog_posts.c.id)
     )
     if post_id is None:
         raise Invalid("slug", "a post with this slug already exists")
-    await _file(conn, post_id, changes)
-    post = await get_post(ConnectionReads(conn), values["slug"], preview=True)
-    await _emit(conn, "post.create", post)
+    await _file(work, post_id, changes)
+    post = await get_post(work, values["slug"], preview=True)
+    await _emit(work, "post.create", post)
     return post
 
 
-async def update_post(conn: AsyncConnection, post: Post, changes: PostChanges) -> Post:
+async def update_post(work: Write, post: Post, changes: PostChanges) -> Post:
     """Change a post (a new slug must be free); emits ``post.update``. Raises ``Invalid`` as ``create_post``."""
-    values = await _values(conn, changes)
+    values = await _values(work, changes)
     if "slug" in values and values["slug"] != post.slug:
-        taken = await conn.scalar(sa.select(blog_posts.c.id).where(blog_posts.c.slug == values["slug"]))
+        taken = await work.scalar(sa.select(blog_posts.c.id).where(blog_posts.c.slug == values["slug"]))
         if taken is not None:
             raise Invalid("slug", "a post with this slug already exists")
     status = values.get("status", post.status)
     if status == "published" and values.get("published_at", post.published_at) is None:
         values["published_at"] = utcnow()
-    await conn.execute(blog_posts.update().where(blog_posts.c.id == post.id).values(updated_at=utcnow(), **values))
-    await _file(conn, post.id, changes)
-    updated = await get_post(ConnectionReads(conn), values.get("slug", post.slug), preview=True)
-    await _emit(conn, "post.update", updated)
+    await work.execute(blog_posts.update().where(blog_posts.c.id == post.id).values(updated_at=utcnow(), **values))
+    await _file(work, post.id, changes)
+    updated = await get_post(work, values.get("slug", post.slug), preview=True)
+    await _emit(work, "post.update", updated)
     return updated
 
 
-async def delete_post(conn: AsyncConnection, post: Post) -> None:
+async def delete_post(work: Write, post: Post) -> None:
     """Delete a post and its filing; emits ``post.delete``."""
-    await conn.execute(blog_post_categories.delete().where(blog_post_categories.c.post_id == post.id))
-    await conn.execute(blog_post_tags.delete().where(blog_post_tags.c.post_id == post.id))
-    await conn.execute(blog_posts.delete().where(blog_posts.c.id == post.id))
-    await _emit(conn, "post.delete", post)
+    await work.execute(blog_post_categories.delete().where(blog_post_categories.c.post_id == post.id))
+    await work.execute(blog_post_tags.delete().where(blog_post_tags.c.post_id == post.id))
+    await work.execute(blog_posts.delete().where(blog_posts.c.id == post.id))
+    await _emit(work, "post.delete", post)
 
 
-async def _emit(conn: AsyncConnection, event_type: str, post: Post) -> None:
+async def _emit(work: Write, event_type: str, post: Post) -> None:
     # ButterCMS's webhook body names the post by slug: {"data": {"id": "<slug>"}}.
     await record_event(
-        conn,
+        work,
         event_type,
         resource_type="post",
         resource_id=post.slug,

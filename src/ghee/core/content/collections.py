@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core.content.entries import (
     DEFAULT_LOCALE,
     Entry,
@@ -32,7 +30,8 @@ from ghee.core.content.references import Resolver
 from ghee.core.content.schemas import ContentSchema, check_key, find_schema, find_schemas, get_schema
 from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
-from ghee.db.reads import ConnectionReads, Reads
+from ghee.db.database import Write
+from ghee.db.reads import Reads
 
 MAX_KEYS = 50
 MAX_ITEMS_PER_WRITE = 100
@@ -132,28 +131,28 @@ async def list_items(reads: Reads, key: str, view: View, query: ListQuery) -> Pa
 # Writes
 
 
-async def _writable_collection(conn: AsyncConnection, key: str) -> ContentSchema:
-    found = await find_schema(ConnectionReads(conn), "collection", check_key("key", key))
+async def _writable_collection(work: Write, key: str) -> ContentSchema:
+    found = await find_schema(work, "collection", check_key("key", key))
     if found is None:
         raise Invalid("key", "no such collection")
     return found
 
 
-async def create_items(conn: AsyncConnection, key: str, status: Status, items: list[Values]) -> list[int]:
+async def create_items(work: Write, key: str, status: Status, items: list[Values]) -> list[int]:
     """Add items to a collection in the default locale; returns their ids, emits ``collectionitem.create`` each.
 
     Raises ``Invalid`` for an unknown collection, no items or too many, or values off the schema.
     """
-    collection = await _writable_collection(conn, key)
+    collection = await _writable_collection(work, key)
     if not 1 <= len(items) <= MAX_ITEMS_PER_WRITE:
         raise Invalid("fields", f"must hold 1 to {MAX_ITEMS_PER_WRITE} items")
     ids: list[int] = []
     for values in items:
         checked = check_values(collection.fields, values, complete=True)
-        item_id = await insert_entry(conn, "item", key, None, "", status)
+        item_id = await insert_entry(work, "item", key, None, "", status)
         assert item_id is not None  # noqa: S101 (items have no slug, so no unique key to clash on)
-        await store_values(conn, item_id, DEFAULT_LOCALE, checked)
-        await _record_item(conn, "collectionitem.create", key, item_id, status, DEFAULT_LOCALE)
+        await store_values(work, item_id, DEFAULT_LOCALE, checked)
+        await _record_item(work, "collectionitem.create", key, item_id, status, DEFAULT_LOCALE)
         ids.append(item_id)
     return ids
 
@@ -168,8 +167,8 @@ class ItemChange:
     replace: bool = False
 
 
-async def _item(conn: AsyncConnection, key: str, item_id: int) -> tuple[ContentSchema, Entry]:
-    reads = ConnectionReads(conn)
+async def _item(work: Write, key: str, item_id: int) -> tuple[ContentSchema, Entry]:
+    reads = work
     collection = await get_schema(reads, "collection", key)
     item = await read_by_id(reads, "item", key, item_id, View(drafts=True))
     if item is None:
@@ -177,33 +176,33 @@ async def _item(conn: AsyncConnection, key: str, item_id: int) -> tuple[ContentS
     return collection, item
 
 
-async def update_item(conn: AsyncConnection, key: str, item_id: int, change: ItemChange) -> None:
+async def update_item(work: Write, key: str, item_id: int, change: ItemChange) -> None:
     """Update a collection item; emits ``collectionitem.update``.
 
     Raises ``NotFound`` for an unknown collection or item, ``Invalid`` for values off the schema.
     """
-    collection, item = await _item(conn, key, item_id)
-    await update_entry(conn, item.id, name=None, status=change.status)  # first: holds the row's lock
+    collection, item = await _item(work, key, item_id)
+    await update_entry(work, item.id, name=None, status=change.status)  # first: holds the row's lock
     if change.values is not None:
-        stored = {} if change.replace else (await stored_values(conn, item.id, change.locale) or {})
+        stored = {} if change.replace else (await stored_values(work, item.id, change.locale) or {})
         merged = {**stored, **change.values}
         checked = check_values(collection.fields, merged, complete=change.locale == DEFAULT_LOCALE)
-        await store_values(conn, item.id, change.locale, checked)
-    await _record_item(conn, "collectionitem.update", key, item.id, change.status or item.status, change.locale)
+        await store_values(work, item.id, change.locale, checked)
+    await _record_item(work, "collectionitem.update", key, item.id, change.status or item.status, change.locale)
 
 
-async def delete_item(conn: AsyncConnection, key: str, item_id: int) -> None:
+async def delete_item(work: Write, key: str, item_id: int) -> None:
     """Delete a collection item in every locale; emits ``collectionitem.delete``; raises ``NotFound``."""
-    _, item = await _item(conn, key, item_id)
-    await delete_entry(conn, item.id)
-    await _record_item(conn, "collectionitem.delete", key, item.id, item.status, DEFAULT_LOCALE)
+    _, item = await _item(work, key, item_id)
+    await delete_entry(work, item.id)
+    await _record_item(work, "collectionitem.delete", key, item.id, item.status, DEFAULT_LOCALE)
 
 
 async def _record_item(  # noqa: PLR0913 (every field of the event is named at the call)
-    conn: AsyncConnection, event: str, key: str, item_id: int, status: str, locale: str
+    work: Write, event: str, key: str, item_id: int, status: str, locale: str
 ) -> None:
     await record_event(
-        conn,
+        work,
         event,
         resource_type="collectionitem",
         resource_id=str(item_id),
@@ -212,30 +211,30 @@ async def _record_item(  # noqa: PLR0913 (every field of the event is named at t
     )
 
 
-async def put_content_field(conn: AsyncConnection, key: str, value: object, locale: str, status: Status) -> None:
+async def put_content_field(work: Write, key: str, value: object, locale: str, status: Status) -> None:
     """Set a content field's value in one locale, creating the field if new; emits ``contentfield.update``.
 
     Raises ``Invalid("key")`` for a bad key or the key of a collection, ``Invalid("value")`` for a null value.
     """
     key = check_key("key", key)
-    if await find_schema(ConnectionReads(conn), "collection", key) is not None:
+    if await find_schema(work, "collection", key) is not None:
         raise Invalid("key", "names a collection; write its items instead")
     if value is None:
         raise Invalid("value", "is required")
     check_depth("value", value)
-    field = await read_one(ConnectionReads(conn), "field", _FIELD_SCOPE, key, View(drafts=True))
+    field = await read_one(work, "field", _FIELD_SCOPE, key, View(drafts=True))
     if field is None:
         if locale != DEFAULT_LOCALE:
             raise Invalid("locale", "a content field is created in the default locale first")
-        field_id = await insert_entry(conn, "field", _FIELD_SCOPE, key, "", status)
+        field_id = await insert_entry(work, "field", _FIELD_SCOPE, key, "", status)
         if field_id is None:
             raise Invalid("key", "is being created by another request; try again")
     else:
         field_id = field.id
-        await update_entry(conn, field_id, name=None, status=status)
-    await store_values(conn, field_id, locale, {"value": value})
+        await update_entry(work, field_id, name=None, status=status)
+    await store_values(work, field_id, locale, {"value": value})
     await record_event(
-        conn,
+        work,
         "contentfield.update",
         resource_type="contentfield",
         resource_id=key[:80],

@@ -18,13 +18,13 @@ from typing import Literal
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.content.fields import Values
 from ghee.core.errors import Invalid
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
+from ghee.db.database import Write
 from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import content_entries as entries
@@ -243,12 +243,12 @@ def check_status(status: str) -> Status:
 
 
 async def insert_entry(  # noqa: PLR0913 (every column of a new entry is named at the call)
-    conn: AsyncConnection, kind: EntryKind, scope: str, slug: str | None, name: str, status: Status
+    work: Write, kind: EntryKind, scope: str, slug: str | None, name: str, status: Status
 ) -> int | None:
     """Insert an entry row; its id, or ``None`` when ``slug`` is taken in ``scope``."""
     now = utcnow()
-    entry_id: int | None = await conn.scalar(
-        insert_unless_taken(conn, entries)
+    entry_id: int | None = await work.scalar(
+        insert_unless_taken(work, entries)
         .values(
             kind=kind,
             scope=scope,
@@ -264,7 +264,7 @@ async def insert_entry(  # noqa: PLR0913 (every column of a new entry is named a
     return entry_id
 
 
-async def update_entry(conn: AsyncConnection, entry_id: int, *, name: str | None, status: Status | None) -> None:
+async def update_entry(work: Write, entry_id: int, *, name: str | None, status: Status | None) -> None:
     """Touch an entry: a new name or status; ``published_at`` is set the first time it is published."""
     now = utcnow()
     changes: dict[str, object] = {"updated_at": now}
@@ -274,7 +274,7 @@ async def update_entry(conn: AsyncConnection, entry_id: int, *, name: str | None
         changes["status"] = status
         if status == "published":
             changes["published_at"] = sa.func.coalesce(entries.c.published_at, now)
-    await conn.execute(entries.update().where(entries.c.id == entry_id).values(**changes))
+    await work.execute(entries.update().where(entries.c.id == entry_id).values(**changes))
 
 
 _STORED = sa.select(content_values.c.fields).where(
@@ -282,17 +282,17 @@ _STORED = sa.select(content_values.c.fields).where(
 )
 
 
-async def stored_values(conn: AsyncConnection, entry_id: int, locale: str) -> Values | None:
+async def stored_values(work: Write, entry_id: int, locale: str) -> Values | None:
     """The values stored for exactly ``locale`` (no fallback), or ``None``."""
-    stored = await conn.scalar(_STORED, {"entry_id": entry_id, "locale": locale})
+    stored = await work.scalar(_STORED, {"entry_id": entry_id, "locale": locale})
     return None if stored is None else _DECODE.decode(stored)
 
 
-async def store_values(conn: AsyncConnection, entry_id: int, locale: str, values: Values) -> None:
+async def store_values(work: Write, entry_id: int, locale: str, values: Values) -> None:
     """Replace the values of ``entry_id`` in ``locale`` (an upsert, so concurrent writers cannot clash on the key)."""
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if work.dialect.name == "postgresql" else sqlite.insert
     statement = insert(content_values).values(entry_id=entry_id, locale=locale, fields=_ENCODER.encode(values).decode())
-    await conn.execute(
+    await work.execute(
         statement.on_conflict_do_update(
             index_elements=[content_values.c.entry_id, content_values.c.locale],
             set_={"fields": statement.excluded.fields},
@@ -300,10 +300,10 @@ async def store_values(conn: AsyncConnection, entry_id: int, locale: str, values
     )
 
 
-async def delete_entry(conn: AsyncConnection, entry_id: int) -> None:
+async def delete_entry(work: Write, entry_id: int) -> None:
     """Delete an entry and its values in every locale."""
-    await conn.execute(content_values.delete().where(content_values.c.entry_id == entry_id))
-    await conn.execute(entries.delete().where(entries.c.id == entry_id))
+    await work.execute(content_values.delete().where(content_values.c.entry_id == entry_id))
+    await work.execute(entries.delete().where(entries.c.id == entry_id))
 
 
 _LOCALES = (

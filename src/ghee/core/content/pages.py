@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core.content.entries import (
     DEFAULT_LOCALE,
     Entry,
@@ -30,7 +28,8 @@ from ghee.core.content.schemas import check_key, find_schema, known_key
 from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
-from ghee.db.reads import ConnectionReads, Reads
+from ghee.db.database import Write
+from ghee.db.reads import Reads
 
 MAX_QUERY = 200
 
@@ -130,10 +129,10 @@ class PageChange:
     replace: bool = False
 
 
-async def _writable_schema(conn: AsyncConnection, page_type: str) -> Schema | None:
+async def _writable_schema(work: Write, page_type: str) -> Schema | None:
     if page_type == SINGLE_PAGES:
         return None
-    found = await find_schema(ConnectionReads(conn), "page_type", check_key("page_type", page_type))
+    found = await find_schema(work, "page_type", check_key("page_type", page_type))
     if found is None:
         raise Invalid("page_type", "no such page type")
     return found.fields
@@ -146,47 +145,47 @@ def _checked(schema: Schema | None, values: Values, locale: str) -> Values:
     return check_values(schema, values, complete=locale == DEFAULT_LOCALE)
 
 
-async def create_page(conn: AsyncConnection, new: NewPage) -> int:
+async def create_page(work: Write, new: NewPage) -> int:
     """Create a page in the default locale; returns its row id and emits ``page.create``.
 
     Raises ``Invalid`` for an unknown page type, a bad or taken slug, a bad title or values off the schema.
     """
-    schema = await _writable_schema(conn, new.page_type)
+    schema = await _writable_schema(work, new.page_type)
     slug = check_key("slug", new.slug)
     values = _checked(schema, new.values, DEFAULT_LOCALE)
-    entry_id = await insert_entry(conn, "page", new.page_type, slug, check_label("title", new.title, 200), new.status)
+    entry_id = await insert_entry(work, "page", new.page_type, slug, check_label("title", new.title, 200), new.status)
     if entry_id is None:
         raise Invalid("slug", "a page of this page type with this slug already exists")
-    await store_values(conn, entry_id, DEFAULT_LOCALE, values)
-    await _record(conn, "page.create", entry_id, new.page_type, slug, new.status, DEFAULT_LOCALE)
+    await store_values(work, entry_id, DEFAULT_LOCALE, values)
+    await _record(work, "page.create", entry_id, new.page_type, slug, new.status, DEFAULT_LOCALE)
     return entry_id
 
 
-async def update_page(conn: AsyncConnection, page_type: str, slug: str, change: PageChange) -> None:
+async def update_page(work: Write, page_type: str, slug: str, change: PageChange) -> None:
     """Update a page (drafts included); emits ``page.update``.
 
     Raises ``NotFound`` for an unknown page type or page, ``Invalid`` for a bad title or values off the schema.
     """
-    reads = ConnectionReads(conn)
+    reads = work
     schema = await _schema(reads, page_type)
     entry = await read_one(reads, "page", page_type, known_key("page", slug), View(drafts=True))
     if entry is None:
         raise NotFound("page", slug)
     title = None if change.title is None else check_label("title", change.title, 200)
     # Updating the row first holds its lock, so concurrent merges of the same values take turns.
-    await update_entry(conn, entry.id, name=title, status=change.status)
+    await update_entry(work, entry.id, name=title, status=change.status)
     if change.values is not None:
-        stored = {} if change.replace else (await stored_values(conn, entry.id, change.locale) or {})
-        await store_values(conn, entry.id, change.locale, _checked(schema, {**stored, **change.values}, change.locale))
+        stored = {} if change.replace else (await stored_values(work, entry.id, change.locale) or {})
+        await store_values(work, entry.id, change.locale, _checked(schema, {**stored, **change.values}, change.locale))
     status = change.status or entry.status
-    await _record(conn, "page.update", entry.id, page_type, slug, status, change.locale)
+    await _record(work, "page.update", entry.id, page_type, slug, status, change.locale)
 
 
 async def _record(  # noqa: PLR0913 (every field of the event is named at the call)
-    conn: AsyncConnection, event: str, entry_id: int, page_type: str, slug: str, status: str, locale: str
+    work: Write, event: str, entry_id: int, page_type: str, slug: str, status: str, locale: str
 ) -> None:
     await record_event(
-        conn,
+        work,
         event,
         resource_type="page",
         resource_id=str(entry_id),

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.content.fields import Schema, decode_schema, encode_schema, parse_schema, schema_shape
@@ -15,6 +14,7 @@ from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
+from ghee.db.database import Write
 from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads
 from ghee.db.tables import content_schemas
@@ -85,15 +85,15 @@ async def get_schema(reads: Reads, kind: SchemaKind, key: str) -> ContentSchema:
     return found
 
 
-async def create_schema(conn: AsyncConnection, kind: SchemaKind, key: str, name: str, fields: object) -> ContentSchema:
+async def create_schema(work: Write, kind: SchemaKind, key: str, name: str, fields: object) -> ContentSchema:
     """Create a page type or collection; emits ``pagetype.create`` or ``collection.create``.
 
     Raises ``Invalid`` for a bad key, name or schema, or a key already taken.
     """
     schema = ContentSchema(kind, check_key("key", key), check_label("name", name, 200), parse_schema(fields))
     now = utcnow()
-    row_id = await conn.scalar(
-        insert_unless_taken(conn, content_schemas)
+    row_id = await work.scalar(
+        insert_unless_taken(work, content_schemas)
         .values(
             kind=kind,
             key=schema.key,
@@ -106,13 +106,11 @@ async def create_schema(conn: AsyncConnection, kind: SchemaKind, key: str, name:
     )
     if row_id is None:
         raise Invalid("key", f"a {kind.replace('_', ' ')} with this key already exists")
-    await _record(conn, "create", schema)
+    await _record(work, "create", schema)
     return schema
 
 
-async def update_schema(
-    conn: AsyncConnection, current: ContentSchema, name: str | None, fields: object | None
-) -> ContentSchema:
+async def update_schema(work: Write, current: ContentSchema, name: str | None, fields: object | None) -> ContentSchema:
     """Rename a page type or collection and/or replace its schema; emits ``pagetype.update`` or ``collection.update``.
 
     Values stored before are not checked again. Raises ``Invalid`` for a bad name or schema.
@@ -123,18 +121,18 @@ async def update_schema(
         current.name if name is None else check_label("name", name, 200),
         current.fields if fields is None else parse_schema(fields),
     )
-    await conn.execute(
+    await work.execute(
         content_schemas.update()
         .where(content_schemas.c.kind == schema.kind, content_schemas.c.key == schema.key)
         .values(name=schema.name, fields=encode_schema(schema.fields), updated_at=utcnow())
     )
-    await _record(conn, "update", schema)
+    await _record(work, "update", schema)
     return schema
 
 
-async def _record(conn: AsyncConnection, action: str, schema: ContentSchema) -> None:
+async def _record(work: Write, action: str, schema: ContentSchema) -> None:
     await record_event(
-        conn,
+        work,
         f"{_EVENT_PREFIX[schema.kind]}.{action}",
         resource_type=schema.kind,
         resource_id=schema.key,

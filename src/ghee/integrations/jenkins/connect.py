@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.config import Settings
 from ghee.core.connections import Connection, NewConnection, check_new_connection, create_connection
 from ghee.core.credentials import sealer_for
 from ghee.core.errors import Invalid
+from ghee.db.database import Write
 from ghee.integrations.jenkins.client import (
     JenkinsClient,
     JenkinsFailed,
@@ -17,7 +16,7 @@ from ghee.integrations.jenkins.client import (
 )
 
 
-async def add_connection(conn: AsyncConnection, settings: Settings, new: NewConnection) -> Connection:
+async def add_connection(work: Write, settings: Settings, new: NewConnection) -> Connection:
     """Store a connection once Jenkins accepted its credentials; emits ``connection.created``.
 
     Raises ``Invalid`` for a malformed field, an unreachable server, a server
@@ -36,4 +35,4 @@ async def add_connection(conn: AsyncConnection, settings: Settings, new: NewConn
         raise Invalid("token", str(exc)) from exc
     except (JenkinsUnreachable, JenkinsFailed) as exc:
         raise Invalid("url", str(exc)) from exc
-    return await create_connection(conn, sealer_for(settings), new, url)
+    return await create_connection(work, sealer_for(settings), new, url)

@@ -18,7 +18,6 @@ from datetime import timedelta
 
 import msgspec
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ghee.config import Settings
 from ghee.core.connections import (
@@ -30,9 +29,9 @@ from ghee.core.connections import (
     release_connection,
 )
 from ghee.core.credentials import SealBroken, sealer_for
+from ghee.core.errors import Unavailable
 from ghee.core.paging import Window
-from ghee.db.engine import create_engine
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Database, opened
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsError
 from ghee.integrations.jenkins.sync import LeaseLost, PassStats, Progress, run_pass
 
@@ -55,7 +54,7 @@ def worker_name() -> str:
 
 
 async def sync_connection(  # noqa: PLR0913 (the pass's options are named at the call)
-    engine: AsyncEngine,
+    db: Database,
     settings: Settings,
     connection_id: int,
     owner: str,
@@ -72,11 +71,11 @@ async def sync_connection(  # noqa: PLR0913 (the pass's options are named at the
     error: str | None = None
     name = str(connection_id)
     try:
-        async with engine.connect() as conn:
-            credentials = await credentials_of(conn, sealer_for(settings), connection_id)
+        async with db.write() as work:
+            credentials = await credentials_of(work, sealer_for(settings), connection_id)
         name = credentials.name
         async with JenkinsClient(credentials.url, credentials.username, credentials.token) as client:
-            stats = await run_pass(engine, client, connection_id, owner, progress=progress, stop=stop)
+            stats = await run_pass(db, client, connection_id, owner, progress=progress, stop=stop)
         if stats.errors:
             error = f"{len(stats.errors)} job(s) failed; first: {stats.errors[0]}"
     except JenkinsError as exc:
@@ -89,38 +88,34 @@ async def sync_connection(  # noqa: PLR0913 (the pass's options are named at the
     except Exception as exc:  # one connection's bug must not stop the others: record it and go on
         log.exception("sync of connection %s failed", name)
         error = f"internal error: {type(exc).__name__}: {exc}"
-    async with engine.begin() as conn:
+    async with db.write() as work:
         await release_connection(
-            conn, connection_id, owner, error=error, interval=timedelta(seconds=settings.sync_interval)
+            work, connection_id, owner, error=error, interval=timedelta(seconds=settings.sync_interval)
         )
     return PassOutcome(name, stats, error)
 
 
-async def sync_loop(settings: Settings, stop: asyncio.Event) -> None:
+async def sync_loop(settings: Settings, db: Database, stop: asyncio.Event) -> None:
     """Sync due connections until ``stop`` is set: claim one, run its pass, repeat; idle when none is due."""
-    engine = create_engine(settings.database_url)
     owner = worker_name()
-    try:
-        while not stop.is_set():
-            try:
-                async with engine.begin() as conn:
-                    claimed = await claim_connection(conn, owner)
-            except (DBAPIError, OSError) as exc:
-                log.warning("cannot claim a connection to sync: %s", exc)
-                claimed = None
-            if claimed is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), IDLE_POLL)
-                continue
-            try:
-                outcome = await sync_connection(engine, settings, claimed, owner, stop=stop)
-            except (DBAPIError, OSError) as exc:
-                log.warning("sync of connection %s could not be recorded: %s", claimed, exc)
-                continue
-            if outcome.error:
-                log.warning("sync of %s failed: %s", outcome.name, outcome.error)
-    finally:
-        await engine.dispose()
+    while not stop.is_set():
+        try:
+            async with db.write() as work:
+                claimed = await claim_connection(work, owner)
+        except (DBAPIError, OSError, Unavailable) as exc:
+            log.warning("cannot claim a connection to sync: %s", exc)
+            claimed = None
+        if claimed is None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), IDLE_POLL)
+            continue
+        try:
+            outcome = await sync_connection(db, settings, claimed, owner, stop=stop)
+        except (DBAPIError, OSError, Unavailable) as exc:
+            log.warning("sync of connection %s could not be recorded: %s", claimed, exc)
+            continue
+        if outcome.error:
+            log.warning("sync of %s failed: %s", outcome.name, outcome.error)
 
 
 async def sync_now(settings: Settings, name: str | None = None, progress: Progress | None = None) -> list[PassOutcome]:
@@ -129,26 +124,21 @@ async def sync_now(settings: Settings, name: str | None = None, progress: Progre
     A connection leased by a worker right now is reported as busy, not synced.
     Raises ``NotFound`` for an unknown name.
     """
-    engine = create_engine(settings.database_url)
     owner = worker_name()
-    try:
-        async with engine.connect() as conn:
-            reads = ConnectionReads(conn)
-            if name is not None:
-                targets = [await connection_named(reads, name)]
-            else:
-                targets = (await list_connections(reads, Window(10_000)))[0].items
-        outcomes = [await _sync_one(engine, settings, target, owner, progress) for target in targets]
-    finally:
-        await engine.dispose()
-    return outcomes
+    async with opened(settings.database_url) as db:
+        reads = db.read()
+        if name is not None:
+            targets = [await connection_named(reads, name)]
+        else:
+            targets = (await list_connections(reads, Window(10_000)))[0].items
+        return [await _sync_one(db, settings, target, owner, progress) for target in targets]
 
 
 async def _sync_one(
-    engine: AsyncEngine, settings: Settings, target: Connection, owner: str, progress: Progress | None
+    db: Database, settings: Settings, target: Connection, owner: str, progress: Progress | None
 ) -> PassOutcome:
-    async with engine.begin() as conn:
-        claimed = await claim_connection(conn, owner, connection_id=target.id)
+    async with db.write() as work:
+        claimed = await claim_connection(work, owner, connection_id=target.id)
     if claimed is None:
         return PassOutcome(target.name, None, "busy: another worker is syncing it right now")
-    return await sync_connection(engine, settings, claimed, owner, progress=progress)
+    return await sync_connection(db, settings, claimed, owner, progress=progress)

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ghee.core.ci_builds import (
     MAX_LOG_BYTES,
@@ -37,6 +36,7 @@ from ghee.core.ci_builds import (
 )
 from ghee.core.connections import renew_lease
 from ghee.core.jobs import Job, SeenJob, jobs_of, record_job_progress, record_seen_jobs
+from ghee.db.database import Database
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsFailed
 from ghee.integrations.jenkins.shapes import KINDS, MULTIBRANCH_CLASS, RemoteBuild, RemoteJob
 
@@ -241,7 +241,7 @@ def _changed(job: Job, seen: SeenJob, open_now: Sequence[OpenBuild]) -> bool:
 
 
 async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
-    engine: AsyncEngine,
+    db: Database,
     client: JenkinsClient,
     connection_id: int,
     owner: str,
@@ -258,12 +258,12 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
     began = time.monotonic()
     stats = PassStats()
     seen = await walk(client)
-    async with engine.begin() as conn:
-        if not await renew_lease(conn, connection_id, owner):
+    async with db.write() as work:
+        if not await renew_lease(work, connection_id, owner):
             raise LeaseLost
-        stored = await record_seen_jobs(conn, connection_id, seen, await jobs_of(conn, connection_id))
+        stored = await record_seen_jobs(work, connection_id, seen, await jobs_of(work, connection_id))
         live = [(stored[s.full_name], s) for s in seen if s.full_name in stored]
-        still_open = await open_builds(conn, [job.id for job, _ in live])
+        still_open = await open_builds(work, [job.id for job, _ in live])
     changed = [(job, s) for job, s in live if _changed(job, s, still_open.get(job.id, ()))]
     stats.jobs, stats.changed, stats.requests = len(live), len(changed), client.requests
     if progress:
@@ -281,14 +281,14 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
                 log.warning("sync of job %s failed: %s", job.full_name, exc)
                 stats.errors.append(f"{job.full_name}: {exc}")
                 return
-        async with write_turn, engine.begin() as conn:
-            if not await renew_lease(conn, connection_id, owner):
+        async with write_turn, db.write() as work:
+            if not await renew_lease(work, connection_id, owner):
                 raise LeaseLost
-            finished = await record_job_builds(conn, JobRef(job.id, job.project_id), changes.builds)
-            await mark_builds_deleted(conn, job.id, below=_first_kept(job, seen_now), numbers=changes.vanished)
+            finished = await record_job_builds(work, JobRef(job.id, job.project_id), changes.builds)
+            await mark_builds_deleted(work, job.id, below=_first_kept(job, seen_now), numbers=changes.vanished)
             last = next((b for b in changes.builds if b.number == seen_now.last_build_number), None)
             await record_job_progress(
-                conn, job.id, seen_now.last_build_number, last.result if last else job.last_result
+                work, job.id, seen_now.last_build_number, last.result if last else job.last_result
             )
         stats.done += 1
         stats.builds += len(changes.builds)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import asyncio
 import time
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.config import Settings
 from ghee.core import builds
 from ghee.core.ci_builds import attach_to_job, remember_queue_item
@@ -21,7 +19,7 @@ from ghee.core.connections import credentials_of
 from ghee.core.credentials import SealBroken, sealer_for
 from ghee.core.errors import Unavailable
 from ghee.core.jobs import job_for_project
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Write
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsError
 
 FOLLOW_FOR = 3.0  # seconds to wait for the queue item to become a build
@@ -29,32 +27,32 @@ FOLLOW_EVERY = 0.25
 
 
 async def trigger_linked_build(
-    conn: AsyncConnection, settings: Settings, project_id: int, new: builds.NewBuild
+    work: Write, settings: Settings, project_id: int, new: builds.NewBuild
 ) -> builds.Build | None:
     """Queue ``new`` on the Jenkins job linked to the project; ``None`` if no job is linked.
 
     Raises what ``create_build`` raises, and ``Unavailable`` when Jenkins
     cannot be reached or refuses (nothing is stored then).
     """
-    job = await job_for_project(conn, project_id, new.branch)
+    job = await job_for_project(work, project_id, new.branch)
     if job is None:
         return None
-    build = await builds.create_build(conn, project_id, new)
+    build = await builds.create_build(work, project_id, new)
     parameters = [("PLATFORM", build.platform), ("CONFIGURATION", build.configuration)]
     if build.changelist is not None:
         parameters.append(("CHANGELIST", build.changelist))
     try:
-        credentials = await credentials_of(conn, sealer_for(settings), job.connection_id)
+        credentials = await credentials_of(work, sealer_for(settings), job.connection_id)
         async with JenkinsClient(credentials.url, credentials.username, credentials.token) as client:
             queue_id = await client.trigger(job.full_name, parameters)
             number = await _follow(client, queue_id) if queue_id is not None else None
     except (JenkinsError, SealBroken) as exc:
         raise Unavailable(f"Jenkins server of job {job.full_name!r} ({exc})") from exc
     if queue_id is not None:
-        await remember_queue_item(conn, build.id, queue_id)
+        await remember_queue_item(work, build.id, queue_id)
     if number is not None:
-        await attach_to_job(conn, build.id, job.id, number)
-    return await builds.get_build(ConnectionReads(conn), build.public_id)
+        await attach_to_job(work, build.id, job.id, number)
+    return await builds.get_build(work, build.public_id)
 
 
 async def _follow(client: JenkinsClient, queue_id: int) -> int | None:
