@@ -70,21 +70,38 @@ class _Prepared:
         return [params[name] if name in params else self.defaults[name] for name in self.names]
 
 
-class _Statements:
-    """Compiles each statement once for one dialect."""
+STATEMENTS_KEPT = 512
+"""Compiled statements kept per process: every statement declared once at import, with room to spare."""
 
-    def __init__(self, dialect: Dialect) -> None:
+
+class _Statements:
+    """Compiles each statement once for one dialect, keeping the ``STATEMENTS_KEPT`` most recently used.
+
+    Statements are found by identity: one declared at import is compiled once
+    for the life of the process. One built per call compiles every time, and
+    the bound keeps such statements from growing the cache without end.
+    """
+
+    def __init__(self, dialect: Dialect, kept: int = STATEMENTS_KEPT) -> None:
         self._dialect = dialect
+        self._kept = kept
         self._cache: dict[int, tuple[Executable, _Prepared]] = {}
 
     def get(self, statement: Executable) -> _Prepared:
-        hit = self._cache.get(id(statement))
+        key = id(statement)
+        hit = self._cache.pop(key, None)
         if hit is not None and hit[0] is statement:
+            self._cache[key] = hit  # dicts keep insertion order: the end is the most recently used
             return hit[1]
         prepared = _Prepared(statement.compile(dialect=self._dialect))  # type: ignore[attr-defined]
-        # Keep the statement alive so its id is not reused by another object.
-        self._cache[id(statement)] = (statement, prepared)
+        if len(self._cache) >= self._kept:
+            del self._cache[next(iter(self._cache))]  # the least recently used
+        # Keep the statement alive so its id is not reused by another object while it is cached.
+        self._cache[key] = (statement, prepared)
         return prepared
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
 
 class SqliteReads(Reads):
