@@ -1,4 +1,4 @@
-"""``CountingReads``: the read path on an open connection, counting the statements it runs (statement budgets)."""
+"""``CountingReads``: a unit of work that counts the read statements it runs (statement budgets)."""
 
 from __future__ import annotations
 
@@ -7,20 +7,21 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
-from ghee.db.reads import ConnectionReads, Row
+from ghee.db.database import Write
+from ghee.db.reads import Row
 
 
-class CountingReads(ConnectionReads):
-    """``ConnectionReads`` that counts the statements it runs."""
+class CountingReads(Write):
+    """A ``Write`` on an open connection that counts the statements its read functions run."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         super().__init__(conn)
         self.statements = 0
 
-    async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
+    async def all(self, statement: Executable, params: Mapping[str, object] | None = None) -> list[Row]:
         self.statements += 1
         return await super().all(statement, params)
 
-    async def first(self, statement: Executable, params: Mapping[str, object]) -> Row | None:
+    async def first(self, statement: Executable, params: Mapping[str, object] | None = None) -> Row | None:
         self.statements += 1
         return await super().first(statement, params)

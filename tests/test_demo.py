@@ -10,12 +10,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
 from ghee.core.assets import APPROVAL_STATUSES
 from ghee.core.builds import STATUSES as BUILD_STATUSES
-from ghee.db.engine import create_engine
+from ghee.db.database import Write, opened
 from ghee.db.tables import artifacts, assets, builds, changelists, deployments, events, metadata, projects
 from ghee.demo import load_demo
 from tests.conftest import make_database
@@ -39,27 +38,26 @@ class Loaded:
     newest_build_days: float
 
 
-async def _rows(conn: AsyncConnection) -> dict[str, int]:
+async def _rows(conn: Write) -> dict[str, int]:
     return {
         table.name: await conn.scalar(sa.select(sa.func.count()).select_from(table)) or 0
         for table in metadata.sorted_tables
     }
 
 
-async def _grouped(conn: AsyncConnection, column: sa.Column[str]) -> Counter[str]:
+async def _grouped(conn: Write, column: sa.Column[str]) -> Counter[str]:
     return Counter(dict(list(await conn.execute(sa.select(column, sa.func.count()).group_by(column)))))
 
 
 async def _load_twice(url: str) -> Loaded:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            first = await load_demo(conn)
-        async with engine.connect() as conn:
-            after_first = await _rows(conn)
-        async with engine.begin() as conn:
-            second = await load_demo(conn)
-        async with engine.connect() as conn:
+    async with opened(url) as db:
+        async with db.write() as work:
+            first = await load_demo(work)
+        async with db.write() as work:
+            after_first = await _rows(work)
+        async with db.write() as work:
+            second = await load_demo(work)
+        async with db.write() as conn:
             succeeded_bare = (
                 sa.select(sa.func.count())
                 .select_from(builds)
@@ -83,8 +81,6 @@ async def _load_twice(url: str) -> Loaded:
                 oldest_build_days=(now - queued[0]) / timedelta(days=1),
                 newest_build_days=(now - queued[1]) / timedelta(days=1),
             )
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="module")

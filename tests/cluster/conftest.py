@@ -20,7 +20,7 @@ import pytest
 from ghee.core.sessions import open_session
 from ghee.core.users import find_user
 from ghee.dashboard.web import SESSION_COOKIE
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from tests.conftest import Api, Server, require_postgres, require_redis, run_async, start_server
 from tests.dashboard.conftest import add_user
 from tests.delivery.conftest import (
@@ -112,15 +112,11 @@ def session_cookies(server: Server) -> dict[str, str]:
     who = add_user(server, f"ops-{uuid.uuid4().hex[:8]}@example.com", "correct horse battery staple", is_admin=True)
 
     async def run() -> str:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.begin() as conn:
-                user = await find_user(conn, who.email)
-                assert user is not None
-                _, cookie = await open_session(conn, user)
-                return cookie
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db, db.write() as work:
+            user = await find_user(work, who.email)
+            assert user is not None
+            _, cookie = await open_session(work, user)
+            return cookie
 
     return {SESSION_COOKIE: run_async(run)}
 

@@ -36,12 +36,15 @@ def test_a_unit_of_work_commits_when_its_block_ends(url: str) -> None:
 
 
 def test_a_unit_of_work_that_raises_leaves_nothing_behind(url: str) -> None:
+    async def half_done(db: Database) -> None:
+        async with db.write() as work:
+            await create_project(work, "Half done", "unreal")
+            raise RuntimeError
+
     async def run() -> int:
         async with opened(url) as db:
             with pytest.raises(RuntimeError):
-                async with db.write() as work:
-                    await create_project(work, "Half done", "unreal")
-                    raise RuntimeError
+                await half_done(db)
             return int((await db.read().all(COUNT, {}))[0][0])
 
     assert run_async(run) == 0

@@ -8,19 +8,15 @@ import httpx
 
 from ghee.core.paging import Window
 from ghee.core.tokens import list_tokens, revoke_token
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from tests.conftest import Server
 
 
 def _revoke_newest(server: Server) -> None:
     async def run() -> None:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.begin() as conn:
-                newest = (await list_tokens(conn, Window(1))).items[0]
-                await revoke_token(conn, newest.public_id)
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db, db.write() as work:
+            newest = (await list_tokens(work, Window(1))).items[0]
+            await revoke_token(work, newest.public_id)
 
     asyncio.run(run())
 
