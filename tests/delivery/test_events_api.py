@@ -95,33 +95,27 @@ def test_the_cursor_never_skips_an_event_committed_late(api: Api, backend: str) 
     import asyncio  # noqa: PLC0415
 
     from ghee.core.events import record_event  # noqa: PLC0415
-    from ghee.db.engine import create_engine  # noqa: PLC0415
+    from ghee.db.database import Write, opened  # noqa: PLC0415
 
     if backend != "postgres":
         pytest.skip("SQLite has one writer: events commit in id order")
     marker = api.new_project()["id"]
     _, cursor = read_all(api)
 
-    async def write(conn: Any, name: str) -> None:
-        await record_event(conn, "build.updated", resource_type="test", resource_id=name, project_id=None, payload={})
+    async def write(work: Write, name: str) -> None:
+        await record_event(work, "build.updated", resource_type="test", resource_id=name, project_id=None, payload={})
 
     def seen(after: str | None) -> list[str]:
         found, _ = read_all(api, resource_type="test", **({"cursor": after} if after else {}))
         return [e["resource_id"] for e in found if e["resource_id"].startswith(marker)]
 
     async def run() -> None:
-        engine = create_engine(api.server.database_url)
-        try:
-            async with engine.connect() as slow, engine.connect() as quick:
-                await slow.begin()
-                await write(slow, f"{marker}-slow")  # takes the lower id, commits later
-                async with quick.begin():
-                    await write(quick, f"{marker}-quick")
-                # The quick event is held back while a transaction that began before it is open.
-                assert await asyncio.to_thread(seen, cursor) == []
-                await slow.commit()
-        finally:
-            await engine.dispose()
+        async with opened(api.server.database_url) as db, db.write() as slow:
+            await write(slow, f"{marker}-slow")  # takes the lower id, commits when the block ends
+            async with db.write() as quick:
+                await write(quick, f"{marker}-quick")
+            # The quick event is held back while a transaction that began before it is open.
+            assert await asyncio.to_thread(seen, cursor) == []
 
     asyncio.run(run())
     assert eventually(lambda: seen(cursor), lambda found: len(found) == 2) == [f"{marker}-slow", f"{marker}-quick"]

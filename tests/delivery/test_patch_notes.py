@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+from ghee.core.projects import project_row_id
 from tests.conftest import Api
 from tests.delivery.conftest import Receiver, wait_until
 
@@ -105,3 +106,19 @@ def test_settings_reject_bad_input_and_unknown_projects(api: Api) -> None:
     response = api.patch(f"/v1/projects/{project['id']}/settings", json={"patch_notes": "sometimes"})
     assert response.status_code == 400
     assert api.get("/v1/projects/proj_00000000/settings").status_code == 404
+
+
+def test_only_admin_tokens_change_settings_a_bound_one_its_own_project(api: Api) -> None:
+    project = api.new_project()
+    writer = Api(api.server, api.server.token("write"))
+    bound_admin = Api(api.server, api.server.token("admin", project_id=project_row_id(project["id"])))
+    try:
+        # The scope is refused before the body is read.
+        response = writer.patch(f"/v1/projects/{project['id']}/settings", json={"patch_notes": "sometimes"})
+        assert response.status_code == 403
+        changed = bound_admin.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes": False})
+        assert changed == {"patch_notes": False}
+        assert bound_admin.ok("GET", f"/v1/projects/{project['id']}/settings") == {"patch_notes": False}
+    finally:
+        writer.http.close()
+        bound_admin.http.close()

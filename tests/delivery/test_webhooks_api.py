@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ghee.core.projects import project_row_id
 from tests.conftest import Api
 from tests.delivery.conftest import Hub, Receiver
 
@@ -92,5 +93,18 @@ def test_only_admins_manage_webhooks(hub: Hub, receiver: Receiver, scope: str) -
         assert client.get("/v1/webhooks").status_code == 403
         response = client.post("/v1/webhooks", json={"url": receiver.url("/x"), "events": ["*"]})
         assert response.status_code == 403
+    finally:
+        client.http.close()
+
+
+def test_an_admin_bound_to_a_project_may_not_see_webhooks_or_the_event_log(api: Api, hub: Hub) -> None:
+    project = api.new_project()
+    client = Api(hub.server, hub.server.token("admin", project_id=project_row_id(project["id"])))
+    try:
+        for path in ("/v1/webhooks", "/v1/events", "/v1/webhooks/wh_00000000/deliveries"):
+            response = client.get(path)
+            assert response.status_code == 403, (path, response.text)
+        response = client.post("/v1/webhooks", json={"url": "not even a url"})
+        assert response.status_code == 403  # refused before the body is read
     finally:
         client.http.close()

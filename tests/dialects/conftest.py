@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from ghee.core.paging import Window
 from ghee.core.projects import project_row_id
 from ghee.core.tokens import list_tokens, revoke_token
+from ghee.db.database import opened
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
 from tests.conftest import Api, Server, serve_fresh
@@ -141,12 +142,8 @@ def revoke_newest_token(server: Server) -> None:
     """Revoke the token created last on ``server``."""
 
     async def run() -> None:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.begin() as conn:
-                newest = (await list_tokens(conn, Window(1))).items[0]
-                await revoke_token(conn, newest.public_id)
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db, db.write() as work:
+            newest = (await list_tokens(work, Window(1))).items[0]
+            await revoke_token(work, newest.public_id)
 
     asyncio.run(run())

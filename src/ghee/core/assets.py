@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypeVar
+from functools import cache
+from typing import Any, TypeVar
 
 import msgspec
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from ghee.core.inputs import check_free_text
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import assets, changelist_files, changelists
 
 APPROVAL_STATUSES = ("pending", "approved", "rejected", "needs_changes")
@@ -79,54 +81,119 @@ def check_approval_status(status: str) -> str:
     return status
 
 
-async def list_assets(work: Write, project_id: int, filters: AssetFilter, window: Window) -> Slice[Asset]:
+_COLUMNS = (
+    assets.c.id,
+    assets.c.project_id,
+    assets.c.path,
+    assets.c.type,
+    assets.c.approval_status,
+    assets.c.deleted,
+    assets.c.created_at,
+    assets.c.updated_at,
+)
+
+
+def _asset(row: Row) -> Asset:
+    row_id, project_id, path, asset_type, approval_status, deleted, created_at, updated_at = row
+    return Asset(
+        row_id,
+        project_id,
+        path,
+        asset_type,
+        approval_status,
+        bool(deleted),  # 0/1 on SQLite's fast path
+        as_datetime(created_at),  # type: ignore[arg-type]
+        as_datetime(updated_at),  # type: ignore[arg-type]
+    )
+
+
+# LIKE's escape character: what SQLAlchemy's ``autoescape`` uses.
+_ESCAPE = "/"
+
+
+@cache
+def _list_statement(prefix: bool, asset_type: bool, status: bool, include_deleted: bool) -> sa.Select[Any]:
+    """A page of a project's assets by path, for one combination of filters."""
+    query = sa.select(*_COLUMNS).where(assets.c.project_id == sa.bindparam("project_id"))
+    if prefix:
+        # LIKE narrows the rows (the pattern escapes % and _), but SQLite's LIKE
+        # may ignore ASCII case; comparing the leading characters makes the
+        # match exact on every backend.
+        query = query.where(
+            assets.c.path.like(sa.bindparam("pattern"), escape=_ESCAPE),
+            sa.func.substr(assets.c.path, 1, sa.bindparam("prefix_length", type_=sa.Integer()))
+            == sa.bindparam("prefix"),
+        )
+    if asset_type:
+        query = query.where(assets.c.type == sa.bindparam("type"))
+    if status:
+        query = query.where(assets.c.approval_status == sa.bindparam("status"))
+    if not include_deleted:
+        query = query.where(assets.c.deleted.is_(False))
+    return query.order_by(assets.c.path).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+
+
+def _like_prefix(prefix: str) -> str:
+    """A LIKE pattern matching what starts with ``prefix`` (its ``%``, ``_`` and escape character kept literal)."""
+    for special in (_ESCAPE, "%", "_"):
+        prefix = prefix.replace(special, _ESCAPE + special)
+    return prefix + "%"
+
+
+async def list_assets(reads: Reads, project_id: int, filters: AssetFilter, window: Window) -> Slice[Asset]:
     """A project's assets by path. Raises ``Invalid`` for an unknown type or status filter."""
-    query = sa.select(assets).where(assets.c.project_id == project_id)
+    params: dict[str, object] = {"project_id": project_id, "limit": window.limit + 1, "offset": window.offset}
     if filters.path_prefix:
         prefix = check_free_text("path", filters.path_prefix)
-        # LIKE narrows the rows (``autoescape`` keeps % and _ literal), but
-        # SQLite's LIKE ignores ASCII case; comparing the leading characters
-        # makes the match exact on every backend.
-        query = query.where(
-            assets.c.path.startswith(prefix, autoescape=True),
-            sa.func.substr(assets.c.path, 1, len(prefix)) == prefix,
-        )
+        params |= {"pattern": _like_prefix(prefix), "prefix_length": len(prefix), "prefix": prefix}
     if filters.type:
-        query = query.where(assets.c.type == check_asset_type(filters.type))
+        params["type"] = check_asset_type(filters.type)
     if filters.status:
-        query = query.where(assets.c.approval_status == check_approval_status(filters.status))
-    if not filters.include_deleted:
-        query = query.where(assets.c.deleted.is_(False))
-    query = query.order_by(assets.c.path).limit(window.limit + 1).offset(window.offset)
-    return cut([Asset(**row._mapping) for row in await work.execute(query)], window)
-
-
-async def get_asset(work: Write, public_id: str, only: int | None = None) -> Asset:
-    """The asset ``asset_...``; raises ``NotFound`` if missing or outside project ``only``."""
-    row_id = ids.decode("asset", public_id, "asset")
-    row = (await work.execute(sa.select(assets).where(assets.c.id == row_id))).first()
-    if row is None or (only is not None and row.project_id != only):
-        raise NotFound("asset", public_id)
-    return Asset(**row._mapping)
-
-
-async def asset_history(work: Write, asset_id: int, limit: int = 100) -> list[AssetTouch]:
-    """The newest ``limit`` changelists that touched an asset, newest first."""
-    query = (
-        sa.select(
-            changelists.c.public_id.label("changelist_public_id"),
-            changelists.c.number,
-            changelists.c.author,
-            changelists.c.description,
-            changelists.c.submitted_at,
-            changelist_files.c.action,
-        )
-        .join(changelists, changelists.c.id == changelist_files.c.changelist_id)
-        .where(changelist_files.c.asset_id == asset_id)
-        .order_by(changelists.c.number.desc())
-        .limit(limit)
+        params["status"] = check_approval_status(filters.status)
+    statement = _list_statement(
+        bool(filters.path_prefix), bool(filters.type), bool(filters.status), filters.include_deleted
     )
-    return [AssetTouch(**row._mapping) for row in await work.execute(query)]
+    return cut([_asset(row) for row in await reads.all(statement, params)], window)
+
+
+_ONE = sa.select(*_COLUMNS).where(assets.c.id == sa.bindparam("asset_id"))
+
+
+async def get_asset(reads: Reads, public_id: str, only: int | None = None) -> Asset:
+    """The asset ``asset_...``; raises ``NotFound`` if missing or outside project ``only``."""
+    row = await reads.first(_ONE, {"asset_id": ids.decode("asset", public_id, "asset")})
+    if row is None:
+        raise NotFound("asset", public_id)
+    asset = _asset(row)
+    if only is not None and asset.project_id != only:
+        raise NotFound("asset", public_id)
+    return asset
+
+
+_HISTORY = (
+    sa.select(
+        changelists.c.public_id,
+        changelists.c.number,
+        changelists.c.author,
+        changelists.c.description,
+        changelists.c.submitted_at,
+        changelist_files.c.action,
+    )
+    .join(changelists, changelists.c.id == changelist_files.c.changelist_id)
+    .where(changelist_files.c.asset_id == sa.bindparam("asset_id"))
+    .order_by(changelists.c.number.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+async def asset_history(reads: Reads, asset_id: int, limit: int = 100) -> list[AssetTouch]:
+    """The newest ``limit`` changelists that touched an asset, newest first."""
+    return [
+        AssetTouch(public_id, number, author, description, as_datetime(submitted_at), action)  # type: ignore[arg-type]
+        for public_id, number, author, description, submitted_at, action in await reads.all(
+            _HISTORY, {"asset_id": asset_id, "limit": limit}
+        )
+    ]
 
 
 async def set_approval_status(work: Write, asset: Asset, status: str) -> Asset:
@@ -168,9 +235,11 @@ async def touch_assets(work: Write, project_id: int, changes: dict[str, tuple[st
     result = await _insert_new_assets(work, project_id, changes, now)
     touched = [path for path in changes if path not in result]
     for batch in _batches(touched):
-        rows = await work.execute(sa.select(assets).where(assets.c.project_id == project_id, assets.c.path.in_(batch)))
+        rows = await work.execute(
+            sa.select(*_COLUMNS).where(assets.c.project_id == project_id, assets.c.path.in_(batch))
+        )
         for row in rows:
-            asset = Asset(**row._mapping)
+            asset = _asset(row)
             await _revise(work, asset, deleted=changes[asset.path][1] in DELETING_ACTIONS, now=now)
             result[asset.path] = asset.id
     return result

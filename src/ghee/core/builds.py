@@ -241,12 +241,24 @@ async def builds_of_changelist(reads: Reads, changelist_id: int, limit: int) -> 
     return _builds_from(await reads.all(_OF_CHANGELIST, {"changelist_id": changelist_id, "limit": limit}))
 
 
-async def build_numbers(work: Write, build_ids: list[int]) -> dict[int, int]:
-    """The numbers of the builds with row ids ``build_ids``, by row id (one query, for a page of deployments)."""
-    if not build_ids:
-        return {}
-    rows = await work.execute(sa.select(builds.c.id, builds.c.number).where(builds.c.id.in_(sorted(set(build_ids)))))
-    return {int(row.id): int(row.number) for row in rows}
+_NUMBERS_AT_ONCE = 100
+# A fixed number of id slots, the unused ones NULL (which matches nothing): the
+# statement is compiled once for any number of ids, where an IN list of values
+# would be compiled again for every length (and the fast path cannot expand one).
+_NUMBERS = sa.select(builds.c.id, builds.c.number).where(
+    builds.c.id.in_([sa.bindparam(f"id{slot}") for slot in range(_NUMBERS_AT_ONCE)])
+)
+
+
+async def build_numbers(reads: Reads, build_ids: list[int]) -> dict[int, int]:
+    """The numbers of the builds with row ids ``build_ids``, by row id (a statement per 100 ids, for deployments)."""
+    wanted = sorted(set(build_ids))
+    numbers: dict[int, int] = {}
+    for start in range(0, len(wanted), _NUMBERS_AT_ONCE):
+        chunk = wanted[start : start + _NUMBERS_AT_ONCE]
+        params = {f"id{slot}": chunk[slot] if slot < len(chunk) else None for slot in range(_NUMBERS_AT_ONCE)}
+        numbers.update((int(row_id), int(number)) for row_id, number in await reads.all(_NUMBERS, params))
+    return numbers
 
 
 async def _build_by_row_id(reads: Reads, row_id: int, public_id: str) -> Build:

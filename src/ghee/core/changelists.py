@@ -18,6 +18,8 @@ from ghee.core.inputs import check_free_text, check_label, check_moment
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
+from ghee.db.functions import json_rows
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import changelist_files, changelists
 
 MAX_FILES = 10_000
@@ -157,81 +159,108 @@ async def record_changelist(work: Write, project_id: int, new: NewChangelist) ->
     return changelist, True
 
 
-async def _find(work: Write, project_id: int, number: int) -> Changelist | None:
-    row = (
-        await work.execute(
-            sa.select(changelists).where(changelists.c.project_id == project_id, changelists.c.number == number)
-        )
-    ).first()
-    if row is None:
-        return None
-    return await _with_files(work, Changelist(**row._mapping))
+# A changelist as read: its columns in ``Changelist``'s order, then (where its
+# files are wanted) the files as one JSON text of [id, path, action] arrays, one
+# row per changelist (see ``ghee.core.builds``).
+_COLUMNS = (
+    changelists.c.id,
+    changelists.c.project_id,
+    changelists.c.number,
+    changelists.c.public_id,
+    changelists.c.author,
+    changelists.c.description,
+    changelists.c.submitted_at,
+    changelists.c.created_at,
+)
+_FILES = (
+    sa.select(json_rows(changelist_files.c.id, changelist_files.c.path, changelist_files.c.action))
+    .where(changelist_files.c.changelist_id == changelists.c.id)
+    .scalar_subquery()
+)
+_FILE_ROWS = msgspec.json.Decoder(list[tuple[int, str, str]] | None)
+_WITH_FILES = sa.select(*_COLUMNS, _FILES)
+
+_BY_NUMBER = _WITH_FILES.where(
+    changelists.c.project_id == sa.bindparam("project_id"), changelists.c.number == sa.bindparam("number")
+)
+_BY_PUBLIC_ID = _WITH_FILES.where(changelists.c.public_id == sa.bindparam("public_id"))
+_BY_ROW_ID = _WITH_FILES.where(changelists.c.id == sa.bindparam("row_id"))
+_PAGE = (
+    _WITH_FILES.where(changelists.c.project_id == sa.bindparam("project_id"))
+    .order_by(changelists.c.number.desc())
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
+_LATEST = (
+    sa.select(*_COLUMNS)
+    .where(changelists.c.project_id == sa.bindparam("project_id"))
+    .order_by(changelists.c.number.desc())
+    .limit(1)
+)
+_ROW_ID_OF_NUMBER = sa.select(changelists.c.id).where(
+    changelists.c.project_id == sa.bindparam("project_id"), changelists.c.number == sa.bindparam("number")
+)
 
 
-async def _with_files(work: Write, changelist: Changelist) -> Changelist:
-    rows = await work.execute(
-        sa.select(changelist_files.c.path, changelist_files.c.action)
-        .where(changelist_files.c.changelist_id == changelist.id)
-        .order_by(changelist_files.c.id)
+def _changelist(row: Row) -> Changelist:
+    """A row of ``_COLUMNS``, with its files when the row carries them (``_WITH_FILES``)."""
+    row_id, project_id, number, public_id, author, description, submitted_at, created_at = row[:8]
+    files: list[FileChange] = []
+    if len(row) > len(_COLUMNS) and row[8] is not None:
+        listed = _FILE_ROWS.decode(row[8])
+        if listed:
+            listed.sort()  # by id: the order the hook sent them in
+            files = [FileChange(path, action) for _, path, action in listed]
+    return Changelist(
+        row_id,
+        project_id,
+        number,
+        public_id,
+        author,
+        description,
+        as_datetime(submitted_at),  # type: ignore[arg-type]
+        as_datetime(created_at),  # type: ignore[arg-type]
+        files,
     )
-    return msgspec.structs.replace(changelist, files=[FileChange(path=r.path, action=r.action) for r in rows])
 
 
-async def get_changelist(work: Write, public_id: str, only: int | None = None) -> Changelist:
+async def _find(reads: Reads, project_id: int, number: int) -> Changelist | None:
+    row = await reads.first(_BY_NUMBER, {"project_id": project_id, "number": number})
+    return None if row is None else _changelist(row)
+
+
+async def get_changelist(reads: Reads, public_id: str, only: int | None = None) -> Changelist:
     """The changelist ``cl_<number>`` with its files; raises ``NotFound`` if missing or outside ``only``."""
     if not _PUBLIC_ID.fullmatch(public_id):
         raise NotFound("changelist", public_id)
-    row = (await work.execute(sa.select(changelists).where(changelists.c.public_id == public_id))).first()
-    if row is None or (only is not None and row.project_id != only):
+    row = await reads.first(_BY_PUBLIC_ID, {"public_id": public_id})
+    if row is None:
         raise NotFound("changelist", public_id)
-    return await _with_files(work, Changelist(**row._mapping))
+    changelist = _changelist(row)
+    if only is not None and changelist.project_id != only:
+        raise NotFound("changelist", public_id)
+    return changelist
 
 
-async def get_changelist_by_row_id(work: Write, row_id: int) -> Changelist | None:
+async def get_changelist_by_row_id(reads: Reads, row_id: int) -> Changelist | None:
     """The changelist stored as row ``row_id`` with its files (a build's ``changelist_id``), or ``None``."""
-    row = (await work.execute(sa.select(changelists).where(changelists.c.id == row_id))).first()
-    return None if row is None else await _with_files(work, Changelist(**row._mapping))
+    row = await reads.first(_BY_ROW_ID, {"row_id": row_id})
+    return None if row is None else _changelist(row)
 
 
-async def list_changelists(work: Write, project_id: int, window: Window) -> Slice[Changelist]:
+async def list_changelists(reads: Reads, project_id: int, window: Window) -> Slice[Changelist]:
     """A project's changelists, newest number first, each with its files."""
-    query = (
-        sa.select(changelists)
-        .where(changelists.c.project_id == project_id)
-        .order_by(changelists.c.number.desc())
-        .limit(window.limit + 1)
-        .offset(window.offset)
-    )
-    page = cut([Changelist(**row._mapping) for row in await work.execute(query)], window)
-    if not page.items:
-        return page
-    files: dict[int, list[FileChange]] = {item.id: [] for item in page.items}
-    rows = await work.execute(
-        sa.select(changelist_files.c.changelist_id, changelist_files.c.path, changelist_files.c.action)
-        .where(changelist_files.c.changelist_id.in_(list(files)))
-        .order_by(changelist_files.c.id)
-    )
-    for row in rows:
-        files[row.changelist_id].append(FileChange(path=row.path, action=row.action))
-    items = [msgspec.structs.replace(item, files=files[item.id]) for item in page.items]
-    return Slice(items=items, has_more=page.has_more)
+    params = {"project_id": project_id, "limit": window.limit + 1, "offset": window.offset}
+    return cut([_changelist(row) for row in await reads.all(_PAGE, params)], window)
 
 
-async def latest_changelist(work: Write, project_id: int) -> Changelist | None:
+async def latest_changelist(reads: Reads, project_id: int) -> Changelist | None:
     """The project's highest-numbered changelist, without files, or ``None``."""
-    row = (
-        await work.execute(
-            sa.select(changelists)
-            .where(changelists.c.project_id == project_id)
-            .order_by(changelists.c.number.desc())
-            .limit(1)
-        )
-    ).first()
-    return None if row is None else Changelist(**row._mapping)
+    row = await reads.first(_LATEST, {"project_id": project_id})
+    return None if row is None else _changelist(row)
 
 
-async def changelist_id_for(work: Write, project_id: int, number: int) -> int | None:
+async def changelist_id_for(reads: Reads, project_id: int, number: int) -> int | None:
     """The row id of the project's changelist ``number``, if ghee has it."""
-    return await work.scalar(
-        sa.select(changelists.c.id).where(changelists.c.project_id == project_id, changelists.c.number == number)
-    )
+    row = await reads.first(_ROW_ID_OF_NUMBER, {"project_id": project_id, "number": number})
+    return None if row is None else int(row[0])

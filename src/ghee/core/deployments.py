@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -17,6 +19,7 @@ from ghee.core.paging import Slice, Window, cut
 from ghee.core.projects import lock_project
 from ghee.db.database import Write
 from ghee.db.newest_first import newest_first, of_parent
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import deployments
 
 MAX_PLATFORM = 60
@@ -128,59 +131,100 @@ async def set_deployment_status(work: Write, deployment: Deployment, status: str
     return updated
 
 
-async def get_deployment(work: Write, public_id: str, only: int | None = None) -> Deployment:
+_COLUMNS = [deployments.c[name] for name in Deployment.__struct_fields__]
+
+
+def _deployment(row: Row) -> Deployment:
+    row_id, project_id, build_id, platform, branch, status, created_at, deployed_at, superseded_at = row
+    return Deployment(
+        row_id,
+        project_id,
+        build_id,
+        platform,
+        branch,
+        status,
+        as_datetime(created_at),  # type: ignore[arg-type]
+        as_datetime(deployed_at),
+        as_datetime(superseded_at),
+    )
+
+
+async def get_deployment(reads: Reads, public_id: str, only: int | None = None) -> Deployment:
     """The deployment ``deploy_...``; raises ``NotFound`` if missing or outside project ``only``."""
-    deployment = await _deployment_by_row_id(work, ids.decode("deploy", public_id, "deployment"), public_id)
+    deployment = await _deployment_by_row_id(reads, ids.decode("deploy", public_id, "deployment"), public_id)
     if only is not None and deployment.project_id != only:
         raise NotFound("deployment", public_id)
     return deployment
 
 
-async def _deployment_by_row_id(work: Write, row_id: int, public_id: str) -> Deployment:
-    row = (await work.execute(sa.select(deployments).where(deployments.c.id == row_id))).first()
+_ONE = sa.select(*_COLUMNS).where(deployments.c.id == sa.bindparam("deployment_id"))
+
+
+async def _deployment_by_row_id(reads: Reads, row_id: int, public_id: str) -> Deployment:
+    row = await reads.first(_ONE, {"deployment_id": row_id})
     if row is None:
         raise NotFound("deployment", public_id)
-    return Deployment(**row._mapping)
+    return _deployment(row)
+
+
+@cache
+def _list_statement(platform: bool, branch: bool, status: bool) -> sa.Select[Any]:
+    """A page of a project's deployments, newest first, for one combination of filters."""
+    query = sa.select(*_COLUMNS).where(of_parent(deployments.c.project_id, sa.bindparam("project_id")))
+    if platform:
+        query = query.where(deployments.c.platform == sa.bindparam("platform"))
+    if branch:
+        query = query.where(deployments.c.branch == sa.bindparam("branch"))
+    if status:
+        query = query.where(deployments.c.status == sa.bindparam("status"))
+    query = query.order_by(*newest_first(deployments.c.project_id, deployments.c.id))
+    return query.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
 
 
 async def list_deployments(
-    work: Write, project_id: int, filters: DeploymentFilter, window: Window
+    reads: Reads, project_id: int, filters: DeploymentFilter, window: Window
 ) -> Slice[Deployment]:
     """A project's deployments, newest first. Raises ``Invalid`` for an unknown status filter."""
-    query = sa.select(deployments).where(of_parent(deployments.c.project_id, project_id))
+    params: dict[str, object] = {"project_id": project_id, "limit": window.limit + 1, "offset": window.offset}
     if filters.platform is not None:
-        query = query.where(deployments.c.platform == check_filter("platform", filters.platform))
+        params["platform"] = check_filter("platform", filters.platform)
     if filters.branch is not None:
-        query = query.where(deployments.c.branch == check_filter("branch", filters.branch))
+        params["branch"] = check_filter("branch", filters.branch)
     if filters.status is not None:
         if filters.status not in STATUSES:
             raise Invalid("status", f"must be one of {', '.join(STATUSES)}")
-        query = query.where(deployments.c.status == filters.status)
-    query = query.order_by(*newest_first(deployments.c.project_id, deployments.c.id))
-    query = query.limit(window.limit + 1).offset(window.offset)
-    return cut([Deployment(**row._mapping) for row in await work.execute(query)], window)
+        params["status"] = filters.status
+    statement = _list_statement(filters.platform is not None, filters.branch is not None, filters.status is not None)
+    return cut([_deployment(row) for row in await reads.all(statement, params)], window)
 
 
-async def live_deployments(work: Write, project_id: int) -> list[Deployment]:
+_LIVE = (
+    sa.select(*_COLUMNS)
+    .where(deployments.c.project_id == sa.bindparam("project_id"), deployments.c.status == "live")
+    .order_by(deployments.c.id.desc())
+)
+
+
+async def live_deployments(reads: Reads, project_id: int) -> list[Deployment]:
     """What is live: the newest ``live`` deployment of each platform and branch, by platform then branch."""
-    rows = await work.execute(
-        sa.select(deployments)
-        .where(deployments.c.project_id == project_id, deployments.c.status == "live")
-        .order_by(deployments.c.id.desc())
-    )
     latest: dict[tuple[str, str], Deployment] = {}
-    for row in rows:
-        deployment = Deployment(**row._mapping)
+    for row in await reads.all(_LIVE, {"project_id": project_id}):
+        deployment = _deployment(row)
         latest.setdefault((deployment.platform, deployment.branch), deployment)
     return [latest[target] for target in sorted(latest)]
 
 
-async def deployments_of_build(work: Write, build_id: int, limit: int = 50) -> list[Deployment]:
+_OF_BUILD = (
+    sa.select(*_COLUMNS)
+    .where(deployments.c.build_id == sa.bindparam("build_id"))
+    .order_by(deployments.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+async def deployments_of_build(reads: Reads, build_id: int, limit: int = 50) -> list[Deployment]:
     """The newest ``limit`` deployments of build row ``build_id``."""
-    rows = await work.execute(
-        sa.select(deployments).where(deployments.c.build_id == build_id).order_by(deployments.c.id.desc()).limit(limit)
-    )
-    return [Deployment(**row._mapping) for row in rows]
+    return [_deployment(row) for row in await reads.all(_OF_BUILD, {"build_id": build_id, "limit": limit})]
 
 
 async def _emit(work: Write, event_type: str, deployment: Deployment) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -15,6 +16,7 @@ from ghee.core.errors import Invalid, NotFound
 from ghee.core.event_types import check_pattern, type_prefix
 from ghee.core.inputs import check_filter, check_moment
 from ghee.db.database import Write
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import event_queue, events
 
 
@@ -138,7 +140,73 @@ EVENT_COLUMNS = [events.c[name] for name in Event.__struct_fields__]
 """The columns behind ``Event``, in its order."""
 
 
-async def list_events(work: Write, filters: EventFilter, after: str | None, limit: int) -> EventPage:
+def _event(row: Row) -> Event:
+    row_id, event_type, resource_type, resource_id, project_id, payload, created_at = row
+    if isinstance(payload, str):  # JSON text on the fast path
+        payload = _PAYLOAD.decode(payload)
+    return Event(row_id, event_type, resource_type, resource_id, project_id, payload, as_datetime(created_at))  # type: ignore[arg-type]
+
+
+_PAYLOAD = msgspec.json.Decoder(dict[str, Any])
+
+
+def _filter_params(filters: EventFilter) -> dict[str, object]:
+    """The statement parameters of ``filters``, checked; each names the condition ``_where`` adds for it.
+
+    Raises ``Invalid`` for an unknown type pattern or a filter holding a NUL character.
+    """
+    params: dict[str, object] = {}
+    if filters.type is not None:
+        prefix, is_wildcard = type_prefix(check_pattern(filters.type, "type"))
+        if is_wildcard and prefix:
+            params["type_pattern"] = prefix + "%"  # a family name: letters only, nothing to escape
+        elif not is_wildcard:
+            params["type"] = prefix
+    if filters.resource_type is not None:
+        params["resource_type"] = check_filter("resource_type", filters.resource_type)
+    if filters.resource_id is not None:
+        params["resource_id"] = check_filter("resource", filters.resource_id)
+    if filters.since is not None:
+        params["since"] = check_moment("since", filters.since)
+    return params
+
+
+def _where(query: sa.Select[Any], filtered: frozenset[str]) -> sa.Select[Any]:
+    """``query`` with the condition of each parameter in ``filtered`` (from ``_filter_params``)."""
+    if "type" in filtered:
+        query = query.where(events.c.type == sa.bindparam("type"))
+    if "type_pattern" in filtered:
+        query = query.where(events.c.type.like(sa.bindparam("type_pattern")))
+    if "resource_type" in filtered:
+        query = query.where(events.c.resource_type == sa.bindparam("resource_type"))
+    if "resource_id" in filtered:
+        query = query.where(events.c.resource_id == sa.bindparam("resource_id"))
+    if "since" in filtered:
+        query = query.where(events.c.created_at >= sa.bindparam("since", type_=sa.DateTime()))
+    return query
+
+
+@cache
+def _log_statement(by_transaction: bool, after: bool, filtered: frozenset[str]) -> sa.Select[Any]:
+    """A page of the log in order, for one combination of filters (see ``list_events``)."""
+    query = sa.select(*EVENT_COLUMNS)
+    if by_transaction:
+        query = query.where(events.c.txid < _HORIZON)
+        if after:
+            cursor = sa.tuple_(sa.bindparam("after_txid", type_=sa.BigInteger()), sa.bindparam("after"))
+            query = query.where(sa.tuple_(events.c.txid, events.c.id) > cursor)
+        query = query.order_by(events.c.txid, events.c.id)
+    else:
+        if after:
+            query = query.where(events.c.id > sa.bindparam("after"))
+        query = query.order_by(events.c.id)
+    return _where(query, filtered).limit(sa.bindparam("limit"))
+
+
+_TXID = sa.select(events.c.txid).where(events.c.id == sa.bindparam("event_id"))
+
+
+async def list_events(reads: Reads, filters: EventFilter, after: str | None, limit: int) -> EventPage:
     """Events oldest first, after the cursor ``after`` (an ``evt_...`` id), matching ``filters``.
 
     Following the cursor never skips an event. SQLite has one writer, so
@@ -151,49 +219,36 @@ async def list_events(work: Write, filters: EventFilter, after: str | None, limi
     Raises ``Invalid`` for an unknown type pattern, a malformed cursor or a
     filter holding a NUL character.
     """
-    ordered_by_transaction = work.dialect.name == "postgresql"
-    order = (events.c.txid, events.c.id) if ordered_by_transaction else (events.c.id,)
-    query = sa.select(*EVENT_COLUMNS)
-    if ordered_by_transaction:
-        query = query.where(events.c.txid < _HORIZON)
+    by_transaction = reads.dialect.name == "postgresql"
+    cursor_params: dict[str, object] = {"limit": limit + 1}
     if after is not None:
-        row_id = _cursor_row_id(after)
-        if ordered_by_transaction:
-            txid = await work.scalar(sa.select(events.c.txid).where(events.c.id == row_id))
-            if txid is None:
+        cursor_params["after"] = row_id = _cursor_row_id(after)
+        if by_transaction:
+            row = await reads.first(_TXID, {"event_id": row_id})
+            if row is None or row[0] is None:
                 raise Invalid("cursor", "must be an event id (evt_...) from an earlier page")
-            query = query.where(sa.tuple_(events.c.txid, events.c.id) > sa.tuple_(sa.literal(txid), sa.literal(row_id)))
-        else:
-            query = query.where(events.c.id > row_id)
-    rows = (await work.execute(_filtered(query, filters).order_by(*order).limit(limit + 1))).all()
-    items = [Event(*row) for row in rows[:limit]]
+            cursor_params["after_txid"] = row[0]
+    params = _filter_params(filters)
+    statement = _log_statement(by_transaction, after is not None, frozenset(params))
+    rows = await reads.all(statement, {**params, **cursor_params})
+    items = [_event(row) for row in rows[:limit]]
     cursor = items[-1].public_id if items else after
     return EventPage(items=items, has_more=len(rows) > limit, cursor=cursor)
 
 
-async def recent_events(work: Write, filters: EventFilter, limit: int) -> list[Event]:
+@cache
+def _recent_statement(filtered: frozenset[str]) -> sa.Select[Any]:
+    return _where(sa.select(*EVENT_COLUMNS), filtered).order_by(events.c.id.desc()).limit(sa.bindparam("limit"))
+
+
+async def recent_events(reads: Reads, filters: EventFilter, limit: int) -> list[Event]:
     """The newest ``limit`` events matching ``filters``, newest first (a resource's history, not a feed to follow).
 
     Raises ``Invalid`` like ``list_events``.
     """
-    query = _filtered(sa.select(*EVENT_COLUMNS), filters).order_by(events.c.id.desc()).limit(limit)
-    return [Event(*row) for row in await work.execute(query)]
-
-
-def _filtered(query: sa.Select[Any], filters: EventFilter) -> sa.Select[Any]:
-    if filters.type is not None:
-        prefix, is_wildcard = type_prefix(check_pattern(filters.type, "type"))
-        if is_wildcard and prefix:
-            query = query.where(events.c.type.startswith(prefix, autoescape=True))
-        elif not is_wildcard:
-            query = query.where(events.c.type == prefix)
-    if filters.resource_type is not None:
-        query = query.where(events.c.resource_type == check_filter("resource_type", filters.resource_type))
-    if filters.resource_id is not None:
-        query = query.where(events.c.resource_id == check_filter("resource", filters.resource_id))
-    if filters.since is not None:
-        query = query.where(events.c.created_at >= check_moment("since", filters.since))
-    return query
+    params = _filter_params(filters)
+    rows = await reads.all(_recent_statement(frozenset(params)), {**params, "limit": limit})
+    return [_event(row) for row in rows]
 
 
 def _cursor_row_id(cursor: str) -> int:
@@ -203,21 +258,19 @@ def _cursor_row_id(cursor: str) -> int:
         raise Invalid("cursor", "must be an event id (evt_...) from an earlier page") from exc
 
 
-async def latest_cursor(work: Write) -> str | None:
+_NEWEST_BY_TRANSACTION = (
+    sa.select(events.c.id).where(events.c.txid < _HORIZON).order_by(events.c.txid.desc(), events.c.id.desc()).limit(1)
+)
+_NEWEST = sa.select(sa.func.max(events.c.id))
+
+
+async def latest_cursor(reads: Reads) -> str | None:
     """The cursor of the newest readable event: following it from here gives only what happens next.
 
     ``None`` when the log holds no readable event yet (follow from the start).
     On PostgreSQL "readable" means below the oldest running transaction, as in
     ``list_events``, so an event still being written is not skipped.
     """
-    if work.dialect.name == "postgresql":
-        query = (
-            sa.select(events.c.id)
-            .where(events.c.txid < _HORIZON)
-            .order_by(events.c.txid.desc(), events.c.id.desc())
-            .limit(1)
-        )
-    else:
-        query = sa.select(sa.func.max(events.c.id))
-    row_id = await work.scalar(query)
-    return ids.encode("evt", row_id) if row_id is not None else None
+    by_transaction = reads.dialect.name == "postgresql"
+    row = await reads.first(_NEWEST_BY_TRANSACTION if by_transaction else _NEWEST, {})
+    return ids.encode("evt", row[0]) if row is not None and row[0] is not None else None

@@ -10,6 +10,7 @@ from ghee.core.events import record_event
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.projects import Project
 from ghee.db.database import Write
+from ghee.db.reads import Reads
 from ghee.db.tables import project_settings
 
 
@@ -20,12 +21,13 @@ class ProjectSettings(msgspec.Struct, frozen=True):
     """Draft a blog post of patch notes when a deployment of this project goes live."""
 
 
-async def get_project_settings(work: Write, project_id: int) -> ProjectSettings:
+_ONE = sa.select(project_settings.c.patch_notes).where(project_settings.c.project_id == sa.bindparam("project_id"))
+
+
+async def get_project_settings(reads: Reads, project_id: int) -> ProjectSettings:
     """The settings of project ``project_id`` (the defaults if never set)."""
-    row = (
-        await work.execute(sa.select(project_settings.c.patch_notes).where(project_settings.c.project_id == project_id))
-    ).first()
-    return ProjectSettings() if row is None else ProjectSettings(patch_notes=bool(row.patch_notes))
+    row = await reads.first(_ONE, {"project_id": project_id})
+    return ProjectSettings() if row is None else ProjectSettings(patch_notes=bool(row[0]))
 
 
 async def set_project_settings(work: Write, project: Project, *, patch_notes: bool) -> ProjectSettings:

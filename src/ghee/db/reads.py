@@ -40,6 +40,11 @@ Row = Sequence[Any]
 class Reads(ABC):
     """Runs read-only statements and returns their rows."""
 
+    @property
+    @abstractmethod
+    def dialect(self) -> Dialect:
+        """The SQL dialect of the database (``sqlite`` or ``postgresql``), for reads that differ between them."""
+
     @abstractmethod
     async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
         """Every row of ``statement`` run with ``params``."""
@@ -116,7 +121,12 @@ class SqliteReads(Reads):
         # request re-reads its pages from the OS with one system call each.
         self._conn.execute("PRAGMA mmap_size=1073741824")
         self._conn.execute("PRAGMA cache_size=-65536")
+        self._dialect = dialect
         self._statements = _Statements(dialect)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._dialect
 
     async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
         prepared = self._statements.get(statement)
@@ -193,7 +203,12 @@ class PostgresReads(Reads):
     def __init__(self, database_url: str, dialect: Dialect, size: int = 10) -> None:
         dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._connections = _Connections(dsn, size)
+        self._dialect = dialect
         self._statements = _Statements(dialect)
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._dialect
 
     async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
         prepared = self._statements.get(statement)
@@ -211,6 +226,10 @@ class ConnectionReads(Reads):
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._conn.dialect
 
     async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
         return list(await self._conn.execute(statement, dict(params)))

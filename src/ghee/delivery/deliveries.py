@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import msgspec
@@ -28,6 +29,7 @@ from ghee.core.errors import Conflict, Invalid, NotFound
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.newest_first import newest_first, of_parent
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import events, webhook_attempts, webhook_deliveries, webhook_subscriptions
 from ghee.delivery.sender import AttemptResult
 from ghee.delivery.subscriptions import disable_subscription
@@ -218,46 +220,83 @@ def delivery_row_id(public_id: str) -> int:
     return ids.decode("msg", public_id, "delivery")
 
 
-async def list_deliveries(work: Write, subscription_id: int, state: str | None, window: Window) -> Slice[Delivery]:
+_DELIVERY_COLUMNS = [webhook_deliveries.c[name] for name in Delivery.__struct_fields__]
+
+
+def _delivery(row: Row) -> Delivery:
+    row_id, subscription_id, event_id, event_type, state, attempts = row[:6]
+    next_attempt_at, last_status, last_error, created_at, finished_at = row[6:]
+    return Delivery(
+        row_id,
+        subscription_id,
+        event_id,
+        event_type,
+        state,
+        attempts,
+        as_datetime(next_attempt_at),  # type: ignore[arg-type]
+        last_status,
+        last_error,
+        as_datetime(created_at),  # type: ignore[arg-type]
+        as_datetime(finished_at),
+    )
+
+
+@cache
+def _list_statement(by_state: bool) -> sa.Select[Any]:
+    """A page of a subscription's deliveries, newest first, of one state or all."""
+    query = sa.select(*_DELIVERY_COLUMNS).where(
+        of_parent(webhook_deliveries.c.subscription_id, sa.bindparam("subscription_id"))
+    )
+    if by_state:
+        query = query.where(webhook_deliveries.c.state == sa.bindparam("state"))
+    query = query.order_by(*newest_first(webhook_deliveries.c.subscription_id, webhook_deliveries.c.id))
+    return query.limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+
+
+async def list_deliveries(reads: Reads, subscription_id: int, state: str | None, window: Window) -> Slice[Delivery]:
     """A subscription's deliveries, newest first; raises ``Invalid`` for an unknown state."""
-    query = sa.select(*_DELIVERY_COLUMNS).where(of_parent(webhook_deliveries.c.subscription_id, subscription_id))
+    params: dict[str, object] = {"subscription_id": subscription_id, "limit": window.limit + 1, "offset": window.offset}
     if state is not None:
         if state not in STATES:
             raise Invalid("state", f"must be one of {', '.join(STATES)}")
-        query = query.where(webhook_deliveries.c.state == state)
-    query = query.order_by(*newest_first(webhook_deliveries.c.subscription_id, webhook_deliveries.c.id))
-    query = query.limit(window.limit + 1).offset(window.offset)
-    return cut([Delivery(**row._mapping) for row in await work.execute(query)], window)
+        params["state"] = state
+    rows = await reads.all(_list_statement(state is not None), params)
+    return cut([_delivery(row) for row in rows], window)
 
 
-_DELIVERY_COLUMNS = [c for c in webhook_deliveries.c if c.name in Delivery.__struct_fields__]
+_ONE = sa.select(*_DELIVERY_COLUMNS).where(
+    webhook_deliveries.c.id == sa.bindparam("delivery_id"),
+    webhook_deliveries.c.subscription_id == sa.bindparam("subscription_id"),
+)
 
 
-async def get_delivery(work: Write, subscription_id: int, public_id: str) -> Delivery:
+async def get_delivery(reads: Reads, subscription_id: int, public_id: str) -> Delivery:
     """The delivery ``msg_...`` of the subscription; raises ``NotFound``."""
-    row = (
-        await work.execute(
-            sa.select(*_DELIVERY_COLUMNS).where(
-                webhook_deliveries.c.id == delivery_row_id(public_id),
-                webhook_deliveries.c.subscription_id == subscription_id,
-            )
-        )
-    ).first()
+    row = await reads.first(_ONE, {"delivery_id": delivery_row_id(public_id), "subscription_id": subscription_id})
     if row is None:
         raise NotFound("delivery", public_id)
-    return Delivery(**row._mapping)
+    return _delivery(row)
 
 
-async def list_attempts(work: Write, delivery_id: int, window: Window) -> Slice[Attempt]:
+_ATTEMPTS = (
+    sa.select(*[webhook_attempts.c[name] for name in Attempt.__struct_fields__])
+    .where(webhook_attempts.c.delivery_id == sa.bindparam("delivery_id"))
+    .order_by(webhook_attempts.c.id)
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
+
+
+async def list_attempts(reads: Reads, delivery_id: int, window: Window) -> Slice[Attempt]:
     """A delivery's attempts, oldest first."""
-    rows = await work.execute(
-        sa.select(*[c for c in webhook_attempts.c if c.name in Attempt.__struct_fields__])
-        .where(webhook_attempts.c.delivery_id == delivery_id)
-        .order_by(webhook_attempts.c.id)
-        .limit(window.limit + 1)
-        .offset(window.offset)
+    rows = await reads.all(_ATTEMPTS, {"delivery_id": delivery_id, "limit": window.limit + 1, "offset": window.offset})
+    return cut(
+        [
+            Attempt(number, as_datetime(started_at), status_code, latency_ms, error, excerpt)  # type: ignore[arg-type]
+            for number, started_at, status_code, latency_ms, error, excerpt in rows
+        ],
+        window,
     )
-    return cut([Attempt(**row._mapping) for row in rows], window)
 
 
 async def replay_delivery(work: Write, delivery: Delivery) -> Delivery:

@@ -15,6 +15,7 @@ from ghee.core.event_types import check_patterns
 from ghee.core.inputs import check_free_text
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import webhook_subscriptions
 from ghee.delivery.signing import check_secret, new_secret
 from ghee.delivery.ssrf import check_target
@@ -148,37 +149,63 @@ async def delete_subscription(work: Write, subscription: Subscription) -> None:
     await work.execute(webhook_subscriptions.delete().where(webhook_subscriptions.c.id == subscription.id))
 
 
-async def get_subscription(work: Write, public_id: str) -> Subscription:
+_COLUMNS = [webhook_subscriptions.c[name] for name in Subscription.__struct_fields__]
+_EVENT_TYPES = msgspec.json.Decoder(list[str])
+_HEADERS = msgspec.json.Decoder(dict[str, str] | None)
+
+
+def _subscription(row: Row) -> Subscription:
+    row_id, url, event_types, headers, secret, description, active, disabled_reason, created_at, updated_at = row
+    # JSON columns come as text on the fast path, decoded through a unit of work.
+    if isinstance(event_types, str):
+        event_types = _EVENT_TYPES.decode(event_types)
+    if isinstance(headers, str):
+        headers = _HEADERS.decode(headers)
+    return Subscription(
+        row_id,
+        url,
+        event_types,
+        headers or {},
+        secret,
+        description,
+        bool(active),  # 0/1 on SQLite's fast path
+        disabled_reason,
+        as_datetime(created_at),  # type: ignore[arg-type]
+        as_datetime(updated_at),  # type: ignore[arg-type]
+    )
+
+
+_ONE = sa.select(*_COLUMNS).where(webhook_subscriptions.c.id == sa.bindparam("subscription_id"))
+
+
+async def get_subscription(reads: Reads, public_id: str) -> Subscription:
     """The subscription ``wh_...``; raises ``NotFound``."""
-    row = (
-        await work.execute(
-            sa.select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_row_id(public_id))
-        )
-    ).first()
+    row = await reads.first(_ONE, {"subscription_id": subscription_row_id(public_id)})
     if row is None:
         raise NotFound("webhook", public_id)
-    return Subscription(**row._mapping)
+    return _subscription(row)
 
 
-async def list_subscriptions(work: Write, window: Window) -> Slice[Subscription]:
+_PAGE = (
+    sa.select(*_COLUMNS)
+    .order_by(webhook_subscriptions.c.id)
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
+
+
+async def list_subscriptions(reads: Reads, window: Window) -> Slice[Subscription]:
     """Subscriptions, oldest first."""
-    rows = await work.execute(
-        sa.select(webhook_subscriptions)
-        .order_by(webhook_subscriptions.c.id)
-        .limit(window.limit + 1)
-        .offset(window.offset)
-    )
-    return cut([Subscription(**row._mapping) for row in rows], window)
+    rows = await reads.all(_PAGE, {"limit": window.limit + 1, "offset": window.offset})
+    return cut([_subscription(row) for row in rows], window)
 
 
-async def active_subscriptions(work: Write) -> list[Subscription]:
+_ACTIVE = sa.select(*_COLUMNS).where(webhook_subscriptions.c.active.is_(True)).order_by(webhook_subscriptions.c.id)
+
+
+async def active_subscriptions(reads: Reads) -> list[Subscription]:
     """Every active subscription (the fan-out matches each event against them)."""
-    rows = await work.execute(
-        sa.select(webhook_subscriptions)
-        .where(webhook_subscriptions.c.active.is_(True))
-        .order_by(webhook_subscriptions.c.id)
-    )
-    return [Subscription(**row._mapping) for row in rows]
+    return [_subscription(row) for row in await reads.all(_ACTIVE, {})]
 
 
 def _description(text: str) -> str:

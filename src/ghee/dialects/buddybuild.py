@@ -8,15 +8,14 @@ import msgspec
 from litestar import Router, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
 from ghee.core import builds, projects
 from ghee.core.paging import Window
 from ghee.core.projects import Project
 from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads
-from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
+from ghee.db.database import Database
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, requires
 from ghee.http.errors import Problem
 from ghee.http.pagination import MAX_LIMIT, Offset
 
@@ -141,14 +140,12 @@ async def list_app_builds(  # noqa: PLR0913 (one parameter per documented query 
     return [_build(b) for b in page.items]
 
 
-@post("/{app_id:str}/build", responses=_ERRORS)
-async def trigger_app_build(
-    conn: AsyncConnection, writer: Principal, app_id: str, data: TriggerBody
-) -> BuddybuildBuild:
+@post("/{app_id:str}/build", responses=_ERRORS, opt=requires("write"))
+async def trigger_app_build(db: Database, principal: Principal, app_id: str, data: TriggerBody) -> BuddybuildBuild:
     """Trigger a build of a branch."""
-    project = await projects.get_project(ConnectionReads(conn), app_id, writer.project_id)
-    build = await builds.trigger_branch_build(conn, project.id, data.branch)
-    await conn.commit()
+    project = await projects.get_project(db.read(), app_id, principal.project_id)
+    async with db.write() as work:
+        build = await builds.trigger_branch_build(work, project.id, data.branch)
     return _build(build)
 
 

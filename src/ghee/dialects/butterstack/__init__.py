@@ -9,11 +9,16 @@ from litestar import Router
 from ghee.dialects.butterstack import events, project_settings, webhooks
 from ghee.dialects.butterstack.routes import router
 from ghee.dialects.butterstack.shapes import render_problem
-from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, requires
+
+# The event log and the webhooks see every project: only studio-wide admins may use them.
+_studio_admin = Router(
+    path="/", route_handlers=[*events.HANDLERS, *webhooks.HANDLERS], opt=requires("admin", unbound=True)
+)
 
 events_router = Router(
     path="/v1",
-    route_handlers=[*events.HANDLERS, *webhooks.HANDLERS, *project_settings.HANDLERS],
+    route_handlers=[_studio_admin, *project_settings.HANDLERS],
     dependencies=DEPENDENCIES,
     before_request=authenticated,
     request_class=ApiRequest,

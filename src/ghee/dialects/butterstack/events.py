@@ -7,13 +7,12 @@ from typing import Any
 
 import msgspec
 from litestar import get
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
 from ghee.core import events
 from ghee.core.projects import project_public_id
-from ghee.core.tokens import Principal
 from ghee.dialects.butterstack.routes import _ERRORS
+from ghee.http.auth import ApiRequest
 from ghee.http.pagination import Limit
 
 
@@ -48,8 +47,7 @@ def event_shape(event: events.Event) -> ButterstackEvent:
 
 @get("/events", responses=_ERRORS)
 async def list_events(  # noqa: PLR0913 (one parameter per documented query argument)
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    request: ApiRequest,
     type: str | None = None,
     resource_type: str | None = None,
     resource: str | None = None,
@@ -57,13 +55,13 @@ async def list_events(  # noqa: PLR0913 (one parameter per documented query argu
     cursor: str | None = None,
     limit: Limit = 50,
 ) -> EventList:
-    """The event log, oldest first (admin).
+    """The event log, oldest first (admin tokens not bound to a project: see ``ghee.dialects.butterstack``).
 
     ``type`` takes wildcards (``build.*``, ``post.all``); pass the previous
     page's ``next_cursor`` as ``cursor`` to read on from there.
     """
     filters = events.EventFilter(type=type, resource_type=resource_type, resource_id=resource, since=since)
-    page = await events.list_events(conn, filters, cursor, limit)
+    page = await events.list_events(request.reads, filters, cursor, limit)
     return EventList([event_shape(e) for e in page.items], limit, page.has_more, page.cursor)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import msgspec
 from litestar import get, patch
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core import project_settings, projects
 from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Database
 from ghee.dialects.butterstack.routes import _ERRORS
+from ghee.http.auth import ApiRequest, requires
 
 
 class ButterstackProjectSettings(msgspec.Struct):
@@ -21,24 +21,21 @@ class ProjectSettingsBody(msgspec.Struct):
 
 
 @get("/projects/{project_id:str}/settings", responses=_ERRORS)
-async def get_project_settings(
-    conn: AsyncConnection, principal: Principal, project_id: str
-) -> ButterstackProjectSettings:
+async def get_project_settings(request: ApiRequest, project_id: str) -> ButterstackProjectSettings:
     """A project's settings."""
-    project = await projects.get_project(ConnectionReads(conn), project_id, principal.project_id)
-    settings = await project_settings.get_project_settings(conn, project.id)
+    project = await projects.get_project(request.reads, project_id, request.principal.project_id)
+    settings = await project_settings.get_project_settings(request.reads, project.id)
     return ButterstackProjectSettings(patch_notes=settings.patch_notes)
 
 
-@patch("/projects/{project_id:str}/settings", responses=_ERRORS)
+@patch("/projects/{project_id:str}/settings", responses=_ERRORS, opt=requires("admin"))
 async def set_project_settings(
-    conn: AsyncConnection, principal: Principal, project_id: str, data: ProjectSettingsBody
+    db: Database, principal: Principal, project_id: str, data: ProjectSettingsBody
 ) -> ButterstackProjectSettings:
     """Change a project's settings (admin); ``patch_notes: false`` stops drafting patch notes."""
-    principal.require("admin")
-    project = await projects.get_project(ConnectionReads(conn), project_id, principal.project_id)
-    settings = await project_settings.set_project_settings(conn, project, patch_notes=data.patch_notes)
-    await conn.commit()
+    project = await projects.get_project(db.read(), project_id, principal.project_id)
+    async with db.write() as work:
+        settings = await project_settings.set_project_settings(work, project, patch_notes=data.patch_notes)
     return ButterstackProjectSettings(patch_notes=settings.patch_notes)
 
 

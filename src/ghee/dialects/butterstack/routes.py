@@ -8,12 +8,11 @@ from litestar import Response, Router, get, patch, post
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core import assets, builds, changelists, deployments, projects
 from ghee.core.paging import Window
 from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Database
 from ghee.dialects.butterstack.shapes import (
     ApprovalBody,
     AssetList,
@@ -41,7 +40,7 @@ from ghee.dialects.butterstack.shapes import (
     project_shape,
 )
 from ghee.http.answers import keep_answers, kept
-from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, requires
 from ghee.http.pagination import Limit, Offset
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.trigger import trigger_linked_build
@@ -75,15 +74,11 @@ async def list_projects(request: ApiRequest, limit: Limit = 20, offset: Offset =
     return ProjectList([project_shape(p) for p in page.items], limit, offset, page.has_more)
 
 
-@post("/projects", responses=_ERRORS)
-async def create_project(
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
-    data: NewProjectBody,
-) -> ButterstackProject:
+@post("/projects", responses=_ERRORS, opt=requires("admin", unbound=True))
+async def create_project(db: Database, data: NewProjectBody) -> ButterstackProject:
     """Create a project (admin tokens not bound to a project)."""
-    project = await projects.create_project(conn, data.name, data.engine)
-    await conn.commit()
+    async with db.write() as work:
+        project = await projects.create_project(work, data.name, data.engine)
     return project_shape(project)
 
 
@@ -112,19 +107,19 @@ async def list_project_builds(  # noqa: PLR0913 (one parameter per documented qu
     return BuildList([build_shape(b) for b in page.items], limit, offset, page.has_more)
 
 
-@post("/projects/{project_id:str}/builds", responses=_ERRORS)
+@post("/projects/{project_id:str}/builds", responses=_ERRORS, opt=requires("write"))
 async def trigger_build(
-    request: ApiRequest, conn: AsyncConnection, writer: Principal, project_id: str, data: TriggerBuildBody
+    request: ApiRequest, db: Database, principal: Principal, project_id: str, data: TriggerBuildBody
 ) -> ButterstackBuild:
     """Queue a build; ``changelist`` is a number or ``latest``. A project linked to a Jenkins job builds there."""
-    project = await projects.get_project(ConnectionReads(conn), project_id, writer.project_id)
+    project = await projects.get_project(db.read(), project_id, principal.project_id)
     changelist = None if data.changelist is None else str(data.changelist)
     new = builds.NewBuild(data.platform, data.configuration, changelist, data.branch)
     settings = services_of(request.app.state).settings
-    build = await trigger_linked_build(conn, settings, project.id, new) or await builds.create_build(
-        conn, project.id, new
-    )
-    await conn.commit()
+    async with db.write() as work:
+        build = await trigger_linked_build(work, settings, project.id, new) or await builds.create_build(
+            work, project.id, new
+        )
     return build_shape(build)
 
 
@@ -134,18 +129,16 @@ async def get_build(request: ApiRequest, build_id: str) -> ButterstackBuild:
     return build_shape(await builds.get_build(request.reads, build_id, request.principal.project_id))
 
 
-@patch("/builds/{build_id:str}", responses=_ERRORS)
-async def report_build(
-    conn: AsyncConnection, writer: Principal, build_id: str, data: BuildReportBody
-) -> ButterstackBuild:
+@patch("/builds/{build_id:str}", responses=_ERRORS, opt=requires("write"))
+async def report_build(db: Database, principal: Principal, build_id: str, data: BuildReportBody) -> ButterstackBuild:
     """Report a build's progress: status (forward only), timestamps, artifacts."""
-    build = await builds.get_build(ConnectionReads(conn), build_id, writer.project_id)
+    build = await builds.get_build(db.read(), build_id, principal.project_id)
     artifacts = None
     if data.artifacts is not None:
         artifacts = [builds.Artifact(a.name, a.size_bytes, a.url) for a in data.artifacts]
     report = builds.BuildReport(data.status, data.started_at, data.finished_at, artifacts)
-    updated = await builds.report_build(conn, build, report)
-    await conn.commit()
+    async with db.write() as work:
+        updated = await builds.report_build(work, build, report)
     return build_shape(updated)
 
 
@@ -154,11 +147,11 @@ async def report_build(
 
 @get("/projects/{project_id:str}/changelists", responses=_ERRORS)
 async def list_project_changelists(
-    conn: AsyncConnection, principal: Principal, project_id: str, limit: Limit = 20, offset: Offset = 0
+    request: ApiRequest, project_id: str, limit: Limit = 20, offset: Offset = 0
 ) -> ChangelistList:
     """List a project's changelists, newest first."""
-    project = await projects.get_project(ConnectionReads(conn), project_id, principal.project_id)
-    page = await changelists.list_changelists(conn, project.id, Window(limit, offset))
+    project = await projects.get_project(request.reads, project_id, request.principal.project_id)
+    page = await changelists.list_changelists(request.reads, project.id, Window(limit, offset))
     return ChangelistList([changelist_shape(c) for c in page.items], limit, offset, page.has_more)
 
 
@@ -173,12 +166,13 @@ async def list_project_changelists(
         ),
     },
     status_code=201,
+    opt=requires("write"),
 )
 async def submit_changelist(
-    conn: AsyncConnection, writer: Principal, project_id: str, data: NewChangelistBody
+    db: Database, principal: Principal, project_id: str, data: NewChangelistBody
 ) -> Response[ButterstackChangelist]:
     """Record a submitted changelist (what a VCS trigger sends); re-posting a number returns it with 200."""
-    project = await projects.get_project(ConnectionReads(conn), project_id, writer.project_id)
+    project = await projects.get_project(db.read(), project_id, principal.project_id)
     new = changelists.NewChangelist(
         number=data.number,
         author=data.author,
@@ -186,15 +180,16 @@ async def submit_changelist(
         submitted_at=data.submitted_at,
         files=[changelists.FileChange(f.path, f.action) for f in data.files],
     )
-    changelist, created = await changelists.record_changelist(conn, project.id, new)
-    await conn.commit()
+    async with db.write() as work:
+        changelist, created = await changelists.record_changelist(work, project.id, new)
     return Response(changelist_shape(changelist), status_code=201 if created else 200)
 
 
 @get("/changelists/{changelist_id:str}", responses=_ERRORS)
-async def get_changelist(conn: AsyncConnection, principal: Principal, changelist_id: str) -> ButterstackChangelist:
+async def get_changelist(request: ApiRequest, changelist_id: str) -> ButterstackChangelist:
     """Get one changelist (``cl_<number>``) with its files."""
-    return changelist_shape(await changelists.get_changelist(conn, changelist_id, principal.project_id))
+    found = await changelists.get_changelist(request.reads, changelist_id, request.principal.project_id)
+    return changelist_shape(found)
 
 
 # Assets
@@ -202,8 +197,7 @@ async def get_changelist(conn: AsyncConnection, principal: Principal, changelist
 
 @get("/projects/{project_id:str}/assets", responses=_ERRORS)
 async def list_project_assets(  # noqa: PLR0913 (one parameter per documented query argument)
-    conn: AsyncConnection,
-    principal: Principal,
+    request: ApiRequest,
     project_id: str,
     path: str | None = None,
     asset_type: Annotated[str | None, Parameter(query="type")] = None,
@@ -213,59 +207,56 @@ async def list_project_assets(  # noqa: PLR0913 (one parameter per documented qu
     offset: Offset = 0,
 ) -> AssetList:
     """List a project's assets by depot path; ``path`` filters by prefix."""
-    project = await projects.get_project(ConnectionReads(conn), project_id, principal.project_id)
+    project = await projects.get_project(request.reads, project_id, request.principal.project_id)
     filters = assets.AssetFilter(path, asset_type, status, include_deleted)
-    page = await assets.list_assets(conn, project.id, filters, Window(limit, offset))
+    page = await assets.list_assets(request.reads, project.id, filters, Window(limit, offset))
     return AssetList([asset_shape(a) for a in page.items], limit, offset, page.has_more)
 
 
 @get("/assets/{asset_id:str}", responses=_ERRORS)
-async def get_asset(conn: AsyncConnection, principal: Principal, asset_id: str) -> ButterstackAssetDetail:
+async def get_asset(request: ApiRequest, asset_id: str) -> ButterstackAssetDetail:
     """Get one asset with the changelists that touched it."""
-    asset = await assets.get_asset(conn, asset_id, principal.project_id)
-    return asset_detail_shape(asset, await assets.asset_history(conn, asset.id))
+    asset = await assets.get_asset(request.reads, asset_id, request.principal.project_id)
+    return asset_detail_shape(asset, await assets.asset_history(request.reads, asset.id))
 
 
-@patch("/assets/{asset_id:str}", responses=_ERRORS)
-async def review_asset(
-    conn: AsyncConnection, writer: Principal, asset_id: str, data: ApprovalBody
-) -> ButterstackAssetDetail:
+@patch("/assets/{asset_id:str}", responses=_ERRORS, opt=requires("write"))
+async def review_asset(db: Database, principal: Principal, asset_id: str, data: ApprovalBody) -> ButterstackAssetDetail:
     """Set an asset's approval status: pending, approved, rejected or needs_changes."""
-    asset = await assets.get_asset(conn, asset_id, writer.project_id)
-    updated = await assets.set_approval_status(conn, asset, data.approval_status)
-    await conn.commit()
-    return asset_detail_shape(updated, await assets.asset_history(conn, updated.id))
+    asset = await assets.get_asset(db.read(), asset_id, principal.project_id)
+    async with db.write() as work:
+        updated = await assets.set_approval_status(work, asset, data.approval_status)
+    return asset_detail_shape(updated, await assets.asset_history(db.read(), updated.id))
 
 
 # Deployments
 
 
-@post("/builds/{build_id:str}/deployments", responses=_ERRORS)
+@post("/builds/{build_id:str}/deployments", responses=_ERRORS, opt=requires("write"))
 async def deploy_build(
-    conn: AsyncConnection, writer: Principal, build_id: str, data: NewDeploymentBody
+    db: Database, principal: Principal, build_id: str, data: NewDeploymentBody
 ) -> ButterstackDeployment:
     """Deploy a successful build to a platform and branch."""
-    build = await builds.get_build(ConnectionReads(conn), build_id, writer.project_id)
-    deployment = await deployments.create_deployment(conn, build, data.platform, data.branch)
-    await conn.commit()
+    build = await builds.get_build(db.read(), build_id, principal.project_id)
+    async with db.write() as work:
+        deployment = await deployments.create_deployment(work, build, data.platform, data.branch)
     return deployment_shape(deployment)
 
 
-@patch("/deployments/{deployment_id:str}", responses=_ERRORS)
+@patch("/deployments/{deployment_id:str}", responses=_ERRORS, opt=requires("write"))
 async def set_deployment_status(
-    conn: AsyncConnection, writer: Principal, deployment_id: str, data: DeploymentStatusBody
+    db: Database, principal: Principal, deployment_id: str, data: DeploymentStatusBody
 ) -> ButterstackDeployment:
     """Move a pending deployment to live or failed."""
-    deployment = await deployments.get_deployment(conn, deployment_id, writer.project_id)
-    updated = await deployments.set_deployment_status(conn, deployment, data.status)
-    await conn.commit()
+    deployment = await deployments.get_deployment(db.read(), deployment_id, principal.project_id)
+    async with db.write() as work:
+        updated = await deployments.set_deployment_status(work, deployment, data.status)
     return deployment_shape(updated)
 
 
 @get("/projects/{project_id:str}/deployments", responses=_ERRORS)
 async def list_project_deployments(  # noqa: PLR0913 (one parameter per documented query argument)
-    conn: AsyncConnection,
-    principal: Principal,
+    request: ApiRequest,
     project_id: str,
     platform: str | None = None,
     branch: str | None = None,
@@ -274,16 +265,17 @@ async def list_project_deployments(  # noqa: PLR0913 (one parameter per document
     offset: Offset = 0,
 ) -> DeploymentList:
     """List a project's deployments, newest first."""
-    project = await projects.get_project(ConnectionReads(conn), project_id, principal.project_id)
+    project = await projects.get_project(request.reads, project_id, request.principal.project_id)
     filters = deployments.DeploymentFilter(platform, branch, status)
-    page = await deployments.list_deployments(conn, project.id, filters, Window(limit, offset))
+    page = await deployments.list_deployments(request.reads, project.id, filters, Window(limit, offset))
     return DeploymentList([deployment_shape(d) for d in page.items], limit, offset, page.has_more)
 
 
 @get("/deployments/{deployment_id:str}", responses=_ERRORS)
-async def get_deployment(conn: AsyncConnection, principal: Principal, deployment_id: str) -> ButterstackDeployment:
+async def get_deployment(request: ApiRequest, deployment_id: str) -> ButterstackDeployment:
     """Get one deployment."""
-    return deployment_shape(await deployments.get_deployment(conn, deployment_id, principal.project_id))
+    found = await deployments.get_deployment(request.reads, deployment_id, request.principal.project_id)
+    return deployment_shape(found)
 
 
 router = Router(

@@ -1,4 +1,7 @@
-"""``/v1/webhooks``: subscriptions, a test send, and each subscription's deliveries and attempts (admin)."""
+"""``/v1/webhooks``: subscriptions, a test send, and each subscription's deliveries and attempts.
+
+Only admin tokens not bound to a project may use them (``ghee.dialects.butterstack`` declares it for these routes).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,11 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Response, delete, get, patch, post
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import iso
 from ghee.core.paging import Window
-from ghee.core.tokens import Principal
+from ghee.db.database import Database
 from ghee.delivery import deliveries, subscriptions
 from ghee.delivery.sender import AttemptResult, send_test
 from ghee.dialects.butterstack.routes import _ERRORS
@@ -160,76 +162,56 @@ def _allow_private(request: ApiRequest) -> bool:
 
 
 @post("/webhooks", responses=_ERRORS)
-async def create_webhook(
-    request: ApiRequest,
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
-    data: NewWebhookBody,
-) -> Response[CreatedWebhook]:
+async def create_webhook(request: ApiRequest, db: Database, data: NewWebhookBody) -> Response[CreatedWebhook]:
     """Subscribe a URL to events; the response shows the signing secret, the only time it is shown."""
     changes = subscriptions.SubscriptionChanges(
         url=data.url, events=data.events, headers=data.headers, secret=data.secret, description=data.description
     )
-    sub = await subscriptions.create_subscription(conn, changes, allow_private=_allow_private(request))
-    await conn.commit()
+    async with db.write() as work:
+        sub = await subscriptions.create_subscription(work, changes, allow_private=_allow_private(request))
     shape = webhook_shape(sub)
     return Response(CreatedWebhook(**msgspec.structs.asdict(shape), secret=sub.secret), status_code=201)
 
 
 @get("/webhooks", responses=_ERRORS)
-async def list_webhooks(
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001
-    limit: Limit = 20,
-    offset: Offset = 0,
-) -> WebhookList:
+async def list_webhooks(request: ApiRequest, limit: Limit = 20, offset: Offset = 0) -> WebhookList:
     """List subscriptions, oldest first (never their secrets)."""
-    page = await subscriptions.list_subscriptions(conn, Window(limit, offset))
+    page = await subscriptions.list_subscriptions(request.reads, Window(limit, offset))
     return WebhookList([webhook_shape(s) for s in page.items], limit, offset, page.has_more)
 
 
 @get("/webhooks/{webhook_id:str}", responses=_ERRORS)
-async def get_webhook(conn: AsyncConnection, admin: Principal, webhook_id: str) -> ButterstackWebhook:  # noqa: ARG001
+async def get_webhook(request: ApiRequest, webhook_id: str) -> ButterstackWebhook:
     """Get one subscription."""
-    return webhook_shape(await subscriptions.get_subscription(conn, webhook_id))
+    return webhook_shape(await subscriptions.get_subscription(request.reads, webhook_id))
 
 
 @patch("/webhooks/{webhook_id:str}", responses=_ERRORS)
 async def update_webhook(
-    request: ApiRequest,
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001
-    webhook_id: str,
-    data: WebhookChangesBody,
+    request: ApiRequest, db: Database, webhook_id: str, data: WebhookChangesBody
 ) -> ButterstackWebhook:
     """Change a subscription; ``active: true`` re-enables one a 410 disabled (its waiting deliveries resume)."""
-    sub = await subscriptions.get_subscription(conn, webhook_id)
+    sub = await subscriptions.get_subscription(db.read(), webhook_id)
     changes = subscriptions.SubscriptionChanges(
         url=data.url, events=data.events, headers=data.headers, description=data.description, active=data.active
     )
-    updated = await subscriptions.update_subscription(conn, sub, changes, allow_private=_allow_private(request))
-    await conn.commit()
+    async with db.write() as work:
+        updated = await subscriptions.update_subscription(work, sub, changes, allow_private=_allow_private(request))
     return webhook_shape(updated)
 
 
 @delete("/webhooks/{webhook_id:str}", responses=_ERRORS, status_code=204)
-async def delete_webhook(conn: AsyncConnection, admin: Principal, webhook_id: str) -> None:  # noqa: ARG001
+async def delete_webhook(db: Database, webhook_id: str) -> None:
     """Delete a subscription with its deliveries."""
-    sub = await subscriptions.get_subscription(conn, webhook_id)
-    await subscriptions.delete_subscription(conn, sub)
-    await conn.commit()
+    sub = await subscriptions.get_subscription(db.read(), webhook_id)
+    async with db.write() as work:
+        await subscriptions.delete_subscription(work, sub)
 
 
 @post("/webhooks/{webhook_id:str}/test", responses=_ERRORS, status_code=200)
-async def test_webhook(
-    request: ApiRequest,
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001
-    webhook_id: str,
-) -> TestResult:
+async def test_webhook(request: ApiRequest, webhook_id: str) -> TestResult:
     """Send a signed ``webhook.test`` message now and report what the target answered (nothing is queued)."""
-    sub = await subscriptions.get_subscription(conn, webhook_id)
-    await conn.rollback()  # hold no transaction open while waiting on the target
+    sub = await subscriptions.get_subscription(request.reads, webhook_id)
     settings = services_of(request.app.state).settings.delivery
     result: AttemptResult = await send_test(
         sub.url, sub.headers, sub.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
@@ -238,33 +220,31 @@ async def test_webhook(
 
 
 @get("/webhooks/{webhook_id:str}/deliveries", responses=_ERRORS)
-async def list_webhook_deliveries(  # noqa: PLR0913 (one parameter per documented query argument)
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001
+async def list_webhook_deliveries(
+    request: ApiRequest,
     webhook_id: str,
     delivery_state: Annotated[DeliveryState | None, Parameter(query="state")] = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> DeliveryList:
     """A subscription's deliveries, newest first; ``state=dead`` lists the dead letters."""
-    sub = await subscriptions.get_subscription(conn, webhook_id)
-    page = await deliveries.list_deliveries(conn, sub.id, delivery_state, Window(limit, offset))
+    sub = await subscriptions.get_subscription(request.reads, webhook_id)
+    page = await deliveries.list_deliveries(request.reads, sub.id, delivery_state, Window(limit, offset))
     return DeliveryList([delivery_shape(d) for d in page.items], limit, offset, page.has_more)
 
 
 @get("/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}", responses=_ERRORS)
-async def get_webhook_delivery(  # noqa: PLR0913 (one parameter per documented query argument)
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001
+async def get_webhook_delivery(
+    request: ApiRequest,
     webhook_id: str,
     delivery_id: str,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> DeliveryDetail:
     """One delivery with its attempt log (status, latency, response excerpt), oldest attempt first."""
-    sub = await subscriptions.get_subscription(conn, webhook_id)
-    item = await deliveries.get_delivery(conn, sub.id, delivery_id)
-    log = await deliveries.list_attempts(conn, item.id, Window(limit, offset))
+    sub = await subscriptions.get_subscription(request.reads, webhook_id)
+    item = await deliveries.get_delivery(request.reads, sub.id, delivery_id)
+    log = await deliveries.list_attempts(request.reads, item.id, Window(limit, offset))
     return DeliveryDetail(
         **_delivery_fields(item),
         attempt_log=[attempt_shape(a) for a in log.items],
@@ -273,29 +253,21 @@ async def get_webhook_delivery(  # noqa: PLR0913 (one parameter per documented q
 
 
 @post("/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}/replay", responses=_ERRORS, status_code=202)
-async def replay_webhook_delivery(
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001
-    webhook_id: str,
-    delivery_id: str,
-) -> ButterstackDelivery:
+async def replay_webhook_delivery(db: Database, webhook_id: str, delivery_id: str) -> ButterstackDelivery:
     """Queue a dead (or delivered) delivery again with a fresh retry schedule and the same ``webhook-id``."""
-    sub = await subscriptions.get_subscription(conn, webhook_id)
-    item = await deliveries.replay_delivery(conn, await deliveries.get_delivery(conn, sub.id, delivery_id))
-    await conn.commit()
-    return delivery_shape(item)
+    sub = await subscriptions.get_subscription(db.read(), webhook_id)
+    item = await deliveries.get_delivery(db.read(), sub.id, delivery_id)
+    async with db.write() as work:
+        replayed = await deliveries.replay_delivery(work, item)
+    return delivery_shape(replayed)
 
 
 @post("/webhooks/{webhook_id:str}/replay", responses=_ERRORS, status_code=202)
-async def replay_dead_deliveries(
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001
-    webhook_id: str,
-) -> Replayed:
+async def replay_dead_deliveries(db: Database, webhook_id: str) -> Replayed:
     """Queue every dead delivery of a subscription again."""
-    sub = await subscriptions.get_subscription(conn, webhook_id)
-    count = await deliveries.replay_dead(conn, sub.id)
-    await conn.commit()
+    sub = await subscriptions.get_subscription(db.read(), webhook_id)
+    async with db.write() as work:
+        count = await deliveries.replay_dead(work, sub.id)
     return Replayed(count)
 
 
