@@ -30,7 +30,7 @@ from sqlalchemy.engine import make_url
 from ghee.analytics.rollups import rebuild
 from ghee.clock import utcnow
 from ghee.core.tokens import create_token
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.migrate import upgrade
 from ghee.db.tables import connections, jobs
 from loadtest import scratch_database, serve
@@ -98,13 +98,12 @@ def build_rows(job_ids: list[int], count: int, now: datetime) -> Iterator[tuple[
 
 async def fill(database_url: str, builds: int, job_count: int) -> tuple[str, float, float]:
     """Migrate, add jobs and builds in bulk, rebuild the rollups; returns a token and the load and rebuild seconds."""
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
+    async with opened(database_url) as db:
+        await upgrade(db.engine)
         now = utcnow()
-        async with engine.begin() as conn:
+        async with db.write() as work:
             connection_id = (
-                await conn.execute(
+                await work.execute(
                     connections.insert()
                     .values(name="bench", url="http://127.0.0.1:1", username="bench", token_encrypted="x")  # noqa: S106
                     .values(status="ok", failures=0, created_at=now)
@@ -126,23 +125,21 @@ async def fill(database_url: str, builds: int, job_count: int) -> tuple[str, flo
                 }
                 for n in range(job_count)
             ]
-            job_ids = list((await conn.execute(jobs.insert().returning(jobs.c.id), job_rows)).scalars())
-            _, token = await create_token(conn, name="bench", scope="read", project_id=None, rate_limit=None)
+            job_ids = list((await work.execute(jobs.insert().returning(jobs.c.id), job_rows)).scalars())
+            _, token = await create_token(work, name="bench", scope="read", project_id=None, rate_limit=None)
         started = time.monotonic()
         rows = build_rows(job_ids, builds, now)
-        if engine.dialect.name == "sqlite":
+        if db.dialect.name == "sqlite":
             _insert_sqlite(make_url(database_url).database or "", rows)
         else:
             await _copy_postgres(database_url, rows)
         loaded = time.monotonic() - started
         started = time.monotonic()
-        async with engine.begin() as conn:
-            await rebuild(conn, lambda done, total: print(f"\r  rebuild: {done:,} of {total:,}", end="", flush=True))
-            await conn.execute(sa.text("ANALYZE"))
+        async with db.write() as work:
+            await rebuild(work, lambda done, total: print(f"\r  rebuild: {done:,} of {total:,}", end="", flush=True))
+            await work.execute(sa.text("ANALYZE"))
         print()
         return token, loaded, time.monotonic() - started
-    finally:
-        await engine.dispose()
 
 
 def _insert_sqlite(path: str, rows: Iterator[tuple[Any, ...]]) -> None:
@@ -171,18 +168,14 @@ async def _copy_postgres(database_url: str, rows: Iterator[tuple[Any, ...]]) -> 
 
 async def exact_p95(database_url: str, start: str, end: str) -> tuple[int, dict[int, int]]:
     """The exact nearest-rank p95 of the builds the metrics count, overall and per job row id."""
-    engine = create_engine(database_url)
     query = sa.text(
         "SELECT job_id, duration_ms FROM builds WHERE job_id IS NOT NULL AND duration_ms IS NOT NULL"
         " AND result IN ('SUCCESS', 'FAILURE', 'UNSTABLE', 'ABORTED')"
         " AND started_at >= :start AND started_at < :end"
     )
     bounds = {"start": datetime.fromisoformat(start.rstrip("Z")), "end": datetime.fromisoformat(end.rstrip("Z"))}
-    try:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(query, bounds)).all()
-    finally:
-        await engine.dispose()
+    async with opened(database_url) as db:
+        rows = await db.read().all(query, bounds)
     job_ids = np.array([r[0] for r in rows], dtype=np.int64)
     durations = np.array([r[1] for r in rows], dtype=np.int64)
 

@@ -30,7 +30,7 @@ from ghee.clock import utcnow
 from ghee.core.ci_build_reads import build_public_id
 from ghee.core.jobs import job_public_id
 from ghee.core.tokens import create_token
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.migrate import upgrade
 from ghee.db.tables import build_stages, builds, connections, jobs
 from loadtest import cpu_seconds, scratch_database, serve
@@ -43,14 +43,13 @@ RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED")
 
 async def fill(database_url: str) -> tuple[str, int, int]:
     """Migrate and fill; returns a read token, the first job's row id and that of a build in its middle."""
-    engine = create_engine(database_url)
     rng = random.Random(2026)
     now = utcnow()
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            _, secret = await create_token(conn, name="bench", scope="read")
-            connection_id = await conn.scalar(
+    async with opened(database_url) as db:
+        await upgrade(db.engine)
+        async with db.write() as work:
+            _, secret = await create_token(work, name="bench", scope="read")
+            connection_id = await work.scalar(
                 connections.insert()
                 .values(
                     name="Production",
@@ -63,7 +62,7 @@ async def fill(database_url: str) -> tuple[str, int, int]:
                 )
                 .returning(connections.c.id)
             )
-            await conn.execute(
+            await work.execute(
                 jobs.insert(),
                 [
                     {
@@ -83,25 +82,23 @@ async def fill(database_url: str) -> tuple[str, int, int]:
                     for n in range(JOBS)
                 ],
             )
-            job_ids = [row[0] for row in await conn.execute(sa.select(jobs.c.id).order_by(jobs.c.id))]
+            job_ids = [row[0] for row in await work.execute(sa.select(jobs.c.id).order_by(jobs.c.id))]
             rows = list(_build_rows(job_ids, rng))
             for start in range(0, len(rows), BATCH):
-                await conn.execute(builds.insert(), rows[start : start + BATCH])
-            build_ids = [row[0] for row in await conn.execute(sa.select(builds.c.id))]
+                await work.execute(builds.insert(), rows[start : start + BATCH])
+            build_ids = [row[0] for row in await work.execute(sa.select(builds.c.id))]
             stages = [
                 {"build_id": b, "position": p, "name": name, "status": "SUCCESS", "duration_ms": 1000 * (p + 1)}
                 for b in build_ids
                 for p, name in enumerate(("Checkout", "Build", "Test"))
             ]
             for start in range(0, len(stages), BATCH):
-                await conn.execute(build_stages.insert(), stages[start : start + BATCH])
-            await conn.execute(sa.text("ANALYZE"))
-            middle = await conn.scalar(
+                await work.execute(build_stages.insert(), stages[start : start + BATCH])
+            await work.execute(sa.text("ANALYZE"))
+            middle = await work.scalar(
                 sa.select(builds.c.id).where(builds.c.job_id == job_ids[0], builds.c.number == BUILDS_PER_JOB // 2)
             )
         return secret, job_ids[0], int(middle or 0)
-    finally:
-        await engine.dispose()
 
 
 def _build_rows(job_ids: list[int], rng: random.Random) -> Iterator[dict[str, object]]:

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from ghee.clock import utcnow
 from ghee.core.projects import create_project
 from ghee.core.tokens import create_token
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.migrate import upgrade
 from ghee.db.tables import artifacts, builds
 from loadtest import Result, check_tools, common_arguments, load, report, scratch_database
@@ -36,26 +36,23 @@ DEFAULT_PATH = "/v1/projects/{project}/builds?limit=20"
 
 async def fill(database_url: str, count: int) -> tuple[str, str]:
     """Migrate, then add one project with ``count`` builds (and artifacts); returns its id and a read token."""
-    engine = create_engine(database_url)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            project = await create_project(conn, "Skyforge", "unreal")
-            _, secret = await create_token(conn, name="bench", scope="read", project_id=None, rate_limit=None)
-            await conn.execute(builds.insert(), list(_build_rows(project.id, count)))
-        async with engine.begin() as conn:
-            done = await conn.execute(
+    async with opened(database_url) as db:
+        await upgrade(db.engine)
+        async with db.write() as work:
+            project = await create_project(work, "Skyforge", "unreal")
+            _, secret = await create_token(work, name="bench", scope="read", project_id=None, rate_limit=None)
+            await work.execute(builds.insert(), list(_build_rows(project.id, count)))
+        async with db.write() as work:
+            done = await work.execute(
                 sa.select(builds.c.id, builds.c.number, builds.c.platform, builds.c.configuration, builds.c.finished_at)
                 .where(builds.c.status == "success")
                 .order_by(builds.c.id)
             )
             rows = [row for build in done for row in _artifact_rows(*build)]
             for start in range(0, len(rows), BATCH):
-                await conn.execute(artifacts.insert(), rows[start : start + BATCH])
-            await conn.execute(sa.text("ANALYZE"))
+                await work.execute(artifacts.insert(), rows[start : start + BATCH])
+            await work.execute(sa.text("ANALYZE"))
         return project.public_id, secret
-    finally:
-        await engine.dispose()
 
 
 def _build_rows(project_id: int, count: int) -> Iterator[dict[str, object]]:

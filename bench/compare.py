@@ -46,7 +46,7 @@ import builds_list
 import posts
 from ghee.core.content.collections import put_content_field
 from ghee.core.content.entries import check_locale
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from loadtest import (
     Result,
     check_tools,
@@ -103,13 +103,9 @@ class Row:
 
 
 async def _content_fields(database_url: str) -> None:
-    engine = create_engine(database_url)
-    try:
-        async with engine.begin() as conn:
-            for key, value in CONTENT.items():
-                await put_content_field(conn, key, value, check_locale(None), "published")
-    finally:
-        await engine.dispose()
+    async with opened(database_url) as db, db.write() as work:
+        for key, value in CONTENT.items():
+            await put_content_field(work, key, value, check_locale(None), "published")
 
 
 def fill_ghee(database_url: str, args: argparse.Namespace) -> tuple[str, str]:

@@ -23,13 +23,10 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core.failure_causes import FailureCause, all_causes
 from ghee.core.failures import HEAD_BYTES, TAIL_BYTES, UNKNOWN, classify_builds, matching_cause, reclassify_recent
-from ghee.db.engine import create_engine
+from ghee.db.database import Write, opened
 from ghee.db.migrate import upgrade
-from ghee.db.reads import ConnectionReads
 from ghee.db.tables import build_log_chunks, builds, connections, jobs
 
 LOGS = Path(__file__).resolve().parent.parent / "tests" / "buildbutler" / "logs"
@@ -72,8 +69,8 @@ def accuracy(causes: list[FailureCause]) -> None:
         print("  misclassified:", line)
 
 
-async def fill(conn: AsyncConnection, count: int, huge: int, huge_mb: int) -> list[int]:
-    connection_id = await conn.scalar(
+async def fill(work: Write, count: int, huge: int, huge_mb: int) -> list[int]:
+    connection_id = await work.scalar(
         connections.insert()
         .values(
             name="bench",
@@ -86,7 +83,7 @@ async def fill(conn: AsyncConnection, count: int, huge: int, huge_mb: int) -> li
         )
         .returning(connections.c.id)
     )
-    job_id = await conn.scalar(
+    job_id = await work.scalar(
         jobs.insert()
         .values(
             connection_id=connection_id,
@@ -109,7 +106,7 @@ async def fill(conn: AsyncConnection, count: int, huge: int, huge_mb: int) -> li
         log = texts[number % len(texts)]
         if number > count:  # a huge log: megabytes of output, then the failure
             log = (filler * (1 + huge_mb * 2**20 // len(filler)))[: huge_mb * 2**20] + log
-        build_id = await conn.scalar(
+        build_id = await work.scalar(
             builds.insert()
             .values(
                 job_id=job_id,
@@ -127,7 +124,7 @@ async def fill(conn: AsyncConnection, count: int, huge: int, huge_mb: int) -> li
             )
             .returning(builds.c.id)
         )
-        await conn.execute(
+        await work.execute(
             build_log_chunks.insert(),
             [
                 {
@@ -145,33 +142,31 @@ async def fill(conn: AsyncConnection, count: int, huge: int, huge_mb: int) -> li
 
 async def main(arguments: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        engine = create_engine(f"sqlite:///{folder}/bench.db")
-        await upgrade(engine)
-        async with engine.connect() as conn:
-            causes = await all_causes(ConnectionReads(conn))
-        accuracy(causes)
-        async with engine.begin() as conn:
-            made = await fill(conn, arguments.builds, arguments.huge, arguments.huge_mb)
-        typical, huge = made[: arguments.builds], made[arguments.builds :]
-        print(f"\ncost on SQLite ({len(causes)} causes):")
-        async with engine.begin() as conn:
-            started = time.perf_counter()
-            await classify_builds(conn, typical)
-            elapsed = time.perf_counter() - started
-        print(f"  classify_builds, {len(typical)} typical logs: {elapsed * 1000 / len(typical):.2f} ms per build")
-        if huge:
-            async with engine.begin() as conn:
+        async with opened(f"sqlite:///{folder}/bench.db") as db:
+            await upgrade(db.engine)
+            causes = await all_causes(db.read())
+            accuracy(causes)
+            async with db.write() as work:
+                made = await fill(work, arguments.builds, arguments.huge, arguments.huge_mb)
+            typical, huge = made[: arguments.builds], made[arguments.builds :]
+            print(f"\ncost on SQLite ({len(causes)} causes):")
+            async with db.write() as work:
                 started = time.perf_counter()
-                await classify_builds(conn, huge)
+                await classify_builds(work, typical)
                 elapsed = time.perf_counter() - started
-            per_build = elapsed * 1000 / len(huge)
-            print(f"  classify_builds, {len(huge)} logs of {arguments.huge_mb} MB: {per_build:.1f} ms per build")
-        async with engine.begin() as conn:
-            started = time.perf_counter()
-            count = await reclassify_recent(conn)
-            elapsed = time.perf_counter() - started
-        print(f"  reclassify_recent (an edit of a cause): {count} builds in {elapsed:.2f} s")
-        await engine.dispose()
+            print(f"  classify_builds, {len(typical)} typical logs: {elapsed * 1000 / len(typical):.2f} ms per build")
+            if huge:
+                async with db.write() as work:
+                    started = time.perf_counter()
+                    await classify_builds(work, huge)
+                    elapsed = time.perf_counter() - started
+                per_build = elapsed * 1000 / len(huge)
+                print(f"  classify_builds, {len(huge)} logs of {arguments.huge_mb} MB: {per_build:.1f} ms per build")
+            async with db.write() as work:
+                started = time.perf_counter()
+                count = await reclassify_recent(work)
+                elapsed = time.perf_counter() - started
+            print(f"  reclassify_recent (an edit of a cause): {count} builds in {elapsed:.2f} s")
 
 
 if __name__ == "__main__":

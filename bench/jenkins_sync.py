@@ -23,7 +23,7 @@ from cryptography.fernet import Fernet
 
 from ghee.config import Settings
 from ghee.core.connections import NewConnection
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.migrate import upgrade
 from ghee.integrations.jenkins.connect import add_connection
 from ghee.integrations.jenkins.loop import sync_now
@@ -80,13 +80,10 @@ def _build(number: int, *, pipeline: bool) -> FakeBuild:
 
 
 async def connect(settings: Settings, url: str) -> str:
-    engine = create_engine(settings.database_url)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            await add_connection(conn, settings, NewConnection("bench", url, "ci-bot", "s3cret-api-token"))
-    finally:
-        await engine.dispose()
+    async with opened(settings.database_url) as db:
+        await upgrade(db.engine)
+        async with db.write() as work:
+            await add_connection(work, settings, NewConnection("bench", url, "ci-bot", "s3cret-api-token"))
     return "bench"
 
 

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from ghee.clock import utcnow
 from ghee.core.tokens import create_token
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.migrate import upgrade
 from ghee.db.tables import blog_authors, blog_categories, blog_post_categories, blog_post_tags, blog_posts, blog_tags
 from loadtest import Result, check_tools, common_arguments, load, report, scratch_database
@@ -198,13 +198,12 @@ def _posts(count: int, authors: int) -> Iterator[dict[str, object]]:
 
 async def fill(database_url: str, count: int) -> str:
     """Migrate, then add authors, categories, tags and ``count`` posts; returns a read token."""
-    engine = create_engine(database_url)
     now = utcnow()
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
-            _, secret = await create_token(conn, name="bench", scope="read")
-            await conn.execute(
+    async with opened(database_url) as db:
+        await upgrade(db.engine)
+        async with db.write() as work:
+            _, secret = await create_token(work, name="bench", scope="read")
+            await work.execute(
                 blog_authors.insert(),
                 [
                     {
@@ -222,32 +221,30 @@ async def fill(database_url: str, count: int) -> str:
                     for n in range(1, 9)
                 ],
             )
-            await conn.execute(
+            await work.execute(
                 blog_categories.insert(),
                 [{"slug": name.lower().replace(" ", "-"), "name": name, "created_at": now} for name in CATEGORIES],
             )
-            await conn.execute(
+            await work.execute(
                 blog_tags.insert(), [{"slug": word, "name": word.title(), "created_at": now} for word in WORDS[:40]]
             )
         rng = random.Random(7)
         rows = list(_posts(count, 8))
         for first in range(0, count, BATCH):
-            async with engine.begin() as conn:
-                await conn.execute(blog_posts.insert(), rows[first : first + BATCH])
+            async with db.write() as work:
+                await work.execute(blog_posts.insert(), rows[first : first + BATCH])
                 ids = range(first + 1, min(first + BATCH, count) + 1)
-                await conn.execute(
+                await work.execute(
                     blog_post_categories.insert(),
                     [{"post_id": i, "category_id": c} for i in ids for c in rng.sample(range(1, 9), 2)],
                 )
-                await conn.execute(
+                await work.execute(
                     blog_post_tags.insert(),
                     [{"post_id": i, "tag_id": t} for i in ids for t in rng.sample(range(1, 41), 3)],
                 )
-        async with engine.begin() as conn:
-            await conn.execute(sa.text("ANALYZE"))
+        async with db.write() as work:
+            await work.execute(sa.text("ANALYZE"))
         return secret
-    finally:
-        await engine.dispose()
 
 
 def search_script(folder: Path) -> Path:

@@ -26,7 +26,7 @@ from typing import Any
 import msgspec
 
 from ghee.core.events import record_event
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.migrate import upgrade
 from ghee.delivery.subscriptions import SubscriptionChanges, create_subscription
 from loadtest import GHEE, ROOT, scratch_database
@@ -66,35 +66,29 @@ def receiver(arrivals: Arrivals) -> ThreadingHTTPServer:
 
 
 async def prepare(url: str, target: str) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        async with engine.begin() as conn:
+    async with opened(url) as db:
+        await upgrade(db.engine)
+        async with db.write() as work:
             for i in range(SUBSCRIPTIONS):
                 changes = SubscriptionChanges(url=f"{target}/s{i}", events=["*"])
-                await create_subscription(conn, changes, allow_private=True)
-    finally:
-        await engine.dispose()
+                await create_subscription(work, changes, allow_private=True)
 
 
 async def write_events(url: str, total: int, batch: int, pause: float) -> dict[str, float]:
     """Write ``total`` events in transactions of ``batch``; returns each event's commit time by id."""
-    engine = create_engine(url)
     written: dict[str, float] = {}
-    try:
+    async with opened(url) as db:
         for start in range(0, total, batch):
             names = [f"e{n}" for n in range(start, min(start + batch, total))]
-            async with engine.begin() as conn:
+            async with db.write() as work:
                 for name in names:
                     payload = {"id": name}
                     await record_event(
-                        conn, "build.updated", resource_type="build", resource_id=name, project_id=None, payload=payload
+                        work, "build.updated", resource_type="build", resource_id=name, project_id=None, payload=payload
                     )
             now = time.monotonic()
             written.update(dict.fromkeys(names, now))
             await asyncio.sleep(pause)
-    finally:
-        await engine.dispose()
     return written
 
 
