@@ -54,7 +54,7 @@ class Connection(msgspec.Struct, frozen=True):
     @property
     def public_id(self) -> str:
         """``conn_...``."""
-        return ids.encode("work", self.id)
+        return ids.encode("conn", self.id)
 
 
 class NewConnection(msgspec.Struct, frozen=True):
@@ -78,7 +78,7 @@ class Credentials(msgspec.Struct, frozen=True):
 
 def connection_row_id(public_id: str) -> int:
     """The row id behind ``conn_...``; raises ``NotFound`` when malformed."""
-    return ids.decode("work", public_id, "connection")
+    return ids.decode("conn", public_id, "connection")
 
 
 def check_new_connection(new: NewConnection) -> NewConnection:
@@ -237,7 +237,7 @@ async def credentials_of(work: Write, sealer: Sealer, connection_id: int) -> Cre
         )
     ).first()
     if row is None:
-        raise NotFound("connection", ids.encode("work", connection_id))
+        raise NotFound("connection", ids.encode("conn", connection_id))
     return Credentials(connection_id, row.name, row.url, row.username, sealer.open(row.token_encrypted))
 
 
