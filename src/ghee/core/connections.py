@@ -227,18 +227,18 @@ async def _emit(work: Write, event_type: str, made: Connection) -> None:
     )
 
 
-async def credentials_of(work: Write, sealer: Sealer, connection_id: int) -> Credentials:
+_CREDENTIALS = sa.select(
+    connections.c.name, connections.c.url, connections.c.username, connections.c.token_encrypted
+).where(connections.c.id == sa.bindparam("id"))
+
+
+async def credentials_of(reads: Reads, sealer: Sealer, connection_id: int) -> Credentials:
     """The open credentials of a connection; raises ``NotFound``, or ``SealBroken`` if the key changed."""
-    row = (
-        await work.execute(
-            sa.select(
-                connections.c.name, connections.c.url, connections.c.username, connections.c.token_encrypted
-            ).where(connections.c.id == connection_id)
-        )
-    ).first()
+    row = await reads.first(_CREDENTIALS, {"id": connection_id})
     if row is None:
         raise NotFound("connection", ids.encode("conn", connection_id))
-    return Credentials(connection_id, row.name, row.url, row.username, sealer.open(row.token_encrypted))
+    name, url, username, sealed = row
+    return Credentials(connection_id, name, url, username, sealer.open(sealed))
 
 
 def _lease_free(now: datetime) -> sa.ColumnElement[bool]:
