@@ -1,26 +1,25 @@
-"""``CountingReads``: the read path on an open connection, counting the statements it runs (statement budgets)."""
+"""``CountingReads``: a read path that counts the statements it runs (statement budgets)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 
-from ghee.db.reads import ConnectionReads, Row
+from ghee.db.reads import Reads, Row
 
 
-class CountingReads(ConnectionReads):
-    """``ConnectionReads`` that counts the statements it runs."""
+class CountingReads(Reads):
+    """Runs each read on ``inner`` (the fast path, or a unit of work) and counts it."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
-        super().__init__(conn)
+    def __init__(self, inner: Reads) -> None:
+        self._inner = inner
         self.statements = 0
 
     async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
         self.statements += 1
-        return await super().all(statement, params)
+        return await self._inner.all(statement, params)
 
     async def first(self, statement: Executable, params: Mapping[str, object]) -> Row | None:
         self.statements += 1
-        return await super().first(statement, params)
+        return await self._inner.first(statement, params)
