@@ -1,27 +1,30 @@
-"""``CountingReads``: a unit of work that counts the read statements it runs (statement budgets)."""
+"""``CountingReads``: a read path that counts the statements it runs (statement budgets)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Executable
 
-from ghee.db.database import Write
-from ghee.db.reads import Row
+from ghee.db.reads import Reads, Row
 
 
-class CountingReads(Write):
-    """A ``Write`` on an open connection that counts the statements its read functions run."""
+class CountingReads(Reads):
+    """Runs each read on ``inner`` (the fast path, or a unit of work) and counts it."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
-        super().__init__(conn)
+    def __init__(self, inner: Reads) -> None:
+        self._inner = inner
         self.statements = 0
 
-    async def all(self, statement: Executable, params: Mapping[str, object] | None = None) -> list[Row]:
-        self.statements += 1
-        return await super().all(statement, params)
+    @property
+    def dialect(self) -> Dialect:
+        return self._inner.dialect
 
-    async def first(self, statement: Executable, params: Mapping[str, object] | None = None) -> Row | None:
+    async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
         self.statements += 1
-        return await super().first(statement, params)
+        return await self._inner.all(statement, params)
+
+    async def first(self, statement: Executable, params: Mapping[str, object]) -> Row | None:
+        self.statements += 1
+        return await self._inner.first(statement, params)

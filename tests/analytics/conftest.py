@@ -22,7 +22,7 @@ from ghee import ids
 from ghee.analytics.rollups import add_builds, rebuild
 from ghee.clock import utcnow
 from ghee.core.jobs import job_row_id
-from ghee.db.engine import create_engine
+from ghee.db.database import Write, opened
 from ghee.db.tables import builds, connections, jobs
 from tests.conftest import Api, Server, serve_fresh
 
@@ -80,14 +80,10 @@ class Seeder:
         end = self.start + timedelta(days=first_day + days)
         return {"from": self.day(first_day, 0).isoformat() + "Z", "to": end.isoformat() + "Z"}
 
-    def _run(self, work: Any) -> Any:
+    def _run(self, unit: Any) -> Any:
         async def main() -> Any:
-            engine = create_engine(self.server.database_url)
-            try:
-                async with engine.begin() as conn:
-                    return await work(conn)
-            finally:
-                await engine.dispose()
+            async with opened(self.server.database_url) as db, db.write() as work:
+                return await unit(work)
 
         return asyncio.run(main())
 
@@ -95,11 +91,11 @@ class Seeder:
         """A new job on this test's connection; returns its public id (``j_...``)."""
         name = name or f"job-{uuid.uuid4().hex[:8]}"
 
-        async def work(conn: Any) -> int:
+        async def unit(work: Write) -> int:
             now = utcnow()
             if self._connection is None:
                 self._connection = (
-                    await conn.execute(
+                    await work.execute(
                         connections.insert()
                         .values(
                             name=f"jenkins-{uuid.uuid4().hex[:8]}",
@@ -125,23 +121,23 @@ class Seeder:
                 "created_at": now,
                 "updated_at": now,
             }
-            return int((await conn.execute(jobs.insert().values(values).returning(jobs.c.id))).scalar_one())
+            return int((await work.execute(jobs.insert().values(values).returning(jobs.c.id))).scalar_one())
 
-        return ids.encode("j", self._run(work), "job")
+        return ids.encode("j", self._run(unit), "job")
 
     def builds(self, job: str, *made: Build, count: bool = True) -> list[int]:
         """Insert builds of ``job`` as the sync does and, with ``count``, roll up the finished ones."""
         job_id = job_row_id(job)
 
-        async def work(conn: Any) -> list[int]:
+        async def unit(work: Write) -> list[int]:
             rows = [self._row(job_id, b) for b in made]
-            result = await conn.execute(builds.insert().returning(builds.c.id, sort_by_parameter_order=True), rows)
+            result = await work.execute(builds.insert().returning(builds.c.id, sort_by_parameter_order=True), rows)
             build_ids = [int(i) for i in result.scalars()]
             if count:
-                await add_builds(conn, build_ids)
+                await add_builds(work, build_ids)
             return build_ids
 
-        built: list[int] = self._run(work)
+        built: list[int] = self._run(unit)
         return built
 
     def _row(self, job_id: int, b: Build) -> dict[str, object]:
@@ -168,48 +164,48 @@ class Seeder:
     def finish(self, build_id: int, result: str, duration_ms: int) -> None:
         """Record a running build's result, as the sync does when it finishes, and count it."""
 
-        async def work(conn: Any) -> None:
-            await conn.execute(
+        async def unit(work: Write) -> None:
+            await work.execute(
                 builds.update()
                 .where(builds.c.id == build_id)
                 .values(result=result, status=_STATUS[result], duration_ms=duration_ms)
             )
-            await add_builds(conn, [build_id])
+            await add_builds(work, [build_id])
 
-        self._run(work)
+        self._run(unit)
 
     def count(self, build_ids: list[int]) -> None:
         """Call ``add_builds`` again for builds (it must change nothing for those counted)."""
 
-        async def work(conn: Any) -> None:
-            await add_builds(conn, build_ids)
+        async def unit(work: Write) -> None:
+            await add_builds(work, build_ids)
 
-        self._run(work)
+        self._run(unit)
 
     def rebuild(self) -> int:
         """Recompute every rollup from the builds."""
 
-        async def work(conn: Any) -> int:
-            return await rebuild(conn)
+        async def unit(work: Write) -> int:
+            return await rebuild(work)
 
-        counted: int = self._run(work)
+        counted: int = self._run(unit)
         return counted
 
     def rename(self, job: str, full_name: str) -> None:
         """Give a job another full name, as the sync does when Jenkins renames it (the rollups unchanged)."""
 
-        async def work(conn: Any) -> None:
-            await conn.execute(jobs.update().where(jobs.c.id == job_row_id(job)).values(full_name=full_name))
+        async def unit(work: Write) -> None:
+            await work.execute(jobs.update().where(jobs.c.id == job_row_id(job)).values(full_name=full_name))
 
-        self._run(work)
+        self._run(unit)
 
     def delete_rollups_of(self, job: str) -> None:
         """Forget a job's rollups (so ``rebuild`` must bring them back)."""
 
-        async def work(conn: Any) -> None:
-            await conn.execute(sa.text("DELETE FROM build_rollups WHERE job_id = :j"), {"j": job_row_id(job)})
+        async def unit(work: Write) -> None:
+            await work.execute(sa.text("DELETE FROM build_rollups WHERE job_id = :j"), {"j": job_row_id(job)})
 
-        self._run(work)
+        self._run(unit)
 
 
 @pytest.fixture

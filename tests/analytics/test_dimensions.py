@@ -5,13 +5,13 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
 from ghee.analytics import sketch
 from ghee.analytics.rollups import epoch_hour_of
 from ghee.core.jobs import job_row_id
+from ghee.db.database import Write
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 from tests.analytics.conftest import Build, Seeder
 from tests.analytics.test_metrics import metrics
@@ -57,9 +57,9 @@ def _sums(seed: Seeder) -> tuple[Sums, Sums]:
     """The stretch's rollups, base rows summed per dimension and key, and the dimension rows as stored."""
     first, end = epoch_hour_of(seed.start), epoch_hour_of(seed.start + timedelta(days=20))
 
-    async def work(conn: Any) -> tuple[Sums, Sums]:
-        folders = {row[0]: row[1] for row in await conn.execute(sa.select(jobs.c.id, jobs.c.folder))}
-        base = await conn.execute(
+    async def unit(work: Write) -> tuple[Sums, Sums]:
+        folders = {row[0]: row[1] for row in await work.execute(sa.select(jobs.c.id, jobs.c.folder))}
+        base = await work.execute(
             sa.select(build_rollups).where(build_rollups.c.start_hour >= first, build_rollups.c.start_hour < end)
         )
         expected: Sums = {}
@@ -80,7 +80,7 @@ def _sums(seed: Seeder) -> tuple[Sums, Sums]:
                     numbers,
                     durations + Counter(sketch.decode(row["durations"])),
                 )
-        stored_rows = await conn.execute(
+        stored_rows = await work.execute(
             sa.select(build_dimension_rollups).where(
                 build_dimension_rollups.c.start_hour >= first, build_dimension_rollups.c.start_hour < end
             )
@@ -94,7 +94,7 @@ def _sums(seed: Seeder) -> tuple[Sums, Sums]:
         }
         return expected, stored
 
-    result: tuple[Sums, Sums] = seed._run(work)
+    result: tuple[Sums, Sums] = seed._run(unit)
     return result
 
 

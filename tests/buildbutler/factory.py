@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import to_storage
-from ghee.db.engine import create_engine
+from ghee.db.database import Write, opened
 from ghee.db.tables import build_log_chunks, build_stages, builds, connections, events, jobs
 from tests.conftest import Server
 
@@ -24,24 +23,20 @@ START = datetime(2025, 1, 15, 10, 0, 0, tzinfo=UTC)
 _STATUS = {"SUCCESS": "success", "FAILURE": "failed", "UNSTABLE": "failed", "ABORTED": "cancelled", None: "running"}
 
 
-def in_db(server: Server, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    """Run ``work`` in one committed transaction on the server's database."""
+def in_db(server: Server, unit: Callable[[Write], Awaitable[T]]) -> T:
+    """Run ``unit`` in one unit of work (committed at its end) on the server's database."""
 
     async def run() -> T:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db, db.write() as work:
+            return await unit(work)
 
     return asyncio.run(run())
 
 
-async def new_connection(conn: AsyncConnection, name: str | None = None) -> tuple[int, str]:
+async def new_connection(work: Write, name: str | None = None) -> tuple[int, str]:
     """A Jenkins connection; returns its row id and name."""
     name = name or f"Jenkins {next(_names)}"
-    row_id = await conn.scalar(
+    row_id = await work.scalar(
         connections.insert()
         .values(
             name=name,
@@ -58,7 +53,7 @@ async def new_connection(conn: AsyncConnection, name: str | None = None) -> tupl
 
 
 async def new_job(
-    conn: AsyncConnection,
+    work: Write,
     connection_id: int,
     name: str | None = None,
     folder: str = "/",
@@ -70,7 +65,7 @@ async def new_job(
     """A job in ``folder``; returns its row id."""
     name = name or f"job-{next(_names)}"
     full_name = f"{folder.strip('/')}/{name}".strip("/")
-    row_id = await conn.scalar(
+    row_id = await work.scalar(
         jobs.insert()
         .values(
             connection_id=connection_id,
@@ -94,7 +89,7 @@ async def new_job(
 
 
 async def new_build(
-    conn: AsyncConnection,
+    work: Write,
     job_id: int,
     number: int,
     result: str | None = "SUCCESS",
@@ -118,7 +113,7 @@ async def new_build(
     finished = None if result is None or duration_ms is None else started + timedelta(milliseconds=duration_ms)
     data = log.encode() if isinstance(log, str) else log
     row_id = int(
-        await conn.scalar(
+        await work.scalar(
             builds.insert()
             .values(
                 project_id=project_id,
@@ -147,7 +142,7 @@ async def new_build(
         or 0
     )
     if stages:
-        await conn.execute(
+        await work.execute(
             build_stages.insert(),
             [
                 {"build_id": row_id, "position": i, "name": n, "status": s, "duration_ms": d, "started_at": started}
@@ -155,7 +150,7 @@ async def new_build(
             ],
         )
     if data:
-        await conn.execute(
+        await work.execute(
             build_log_chunks.insert(),
             [
                 {
@@ -167,7 +162,7 @@ async def new_build(
                 for offset in range(0, len(data), chunk_size)
             ],
         )
-    await conn.execute(
+    await work.execute(
         jobs.update()
         .where(jobs.c.id == job_id, sa.func.coalesce(jobs.c.last_build_number, 0) < number)
         .values(last_build_number=number, last_result=result)
@@ -175,9 +170,9 @@ async def new_build(
     return row_id
 
 
-async def events_about(conn: AsyncConnection, resource_id: str) -> list[tuple[str, dict[str, Any]]]:
+async def events_about(work: Write, resource_id: str) -> list[tuple[str, dict[str, Any]]]:
     """``(type, payload)`` of the events about one resource, oldest first."""
-    rows = await conn.execute(
+    rows = await work.execute(
         sa.select(events.c.type, events.c.payload).where(events.c.resource_id == resource_id).order_by(events.c.id)
     )
     return [(row.type, row.payload) for row in rows]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core.ci_build_reads import build_public_id
 from ghee.core.jobs import job_public_id
+from ghee.db.database import Write
 from tests.buildbutler.conftest import assert_error
 from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.conftest import Api, Server
@@ -30,10 +29,10 @@ SEED_STAGES = [("Checkout", "SUCCESS", 3000), ("Build", "SUCCESS", 45000), ("Tes
 
 
 def _job_with(server: Server, *builds: dict[str, object]) -> tuple[int, list[int]]:
-    async def seed(conn: AsyncConnection) -> tuple[int, list[int]]:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id)
-        made = [await new_build(conn, job, **fields) for fields in builds]  # type: ignore[arg-type]
+    async def seed(work: Write) -> tuple[int, list[int]]:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
+        made = [await new_build(work, job, **fields) for fields in builds]  # type: ignore[arg-type]
         return job, made
 
     return in_db(server, seed)

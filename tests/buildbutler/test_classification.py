@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core.ci_build_reads import build_public_id
 from ghee.core.failures import HEAD_BYTES, TAIL_BYTES, classify_builds
+from ghee.db.database import Write
 from tests.buildbutler.factory import events_about, in_db, new_build, new_connection, new_job
 from tests.conftest import Api, Server
 
@@ -26,15 +25,15 @@ def test_there_are_at_least_40_labelled_logs_in_a_dozen_categories() -> None:
 
 
 def test_every_labelled_log_classifies_to_its_label(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> list[int]:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id)
+    async def seed(work: Write) -> list[int]:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
         made = []
         for number, path in enumerate(LABELLED, start=1):
             log = path.read_text()
             # Small chunks, so indications straddle chunk boundaries.
-            made.append(await new_build(conn, job, number, result_of(log), log=log, chunk_size=500))
-        await classify_builds(conn, made)
+            made.append(await new_build(work, job, number, result_of(log), log=log, chunk_size=500))
+        await classify_builds(work, made)
         return made
 
     made = in_db(server, seed)
@@ -49,12 +48,12 @@ def test_every_labelled_log_classifies_to_its_label(api: Api, server: Server) ->
 def test_successful_builds_have_no_category_and_reclassifying_them_clears_it(api: Api, server: Server) -> None:
     log = (LOGS / "test_failure" / "jest.txt").read_text()
 
-    async def seed(conn: AsyncConnection) -> list[int]:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id)
-        passed = await new_build(conn, job, 1, "SUCCESS", log="Finished: SUCCESS\n")
-        running = await new_build(conn, job, 2, None, log=log)
-        await classify_builds(conn, [passed, running, 999_999_999])  # a missing build is skipped
+    async def seed(work: Write) -> list[int]:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
+        passed = await new_build(work, job, 1, "SUCCESS", log="Finished: SUCCESS\n")
+        running = await new_build(work, job, 2, None, log=log)
+        await classify_builds(work, [passed, running, 999_999_999])  # a missing build is skipped
         return [passed, running]
 
     for build in in_db(server, seed):
@@ -62,13 +61,13 @@ def test_successful_builds_have_no_category_and_reclassifying_them_clears_it(api
 
 
 def test_a_failing_test_stage_explains_an_otherwise_silent_log(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> list[int]:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id)
+    async def seed(work: Write) -> list[int]:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
         stages = [("Checkout", "SUCCESS", 1000), ("Integration Tests", "FAILED", 9000)]
-        in_tests = await new_build(conn, job, 1, "FAILURE", log="ERROR: script returned exit code 1\n", stages=stages)
-        elsewhere = await new_build(conn, job, 2, "FAILURE", log="ERROR: script returned exit code 1\n")
-        await classify_builds(conn, [in_tests, elsewhere])
+        in_tests = await new_build(work, job, 1, "FAILURE", log="ERROR: script returned exit code 1\n", stages=stages)
+        elsewhere = await new_build(work, job, 2, "FAILURE", log="ERROR: script returned exit code 1\n")
+        await classify_builds(work, [in_tests, elsewhere])
         return [in_tests, elsewhere]
 
     in_tests, elsewhere = in_db(server, seed)
@@ -83,14 +82,14 @@ def test_a_huge_log_is_judged_by_its_head_and_tail(api: Api, server: Server) -> 
     tail_error = filler + oom + filler[: TAIL_BYTES // 2] + "Finished: FAILURE\n"
     middle_only = filler + oom + filler + "Finished: FAILURE\n"
 
-    async def seed(conn: AsyncConnection) -> list[int]:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id)
+    async def seed(work: Write) -> list[int]:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
         made = [
-            await new_build(conn, job, 1, "FAILURE", log=tail_error, chunk_size=256 * 1024),
-            await new_build(conn, job, 2, "FAILURE", log=middle_only, chunk_size=256 * 1024),
+            await new_build(work, job, 1, "FAILURE", log=tail_error, chunk_size=256 * 1024),
+            await new_build(work, job, 2, "FAILURE", log=middle_only, chunk_size=256 * 1024),
         ]
-        await classify_builds(conn, made)
+        await classify_builds(work, made)
         return made
 
     near_end, in_the_middle = in_db(server, seed)
@@ -99,13 +98,13 @@ def test_a_huge_log_is_judged_by_its_head_and_tail(api: Api, server: Server) -> 
 
 
 def test_a_change_of_category_records_a_build_classified_event(server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> list[tuple[str, dict[str, object]]]:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id)
-        build = await new_build(conn, job, 1, "ABORTED", log="Aborted by Dana Whitfield\nFinished: ABORTED\n")
-        await classify_builds(conn, [build])
-        await classify_builds(conn, [build])  # unchanged: no second event
-        return await events_about(conn, build_public_id(build))
+    async def seed(work: Write) -> list[tuple[str, dict[str, object]]]:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
+        build = await new_build(work, job, 1, "ABORTED", log="Aborted by Dana Whitfield\nFinished: ABORTED\n")
+        await classify_builds(work, [build])
+        await classify_builds(work, [build])  # unchanged: no second event
+        return await events_about(work, build_public_id(build))
 
     [(event_type, payload)] = in_db(server, seed)
     assert event_type == "build.classified"

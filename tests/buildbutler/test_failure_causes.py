@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core.ci_build_reads import build_public_id
 from ghee.core.failures import classify_builds
+from ghee.db.database import Write
 from tests.buildbutler.conftest import MakeClient, assert_error
 from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.conftest import Api, Server
@@ -34,11 +33,11 @@ def _all_causes(api: Api) -> list[dict[str, Any]]:
 
 
 def _failed_build(server: Server, log: str) -> str:
-    async def seed(conn: AsyncConnection) -> int:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id)
-        build = await new_build(conn, job, 1, "FAILURE", log=log)
-        await classify_builds(conn, [build])
+    async def seed(work: Write) -> int:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
+        build = await new_build(work, job, 1, "FAILURE", log=log)
+        await classify_builds(work, [build])
         return build
 
     return build_public_id(in_db(server, seed))

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core.flaky import Outcome, flaky_reason, update_jobs
 from ghee.core.jobs import job_public_id
+from ghee.db.database import Write
 from tests.buildbutler.factory import events_about, in_db, new_build, new_connection, new_job
 from tests.conftest import Api, Server
 
@@ -34,13 +33,13 @@ def test_five_flips_are_flaky_and_four_are_not() -> None:
 
 
 def _job_history(server: Server, history: list[tuple[str, str | None]]) -> tuple[int, Any]:
-    async def seed(conn: AsyncConnection) -> tuple[int, Any]:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id)
+    async def seed(work: Write) -> tuple[int, Any]:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
         for number, (result, commit) in enumerate(history, start=1):
-            await new_build(conn, job, number, result, commit=commit)
-        await update_jobs(conn, [job])
-        return job, await events_about(conn, job_public_id(job))
+            await new_build(work, job, number, result, commit=commit)
+        await update_jobs(work, [job])
+        return job, await events_about(work, job_public_id(job))
 
     return in_db(server, seed)
 
@@ -65,12 +64,12 @@ def test_aborted_and_running_builds_do_not_count_as_flips(api: Api, server: Serv
 def test_a_flaky_job_that_steadies_is_cleared(api: Api, server: Server) -> None:
     job, _ = _job_history(server, [("SUCCESS", "c1"), ("FAILURE", "c1")])
 
-    async def steady(conn: AsyncConnection) -> Any:
+    async def steady(work: Write) -> Any:
         for number in range(3, 40):
-            await new_build(conn, job, number, "SUCCESS", commit=f"c{number}")
-        await update_jobs(conn, [job])
-        await update_jobs(conn, [job])  # nothing changed: no event
-        return await events_about(conn, job_public_id(job))
+            await new_build(work, job, number, "SUCCESS", commit=f"c{number}")
+        await update_jobs(work, [job])
+        await update_jobs(work, [job])  # nothing changed: no event
+        return await events_about(work, job_public_id(job))
 
     events = in_db(server, steady)
     assert [t for t, _ in events] == ["job.flaky", "job.steady"]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.flaky import update_jobs
 from ghee.core.jobs import job_public_id
 from ghee.core.projects import project_row_id
+from ghee.db.database import Write
 from ghee.db.tables import builds
 from tests.buildbutler.conftest import MakeClient, assert_error
 from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
@@ -17,11 +17,11 @@ SEED_JOB_FIELDS = {"id", "name", "instance", "folder", "lastBuild", "lastResult"
 
 
 def test_job_list_has_the_seed_shape(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> tuple[str, int]:
-        connection_id, instance = await new_connection(conn)
-        job = await new_job(conn, connection_id, "production-deploy", "/pipelines")
+    async def seed(work: Write) -> tuple[str, int]:
+        connection_id, instance = await new_connection(work)
+        job = await new_job(work, connection_id, "production-deploy", "/pipelines")
         for number, result in enumerate(["SUCCESS", "FAILURE", "SUCCESS", "SUCCESS"], start=39):
-            await new_build(conn, job, number, result)
+            await new_build(work, job, number, result)
         return instance, job
 
     instance, job = in_db(server, seed)
@@ -39,15 +39,15 @@ def test_job_list_has_the_seed_shape(api: Api, server: Server) -> None:
 
 
 def test_success_rate_counts_finished_builds_only(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> str:
-        connection_id, instance = await new_connection(conn)
-        job = await new_job(conn, connection_id)
-        await new_build(conn, job, 1, "SUCCESS")
-        await new_build(conn, job, 2, "UNSTABLE")
-        await new_build(conn, job, 3, "ABORTED")
-        await new_build(conn, job, 4, "SUCCESS")
-        await new_build(conn, job, 5, None)  # running: left out
-        await new_build(conn, job, 6, "FAILURE", deleted=True)  # deleted: left out
+    async def seed(work: Write) -> str:
+        connection_id, instance = await new_connection(work)
+        job = await new_job(work, connection_id)
+        await new_build(work, job, 1, "SUCCESS")
+        await new_build(work, job, 2, "UNSTABLE")
+        await new_build(work, job, 3, "ABORTED")
+        await new_build(work, job, 4, "SUCCESS")
+        await new_build(work, job, 5, None)  # running: left out
+        await new_build(work, job, 6, "FAILURE", deleted=True)  # deleted: left out
         return instance
 
     [listed] = api.ok("GET", "/api/v1/jobs", params={"instance": in_db(server, seed)})["data"]
@@ -56,10 +56,10 @@ def test_success_rate_counts_finished_builds_only(api: Api, server: Server) -> N
 
 
 def test_success_rate_follows_builds_finishing_and_being_deleted(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> tuple[str, int, list[int]]:
-        connection_id, instance = await new_connection(conn)
-        job = await new_job(conn, connection_id)
-        made = [await new_build(conn, job, n, result) for n, result in enumerate(["SUCCESS", "FAILURE", None], 1)]
+    async def seed(work: Write) -> tuple[str, int, list[int]]:
+        connection_id, instance = await new_connection(work)
+        job = await new_job(work, connection_id)
+        made = [await new_build(work, job, n, result) for n, result in enumerate(["SUCCESS", "FAILURE", None], 1)]
         return instance, job, made
 
     instance, job, (passed, _, running) = in_db(server, seed)
@@ -70,29 +70,29 @@ def test_success_rate_follows_builds_finishing_and_being_deleted(api: Api, serve
 
     assert rate() == 0.5
 
-    async def finish(conn: AsyncConnection) -> None:
-        await conn.execute(builds.update().where(builds.c.id == running).values(result="SUCCESS"))
+    async def finish(work: Write) -> None:
+        await work.execute(builds.update().where(builds.c.id == running).values(result="SUCCESS"))
 
     in_db(server, finish)
     assert rate() == 0.6667
 
-    async def forget(conn: AsyncConnection) -> None:
-        await conn.execute(builds.update().where(builds.c.id == passed).values(deleted=True))
+    async def forget(work: Write) -> None:
+        await work.execute(builds.update().where(builds.c.id == passed).values(deleted=True))
 
     in_db(server, forget)
     assert rate() == 0.5
 
-    async def remove(conn: AsyncConnection) -> None:
-        await conn.execute(builds.delete().where(builds.c.job_id == job, builds.c.deleted == sa.false()))
+    async def remove(work: Write) -> None:
+        await work.execute(builds.delete().where(builds.c.job_id == job, builds.c.deleted == sa.false()))
 
     in_db(server, remove)
     assert rate() is None
 
 
 def test_a_job_without_finished_builds_has_no_success_rate(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> str:
-        connection_id, instance = await new_connection(conn)
-        await new_job(conn, connection_id)
+    async def seed(work: Write) -> str:
+        connection_id, instance = await new_connection(work)
+        await new_job(work, connection_id)
         return instance
 
     [listed] = api.ok("GET", "/api/v1/jobs", params={"instance": in_db(server, seed)})["data"]
@@ -100,10 +100,10 @@ def test_a_job_without_finished_builds_has_no_success_rate(api: Api, server: Ser
 
 
 def test_jobs_paginate_with_page_and_per_page(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> str:
-        connection_id, instance = await new_connection(conn)
+    async def seed(work: Write) -> str:
+        connection_id, instance = await new_connection(work)
         for index in range(7):
-            await new_job(conn, connection_id, f"job-{index:02}", "/games")
+            await new_job(work, connection_id, f"job-{index:02}", "/games")
         return instance
 
     instance = in_db(server, seed)
@@ -117,12 +117,12 @@ def test_jobs_paginate_with_page_and_per_page(api: Api, server: Server) -> None:
 
 
 def test_folder_filter_includes_subfolders_but_not_lookalikes(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> str:
-        connection_id, instance = await new_connection(conn)
-        await new_job(conn, connection_id, "deploy", "/pipelines")
-        await new_job(conn, connection_id, "nightly", "/pipelines/nightly")
-        await new_job(conn, connection_id, "other", "/pipelines-old")
-        await new_job(conn, connection_id, "top", "/")
+    async def seed(work: Write) -> str:
+        connection_id, instance = await new_connection(work)
+        await new_job(work, connection_id, "deploy", "/pipelines")
+        await new_job(work, connection_id, "nightly", "/pipelines/nightly")
+        await new_job(work, connection_id, "other", "/pipelines-old")
+        await new_job(work, connection_id, "top", "/")
         return instance
 
     instance = in_db(server, seed)
@@ -135,10 +135,10 @@ def test_folder_filter_includes_subfolders_but_not_lookalikes(api: Api, server: 
 
 
 def test_deleted_jobs_are_hidden_from_the_list_but_found_directly(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> tuple[str, int]:
-        connection_id, instance = await new_connection(conn)
-        await new_job(conn, connection_id, "alive")
-        return instance, await new_job(conn, connection_id, "gone", deleted=True)
+    async def seed(work: Write) -> tuple[str, int]:
+        connection_id, instance = await new_connection(work)
+        await new_job(work, connection_id, "alive")
+        return instance, await new_job(work, connection_id, "gone", deleted=True)
 
     instance, gone = in_db(server, seed)
     listed = api.ok("GET", "/api/v1/jobs", params={"instance": instance})["data"]
@@ -150,12 +150,12 @@ def test_deleted_jobs_are_hidden_from_the_list_but_found_directly(api: Api, serv
 
 
 def test_job_details_show_recent_builds_and_health(api: Api, server: Server) -> None:
-    async def seed(conn: AsyncConnection) -> int:
-        connection_id, _ = await new_connection(conn)
-        job = await new_job(conn, connection_id, "game-ci", "/studio")
+    async def seed(work: Write) -> int:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id, "game-ci", "/studio")
         for number in range(1, 13):
-            await new_build(conn, job, number, "SUCCESS" if number % 2 else "FAILURE", commit=f"c{number:06}")
-        await update_jobs(conn, [job])
+            await new_build(work, job, number, "SUCCESS" if number % 2 else "FAILURE", commit=f"c{number:06}")
+        await update_jobs(work, [job])
         return job
 
     job = in_db(server, seed)
@@ -175,10 +175,10 @@ def test_a_project_bound_token_sees_only_its_projects_jobs(api: Api, server: Ser
     project = api.new_project()
     row = project_row_id(project["id"])
 
-    async def seed(conn: AsyncConnection) -> tuple[str, int, int]:
-        connection_id, instance = await new_connection(conn)
-        mine = await new_job(conn, connection_id, "mine", project_id=row)
-        theirs = await new_job(conn, connection_id, "theirs")
+    async def seed(work: Write) -> tuple[str, int, int]:
+        connection_id, instance = await new_connection(work)
+        mine = await new_job(work, connection_id, "mine", project_id=row)
+        theirs = await new_job(work, connection_id, "theirs")
         return instance, mine, theirs
 
     instance, mine, theirs = in_db(server, seed)

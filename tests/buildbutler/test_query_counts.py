@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from ghee.core import ci_build_reads, ci_jobs, failure_causes
 from ghee.core.paging import Window
+from ghee.db.database import Write
 from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.conftest import Server
 from tests.counting_reads import CountingReads
 
 
 def test_each_list_page_is_one_statement(server: Server) -> None:
-    async def run(conn: AsyncConnection) -> dict[str, int]:
-        connection_id, instance = await new_connection(conn)
-        jobs = [await new_job(conn, connection_id, f"job-{n}") for n in range(30)]
+    async def run(work: Write) -> dict[str, int]:
+        connection_id, instance = await new_connection(work)
+        jobs = [await new_job(work, connection_id, f"job-{n}") for n in range(30)]
         stages = [("Build", "SUCCESS", 1000), ("Test", "FAILED", 2000)]
         for number in range(1, 31):
-            await new_build(conn, jobs[0], number, "FAILURE", stages=stages)
+            await new_build(work, jobs[0], number, "FAILURE", stages=stages)
         spent = {}
-        reads = CountingReads(conn)
+        reads = CountingReads(work)
         page = await ci_jobs.list_jobs(reads, ci_jobs.JobFilter(instance=instance), Window(25))
         assert len(page.items) == 25
         spent["jobs"], reads.statements = reads.statements, 0

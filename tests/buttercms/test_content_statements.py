@@ -10,7 +10,7 @@ from ghee.core.content.collections import create_items, get_content, parse_keys,
 from ghee.core.content.entries import View, check_locale
 from ghee.core.content.schemas import create_schema
 from ghee.core.errors import NotFound
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from tests.conftest import make_database, run_async
 from tests.counting_reads import CountingReads
 
@@ -22,16 +22,12 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     url, drop = make_database(backend, tmp_path_factory.mktemp("content-statements"))
 
     async def fill() -> None:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as conn:
-                for n, key in enumerate(FIELDS):
-                    await put_content_field(conn, key, f"value {n}", check_locale(None), "published")
-                await put_content_field(conn, "draft_field", "not yet", check_locale(None), "draft")
-                await create_schema(conn, "collection", "team", "Team", [{"key": "name", "type": "text"}])
-                await create_items(conn, "team", "published", [{"name": "Ada"}, {"name": "Grace"}])
-        finally:
-            await engine.dispose()
+        async with opened(url) as db, db.write() as work:
+            for n, key in enumerate(FIELDS):
+                await put_content_field(work, key, f"value {n}", check_locale(None), "published")
+            await put_content_field(work, "draft_field", "not yet", check_locale(None), "draft")
+            await create_schema(work, "collection", "team", "Team", [{"key": "name", "type": "text"}])
+            await create_items(work, "team", "published", [{"name": "Ada"}, {"name": "Grace"}])
 
     run_async(fill)
     try:
@@ -42,14 +38,10 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 def _content(url: str, keys: str, view: View | None = None) -> tuple[dict[str, object], int]:
     async def read() -> tuple[dict[str, object], int]:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as conn:
-                reads = CountingReads(conn)
-                found = await get_content(reads, parse_keys(keys), view or View(), 0)
-                return dict(found), reads.statements
-        finally:
-            await engine.dispose()
+        async with opened(url) as db:
+            reads = CountingReads(db.read())
+            found = await get_content(reads, parse_keys(keys), view or View(), 0)
+            return dict(found), reads.statements
 
     return run_async(read)
 

@@ -7,25 +7,22 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.tables import content_entries, content_schemas, content_values
 from ghee.demo_pages import PAGE_TYPE, TEAM, load_demo_pages
 from tests.conftest import Api, make_database, start_server
 
 
 async def _load_twice(url: str) -> tuple[str, str, list[int], list[int]]:
-    engine = create_engine(url)
     tables = (content_schemas, content_entries, content_values)
-    try:
-        counts = []
-        summaries = []
+    counts = []
+    summaries = []
+    async with opened(url) as db:
         for _ in range(2):
-            async with engine.begin() as conn:
-                summaries.append(await load_demo_pages(conn))
-                counts.append([await conn.scalar(sa.select(sa.func.count()).select_from(t)) or 0 for t in tables])
-        return summaries[0], summaries[1], counts[0], counts[1]
-    finally:
-        await engine.dispose()
+            async with db.write() as work:
+                summaries.append(await load_demo_pages(work))
+                counts.append([await work.scalar(sa.select(sa.func.count()).select_from(t)) or 0 for t in tables])
+    return summaries[0], summaries[1], counts[0], counts[1]
 
 
 def test_demo_pages_load_once_and_read_in_two_locales(backend: str, tmp_path: Path) -> None:

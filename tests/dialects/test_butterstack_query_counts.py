@@ -8,7 +8,6 @@ from ghee.core import assets, changelists, deployments, events
 from ghee.core.paging import Window
 from ghee.core.projects import project_row_id
 from ghee.db.database import opened
-from ghee.db.engine import create_engine
 from ghee.delivery import deliveries, subscriptions
 from tests.conftest import Api, Server
 from tests.counting_reads import CountingReads
@@ -32,30 +31,26 @@ def test_each_list_page_is_one_statement(api: Api, server: Server) -> None:
             # Inactive: nothing is delivered to it for the rest of the session.
             changes = subscriptions.SubscriptionChanges(url="http://127.0.0.1:9/hook", events=["*"], active=False)
             webhook = await subscriptions.create_subscription(work, changes, allow_private=True)
-        engine = create_engine(server.database_url)
         spent: dict[str, int] = {}
-        try:
-            async with engine.connect() as conn:
-                reads = CountingReads(conn)
-                page = await changelists.list_changelists(reads, row_id, Window(PAGE))
-                assert [len(c.files) for c in page.items] == [2] * PAGE
-                spent["changelists"], reads.statements = reads.statements, 0
-                listed = await assets.list_assets(reads, row_id, assets.AssetFilter("//depot/"), Window(PAGE))
-                assert len(listed.items) == PAGE
-                spent["assets"], reads.statements = reads.statements, 0
-                found = await deployments.list_deployments(reads, row_id, deployments.DeploymentFilter(), Window(PAGE))
-                assert len(found.items) == PAGE
-                spent["deployments"], reads.statements = reads.statements, 0
-                log = await events.list_events(reads, events.EventFilter(type="build.*"), None, PAGE)
-                assert len(log.items) == PAGE
-                spent["events"], reads.statements = reads.statements, 0
-                hooks = await subscriptions.list_subscriptions(reads, Window(PAGE))
-                assert hooks.items
-                spent["webhooks"], reads.statements = reads.statements, 0
-                await deliveries.list_deliveries(reads, webhook.id, None, Window(PAGE))
-                spent["deliveries"] = reads.statements
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db:
+            reads = CountingReads(db.read())
+            page = await changelists.list_changelists(reads, row_id, Window(PAGE))
+            assert [len(c.files) for c in page.items] == [2] * PAGE
+            spent["changelists"], reads.statements = reads.statements, 0
+            listed = await assets.list_assets(reads, row_id, assets.AssetFilter("//depot/"), Window(PAGE))
+            assert len(listed.items) == PAGE
+            spent["assets"], reads.statements = reads.statements, 0
+            found = await deployments.list_deployments(reads, row_id, deployments.DeploymentFilter(), Window(PAGE))
+            assert len(found.items) == PAGE
+            spent["deployments"], reads.statements = reads.statements, 0
+            log = await events.list_events(reads, events.EventFilter(type="build.*"), None, PAGE)
+            assert len(log.items) == PAGE
+            spent["events"], reads.statements = reads.statements, 0
+            hooks = await subscriptions.list_subscriptions(reads, Window(PAGE))
+            assert hooks.items
+            spent["webhooks"], reads.statements = reads.statements, 0
+            await deliveries.list_deliveries(reads, webhook.id, None, Window(PAGE))
+            spent["deliveries"] = reads.statements
         return spent
 
     budget = {"changelists": 1, "assets": 1, "deployments": 1, "events": 1, "webhooks": 1, "deliveries": 1}

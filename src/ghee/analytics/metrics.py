@@ -31,7 +31,8 @@ from ghee.analytics import sketch
 from ghee.analytics.ranges import TimeRange
 from ghee.analytics.rollups import DAY, HOUR, RESULTS, VERSION, epoch_hour_of
 from ghee.core.errors import Invalid, NotFound
-from ghee.db.reads import ConnectionReads, Reads, Row
+from ghee.db.database import Write
+from ghee.db.reads import Reads, Row
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 
 GroupBy = Literal["job", "folder", "label", "branch"]
@@ -256,13 +257,13 @@ async def measure(reads: Reads, query: MetricsQuery, *, cells: bool = False) -> 
     query and the rollups' version (``rollups.VERSION``, bumped by every
     transaction that writes rollups, read here first, before any rollup), and
     serves one again only while the version read is the same. Reads inside a
-    write transaction (``ConnectionReads``) may see rollups that are never
-    committed, and neither use nor fill the cache.
+    unit of work (a ``Write``) may see rollups that are never committed, and
+    neither use nor fill the cache.
     """
     params: dict[str, object] = dict(_scan_bounds(query.range))
     if query.only_project is not None and query.job_id is None:
         raise Invalid("job", "is required: this token sees one project's jobs only")
-    version = None if isinstance(reads, ConnectionReads) else await reads.first(VERSION, {})
+    version = None if isinstance(reads, Write) else await reads.first(VERSION, {})
     key: Hashable = (query, cells, version[0]) if version is not None else None
     if query.job_id is None:
         answer = _cached(reads, key) if key is not None else None

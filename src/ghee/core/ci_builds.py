@@ -25,6 +25,7 @@ from ghee.core.builds import FINISHED
 from ghee.core.events import NewEvent, record_events
 from ghee.core.jobs import job_public_id
 from ghee.db.database import Write
+from ghee.db.reads import Reads
 from ghee.db.tables import build_log_chunks, build_stages, builds
 
 MAX_LOG_BYTES = 16 * 1024 * 1024  # console text kept per build; the rest is left on the server
@@ -115,7 +116,11 @@ class OpenBuild(msgspec.Struct, frozen=True):
 
 
 async def open_builds(work: Write, job_ids: Sequence[int]) -> dict[int, list[OpenBuild]]:
-    """The open builds of ``job_ids`` (not deleted), by job id."""
+    """The open builds of ``job_ids`` (not deleted), by job id.
+
+    A sync pass's read inside its unit of work: its ``IN`` lists are expanded
+    when run, which the fast read path does not do.
+    """
     found: dict[int, list[OpenBuild]] = {}
     for start in range(0, len(job_ids), _IN_CHUNKS):
         rows = await work.execute(
@@ -286,14 +291,17 @@ async def _append_log(work: Write, build_id: int, stored_bytes: int, piece: LogP
     )
 
 
-async def read_log(work: Write, build_id: int) -> bytes:
+_LOG_CHUNKS = (
+    sa.select(build_log_chunks.c.data)
+    .where(build_log_chunks.c.build_id == sa.bindparam("build_id"))
+    .order_by(build_log_chunks.c.offset)
+)
+
+
+async def read_log(reads: Reads, build_id: int) -> bytes:
     """A build's stored console text, whole."""
-    rows = await work.execute(
-        sa.select(build_log_chunks.c.data)
-        .where(build_log_chunks.c.build_id == build_id)
-        .order_by(build_log_chunks.c.offset)
-    )
-    return b"".join(zlib.decompress(row.data) for row in rows)
+    rows = await reads.all(_LOG_CHUNKS, {"build_id": build_id})
+    return b"".join(zlib.decompress(data) for (data,) in rows)
 
 
 async def mark_builds_deleted(

@@ -54,7 +54,7 @@ class Connection(msgspec.Struct, frozen=True):
     @property
     def public_id(self) -> str:
         """``conn_...``."""
-        return ids.encode("work", self.id)
+        return ids.encode("conn", self.id)
 
 
 class NewConnection(msgspec.Struct, frozen=True):
@@ -78,7 +78,7 @@ class Credentials(msgspec.Struct, frozen=True):
 
 def connection_row_id(public_id: str) -> int:
     """The row id behind ``conn_...``; raises ``NotFound`` when malformed."""
-    return ids.decode("work", public_id, "connection")
+    return ids.decode("conn", public_id, "connection")
 
 
 def check_new_connection(new: NewConnection) -> NewConnection:
@@ -227,18 +227,18 @@ async def _emit(work: Write, event_type: str, made: Connection) -> None:
     )
 
 
-async def credentials_of(work: Write, sealer: Sealer, connection_id: int) -> Credentials:
+_CREDENTIALS = sa.select(
+    connections.c.name, connections.c.url, connections.c.username, connections.c.token_encrypted
+).where(connections.c.id == sa.bindparam("id"))
+
+
+async def credentials_of(reads: Reads, sealer: Sealer, connection_id: int) -> Credentials:
     """The open credentials of a connection; raises ``NotFound``, or ``SealBroken`` if the key changed."""
-    row = (
-        await work.execute(
-            sa.select(
-                connections.c.name, connections.c.url, connections.c.username, connections.c.token_encrypted
-            ).where(connections.c.id == connection_id)
-        )
-    ).first()
+    row = await reads.first(_CREDENTIALS, {"id": connection_id})
     if row is None:
-        raise NotFound("connection", ids.encode("work", connection_id))
-    return Credentials(connection_id, row.name, row.url, row.username, sealer.open(row.token_encrypted))
+        raise NotFound("connection", ids.encode("conn", connection_id))
+    name, url, username, sealed = row
+    return Credentials(connection_id, name, url, username, sealer.open(sealed))
 
 
 def _lease_free(now: datetime) -> sa.ColumnElement[bool]:

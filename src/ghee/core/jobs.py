@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -14,6 +13,7 @@ from ghee.core.errors import NotFound
 from ghee.core.events import NewEvent, record_event, record_events
 from ghee.core.projects import project_public_id
 from ghee.db.database import Write
+from ghee.db.reads import Reads, Row
 from ghee.db.tables import builds, connections, jobs
 
 MAX_NAME = 255
@@ -83,14 +83,26 @@ _COLUMNS = (
 )
 
 
-def _job(row: Sequence[Any]) -> Job:
-    return Job(*row)
+_OF_CONNECTION = sa.select(*_COLUMNS).where(jobs.c.connection_id == sa.bindparam("connection_id"))
+_ONE = sa.select(*_COLUMNS).where(jobs.c.id == sa.bindparam("id"))
+_LINKED = (
+    sa.select(*_COLUMNS)
+    .where(jobs.c.project_id == sa.bindparam("project_id"), jobs.c.deleted.is_(False))
+    .order_by(jobs.c.id)
+)
+_INSTANCE = sa.select(connections.c.name).where(connections.c.id == sa.bindparam("connection_id"))
 
 
-async def jobs_of(work: Write, connection_id: int) -> dict[str, Job]:
+def _job(row: Row) -> Job:
+    values = list(row)
+    values[-1] = bool(values[-1])  # ``deleted``: SQLite's fast path gives booleans as 0 or 1
+    return Job(*values)
+
+
+async def jobs_of(reads: Reads, connection_id: int) -> dict[str, Job]:
     """Every stored job of a connection, deleted ones too, by full name."""
-    rows = await work.execute(sa.select(*_COLUMNS).where(jobs.c.connection_id == connection_id))
-    return {row.full_name: _job(row) for row in rows}
+    found = [_job(row) for row in await reads.all(_OF_CONNECTION, {"connection_id": connection_id})]
+    return {job.full_name: job for job in found}
 
 
 def _differs(stored: Job, seen: SeenJob) -> bool:
@@ -182,9 +194,9 @@ def _event(event_type: str, job: Job) -> NewEvent:
     )
 
 
-async def get_job(work: Write, public_id: str) -> Job:
+async def get_job(reads: Reads, public_id: str) -> Job:
     """The job ``j_...``; raises ``NotFound``."""
-    row = (await work.execute(sa.select(*_COLUMNS).where(jobs.c.id == job_row_id(public_id)))).first()
+    row = await reads.first(_ONE, {"id": job_row_id(public_id)})
     if row is None:
         raise NotFound("job", public_id)
     return _job(row)
@@ -212,20 +224,18 @@ async def link_job(work: Write, job: Job, project_id: int | None) -> Job:
     return linked
 
 
-async def instance_name(work: Write, job: Job) -> str:
+async def instance_name(reads: Reads, job: Job) -> str:
     """The name of the connection ``job`` came from (BuildButler's ``instance``)."""
-    return str(await work.scalar(sa.select(connections.c.name).where(connections.c.id == job.connection_id)))
+    row = await reads.first(_INSTANCE, {"connection_id": job.connection_id})
+    return str(row[0] if row is not None else None)
 
 
-async def job_for_project(work: Write, project_id: int, branch: str | None) -> Job | None:
+async def job_for_project(reads: Reads, project_id: int, branch: str | None) -> Job | None:
     """The live job linked to a project that a build of ``branch`` should run on, or ``None`` if none is linked.
 
     A branch job of that branch wins; otherwise the job linked first.
     """
-    rows = await work.execute(
-        sa.select(*_COLUMNS).where(jobs.c.project_id == project_id, jobs.c.deleted.is_(False)).order_by(jobs.c.id)
-    )
-    linked = [_job(row) for row in rows]
+    linked = [_job(row) for row in await reads.all(_LINKED, {"project_id": project_id})]
     for job in linked:
         if branch and job.branch == branch:
             return job

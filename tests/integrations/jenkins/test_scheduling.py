@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ghee.clock import utcnow
 from ghee.config import Settings
 from ghee.core.connections import claim_connection, connection_row_id, next_pass_after
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.tables import connections
 from ghee.integrations.jenkins.loop import sync_loop, sync_now
 from tests.conftest import GHEE, ROOT, Api, Server, make_database, start_server
@@ -30,12 +30,8 @@ def _row(server: Server, public_id: str) -> sa.Row[tuple[object, ...]]:
 
 def _claim(server: Server, public_id: str, owner: str) -> int | None:
     async def run() -> int | None:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.begin() as conn:
-                return await claim_connection(conn, owner, connection_id=connection_row_id(public_id))
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db, db.write() as work:
+            return await claim_connection(work, owner, connection_id=connection_row_id(public_id))
 
     return asyncio.run(run())
 
@@ -95,19 +91,18 @@ def test_the_worker_loop_syncs_due_connections_until_stopped(
     synced = sa.select(connections.c.last_sync_at).where(connections.c.id == connection_row_id(made["id"]))
 
     async def run() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.create_task(sync_loop(settings, stop))
-        engine = create_engine(server.database_url)
-        try:
-            for _ in range(1200):  # other tests' connections are due too; wait for this one's turn
-                async with engine.connect() as conn:
-                    if await conn.scalar(synced) is not None or loop.done():
+        async with opened(server.database_url) as db:
+            stop = asyncio.Event()
+            loop = asyncio.create_task(sync_loop(settings, db, stop))
+            try:
+                for _ in range(1200):  # other tests' connections are due too; wait for this one's turn
+                    row = await db.read().first(synced, {})
+                    if (row is not None and row[0] is not None) or loop.done():
                         break
-                await asyncio.sleep(0.05)
-        finally:
-            await engine.dispose()
-            stop.set()
-            await asyncio.wait_for(loop, 60)
+                    await asyncio.sleep(0.05)
+            finally:
+                stop.set()
+                await asyncio.wait_for(loop, 60)
 
     asyncio.run(run())
     row = _row(server, made["id"])

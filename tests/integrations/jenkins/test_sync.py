@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from ghee.config import Settings
 from ghee.core.ci_builds import read_log
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.db.tables import build_stages, builds, connections, events, jobs
 from tests.conftest import Api, Server
 from tests.integrations.jenkins.conftest import connect, query, sync
@@ -33,12 +33,8 @@ def build_rows(server: Server, job_id: int) -> dict[int, Any]:
 
 def log_of(server: Server, build_id: int) -> bytes:
     async def run() -> bytes:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.connect() as conn:
-                return await read_log(conn, build_id)
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db:
+            return await read_log(db.read(), build_id)
 
     return asyncio.run(run())
 

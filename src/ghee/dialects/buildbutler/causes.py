@@ -10,16 +10,14 @@ import msgspec
 from litestar import Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
 from ghee.core import failure_causes, failures
 from ghee.core.failure_causes import CauseChanges, FailureCause, NewCause
-from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Database
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
 from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
-from ghee.http.auth import ApiRequest
+from ghee.http.auth import ApiRequest, requires
 
 _WRITE_ERRORS = {**ERRORS, 409: ResponseSpec(BuildButlerError, description="conflict: the name is taken")}
 RECLASSIFIED = "X-Reclassified-Builds"
@@ -91,47 +89,51 @@ async def get_cause(request: ApiRequest, cause_id: str) -> BuildButlerCause:
     return cause_shape(await failure_causes.get_cause(request.reads, cause_id))
 
 
-@post("/failure-causes", responses=_WRITE_ERRORS, status_code=201, response_headers=_CHANGE_HEADERS)
-async def create_cause(
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
-    data: NewCauseBody,
-) -> Response[BuildButlerCause]:
+@post(
+    "/failure-causes",
+    responses=_WRITE_ERRORS,
+    status_code=201,
+    response_headers=_CHANGE_HEADERS,
+    opt=requires("admin", unbound=True),
+)
+async def create_cause(db: Database, data: NewCauseBody) -> Response[BuildButlerCause]:
     """Add a cause (admin); invalid regular expressions are a 400, a taken name a 409."""
     new = NewCause(data.name, data.category, data.description, data.indications, data.stage_pattern, data.priority)
-    cause = await failure_causes.create_cause(conn, new)
-    count = await failures.reclassify_recent(conn)
-    await conn.commit()
+    async with db.write() as work:
+        cause = await failure_causes.create_cause(work, new)
+        count = await failures.reclassify_recent(work)
     return Response(cause_shape(cause), status_code=201, headers={RECLASSIFIED: str(count)})
 
 
-@patch("/failure-causes/{cause_id:str}", responses=_WRITE_ERRORS, response_headers=_CHANGE_HEADERS)
-async def update_cause(
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
-    cause_id: str,
-    data: CauseChangesBody,
-) -> Response[BuildButlerCause]:
+@patch(
+    "/failure-causes/{cause_id:str}",
+    responses=_WRITE_ERRORS,
+    response_headers=_CHANGE_HEADERS,
+    opt=requires("admin", unbound=True),
+)
+async def update_cause(db: Database, cause_id: str, data: CauseChangesBody) -> Response[BuildButlerCause]:
     """Change a cause (admin); only the fields sent change, ``stagePattern: null`` removes the stage pattern."""
-    cause = await failure_causes.get_cause(ConnectionReads(conn), cause_id)
     changes = CauseChanges(**msgspec.structs.asdict(data))
-    updated = await failure_causes.update_cause(conn, cause, changes)
-    count = await failures.reclassify_recent(conn)
-    await conn.commit()
+    async with db.write() as work:
+        cause = await failure_causes.get_cause(work, cause_id)
+        updated = await failure_causes.update_cause(work, cause, changes)
+        count = await failures.reclassify_recent(work)
     return Response(cause_shape(updated), headers={RECLASSIFIED: str(count)})
 
 
-@delete("/failure-causes/{cause_id:str}", responses=ERRORS, status_code=204, response_headers=_CHANGE_HEADERS)
-async def delete_cause(
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
-    cause_id: str,
-) -> Response[None]:
+@delete(
+    "/failure-causes/{cause_id:str}",
+    responses=ERRORS,
+    status_code=204,
+    response_headers=_CHANGE_HEADERS,
+    opt=requires("admin", unbound=True),
+)
+async def delete_cause(db: Database, cause_id: str) -> Response[None]:
     """Remove a cause (admin); the builds it explained are classified again."""
-    cause = await failure_causes.get_cause(ConnectionReads(conn), cause_id)
-    await failure_causes.delete_cause(conn, cause)
-    count = await failures.reclassify_recent(conn)
-    await conn.commit()
+    async with db.write() as work:
+        cause = await failure_causes.get_cause(work, cause_id)
+        await failure_causes.delete_cause(work, cause)
+        count = await failures.reclassify_recent(work)
     return Response(None, status_code=204, headers={RECLASSIFIED: str(count)})
 
 

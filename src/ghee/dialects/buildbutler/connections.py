@@ -9,14 +9,13 @@ from __future__ import annotations
 import msgspec
 from litestar import Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
 from ghee.core import connections
-from ghee.core.tokens import Principal
+from ghee.db.database import Database
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
 from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
-from ghee.http.auth import ApiRequest
+from ghee.http.auth import ApiRequest, requires
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection
 
@@ -73,29 +72,20 @@ async def list_connections(request: ApiRequest, page: Page = 1, per_page: PerPag
     return ConnectionList([connection_shape(c) for c in found.items], Meta(page, per_page, total))
 
 
-@post("/connections", responses=_CREATE_ERRORS, status_code=201)
-async def create_connection(
-    request: ApiRequest,
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
-    data: NewConnectionBody,
-) -> BuildButlerConnection:
+@post("/connections", responses=_CREATE_ERRORS, status_code=201, opt=requires("admin", unbound=True))
+async def create_connection(request: ApiRequest, db: Database, data: NewConnectionBody) -> BuildButlerConnection:
     """Connect a Jenkins server; its credentials are checked first (400 if refused or unreachable)."""
     new = connections.NewConnection(data.name, data.url, data.username, data.token)
-    made = await add_connection(conn, services_of(request.app.state).settings, new)
-    await conn.commit()
+    async with db.write() as work:
+        made = await add_connection(work, services_of(request.app.state).settings, new)
     return connection_shape(made)
 
 
-@delete("/connections/{connection_id:str}", responses=ERRORS, status_code=204)
-async def delete_connection(
-    conn: AsyncConnection,
-    admin: Principal,  # noqa: ARG001 (asking for it is the permission check)
-    connection_id: str,
-) -> Response[None]:
+@delete("/connections/{connection_id:str}", responses=ERRORS, status_code=204, opt=requires("admin", unbound=True))
+async def delete_connection(db: Database, connection_id: str) -> Response[None]:
     """Delete a connection with its jobs and their builds."""
-    await connections.delete_connection(conn, connection_id)
-    await conn.commit()
+    async with db.write() as work:
+        await connections.delete_connection(work, connection_id)
     return Response(None, status_code=204)
 
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import msgspec
 from litestar import patch
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core import jobs
 from ghee.core.errors import Forbidden
 from ghee.core.projects import get_project, project_public_id
 from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Database
 from ghee.dialects.buildbutler.errors import ERRORS
+from ghee.http.auth import requires
 
 
 class JobLinkBody(msgspec.Struct):
@@ -32,25 +32,25 @@ class LinkedJob(msgspec.Struct, rename="camel"):
     last_result: str | None
 
 
-@patch("/jobs/{job_id:str}", responses=ERRORS)
-async def link_job(conn: AsyncConnection, writer: Principal, job_id: str, data: JobLinkBody) -> LinkedJob:
+@patch("/jobs/{job_id:str}", responses=ERRORS, opt=requires("write"))
+async def link_job(db: Database, principal: Principal, job_id: str, data: JobLinkBody) -> LinkedJob:
     """Link a job to a project (``{"project": "proj_..."}``) or unlink it (``{"project": null}``).
 
     A token bound to a project may link jobs to that project only, and unlink only jobs linked to it.
     """
-    job = await jobs.get_job(conn, job_id)
-    only = writer.project_id
-    if only is not None and job.project_id not in (None, only):
-        raise Forbidden("admin")
-    if data.project is None:
-        if only is not None and job.project_id != only:
+    only = principal.project_id
+    async with db.write() as work:
+        job = await jobs.get_job(work, job_id)
+        if only is not None and job.project_id not in (None, only):
             raise Forbidden("admin")
-        project_id = None
-    else:
-        project_id = (await get_project(ConnectionReads(conn), data.project, only)).id
-    linked = await jobs.link_job(conn, job, project_id)
-    instance = await jobs.instance_name(conn, linked)
-    await conn.commit()
+        if data.project is None:
+            if only is not None and job.project_id != only:
+                raise Forbidden("admin")
+            project_id = None
+        else:
+            project_id = (await get_project(work, data.project, only)).id
+        linked = await jobs.link_job(work, job, project_id)
+        instance = await jobs.instance_name(work, linked)
     return LinkedJob(
         linked.public_id,
         linked.name,

@@ -8,15 +8,14 @@ from litestar import Request, delete, get, patch, post, put
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.blog import authors, posts, search, taxonomy, writing
 from ghee.core.blog.posts import PostFilter
 from ghee.core.errors import Invalid
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Window
-from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads, Reads
+from ghee.db.database import Database
+from ghee.db.reads import Reads
 from ghee.dialects.buttercms import feeds
 from ghee.dialects.buttercms.blog_shapes import (
     Accepted,
@@ -42,7 +41,7 @@ from ghee.dialects.buttercms.blog_shapes import (
 )
 from ghee.dialects.buttercms.errors import ERRORS
 from ghee.http.answers import kept
-from ghee.http.auth import ApiRequest
+from ghee.http.auth import ApiRequest, requires
 
 ACCEPTED = 202
 RECENT_POSTS = 10
@@ -109,37 +108,43 @@ async def search_posts(
     return post_list_shape(found, site_of(request), page, page_size, body=not exclude_body)
 
 
-@post("/posts", responses=ERRORS, status_code=ACCEPTED)
-async def create_post(conn: AsyncConnection, writer: Principal, data: PostBody) -> Accepted:  # noqa: ARG001
+@post("/posts", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def create_post(db: Database, data: PostBody) -> Accepted:
     """Write a post: ``title`` and ``slug`` required; categories and tags by name, made on first use."""
-    await writing.create_post(conn, post_changes(data))
-    await conn.commit()
+    async with db.write() as work:
+        await writing.create_post(work, post_changes(data))
     return Accepted()
 
 
-@patch("/posts/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
-async def update_post(conn: AsyncConnection, writer: Principal, slug: str, data: PostPatchBody) -> Accepted:  # noqa: ARG001
+async def _update_post(db: Database, slug: str, changes: writing.PostChanges) -> Accepted:
+    async with db.write() as work:
+        found = await posts.get_post(work, slug, preview=True)
+        await writing.update_post(work, found, changes)
+    return Accepted()
+
+
+@patch("/posts/{slug:str}", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def update_post(db: Database, slug: str, data: PostPatchBody) -> Accepted:
     """Change the fields given of a post."""
-    found = await posts.get_post(ConnectionReads(conn), slug, preview=True)
-    await writing.update_post(conn, found, post_changes(data))
-    await conn.commit()
-    return Accepted()
+    return await _update_post(db, slug, post_changes(data))
 
 
-@put("/posts/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
-async def replace_post(conn: AsyncConnection, writer: Principal, slug: str, data: PostBody) -> Accepted:  # noqa: ARG001
+@put("/posts/{slug:str}", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def replace_post(db: Database, slug: str, data: PostBody) -> Accepted:
     """Replace a post: fields left out take their defaults (the author stays)."""
-    found = await posts.get_post(ConnectionReads(conn), slug, preview=True)
-    await writing.update_post(conn, found, post_changes(data))
-    await conn.commit()
-    return Accepted()
+    return await _update_post(db, slug, post_changes(data))
 
 
-@delete("/posts/{slug:str}", responses={**ERRORS, ACCEPTED: ResponseSpec(Accepted)}, status_code=ACCEPTED)
-async def delete_post(conn: AsyncConnection, writer: Principal, slug: str) -> Accepted:  # noqa: ARG001
+@delete(
+    "/posts/{slug:str}",
+    responses={**ERRORS, ACCEPTED: ResponseSpec(Accepted)},
+    status_code=ACCEPTED,
+    opt=requires("write"),
+)
+async def delete_post(db: Database, slug: str) -> Accepted:
     """Delete a post."""
-    await writing.delete_post(conn, await posts.get_post(ConnectionReads(conn), slug, preview=True))
-    await conn.commit()
+    async with db.write() as work:
+        await writing.delete_post(work, await posts.get_post(work, slug, preview=True))
     return Accepted()
 
 
@@ -171,20 +176,20 @@ async def get_author(request: ApiRequest, slug: str, include: Include | None = N
     return AuthorDetail(author_shape(author))
 
 
-@post("/authors", responses=ERRORS, status_code=ACCEPTED)
-async def create_author(conn: AsyncConnection, writer: Principal, data: AuthorBody) -> Accepted:  # noqa: ARG001
+@post("/authors", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def create_author(db: Database, data: AuthorBody) -> Accepted:
     """Add an author: ``first_name`` required; the slug defaults to the full name's."""
-    await authors.create_author(conn, author_changes(data))
-    await conn.commit()
+    async with db.write() as work:
+        await authors.create_author(work, author_changes(data))
     return Accepted()
 
 
-@patch("/authors/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
-async def update_author(conn: AsyncConnection, writer: Principal, slug: str, data: AuthorBody) -> Accepted:  # noqa: ARG001
+@patch("/authors/{slug:str}", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def update_author(db: Database, slug: str, data: AuthorBody) -> Accepted:
     """Change the fields given of an author."""
-    author = await authors.get_author(ConnectionReads(conn), slug)
-    await authors.update_author(conn, author, author_changes(data))
-    await conn.commit()
+    async with db.write() as work:
+        author = await authors.get_author(work, slug)
+        await authors.update_author(work, author, author_changes(data))
     return Accepted()
 
 
@@ -216,18 +221,18 @@ def _by_term(vocabulary: taxonomy.Vocabulary, slug: str) -> PostFilter:
     return PostFilter(category_slug=slug) if vocabulary is taxonomy.CATEGORIES else PostFilter(tag_slug=slug)
 
 
-async def _create_term(conn: AsyncConnection, vocabulary: taxonomy.Vocabulary, data: TermBody) -> Accepted:
+async def _create_term(db: Database, vocabulary: taxonomy.Vocabulary, data: TermBody) -> Accepted:
     if data.name is None:
         raise Invalid("name", "is required")
-    await taxonomy.create_term(conn, vocabulary, data.name, data.slug)
-    await conn.commit()
+    async with db.write() as work:
+        await taxonomy.create_term(work, vocabulary, data.name, data.slug)
     return Accepted()
 
 
-async def _update_term(conn: AsyncConnection, vocabulary: taxonomy.Vocabulary, slug: str, data: TermBody) -> Accepted:
-    term = await taxonomy.get_term(ConnectionReads(conn), vocabulary, slug)
-    await taxonomy.update_term(conn, vocabulary, term, data.name, data.slug)
-    await conn.commit()
+async def _update_term(db: Database, vocabulary: taxonomy.Vocabulary, slug: str, data: TermBody) -> Accepted:
+    async with db.write() as work:
+        term = await taxonomy.get_term(work, vocabulary, slug)
+        await taxonomy.update_term(work, vocabulary, term, data.name, data.slug)
     return Accepted()
 
 
@@ -243,16 +248,16 @@ async def get_category(request: ApiRequest, slug: str, include: Include | None =
     return await _term_detail(request, taxonomy.CATEGORIES, slug, include)
 
 
-@post("/categories", responses=ERRORS, status_code=ACCEPTED)
-async def create_category(conn: AsyncConnection, writer: Principal, data: TermBody) -> Accepted:  # noqa: ARG001
+@post("/categories", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def create_category(db: Database, data: TermBody) -> Accepted:
     """Add a category: ``name`` required, ``slug`` defaults to the name's."""
-    return await _create_term(conn, taxonomy.CATEGORIES, data)
+    return await _create_term(db, taxonomy.CATEGORIES, data)
 
 
-@patch("/categories/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
-async def update_category(conn: AsyncConnection, writer: Principal, slug: str, data: TermBody) -> Accepted:  # noqa: ARG001
+@patch("/categories/{slug:str}", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def update_category(db: Database, slug: str, data: TermBody) -> Accepted:
     """Rename a category or change its slug."""
-    return await _update_term(conn, taxonomy.CATEGORIES, slug, data)
+    return await _update_term(db, taxonomy.CATEGORIES, slug, data)
 
 
 @get("/tags", responses=ERRORS, opt=kept())
@@ -267,16 +272,16 @@ async def get_tag(request: ApiRequest, slug: str, include: Include | None = None
     return await _term_detail(request, taxonomy.TAGS, slug, include)
 
 
-@post("/tags", responses=ERRORS, status_code=ACCEPTED)
-async def create_tag(conn: AsyncConnection, writer: Principal, data: TermBody) -> Accepted:  # noqa: ARG001
+@post("/tags", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def create_tag(db: Database, data: TermBody) -> Accepted:
     """Add a tag: ``name`` required, ``slug`` defaults to the name's."""
-    return await _create_term(conn, taxonomy.TAGS, data)
+    return await _create_term(db, taxonomy.TAGS, data)
 
 
-@patch("/tags/{slug:str}", responses=ERRORS, status_code=ACCEPTED)
-async def update_tag(conn: AsyncConnection, writer: Principal, slug: str, data: TermBody) -> Accepted:  # noqa: ARG001
+@patch("/tags/{slug:str}", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
+async def update_tag(db: Database, slug: str, data: TermBody) -> Accepted:
     """Rename a tag or change its slug."""
-    return await _update_term(conn, taxonomy.TAGS, slug, data)
+    return await _update_term(db, taxonomy.TAGS, slug, data)
 
 
 ROUTES: list[HTTPRouteHandler] = [

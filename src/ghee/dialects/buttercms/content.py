@@ -7,14 +7,12 @@ from typing import Annotated
 from litestar import delete, get, patch, post, put
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.content import collections, schemas
 from ghee.core.content.collections import ItemChange
 from ghee.core.content.entries import ListQuery, View, check_locale
 from ghee.core.inputs import check_filter
-from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Database
 from ghee.dialects.buttercms.content_params import (
     DEFAULT_LEVELS,
     Flag,
@@ -40,7 +38,7 @@ from ghee.dialects.buttercms.content_shapes import (
 )
 from ghee.dialects.buttercms.errors import ERRORS
 from ghee.http.answers import kept
-from ghee.http.auth import ApiRequest
+from ghee.http.auth import ApiRequest, requires
 
 Keys = Annotated[
     str,
@@ -90,73 +88,69 @@ async def list_collection(  # noqa: PLR0913 (one parameter per documented query 
     return CollectionPage(meta_of(found), {key: [item_shape(item) for item in found.items]})
 
 
-@put("/content/{key:str}", responses=ERRORS, status_code=202)
+@put("/content/{key:str}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def put_content_field(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     key: str,
     data: ContentFieldBody,
 ) -> Pending:
     """Set a content field's value (in ``locale``), creating the field if new."""
-    await collections.put_content_field(conn, key, data.value, check_locale(data.locale), data.status)
-    await conn.commit()
+    locale = check_locale(data.locale)
+    async with db.write() as work:
+        await collections.put_content_field(work, key, data.value, locale, data.status)
     return Pending()
 
 
-@post("/content", responses=ERRORS, status_code=202)
+@post("/content", responses=ERRORS, status_code=202, opt=requires("write"))
 async def create_items(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     data: NewItemsBody,
 ) -> Pending:
     """Add one item (``fields`` an object) or several (a list of objects) to collection ``key``."""
     items = data.fields if isinstance(data.fields, list) else [data.fields]
-    await collections.create_items(conn, data.key, data.status, items)
-    await conn.commit()
+    async with db.write() as work:
+        await collections.create_items(work, data.key, data.status, items)
     return Pending()
 
 
-async def _update_item(conn: AsyncConnection, key: str, item_id: int, data: ItemUpdateBody, *, whole: bool) -> Pending:
+async def _update_item(db: Database, key: str, item_id: int, data: ItemUpdateBody, *, whole: bool) -> Pending:
     change = ItemChange(data.status, check_locale(data.locale), data.fields, replace=whole)
-    await collections.update_item(conn, key, item_id, change)
-    await conn.commit()
+    async with db.write() as work:
+        await collections.update_item(work, key, item_id, change)
     return Pending()
 
 
-@put("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=202)
+@put("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def replace_item(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     key: str,
     item_id: ItemId,
     data: ItemUpdateBody,
 ) -> Pending:
     """Update a collection item; ``fields`` replace its values in ``locale``."""
-    return await _update_item(conn, key, item_id, data, whole=True)
+    return await _update_item(db, key, item_id, data, whole=True)
 
 
-@patch("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=202)
+@patch("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def update_item(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     key: str,
     item_id: ItemId,
     data: ItemUpdateBody,
 ) -> Pending:
     """Update a collection item; ``fields`` are merged into its values in ``locale``."""
-    return await _update_item(conn, key, item_id, data, whole=False)
+    return await _update_item(db, key, item_id, data, whole=False)
 
 
-@delete("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=204)
+@delete("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=204, opt=requires("write"))
 async def delete_item(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     key: str,
     item_id: ItemId,
 ) -> None:
     """Delete a collection item in every locale."""
-    await collections.delete_item(conn, key, item_id)
-    await conn.commit()
+    async with db.write() as work:
+        await collections.delete_item(work, key, item_id)
 
 
 # Collection schemas
@@ -168,29 +162,27 @@ async def get_collection(request: ApiRequest, key: str) -> SchemaOne:
     return schema_one(await schemas.get_schema(request.reads, "collection", key))
 
 
-@post("/collections", responses=ERRORS, status_code=202)
+@post("/collections", responses=ERRORS, status_code=202, opt=requires("write"))
 async def create_collection(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     data: NewSchemaBody,
 ) -> Pending:
     """Create a collection with its field schema."""
-    await schemas.create_schema(conn, "collection", data.key, data.name, data.fields)
-    await conn.commit()
+    async with db.write() as work:
+        await schemas.create_schema(work, "collection", data.key, data.name, data.fields)
     return Pending()
 
 
-@put("/collections/{key:str}", responses=ERRORS, status_code=202)
+@put("/collections/{key:str}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def update_collection(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     key: str,
     data: SchemaUpdateBody,
 ) -> Pending:
     """Rename a collection and/or replace its field schema."""
-    current = await schemas.get_schema(ConnectionReads(conn), "collection", key)
-    await schemas.update_schema(conn, current, data.name, data.fields)
-    await conn.commit()
+    async with db.write() as work:
+        current = await schemas.get_schema(work, "collection", key)
+        await schemas.update_schema(work, current, data.name, data.fields)
     return Pending()
 
 

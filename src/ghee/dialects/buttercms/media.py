@@ -19,12 +19,12 @@ from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import Body
 from litestar.response import File
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import iso
 from ghee.core import media
-from ghee.core.tokens import Principal
+from ghee.db.database import Database
 from ghee.dialects.buttercms.errors import ERRORS
+from ghee.http.auth import requires
 from ghee.http.services import services_of
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
@@ -59,17 +59,17 @@ def _root(request: Request[Any, Any, Any]) -> Path:
     status_code=201,
     responses=ERRORS,
     request_max_body_size=media.MAX_BYTES + 1024 * 1024,
+    opt=requires("write"),
 )
 async def upload_media(
     request: Request[Any, Any, Any],
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     data: Annotated[MediaUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> MediaCreated:
     """Upload an image (multipart field ``file``: PNG, JPEG, GIF or WebP, up to 25 MB)."""
     content = await data.file.read()
-    item = await media.upload(conn, _root(request), data.file.filename, content)
-    await conn.commit()
+    async with db.write() as work:
+        item = await media.upload(work, _root(request), data.file.filename, content)
     url = f"{str(request.base_url).rstrip('/')}/media/{item.handle}"
     return MediaCreated(
         MediaShape(
@@ -92,7 +92,7 @@ ROUTES: list[HTTPRouteHandler] = [upload_media]
 async def media_file(request: Request[Any, Any, Any], path: str) -> File:
     """An uploaded image, transformed by the path's leading segments (``resize=...``, ``output=...``)."""
     *steps, handle = path.strip("/").split("/")
-    item = await media.get_media(services_of(request.app.state).reads, handle)
+    item = await media.get_media(services_of(request.app.state).db.read(), handle)
     rendering = await media.render(_root(request), item, media.parse_steps(steps))
     return File(
         rendering.path,

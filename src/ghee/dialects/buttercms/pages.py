@@ -7,14 +7,12 @@ from typing import Annotated
 from litestar import get, patch, post, put
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.content import pages, schemas
 from ghee.core.content.entries import ListQuery, View, check_locale
 from ghee.core.content.pages import NewPage, PageChange
 from ghee.core.inputs import check_filter
-from ghee.core.tokens import Principal
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Database
 from ghee.dialects.buttercms import content
 from ghee.dialects.buttercms.content_params import (
     DEFAULT_LEVELS,
@@ -40,7 +38,7 @@ from ghee.dialects.buttercms.content_shapes import (
 )
 from ghee.dialects.buttercms.errors import ERRORS
 from ghee.http.answers import kept
-from ghee.http.auth import ApiRequest
+from ghee.http.auth import ApiRequest, requires
 
 # "query" names Litestar's own query-string argument, so the parameter takes another name in Python.
 SearchText = Annotated[
@@ -97,49 +95,44 @@ async def get_page(  # noqa: PLR0913 (one parameter per documented query argumen
     return PageOne(page_shape(await pages.get_page(request.reads, page_type, slug, view, levels)))
 
 
-@post("/pages", responses=ERRORS, status_code=202)
+@post("/pages", responses=ERRORS, status_code=202, opt=requires("write"))
 async def create_page(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     data: NewPageBody,
 ) -> Pending:
     """Create a page in the default locale (``page_type`` ``*`` for a single page)."""
-    await pages.create_page(conn, NewPage(data.page_type, data.slug, data.title, data.status, data.fields))
-    await conn.commit()
+    async with db.write() as work:
+        await pages.create_page(work, NewPage(data.page_type, data.slug, data.title, data.status, data.fields))
     return Pending()
 
 
-async def _update_page(
-    conn: AsyncConnection, page_type: str, slug: str, data: PageUpdateBody, *, whole: bool
-) -> Pending:
+async def _update_page(db: Database, page_type: str, slug: str, data: PageUpdateBody, *, whole: bool) -> Pending:
     change = PageChange(data.title, data.status, check_locale(data.locale), data.fields, replace=whole)
-    await pages.update_page(conn, page_type, slug, change)
-    await conn.commit()
+    async with db.write() as work:
+        await pages.update_page(work, page_type, slug, change)
     return Pending()
 
 
-@put("/pages/{page_type:str}/{slug:str}", responses=ERRORS, status_code=202)
+@put("/pages/{page_type:str}/{slug:str}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def replace_page(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     page_type: str,
     slug: str,
     data: PageUpdateBody,
 ) -> Pending:
     """Update a page; ``fields`` replace the page's values in ``locale``."""
-    return await _update_page(conn, page_type, slug, data, whole=True)
+    return await _update_page(db, page_type, slug, data, whole=True)
 
 
-@patch("/pages/{page_type:str}/{slug:str}", responses=ERRORS, status_code=202)
+@patch("/pages/{page_type:str}/{slug:str}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def update_page(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     page_type: str,
     slug: str,
     data: PageUpdateBody,
 ) -> Pending:
     """Update a page; ``fields`` are merged into the page's values in ``locale``."""
-    return await _update_page(conn, page_type, slug, data, whole=False)
+    return await _update_page(db, page_type, slug, data, whole=False)
 
 
 # Page types
@@ -151,29 +144,27 @@ async def get_page_type(request: ApiRequest, key: str) -> SchemaOne:
     return schema_one(await schemas.get_schema(request.reads, "page_type", key))
 
 
-@post("/page_types", responses=ERRORS, status_code=202)
+@post("/page_types", responses=ERRORS, status_code=202, opt=requires("write"))
 async def create_page_type(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     data: NewSchemaBody,
 ) -> Pending:
     """Create a page type with its field schema."""
-    await schemas.create_schema(conn, "page_type", data.key, data.name, data.fields)
-    await conn.commit()
+    async with db.write() as work:
+        await schemas.create_schema(work, "page_type", data.key, data.name, data.fields)
     return Pending()
 
 
-@put("/page_types/{key:str}", responses=ERRORS, status_code=202)
+@put("/page_types/{key:str}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def update_page_type(
-    conn: AsyncConnection,
-    writer: Principal,  # noqa: ARG001 (asking for it is the permission check)
+    db: Database,
     key: str,
     data: SchemaUpdateBody,
 ) -> Pending:
     """Rename a page type and/or replace its field schema."""
-    current = await schemas.get_schema(ConnectionReads(conn), "page_type", key)
-    await schemas.update_schema(conn, current, data.name, data.fields)
-    await conn.commit()
+    async with db.write() as work:
+        current = await schemas.get_schema(work, "page_type", key)
+        await schemas.update_schema(work, current, data.name, data.fields)
     return Pending()
 
 
