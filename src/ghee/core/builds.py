@@ -19,7 +19,7 @@ from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
 from ghee.core.projects import check_visible, get_project, lock_project
 from ghee.db.database import Write
-from ghee.db.functions import json_rows
+from ghee.db.functions import in_json_list, json_list, json_rows
 from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import artifacts, builds
@@ -241,24 +241,13 @@ async def builds_of_changelist(reads: Reads, changelist_id: int, limit: int) -> 
     return _builds_from(await reads.all(_OF_CHANGELIST, {"changelist_id": changelist_id, "limit": limit}))
 
 
-_NUMBERS_AT_ONCE = 100
-# A fixed number of id slots, the unused ones NULL (which matches nothing): the
-# statement is compiled once for any number of ids, where an IN list of values
-# would be compiled again for every length (and the fast path cannot expand one).
-_NUMBERS = sa.select(builds.c.id, builds.c.number).where(
-    builds.c.id.in_([sa.bindparam(f"id{slot}") for slot in range(_NUMBERS_AT_ONCE)])
-)
+_NUMBERS = sa.select(builds.c.id, builds.c.number).where(in_json_list(builds.c.id, sa.bindparam("ids")))
 
 
 async def build_numbers(reads: Reads, build_ids: list[int]) -> dict[int, int]:
-    """The numbers of the builds with row ids ``build_ids``, by row id (a statement per 100 ids, for deployments)."""
-    wanted = sorted(set(build_ids))
-    numbers: dict[int, int] = {}
-    for start in range(0, len(wanted), _NUMBERS_AT_ONCE):
-        chunk = wanted[start : start + _NUMBERS_AT_ONCE]
-        params = {f"id{slot}": chunk[slot] if slot < len(chunk) else None for slot in range(_NUMBERS_AT_ONCE)}
-        numbers.update((int(row_id), int(number)) for row_id, number in await reads.all(_NUMBERS, params))
-    return numbers
+    """The numbers of the builds with row ids ``build_ids``, by row id (one statement, for deployments)."""
+    rows = await reads.all(_NUMBERS, {"ids": json_list(sorted(set(build_ids)))})
+    return {int(row_id): int(number) for row_id, number in rows}
 
 
 async def _build_by_row_id(reads: Reads, row_id: int, public_id: str) -> Build:

@@ -48,7 +48,7 @@ def _epoch_hour_postgresql(element: epoch_hour, compiler: SQLCompiler, **kw: obj
 
 
 class in_json_list(FunctionElement[bool]):  # noqa: N801
-    """``column IN (...)`` over the strings of a JSON array passed as one text parameter (``json_list``).
+    """``column IN (...)`` over the strings or integers of a JSON array passed as one text parameter (``json_list``).
 
     One statement, compiled once, answers any number of values (an ``IN`` list
     would be compiled again for every length): SQLite reads the array with
@@ -62,7 +62,7 @@ class in_json_list(FunctionElement[bool]):  # noqa: N801
 _JSON = msgspec.json.Encoder()
 
 
-def json_list(values: list[str]) -> str:
+def json_list(values: list[str] | list[int]) -> str:
     """``values`` as the JSON array text an ``in_json_list`` parameter takes."""
     return _JSON.encode(values).decode()
 
@@ -75,8 +75,12 @@ def _in_json_list_sqlite(element: in_json_list, compiler: SQLCompiler, **kw: obj
 
 @compiles(in_json_list, "postgresql")
 def _in_json_list_postgresql(element: in_json_list, compiler: SQLCompiler, **kw: object) -> str:
-    column, values = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"{column} IN (SELECT json_array_elements_text(CAST({values} AS json)))"
+    clauses = list(element.clauses)
+    column, values = (compiler.process(clause, **kw) for clause in clauses)
+    elements = f"json_array_elements_text(CAST({values} AS json))"
+    if isinstance(getattr(clauses[0], "type", None), sa.Integer):
+        elements = f"CAST({elements} AS BIGINT)"  # the elements come as text: compare numbers as numbers
+    return f"{column} IN (SELECT {elements})"
 
 
 class commit_marker(FunctionElement[str]):  # noqa: N801
