@@ -9,8 +9,9 @@ from litestar.di import Provide
 from litestar.types import Message, Scope
 
 from ghee.core.errors import Forbidden, TokenInvalid, TokenMissing
-from ghee.core.tokens import Principal, authenticate, record_token_use
+from ghee.core.tokens import Principal, record_token_use
 from ghee.db.reads import Reads
+from ghee.http.answers import authenticate
 from ghee.http.ratelimit import RateLimitExceeded, RateState
 from ghee.http.services import provide_conn, services_of
 
@@ -46,7 +47,7 @@ async def authenticated(request: Request[Any, Any, Any]) -> Response[bytes] | No
     (``ghee.http.answers``): Litestar then skips the route.
     """
     services = services_of(request.app.state)
-    found = await authenticate(services.reads, presented_token(request))
+    found, marker = await authenticate(services.reads, presented_token(request))
     principal = found.principal
     if found.stamp_due:
         async with services.engine.begin() as conn:
@@ -58,7 +59,7 @@ async def authenticated(request: Request[Any, Any, Any]) -> Response[bytes] | No
         raise
     remember_rate(request.scope, state)
     request.scope.setdefault("state", {})[_PRINCIPAL_KEY] = principal
-    return services.answers.answer(request.scope, principal, found.marker)
+    return services.answers.answer(request.scope, principal, marker)
 
 
 class ApiRequest(Request[Any, Any, Any]):
