@@ -113,8 +113,9 @@ DEPENDENCIES = {
 
 Routers using them also run ``authenticated`` before each request and make
 ``ApiRequest`` their request class. Read routes take the request alone:
-Litestar's dependency injection costs ~15 µs per dependency, a sixth of a
-hot list request's budget.
+Litestar's dependency injection costs a good share of a hot list request's
+budget per dependency (measured: see bench/README.md, section
+"builds_list.py", "Where the time went").
 """
 
 

@@ -80,8 +80,9 @@ class LocalSlidingWindows:
     """``limits``' sliding-window counter algorithm, counted in this process's memory.
 
     Answers like ``SlidingWindowCounterRateLimiter`` over ``MemoryStorage``
-    (same weighting of the previous window, same reset times), at ~3 µs a
-    request instead of ~20: limits' in-memory storage stacks several
+    (same weighting of the previous window, same reset times), at a fraction
+    of the cost (measured: see bench/README.md, section "micro.py"): limits'
+    in-memory storage stacks several
     coroutines per counter and starts an asyncio task per increment to sweep
     expired keys. A token keeps one entry per limit (its current window), so
     memory grows with the number of tokens, not with time.
