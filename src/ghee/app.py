@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
         background = start_in_process_worker(config, db)
         # What start-up made lives as long as the process: keep it out of the collector's full passes
-        # (the PostgreSQL post list's p99 under load: 60 ms, 16-25 ms frozen; bench/README.md).
+        # (the PostgreSQL post list's p99 under load; measured: see bench/README.md, "The collector").
         gc.collect()
         gc.freeze()
         try:

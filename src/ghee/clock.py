@@ -14,8 +14,9 @@ def utcnow() -> datetime:
 
     The epoch plus the system clock's whole microseconds, which is what
     ``datetime.now(UTC).replace(tzinfo=None)`` reads too (the same clock,
-    rounded down), in 0.7 µs instead of 1.5: ``replace`` parses keyword
-    arguments. Every authenticated request asks for it.
+    rounded down), in less time: ``replace`` parses keyword arguments
+    (measured: see bench/README.md, section "micro.py"). Every authenticated
+    request asks for it.
     """
     return _EPOCH + timedelta(0, 0, time.time_ns() // 1000)
 
@@ -37,6 +38,6 @@ def iso(moment: datetime | None) -> str | None:
 
     A list renders three timestamps per row and the same rows are asked for
     again and again (pages are polled), so renderings are cached: a hit costs
-    ~0.1 µs, ``isoformat`` ~0.6 µs (``strftime`` 1.3 µs).
+    a fraction of ``isoformat`` (measured: see bench/README.md, section "micro.py").
     """
     return None if moment is None else _iso(moment)

@@ -4,8 +4,8 @@ The code is a keyed, invertible scramble of the integer primary key written
 in Crockford's base32, so ids look opaque, need no lookup table, and a row
 reached through two dialects (``build_x`` and ``b_x``) has the same code.
 
-Sqids did this first; at ~45 µs per encode it cost more than the rest of a
-20-build list request, where this costs ~1 µs.
+Sqids did this first; an encode cost more than the rest of a 20-build list
+request (measured: see bench/README.md, section "micro.py").
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def encode(prefix: str, row_id: int, kind: str | None = None) -> str:
 
     ``kind`` defaults to the prefix; two prefixes of the same kind (``build_``
     and ``b_``) share the code, so both name the same row. Lists render the
-    same rows again and again, so codes are cached (a hit costs ~0.1 µs).
+    same rows again and again, so codes are cached (measured: see bench/README.md, section "micro.py").
     """
     if not 0 < row_id <= _MASK:
         raise ValueError(f"row id {row_id} is outside 1..2**{_BITS} - 1: its code would name another row")

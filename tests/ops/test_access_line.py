@@ -87,12 +87,13 @@ def test_the_direct_line_is_the_line_logging_writes(
         try:
             assert logs._direct_handler() is None
             log_access(FIELDS)
+            logs.access_log.info(FIELDS)  # and what the plain logging call writes
         finally:
             logs.access_log.filters.clear()
     finally:
         request_id.reset(reset)
-    direct, through_logging = stream.getvalue().splitlines()
-    assert direct == through_logging
+    direct, through_logging, logged = stream.getvalue().splitlines(keepends=True)
+    assert direct == through_logging == logged  # byte for byte, the line's end included
     assert list(json.loads(direct)) == ["time", "level", "logger", *FIELDS, "request_id"]
 
 

@@ -1,4 +1,4 @@
-"""The in-process counters decide and report exactly as ``limits``' own sliding-window counter does."""
+"""The in-process counters decide and report as ``limits``' own sliding-window counter over its ``MemoryStorage``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ import random
 import time
 
 import pytest
-from limits import RateLimitItem, parse_many
+from limits import parse_many
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
-from limits.util import WindowStats
 
-from ghee.http.ratelimit import LocalSlidingWindows, RateLimiter, RateLimitExceeded, RateState
+from ghee.http.ratelimit import RateLimiter, RateLimitExceeded, RateState
 
 
 class Clock:
@@ -23,42 +22,11 @@ class Clock:
         return self.now
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_same_answers_as_limits_over_many_windows(monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
-    clock = Clock(1_800_000_000.0)
-    monkeypatch.setattr(time, "time", clock)
-    items = parse_many("7/second;40/minute")
-    rng = random.Random(seed)  # noqa: S311 (a reproducible schedule, not a secret)
-
-    async def run() -> None:
-        ours = LocalSlidingWindows()
-        reference = SlidingWindowCounterRateLimiter(MemoryStorage())
-        for _ in range(600):
-            # Bursts, pauses within a window, and gaps longer than a whole window.
-            clock.now += rng.choice([0.0, 0.01, 0.05, 0.2, 0.7, 1.5, 30.0, 75.0])
-            for item in items:
-                key = rng.choice(["token:a", "token:b"])
-                decided = await ours.hit(item, key)
-                assert decided == await reference.hit(item, key)
-                mine, theirs = await ours.get_window_stats(item, key), await reference.get_window_stats(item, key)
-                assert mine.remaining == theirs.remaining
-                assert mine.reset_time == pytest.approx(theirs.reset_time, abs=1e-6)
-
-    asyncio.run(run())
-
-
-def test_a_refused_request_is_not_counted(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = Clock(1_800_000_000.5)
-    monkeypatch.setattr(time, "time", clock)
-    (item,) = parse_many("2/minute")
-
-    async def run() -> list[bool]:
-        windows = LocalSlidingWindows()
-        answers = [await windows.hit(item, "token:a") for _ in range(4)]
-        clock.now += 120  # two windows later both counts have aged out
-        return [*answers, await windows.hit(item, "token:a")]
-
-    assert asyncio.run(run()) == [True, True, False, False, True]
+def over_limits_memory_storage() -> RateLimiter:
+    """A ``RateLimiter`` counting with ``limits``' own strategy and in-memory storage, the reference."""
+    limiter = RateLimiter("100/minute")
+    limiter._strategy = SlidingWindowCounterRateLimiter(MemoryStorage())
+    return limiter
 
 
 async def _answer(limiter: RateLimiter, key: str, spec: str | None) -> tuple[int, RateState]:
@@ -69,25 +37,21 @@ async def _answer(limiter: RateLimiter, key: str, spec: str | None) -> tuple[int
         return exc.retry_after, exc.state
 
 
-@pytest.mark.parametrize("spec", ["40/minute;7/second", "7/second;40/minute", "3/second"])
-@pytest.mark.parametrize("seed", [1, 2])
-def test_the_limiter_answers_as_over_limits_memory_storage(
-    monkeypatch: pytest.MonkeyPatch, spec: str, seed: int
-) -> None:
-    """``RateLimiter.hit`` counts all limits in one pass in process; the headers and refusals stay limits' own."""
+# Mostly fast enough to reach the longer limits too, now and then a gap longer than a window.
+_STEPS = [0.0, 0.0, 0.0, 0.01, 0.05, 0.2, 0.7, 1.5]
+
+
+def _compare(monkeypatch: pytest.MonkeyPatch, spec: str, seed: int, requests: int) -> set[int]:
+    """Ask both limiters the same requests at the same moments; returns the limits that refused some."""
     clock = Clock(1_800_000_000.0)
     monkeypatch.setattr(time, "time", clock)
     rng = random.Random(seed)  # noqa: S311 (a reproducible schedule, not a secret)
-    # Mostly fast enough to reach the per-minute limit too, now and then a gap longer than a window.
-    steps = [0.0, 0.0, 0.0, 0.01, 0.05, 0.2, 0.7, 1.5]
 
     async def run() -> set[int]:
-        ours = RateLimiter("100/minute")
-        reference = RateLimiter("100/minute")
-        reference._strategy = SlidingWindowCounterRateLimiter(MemoryStorage())
+        ours, reference = RateLimiter("100/minute"), over_limits_memory_storage()
         refused_by = set()
-        for _ in range(600):
-            clock.now += 75.0 if rng.random() < 0.02 else rng.choice(steps)
+        for _ in range(requests):
+            clock.now += 75.0 if rng.random() < 0.02 else rng.choice(_STEPS)
             key = rng.choice(["token:a", "token:b"])
             retry_after, state = await _answer(ours, key, spec)
             assert (retry_after, state) == await _answer(reference, key, spec)
@@ -95,37 +59,35 @@ def test_the_limiter_answers_as_over_limits_memory_storage(
                 refused_by.add(state.limit)
         return refused_by
 
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("spec", ["40/minute;7/second", "7/second;40/minute", "3/second"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_limiter_answers_as_over_limits_memory_storage(
+    monkeypatch: pytest.MonkeyPatch, spec: str, seed: int
+) -> None:
+    """Decisions, ``X-RateLimit-*`` and ``Retry-After`` as limits' own, counted in one pass in process."""
     # The schedule reaches every limit: the burst one and the longer one.
-    assert asyncio.run(run()) == {item.amount for item in parse_many(spec)}
+    assert _compare(monkeypatch, spec, seed, 600) == {item.amount for item in parse_many(spec)}
 
 
-class StepByStep:
-    """The in-process counters asked one limit at a time, as ``RateLimiter`` asks ``limits``' strategies."""
-
-    def __init__(self) -> None:
-        self.windows = LocalSlidingWindows()
-
-    async def hit(self, item: RateLimitItem, key: str) -> bool:
-        return await self.windows.hit(item, key)
-
-    async def get_window_stats(self, item: RateLimitItem, key: str) -> WindowStats:
-        return await self.windows.get_window_stats(item, key)
+@pytest.mark.parametrize("spec", ["20/minute;10/minute", "5/second;30/minute;3/second", "4/second;4/second"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_limits_of_one_window_length_count_as_in_limits(monkeypatch: pytest.MonkeyPatch, spec: str, seed: int) -> None:
+    """Each limit has its own counter, as in limits: two of one length do not count a request twice."""
+    assert _compare(monkeypatch, spec, seed, 400)
 
 
-@pytest.mark.parametrize("spec", ["20/minute;10/minute", "5/second;30/minute;3/second", "4/second"])
-def test_one_pass_answers_as_one_limit_at_a_time(monkeypatch: pytest.MonkeyPatch, spec: str) -> None:
-    """Limits sharing a window length share its count, in one pass as step by step."""
-    clock = Clock(1_800_000_000.0)
+def test_a_refused_request_is_not_counted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A window later only the two requests let in weigh on the next (at 59.5/60: 1), so one more is let in."""
+    clock = Clock(1_800_000_000.5)
     monkeypatch.setattr(time, "time", clock)
-    rng = random.Random(spec)  # noqa: S311 (a reproducible schedule, not a secret)
-    steps = [0.0, 0.0, 0.0, 0.01, 0.05, 0.2, 0.7, 1.5]
 
-    async def run() -> None:
-        ours = RateLimiter("100/minute")
-        reference = RateLimiter("100/minute")
-        reference._strategy = StepByStep()  # type: ignore[assignment]
-        for _ in range(400):
-            clock.now += 75.0 if rng.random() < 0.02 else rng.choice(steps)
-            assert await _answer(ours, "token:a", spec) == await _answer(reference, "token:a", spec)
+    async def run() -> list[int]:
+        limiter = RateLimiter("2/minute")
+        retry_afters = [(await _answer(limiter, "token:a", None))[0] for _ in range(4)]
+        clock.now += 60
+        return [*retry_afters, (await _answer(limiter, "token:a", None))[0]]
 
-    asyncio.run(run())
+    assert asyncio.run(run()) == [0, 0, 60, 60, 0]

@@ -15,11 +15,9 @@ Rules (one place, whatever dialect asks):
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
-from weakref import WeakKeyDictionary
 
 import msgspec
 import numpy as np
@@ -29,9 +27,8 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.analytics import sketch
 from ghee.analytics.ranges import TimeRange
-from ghee.analytics.rollups import DAY, HOUR, RESULTS, VERSION, epoch_hour_of
+from ghee.analytics.rollups import DAY, HOUR, RESULTS, epoch_hour_of
 from ghee.core.errors import Invalid, NotFound
-from ghee.db.database import Write
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 
@@ -219,29 +216,6 @@ def _scan_bounds(time_range: TimeRange) -> dict[str, int]:
 
 _Answer = tuple[Metrics, list[Cell], list[int]]
 """Metrics, their cells, and the job ids whose names the groups and cells still need (``group_by="job"``)."""
-CACHED_ANSWERS = 128
-"""Answers kept per database by each process, the most recently used."""
-CACHED_PARTS = 200
-"""Answers with more groups, days and cells than this (a year's series, all of a large installation's
-jobs, exports) are not kept: at well under a kilobyte each, the cache holds some 15 MB at most."""
-_ANSWERS: WeakKeyDictionary[Reads, OrderedDict[Hashable, _Answer]] = WeakKeyDictionary()
-
-
-def _cached(reads: Reads, key: Hashable) -> _Answer | None:
-    answers = _ANSWERS.get(reads)
-    if answers is None or key not in answers:
-        return None
-    answers.move_to_end(key)
-    return answers[key]
-
-
-def _keep(reads: Reads, key: Hashable, answer: _Answer) -> None:
-    if len(answer[0].groups) + len(answer[0].series) + len(answer[1]) > CACHED_PARTS:
-        return
-    answers = _ANSWERS.setdefault(reads, OrderedDict())
-    answers[key] = answer
-    if len(answers) > CACHED_ANSWERS:
-        answers.popitem(last=False)
 
 
 async def measure(reads: Reads, query: MetricsQuery, *, cells: bool = False) -> tuple[Metrics, list[Cell]]:
@@ -251,43 +225,22 @@ async def measure(reads: Reads, query: MetricsQuery, *, cells: bool = False) -> 
     may not see it, ``Invalid("job", ...)`` when a caller restricted to one
     project names no job.
 
-    An answer depends on the query (its range resolved to whole hours), the
-    rollups and, for one job, the job's row; job names are read each time.
-    So each process keeps its last ``CACHED_ANSWERS`` answers (the small ones) under the
-    query and the rollups' version (``rollups.VERSION``, bumped by every
-    transaction that writes rollups, read here first, before any rollup), and
-    serves one again only while the version read is the same. Reads inside a
-    unit of work (a ``Write``) may see rollups that are never committed, and
-    neither use nor fill the cache.
+    Nothing is kept here: the API's answers are kept whole, while the
+    database is unchanged, by ``ghee.http.answers``.
     """
     params: dict[str, object] = dict(_scan_bounds(query.range))
     if query.only_project is not None and query.job_id is None:
         raise Invalid("job", "is required: this token sees one project's jobs only")
-    version = None if isinstance(reads, Write) else await reads.first(VERSION, {})
-    key: Hashable = (query, cells, version[0]) if version is not None else None
     if query.job_id is None:
-        answer = _cached(reads, key) if key is not None else None
-        if answer is None:
-            answer = await _measure_dimensions(reads, query, params, cells=cells)
-            if key is not None:
-                _keep(reads, key, answer)
-        return await _named(reads, *answer)
+        return await _named(reads, *await _measure_dimensions(reads, query, params, cells=cells))
     params["job_id"] = query.job_id
     job = await reads.first(_JOB, params)
     if job is None or (query.only_project is not None and job[3] != query.only_project):
         raise NotFound("job", ids.encode("j", query.job_id, "job"))
-    if key is not None:
-        key = (key, tuple(job))  # its name and folder name groups
-        answer = _cached(reads, key)
-        if answer is not None:
-            return answer[0], answer[1]
     # One job: its few rows per job, branch and label, grouped here.
     table = _Table(await reads.all(_ONE_JOB, params), key_width=3)
     keys = _base_keys(query.group_by, table.keys, job) if query.group_by is not None else []
-    metrics, per_cell = _summarise(query, table, table, keys, cells=cells)
-    if key is not None:
-        _keep(reads, key, (metrics, per_cell, []))
-    return metrics, per_cell
+    return _summarise(query, table, table, keys, cells=cells)
 
 
 async def _named(reads: Reads, metrics: Metrics, cells: list[Cell], job_ids: list[int]) -> tuple[Metrics, list[Cell]]:

@@ -34,7 +34,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ghee.analytics import sketch
 from ghee.db.database import Write
 from ghee.db.functions import epoch_hour
-from ghee.db.tables import build_dimension_rollups, build_rollups, builds, jobs, rollup_version
+from ghee.db.tables import build_dimension_rollups, build_rollups, builds, jobs
 
 HOUR, DAY = 1, 24
 RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT")
@@ -217,13 +217,6 @@ _BASE = _Store(build_rollups, ("span_hours", "start_hour", "job_id", "branch", "
 _DIMENSIONS = _Store(build_dimension_rollups, ("dimension", "span_hours", "start_hour", "key"))
 
 
-# Bumped in every transaction that changes the rollups, as its last write to
-# them: readers that cached metrics under the old version compute them again.
-_BUMP = rollup_version.update().where(rollup_version.c.id == 1).values(version=rollup_version.c.version + 1)
-VERSION = sa.select(rollup_version.c.version).where(rollup_version.c.id == 1)
-"""The rollups' version: changes whenever a committed transaction changed them."""
-
-
 async def _folders(work: Write, job_ids: Iterable[int] | None = None) -> dict[int, str]:
     """Each job's folder (of ``job_ids``, or of every job)."""
     query = sa.select(jobs.c.id, jobs.c.folder)
@@ -256,7 +249,6 @@ async def add_builds(work: Write, build_ids: Sequence[int]) -> None:
         folders = await _folders(work, (key[2] for key in cells))
         await _BASE.merge(work, cells)
         await _DIMENSIONS.merge(work, dimension_cells(cells, folders))
-        await work.execute(_BUMP)
 
 
 async def rebuild(work: Write, progress: Callable[[int, int], None] | None = None) -> int:
@@ -286,7 +278,6 @@ async def rebuild(work: Write, progress: Callable[[int, int], None] | None = Non
     await _BASE.insert(work, cells)
     del cells
     await _DIMENSIONS.insert(work, summed)
-    await work.execute(_BUMP)
     if progress is not None and total == 0:
         progress(0, 0)
     return done

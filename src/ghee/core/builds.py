@@ -116,8 +116,8 @@ def build_row_id(public_id: str) -> int:
 
 # A build as read: the columns behind Build's fields, in order, then
 # its artifacts as one JSON text of [id, name, size_bytes, url] arrays. One row
-# per build costs less to read than a join's row per artifact (57 against 87 µs
-# for a page of 20 on SQLite).
+# per build costs less to read than a join's row per artifact (measured: see
+# bench/README.md, section "builds_list.py", "Where the time went").
 _ARTIFACTS = (
     sa.select(json_rows(artifacts.c.id, artifacts.c.name, artifacts.c.size_bytes, artifacts.c.url))
     .where(artifacts.c.build_id == builds.c.id)

@@ -15,8 +15,7 @@ from ghee.clock import utcnow
 from ghee.core.errors import Forbidden, Invalid, NotFound, TokenInvalid
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
-from ghee.db.functions import commit_marker
-from ghee.db.reads import Reads, as_datetime
+from ghee.db.reads import Row, as_datetime
 from ghee.db.tables import tokens
 
 SCOPES = ("read", "write", "admin")
@@ -119,9 +118,14 @@ async def create_token(  # noqa: PLR0913 (every field of a token is named at the
     return msgspec.structs.replace(token, id=inserted.scalar_one()), secret
 
 
-_AUTH_QUERY = sa.select(
-    tokens.c.id, tokens.c.scope, tokens.c.project_id, tokens.c.rate_limit, tokens.c.last_used_at, commit_marker()
-).where(tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.revoked_at.is_(None))
+_TOKEN_COLUMNS = (tokens.c.id, tokens.c.scope, tokens.c.project_id, tokens.c.rate_limit, tokens.c.last_used_at)
+TOKEN_BY_HASH = sa.select(*_TOKEN_COLUMNS).where(
+    tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.revoked_at.is_(None)
+)
+"""The live token whose hash is the ``token_hash`` parameter (``hash_secret``), as ``authenticated_by`` reads it.
+
+A caller may add columns after these, to read them in the same statement.
+"""
 
 
 class Authenticated(msgspec.Struct, frozen=True):
@@ -130,22 +134,17 @@ class Authenticated(msgspec.Struct, frozen=True):
     principal: Principal
     stamp_due: bool
     """The token's last-used time is due a refresh (``record_token_use``)."""
-    marker: str
-    """The database's ``commit_marker`` as the token was read: answers kept under it are still current."""
 
 
-async def authenticate(reads: Reads, secret: str) -> Authenticated:
-    """The principal for a presented secret, whether its last use is due a stamp, and the commit marker.
+def authenticated_by(token_hash: str, row: Row | None) -> Authenticated:
+    """The principal a ``TOKEN_BY_HASH`` row stands for, and whether its last use is due a stamp.
 
-    The marker rides on the token's statement, so knowing whether anything
-    changed costs no statement of its own. Raises ``TokenInvalid`` if the
-    secret matches no live token.
+    Columns a caller added after the statement's own are left to it. Raises
+    ``TokenInvalid`` when there is no row: the secret matches no live token.
     """
-    token_hash = hash_secret(secret)
-    row = await reads.first(_AUTH_QUERY, {"token_hash": token_hash})
     if row is None:
         raise TokenInvalid
-    token_id, scope, project_id, rate_limit, last_used_raw, marker = row
+    token_id, scope, project_id, rate_limit, last_used_raw = row[: len(_TOKEN_COLUMNS)]
     last_used_at = as_datetime(last_used_raw)
     principal = Principal(
         token_id=token_id,
@@ -155,7 +154,7 @@ async def authenticate(reads: Reads, secret: str) -> Authenticated:
         rate_key=f"token:{token_hash[:24]}",
     )
     stamp_due = last_used_at is None or utcnow() - last_used_at > _LAST_USED_GRANULARITY
-    return Authenticated(principal, stamp_due, marker)
+    return Authenticated(principal, stamp_due)
 
 
 async def record_token_use(work: Write, token_id: int) -> None:

@@ -573,16 +573,6 @@ build_dimension_rollups = sa.Table(
     sa.Index("ix_build_dimension_rollups_key", "dimension", "key", "span_hours", "start_hour"),  # one page's keys
 )
 
-# One row (id 1) whose version every transaction that writes the rollups bumps
-# (migration 0011): metrics computed under a version hold while it is unchanged.
-rollup_version = sa.Table(
-    "rollup_version",
-    metadata,
-    sa.Column("id", sa.SmallInteger(), nullable=False),
-    sa.Column("version", sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint("id", name="pk_rollup_version"),
-)
-
 # Whether a finished build is counted in build_rollups yet (migration 0007).
 builds.append_column(sa.Column("rolled_up", sa.Boolean(), server_default=sa.false(), nullable=False))
 # Failure classification and flakiness (migration 0006)

@@ -2,7 +2,9 @@
 
 A read route opts in with ``opt=kept()``. The ``authenticated`` hook reads
 the token together with the database's commit marker
-(``ghee.db.functions.commit_marker``) and looks the request up here: an
+(``ghee.db.functions.commit_marker``), in one statement (``authenticate``:
+knowing whether anything changed costs no statement of its own), and looks
+the request up here: an
 answer kept under the same marker is sent again as it was, without the
 route's parameters parsed, its queries run or its JSON encoded. Otherwise the
 route runs and ``keep_answers`` keeps its ``200`` answer under the marker read
@@ -39,7 +41,9 @@ from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Message, Receive, Scope, Send, TypeEncodersMap
 
 from ghee.clock import utcnow
-from ghee.core.tokens import Principal
+from ghee.core.tokens import TOKEN_BY_HASH, Authenticated, Principal, authenticated_by, hash_secret
+from ghee.db.functions import commit_marker
+from ghee.db.reads import Reads
 from ghee.ops.metrics import AnswerMetrics
 
 KEEP = "ghee.keep_answers"
@@ -56,6 +60,21 @@ class Keep:
 
     clock: Callable[[datetime], Hashable] | None = None
     """What of the current time (naive UTC) the answer depends on, if anything: part of the key."""
+
+
+_TOKEN_AND_MARKER = TOKEN_BY_HASH.add_columns(commit_marker())
+
+
+async def authenticate(reads: Reads, secret: str) -> tuple[Authenticated, str]:
+    """The caller presenting ``secret`` (``ghee.core.tokens``) and the commit marker as its token was read.
+
+    One statement reads both: the token's, with the marker as a last column.
+    Raises ``TokenInvalid`` if the secret matches no live token.
+    """
+    token_hash = hash_secret(secret)
+    row = await reads.first(_TOKEN_AND_MARKER, {"token_hash": token_hash})
+    found = authenticated_by(token_hash, row)
+    return found, row[-1] if row is not None else ""
 
 
 def kept(clock: Callable[[datetime], Hashable] | None = None) -> dict[str, Any]:

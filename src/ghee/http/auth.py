@@ -10,8 +10,9 @@ from litestar.di import Provide
 from litestar.types import Message, Scope
 
 from ghee.core.errors import Forbidden, TokenInvalid, TokenMissing
-from ghee.core.tokens import Principal, authenticate, record_token_use
+from ghee.core.tokens import Principal, record_token_use
 from ghee.db.reads import Reads
+from ghee.http.answers import authenticate
 from ghee.http.ratelimit import RateLimitExceeded, RateState
 from ghee.http.services import provide_conn, provide_db, services_of
 
@@ -72,7 +73,7 @@ async def authenticated(request: Request[Any, Any, Any]) -> Response[bytes] | No
     (``ghee.http.answers``): Litestar then skips the route.
     """
     services = services_of(request.app.state)
-    found = await authenticate(services.db.read(), presented_token(request))
+    found, marker = await authenticate(services.db.read(), presented_token(request))
     principal = found.principal
     if found.stamp_due:
         async with services.db.write() as work:
@@ -87,7 +88,7 @@ async def authenticated(request: Request[Any, Any, Any]) -> Response[bytes] | No
     if need is not None:
         need.check(principal)
     request.scope.setdefault("state", {})[_PRINCIPAL_KEY] = principal
-    return services.answers.answer(request.scope, principal, found.marker)
+    return services.answers.answer(request.scope, principal, marker)
 
 
 class ApiRequest(Request[Any, Any, Any]):
@@ -142,8 +143,9 @@ DEPENDENCIES = {
 
 Routers using them also run ``authenticated`` before each request and make
 ``ApiRequest`` their request class. Read routes take the request alone:
-Litestar's dependency injection costs ~15 µs per dependency, a sixth of a
-hot list request's budget.
+Litestar's dependency injection costs a good share of a hot list request's
+budget per dependency (measured: see bench/README.md, section
+"builds_list.py", "Where the time went").
 """
 
 

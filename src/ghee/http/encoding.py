@@ -24,7 +24,7 @@ FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _HTTP: Final = ScopeType.HTTP
-"""A module global: looking the member up on the enum class costs 0.1 µs a request."""
+"""A module global: cheaper than the enum class's member lookup, every request (bench/README.md, "micro.py")."""
 _KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
 
 

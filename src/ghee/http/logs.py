@@ -30,8 +30,9 @@ def log_access(fields: dict[str, object]) -> None:
     The line goes straight to the stream when ``configure_logging``'s handler
     is the only one the record would reach (``_direct_handler``): a
     ``LogRecord``, its trip through the logger hierarchy and the handler's
-    second lock cost ~3 µs of the 7.5 a line took. Otherwise (a test's
-    capturing handler, a filter) the record takes the logging path, built
+    second lock cost much of a line's time (measured: see bench/README.md,
+    section "micro.py"). Otherwise (a test's capturing handler, a filter) the
+    record takes the logging path, built
     directly: ``Logger.info`` would first walk the stack to find the caller's
     file and line, which the access line does not report.
     """
@@ -56,7 +57,7 @@ def _direct_handler() -> _JsonHandler | None:
     and its ancestors up to the first that does not propagate. Only a lone
     ``_JsonHandler`` with no filters, a level letting INFO through and a
     ``JsonFormatter`` writes exactly what ``_JsonHandler.write_access`` writes.
-    Checked per line (~0.3 µs), so handlers added or removed later are obeyed.
+    Checked per line (a small part of what it saves), so handlers added or removed later are obeyed.
     """
     if access_log.disabled or access_log.filters:
         return None
@@ -92,8 +93,8 @@ class JsonFormatter(logging.Formatter):
         self._second_text = ""
 
     def _time(self, created: float) -> str:
-        # Formatting a timestamp costs microseconds; within one second only the milliseconds change,
-        # and those are looked up (formatting them as "%03d" took 0.5 µs).
+        # Formatting a timestamp is slow; within one second only the milliseconds change, and those
+        # are looked up rather than formatted (measured: see bench/README.md, section "micro.py").
         second = int(created)
         if second != self._second:
             self._second_text = datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
@@ -169,7 +170,8 @@ def configure_logging() -> None:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
-    # The JSON lines name no thread or process; not looking them up saves a third of a record's cost.
+    # The JSON lines name no thread or process; not looking them up saves part of a record's cost
+    # (measured: see bench/README.md, section "micro.py").
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False

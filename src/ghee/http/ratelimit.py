@@ -11,7 +11,6 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
-from limits.util import WindowStats
 
 from ghee.core.errors import RateLimited, Unavailable
 
@@ -53,11 +52,14 @@ def _by_window(spec: str) -> tuple[RateLimitItem, ...]:
 
 
 @lru_cache(maxsize=256)
-def _local_plan(spec: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, int]]:
-    # (window length, amount) of each limit in ``_by_window`` order, and of the primary limit.
-    primary = parse_limits(spec)[0]
-    windows = tuple((item.get_expiry(), item.amount) for item in _by_window(spec))
-    return windows, (primary.get_expiry(), primary.amount)
+def _local_plan(spec: str) -> tuple[tuple[tuple[str, int, int], ...], tuple[str, int, int]]:
+    # (counter, window length, amount) of each limit in ``_by_window`` order, and of the primary limit.
+    # Each limit has its counter, named as ``limits`` names it (amount, multiples, granularity):
+    # two limits of one window length count apart, a limit written twice shares one.
+    def plan(item: RateLimitItem) -> tuple[str, int, int]:
+        return item.key_for(), item.get_expiry(), item.amount
+
+    return tuple(plan(item) for item in _by_window(spec)), plan(parse_limits(spec)[0])
 
 
 def _weighted(previous: int, current: int, previous_ttl: float, expiry: int) -> int:
@@ -78,20 +80,21 @@ class LocalSlidingWindows:
     """``limits``' sliding-window counter algorithm, counted in this process's memory.
 
     Answers like ``SlidingWindowCounterRateLimiter`` over ``MemoryStorage``
-    (same weighting of the previous window, same reset times), at ~3 µs a
-    request instead of ~20: limits' in-memory storage stacks several
+    (same weighting of the previous window, same reset times), at a fraction
+    of the cost (measured: see bench/README.md, section "micro.py"): limits'
+    in-memory storage stacks several
     coroutines per counter and starts an asyncio task per increment to sweep
     expired keys. A token keeps one entry per limit (its current window), so
     memory grows with the number of tokens, not with time.
     """
 
     def __init__(self) -> None:
-        # (key, window length) -> (index of the current window, previous window's count, current count)
-        self._windows: dict[tuple[str, int], tuple[int, int, int]] = {}
+        # (key, counter) -> (index of the current window, previous window's count, current count)
+        self._windows: dict[tuple[str, str], tuple[int, int, int]] = {}
 
-    def _counts(self, key: str, expiry: int, index: int) -> tuple[int, int]:
+    def _counts(self, key: str, counter: str, index: int) -> tuple[int, int]:
         """The previous and current windows' counts when ``index`` is the current window."""
-        entry = self._windows.get((key, expiry))
+        entry = self._windows.get((key, counter))
         if entry is None:
             return 0, 0
         stored_index, previous, current = entry
@@ -99,45 +102,28 @@ class LocalSlidingWindows:
             return previous, current
         return (current if stored_index == index - 1 else 0), 0
 
-    async def hit(self, item: RateLimitItem, key: str) -> bool:
-        """Count one request if the limit allows it."""
-        expiry, now = item.get_expiry(), time.time()
-        index = int(now // expiry)
-        previous, current = self._counts(key, expiry, index)
-        if _weighted(previous, current, expiry - now % expiry, expiry) + 1 > item.amount:
-            return False
-        self._windows[key, expiry] = (index, previous, current + 1)
-        return True
-
-    async def get_window_stats(self, item: RateLimitItem, key: str) -> WindowStats:
-        """When the limit next frees a request, and how many remain now."""
-        expiry, now = item.get_expiry(), time.time()
-        previous, current = self._counts(key, expiry, int(now // expiry))
-        previous_ttl = expiry - now % expiry
-        remaining = max(0, item.amount - _weighted(previous, current, previous_ttl, expiry))
-        return WindowStats(now + _reset_in(previous, current, previous_ttl, expiry), remaining)
-
     def hit_all(self, spec: str, key: str) -> RateState:
-        """What ``RateLimiter.hit`` answers, in one pass at one moment.
+        """What ``RateLimiter.hit`` answers over ``limits``' strategy, in one pass at one moment.
 
-        The same steps as ``hit`` per limit (shortest window first), then
-        ``get_window_stats`` for the refusing or the primary limit, without a
-        coroutine, a ``time.time()`` and a parse-cache lookup for each: the
-        primary's counts are the ones its window was just given.
+        Each limit, shortest window first, counts the request if it allows it
+        (limits' ``hit``) or refuses it, reporting when it next frees one;
+        otherwise the primary limit reports (limits' ``get_window_stats``),
+        without a coroutine, a ``time.time()`` and a parse-cache lookup for
+        each: the primary's counts are the ones its counter was just given.
         """
         now = time.time()
-        windows, (primary_expiry, primary_amount) = _local_plan(spec)
-        counted = (0, 0, 0.0)  # the primary window's counts and previous-window time left, once hit
-        for expiry, amount in windows:
+        windows, (primary, primary_expiry, primary_amount) = _local_plan(spec)
+        counted = (0, 0, 0.0)  # the primary counter's counts and previous-window time left, once hit
+        for counter, expiry, amount in windows:
             index = int(now // expiry)
-            previous, current = self._counts(key, expiry, index)
+            previous, current = self._counts(key, counter, index)
             previous_ttl = expiry - now % expiry
             if _weighted(previous, current, previous_ttl, expiry) + 1 > amount:
                 reset_time = now + _reset_in(previous, current, previous_ttl, expiry)
                 state = RateState(limit=amount, remaining=0, reset=math.ceil(reset_time))
                 raise RateLimitExceeded(max(1, math.ceil(reset_time - now)), state)
-            self._windows[key, expiry] = (index, previous, current + 1)
-            if expiry == primary_expiry:  # the last such write is the window's count (limits may share a length)
+            self._windows[key, counter] = (index, previous, current + 1)
+            if counter == primary:  # the last such write is the counter's count (a limit written twice)
                 counted = (previous, current + 1, previous_ttl)
         previous, current, previous_ttl = counted
         remaining = max(0, primary_amount - _weighted(previous, current, previous_ttl, primary_expiry))

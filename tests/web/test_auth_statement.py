@@ -1,0 +1,63 @@
+"""The ``authenticated`` hook reads the token and the commit marker of the kept answers in one statement."""
+
+from __future__ import annotations
+
+import pytest
+
+from ghee.core.errors import TokenInvalid
+from ghee.core.tokens import Authenticated, create_token, revoke_token
+from ghee.db.engine import create_engine
+from ghee.http.answers import authenticate
+from tests.conftest import Server, run_async
+from tests.counting_reads import CountingReads
+
+
+def _authenticate(server: Server, *, revoked: bool = False) -> tuple[Authenticated | None, str, int]:
+    """What ``authenticate`` finds for a new token's secret, the marker, and the statements it ran."""
+
+    async def work() -> tuple[Authenticated | None, str, int]:
+        engine = create_engine(server.database_url)
+        try:
+            async with engine.begin() as conn:
+                token, secret = await create_token(conn, name="one-statement", scope="write")
+                if revoked:
+                    await revoke_token(conn, token.public_id)
+                reads = CountingReads(conn)
+                try:
+                    found, marker = await authenticate(reads, secret)
+                except TokenInvalid:
+                    return None, "", reads.statements
+                return found, marker, reads.statements
+        finally:
+            await engine.dispose()
+
+    return run_async(work)
+
+
+def test_the_token_and_the_commit_marker_cost_one_statement(server: Server) -> None:
+    found, marker, statements = _authenticate(server)
+    assert found is not None
+    assert found.principal.scope == "write"
+    assert found.stamp_due
+    assert marker
+    assert statements == 1
+
+
+def test_a_revoked_token_is_refused_by_that_one_statement(server: Server) -> None:
+    found, _, statements = _authenticate(server, revoked=True)
+    assert found is None
+    assert statements == 1
+
+
+@pytest.mark.parametrize("secret", ["ghee_not-a-token", ""])
+def test_an_unknown_secret_is_refused(server: Server, secret: str) -> None:
+    async def work() -> None:
+        engine = create_engine(server.database_url)
+        try:
+            async with engine.connect() as conn:
+                await authenticate(CountingReads(conn), secret)
+        finally:
+            await engine.dispose()
+
+    with pytest.raises(TokenInvalid):
+        run_async(work)
