@@ -6,7 +6,7 @@ import pytest
 
 from ghee.core.errors import TokenInvalid
 from ghee.core.tokens import Authenticated, create_token, revoke_token
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from ghee.http.answers import authenticate
 from tests.conftest import Server, run_async
 from tests.counting_reads import CountingReads
@@ -16,20 +16,17 @@ def _authenticate(server: Server, *, revoked: bool = False) -> tuple[Authenticat
     """What ``authenticate`` finds for a new token's secret, the marker, and the statements it ran."""
 
     async def work() -> tuple[Authenticated | None, str, int]:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.begin() as conn:
-                token, secret = await create_token(conn, name="one-statement", scope="write")
+        async with opened(server.database_url) as db:
+            async with db.write() as unit:
+                token, secret = await create_token(unit, name="one-statement", scope="write")
                 if revoked:
-                    await revoke_token(conn, token.public_id)
-                reads = CountingReads(conn)
-                try:
-                    found, marker = await authenticate(reads, secret)
-                except TokenInvalid:
-                    return None, "", reads.statements
-                return found, marker, reads.statements
-        finally:
-            await engine.dispose()
+                    await revoke_token(unit, token.public_id)
+            reads = CountingReads(db.read())
+            try:
+                found, marker = await authenticate(reads, secret)
+            except TokenInvalid:
+                return None, "", reads.statements
+            return found, marker, reads.statements
 
     return run_async(work)
 
@@ -52,12 +49,8 @@ def test_a_revoked_token_is_refused_by_that_one_statement(server: Server) -> Non
 @pytest.mark.parametrize("secret", ["ghee_not-a-token", ""])
 def test_an_unknown_secret_is_refused(server: Server, secret: str) -> None:
     async def work() -> None:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.connect() as conn:
-                await authenticate(CountingReads(conn), secret)
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db:
+            await authenticate(CountingReads(db.read()), secret)
 
     with pytest.raises(TokenInvalid):
         run_async(work)
