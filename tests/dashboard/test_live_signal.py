@@ -12,7 +12,7 @@ from sqlalchemy import event
 
 from ghee.core.projects import create_project
 from ghee.dashboard.pages.live_signal import POLL_SECONDS, LogMoved
-from ghee.db.engine import create_engine
+from ghee.db.database import Database
 from tests.conftest import make_database, run_async
 
 STREAMS = 50
@@ -29,23 +29,23 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 def test_many_streams_share_one_poller_that_wakes_them_all_on_a_new_event(database_url: str) -> None:
     async def run() -> tuple[int, float, list[bool], int]:
-        engine = create_engine(database_url)
+        db = await Database.open(database_url)
         statements = 0
 
         def count(*_: Any) -> None:
             nonlocal statements
             statements += 1
 
-        event.listen(engine.sync_engine, "before_cursor_execute", count)
-        moved = LogMoved(engine)
+        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+        moved = LogMoved(db)
         started = time.monotonic()
         try:
             for _ in range(STREAMS):
                 moved.listen()
             await asyncio.wait_for(moved.next_move().wait(), 10)  # the first poll wakes every stream once
             waits = [moved.next_move() for _ in range(STREAMS)]  # each stream, after reading its page
-            async with engine.begin() as conn:
-                await create_project(conn, "Live signal", "unreal")  # records project.created
+            async with db.write() as work:
+                await create_project(work, "Live signal", "unreal")  # records project.created
             await asyncio.wait_for(asyncio.gather(*(w.wait() for w in waits)), 10)
             woken = [w.is_set() for w in waits]
             elapsed = time.monotonic() - started
@@ -55,7 +55,7 @@ def test_many_streams_share_one_poller_that_wakes_them_all_on_a_new_event(databa
             await asyncio.sleep(POLL_SECONDS * 3)
             return polled, elapsed, woken, statements - polled
         finally:
-            await engine.dispose()
+            await db.close()
 
     polled, elapsed, woken, after_last_left = run_async(run)
     assert all(woken)

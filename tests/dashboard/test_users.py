@@ -9,12 +9,12 @@ from typing import TypeVar
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.core.errors import Conflict, Invalid
 from ghee.core.sessions import close_session, open_session, resolve_session
 from ghee.core.users import SignInFailed, authenticate_user, create_user
-from ghee.db.engine import create_engine
+from ghee.db.database import Write, opened
+from ghee.db.reads import Reads
 from ghee.db.tables import users
 from tests.conftest import make_database, run_async
 
@@ -29,21 +29,27 @@ def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     drop()
 
 
-def run(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+def run(url: str, work: Callable[[Write], Awaitable[T]]) -> T:
     async def main() -> T:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
+        async with opened(url) as db, db.write() as unit:
+            return await work(unit)
+
+    return run_async(main)
+
+
+def read(url: str, work: Callable[[Reads], Awaitable[T]]) -> T:
+    """Run ``work`` on the fast read path, as a dashboard page does."""
+
+    async def main() -> T:
+        async with opened(url) as db:
+            return await work(db.read())
 
     return run_async(main)
 
 
 def stored_hash(url: str, email: str) -> str:
-    async def work(conn: AsyncConnection) -> str:
-        return str(await conn.scalar(sa.select(users.c.password_hash).where(users.c.email == email)))
+    async def work(unit: Write) -> str:
+        return str(await unit.scalar(sa.select(users.c.password_hash).where(users.c.email == email)))
 
     return run(url, work)
 
@@ -104,10 +110,10 @@ def test_a_session_resolves_until_closed(database: str) -> None:
     user = run(database, lambda c: create_user(c, email="session@example.com", password=PASSWORD))
     session, cookie = run(database, lambda c: open_session(c, user))
     assert session.id != cookie  # only the hash is stored
-    resolved = run(database, lambda c: resolve_session(c, cookie))
+    resolved = read(database, lambda r: resolve_session(r, cookie))
     assert resolved is not None
-    assert resolved.user.email == "session@example.com"
-    assert resolved.csrf_token == session.csrf_token
-    assert run(database, lambda c: resolve_session(c, cookie + "x")) is None
+    assert resolved.session.user.email == "session@example.com"
+    assert resolved.session.csrf_token == session.csrf_token
+    assert read(database, lambda r: resolve_session(r, cookie + "x")) is None
     run(database, lambda c: close_session(c, cookie))
-    assert run(database, lambda c: resolve_session(c, cookie)) is None
+    assert read(database, lambda r: resolve_session(r, cookie)) is None

@@ -19,9 +19,10 @@ import asyncio
 import logging
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ghee.core.errors import Unavailable
 from ghee.core.events import latest_cursor
+from ghee.db.database import Database
 
 POLL_SECONDS = 0.5
 
@@ -31,8 +32,8 @@ log = logging.getLogger(__name__)
 class LogMoved:
     """Wakes waiters when the event log's newest readable cursor changes; polls only while someone waits."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, db: Database) -> None:
+        self._db = db
         self._moved = asyncio.Event()
         self._listeners = 0
         self._poller: asyncio.Task[None] | None = None
@@ -62,9 +63,9 @@ class LogMoved:
         failing = False
         while True:
             try:
-                async with self._engine.connect() as conn:
-                    cursor: object = await latest_cursor(conn)
-            except (OSError, SQLAlchemyError) as exc:
+                async with self._db.write() as work:
+                    cursor: object = await latest_cursor(work)
+            except (OSError, SQLAlchemyError, Unavailable) as exc:
                 # The database is away: wake the streams anyway, so that their own reads notice it.
                 if not failing:
                     log.warning("live: cannot read the event log: %s", exc)
