@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -10,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
+from ghee.clock import utcnow
 from ghee.core.errors import Conflict, Invalid
-from ghee.core.sessions import close_session, open_session, resolve_session
+from ghee.core.sessions import LIFETIME, close_session, open_session, resolve_session, slide_session
 from ghee.core.users import SignInFailed, authenticate_user, create_user
 from ghee.db.database import Write, opened
 from ghee.db.reads import Reads
-from ghee.db.tables import users
+from ghee.db.tables import sessions, users
 from tests.conftest import make_database, run_async
 
 T = TypeVar("T")
@@ -116,4 +118,32 @@ def test_a_session_resolves_until_closed(database: str) -> None:
     assert resolved.session.csrf_token == session.csrf_token
     assert read(database, lambda r: resolve_session(r, cookie + "x")) is None
     run(database, lambda c: close_session(c, cookie))
+    assert read(database, lambda r: resolve_session(r, cookie)) is None
+
+
+def test_resolving_a_session_only_reads_and_a_stale_one_is_due_to_slide(database: str) -> None:
+    user = run(database, lambda c: create_user(c, email="slide@example.com", password=PASSWORD))
+    session, cookie = run(database, lambda c: open_session(c, user))
+    fresh = read(database, lambda r: resolve_session(r, cookie))
+    assert fresh is not None
+    assert not fresh.slide_due  # just opened: a page view writes nothing
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    seen = {"last_seen_at": an_hour_ago, "expires_at": an_hour_ago + LIFETIME}
+    run(database, lambda c: c.execute(sessions.update().where(sessions.c.id == session.id).values(**seen)))
+    stale = read(database, lambda r: resolve_session(r, cookie))
+    assert stale is not None
+    assert stale.slide_due
+    slid = run(database, lambda c: slide_session(c, stale.session))
+    assert slid.expires_at > stale.session.expires_at
+    again = read(database, lambda r: resolve_session(r, cookie))
+    assert again is not None
+    assert not again.slide_due
+    assert again.session.expires_at == slid.expires_at
+
+
+def test_an_expired_session_does_not_resolve(database: str) -> None:
+    user = run(database, lambda c: create_user(c, email="expired@example.com", password=PASSWORD))
+    session, cookie = run(database, lambda c: open_session(c, user))
+    gone = utcnow() - timedelta(seconds=1)
+    run(database, lambda c: c.execute(sessions.update().where(sessions.c.id == session.id).values(expires_at=gone)))
     assert read(database, lambda r: resolve_session(r, cookie)) is None
