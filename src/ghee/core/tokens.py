@@ -162,12 +162,12 @@ async def record_token_use(work: Write, token_id: int) -> None:
     await work.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=utcnow()))
 
 
-_TOKEN_COLUMNS = [tokens.c[name] for name in Token.__struct_fields__]
+_LISTED_COLUMNS = [tokens.c[name] for name in Token.__struct_fields__]
 _PAGE = (
-    sa.select(*_TOKEN_COLUMNS).order_by(tokens.c.id.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+    sa.select(*_LISTED_COLUMNS).order_by(tokens.c.id.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
 )
 _USER_PAGE = (
-    sa.select(*_TOKEN_COLUMNS)
+    sa.select(*_LISTED_COLUMNS)
     .where(tokens.c.user_id == sa.bindparam("user_id"))
     .order_by(tokens.c.id.desc())
     .limit(sa.bindparam("limit"))
@@ -219,7 +219,7 @@ async def revoke_token(work: Write, public_or_row_id: str) -> Token:
     await work.execute(
         tokens.update().where(tokens.c.id == row_id, tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
-    row = await work.first(sa.select(*_TOKEN_COLUMNS).where(tokens.c.id == row_id))
+    row = await work.first(sa.select(*_LISTED_COLUMNS).where(tokens.c.id == row_id))
     if row is None:
         raise NotFound("token", public_or_row_id)
     return _token_of(row)
