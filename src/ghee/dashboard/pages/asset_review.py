@@ -63,13 +63,12 @@ async def assets_page(  # noqa: PLR0913 (the page's query arguments)
     items: list[Any] = []
     has_more = False
     try:
-        async with db.write() as work:
-            listed = await list_assets(
-                work,
-                found.id,
-                AssetFilter(path_prefix=path or None, type=asset_type or None, status=status or None),
-                Window(ASSETS_PER_PAGE, (page - 1) * ASSETS_PER_PAGE),
-            )
+        listed = await list_assets(
+            reads,
+            found.id,
+            AssetFilter(path_prefix=path or None, type=asset_type or None, status=status or None),
+            Window(ASSETS_PER_PAGE, (page - 1) * ASSETS_PER_PAGE),
+        )
         items, has_more = listed.items, listed.has_more
     except Invalid as exc:
         error = f"The {exc.field} filter {exc.problem}."
@@ -97,15 +96,15 @@ async def assets_page(  # noqa: PLR0913 (the page's query arguments)
 @get("/assets/{asset_id:str}")
 async def asset_page(request: Request[Any, Any, Any], db: Database, asset_id: str) -> Template:
     """One asset: its status, the changelists that made its revisions, and its review decisions."""
-    async with db.write() as work:
-        asset = await get_asset(work, asset_id)
-        touches = await asset_history(work, asset.id, HISTORY)
-        reviews = await recent_events(
-            work,
-            EventFilter(type="asset.approval_changed", resource_type="asset", resource_id=asset.public_id),
-            HISTORY,
-        )
-    project = await get_project(db.read(), project_public_id(asset.project_id))
+    reads = db.read()
+    asset = await get_asset(reads, asset_id)
+    touches = await asset_history(reads, asset.id, HISTORY)
+    reviews = await recent_events(
+        reads,
+        EventFilter(type="asset.approval_changed", resource_type="asset", resource_id=asset.public_id),
+        HISTORY,
+    )
+    project = await get_project(reads, project_public_id(asset.project_id))
     return render(
         request,
         "pages/asset.html",

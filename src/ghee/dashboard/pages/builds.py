@@ -214,11 +214,10 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
     # The ButterStack view (artifacts, platform, changelist) exists for builds of a project.
     project_build = await builds.get_build(reads, ids.encode("build", ci.id)) if ci.project_id is not None else None
     project = await get_project(reads, ids.encode("proj", ci.project_id)) if ci.project_id is not None else None
-    async with db.write() as work:
-        changelist = None
-        if project_build is not None and project_build.changelist_id is not None:
-            changelist = await changelists.get_changelist_by_row_id(work, project_build.changelist_id)
-        deployed = await deployments.deployments_of_build(work, ci.id)
+    changelist = None
+    if project_build is not None and project_build.changelist_id is not None:
+        changelist = await changelists.get_changelist_by_row_id(reads, project_build.changelist_id)
+    deployed = await deployments.deployments_of_build(reads, ci.id)
     causes = await ci_build_reads.build_causes(reads, ci.id)
     log_size = await build_logs.log_size(reads, ci.id)
     has_log = ci.job_id is not None or log_size > 0
@@ -298,10 +297,9 @@ async def changelists_page(
     items: list[changelists.Changelist] = []
     has_more = False
     if chosen is not None:
-        async with db.write() as work:
-            found = await changelists.list_changelists(
-                work, chosen.id, Window(CHANGELISTS_PER_PAGE, (number - 1) * CHANGELISTS_PER_PAGE)
-            )
+        found = await changelists.list_changelists(
+            db.read(), chosen.id, Window(CHANGELISTS_PER_PAGE, (number - 1) * CHANGELISTS_PER_PAGE)
+        )
         items, has_more = found.items, found.has_more
     return render(
         request,
@@ -319,10 +317,10 @@ async def changelists_page(
 @get("/changelists/{changelist_id:str}")
 async def changelist_page(request: Request[Any, Any, Any], db: Database, changelist_id: str) -> Template:
     """One changelist: author, description, files (action, path) and the builds made from it."""
-    async with db.write() as work:
-        changelist = await changelists.get_changelist(work, changelist_id)
-    project = await get_project(db.read(), ids.encode("proj", changelist.project_id))
-    made = await builds.builds_of_changelist(db.read(), changelist.id, LINKED_BUILDS)
+    reads = db.read()
+    changelist = await changelists.get_changelist(reads, changelist_id)
+    project = await get_project(reads, ids.encode("proj", changelist.project_id))
+    made = await builds.builds_of_changelist(reads, changelist.id, LINKED_BUILDS)
     return render(
         request,
         "pages/changelist.html",
@@ -346,15 +344,15 @@ async def deployments_page(
     has_more = False
     numbers: dict[int, int] = {}
     if chosen is not None:
-        async with db.write() as work:
-            live = await deployments.live_deployments(work, chosen.id)
-            found = await deployments.list_deployments(
-                work,
-                chosen.id,
-                deployments.DeploymentFilter(),
-                Window(DEPLOYMENTS_PER_PAGE, (number - 1) * DEPLOYMENTS_PER_PAGE),
-            )
-            numbers = await builds.build_numbers(work, [d.build_id for d in [*live, *found.items]])
+        reads = db.read()
+        live = await deployments.live_deployments(reads, chosen.id)
+        found = await deployments.list_deployments(
+            reads,
+            chosen.id,
+            deployments.DeploymentFilter(),
+            Window(DEPLOYMENTS_PER_PAGE, (number - 1) * DEPLOYMENTS_PER_PAGE),
+        )
+        numbers = await builds.build_numbers(reads, [d.build_id for d in [*live, *found.items]])
         history, has_more = found.items, found.has_more
     platforms = sorted({d.platform for d in live})
     branches = sorted({d.branch for d in live})

@@ -16,6 +16,7 @@ from ghee.core.event_types import check_patterns, matches
 from ghee.core.events import Event, EventFilter, latest_cursor, list_events
 from ghee.dashboard.pages.live_signal import LogMoved
 from ghee.db.database import Database
+from ghee.db.reads import Reads
 from ghee.http.services import services_of
 
 HEARTBEAT_SECONDS = 15.0
@@ -39,7 +40,7 @@ def event_message(event: Event) -> ServerSentEventMessage:
 
 
 async def follow(
-    db: Database, moved: LogMoved, patterns: list[str], after: str | None
+    reads: Reads, moved: LogMoved, patterns: list[str], after: str | None
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Events matching ``patterns`` after cursor ``after`` (``None``: from the start), as they are recorded.
 
@@ -55,8 +56,7 @@ async def follow(
     try:
         while True:
             next_move = moved.next_move()
-            async with db.write() as work:
-                page = await list_events(work, EventFilter(), after, _BATCH)
+            page = await list_events(reads, EventFilter(), after, _BATCH)
             after = page.cursor
             for event in page.items:
                 if matches(patterns, event.type):
@@ -79,7 +79,7 @@ def log_moved(request: Request[Any, Any, Any]) -> LogMoved:
     state = request.app.state
     moved: LogMoved | None = state.get("live_moved")
     if moved is None:
-        moved = state.live_moved = LogMoved(services_of(state).db)
+        moved = state.live_moved = LogMoved(services_of(state).db.read())
     return moved
 
 
@@ -96,12 +96,12 @@ async def live(request: Request[Any, Any, Any], db: Database, types: str = "*") 
     # The starting point is fixed before the response starts, so an event
     # written once the client sees the headers is never missed; a malformed
     # or unknown cursor is refused now, as a 400 page.
-    async with db.write() as work:
-        if resume is None:
-            resume = await latest_cursor(work)
-        else:
-            await list_events(work, EventFilter(), resume, 1)
-    stream = follow(db, log_moved(request), patterns, resume)
+    reads = db.read()
+    if resume is None:
+        resume = await latest_cursor(reads)
+    else:
+        await list_events(reads, EventFilter(), resume, 1)
+    stream = follow(reads, log_moved(request), patterns, resume)
     return ServerSentEvent(stream, headers={"cache-control": "no-store"})
 
 

@@ -42,8 +42,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
-    async with db.write() as work:
-        found = await subscriptions.list_subscriptions(work, Window(WEBHOOKS_PER_PAGE, (page - 1) * WEBHOOKS_PER_PAGE))
+    found = await subscriptions.list_subscriptions(db.read(), Window(WEBHOOKS_PER_PAGE, (page - 1) * WEBHOOKS_PER_PAGE))
     return render(
         request,
         "pages/webhooks.html",
@@ -95,8 +94,7 @@ async def create_webhook(request: Request[Any, Any, Any], db: Database) -> Templ
 @post("/webhooks/{webhook_id:str}/test", guards=[require_admin])
 async def test_webhook(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Template:
     """Send a signed ``webhook.test`` message now and show what the target answered (nothing is queued)."""
-    async with db.write() as work:
-        sub = await subscriptions.get_subscription(work, webhook_id)
+    sub = await subscriptions.get_subscription(db.read(), webhook_id)
     settings = services_of(request.app.state).settings.delivery
     result = await send_test(
         sub.url, sub.headers, sub.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
@@ -134,11 +132,11 @@ async def delivery_log(
 ) -> Template:
     """A subscription's deliveries, newest first (``state`` keeps pending, delivered or dead ones)."""
     state = state_name or None
-    async with db.write() as work:
-        sub = await subscriptions.get_subscription(work, webhook_id)
-        found = await deliveries.list_deliveries(
-            work, sub.id, state, Window(DELIVERIES_PER_PAGE, (page - 1) * DELIVERIES_PER_PAGE)
-        )
+    reads = db.read()
+    sub = await subscriptions.get_subscription(reads, webhook_id)
+    found = await deliveries.list_deliveries(
+        reads, sub.id, state, Window(DELIVERIES_PER_PAGE, (page - 1) * DELIVERIES_PER_PAGE)
+    )
     return render(
         request,
         "pages/webhook_deliveries.html",
@@ -181,10 +179,10 @@ async def delivery_attempts(
     page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
     """One delivery and its attempts, oldest first: when, the status code, how long, the error, the response."""
-    async with db.write() as work:
-        sub = await subscriptions.get_subscription(work, webhook_id)
-        item = await deliveries.get_delivery(work, sub.id, delivery_id)
-        log = await deliveries.list_attempts(work, item.id, Window(ATTEMPTS_PER_PAGE, (page - 1) * ATTEMPTS_PER_PAGE))
+    reads = db.read()
+    sub = await subscriptions.get_subscription(reads, webhook_id)
+    item = await deliveries.get_delivery(reads, sub.id, delivery_id)
+    log = await deliveries.list_attempts(reads, item.id, Window(ATTEMPTS_PER_PAGE, (page - 1) * ATTEMPTS_PER_PAGE))
     return render(
         request,
         "pages/webhook_attempts.html",
