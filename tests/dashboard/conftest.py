@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from ghee.core.users import create_user
-from ghee.db.engine import create_engine
+from ghee.db.database import opened
 from tests.conftest import ROOT, Server, run_async, serve_fresh
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,12 +38,8 @@ def add_user(server: Server, email: str, password: str, *, is_admin: bool) -> Cr
     """Create a user straight in the server's database."""
 
     async def run() -> None:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.begin() as conn:
-                await create_user(conn, email=email, password=password, is_admin=is_admin)
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db, db.write() as work:
+            await create_user(work, email=email, password=password, is_admin=is_admin)
 
     run_async(run)
     return Credentials(email, password)

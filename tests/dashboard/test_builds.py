@@ -7,13 +7,12 @@ from datetime import timedelta
 from typing import TypeVar
 
 from playwright.sync_api import Page, expect
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core import ci_builds
 from ghee.core.projects import project_row_id
-from ghee.db.engine import create_engine
+from ghee.db.database import Write, opened
 from ghee.db.tables import builds
 from tests.buildbutler.factory import new_build, new_connection, new_job
 from tests.conftest import Api, Server, run_async
@@ -23,16 +22,12 @@ from tests.dashboard.test_accessibility import _PAIRS_SCRIPT, contrast
 T = TypeVar("T")
 
 
-def in_db(server: Server, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    """Run ``work`` in one committed transaction on the server's database (as the Jenkins sync would)."""
+def in_db(server: Server, work: Callable[[Write], Awaitable[T]]) -> T:
+    """Run ``work`` in one unit of work on the server's database (as the Jenkins sync would)."""
 
     async def run() -> T:
-        engine = create_engine(server.database_url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
+        async with opened(server.database_url) as db, db.write() as unit:
+            return await work(unit)
 
     return run_async(run)
 
@@ -138,7 +133,7 @@ def test_build_page_shows_stages_and_follows_a_running_log(signed_in_page: Page,
     project_id = project_row_id(project["id"])
     started = utcnow() - timedelta(minutes=5)
 
-    async def running_jenkins_build(conn: AsyncConnection) -> tuple[int, int]:
+    async def running_jenkins_build(conn: Write) -> tuple[int, int]:
         connection_id, _ = await new_connection(conn)
         job_id = await new_job(conn, connection_id, "harbor-lights-ci", project_id=project_id)
         build_id = await new_build(
@@ -185,7 +180,7 @@ def test_build_page_shows_stages_and_follows_a_running_log(signed_in_page: Page,
     expect(page.locator("#log-state")).to_contain_text("Following")
 
     # The sync reads more of the log and the build's end: the viewer appends it and stops following.
-    async def finish(conn: AsyncConnection) -> None:
+    async def finish(conn: Write) -> None:
         done = ci_builds.CiBuild(
             number=41,
             result="SUCCESS",

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from ghee.analytics.exports import COLUMNS
 from ghee.clock import utcnow
-from ghee.db.engine import create_engine
+from ghee.db.database import Write, opened
 from ghee.db.tables import builds
 from tests.analytics.conftest import Build, Seeder
 from tests.conftest import Api, Server, run_async
@@ -35,20 +35,16 @@ class RecentSeeder(Seeder):
 
     def _run(self, work: Callable[[Any], Awaitable[Any]]) -> Any:
         async def main() -> Any:
-            engine = create_engine(self.server.database_url)
-            try:
-                async with engine.begin() as conn:
-                    return await work(conn)
-            finally:
-                await engine.dispose()
+            async with opened(self.server.database_url) as db, db.write() as work_unit:
+                return await work(work_unit)
 
         return run_async(main)
 
     def categorise(self, build_ids: list[int], category: str) -> None:
         """Give failed builds a failure category, as ``ghee.core.failures`` does once their logs are in."""
 
-        async def work(conn: Any) -> None:
-            await conn.execute(sa.update(builds).where(builds.c.id.in_(build_ids)).values(failure_category=category))
+        async def work(unit: Write) -> None:
+            await unit.execute(sa.update(builds).where(builds.c.id.in_(build_ids)).values(failure_category=category))
 
         self._run(work)
 

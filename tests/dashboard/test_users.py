@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from ghee.clock import utcnow
 from ghee.core.errors import Conflict, Invalid
-from ghee.core.sessions import close_session, open_session, resolve_session
+from ghee.core.sessions import LIFETIME, close_session, open_session, resolve_session, slide_session
 from ghee.core.users import SignInFailed, authenticate_user, create_user
-from ghee.db.engine import create_engine
-from ghee.db.tables import users
+from ghee.db.database import Write, opened
+from ghee.db.reads import Reads
+from ghee.db.tables import sessions, users
 from tests.conftest import make_database, run_async
 
 T = TypeVar("T")
@@ -29,21 +31,27 @@ def database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     drop()
 
 
-def run(url: str, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+def run(url: str, work: Callable[[Write], Awaitable[T]]) -> T:
     async def main() -> T:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as conn:
-                return await work(conn)
-        finally:
-            await engine.dispose()
+        async with opened(url) as db, db.write() as unit:
+            return await work(unit)
+
+    return run_async(main)
+
+
+def read(url: str, work: Callable[[Reads], Awaitable[T]]) -> T:
+    """Run ``work`` on the fast read path, as a dashboard page does."""
+
+    async def main() -> T:
+        async with opened(url) as db:
+            return await work(db.read())
 
     return run_async(main)
 
 
 def stored_hash(url: str, email: str) -> str:
-    async def work(conn: AsyncConnection) -> str:
-        return str(await conn.scalar(sa.select(users.c.password_hash).where(users.c.email == email)))
+    async def work(unit: Write) -> str:
+        return str(await unit.scalar(sa.select(users.c.password_hash).where(users.c.email == email)))
 
     return run(url, work)
 
@@ -104,10 +112,38 @@ def test_a_session_resolves_until_closed(database: str) -> None:
     user = run(database, lambda c: create_user(c, email="session@example.com", password=PASSWORD))
     session, cookie = run(database, lambda c: open_session(c, user))
     assert session.id != cookie  # only the hash is stored
-    resolved = run(database, lambda c: resolve_session(c, cookie))
+    resolved = read(database, lambda r: resolve_session(r, cookie))
     assert resolved is not None
-    assert resolved.user.email == "session@example.com"
-    assert resolved.csrf_token == session.csrf_token
-    assert run(database, lambda c: resolve_session(c, cookie + "x")) is None
+    assert resolved.session.user.email == "session@example.com"
+    assert resolved.session.csrf_token == session.csrf_token
+    assert read(database, lambda r: resolve_session(r, cookie + "x")) is None
     run(database, lambda c: close_session(c, cookie))
-    assert run(database, lambda c: resolve_session(c, cookie)) is None
+    assert read(database, lambda r: resolve_session(r, cookie)) is None
+
+
+def test_resolving_a_session_only_reads_and_a_stale_one_is_due_to_slide(database: str) -> None:
+    user = run(database, lambda c: create_user(c, email="slide@example.com", password=PASSWORD))
+    session, cookie = run(database, lambda c: open_session(c, user))
+    fresh = read(database, lambda r: resolve_session(r, cookie))
+    assert fresh is not None
+    assert not fresh.slide_due  # just opened: a page view writes nothing
+    an_hour_ago = utcnow() - timedelta(hours=1)
+    seen = {"last_seen_at": an_hour_ago, "expires_at": an_hour_ago + LIFETIME}
+    run(database, lambda c: c.execute(sessions.update().where(sessions.c.id == session.id).values(**seen)))
+    stale = read(database, lambda r: resolve_session(r, cookie))
+    assert stale is not None
+    assert stale.slide_due
+    slid = run(database, lambda c: slide_session(c, stale.session))
+    assert slid.expires_at > stale.session.expires_at
+    again = read(database, lambda r: resolve_session(r, cookie))
+    assert again is not None
+    assert not again.slide_due
+    assert again.session.expires_at == slid.expires_at
+
+
+def test_an_expired_session_does_not_resolve(database: str) -> None:
+    user = run(database, lambda c: create_user(c, email="expired@example.com", password=PASSWORD))
+    session, cookie = run(database, lambda c: open_session(c, user))
+    gone = utcnow() - timedelta(seconds=1)
+    run(database, lambda c: c.execute(sessions.update().where(sessions.c.id == session.id).values(expires_at=gone)))
+    assert read(database, lambda r: resolve_session(r, cookie)) is None

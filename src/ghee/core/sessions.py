@@ -10,8 +10,9 @@ import msgspec
 import sqlalchemy as sa
 
 from ghee.clock import utcnow
-from ghee.core.users import User
+from ghee.core.users import User, user_of
 from ghee.db.database import Write
+from ghee.db.reads import Reads, as_datetime
 from ghee.db.tables import sessions, users
 
 LIFETIME = timedelta(days=14)
@@ -54,27 +55,53 @@ async def open_session(work: Write, user: User) -> tuple[Session, str]:
     return session, cookie_value
 
 
-_USER_COLUMNS = [users.c[name] for name in User.__struct_fields__]
+class Resolved(msgspec.Struct, frozen=True):
+    """What a cookie value resolved to."""
+
+    session: Session
+    slide_due: bool
+    """The session was last seen long enough ago that its expiry is due to slide forward (``slide_session``)."""
 
 
-async def resolve_session(work: Write, cookie_value: str) -> Session | None:
-    """The live session behind a cookie value, its expiry slid forward; ``None`` if expired, unknown or disabled."""
-    now = utcnow()
-    query = (
-        sa.select(sessions.c.id, sessions.c.csrf_token, sessions.c.expires_at, sessions.c.last_seen_at, *_USER_COLUMNS)
-        .join(users, users.c.id == sessions.c.user_id)
-        .where(sessions.c.id == session_id(cookie_value), sessions.c.expires_at > now, users.c.disabled_at.is_(None))
+_RESOLVE = (
+    sa.select(
+        sessions.c.id,
+        sessions.c.csrf_token,
+        sessions.c.expires_at,
+        sessions.c.last_seen_at,
+        *[users.c[name] for name in User.__struct_fields__],
     )
-    row = (await work.execute(query)).first()
+    .join(users, users.c.id == sessions.c.user_id)
+    .where(sessions.c.id == sa.bindparam("id"), users.c.disabled_at.is_(None))
+)
+
+
+async def resolve_session(reads: Reads, cookie_value: str) -> Resolved | None:
+    """The live session behind a cookie value; ``None`` if it expired, is unknown or its user is disabled.
+
+    Only reads, so a page view is no write: when ``slide_due`` says so, the
+    caller slides the expiry in a unit of work (``slide_session``).
+    """
+    row = await reads.first(_RESOLVE, {"id": session_id(cookie_value)})
     if row is None:
         return None
-    sid, csrf_token, expires_at, last_seen_at = row[:4]
-    if now - last_seen_at > _TOUCH_GRANULARITY:
-        expires_at = now + LIFETIME
-        await work.execute(
-            sessions.update().where(sessions.c.id == sid).values(last_seen_at=now, expires_at=expires_at)
-        )
-    return Session(id=sid, user=User(*row[4:]), csrf_token=csrf_token, expires_at=expires_at)
+    now = utcnow()
+    sid, csrf_token, expires_raw, last_seen_raw = row[:4]
+    expires_at, last_seen_at = as_datetime(expires_raw), as_datetime(last_seen_raw)
+    if expires_at is None or expires_at <= now:
+        return None
+    session = Session(id=sid, user=user_of(row[4:]), csrf_token=csrf_token, expires_at=expires_at)
+    return Resolved(session, slide_due=last_seen_at is None or now - last_seen_at > _TOUCH_GRANULARITY)
+
+
+async def slide_session(work: Write, session: Session) -> Session:
+    """Mark ``session`` seen now and move its expiry to ``LIFETIME`` from now; returns it with the new expiry."""
+    now = utcnow()
+    expires_at = now + LIFETIME
+    await work.execute(
+        sessions.update().where(sessions.c.id == session.id).values(last_seen_at=now, expires_at=expires_at)
+    )
+    return msgspec.structs.replace(session, expires_at=expires_at)
 
 
 async def close_session(work: Write, cookie_value: str) -> None:

@@ -15,7 +15,7 @@ from ghee.clock import utcnow
 from ghee.core.errors import Forbidden, Invalid, NotFound, TokenInvalid
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
-from ghee.db.reads import Row, as_datetime
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import tokens
 
 SCOPES = ("read", "write", "admin")
@@ -162,22 +162,46 @@ async def record_token_use(work: Write, token_id: int) -> None:
     await work.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=utcnow()))
 
 
-async def list_tokens(work: Write, window: Window) -> Slice[Token]:
-    """Every token, newest first, revoked ones included."""
-    query = sa.select(*[c for c in tokens.c if c.name != "token_hash"]).order_by(tokens.c.id.desc())
-    rows = await work.execute(query.limit(window.limit + 1).offset(window.offset))
-    return cut([Token(**row._mapping) for row in rows], window)
+_LISTED_COLUMNS = [tokens.c[name] for name in Token.__struct_fields__]
+_PAGE = (
+    sa.select(*_LISTED_COLUMNS).order_by(tokens.c.id.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+)
+_USER_PAGE = (
+    sa.select(*_LISTED_COLUMNS)
+    .where(tokens.c.user_id == sa.bindparam("user_id"))
+    .order_by(tokens.c.id.desc())
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
 
 
-async def list_user_tokens(work: Write, user_id: int, window: Window) -> Slice[Token]:
-    """The tokens ``user_id`` made, newest first, revoked ones included."""
-    query = (
-        sa.select(*[c for c in tokens.c if c.name != "token_hash"])
-        .where(tokens.c.user_id == user_id)
-        .order_by(tokens.c.id.desc())
+def _token_of(row: Row) -> Token:
+    """A ``Token`` from its columns in ``Token``'s order, as either read path returns them (SQLite: text times)."""
+    token_id, name, prefix, scope, project_id, rate_limit, created_at, last_used_at, revoked_at, user_id = row
+    return Token(
+        token_id,
+        name,
+        prefix,
+        scope,
+        project_id,
+        rate_limit,
+        as_datetime(created_at),  # type: ignore[arg-type]
+        as_datetime(last_used_at),
+        as_datetime(revoked_at),
+        user_id,
     )
-    rows = await work.execute(query.limit(window.limit + 1).offset(window.offset))
-    return cut([Token(**row._mapping) for row in rows], window)
+
+
+async def list_tokens(reads: Reads, window: Window) -> Slice[Token]:
+    """Every token, newest first, revoked ones included."""
+    rows = await reads.all(_PAGE, {"limit": window.limit + 1, "offset": window.offset})
+    return cut([_token_of(row) for row in rows], window)
+
+
+async def list_user_tokens(reads: Reads, user_id: int, window: Window) -> Slice[Token]:
+    """The tokens ``user_id`` made, newest first, revoked ones included."""
+    rows = await reads.all(_USER_PAGE, {"user_id": user_id, "limit": window.limit + 1, "offset": window.offset})
+    return cut([_token_of(row) for row in rows], window)
 
 
 async def revoke_user_token(work: Write, user_id: int, public_id: str) -> Token:
@@ -195,11 +219,10 @@ async def revoke_token(work: Write, public_or_row_id: str) -> Token:
     await work.execute(
         tokens.update().where(tokens.c.id == row_id, tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
     )
-    query = sa.select(*[c for c in tokens.c if c.name != "token_hash"]).where(tokens.c.id == row_id)
-    row = (await work.execute(query)).first()
+    row = await work.first(sa.select(*_LISTED_COLUMNS).where(tokens.c.id == row_id))
     if row is None:
         raise NotFound("token", public_or_row_id)
-    return Token(**row._mapping)
+    return _token_of(row)
 
 
 async def revoke_tokens_named(work: Write, name: str) -> int:

@@ -16,6 +16,7 @@ from ghee.clock import utcnow
 from ghee.core.errors import Conflict, DomainError, Invalid, NotFound
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
+from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import users
 
 MIN_PASSWORD = 10
@@ -47,6 +48,18 @@ class User(msgspec.Struct, frozen=True):
 
 
 _COLUMNS = [users.c[name] for name in User.__struct_fields__]
+_BY_ID = sa.select(*_COLUMNS).where(users.c.id == sa.bindparam("user_id"))
+_BY_EMAIL = sa.select(*_COLUMNS).where(users.c.email == sa.bindparam("email"))
+_PAGE = sa.select(*_COLUMNS).order_by(users.c.email).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+
+
+def user_of(row: Row) -> User:
+    """A ``User`` from its columns in ``User``'s order, as either read path returns them.
+
+    The fast path on SQLite gives timestamps as text and ``is_admin`` as 0 or 1.
+    """
+    user_id, email, name, is_admin, created_at, disabled_at = row
+    return User(user_id, email, name, bool(is_admin), as_datetime(created_at), as_datetime(disabled_at))  # type: ignore[arg-type]
 
 
 def normalise_email(email: str) -> str:
@@ -134,25 +147,25 @@ async def authenticate_user(work: Write, email: str, password: str) -> User:
     return User(*row[: len(_COLUMNS)])
 
 
-async def get_user(work: Write, user_id: int) -> User:
+async def get_user(reads: Reads, user_id: int) -> User:
     """The user with this id; raises ``NotFound``."""
-    row = (await work.execute(sa.select(*_COLUMNS).where(users.c.id == user_id))).first()
+    row = await reads.first(_BY_ID, {"user_id": user_id})
     if row is None:
         raise NotFound("user", str(user_id))
-    return User(*row)
+    return user_of(row)
 
 
-async def find_user(work: Write, email: str) -> User | None:
+async def find_user(reads: Reads, email: str) -> User | None:
     """The user with this e-mail (any case), or ``None``."""
     try:
         email = normalise_email(email)
     except Invalid:
         return None
-    row = (await work.execute(sa.select(*_COLUMNS).where(users.c.email == email))).first()
-    return User(*row) if row is not None else None
+    row = await reads.first(_BY_EMAIL, {"email": email})
+    return user_of(row) if row is not None else None
 
 
-async def list_users(work: Write, window: Window) -> Slice[User]:
+async def list_users(reads: Reads, window: Window) -> Slice[User]:
     """Users by e-mail."""
-    query = sa.select(*_COLUMNS).order_by(users.c.email).limit(window.limit + 1).offset(window.offset)
-    return cut([User(*row) for row in await work.execute(query)], window)
+    rows = await reads.all(_PAGE, {"limit": window.limit + 1, "offset": window.offset})
+    return cut([user_of(row) for row in rows], window)

@@ -20,10 +20,10 @@ from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
 
 from ghee.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited
-from ghee.core.sessions import LIFETIME, Session, resolve_session
+from ghee.core.sessions import LIFETIME, Session, resolve_session, slide_session
 from ghee.core.users import User
 from ghee.dashboard.nav import visible_nav
-from ghee.http.services import services_of
+from ghee.http.services import provide_db, services_of
 
 SESSION_COOKIE = "ghee_session"
 SIGN_IN_CSRF_COOKIE = "ghee_signin_csrf"
@@ -56,8 +56,13 @@ async def load_session(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     cookie = connection.cookies.get(SESSION_COOKIE)
     session = None
     if cookie:
-        async with services_of(connection.app.state).engine.begin() as conn:
-            session = await resolve_session(conn, cookie)
+        db = services_of(connection.app.state).db
+        resolved = await resolve_session(db.read(), cookie)
+        if resolved is not None:
+            session = resolved.session
+            if resolved.slide_due:
+                async with db.write() as work:
+                    session = await slide_session(work, session)
     connection.scope.setdefault("state", {})[_SESSION_KEY] = session
     public = bool(handler.opt.get("public"))
     if session is None and not public:
@@ -110,8 +115,12 @@ def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHa
         raise Forbidden("admin")
 
 
-DEPENDENCIES = {"current_user": Provide(provide_current_user, sync_to_thread=False)}
-"""What a page handler may ask for by name."""
+DEPENDENCIES = {
+    "current_user": Provide(provide_current_user, sync_to_thread=False),
+    "db": Provide(provide_db, sync_to_thread=False),
+}
+"""What a page handler may ask for by name: the signed-in user, and the database
+(``db.read()`` for what a page shows, ``async with db.write() as work:`` for what a form changes)."""
 
 
 def render(request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: object) -> Template:

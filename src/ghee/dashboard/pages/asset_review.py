@@ -18,10 +18,9 @@ from ghee.core.errors import Invalid
 from ghee.core.events import EventFilter, recent_events
 from ghee.core.paging import Window
 from ghee.core.projects import get_project, list_projects, project_public_id
-from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, local_path, render
-from ghee.http.services import services_of
+from ghee.db.database import Database
 
 ASSETS_PER_PAGE = 50
 PROJECTS_PER_PAGE = 50
@@ -37,15 +36,16 @@ add_nav(NavItem("Assets", "/assets", order=30))
 
 
 @get("/assets")
-async def assets_page(
+async def assets_page(  # noqa: PLR0913 (the page's query arguments)
     request: Request[Any, Any, Any],
+    db: Database,
     project: str | None = None,
     path: str = Parameter(default="", max_length=_MAX_PREFIX),
     status: str = Parameter(default="pending", max_length=100),
     page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
     """Without ``project``: the projects to review. With it: that project's assets, filtered, by path."""
-    reads = services_of(request.app.state).reads
+    reads = db.read()
     asset_type = str(request.query_params.get("type") or "")[:100]  # ``type`` would shadow the builtin
     if not project:
         projects = await list_projects(reads, Window(PROJECTS_PER_PAGE, (page - 1) * PROJECTS_PER_PAGE))
@@ -63,13 +63,12 @@ async def assets_page(
     items: list[Any] = []
     has_more = False
     try:
-        async with services_of(request.app.state).engine.connect() as conn:
-            listed = await list_assets(
-                conn,
-                found.id,
-                AssetFilter(path_prefix=path or None, type=asset_type or None, status=status or None),
-                Window(ASSETS_PER_PAGE, (page - 1) * ASSETS_PER_PAGE),
-            )
+        listed = await list_assets(
+            reads,
+            found.id,
+            AssetFilter(path_prefix=path or None, type=asset_type or None, status=status or None),
+            Window(ASSETS_PER_PAGE, (page - 1) * ASSETS_PER_PAGE),
+        )
         items, has_more = listed.items, listed.has_more
     except Invalid as exc:
         error = f"The {exc.field} filter {exc.problem}."
@@ -95,18 +94,17 @@ async def assets_page(
 
 
 @get("/assets/{asset_id:str}")
-async def asset_page(request: Request[Any, Any, Any], asset_id: str) -> Template:
+async def asset_page(request: Request[Any, Any, Any], db: Database, asset_id: str) -> Template:
     """One asset: its status, the changelists that made its revisions, and its review decisions."""
-    services = services_of(request.app.state)
-    async with services.engine.connect() as conn:
-        asset = await get_asset(conn, asset_id)
-        touches = await asset_history(conn, asset.id, HISTORY)
-        reviews = await recent_events(
-            conn,
-            EventFilter(type="asset.approval_changed", resource_type="asset", resource_id=asset.public_id),
-            HISTORY,
-        )
-    project = await get_project(services.reads, project_public_id(asset.project_id))
+    reads = db.read()
+    asset = await get_asset(reads, asset_id)
+    touches = await asset_history(reads, asset.id, HISTORY)
+    reviews = await recent_events(
+        reads,
+        EventFilter(type="asset.approval_changed", resource_type="asset", resource_id=asset.public_id),
+        HISTORY,
+    )
+    project = await get_project(reads, project_public_id(asset.project_id))
     return render(
         request,
         "pages/asset.html",
@@ -122,14 +120,16 @@ async def asset_page(request: Request[Any, Any, Any], asset_id: str) -> Template
 
 
 @post("/assets/{asset_id:str}/review")
-async def review_asset(request: Request[Any, Any, Any], current_user: User, asset_id: str) -> Response[Any]:
-    """Set an asset's review status. A script asking for JSON gets the asset back; a form goes back where it was."""
-    del current_user  # any signed-in user may review, as any write token may on /v1
+async def review_asset(request: Request[Any, Any, Any], db: Database, asset_id: str) -> Response[Any]:
+    """Set an asset's review status. A script asking for JSON gets the asset back; a form goes back where it was.
+
+    Any signed-in user may review (the router's guard), as any write token may on ``/v1``.
+    """
     fields = await form_fields(request)
     status = str(fields.get("status", ""))
-    async with services_of(request.app.state).engine.begin() as conn:
-        asset = await get_asset(conn, asset_id)
-        updated = await set_approval_status(conn, asset, status)
+    async with db.write() as work:
+        asset = await get_asset(work, asset_id)
+        updated = await set_approval_status(work, asset, status)
     if "application/json" in request.headers.get("accept", ""):
         return Response(
             {

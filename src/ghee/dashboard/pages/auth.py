@@ -23,6 +23,7 @@ from ghee.dashboard.web import (
     session_cookie,
     session_of,
 )
+from ghee.db.database import Database
 from ghee.http.services import services_of
 
 _MAX_FIELD = 1024
@@ -67,7 +68,7 @@ def sign_in_form(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 @post("/login", opt={"public": True})
-async def sign_in(request: Request[Any, Any, Any]) -> Template | Redirect:
+async def sign_in(request: Request[Any, Any, Any], db: Database) -> Template | Redirect:
     """Check the e-mail and password; on success open a session and go on to ``next``."""
     form = await form_fields(request)
     email = str(form.get("email", ""))[:_MAX_FIELD].strip()
@@ -83,9 +84,9 @@ async def sign_in(request: Request[Any, Any, Any]) -> Template | Redirect:
     except Unavailable:
         return _sign_in_form(request, target, email=email, error="Sign-in is unavailable.", status_code=503)
     try:
-        async with services.engine.begin() as conn:
-            user = await authenticate_user(conn, email, password)
-            _, cookie_value = await open_session(conn, user)
+        async with db.write() as work:
+            user = await authenticate_user(work, email, password)
+            _, cookie_value = await open_session(work, user)
     except SignInFailed:
         return _sign_in_form(request, target, email=email, error="Wrong e-mail or password.", status_code=400)
     response = Redirect(target, status_code=303)
@@ -94,12 +95,12 @@ async def sign_in(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 @post("/logout")
-async def sign_out(request: Request[Any, Any, Any]) -> Response[Any]:
+async def sign_out(request: Request[Any, Any, Any], db: Database) -> Response[Any]:
     """End the session and go back to the sign-in form."""
     cookie_value = request.cookies.get(SESSION_COOKIE)
     if cookie_value:
-        async with services_of(request.app.state).engine.begin() as conn:
-            await close_session(conn, cookie_value)
+        async with db.write() as work:
+            await close_session(work, cookie_value)
     response = Redirect("/login", status_code=303)
     response.cookies.append(expired_session_cookie(request))
     return response

@@ -24,8 +24,9 @@ from ghee.core.paging import Window
 from ghee.core.projects import Project, get_project, list_projects
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render
+from ghee.db.database import Database
+from ghee.db.reads import Reads
 from ghee.http.ranges import RangeNotSatisfiable, byte_range
-from ghee.http.services import services_of
 
 BUILDS_PER_PAGE = 25
 CHANGELISTS_PER_PAGE = 25
@@ -140,9 +141,8 @@ def _stage_bars(stages: list[ci_build_reads.Stage]) -> list[StageBar]:
     return bars
 
 
-async def _projects(request: Request[Any, Any, Any], wanted: str | None) -> tuple[list[Project], Project | None]:
+async def _projects(reads: Reads, wanted: str | None) -> tuple[list[Project], Project | None]:
     """The projects to choose from and the chosen one (``wanted``, else the first by name)."""
-    reads = services_of(request.app.state).reads
     choices = (await list_projects(reads, Window(PROJECT_CHOICES))).items
     if wanted:
         return choices, await get_project(reads, wanted)
@@ -150,8 +150,9 @@ async def _projects(request: Request[Any, Any, Any], wanted: str | None) -> tupl
 
 
 @get("/builds")
-async def builds_page(
+async def builds_page(  # noqa: PLR0913 (the page's query arguments)
     request: Request[Any, Any, Any],
+    db: Database,
     project: str | None = None,
     status: str | None = None,
     branch: str | None = None,
@@ -159,7 +160,7 @@ async def builds_page(
 ) -> Template:
     """A project's builds, newest first, filtered by status and branch; rows follow ``build.*`` live."""
     number = page_number(page)
-    choices, chosen = await _projects(request, project)
+    choices, chosen = await _projects(db.read(), project)
     filters = builds.BuildFilter(status=status or None, branch=(branch or "").strip() or None)
     rows: list[BuildRow] = []
     has_more = False
@@ -167,7 +168,7 @@ async def builds_page(
     if chosen is not None:
         try:
             found = await builds.list_builds(
-                services_of(request.app.state).reads,
+                db.read(),
                 chosen.id,
                 filters,
                 Window(BUILDS_PER_PAGE, (number - 1) * BUILDS_PER_PAGE),
@@ -195,28 +196,28 @@ async def builds_page(
 
 
 @get("/builds/{build_id:str}/row")
-async def build_row(request: Request[Any, Any, Any], build_id: str, project: str | None = None) -> Template:
+async def build_row(
+    request: Request[Any, Any, Any], db: Database, build_id: str, project: str | None = None
+) -> Template:
     """One row of the builds list (what the live list swaps in); 404 when not a build of ``project``."""
-    build = await builds.get_build(services_of(request.app.state).reads, build_id)
+    build = await builds.get_build(db.read(), build_id)
     if project is not None and ids.encode("proj", build.project_id) != project:
         raise NotFound("build", build_id)
     return render(request, "pages/_build_row.html", title="", row=BuildRow.of(build))
 
 
 @get("/builds/{build_id:str}")
-async def build_page(request: Request[Any, Any, Any], build_id: str) -> Template:
+async def build_page(request: Request[Any, Any, Any], db: Database, build_id: str) -> Template:
     """One build: summary, stages timeline, artifacts, changelist, deployments, console log."""
-    services = services_of(request.app.state)
-    reads = services.reads
+    reads = db.read()
     ci = await ci_build_reads.get_build(reads, build_id)
     # The ButterStack view (artifacts, platform, changelist) exists for builds of a project.
     project_build = await builds.get_build(reads, ids.encode("build", ci.id)) if ci.project_id is not None else None
     project = await get_project(reads, ids.encode("proj", ci.project_id)) if ci.project_id is not None else None
-    async with services.engine.connect() as conn:
-        changelist = None
-        if project_build is not None and project_build.changelist_id is not None:
-            changelist = await changelists.get_changelist_by_row_id(conn, project_build.changelist_id)
-        deployed = await deployments.deployments_of_build(conn, ci.id)
+    changelist = None
+    if project_build is not None and project_build.changelist_id is not None:
+        changelist = await changelists.get_changelist_by_row_id(reads, project_build.changelist_id)
+    deployed = await deployments.deployments_of_build(reads, ci.id)
     causes = await ci_build_reads.build_causes(reads, ci.id)
     log_size = await build_logs.log_size(reads, ci.id)
     has_log = ci.job_id is not None or log_size > 0
@@ -259,12 +260,12 @@ async def build_page(request: Request[Any, Any, Any], build_id: str) -> Template
 
 
 @get("/builds/{build_id:str}/log", media_type="text/plain; charset=utf-8")
-async def build_log(request: Request[Any, Any, Any], build_id: str) -> Response[Any]:
+async def build_log(request: Request[Any, Any, Any], db: Database, build_id: str) -> Response[Any]:
     """The console log as text, ``Range: bytes=N-`` for what came after byte N (206, or 416 when nothing new).
 
     ``X-More-Data: true`` while the CI is still sending it; the log viewer polls until it is ``false``.
     """
-    reads = services_of(request.app.state).reads
+    reads = db.read()
     build = await ci_build_reads.get_build(reads, build_id)
     size = await build_logs.log_size(reads, build.id)
     more = build.job_id is not None and not build.log_complete
@@ -288,18 +289,17 @@ async def build_log(request: Request[Any, Any, Any], build_id: str) -> Response[
 
 @get("/changelists")
 async def changelists_page(
-    request: Request[Any, Any, Any], project: str | None = None, page: str | None = None
+    request: Request[Any, Any, Any], db: Database, project: str | None = None, page: str | None = None
 ) -> Template:
     """A project's changelists, newest number first, with how many files each touched."""
     number = page_number(page)
-    choices, chosen = await _projects(request, project)
+    choices, chosen = await _projects(db.read(), project)
     items: list[changelists.Changelist] = []
     has_more = False
     if chosen is not None:
-        async with services_of(request.app.state).engine.connect() as conn:
-            found = await changelists.list_changelists(
-                conn, chosen.id, Window(CHANGELISTS_PER_PAGE, (number - 1) * CHANGELISTS_PER_PAGE)
-            )
+        found = await changelists.list_changelists(
+            db.read(), chosen.id, Window(CHANGELISTS_PER_PAGE, (number - 1) * CHANGELISTS_PER_PAGE)
+        )
         items, has_more = found.items, found.has_more
     return render(
         request,
@@ -315,13 +315,12 @@ async def changelists_page(
 
 
 @get("/changelists/{changelist_id:str}")
-async def changelist_page(request: Request[Any, Any, Any], changelist_id: str) -> Template:
+async def changelist_page(request: Request[Any, Any, Any], db: Database, changelist_id: str) -> Template:
     """One changelist: author, description, files (action, path) and the builds made from it."""
-    services = services_of(request.app.state)
-    async with services.engine.connect() as conn:
-        changelist = await changelists.get_changelist(conn, changelist_id)
-    project = await get_project(services.reads, ids.encode("proj", changelist.project_id))
-    made = await builds.builds_of_changelist(services.reads, changelist.id, LINKED_BUILDS)
+    reads = db.read()
+    changelist = await changelists.get_changelist(reads, changelist_id)
+    project = await get_project(reads, ids.encode("proj", changelist.project_id))
+    made = await builds.builds_of_changelist(reads, changelist.id, LINKED_BUILDS)
     return render(
         request,
         "pages/changelist.html",
@@ -335,26 +334,25 @@ async def changelist_page(request: Request[Any, Any, Any], changelist_id: str) -
 
 @get("/deployments")
 async def deployments_page(
-    request: Request[Any, Any, Any], project: str | None = None, page: str | None = None
+    request: Request[Any, Any, Any], db: Database, project: str | None = None, page: str | None = None
 ) -> Template:
     """What is live on each platform and branch, and the deployment history."""
     number = page_number(page)
-    choices, chosen = await _projects(request, project)
+    choices, chosen = await _projects(db.read(), project)
     live: list[deployments.Deployment] = []
     history: list[deployments.Deployment] = []
     has_more = False
     numbers: dict[int, int] = {}
     if chosen is not None:
-        services = services_of(request.app.state)
-        async with services.engine.connect() as conn:
-            live = await deployments.live_deployments(conn, chosen.id)
-            found = await deployments.list_deployments(
-                conn,
-                chosen.id,
-                deployments.DeploymentFilter(),
-                Window(DEPLOYMENTS_PER_PAGE, (number - 1) * DEPLOYMENTS_PER_PAGE),
-            )
-            numbers = await builds.build_numbers(conn, [d.build_id for d in [*live, *found.items]])
+        reads = db.read()
+        live = await deployments.live_deployments(reads, chosen.id)
+        found = await deployments.list_deployments(
+            reads,
+            chosen.id,
+            deployments.DeploymentFilter(),
+            Window(DEPLOYMENTS_PER_PAGE, (number - 1) * DEPLOYMENTS_PER_PAGE),
+        )
+        numbers = await builds.build_numbers(reads, [d.build_id for d in [*live, *found.items]])
         history, has_more = found.items, found.has_more
     platforms = sorted({d.platform for d in live})
     branches = sorted({d.branch for d in live})

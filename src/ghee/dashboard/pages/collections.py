@@ -12,11 +12,10 @@ from ghee.core.content.collections import ItemChange, create_items, delete_item,
 from ghee.core.content.entries import DEFAULT_LOCALE, ListQuery, Status, View, read_by_id
 from ghee.core.content.schemas import ContentSchema, get_schema, list_schemas
 from ghee.core.errors import Invalid, NotFound
-from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.pages.content_fields import FieldInput, form_inputs, inputs_for, values_from_form
 from ghee.dashboard.web import form_fields, render
-from ghee.http.services import services_of
+from ghee.db.database import Database
 
 ITEMS_PER_PAGE = 25
 MAX_PAGE = 100_000
@@ -38,23 +37,21 @@ def _cell(value: object) -> str:
 
 
 @get("/collections")
-async def collections_page(request: Request[Any, Any, Any], current_user: User) -> Template:
+async def collections_page(request: Request[Any, Any, Any], db: Database) -> Template:
     """Every collection, by name."""
-    del current_user
-    found = await list_schemas(services_of(request.app.state).reads, "collection")
+    found = await list_schemas(db.read(), "collection")
     return render(request, "pages/collections.html", title="Collections", collections=found)
 
 
 @get("/collections/{key:str}")
 async def items_page(
     request: Request[Any, Any, Any],
-    current_user: User,
+    db: Database,
     key: str,
     page: int = Parameter(default=1, ge=1, le=MAX_PAGE),
 ) -> Template:
     """A collection's items (drafts included), oldest first, 25 a page; the first fields as columns."""
-    del current_user
-    reads = services_of(request.app.state).reads
+    reads = db.read()
     collection = await get_schema(reads, "collection", key)
     found = await list_items(reads, key, View(drafts=True), ListQuery(page=page, page_size=ITEMS_PER_PAGE, levels=0))
     columns = [spec.key for spec in collection.fields[:MAX_COLUMNS]]
@@ -96,25 +93,22 @@ def _item_editor(  # noqa: PLR0913 (the page and its notices)
 
 
 @get("/collections/{key:str}/new")
-async def new_item_page(request: Request[Any, Any, Any], current_user: User, key: str) -> Template:
+async def new_item_page(request: Request[Any, Any, Any], db: Database, key: str) -> Template:
     """An empty item of the collection."""
-    del current_user
-    collection = await get_schema(services_of(request.app.state).reads, "collection", key)
+    collection = await get_schema(db.read(), "collection", key)
     return _item_editor(request, collection, None, inputs_for(collection.fields, {}), "published")
 
 
 @post("/collections/{key:str}/new")
-async def create_item_page(request: Request[Any, Any, Any], current_user: User, key: str) -> Template | Redirect:
+async def create_item_page(request: Request[Any, Any, Any], db: Database, key: str) -> Template | Redirect:
     """Add an item from the form."""
-    del current_user
     form = await form_fields(request)
-    services = services_of(request.app.state)
-    collection = await get_schema(services.reads, "collection", key)
+    collection = await get_schema(db.read(), "collection", key)
     status: Status = "published" if form.get("status") == "published" else "draft"
     try:
         values = values_from_form(collection.fields, form)
-        async with services.engine.begin() as conn:
-            await create_items(conn, key, status, [values])
+        async with db.write() as work:
+            await create_items(work, key, status, [values])
     except Invalid as exc:
         return _item_editor(
             request,
@@ -129,10 +123,9 @@ async def create_item_page(request: Request[Any, Any, Any], current_user: User, 
 
 
 @get("/collections/{key:str}/items/{item_id:int}")
-async def edit_item_page(request: Request[Any, Any, Any], current_user: User, key: str, item_id: int) -> Template:
+async def edit_item_page(request: Request[Any, Any, Any], db: Database, key: str, item_id: int) -> Template:
     """An item's values, to change."""
-    del current_user
-    reads = services_of(request.app.state).reads
+    reads = db.read()
     collection = await get_schema(reads, "collection", key)
     item = await read_by_id(reads, "item", key, item_id, View(drafts=True))
     if item is None:
@@ -142,19 +135,17 @@ async def edit_item_page(request: Request[Any, Any, Any], current_user: User, ke
 
 @post("/collections/{key:str}/items/{item_id:int}")
 async def update_item_page(
-    request: Request[Any, Any, Any], current_user: User, key: str, item_id: int
+    request: Request[Any, Any, Any], db: Database, key: str, item_id: int
 ) -> Template | Redirect:
     """Replace an item's values (in the default locale) and status."""
-    del current_user
     form = await form_fields(request)
-    services = services_of(request.app.state)
-    collection = await get_schema(services.reads, "collection", key)
+    collection = await get_schema(db.read(), "collection", key)
     status: Status = "published" if form.get("status") == "published" else "draft"
     try:
         values = values_from_form(collection.fields, form)
-        async with services.engine.begin() as conn:
-            change = ItemChange(status=status, locale=DEFAULT_LOCALE, values=values, replace=True)
-            await update_item(conn, key, item_id, change)
+        change = ItemChange(status=status, locale=DEFAULT_LOCALE, values=values, replace=True)
+        async with db.write() as work:
+            await update_item(work, key, item_id, change)
     except Invalid as exc:
         return _item_editor(
             request,
@@ -169,11 +160,10 @@ async def update_item_page(
 
 
 @post("/collections/{key:str}/items/{item_id:int}/delete")
-async def delete_item_page(request: Request[Any, Any, Any], current_user: User, key: str, item_id: int) -> Redirect:
+async def delete_item_page(db: Database, key: str, item_id: int) -> Redirect:
     """Delete an item (in every locale)."""
-    del current_user
-    async with services_of(request.app.state).engine.begin() as conn:
-        await delete_item(conn, key, item_id)
+    async with db.write() as work:
+        await delete_item(work, key, item_id)
     return Redirect(f"/collections/{key}", status_code=303)
 
 

@@ -17,9 +17,9 @@ from litestar.response import Redirect, Template
 from ghee.core.connections import NewConnection, delete_connection, get_connection, list_connections, sync_soon
 from ghee.core.errors import Conflict, Invalid
 from ghee.core.paging import Window
-from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
+from ghee.db.database import Database
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection
 
@@ -32,6 +32,7 @@ add_nav(NavItem("Connections", "/connections", order=70, admin_only=True))
 
 async def _connections_page(  # noqa: PLR0913 (the page and its one-off notices)
     request: Request[Any, Any, Any],
+    db: Database,
     page: int,
     *,
     values: dict[str, str] | None = None,
@@ -39,9 +40,7 @@ async def _connections_page(  # noqa: PLR0913 (the page and its one-off notices)
     notice: str = "",
     status_code: int = 200,
 ) -> Template:
-    found, total = await list_connections(
-        services_of(request.app.state).reads, Window(CONNECTIONS_PER_PAGE, (page - 1) * CONNECTIONS_PER_PAGE)
-    )
+    found, total = await list_connections(db.read(), Window(CONNECTIONS_PER_PAGE, (page - 1) * CONNECTIONS_PER_PAGE))
     return render(
         request,
         "pages/connections.html",
@@ -58,8 +57,9 @@ async def _connections_page(  # noqa: PLR0913 (the page and its one-off notices)
 
 
 @get("/connections", guards=[require_admin])
-async def connections_page(
+async def connections_page(  # noqa: PLR0913 (the page's query arguments)
     request: Request[Any, Any, Any],
+    db: Database,
     page: int = Parameter(default=1, ge=1, le=100_000),
     added: str = Parameter(default="", max_length=200),
     deleted: str = Parameter(default="", max_length=200),
@@ -73,53 +73,50 @@ async def connections_page(
         notice = f"Deleted {deleted}."
     elif queued:
         notice = f"A sync of {queued} is due now; a worker runs it when it is free."
-    return await _connections_page(request, page, notice=notice)
+    return await _connections_page(request, db, page, notice=notice)
 
 
 @post("/connections", guards=[require_admin])
-async def add_connection_page(request: Request[Any, Any, Any], current_user: User) -> Template | Redirect:
+async def add_connection_page(request: Request[Any, Any, Any], db: Database) -> Template | Redirect:
     """Check the credentials with Jenkins and store the connection; show what went wrong inline otherwise."""
-    del current_user
     form = await form_fields(request)
     values = {name: str(form.get(name, ""))[:_MAX_FIELD] for name in _FIELDS}
     shown = {name: value for name, value in values.items() if name != "token"}  # a token is never sent back
     new = NewConnection(values["name"], values["url"], values["username"], values["token"])
-    services = services_of(request.app.state)
+    settings = services_of(request.app.state).settings
     try:
-        async with services.engine.begin() as conn:
-            made = await add_connection(conn, services.settings, new)
+        async with db.write() as work:
+            made = await add_connection(work, settings, new)
     except Invalid as exc:
         field = exc.field if exc.field in _FIELDS else "name"
-        return await _connections_page(request, 1, values=shown, errors={field: exc.problem}, status_code=400)
+        return await _connections_page(request, db, 1, values=shown, errors={field: exc.problem}, status_code=400)
     except Conflict as exc:
-        return await _connections_page(request, 1, values=shown, errors={"name": exc.reason}, status_code=400)
+        return await _connections_page(request, db, 1, values=shown, errors={"name": exc.reason}, status_code=400)
     return Redirect("/connections?" + urlencode({"added": made.name}), status_code=303)
 
 
 @get("/connections/{connection_id:str}/delete", guards=[require_admin])
-async def confirm_delete(request: Request[Any, Any, Any], connection_id: str) -> Template:
+async def confirm_delete(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Template:
     """Ask before deleting: the connection goes with its jobs and their builds."""
-    found = await get_connection(services_of(request.app.state).reads, connection_id)
+    found = await get_connection(db.read(), connection_id)
     return render(request, "pages/connection_delete.html", title=f"Delete {found.name}", connection=found)
 
 
 @post("/connections/{connection_id:str}/delete", guards=[require_admin])
-async def delete_connection_page(request: Request[Any, Any, Any], connection_id: str) -> Redirect:
+async def delete_connection_page(db: Database, connection_id: str) -> Redirect:
     """Delete a connection with its jobs and their builds, as ``DELETE /api/v1/connections/{id}`` does."""
-    services = services_of(request.app.state)
-    found = await get_connection(services.reads, connection_id)
-    async with services.engine.begin() as conn:
-        await delete_connection(conn, found.public_id)
+    found = await get_connection(db.read(), connection_id)
+    async with db.write() as work:
+        await delete_connection(work, found.public_id)
     return Redirect("/connections?" + urlencode({"deleted": found.name}), status_code=303)
 
 
 @post("/connections/{connection_id:str}/sync", guards=[require_admin])
-async def sync_connection_page(request: Request[Any, Any, Any], connection_id: str) -> Redirect:
+async def sync_connection_page(db: Database, connection_id: str) -> Redirect:
     """Make the connection's next pass due now (a sync worker runs it; nothing talks to Jenkins here)."""
-    services = services_of(request.app.state)
-    found = await get_connection(services.reads, connection_id)
-    async with services.engine.begin() as conn:
-        await sync_soon(conn, found.public_id)
+    found = await get_connection(db.read(), connection_id)
+    async with db.write() as work:
+        await sync_soon(work, found.public_id)
     return Redirect("/connections?" + urlencode({"queued": found.name}), status_code=303)
 
 

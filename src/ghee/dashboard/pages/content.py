@@ -30,11 +30,11 @@ from ghee.core.content.schemas import get_schema, list_schemas
 from ghee.core.errors import Invalid
 from ghee.core.paging import Window
 from ghee.core.rich_text import clean_html
-from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.pages.content_fields import form_inputs, inputs_for, values_from_form
 from ghee.dashboard.web import form_fields, render
-from ghee.db.reads import ConnectionReads
+from ghee.db.database import Database
+from ghee.db.reads import Reads
 from ghee.http.services import services_of
 
 POSTS_PER_PAGE = 20
@@ -49,10 +49,9 @@ def _problem(exc: Invalid) -> str:
     return f"{exc.field.replace('_', ' ').capitalize()} {exc.problem}."
 
 
-@get("/content")
-async def content_home(current_user: User) -> Redirect:
+@get("/content", sync_to_thread=False)
+def content_home() -> Redirect:
     """Content opens on the posts."""
-    del current_user
     return Redirect("/content/posts")
 
 
@@ -62,19 +61,18 @@ async def content_home(current_user: User) -> Redirect:
 @get("/content/posts")
 async def posts_page(
     request: Request[Any, Any, Any],
-    current_user: User,
+    db: Database,
     status: str = "",
     q: str = "",
     page: int = Parameter(default=1, ge=1, le=MAX_PAGE),
 ) -> Template:
     """Every post, newest first: filtered by status, searched by title or slug, 20 a page."""
-    del current_user
     error = ""
     if status not in _STATUSES:
         status, error = "", "Status must be draft, published or all."
     try:
         found = await list_for_editing(
-            services_of(request.app.state).reads, status or None, q, Window(POSTS_PER_PAGE, (page - 1) * POSTS_PER_PAGE)
+            db.read(), status or None, q, Window(POSTS_PER_PAGE, (page - 1) * POSTS_PER_PAGE)
         )
     except Invalid as exc:
         return render(
@@ -165,6 +163,7 @@ def _changes(form: PostForm, status: str, featured_image: str) -> PostChanges:
 
 async def _editor(  # noqa: PLR0913 (the page and its notices)
     request: Request[Any, Any, Any],
+    reads: Reads,
     form: PostForm,
     *,
     original: str | None,
@@ -173,7 +172,7 @@ async def _editor(  # noqa: PLR0913 (the page and its notices)
     saved: str = "",
     status_code: int = 200,
 ) -> Template:
-    authors = await list_authors(services_of(request.app.state).reads)
+    authors = await list_authors(reads)
     return render(
         request,
         "pages/content_post_edit.html",
@@ -189,44 +188,44 @@ async def _editor(  # noqa: PLR0913 (the page and its notices)
 
 
 @get("/content/posts/new")
-async def new_post_page(request: Request[Any, Any, Any], current_user: User) -> Template:
+async def new_post_page(request: Request[Any, Any, Any], db: Database) -> Template:
     """An empty editor."""
-    del current_user
-    return await _editor(request, PostForm(), original=None)
+    return await _editor(request, db.read(), PostForm(), original=None)
 
 
 @get("/content/posts/{slug:str}/edit")
-async def edit_post_page(request: Request[Any, Any, Any], current_user: User, slug: str, saved: str = "") -> Template:
+async def edit_post_page(request: Request[Any, Any, Any], db: Database, slug: str, saved: str = "") -> Template:
     """The editor, filled with the post (drafts included)."""
-    del current_user
-    found = await get_post(services_of(request.app.state).reads, slug, preview=True)
+    found = await get_post(db.read(), slug, preview=True)
     notice = {"draft": "Draft saved.", "published": "Published."}.get(saved, "")
-    return await _editor(request, _form_of(found), original=found.slug, saved=notice)
+    return await _editor(request, db.read(), _form_of(found), original=found.slug, saved=notice)
 
 
-async def _save(request: Request[Any, Any, Any], original: str | None) -> Template | Redirect:
+async def _save(request: Request[Any, Any, Any], db: Database, original: str | None) -> Template | Redirect:
     """Create or update a post from the editor, in one transaction: all of it is written, or nothing."""
     fields = await form_fields(request)
     form = _submitted(fields)
     status = "published" if fields.get("action") == "publish" else "draft"
     upload = fields.get("featured_image_file")
-    services = services_of(request.app.state)
+    media_dir = Path(services_of(request.app.state).settings.media_dir)
+    image = (upload.filename, await upload.read()) if isinstance(upload, UploadFile) and upload.filename else None
     try:
-        async with services.engine.begin() as conn:
+        async with db.write() as work:
             featured = form.featured_image.strip()
-            if isinstance(upload, UploadFile) and upload.filename:
-                item = await media.upload(conn, Path(services.settings.media_dir), upload.filename, await upload.read())
+            if image is not None:
+                item = await media.upload(work, media_dir, *image)
                 featured = f"{str(request.base_url).rstrip('/')}/media/{item.handle}"
             changes = _changes(form, status, featured)
             if original is None:
-                saved = await create_post(conn, changes)
+                saved = await create_post(work, changes)
             else:
-                found = await get_post(ConnectionReads(conn), original, preview=True)
-                saved = await update_post(conn, found, changes)
+                found = await get_post(work, original, preview=True)
+                saved = await update_post(work, found, changes)
     except Invalid as exc:
         field = {"file": "featured_image", "file_name": "featured_image"}.get(exc.field, exc.field)
         return await _editor(
             request,
+            db.read(),
             msgspec.structs.replace(form, status=status),
             original=original,
             error=_problem(exc),
@@ -240,33 +239,29 @@ _UPLOAD_LIMIT = media.MAX_BYTES + 1024 * 1024
 
 
 @post("/content/posts/new", request_max_body_size=_UPLOAD_LIMIT)
-async def create_post_page(request: Request[Any, Any, Any], current_user: User) -> Template | Redirect:
+async def create_post_page(request: Request[Any, Any, Any], db: Database) -> Template | Redirect:
     """Write a new post as a draft, or published."""
-    del current_user
-    return await _save(request, None)
+    return await _save(request, db, None)
 
 
 @post("/content/posts/{slug:str}/edit", request_max_body_size=_UPLOAD_LIMIT)
-async def update_post_page(request: Request[Any, Any, Any], current_user: User, slug: str) -> Template | Redirect:
+async def update_post_page(request: Request[Any, Any, Any], db: Database, slug: str) -> Template | Redirect:
     """Save a post's changes, as a draft or published."""
-    del current_user
-    return await _save(request, slug)
+    return await _save(request, db, slug)
 
 
 @post("/content/posts/{slug:str}/delete")
-async def delete_post_page(request: Request[Any, Any, Any], current_user: User, slug: str) -> Redirect:
+async def delete_post_page(db: Database, slug: str) -> Redirect:
     """Delete a post."""
-    del current_user
-    async with services_of(request.app.state).engine.begin() as conn:
-        await delete_post(conn, await get_post(ConnectionReads(conn), slug, preview=True))
+    async with db.write() as work:
+        await delete_post(work, await get_post(work, slug, preview=True))
     return Redirect("/content/posts", status_code=303)
 
 
 @get("/content/posts/{slug:str}/preview")
-async def preview_post_page(request: Request[Any, Any, Any], current_user: User, slug: str) -> Template:
+async def preview_post_page(request: Request[Any, Any, Any], db: Database, slug: str) -> Template:
     """The post (a draft too) as the blog shows it; its body cleaned, whoever wrote it."""
-    del current_user
-    found = await get_post(services_of(request.app.state).reads, slug, preview=True)
+    found = await get_post(db.read(), slug, preview=True)
     return render(
         request,
         "pages/content_post_preview.html",
@@ -280,23 +275,21 @@ async def preview_post_page(request: Request[Any, Any, Any], current_user: User,
 
 
 @get("/content/pages")
-async def page_types_page(request: Request[Any, Any, Any], current_user: User) -> Template:
+async def page_types_page(request: Request[Any, Any, Any], db: Database) -> Template:
     """The page types, each linking to its pages."""
-    del current_user
-    types = await list_schemas(services_of(request.app.state).reads, "page_type")
+    types = await list_schemas(db.read(), "page_type")
     return render(request, "pages/content_page_types.html", title="Pages", page_types=types)
 
 
 @get("/content/pages/{page_type:str}")
 async def pages_page(
     request: Request[Any, Any, Any],
-    current_user: User,
+    db: Database,
     page_type: str,
     page: int = Parameter(default=1, ge=1, le=MAX_PAGE),
 ) -> Template:
     """The pages of a page type, drafts included, 20 a page."""
-    del current_user
-    reads = services_of(request.app.state).reads
+    reads = db.read()
     schema = await get_schema(reads, "page_type", page_type)
     found = await list_pages(
         reads, page_type, View(drafts=True), ListQuery(page=page, page_size=PAGES_PER_PAGE, levels=0)
@@ -315,6 +308,7 @@ async def pages_page(
 
 async def _page_editor(  # noqa: PLR0913 (the page and its notices)
     request: Request[Any, Any, Any],
+    db: Database,
     page_type: str,
     slug: str | None,
     locale: str,
@@ -324,19 +318,19 @@ async def _page_editor(  # noqa: PLR0913 (the page and its notices)
     saved: bool = False,
     status_code: int = 200,
 ) -> Template:
-    services = services_of(request.app.state)
-    schema = await get_schema(services.reads, "page_type", page_type)
-    locales = await locales_in_use(services.reads)
+    reads = db.read()
+    schema = await get_schema(reads, "page_type", page_type)
+    locales = await locales_in_use(reads)
     title, status, fallback = "", "draft", None
     values: dict[str, object] = {}
     if slug is not None:
-        entry = await get_page(services.reads, page_type, slug, View(drafts=True), levels=0)
+        entry = await get_page(reads, page_type, slug, View(drafts=True), levels=0)
         title, status = entry.name, entry.status
         if locale == DEFAULT_LOCALE:
             values = entry.values
         else:
-            async with services.engine.connect() as conn:
-                values = await stored_values(conn, entry.id, locale) or {}
+            async with db.write() as work:
+                values = await stored_values(work, entry.id, locale) or {}
             fallback = entry.values
     if form is not None:
         fields = form_inputs(schema.fields, form)
@@ -362,55 +356,49 @@ async def _page_editor(  # noqa: PLR0913 (the page and its notices)
 
 
 @get("/content/pages/{page_type:str}/new")
-async def new_page_page(request: Request[Any, Any, Any], current_user: User, page_type: str) -> Template:
+async def new_page_page(request: Request[Any, Any, Any], db: Database, page_type: str) -> Template:
     """An empty page of the page type, in the default locale."""
-    del current_user
-    return await _page_editor(request, page_type, None, DEFAULT_LOCALE)
+    return await _page_editor(request, db, page_type, None, DEFAULT_LOCALE)
 
 
 @post("/content/pages/{page_type:str}/new")
-async def create_page_page(request: Request[Any, Any, Any], current_user: User, page_type: str) -> Template | Redirect:
+async def create_page_page(request: Request[Any, Any, Any], db: Database, page_type: str) -> Template | Redirect:
     """Create a page from the form."""
-    del current_user
     form = await form_fields(request)
-    services = services_of(request.app.state)
-    schema = await get_schema(services.reads, "page_type", page_type)
+    schema = await get_schema(db.read(), "page_type", page_type)
     try:
         values = values_from_form(schema.fields, form)
         status: Status = "published" if form.get("status") == "published" else "draft"
         slug = str(form.get("slug", "")).strip() or slugify("slug", str(form.get("title", "")))
-        async with services.engine.begin() as conn:
-            await create_page(conn, NewPage(page_type, slug, str(form.get("title", "")), status, values))
+        async with db.write() as work:
+            await create_page(work, NewPage(page_type, slug, str(form.get("title", "")), status, values))
     except Invalid as exc:
         return await _page_editor(
-            request, page_type, None, DEFAULT_LOCALE, form=form, error=_problem(exc), status_code=400
+            request, db, page_type, None, DEFAULT_LOCALE, form=form, error=_problem(exc), status_code=400
         )
     return Redirect(f"/content/pages/{page_type}/{slug}?saved=1", status_code=303)
 
 
 @get("/content/pages/{page_type:str}/{slug:str}")
 async def edit_page_page(  # noqa: PLR0913 (the page's query arguments)
-    request: Request[Any, Any, Any], current_user: User, page_type: str, slug: str, locale: str = "", saved: str = ""
+    request: Request[Any, Any, Any], db: Database, page_type: str, slug: str, locale: str = "", saved: str = ""
 ) -> Template:
     """The page's fields in one locale (``?locale=``; the default locale's values show through as placeholders)."""
-    del current_user
-    return await _page_editor(request, page_type, slug, check_locale(locale.strip()), saved=saved == "1")
+    return await _page_editor(request, db, page_type, slug, check_locale(locale.strip()), saved=saved == "1")
 
 
 @post("/content/pages/{page_type:str}/{slug:str}")
 async def update_page_page(
-    request: Request[Any, Any, Any], current_user: User, page_type: str, slug: str
+    request: Request[Any, Any, Any], db: Database, page_type: str, slug: str
 ) -> Template | Redirect:
     """Save the page's values in the form's locale (its title and status are shared by every locale)."""
-    del current_user
     form = await form_fields(request)
-    services = services_of(request.app.state)
-    schema = await get_schema(services.reads, "page_type", page_type)
+    schema = await get_schema(db.read(), "page_type", page_type)
     try:
         locale = check_locale(str(form.get("locale", "")).strip())
     except Invalid as exc:
         return await _page_editor(
-            request, page_type, slug, DEFAULT_LOCALE, form=form, error=_problem(exc), status_code=400
+            request, db, page_type, slug, DEFAULT_LOCALE, form=form, error=_problem(exc), status_code=400
         )
     try:
         values = values_from_form(schema.fields, form)
@@ -421,10 +409,10 @@ async def update_page_page(
             values=values,
             replace=True,
         )
-        async with services.engine.begin() as conn:
-            await update_page(conn, page_type, slug, change)
+        async with db.write() as work:
+            await update_page(work, page_type, slug, change)
     except Invalid as exc:
-        return await _page_editor(request, page_type, slug, locale, form=form, error=_problem(exc), status_code=400)
+        return await _page_editor(request, db, page_type, slug, locale, form=form, error=_problem(exc), status_code=400)
     query = f"?locale={locale}&saved=1" if locale else "?saved=1"
     return Redirect(f"/content/pages/{page_type}/{slug}{query}", status_code=303)
 

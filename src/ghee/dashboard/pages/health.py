@@ -30,8 +30,8 @@ from ghee.core.jobs import job_row_id
 from ghee.dashboard import charts
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render
+from ghee.db.database import Database
 from ghee.db.reads import Reads
-from ghee.http.services import services_of
 
 JOBS_PER_PAGE = 50
 RANGES = ("7d", "30d", "90d")
@@ -128,8 +128,9 @@ def _charts(metrics: Metrics) -> dict[str, Any]:
 
 
 @get("/health")
-async def health_page(
+async def health_page(  # noqa: PLR0913 (the page's query arguments)
     request: Request[Any, Any, Any],
+    db: Database,
     range_name: Annotated[str, QueryParameter(name="range", max_length=10)] = "7d",
     sort: str = Parameter(default="builds", max_length=20),
     job: str | None = Parameter(default=None, max_length=40),
@@ -148,7 +149,7 @@ async def health_page(
     except Invalid:
         errors.append("Job must be a job id (j_...); showing every job.")
         job, job_id = None, None
-    reads = services_of(request.app.state).reads
+    reads = db.read()
     span = time_range(range_name)
     try:
         metrics, _ = await measure(reads, MetricsQuery(span, job_id, "job"))
@@ -194,7 +195,7 @@ async def health_page(
 
 @get("/health/export")
 async def health_export(
-    request: Request[Any, Any, Any],
+    db: Database,
     export_format: Annotated[str, QueryParameter(name="format", max_length=10)] = "csv",
     range_name: Annotated[str, QueryParameter(name="range", max_length=10)] = "7d",
     job: str | None = Parameter(default=None, max_length=40),
@@ -204,7 +205,7 @@ async def health_export(
         raise Invalid("format", f"must be one of {', '.join(FORMATS)}")
     job_id = _job_id(job)
     query = MetricsQuery(time_range(range_name), job_id, None if export_format == "png" else "job")
-    metrics, cells = await measure(services_of(request.app.state).reads, query, cells=export_format != "png")
+    metrics, cells = await measure(db.read(), query, cells=export_format != "png")
     stamp = f"{metrics.range.start:%Y%m%d}-{metrics.range.end:%Y%m%d}"
     if export_format == "png":
         title = f"Build success rate and p95 duration, {f'job {job}' if job else 'all jobs'}, last {range_name}"

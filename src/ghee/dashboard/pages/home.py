@@ -13,7 +13,7 @@ from ghee.core.paging import Window
 from ghee.core.projects import list_projects
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render
-from ghee.http.services import services_of
+from ghee.db.database import Database
 
 PROJECTS_PER_PAGE = 20
 LATEST_BUILDS = 5
@@ -22,9 +22,11 @@ add_nav(NavItem("Overview", "/", order=10))
 
 
 @get("/")
-async def overview(request: Request[Any, Any, Any], page: int = Parameter(default=1, ge=1, le=100_000)) -> Template:
+async def overview(
+    request: Request[Any, Any, Any], db: Database, page: int = Parameter(default=1, ge=1, le=100_000)
+) -> Template:
     """Projects by name, each with its newest builds."""
-    reads = services_of(request.app.state).reads
+    reads = db.read()
     projects = await list_projects(reads, Window(PROJECTS_PER_PAGE, (page - 1) * PROJECTS_PER_PAGE))
     rows = [
         (project, (await list_builds(reads, project.id, BuildFilter(), Window(LATEST_BUILDS))).items)

@@ -11,12 +11,12 @@ from typing import Any
 import msgspec
 from litestar import Request, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ghee.core.event_types import check_patterns, matches
 from ghee.core.events import Event, EventFilter, latest_cursor, list_events
-from ghee.core.users import User
 from ghee.dashboard.pages.live_signal import LogMoved
+from ghee.db.database import Database
+from ghee.db.reads import Reads
 from ghee.http.services import services_of
 
 HEARTBEAT_SECONDS = 15.0
@@ -40,7 +40,7 @@ def event_message(event: Event) -> ServerSentEventMessage:
 
 
 async def follow(
-    engine: AsyncEngine, moved: LogMoved, patterns: list[str], after: str | None
+    reads: Reads, moved: LogMoved, patterns: list[str], after: str | None
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Events matching ``patterns`` after cursor ``after`` (``None``: from the start), as they are recorded.
 
@@ -56,8 +56,7 @@ async def follow(
     try:
         while True:
             next_move = moved.next_move()
-            async with engine.connect() as conn:
-                page = await list_events(conn, EventFilter(), after, _BATCH)
+            page = await list_events(reads, EventFilter(), after, _BATCH)
             after = page.cursor
             for event in page.items:
                 if matches(patterns, event.type):
@@ -80,31 +79,29 @@ def log_moved(request: Request[Any, Any, Any]) -> LogMoved:
     state = request.app.state
     moved: LogMoved | None = state.get("live_moved")
     if moved is None:
-        moved = state.live_moved = LogMoved(services_of(state).engine)
+        moved = state.live_moved = LogMoved(services_of(state).db.read())
     return moved
 
 
 @get("/live")
-async def live(request: Request[Any, Any, Any], current_user: User, types: str = "*") -> ServerSentEvent:
+async def live(request: Request[Any, Any, Any], db: Database, types: str = "*") -> ServerSentEvent:
     """``text/event-stream`` of the events whose type matches ``types`` (comma-separated, ``build.*``).
 
     Resumes after ``Last-Event-ID`` when the browser reconnects; otherwise
     starts with what happens next. Raises ``Invalid`` (a 400 page) for an
     unknown type pattern.
     """
-    del current_user
     patterns = check_patterns([part for part in types[:_MAX_TYPES_TEXT].split(",") if part.strip()], "types")
     resume = request.headers.get("last-event-id") or None
-    engine = services_of(request.app.state).engine
     # The starting point is fixed before the response starts, so an event
     # written once the client sees the headers is never missed; a malformed
     # or unknown cursor is refused now, as a 400 page.
-    async with engine.connect() as conn:
-        if resume is None:
-            resume = await latest_cursor(conn)
-        else:
-            await list_events(conn, EventFilter(), resume, 1)
-    stream = follow(engine, log_moved(request), patterns, resume)
+    reads = db.read()
+    if resume is None:
+        resume = await latest_cursor(reads)
+    else:
+        await list_events(reads, EventFilter(), resume, 1)
+    stream = follow(reads, log_moved(request), patterns, resume)
     return ServerSentEvent(stream, headers={"cache-control": "no-store"})
 
 

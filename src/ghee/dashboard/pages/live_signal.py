@@ -18,10 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from ghee.core.errors import Unavailable
 from ghee.core.events import latest_cursor
+from ghee.db.reads import Reads
 
 POLL_SECONDS = 0.5
 
@@ -31,8 +30,8 @@ log = logging.getLogger(__name__)
 class LogMoved:
     """Wakes waiters when the event log's newest readable cursor changes; polls only while someone waits."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, reads: Reads) -> None:
+        self._reads = reads
         self._moved = asyncio.Event()
         self._listeners = 0
         self._poller: asyncio.Task[None] | None = None
@@ -62,9 +61,8 @@ class LogMoved:
         failing = False
         while True:
             try:
-                async with self._engine.connect() as conn:
-                    cursor: object = await latest_cursor(conn)
-            except (OSError, SQLAlchemyError) as exc:
+                cursor: object = await latest_cursor(self._reads)
+            except (OSError, Unavailable) as exc:
                 # The database is away: wake the streams anyway, so that their own reads notice it.
                 if not failing:
                     log.warning("live: cannot read the event log: %s", exc)

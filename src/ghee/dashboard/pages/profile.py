@@ -14,7 +14,8 @@ from ghee.core.tokens import SCOPES, create_token, list_user_tokens, revoke_user
 from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render
-from ghee.http.services import services_of
+from ghee.db.database import Database
+from ghee.db.reads import Reads
 
 TOKENS_PER_PAGE = 50
 _MAX_NAME = 200
@@ -29,6 +30,7 @@ def scopes_for(user: User) -> tuple[str, ...]:
 
 async def _tokens_page(  # noqa: PLR0913 (the page and its one-off notices)
     request: Request[Any, Any, Any],
+    reads: Reads,
     user: User,
     page: int,
     *,
@@ -36,8 +38,7 @@ async def _tokens_page(  # noqa: PLR0913 (the page and its one-off notices)
     error: str = "",
     status_code: int = 200,
 ) -> Template:
-    async with services_of(request.app.state).engine.connect() as conn:
-        tokens = await list_user_tokens(conn, user.id, Window(TOKENS_PER_PAGE, (page - 1) * TOKENS_PER_PAGE))
+    tokens = await list_user_tokens(reads, user.id, Window(TOKENS_PER_PAGE, (page - 1) * TOKENS_PER_PAGE))
     return render(
         request,
         "pages/profile_tokens.html",
@@ -52,23 +53,25 @@ async def _tokens_page(  # noqa: PLR0913 (the page and its one-off notices)
     )
 
 
-@get("/profile")
-async def profile(current_user: User) -> Redirect:
+@get("/profile", sync_to_thread=False)
+def profile() -> Redirect:
     """The profile area opens on its only page so far, the access tokens."""
-    del current_user
     return Redirect("/profile/tokens")
 
 
 @get("/profile/tokens")
 async def tokens_page(
-    request: Request[Any, Any, Any], current_user: User, page: int = Parameter(default=1, ge=1, le=100_000)
+    request: Request[Any, Any, Any],
+    db: Database,
+    current_user: User,
+    page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
     """The signed-in user's tokens, newest first, and the form to make one."""
-    return await _tokens_page(request, current_user, page)
+    return await _tokens_page(request, db.read(), current_user, page)
 
 
 @post("/profile/tokens")
-async def create_token_page(request: Request[Any, Any, Any], current_user: User) -> Template:
+async def create_token_page(request: Request[Any, Any, Any], db: Database, current_user: User) -> Template:
     """Make a token for the signed-in user and show its secret, this once."""
     form = await form_fields(request)
     name = str(form.get("name", ""))[:_MAX_NAME]
@@ -76,24 +79,26 @@ async def create_token_page(request: Request[Any, Any, Any], current_user: User)
     if scope not in scopes_for(current_user):
         return await _tokens_page(
             request,
+            db.read(),
             current_user,
             1,
             error=f"Scope must be one of {', '.join(scopes_for(current_user))}.",
             status_code=400,
         )
     try:
-        async with services_of(request.app.state).engine.begin() as conn:
-            token, secret = await create_token(conn, name=name, scope=scope, user_id=current_user.id)
+        async with db.write() as work:
+            token, secret = await create_token(work, name=name, scope=scope, user_id=current_user.id)
     except Invalid as exc:
-        return await _tokens_page(request, current_user, 1, error=f"The {exc.field} {exc.problem}.", status_code=400)
-    return await _tokens_page(request, current_user, 1, created=(token.name, secret))
+        error = f"The {exc.field} {exc.problem}."
+        return await _tokens_page(request, db.read(), current_user, 1, error=error, status_code=400)
+    return await _tokens_page(request, db.read(), current_user, 1, created=(token.name, secret))
 
 
 @post("/profile/tokens/{token_id:str}/revoke")
-async def revoke_token_page(current_user: User, token_id: str, request: Request[Any, Any, Any]) -> Redirect:
+async def revoke_token_page(db: Database, current_user: User, token_id: str) -> Redirect:
     """Revoke one of the signed-in user's tokens (another user's is not found)."""
-    async with services_of(request.app.state).engine.begin() as conn:
-        await revoke_user_token(conn, current_user.id, token_id)
+    async with db.write() as work:
+        await revoke_user_token(work, current_user.id, token_id)
     return Redirect("/profile/tokens", status_code=303)
 
 

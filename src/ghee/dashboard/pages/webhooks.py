@@ -18,6 +18,7 @@ from ghee.core.event_types import EVENT_TYPES, FAMILIES
 from ghee.core.paging import Window
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
+from ghee.db.database import Database
 from ghee.delivery import deliveries, subscriptions
 from ghee.delivery.sender import AttemptResult, send_test
 from ghee.http.services import services_of
@@ -32,6 +33,7 @@ add_nav(NavItem("Webhooks", "/webhooks", order=80, admin_only=True))
 
 async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
     request: Request[Any, Any, Any],
+    db: Database,
     page: int = 1,
     *,
     created: subscriptions.Subscription | None = None,
@@ -40,8 +42,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
     form: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Template:
-    async with services_of(request.app.state).engine.connect() as conn:
-        found = await subscriptions.list_subscriptions(conn, Window(WEBHOOKS_PER_PAGE, (page - 1) * WEBHOOKS_PER_PAGE))
+    found = await subscriptions.list_subscriptions(db.read(), Window(WEBHOOKS_PER_PAGE, (page - 1) * WEBHOOKS_PER_PAGE))
     return render(
         request,
         "pages/webhooks.html",
@@ -62,10 +63,10 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
 
 @get("/webhooks", guards=[require_admin])
 async def webhooks_page(
-    request: Request[Any, Any, Any], page: int = Parameter(default=1, ge=1, le=100_000)
+    request: Request[Any, Any, Any], db: Database, page: int = Parameter(default=1, ge=1, le=100_000)
 ) -> Template:
     """Every subscription, oldest first, and the form to add one."""
-    return await _list_page(request, page)
+    return await _list_page(request, db, page)
 
 
 def _events(text: str) -> list[str]:
@@ -73,7 +74,7 @@ def _events(text: str) -> list[str]:
 
 
 @post("/webhooks", guards=[require_admin])
-async def create_webhook(request: Request[Any, Any, Any]) -> Template:
+async def create_webhook(request: Request[Any, Any, Any], db: Database) -> Template:
     """Subscribe a URL to events; the signing secret is shown this once."""
     fields = await form_fields(request)
     form = {name: str(fields.get(name, ""))[:_MAX_FIELD] for name in ("url", "events", "description")}
@@ -82,60 +83,60 @@ async def create_webhook(request: Request[Any, Any, Any]) -> Template:
     )
     allow_private = services_of(request.app.state).settings.delivery.allow_private
     try:
-        async with services_of(request.app.state).engine.begin() as conn:
-            sub = await subscriptions.create_subscription(conn, changes, allow_private=allow_private)
+        async with db.write() as work:
+            sub = await subscriptions.create_subscription(work, changes, allow_private=allow_private)
     except Invalid as exc:
         field = {"url": "URL", "events": "event types"}.get(exc.field, exc.field)
-        return await _list_page(request, error=f"The {field} {exc.problem}.", form=form, status_code=400)
-    return await _list_page(request, created=sub)
+        return await _list_page(request, db, error=f"The {field} {exc.problem}.", form=form, status_code=400)
+    return await _list_page(request, db, created=sub)
 
 
 @post("/webhooks/{webhook_id:str}/test", guards=[require_admin])
-async def test_webhook(request: Request[Any, Any, Any], webhook_id: str) -> Template:
+async def test_webhook(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Template:
     """Send a signed ``webhook.test`` message now and show what the target answered (nothing is queued)."""
-    async with services_of(request.app.state).engine.connect() as conn:
-        sub = await subscriptions.get_subscription(conn, webhook_id)
+    sub = await subscriptions.get_subscription(db.read(), webhook_id)
     settings = services_of(request.app.state).settings.delivery
     result = await send_test(
         sub.url, sub.headers, sub.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
     )
-    return await _list_page(request, tested=(sub, result))
+    return await _list_page(request, db, tested=(sub, result))
 
 
 @post("/webhooks/{webhook_id:str}/active", guards=[require_admin])
-async def set_active(request: Request[Any, Any, Any], webhook_id: str) -> Redirect:
+async def set_active(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Redirect:
     """Disable a subscription (its deliveries wait) or enable it again (``active`` = ``1`` or ``0``)."""
     active = str((await form_fields(request)).get("active", "")) == "1"
     allow_private = services_of(request.app.state).settings.delivery.allow_private
-    async with services_of(request.app.state).engine.begin() as conn:
-        sub = await subscriptions.get_subscription(conn, webhook_id)
-        changes = subscriptions.SubscriptionChanges(active=active)
-        await subscriptions.update_subscription(conn, sub, changes, allow_private=allow_private)
+    changes = subscriptions.SubscriptionChanges(active=active)
+    async with db.write() as work:
+        sub = await subscriptions.get_subscription(work, webhook_id)
+        await subscriptions.update_subscription(work, sub, changes, allow_private=allow_private)
     return Redirect("/webhooks", status_code=303)
 
 
 @post("/webhooks/{webhook_id:str}/delete", guards=[require_admin])
-async def delete_webhook(request: Request[Any, Any, Any], webhook_id: str) -> Redirect:
+async def delete_webhook(db: Database, webhook_id: str) -> Redirect:
     """Delete a subscription with its deliveries."""
-    async with services_of(request.app.state).engine.begin() as conn:
-        await subscriptions.delete_subscription(conn, await subscriptions.get_subscription(conn, webhook_id))
+    async with db.write() as work:
+        await subscriptions.delete_subscription(work, await subscriptions.get_subscription(work, webhook_id))
     return Redirect("/webhooks", status_code=303)
 
 
 @get("/webhooks/{webhook_id:str}", guards=[require_admin])
 async def delivery_log(
     request: Request[Any, Any, Any],
+    db: Database,
     webhook_id: str,
     state_name: Annotated[str | None, QueryParameter(name="state", max_length=20)] = None,
     page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
     """A subscription's deliveries, newest first (``state`` keeps pending, delivered or dead ones)."""
     state = state_name or None
-    async with services_of(request.app.state).engine.connect() as conn:
-        sub = await subscriptions.get_subscription(conn, webhook_id)
-        found = await deliveries.list_deliveries(
-            conn, sub.id, state, Window(DELIVERIES_PER_PAGE, (page - 1) * DELIVERIES_PER_PAGE)
-        )
+    reads = db.read()
+    sub = await subscriptions.get_subscription(reads, webhook_id)
+    found = await deliveries.list_deliveries(
+        reads, sub.id, state, Window(DELIVERIES_PER_PAGE, (page - 1) * DELIVERIES_PER_PAGE)
+    )
     return render(
         request,
         "pages/webhook_deliveries.html",
@@ -152,35 +153,36 @@ async def delivery_log(
 
 
 @post("/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}/replay", guards=[require_admin])
-async def replay_delivery(request: Request[Any, Any, Any], webhook_id: str, delivery_id: str) -> Redirect:
+async def replay_delivery(db: Database, webhook_id: str, delivery_id: str) -> Redirect:
     """Queue a dead or delivered delivery again (a pending one is a 409 page)."""
-    async with services_of(request.app.state).engine.begin() as conn:
-        sub = await subscriptions.get_subscription(conn, webhook_id)
-        await deliveries.replay_delivery(conn, await deliveries.get_delivery(conn, sub.id, delivery_id))
+    async with db.write() as work:
+        sub = await subscriptions.get_subscription(work, webhook_id)
+        await deliveries.replay_delivery(work, await deliveries.get_delivery(work, sub.id, delivery_id))
     return Redirect(f"/webhooks/{webhook_id}?replayed=one", status_code=303)
 
 
 @post("/webhooks/{webhook_id:str}/replay", guards=[require_admin])
-async def replay_dead(request: Request[Any, Any, Any], webhook_id: str) -> Redirect:
+async def replay_dead(db: Database, webhook_id: str) -> Redirect:
     """Queue every dead delivery of the subscription again."""
-    async with services_of(request.app.state).engine.begin() as conn:
-        sub = await subscriptions.get_subscription(conn, webhook_id)
-        count = await deliveries.replay_dead(conn, sub.id)
+    async with db.write() as work:
+        sub = await subscriptions.get_subscription(work, webhook_id)
+        count = await deliveries.replay_dead(work, sub.id)
     return Redirect(f"/webhooks/{webhook_id}?replayed_dead={count}", status_code=303)
 
 
 @get("/webhooks/{webhook_id:str}/deliveries/{delivery_id:str}", guards=[require_admin])
 async def delivery_attempts(
     request: Request[Any, Any, Any],
+    db: Database,
     webhook_id: str,
     delivery_id: str,
     page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
     """One delivery and its attempts, oldest first: when, the status code, how long, the error, the response."""
-    async with services_of(request.app.state).engine.connect() as conn:
-        sub = await subscriptions.get_subscription(conn, webhook_id)
-        item = await deliveries.get_delivery(conn, sub.id, delivery_id)
-        log = await deliveries.list_attempts(conn, item.id, Window(ATTEMPTS_PER_PAGE, (page - 1) * ATTEMPTS_PER_PAGE))
+    reads = db.read()
+    sub = await subscriptions.get_subscription(reads, webhook_id)
+    item = await deliveries.get_delivery(reads, sub.id, delivery_id)
+    log = await deliveries.list_attempts(reads, item.id, Window(ATTEMPTS_PER_PAGE, (page - 1) * ATTEMPTS_PER_PAGE))
     return render(
         request,
         "pages/webhook_attempts.html",
