@@ -10,7 +10,7 @@ statement once per dialect and run the SQL text on the driver:
   thread hop to aiosqlite would.
 - PostgreSQL: an ``asyncpg`` pool with its prepared-statement cache.
 
-Writes keep going through SQLAlchemy. ``ConnectionReads`` runs the same
+Writes keep going through SQLAlchemy. A unit of work (``ghee.db.database.Write``) runs the same
 statements on an open SQLAlchemy connection, for reads inside a write
 transaction. Rows come back as plain sequences in the statement's column
 order; SQLite gives timestamps as text, so callers use ``as_datetime``.
@@ -27,7 +27,6 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 
@@ -219,23 +218,6 @@ class PostgresReads(Reads):
 
     async def close(self) -> None:
         await self._connections.close()
-
-
-class ConnectionReads(Reads):
-    """The same reads on an open SQLAlchemy connection (inside a write transaction)."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self._conn = conn
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._conn.dialect
-
-    async def all(self, statement: Executable, params: Mapping[str, object]) -> list[Row]:
-        return list(await self._conn.execute(statement, dict(params)))
-
-    async def first(self, statement: Executable, params: Mapping[str, object]) -> Row | None:
-        return (await self._conn.execute(statement, dict(params))).first()
 
 
 async def open_reads(database_url: str, dialect: Dialect) -> SqliteReads | PostgresReads:

@@ -14,7 +14,7 @@ from ghee.core.tokens import Principal, record_token_use
 from ghee.db.reads import Reads
 from ghee.http.answers import authenticate
 from ghee.http.ratelimit import RateLimitExceeded, RateState
-from ghee.http.services import provide_conn, provide_db, services_of
+from ghee.http.services import provide_db, services_of
 
 _RATE_KEY = "ghee.rate"
 _PRINCIPAL_KEY = "ghee.principal"
@@ -118,28 +118,13 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
     return principal
 
 
-def provide_writer(principal: Principal) -> Principal:
-    """The caller, once its token may write; a dependency, so scope is refused before the body is checked."""
-    principal.require("write")
-    return principal
-
-
-def provide_admin(principal: Principal) -> Principal:
-    """The caller, once its token is an admin's not bound to a project (only those may make projects)."""
-    principal.require("admin")
-    if principal.project_id is not None:
-        raise Forbidden("admin")
-    return principal
-
-
 DEPENDENCIES = {
-    "conn": Provide(provide_conn),
     "db": Provide(provide_db, sync_to_thread=False),
     "principal": Provide(provide_principal, sync_to_thread=False),
-    "writer": Provide(provide_writer, sync_to_thread=False),
-    "admin": Provide(provide_admin, sync_to_thread=False),
 }
-"""What the dialects' write routes ask for: ``conn``, and the caller by scope.
+"""What the dialects' write routes ask for: ``db`` (``async with db.write() as work:``) and the caller.
+
+The scope a route needs is declared in its ``opt`` (``requires``), not by a dependency.
 
 Routers using them also run ``authenticated`` before each request and make
 ``ApiRequest`` their request class. Read routes take the request alone:
