@@ -79,8 +79,10 @@ def test_readers_answer_alike_on_the_fast_path_and_in_a_unit_of_work(api: Api, s
     # for shape on both paths, everything else for equality.
     fast_cursor, slow_cursor = fast.pop("log cursor"), slow.pop("log cursor")
     assert fast == slow
-    assert fast_cursor is not None and fast_cursor.startswith("evt_")
-    assert slow_cursor is not None and slow_cursor.startswith("evt_")
+    assert fast_cursor is not None
+    assert fast_cursor.startswith("evt_")
+    assert slow_cursor is not None
+    assert slow_cursor.startswith("evt_")
     assert fast["changelist"].files == [changelists.FileChange("//depot/Game/Content/T_Rock_D.uasset", "add")]
     assert fast["asset"].approval_status == "approved"
     assert fast["asset"].deleted is False
