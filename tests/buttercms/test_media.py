@@ -183,6 +183,28 @@ def test_more_than_five_transformations_in_a_url_is_a_400_naming_the_limit(write
     assert response.json() == {"transform": ["at most 5 transformations per URL, not 6"]}
 
 
+def test_a_rendering_over_16_megapixels_is_a_400_naming_the_limit(writer: httpx.Client) -> None:
+    data = upload(writer, image_bytes((40, 40), color="maroon")).json()["data"]
+    response = httpx.get(transformed(data["url"], "resize=width:4096,height:4096,fit:scale"))
+    assert response.status_code == 400
+    assert response.json() == {
+        "transform": ["would make a 4096x4096 image (16.8 MP); renderings may have at most 16 megapixels"]
+    }
+    assert httpx.get(transformed(data["url"], "resize=width:4000,height:4000,fit:scale")).status_code == 200
+
+
+@pytest.mark.parametrize(("size", "transform"), [((2, 200), "resize=width:100"), ((300, 3), "resize=height:90")])
+def test_a_rendering_longer_than_4096_on_a_side_is_a_400_naming_the_limit(
+    writer: httpx.Client, size: tuple[int, int], transform: str
+) -> None:
+    # Keeping the aspect ratio of a thin image makes the other side huge.
+    data = upload(writer, image_bytes(size, color="coral")).json()["data"]
+    response = httpx.get(transformed(data["url"], transform))
+    assert response.status_code == 400
+    (problem,) = response.json()["transform"]
+    assert problem.endswith("renderings may be at most 4096 pixels on a side")
+
+
 def test_an_upload_over_50_megapixels_is_refused_naming_the_limit(writer: httpx.Client) -> None:
     out = io.BytesIO()
     Image.new("1", (9000, 9000)).save(out, format="PNG")  # one bit a pixel: small to make, 81 MP to decode

@@ -4,10 +4,12 @@ An upload is named by a digest of its bytes (its *handle*), so uploading the
 same file twice gives the same media. Transformations follow Filestack's URL
 syntax, which ButterCMS's image API uses: ``resize=width:300,height:200,fit:crop``
 and ``output=format:webp,quality:80``, applied in the order given, at most
-``MAX_STEPS`` of them. A rendering is made once, on a worker thread, and kept
-on disk next to the original.
+``MAX_STEPS`` of them. Renderings are made and kept by ``ghee.core.media_renders``.
 
-An upload's pixels are checked from its header, before anything is decoded.
+Sizes are limited where they are cheap to check: an upload's pixels from its
+header, before anything is decoded; a rendering's steps when its URL is read
+(and the size of each step's result from the original's header, before it is
+decoded, in ``ghee.core.media_renders``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import msgspec
 import sqlalchemy as sa
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from ghee.clock import utcnow
 from ghee.core.errors import Invalid, NotFound
@@ -36,7 +38,8 @@ from ghee.db.tables import media
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # decompression bombs are refused, not rendered
 MAX_SIDE = 4096
-MAX_STEPS = 5  # a URL's transformations: each one decodes or resizes
+MAX_STEPS = 5  # a URL's transformations: each may decode and resize up to MAX_RENDER_PIXELS
+MAX_RENDER_PIXELS = 16_000_000  # of every step's result (4096 on a side as well)
 MAX_FILE_NAME = 255
 # Pillow's format name -> (content type, file extension)
 FORMATS = {
@@ -80,13 +83,6 @@ class Output(msgspec.Struct, frozen=True):
 
 
 Step = Resize | Output
-
-
-class Rendering(msgspec.Struct, frozen=True):
-    """A file to send: where it is and its content type."""
-
-    path: Path
-    content_type: str
 
 
 def _handle_of(content: bytes) -> str:
@@ -258,49 +254,3 @@ def _output(arguments: dict[str, str]) -> Output:
 def original_path(root: Path, item: Media) -> Path:
     """Where the uploaded file is kept."""
     return root / "originals" / f"{item.handle}.{item.content_type.rsplit('/', 1)[1].replace('jpeg', 'jpg')}"
-
-
-async def render(root: Path, item: Media, steps: list[Step]) -> Rendering:
-    """The file for ``item`` transformed by ``steps``: the original when there are none, else a kept rendering."""
-    source = original_path(root, item)
-    if not steps:
-        return Rendering(source, item.content_type)
-    kind = next((s.format for s in reversed(steps) if isinstance(s, Output) and s.format), None)
-    kind = kind or next(k for k, (content_type, _) in FORMATS.items() if content_type == item.content_type)
-    content_type, extension = FORMATS[kind]
-    key = hashlib.sha256(msgspec.json.encode(steps)).hexdigest()[:24]
-    target = root / "renders" / item.handle / f"{key}.{extension}"
-    if not target.exists():
-        await asyncio.to_thread(_render_to, source, target, steps, kind)
-    return Rendering(target, content_type)
-
-
-def _render_to(source: Path, target: Path, steps: list[Step], kind: str) -> None:
-    with Image.open(source) as opened:
-        image = ImageOps.exif_transpose(opened) or opened
-        image.load()
-    quality: int | None = None
-    for step in steps:
-        if isinstance(step, Resize):
-            image = _resized(image, step)
-        elif step.quality is not None:
-            quality = step.quality
-    if kind == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    out = io.BytesIO()
-    options = {"quality": quality} if quality is not None and kind in ("JPEG", "WEBP") else {}
-    image.save(out, format=kind, **options)
-    write_once(target, out.getvalue())
-
-
-def _resized(image: Image.Image, step: Resize) -> Image.Image:
-    width, height = image.size
-    box_width = step.width or max(1, round(width * (step.height or height) / height))
-    box_height = step.height or max(1, round(height * (step.width or width) / width))
-    if step.fit == "scale":
-        return image.resize((box_width, box_height), Image.Resampling.LANCZOS)
-    if step.fit == "crop":
-        return ImageOps.fit(image, (box_width, box_height), Image.Resampling.LANCZOS)
-    if step.fit == "max" and width <= box_width and height <= box_height:
-        return image  # never enlarged
-    return ImageOps.contain(image, (box_width, box_height), Image.Resampling.LANCZOS)
