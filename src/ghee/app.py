@@ -27,7 +27,7 @@ from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
 from ghee.http.logs import configure_logging
 from ghee.http.observe import RequestObserver
-from ghee.http.ratelimit import RateLimiter
+from ghee.http.ratelimit import RateLimiter, parse_limits
 from ghee.http.services import Services
 from ghee.ops.endpoints import OPS_ROUTES
 from ghee.ops.metrics import create_metrics
@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        parse_limits(config.media.render_rate_limit)  # fail at start-up, not on the first rendering
         db = await Database.open(config.database_url)
         renders = Renderer(Path(config.media_dir), config.media)
         app.state.services = Services(

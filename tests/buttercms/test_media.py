@@ -22,7 +22,10 @@ from tests.conftest import Server, make_database, start_server
 def media_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp(f"media-{backend}")
     url, drop = make_database(backend, tmp)
-    running = start_server(url, tmp / "serve.log", GHEE_MEDIA_DIR=str(tmp / "media"))
+    # Renders are limited per client, and every test here is the same client: the limit has its own tests.
+    running = start_server(
+        url, tmp / "serve.log", GHEE_MEDIA_DIR=str(tmp / "media"), GHEE_MEDIA_RENDER_RATE_LIMIT="100000/minute"
+    )
     yield running
     running.stop()
     drop()

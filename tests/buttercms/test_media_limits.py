@@ -1,7 +1,7 @@
 """What an anonymous caller of ``/media/<transform>/<handle>`` cannot do: fill the disk, spend the CPU, hold up others.
 
-Each server here has its own limits (its own disk budget, render threads or
-time budget), so they run on SQLite only: the limits keep no rows.
+Each server here has its own limits (its own rate, disk budget, render threads
+or time budget), so they run on SQLite only: the limits keep no rows.
 """
 
 from __future__ import annotations
@@ -43,7 +43,14 @@ def small_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         GHEE_MEDIA_RENDER_CACHE_MB="1",
         GHEE_MEDIA_RENDER_THREADS=str(RENDER_THREADS),
         GHEE_MEDIA_RENDER_SECONDS="300",
+        GHEE_MEDIA_RENDER_RATE_LIMIT="100000/minute",
     )
+
+
+@pytest.fixture(scope="module")
+def limited_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Renders three new renderings a minute for each client."""
+    yield from serve_fresh("sqlite", tmp_path_factory, "media-limited", GHEE_MEDIA_RENDER_RATE_LIMIT="3/minute")
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +81,23 @@ def test_many_distinct_sizes_never_grow_the_kept_renderings_past_the_budget(smal
     newest = list((media_dir / "renders" / data["id"]).iterdir())
     assert newest, "the newest renderings are kept"
     assert httpx.get(url).content == response.content
+
+
+def test_anonymous_renders_beyond_the_limit_answer_429_with_retry_after(limited_server: Server) -> None:
+    with writer_of(limited_server) as writer:
+        data = upload(writer, image_bytes((50, 50), color="sienna")).json()["data"]
+    first = [httpx.get(transformed(data["url"], f"resize=width:{width}")) for width in (10, 11, 12)]
+    assert [response.status_code for response in first] == [200, 200, 200]
+
+    refused = httpx.get(transformed(data["url"], "resize=width:13"))
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) >= 1
+    assert refused.json() == {
+        "detail": f"Request was throttled. Expected available in {refused.headers['retry-after']} seconds."
+    }
+    # What costs no rendering is not counted: kept renderings and the original.
+    assert httpx.get(transformed(data["url"], "resize=width:10")).content == first[0].content
+    assert httpx.get(data["url"]).status_code == 200
 
 
 def test_renders_in_progress_hold_up_neither_uploads_nor_kept_files(small_server: Server) -> None:

@@ -12,6 +12,9 @@ what one costs is bounded, whoever asks:
 - who waits: it runs on ``render_threads`` threads of its own, so other
   requests (sign-in, uploads, kept files) never queue behind it;
 - the disk: it is kept in a ``RenderCache`` within its budget.
+
+How often a client may ask for new renderings is the caller's to limit
+(``render_rate_limit``): kept renderings cost nothing and are not counted.
 """
 
 from __future__ import annotations

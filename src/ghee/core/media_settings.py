@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_RENDER_CACHE_MB = 512
+DEFAULT_RENDER_RATE_LIMIT = "60/minute;20/second"
 DEFAULT_RENDER_THREADS = 2
 DEFAULT_RENDER_SECONDS = 10.0
 
@@ -39,6 +40,9 @@ class MediaSettings:
     render_cache_mb: int = DEFAULT_RENDER_CACHE_MB
     """Megabytes of renderings kept on disk under ``renders/``; the least recently used go first (0: none kept)."""
 
+    render_rate_limit: str = DEFAULT_RENDER_RATE_LIMIT
+    """New renderings each client address may ask for, ``limits`` notation joined by ``;`` (kept ones are free)."""
+
     render_threads: int = DEFAULT_RENDER_THREADS
     """Threads of each process that make renderings; no other request waits for them."""
 
@@ -50,6 +54,7 @@ class MediaSettings:
         """Read the settings from ``env``; raises ``ValueError`` for a malformed value."""
         return cls(
             render_cache_mb=_whole(env, "GHEE_MEDIA_RENDER_CACHE_MB", DEFAULT_RENDER_CACHE_MB, 0),
+            render_rate_limit=(env.get("GHEE_MEDIA_RENDER_RATE_LIMIT") or "").strip() or DEFAULT_RENDER_RATE_LIMIT,
             render_threads=_whole(env, "GHEE_MEDIA_RENDER_THREADS", DEFAULT_RENDER_THREADS, 1),
             render_seconds=_seconds(env, "GHEE_MEDIA_RENDER_SECONDS", DEFAULT_RENDER_SECONDS),
         )

@@ -3,7 +3,8 @@
 ``/media/<handle>`` is the original; ``/media/resize=width:300,height:200,fit:crop/output=format:webp/<handle>``
 a rendering. Files are public (web pages embed them without a token) and
 never change under a URL, so they are served with a year-long, immutable
-``Cache-Control``. What a rendering may cost is bounded in ``ghee.core.media_renders``.
+``Cache-Control``. What a rendering may cost is bounded in ``ghee.core.media_renders``;
+how many new ones a client may ask for, here.
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ ROUTES: list[HTTPRouteHandler] = [upload_media]
 
 @get("/{path:path}", responses=ERRORS)
 async def media_file(request: Request[Any, Any, Any], path: str) -> Response[bytes] | File:
-    """An uploaded image, transformed by the path's leading segments (``resize=...``, ``output=...``)."""
+    """An uploaded image, transformed by the path's leading segments (``resize=...``, ``output=...``).
+
+    A new rendering counts against its client's rendering limit; a kept one does not.
+    """
     *segments, handle = path.strip("/").split("/")
     services = services_of(request.app.state)
     item = await media.get_media(services.db.read(), handle)
@@ -107,6 +111,8 @@ async def media_file(request: Request[Any, Any, Any], path: str) -> Response[byt
         )
     rendering = await services.renders.kept(item, steps)
     if rendering is None:
+        client = request.client.host if request.client else "unknown"
+        await services.limiter.hit(f"render:{client}", services.settings.media.render_rate_limit)
         rendering = await services.renders.render(item, steps)
     return Response(
         rendering.content,
