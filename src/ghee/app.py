@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -16,15 +17,17 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from ghee import __version__, dashboard
 from ghee.config import Settings, get_settings
+from ghee.core.media_renders import Renderer
 from ghee.db.database import Database
 from ghee.dialects import buddybuild, buildbutler, buttercms, butterstack
+from ghee.dialects.buttercms.media import IMAGE_TYPES
 from ghee.http.answers import Answers
 from ghee.http.auth import rate_limit_headers
 from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
 from ghee.http.logs import configure_logging
 from ghee.http.observe import RequestObserver
-from ghee.http.ratelimit import RateLimiter
+from ghee.http.ratelimit import RateLimiter, parse_limits
 from ghee.http.services import Services
 from ghee.ops.endpoints import OPS_ROUTES
 from ghee.ops.metrics import create_metrics
@@ -43,7 +46,10 @@ def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 def with_download_types(document: dict[str, Any]) -> dict[str, Any]:
     """List every media type a download route answers with (a Litestar route documents only one)."""
-    for path, media_types in (("/api/v1/analytics/export", buildbutler.analytics.EXPORT_MEDIA_TYPES),):
+    for path, media_types in (
+        ("/api/v1/analytics/export", buildbutler.analytics.EXPORT_MEDIA_TYPES),
+        ("/media/{path}", IMAGE_TYPES),
+    ):
         ok = document.get("paths", {}).get(path, {}).get("get", {}).get("responses", {}).get("200")
         if ok is not None:
             ok["content"] = {media_type: {"schema": {}} for media_type in media_types}
@@ -66,12 +72,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        parse_limits(config.media.render_rate_limit)  # fail at start-up, not on the first rendering
         db = await Database.open(config.database_url)
+        renders = Renderer(Path(config.media_dir), config.media)
         app.state.services = Services(
             settings=config,
             db=db,
             limiter=RateLimiter(config.rate_limit, config.redis_url),
             answers=Answers(config.answer_cache_mb * 1024 * 1024, app.state.metrics.answers),
+            renders=renders,
         )
         background = start_in_process_worker(config, db)
         # What start-up made lives as long as the process: keep it out of the collector's full passes
@@ -83,6 +92,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         finally:
             if background is not None:
                 await background.stop()
+            renders.close()
             await db.close()
 
     styles = ErrorStyles(default=butterstack.render_problem)

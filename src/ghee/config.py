@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ghee.core.media_settings import MediaSettings
 from ghee.delivery.settings import DeliverySettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/ghee.db"
@@ -37,6 +38,9 @@ class Settings:
 
     media_dir: str = DEFAULT_MEDIA_DIR
     """Where uploaded images and their renderings are kept."""
+
+    media: MediaSettings = field(default_factory=MediaSettings)
+    """What renderings may cost: disk, threads, time and rate (``GHEE_MEDIA_RENDER_*``)."""
 
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     """Webhook delivery and the background worker (``GHEE_WEBHOOK_*``, ``GHEE_WORKER_*``)."""
@@ -77,6 +81,7 @@ class Settings:
             rate_limit=env.get("GHEE_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
             cache_control=env.get("GHEE_CACHE_CONTROL") or DEFAULT_CACHE_CONTROL,
             media_dir=env.get("GHEE_MEDIA_DIR") or DEFAULT_MEDIA_DIR,
+            media=MediaSettings.from_env(env),
             delivery=DeliverySettings.from_env(env),
             secret_key=env.get("GHEE_SECRET_KEY") or None,
             secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,

@@ -14,6 +14,7 @@ from PIL import Image
 
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
+from tests.buttercms.media_helpers import image_bytes, opened, transformed, upload
 from tests.conftest import Server, make_database, start_server
 
 
@@ -21,7 +22,10 @@ from tests.conftest import Server, make_database, start_server
 def media_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     tmp = tmp_path_factory.mktemp(f"media-{backend}")
     url, drop = make_database(backend, tmp)
-    running = start_server(url, tmp / "serve.log", GHEE_MEDIA_DIR=str(tmp / "media"))
+    # Renders are limited per client, and every test here is the same client: the limit has its own tests.
+    running = start_server(
+        url, tmp / "serve.log", GHEE_MEDIA_DIR=str(tmp / "media"), GHEE_MEDIA_RENDER_RATE_LIMIT="100000/minute"
+    )
     yield running
     running.stop()
     drop()
@@ -32,20 +36,6 @@ def writer(media_server: Server) -> Iterator[httpx.Client]:
     token = media_server.token("write")
     with httpx.Client(base_url=media_server.base_url, headers={"Authorization": f"Token {token}"}) as client:
         yield client
-
-
-def image_bytes(size: tuple[int, int], kind: str = "PNG", color: str = "teal") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, format=kind)
-    return out.getvalue()
-
-
-def upload(client: httpx.Client, content: bytes, name: str = "hero.png") -> httpx.Response:
-    return client.post("/v2/media/", files={"file": (name, content, "application/octet-stream")})
-
-
-def opened(response: httpx.Response) -> Image.Image:
-    return Image.open(io.BytesIO(response.content))
 
 
 def test_upload_returns_the_media_and_a_public_url(writer: httpx.Client, media_server: Server) -> None:
@@ -135,6 +125,7 @@ def test_a_rendering_is_kept_after_the_first_request(writer: httpx.Client, media
         "resize=width:0",
         "resize=width:5000",
         "resize=width:abc",
+        "resize=width:" + "1" * 5000,  # more digits than Python turns into an int
         "resize=fit:crop",
         "resize=width:10,fit:squash",
         "resize=width:10,colour:red",
@@ -184,3 +175,42 @@ def test_uploading_needs_a_write_token(media_server: Server) -> None:
     )
     assert refused.status_code == 403
     assert refused.json() == {"detail": "You do not have permission to perform this action."}
+
+
+def test_more_than_five_transformations_in_a_url_is_a_400_naming_the_limit(writer: httpx.Client) -> None:
+    data = upload(writer, image_bytes((64, 64), color="olive")).json()["data"]
+    five = "/".join(["resize=width:32", "resize=width:16"] * 2 + ["output=format:png"])
+    assert httpx.get(transformed(data["url"], five)).status_code == 200
+    response = httpx.get(transformed(data["url"], five + "/resize=width:8"))
+    assert response.status_code == 400
+    assert response.json() == {"transform": ["at most 5 transformations per URL, not 6"]}
+
+
+def test_a_rendering_over_16_megapixels_is_a_400_naming_the_limit(writer: httpx.Client) -> None:
+    data = upload(writer, image_bytes((40, 40), color="maroon")).json()["data"]
+    response = httpx.get(transformed(data["url"], "resize=width:4096,height:4096,fit:scale"))
+    assert response.status_code == 400
+    assert response.json() == {
+        "transform": ["would make a 4096x4096 image (16.8 MP); renderings may have at most 16 megapixels"]
+    }
+    assert httpx.get(transformed(data["url"], "resize=width:4000,height:4000,fit:scale")).status_code == 200
+
+
+@pytest.mark.parametrize(("size", "transform"), [((2, 200), "resize=width:100"), ((300, 3), "resize=height:90")])
+def test_a_rendering_longer_than_4096_on_a_side_is_a_400_naming_the_limit(
+    writer: httpx.Client, size: tuple[int, int], transform: str
+) -> None:
+    # Keeping the aspect ratio of a thin image makes the other side huge.
+    data = upload(writer, image_bytes(size, color="coral")).json()["data"]
+    response = httpx.get(transformed(data["url"], transform))
+    assert response.status_code == 400
+    (problem,) = response.json()["transform"]
+    assert problem.endswith("renderings may be at most 4096 pixels on a side")
+
+
+def test_an_upload_over_50_megapixels_is_refused_naming_the_limit(writer: httpx.Client) -> None:
+    out = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(out, format="PNG")  # one bit a pixel: small to make, 81 MP to decode
+    response = upload(writer, out.getvalue(), "bomb.png")
+    assert response.status_code == 400
+    assert response.json() == {"file": ["is 9000x9000 (81.0 MP); images may have at most 50 megapixels"]}

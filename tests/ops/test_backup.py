@@ -16,8 +16,10 @@ import httpx
 import pytest
 from PIL import Image
 
+from ghee.config import Settings
 from ghee.db.engine import create_engine
 from ghee.db.migrate import is_current, upgrade
+from ghee.ops.backup import backup
 from tests.conftest import GHEE, Server, make_database, make_empty_database, start_server
 
 
@@ -122,6 +124,27 @@ def test_a_backup_taken_while_writes_continue_restores_whole(live: tuple[Server,
         assert listed.status_code == 200, listed.text
     finally:
         again.stop()
+
+
+def test_a_rendering_removed_while_the_backup_copies_media_is_skipped(tmp_path: Path) -> None:
+    url, _ = make_database("sqlite", tmp_path)
+    media = tmp_path / "media"
+    (media / "originals").mkdir(parents=True)
+    (media / "originals" / "a.png").write_bytes(png("teal"))
+    renders = [media / "renders" / "a" / f"{n}.png" for n in range(3)]
+    renders[0].parent.mkdir(parents=True)
+    for each in renders:
+        each.write_bytes(png("red"))
+
+    def evict_every_rendering(line: str) -> None:  # as the render cache does to stay within its budget
+        if line.startswith("media: 1 of"):
+            for each in renders:
+                each.unlink(missing_ok=True)
+
+    files = backup(Settings(database_url=url, media_dir=str(media)), tmp_path / "copy.db", evict_every_rendering)
+    copied = sorted(path.relative_to(files.media).as_posix() for path in files.media.rglob("*") if path.is_file())
+    assert "originals/a.png" in copied
+    assert len(copied) < 1 + len(renders)
 
 
 def test_backup_defaults_to_a_dated_file_under_data_backups(live: tuple[Server, str, str], tmp_path: Path) -> None:

@@ -63,3 +63,12 @@ class Unavailable(DomainError):
     def __init__(self, service: str) -> None:
         super().__init__(f"{service} is unavailable")
         self.service = service
+
+
+class TimedOut(DomainError):
+    """Work ran past its time budget and was given up; it may succeed when tried again later."""
+
+    def __init__(self, work: str, seconds: float) -> None:
+        super().__init__(f"{work} took longer than {seconds:g} s")
+        self.work = work
+        self.seconds = seconds

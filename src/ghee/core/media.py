@@ -3,8 +3,13 @@
 An upload is named by a digest of its bytes (its *handle*), so uploading the
 same file twice gives the same media. Transformations follow Filestack's URL
 syntax, which ButterCMS's image API uses: ``resize=width:300,height:200,fit:crop``
-and ``output=format:webp,quality:80``, applied in the order given. A rendering
-is made once, on a worker thread, and kept on disk next to the original.
+and ``output=format:webp,quality:80``, applied in the order given, at most
+``MAX_STEPS`` of them. Renderings are made and kept by ``ghee.core.media_renders``.
+
+Sizes are limited where they are cheap to check: an upload's pixels from its
+header, before anything is decoded; a rendering's steps when its URL is read
+(and the size of each step's result from the original's header, before it is
+decoded, in ``ghee.core.media_renders``).
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ import asyncio
 import hashlib
 import io
 import os
+import threading
 from datetime import datetime
 from pathlib import Path
 
 import msgspec
 import sqlalchemy as sa
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from ghee.clock import utcnow
 from ghee.core.errors import Invalid, NotFound
@@ -32,6 +38,8 @@ from ghee.db.tables import media
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # decompression bombs are refused, not rendered
 MAX_SIDE = 4096
+MAX_STEPS = 5  # a URL's transformations: each may decode and resize up to MAX_RENDER_PIXELS
+MAX_RENDER_PIXELS = 16_000_000  # of every step's result (4096 on a side as well)
 MAX_FILE_NAME = 255
 # Pillow's format name -> (content type, file extension)
 FORMATS = {
@@ -44,6 +52,9 @@ _OUTPUTS = {"png": "PNG", "jpg": "JPEG", "jpeg": "JPEG", "gif": "GIF", "webp": "
 _FITS = ("clip", "crop", "scale", "max")
 _HANDLE_LENGTH = 24
 
+# Pillow's own guard, process-wide: it warns past this and refuses past twice this. ghee
+# refuses past it itself (``check_pixels``, from the header), so the warning is never reached
+# and the refusal is a backstop for any image opened elsewhere.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
@@ -74,24 +85,33 @@ class Output(msgspec.Struct, frozen=True):
 Step = Resize | Output
 
 
-class Rendering(msgspec.Struct, frozen=True):
-    """A file to send: where it is and its content type."""
-
-    path: Path
-    content_type: str
-
-
 def _handle_of(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()[:_HANDLE_LENGTH]
 
 
+def check_pixels(field: str, width: int, height: int) -> None:
+    """Raises ``Invalid`` naming ``field`` when an image of this size has more than ``MAX_PIXELS``."""
+    if width * height > MAX_PIXELS:
+        raise Invalid(
+            field,
+            f"is {width}x{height} ({width * height / 1e6:.1f} MP); "
+            f"images may have at most {MAX_PIXELS // 1_000_000} megapixels",
+        )
+
+
 def _inspect(content: bytes) -> tuple[str, int, int]:
-    """Pillow's format name, width and height; raises ``Invalid`` for anything but a sound image."""
+    """Pillow's format name, width and height; raises ``Invalid`` for anything but a sound image.
+
+    The size comes from the header, and is checked before ``verify`` reads on.
+    """
     try:
         with Image.open(io.BytesIO(content)) as image:
-            image.verify()
             kind, (width, height) = image.format, image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            check_pixels("file", width, height)
+            image.verify()
+    except Image.DecompressionBombError as exc:  # over twice the limit: Pillow refuses before telling the size
+        raise Invalid("file", f"images may have at most {MAX_PIXELS // 1_000_000} megapixels") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise Invalid("file", "is not an image ghee can read (PNG, JPEG, GIF or WebP)") from exc
     if kind not in FORMATS:
         raise Invalid("file", f"{kind} images are not supported; send PNG, JPEG, GIF or WebP")
@@ -111,7 +131,7 @@ async def upload(work: Write, root: Path, file_name: str, content: bytes) -> Med
     kind, width, height = await asyncio.to_thread(_inspect, content)
     content_type, extension = FORMATS[kind]
     handle = _handle_of(content)
-    await asyncio.to_thread(_write_once, root / "originals" / f"{handle}.{extension}", content)
+    await asyncio.to_thread(write_once, root / "originals" / f"{handle}.{extension}", content)
     now = utcnow()
     values = {
         "handle": handle,
@@ -137,11 +157,13 @@ async def upload(work: Write, root: Path, file_name: str, content: bytes) -> Med
     return stored
 
 
-def _write_once(path: Path, content: bytes) -> None:
+def write_once(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` unless a file is there already; a reader never sees half a file."""
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(path.suffix + f".{os.getpid()}.part")
+    # One partial file per writer: two threads may write the same file at once.
+    partial = path.with_suffix(path.suffix + f".{os.getpid()}-{threading.get_ident()}.part")
     partial.write_bytes(content)
     partial.replace(path)  # atomic: a reader never sees half a file
 
@@ -174,7 +196,9 @@ async def get_media(reads: Reads, handle: str) -> Media:
 
 
 def parse_steps(segments: list[str]) -> list[Step]:
-    """Filestack-style transformation segments as steps; raises ``Invalid`` naming the bad one."""
+    """Filestack-style transformation segments as steps; raises ``Invalid`` naming the bad one, or too many."""
+    if len(segments) > MAX_STEPS:
+        raise Invalid("transform", f"at most {MAX_STEPS} transformations per URL, not {len(segments)}")
     steps: list[Step] = []
     for segment in segments:
         name, sep, argument_text = segment.partition("=")
@@ -199,7 +223,7 @@ def _number(arguments: dict[str, str], key: str, low: int, high: int) -> int | N
     value = arguments.pop(key, None)
     if value is None:
         return None
-    if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+    if not value.isascii() or not value.isdigit() or len(value) > len(str(high)) or not low <= int(value) <= high:
         raise Invalid("transform", f"{key} must be a whole number from {low} to {high}")
     return int(value)
 
@@ -230,49 +254,3 @@ def _output(arguments: dict[str, str]) -> Output:
 def original_path(root: Path, item: Media) -> Path:
     """Where the uploaded file is kept."""
     return root / "originals" / f"{item.handle}.{item.content_type.rsplit('/', 1)[1].replace('jpeg', 'jpg')}"
-
-
-async def render(root: Path, item: Media, steps: list[Step]) -> Rendering:
-    """The file for ``item`` transformed by ``steps``: the original when there are none, else a kept rendering."""
-    source = original_path(root, item)
-    if not steps:
-        return Rendering(source, item.content_type)
-    kind = next((s.format for s in reversed(steps) if isinstance(s, Output) and s.format), None)
-    kind = kind or next(k for k, (content_type, _) in FORMATS.items() if content_type == item.content_type)
-    content_type, extension = FORMATS[kind]
-    key = hashlib.sha256(msgspec.json.encode(steps)).hexdigest()[:24]
-    target = root / "renders" / item.handle / f"{key}.{extension}"
-    if not target.exists():
-        await asyncio.to_thread(_render_to, source, target, steps, kind)
-    return Rendering(target, content_type)
-
-
-def _render_to(source: Path, target: Path, steps: list[Step], kind: str) -> None:
-    with Image.open(source) as opened:
-        image = ImageOps.exif_transpose(opened) or opened
-        image.load()
-    quality: int | None = None
-    for step in steps:
-        if isinstance(step, Resize):
-            image = _resized(image, step)
-        elif step.quality is not None:
-            quality = step.quality
-    if kind == "JPEG" and image.mode not in ("RGB", "L"):
-        image = image.convert("RGB")
-    out = io.BytesIO()
-    options = {"quality": quality} if quality is not None and kind in ("JPEG", "WEBP") else {}
-    image.save(out, format=kind, **options)
-    _write_once(target, out.getvalue())
-
-
-def _resized(image: Image.Image, step: Resize) -> Image.Image:
-    width, height = image.size
-    box_width = step.width or max(1, round(width * (step.height or height) / height))
-    box_height = step.height or max(1, round(height * (step.width or width) / width))
-    if step.fit == "scale":
-        return image.resize((box_width, box_height), Image.Resampling.LANCZOS)
-    if step.fit == "crop":
-        return ImageOps.fit(image, (box_width, box_height), Image.Resampling.LANCZOS)
-    if step.fit == "max" and width <= box_width and height <= box_height:
-        return image  # never enlarged
-    return ImageOps.contain(image, (box_width, box_height), Image.Resampling.LANCZOS)

@@ -19,6 +19,7 @@ from ghee.core.errors import (
     Invalid,
     NotFound,
     RateLimited,
+    TimedOut,
     TokenInvalid,
     TokenMissing,
     Unavailable,
@@ -90,6 +91,9 @@ _DOMAIN: dict[type[Exception], Callable[[Any], Problem]] = {
     Conflict: lambda e: _problem(409, e.reason),
     RateLimited: lambda e: _problem(429, f"Rate limit exceeded; retry in {e.retry_after} s", retry_after=e.retry_after),
     Unavailable: lambda e: _problem(503, f"The {e.service} is unavailable; try again shortly", retry_after=5),
+    TimedOut: lambda e: _problem(
+        503, f"The {e.work} took longer than its {e.seconds:g} s budget; try again later", retry_after=5
+    ),
 }
 
 

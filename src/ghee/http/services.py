@@ -1,4 +1,4 @@
-"""The long-lived objects of a running app: the database, the rate limiter and the kept answers."""
+"""The long-lived objects of a running app: the database, the rate limiter, the kept answers, the renderer."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from litestar import Request
 from litestar.datastructures import State
 
 from ghee.config import Settings
+from ghee.core.media_renders import Renderer
 from ghee.db.database import Database
 from ghee.http.answers import Answers
 from ghee.http.ratelimit import RateLimiter
@@ -23,6 +24,8 @@ class Services(msgspec.Struct, frozen=True):
     limiter: RateLimiter
     answers: Answers
     """Reads answered from memory while the database is unchanged (see ``ghee.http.answers``)."""
+    renders: Renderer
+    """Renderings of uploaded images, on threads of their own (see ``ghee.core.media_renders``)."""
 
 
 def services_of(state: State) -> Services:

@@ -14,7 +14,7 @@ import os
 import shutil
 import sqlite3
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -114,7 +114,9 @@ def _copy_media(source: Path, target: Path, progress: Progress) -> None:
     for done, path in enumerate(files, 1):
         destination = target / path.relative_to(source)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, destination)
+        # A kept rendering may be removed meanwhile (its disk budget); it is made again when asked for.
+        with suppress(FileNotFoundError):
+            shutil.copy2(path, destination)
         progress(f"media: {done:,} of {len(files):,} files")
 
 

@@ -3,7 +3,8 @@
 ``/media/<handle>`` is the original; ``/media/resize=width:300,height:200,fit:crop/output=format:webp/<handle>``
 a rendering. Files are public (web pages embed them without a token) and
 never change under a URL, so they are served with a year-long, immutable
-``Cache-Control``.
+``Cache-Control``. What a rendering may cost is bounded in ``ghee.core.media_renders``;
+how many new ones a client may ask for, here.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
@@ -28,6 +29,9 @@ from ghee.http.auth import requires
 from ghee.http.services import services_of
 
 _IMMUTABLE = "public, max-age=31536000, immutable"
+
+IMAGE_TYPES = tuple(content_type for content_type, _ in media.FORMATS.values())
+"""What ``/media/...`` answers; the OpenAPI document lists them all (see ``ghee.app``)."""
 
 
 @dataclass
@@ -89,16 +93,31 @@ ROUTES: list[HTTPRouteHandler] = [upload_media]
 
 
 @get("/{path:path}", responses=ERRORS)
-async def media_file(request: Request[Any, Any, Any], path: str) -> File:
-    """An uploaded image, transformed by the path's leading segments (``resize=...``, ``output=...``)."""
-    *steps, handle = path.strip("/").split("/")
-    item = await media.get_media(services_of(request.app.state).db.read(), handle)
-    rendering = await media.render(_root(request), item, media.parse_steps(steps))
-    return File(
-        rendering.path,
+async def media_file(request: Request[Any, Any, Any], path: str) -> Response[bytes] | File:
+    """An uploaded image, transformed by the path's leading segments (``resize=...``, ``output=...``).
+
+    A new rendering counts against its client's rendering limit; a kept one does not.
+    """
+    *segments, handle = path.strip("/").split("/")
+    services = services_of(request.app.state)
+    item = await media.get_media(services.db.read(), handle)
+    steps = media.parse_steps(segments)
+    if not steps:
+        return File(
+            media.original_path(_root(request), item),
+            media_type=item.content_type,
+            content_disposition_type="inline",
+            headers={"Cache-Control": _IMMUTABLE},
+        )
+    rendering = await services.renders.kept(item, steps)
+    if rendering is None:
+        client = request.client.host if request.client else "unknown"
+        await services.limiter.hit(f"render:{client}", services.settings.media.render_rate_limit)
+        rendering = await services.renders.render(item, steps)
+    return Response(
+        rendering.content,
         media_type=rendering.content_type,
-        content_disposition_type="inline",
-        headers={"Cache-Control": _IMMUTABLE},
+        headers={"Cache-Control": _IMMUTABLE, "Content-Disposition": "inline"},
     )
 
 
