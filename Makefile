@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# Both cores; a file's tests stay on one worker, so each suite's server starts once per worker.
+PYTEST_ARGS ?= -n 2 --dist=loadfile
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench chromium screenshots clean
 
 $(BIN)/ghee: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "ghee needs $(PYTHON)"; exit 1; }
@@ -27,8 +29,21 @@ run: $(BIN)/ghee
 	echo ""
 	$(BIN)/ghee serve --host $(HOST) --port $(PORT)
 
-test: $(BIN)/ghee
-	$(BIN)/pytest
+# The dashboard's browser tests drive Debian's Chromium (never Playwright's downloads).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
+		else echo "the browser tests need Debian's Chromium: sudo apt-get install chromium"; exit 1; fi; \
+	fi
+
+test: $(BIN)/ghee chromium
+	@start=$$(date +%s); status=0; $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s wall"; exit $$status
+
+# Refresh the README's screenshots (docs/screenshots/*.png) from the browser tests.
+screenshots: $(BIN)/ghee chromium
+	GHEE_SCREENSHOTS=1 $(BIN)/pytest -q tests/dashboard -k "not postgres"
 
 lint: $(BIN)/ghee
 	$(BIN)/ruff check src tests bench
