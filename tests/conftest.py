@@ -1,18 +1,27 @@
 """Real parts for every test: an SQLite file and a PostgreSQL database, each behind a real `ghee serve`.
 
 ``GHEE_TEST_POSTGRES_URL`` and ``GHEE_TEST_REDIS_URL`` name the services; when
-set they are required (a test session fails if they cannot be reached), when
-unset the tests that need them are skipped.
+set they are required (a test session fails if they cannot be reached). When
+unset, the local defaults (``LOCAL_POSTGRES``, ``LOCAL_REDIS``) are used if
+they answer, and the tests that need a missing service are skipped; the
+summary's last line says which backends ran.
+
+Databases are copied, not migrated, per fixture: each test process migrates
+one template per backend and copies it (``CREATE DATABASE ... TEMPLATE`` on
+PostgreSQL, a file copy on SQLite).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterator
@@ -31,10 +40,15 @@ from ghee.db.migrate import upgrade
 
 ROOT = Path(__file__).resolve().parent.parent
 GHEE = str(Path(sys.executable).with_name("ghee"))
-POSTGRES_URL = os.environ.get("GHEE_TEST_POSTGRES_URL")
-REDIS_URL = os.environ.get("GHEE_TEST_REDIS_URL")
+LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 TEST_RATE_LIMIT = "100000/minute;10000/second"
 BACKENDS = ["sqlite", "postgres"]
+# Sign-ins check passwords many times a run: argon2's cheapest parameters here,
+# in this process and in every server it starts (production keeps the standard cost).
+os.environ.setdefault("GHEE_ARGON2_COST", "minimal")
+# Each xdist worker (gw0, gw1, ...) names its databases apart from the others'.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 T = TypeVar("T")
@@ -68,10 +82,36 @@ def _reachable(host: str, port: int) -> bool:
         return False
 
 
+def _configured(variable: str, local: str, default_port: int) -> str | None:
+    """The URL in ``variable``; else ``local`` if something answers there; else ``None``."""
+    url = os.environ.get(variable)
+    if url:
+        return url
+    address = make_url(local)
+    return local if _reachable(address.host or "127.0.0.1", address.port or default_port) else None
+
+
+POSTGRES_URL = _configured("GHEE_TEST_POSTGRES_URL", LOCAL_POSTGRES, 5432)
+REDIS_URL = _configured("GHEE_TEST_REDIS_URL", LOCAL_REDIS, 6379)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say which backends this run used (a skipped service is easy to miss in a green run)."""
+    used = ["sqlite"]
+    used.append(f"postgresql ({_where(POSTGRES_URL)})" if POSTGRES_URL else "postgresql skipped (not running)")
+    used.append(f"redis ({_where(REDIS_URL)})" if REDIS_URL else "redis skipped (not running)")
+    terminalreporter.write_line("ghee backends: " + ", ".join(used))
+
+
+def _where(url: str) -> str:
+    address = make_url(url)
+    return f"{address.host}:{address.port}/{address.database}"
+
+
 def require_postgres() -> str:
     """The PostgreSQL URL; skip when not configured, fail when configured but down."""
     if not POSTGRES_URL:
-        pytest.skip("GHEE_TEST_POSTGRES_URL is not set")
+        pytest.skip(f"no PostgreSQL: GHEE_TEST_POSTGRES_URL is unset and nothing answers at {LOCAL_POSTGRES}")
     url = make_url(POSTGRES_URL)
     if not _reachable(url.host or "127.0.0.1", url.port or 5432):
         pytest.fail(f"PostgreSQL at {POSTGRES_URL} is required but unreachable", pytrace=False)
@@ -81,7 +121,7 @@ def require_postgres() -> str:
 def require_redis() -> str:
     """The Redis URL; skip when not configured, fail when configured but down."""
     if not REDIS_URL:
-        pytest.skip("GHEE_TEST_REDIS_URL is not set")
+        pytest.skip(f"no Redis: GHEE_TEST_REDIS_URL is unset and nothing answers at {LOCAL_REDIS}")
     url = make_url(REDIS_URL)
     if not _reachable(url.host or "127.0.0.1", url.port or 6379):
         pytest.fail(f"Redis at {REDIS_URL} is required but unreachable", pytrace=False)
@@ -104,19 +144,53 @@ def _psql_admin(sql: str) -> None:
     run_async(run)
 
 
-def make_database(backend: str, tmp: Path) -> tuple[str, Any]:
-    """A fresh, migrated database of ``backend``; returns its URL and a function that drops it."""
-    url, drop = make_empty_database(backend, tmp)
-
-    async def migrate() -> None:
+def _migrate(url: str) -> None:
+    async def run() -> None:
         engine = create_engine(url)
         try:
             await upgrade(engine)
         finally:
             await engine.dispose()
 
-    run_async(migrate)
-    return url, drop
+    run_async(run)
+
+
+_TEMPLATES: dict[str, str] = {}
+_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="ghee-templates-"))
+atexit.register(shutil.rmtree, _TEMPLATE_DIR, ignore_errors=True)
+
+
+def _template(backend: str) -> str:
+    """This process's migrated template of ``backend``: an SQLite file path, or a PostgreSQL database name."""
+    if backend not in _TEMPLATES:
+        if backend == "sqlite":
+            path = _TEMPLATE_DIR / "template.db"
+            _migrate(f"sqlite:///{path}")
+            _TEMPLATES[backend] = str(path)
+        else:
+            name = f"ghee_template_{WORKER}_{os.getpid()}"
+            _psql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _psql_admin(f'CREATE DATABASE "{name}"')
+            _migrate(_postgres_url(name))
+            atexit.register(_psql_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            _TEMPLATES[backend] = name
+    return _TEMPLATES[backend]
+
+
+def _postgres_url(name: str) -> str:
+    return str(make_url(require_postgres()).set(database=name).render_as_string(hide_password=False))
+
+
+def make_database(backend: str, tmp: Path) -> tuple[str, Any]:
+    """A fresh, migrated database of ``backend`` (a copy of a template); returns its URL and a function to drop it."""
+    template = _template(backend)
+    if backend == "sqlite":
+        path = tmp / f"ghee-{uuid.uuid4().hex[:8]}.db"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}", lambda: None
+    name = f"ghee_test_{WORKER}_{uuid.uuid4().hex[:10]}"
+    _psql_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return _postgres_url(name), lambda: _psql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def make_empty_database(backend: str, tmp: Path) -> tuple[str, Any]:
@@ -128,9 +202,9 @@ def make_empty_database(backend: str, tmp: Path) -> tuple[str, Any]:
             return None
 
     else:
-        name = f"ghee_test_{uuid.uuid4().hex[:10]}"
+        name = f"ghee_test_{WORKER}_{uuid.uuid4().hex[:10]}"
         _psql_admin(f'CREATE DATABASE "{name}"')
-        url = str(make_url(require_postgres()).set(database=name).render_as_string(hide_password=False))
+        url = _postgres_url(name)
 
         def drop() -> None:
             _psql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
