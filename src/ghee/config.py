@@ -18,6 +18,7 @@ DEFAULT_LOGIN_RATE_LIMIT = "10/minute;100/hour"
 ACCESS_LOG_MODES = ("on", "off", "errors")
 DEFAULT_ACCESS_LOG = "on"
 DEFAULT_ANSWER_CACHE_MB = 16
+ARGON2_COSTS = ("standard", "minimal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,9 @@ class Settings:
     metrics_dir: str | None = None
     """``PROMETHEUS_MULTIPROC_DIR``: where every worker's metric files are kept (``ghee serve`` sets it)."""
 
+    argon2_cost: str = "standard"
+    """argon2 parameters of new password hashes: ``standard``, or ``minimal`` for test suites only (never in use)."""
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         """Read the settings from the environment (or the mapping given)."""
@@ -92,6 +96,7 @@ class Settings:
             answer_cache_mb=_answer_cache_mb(env.get("GHEE_ANSWER_CACHE_MB")),
             metrics_token=env.get("GHEE_METRICS_TOKEN") or None,
             metrics_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            argon2_cost=_argon2_cost(env.get("GHEE_ARGON2_COST") or "standard"),
         )
 
 
@@ -112,6 +117,12 @@ def _access_log_mode(value: str) -> str:
     if mode not in ACCESS_LOG_MODES:
         raise ValueError(f"GHEE_ACCESS_LOG must be one of {', '.join(ACCESS_LOG_MODES)}, not {value!r}")
     return mode
+
+
+def _argon2_cost(value: str) -> str:
+    if value not in ARGON2_COSTS:
+        raise ValueError(f"GHEE_ARGON2_COST must be one of {', '.join(ARGON2_COSTS)}, not {value!r}")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from ghee.clock import utcnow
+from ghee.config import get_settings
+from ghee.core import users as user_rules
 from ghee.core.errors import Conflict, Invalid
 from ghee.core.sessions import LIFETIME, close_session, open_session, resolve_session, slide_session
 from ghee.core.users import SignInFailed, authenticate_user, create_user
@@ -79,6 +81,19 @@ def test_authenticate_takes_any_case_of_the_email_and_only_the_right_password(da
         run(database, lambda c: authenticate_user(c, "not an email", PASSWORD))
 
 
+@pytest.fixture
+def standard_cost(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """argon2's standard cost, as in production, for this test (the suite hashes at the cheapest)."""
+    monkeypatch.setenv("GHEE_ARGON2_COST", "standard")
+    get_settings.cache_clear()
+    user_rules._hasher.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+    user_rules._hasher.cache_clear()
+
+
+@pytest.mark.usefixtures("standard_cost")
 def test_an_outdated_hash_is_replaced_on_sign_in(database: str) -> None:
     run(database, lambda c: create_user(c, email="old@example.com", password=PASSWORD))
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)

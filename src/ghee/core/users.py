@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import secrets
 from datetime import datetime
+from functools import cache
 
 import msgspec
 import sqlalchemy as sa
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
 from ghee.clock import utcnow
+from ghee.config import get_settings
 from ghee.core.errors import Conflict, DomainError, Invalid, NotFound
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
@@ -23,10 +25,20 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 hashes anything, but a megabyte "password" is a denial of service
 MAX_EMAIL = 320
 MAX_NAME = 200
-_HASHER = PasswordHasher()
-# Verified against when the e-mail is unknown, so a wrong e-mail costs the
-# same time as a wrong password and does not tell which accounts exist.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2id with argon2-cffi's defaults, or its cheapest parameters where the settings ask (test suites only)."""
+    if get_settings().argon2_cost == "minimal":
+        return PasswordHasher.from_parameters(profiles.CHEAPEST)
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a wrong e-mail costs what a wrong password does."""
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 class SignInFailed(DomainError):
@@ -87,7 +99,7 @@ def generate_password() -> str:
 
 async def hash_password(password: str) -> str:
     """The argon2id hash of ``password`` (computed off the event loop: it takes tens of milliseconds)."""
-    return await asyncio.to_thread(_HASHER.hash, password)
+    return await asyncio.to_thread(_hasher().hash, password)
 
 
 async def create_user(work: Write, *, email: str, password: str, name: str = "", is_admin: bool = False) -> User:
@@ -134,14 +146,14 @@ async def authenticate_user(work: Write, email: str, password: str) -> User:
         if email
         else None
     )
-    stored = row.password_hash if row is not None else _DUMMY_HASH
+    stored = row.password_hash if row is not None else _dummy_hash()
     try:
-        await asyncio.to_thread(_HASHER.verify, stored, password[:MAX_PASSWORD])
+        await asyncio.to_thread(_hasher().verify, stored, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError) as exc:
         raise SignInFailed from exc
     if row is None or row.disabled_at is not None:
         raise SignInFailed
-    if _HASHER.check_needs_rehash(stored):
+    if _hasher().check_needs_rehash(stored):
         new_hash = await hash_password(password)
         await work.execute(users.update().where(users.c.id == row.id).values(password_hash=new_hash))
     return User(*row[: len(_COLUMNS)])
