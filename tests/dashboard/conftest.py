@@ -1,14 +1,17 @@
 """The dashboard in a real browser: a `ghee serve` per backend, an admin user, Debian's Chromium via Playwright.
 
 Page tests take ``signed_in_page`` (a 1280x800 page signed in as the admin)
-and call ``shoot(page, name)`` to refresh docs/screenshots/<name>.png.
-Playwright's own browser downloads are never used: ``/usr/bin/chromium``
-comes from Debian (``.ci/run`` installs it).
+and call ``shoot(page, name)`` where the README's screenshot of that page is
+taken: ``make screenshots`` (``GHEE_SCREENSHOTS=1``) writes
+docs/screenshots/<name>.png, an ordinary run only renders it, so a test run
+never rewrites a tracked file. Playwright's own browser downloads are never
+used: ``/usr/bin/chromium`` comes from Debian (``make test`` installs it).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,9 +118,10 @@ def next_event(lines: Iterator[str]) -> tuple[str, dict[str, object]]:
     raise AssertionError("the stream ended")
 
 
-def shoot(page: Page, name: str) -> Path:
-    """Write docs/screenshots/<name>.png of what the page shows now."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path))
-    return path
+def shoot(page: Page, name: str) -> None:
+    """Render the page as the README's screenshot ``name``; written to docs/screenshots/ by ``make screenshots``."""
+    image = page.screenshot()
+    assert image.startswith(b"\x89PNG")
+    if os.environ.get("GHEE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / f"{name}.png").write_bytes(image)
