@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from ghee.clock import utcnow
-from ghee.core.errors import Conflict, Invalid
 from ghee.core.sessions import LIFETIME, close_session, open_session, resolve_session, slide_session
 from ghee.core.users import SignInFailed, authenticate_user, create_user
 from ghee.db.database import Write, opened
 from ghee.db.reads import Reads
 from ghee.db.tables import sessions, users
+from ghee.errors import Conflict, Invalid
 from tests.conftest import make_database, run_async
 
 T = TypeVar("T")
