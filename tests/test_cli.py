@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
+import click
 import httpx
 import pytest
 
+from ghee.cli import _ELSEWHERE, main
 from tests.conftest import GHEE, Server
 
 
@@ -110,3 +113,28 @@ def test_revoking_an_unknown_token_is_an_error(fresh_sqlite: str) -> None:
     result = ghee("token", "revoke", "tok_nope", database_url=fresh_sqlite, check=False)
     assert result.returncode != 0
     assert "not found" in result.stderr
+
+
+def test_help_lists_every_command_without_loading_the_database_layer() -> None:
+    # What a user sees first answers at once: no SQLAlchemy, no NumPy, no worker until a command runs.
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from ghee.cli import main\n"
+        "result = CliRunner().invoke(main, ['--help'])\n"
+        "print(result.output)\n"
+        "print(sorted(m for m in ('sqlalchemy', 'numpy', 'ghee.worker', 'ghee.app') if m in sys.modules))\n"
+    )
+    shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
+    listed = {line.split()[0] for line in shown.stdout.split("Commands:")[1].splitlines() if line.startswith("  ")}
+    assert listed == set(main.list_commands(click.Context(main)))
+    assert {"worker", "backup", "restore", "migrate-data", "token", "serve"} <= listed
+    assert shown.stdout.rstrip().endswith("[]")
+
+
+@pytest.mark.parametrize("name", ["worker", "backup", "restore", "migrate-data"])
+def test_a_command_kept_elsewhere_is_summed_up_in_help_as_it_sums_itself_up(name: str) -> None:
+    command = main.get_command(click.Context(main), name)
+    assert command is not None
+    assert command.name == name
+    assert _ELSEWHERE[name][1] == command.get_short_help_str(limit=1000)

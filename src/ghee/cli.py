@@ -1,41 +1,33 @@
-"""The ``ghee`` command: thin wrappers that parse arguments and call the core."""
+"""The ``ghee`` command: thin wrappers that parse arguments and call the core.
+
+Each command imports what it needs when it runs, and the commands that live
+elsewhere (``worker``, ``backup``, ...) load only when called, so ``ghee
+--help`` and a mistyped command answer without loading the database layer.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from ghee.clock import iso
 from ghee.config import get_settings
-from ghee.core.errors import DomainError, Invalid, NotFound
-from ghee.core.paging import Window
-from ghee.core.projects import get_project
-from ghee.core.sessions import close_user_sessions
-from ghee.core.tokens import SCOPES, create_token, list_tokens, revoke_token, revoke_tokens_named
-from ghee.core.users import create_user, find_user, generate_password, list_users, set_password
-from ghee.db.database import Write, opened
-from ghee.db.engine import create_engine
-from ghee.db.migrate import upgrade
-from ghee.delivery.subscriptions import (
-    SubscriptionChanges,
-    create_subscription,
-    delete_subscription,
-    get_subscription,
-    list_subscriptions,
-)
-from ghee.ops.commands import backup_command, migrate_data_command, restore_command
-from ghee.ops.metrics_files import metrics_directory
-from ghee.worker import worker_command
+from ghee.core.scopes import SCOPES
+
+if TYPE_CHECKING:
+    from ghee.db.database import Write
 
 T = TypeVar("T")
 
 
 def _run(job: Callable[[Write], Awaitable[T]]) -> T:
     """Run ``job`` as one unit of work on the configured database."""
+    from ghee.db.database import opened
+    from ghee.errors import DomainError
 
     async def main() -> T:
         async with opened(get_settings().database_url) as db, db.write() as work:
@@ -43,13 +35,61 @@ def _run(job: Callable[[Write], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except (Invalid, NotFound) as exc:
-        raise click.ClickException(str(exc)) from exc
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group()
+class _LazyGroup(click.Group):
+    """A group whose commands kept in other modules are imported only when one of them runs."""
+
+    def __init__(self, *args: object, lazy: dict[str, tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self._lazy = lazy  # name -> ("module:attribute", the summary --help shows)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self._lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self._lazy:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = self._lazy[cmd_name][0].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names))
+        rows = []
+        for name in names:
+            if name in self._lazy:
+                rows.append((name, click.Command(name, help=self._lazy[name][1]).get_short_help_str(limit)))
+            elif (command := super().get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+_ELSEWHERE = {  # the summaries are the commands' own (tests/test_cli.py keeps them so)
+    "worker": (
+        "ghee.worker:worker_command",
+        "Run the background loops (webhook delivery, Jenkins sync) until SIGTERM or SIGINT.",
+    ),
+    "backup": (
+        "ghee.ops.commands:backup_command",
+        "Copy the SQLite database (while ghee serve runs), its media and key file to PATH.",
+    ),
+    "restore": (
+        "ghee.ops.commands:restore_command",
+        "Replace the SQLite database, media and key file with the backup at PATH, then migrate it.",
+    ),
+    "migrate-data": (
+        "ghee.ops.commands:migrate_data_command",
+        "Move every row from one database to an empty one, then compare them table by table.",
+    ),
+}
+
+
+@click.group(cls=_LazyGroup, lazy=_ELSEWHERE)
 @click.version_option(package_name="ghee")
 def main() -> None:
     """ghee: a self-hosted build, release and content hub."""
@@ -58,6 +98,9 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Create or upgrade the database schema to the newest revision."""
+    from ghee.db.engine import create_engine
+    from ghee.db.migrate import upgrade
+
     settings = get_settings()
 
     async def run() -> None:
@@ -77,8 +120,10 @@ def migrate() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the HTTP API with granian."""
-    from granian import Granian  # noqa: PLC0415 (only this command needs the server)
-    from granian.constants import Interfaces, Loops  # noqa: PLC0415
+    from granian import Granian
+    from granian.constants import Interfaces, Loops
+
+    from ghee.ops.metrics_files import metrics_directory
 
     with metrics_directory():
         Granian(
@@ -106,6 +151,8 @@ def token() -> None:
 @click.option("--replace", is_flag=True, help="First revoke live tokens with the same name.")
 def token_create(name: str, scope: str, project: str | None, rate_limit: str | None, *, replace: bool) -> None:
     """Create a token; the secret is printed once, alone on the last line."""
+    from ghee.core.projects import get_project
+    from ghee.core.tokens import create_token, revoke_tokens_named
 
     async def job(work: Write) -> str:
         if replace and (revoked := await revoke_tokens_named(work, name)):
@@ -121,6 +168,9 @@ def token_create(name: str, scope: str, project: str | None, rate_limit: str | N
 @token.command("list")
 def token_list() -> None:
     """List tokens (never their secrets)."""
+    from ghee.clock import iso
+    from ghee.core.paging import Window
+    from ghee.core.tokens import list_tokens
 
     async def job(work: Write) -> None:
         offset = 0
@@ -142,6 +192,7 @@ def token_list() -> None:
 @click.argument("token_id")
 def token_revoke(token_id: str) -> None:
     """Revoke a token by id; it stops working on its next request."""
+    from ghee.core.tokens import revoke_token
 
     async def job(work: Write) -> str:
         return (await revoke_token(work, token_id)).public_id
@@ -162,6 +213,9 @@ def user() -> None:
 @click.option("--reset-password", is_flag=True, help="If the user exists, give it a new password instead of failing.")
 def user_create(email: str, name: str, *, admin: bool, password_stdin: bool, reset_password: bool) -> None:
     """Create a user; a generated password is printed once, alone on the last line."""
+    from ghee.core.sessions import close_user_sessions
+    from ghee.core.users import create_user, find_user, generate_password, set_password
+
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
 
     async def job(work: Write) -> str:
@@ -182,6 +236,9 @@ def user_create(email: str, name: str, *, admin: bool, password_stdin: bool, res
 @user.command("list")
 def user_list() -> None:
     """List users."""
+    from ghee.clock import iso
+    from ghee.core.paging import Window
+    from ghee.core.users import list_users
 
     async def job(work: Write) -> None:
         offset = 0
@@ -202,16 +259,10 @@ def user_list() -> None:
 @main.command()
 def demo() -> None:
     """Load a believable demo studio (idempotent: running it twice changes nothing)."""
-    from ghee.demo import load_demo  # noqa: PLC0415 (demo data is only needed here)
+    from ghee.demo import load_demo
 
     summary = _run(load_demo)
     click.echo(summary)
-
-
-main.add_command(worker_command)
-main.add_command(backup_command)
-main.add_command(restore_command)
-main.add_command(migrate_data_command)
 
 
 @main.group()
@@ -234,6 +285,8 @@ def _header(text: str) -> tuple[str, str]:
 @click.option("--description", default="", help="What the subscription is for.")
 def webhook_create(url: str, patterns: str, headers: tuple[str, ...], secret: str | None, description: str) -> None:
     """Subscribe a URL to events; the signing secret is printed once, alone on the last line."""
+    from ghee.delivery.subscriptions import SubscriptionChanges, create_subscription
+
     changes = SubscriptionChanges(
         url=url,
         events=[p.strip() for p in patterns.split(",") if p.strip()],
@@ -254,6 +307,8 @@ def webhook_create(url: str, patterns: str, headers: tuple[str, ...], secret: st
 @webhook.command("list")
 def webhook_list() -> None:
     """List subscriptions (never their secrets)."""
+    from ghee.core.paging import Window
+    from ghee.delivery.subscriptions import list_subscriptions
 
     async def job(work: Write) -> None:
         offset = 0
@@ -274,6 +329,7 @@ def webhook_list() -> None:
 @click.argument("subscription_id")
 def webhook_delete(subscription_id: str) -> None:
     """Delete a subscription and its delivery log."""
+    from ghee.delivery.subscriptions import delete_subscription, get_subscription
 
     async def job(work: Write) -> str:
         subscription = await get_subscription(work, subscription_id)
@@ -287,8 +343,9 @@ def webhook_delete(subscription_id: str) -> None:
 @click.argument("connection", required=False)
 def sync(connection: str | None) -> None:
     """Run one sync pass of every Jenkins connection, or of CONNECTION (its name or conn_... id)."""
-    from ghee.integrations.jenkins.loop import sync_now  # noqa: PLC0415 (only this command talks to Jenkins)
-    from ghee.integrations.jenkins.sync import PassStats  # noqa: PLC0415
+    from ghee.errors import DomainError
+    from ghee.integrations.jenkins.loop import sync_now
+    from ghee.integrations.jenkins.sync import PassStats
 
     def show(stats: PassStats) -> None:
         click.echo(
@@ -328,7 +385,7 @@ def analytics() -> None:
 @analytics.command("rebuild")
 def analytics_rebuild() -> None:
     """Recompute every build rollup from the builds (after an import, or to repair them)."""
-    from ghee.analytics.rollups import rebuild  # noqa: PLC0415 (NumPy loads only for this command)
+    from ghee.analytics.rollups import rebuild
 
     def progress(done: int, total: int) -> None:
         click.echo(f"\rrolled up {done:,} of {total:,} finished builds", nl=False)

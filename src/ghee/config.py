@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-from ghee.core.media_settings import MediaSettings
-from ghee.delivery.settings import DeliverySettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./data/ghee.db"
 DEFAULT_RATE_LIMIT = "60/minute;10/second"
@@ -19,6 +17,133 @@ ACCESS_LOG_MODES = ("on", "off", "errors")
 DEFAULT_ACCESS_LOG = "on"
 DEFAULT_ANSWER_CACHE_MB = 16
 ARGON2_COSTS = ("standard", "minimal")
+
+
+# Media renderings (GHEE_MEDIA_RENDER_*)
+
+DEFAULT_RENDER_CACHE_MB = 512
+DEFAULT_RENDER_RATE_LIMIT = "60/minute;20/second"
+DEFAULT_RENDER_THREADS = 2
+DEFAULT_RENDER_SECONDS = 10.0
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, low: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < low:
+        raise ValueError(f"{name} must be a whole number, {low} or more, not {text!r}")
+    return int(text)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds above 0, not {text!r}")
+    return seconds
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSettings:
+    """Limits on making renderings (``/media/resize=.../<id>``), which anyone may ask for without a token."""
+
+    render_cache_mb: int = DEFAULT_RENDER_CACHE_MB
+    """Megabytes of renderings kept on disk under ``renders/``; the least recently used go first (0: none kept)."""
+
+    render_rate_limit: str = DEFAULT_RENDER_RATE_LIMIT
+    """New renderings each client address may ask for, ``limits`` notation joined by ``;`` (kept ones are free)."""
+
+    render_threads: int = DEFAULT_RENDER_THREADS
+    """Threads of each process that make renderings; no other request waits for them."""
+
+    render_seconds: float = DEFAULT_RENDER_SECONDS
+    """How long one rendering may take, waiting for a thread included; past it the request answers 503."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> MediaSettings:
+        """Read the settings from ``env``; raises ``ValueError`` for a malformed value."""
+        return cls(
+            render_cache_mb=_whole(env, "GHEE_MEDIA_RENDER_CACHE_MB", DEFAULT_RENDER_CACHE_MB, 0),
+            render_rate_limit=(env.get("GHEE_MEDIA_RENDER_RATE_LIMIT") or "").strip() or DEFAULT_RENDER_RATE_LIMIT,
+            render_threads=_whole(env, "GHEE_MEDIA_RENDER_THREADS", DEFAULT_RENDER_THREADS, 1),
+            render_seconds=_seconds(env, "GHEE_MEDIA_RENDER_SECONDS", DEFAULT_RENDER_SECONDS),
+        )
+
+
+# Webhook delivery and the worker (GHEE_WEBHOOK_*, GHEE_WORKER_*)
+
+# Standard Webhooks' example schedule: the first attempt now, then retries after
+# 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h.
+DEFAULT_SCHEDULE = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 72000.0, 86400.0)
+
+
+def _schedule(text: str | None) -> tuple[float, ...]:
+    if not text:
+        return DEFAULT_SCHEDULE
+    delays = tuple(float(part) for part in text.split(",") if part.strip())
+    if not delays or any(delay < 0 for delay in delays):
+        msg = "GHEE_WEBHOOK_RETRY_SCHEDULE must list non-negative seconds, e.g. '0,5,300'"
+        raise ValueError(msg)
+    return delays
+
+
+def _flag(text: str | None) -> bool:
+    return (text or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """Webhook delivery and background-worker configuration."""
+
+    retry_schedule: tuple[float, ...] = DEFAULT_SCHEDULE
+    """Seconds before each attempt, counted from the previous failure (the first from the event)."""
+
+    allow_private: bool = False
+    """Let targets resolve to loopback, link-local or private addresses (for tests and closed networks)."""
+
+    timeout_seconds: float = 10.0
+    """How long one attempt may take: connect, send and read the response."""
+
+    lease_seconds: float = 60.0
+    """How long a claimed delivery stays with its worker; past it (worker killed), another may take it."""
+
+    poll_seconds: float = 0.2
+    """How long an idle loop sleeps before looking for work again."""
+
+    batch: int = 100
+    """Events fanned out, or deliveries claimed, per transaction."""
+
+    concurrency: int = 32
+    """Deliveries one worker has in flight at once."""
+
+    in_process: str = "auto"
+    """Run the loops inside ``ghee serve``: ``auto`` (on SQLite only), ``1`` or ``0``."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> DeliverySettings:
+        """Read the settings from ``env``; raises ``ValueError`` for a malformed value."""
+        return cls(
+            retry_schedule=_schedule(env.get("GHEE_WEBHOOK_RETRY_SCHEDULE")),
+            allow_private=_flag(env.get("GHEE_WEBHOOK_ALLOW_PRIVATE")),
+            timeout_seconds=float(env.get("GHEE_WEBHOOK_TIMEOUT") or 10.0),
+            lease_seconds=float(env.get("GHEE_WEBHOOK_LEASE_SECONDS") or 60.0),
+            poll_seconds=float(env.get("GHEE_WORKER_POLL_SECONDS") or 0.2),
+            batch=int(env.get("GHEE_WEBHOOK_BATCH") or 100),
+            concurrency=int(env.get("GHEE_WEBHOOK_CONCURRENCY") or 32),
+            in_process=(env.get("GHEE_WORKER_IN_PROCESS") or "auto").strip().lower(),
+        )
+
+    def runs_in_process(self, database_url: str) -> bool:
+        """Whether ``ghee serve`` runs the background loops itself for this database."""
+        if self.in_process == "auto":
+            return database_url.startswith("sqlite")
+        return _flag(self.in_process)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from functools import cache, lru_cache
 
-from ghee.core.errors import NotFound
+from ghee.errors import NotFound
 
 _BITS = 40  # room for a trillion rows; a code is 8 characters
 _MASK = (1 << _BITS) - 1

@@ -40,13 +40,18 @@ class WorkerContext:
 Loop = Callable[[WorkerContext], Awaitable[None]]
 
 
+async def deliver_webhooks(context: WorkerContext) -> None:
+    """Deliver webhooks as events happen (``ghee.delivery.dispatcher``)."""
+    await run_webhooks(context.settings.delivery, context.db, context.stopping)
+
+
 async def run_jenkins_sync(context: WorkerContext) -> None:
     """Keep every Jenkins connection in step (``ghee.integrations.jenkins.loop``)."""
     await sync_loop(context.settings, context.db, context.stopping)
 
 
 LOOPS: dict[str, Loop] = {
-    "webhooks": run_webhooks,
+    "webhooks": deliver_webhooks,
     "jenkins-sync": run_jenkins_sync,
 }
 """The loops a worker runs, by name."""

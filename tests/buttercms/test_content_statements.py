@@ -9,8 +9,8 @@ import pytest
 from ghee.core.content.collections import create_items, get_content, parse_keys, put_content_field
 from ghee.core.content.entries import View, check_locale
 from ghee.core.content.schemas import create_schema
-from ghee.core.errors import NotFound
 from ghee.db.database import opened
+from ghee.errors import NotFound
 from tests.conftest import make_database, run_async
 from tests.counting_reads import CountingReads
 

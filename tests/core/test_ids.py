@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ghee import ids
-from ghee.core.errors import NotFound
+from ghee.errors import NotFound
 
 
 @pytest.mark.parametrize("row_id", [1, 2, 7, 1000, 123_456_789, 2**32, 2**40 - 1])

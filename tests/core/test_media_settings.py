@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ghee.config import Settings
-from ghee.core.media_settings import MediaSettings
+from ghee.config import MediaSettings, Settings
 
 
 def test_unset_variables_give_the_documented_defaults() -> None:

@@ -14,12 +14,12 @@ from argon2 import PasswordHasher
 from ghee.clock import utcnow
 from ghee.config import get_settings
 from ghee.core import users as user_rules
-from ghee.core.errors import Conflict, Invalid
 from ghee.core.sessions import LIFETIME, close_session, open_session, resolve_session, slide_session
 from ghee.core.users import SignInFailed, authenticate_user, create_user
 from ghee.db.database import Write, opened
 from ghee.db.reads import Reads
 from ghee.db.tables import sessions, users
+from ghee.errors import Conflict, Invalid
 from tests.conftest import make_database, run_async
 
 T = TypeVar("T")

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ghee.core.errors import Unavailable
 from ghee.core.projects import create_project, get_project
 from ghee.db.database import Database, opened
 from ghee.db.reads import STATEMENTS_KEPT
 from ghee.db.tables import projects
+from ghee.errors import Unavailable
 from tests.conftest import make_database, run_async
 
 COUNT = sa.select(sa.func.count()).select_from(projects)

@@ -7,13 +7,13 @@ import asyncio
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from ghee.core.errors import Invalid
+from ghee.config import DEFAULT_SCHEDULE, DeliverySettings
 from ghee.core.event_types import EVENT_TYPES, check_pattern, matches
 from ghee.core.release_areas import area_of, headline
 from ghee.delivery.deliveries import next_delay
-from ghee.delivery.settings import DEFAULT_SCHEDULE, DeliverySettings
 from ghee.delivery.signing import new_secret, signed_headers
 from ghee.delivery.ssrf import check_target, pinned
+from ghee.errors import Invalid
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ from prometheus_client import CollectorRegistry
 
 from ghee.http import logs
 from ghee.http.logs import configure_logging, log_access, request_id
+from ghee.http.metrics import HttpMetrics
 from ghee.http.observe import RequestObserver
-from ghee.ops.metrics import HttpMetrics
 
 FIELDS: dict[str, object] = {
     "message": "request",

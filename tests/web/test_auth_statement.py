@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ghee.core.errors import TokenInvalid
 from ghee.core.tokens import Authenticated, create_token, revoke_token
 from ghee.db.database import opened
+from ghee.errors import TokenInvalid
 from ghee.http.answers import authenticate
 from tests.conftest import Server, run_async
 from tests.counting_reads import CountingReads

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ghee.core.errors import Invalid
+from ghee.errors import Invalid
 from ghee.http.encoding import form_to_object
 from tests.conftest import Api
 

@@ -28,9 +28,9 @@ from ghee import ids
 from ghee.analytics import sketch
 from ghee.analytics.ranges import TimeRange
 from ghee.analytics.rollups import DAY, HOUR, RESULTS, epoch_hour_of
-from ghee.core.errors import Invalid, NotFound
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
+from ghee.errors import Invalid, NotFound
 
 GroupBy = Literal["job", "folder", "label", "branch"]
 GROUP_BYS: tuple[GroupBy, ...] = ("job", "folder", "label", "branch")

@@ -11,8 +11,8 @@ from datetime import date, datetime, timedelta
 
 import msgspec
 
-from ghee.core.errors import Invalid
 from ghee.core.inputs import check_moment
+from ghee.errors import Invalid
 
 ROLLING = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 DEFAULT = "7d"

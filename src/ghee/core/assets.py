@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.asset_types import ASSET_TYPES
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text
 from ghee.core.inserts import insert_unless_taken
@@ -20,6 +19,7 @@ from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import assets, changelist_files, changelists
+from ghee.errors import Invalid, NotFound
 
 APPROVAL_STATUSES = ("pending", "approved", "rejected", "needs_changes")
 # Perforce's file actions (``p4 describe``); git hooks map A/M/D/R onto them.

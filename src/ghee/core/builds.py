@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.changelists import MAX_NUMBER, changelist_id_for, latest_changelist
-from ghee.core.errors import Conflict, Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_filter, check_free_text, check_label, check_moment
 from ghee.core.inserts import insert_unless_taken
@@ -23,6 +22,7 @@ from ghee.db.functions import in_json_list, json_list, json_rows
 from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import artifacts, builds
+from ghee.errors import Conflict, Invalid, NotFound
 
 _SECOND = timedelta(seconds=1)
 STATUSES = ("pending", "running", "success", "failed", "cancelled")

@@ -12,7 +12,6 @@ from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.asset_types import infer_asset_type
 from ghee.core.assets import FILE_ACTIONS, touch_assets
-from ghee.core.errors import Conflict, Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label, check_moment
 from ghee.core.inserts import insert_unless_taken
@@ -21,6 +20,7 @@ from ghee.db.database import Write
 from ghee.db.functions import json_rows
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import changelist_files, changelists
+from ghee.errors import Conflict, Invalid, NotFound
 
 MAX_FILES = 10_000
 MAX_PATH = 1024

@@ -15,12 +15,12 @@ import msgspec
 import sqlalchemy as sa
 
 from ghee import ids
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.inputs import check_filter, check_moment
 from ghee.core.paging import Counted, Window
 from ghee.db.functions import json_rows
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import build_stages, builds
+from ghee.errors import Invalid, NotFound
 
 # What a project's own build status means as a Jenkins result (running builds have none).
 _RESULT_OF_STATUS = {"success": "SUCCESS", "failed": "FAILURE", "cancelled": "ABORTED"}

@@ -18,7 +18,6 @@ import msgspec
 import sqlalchemy as sa
 
 from ghee import ids
-from ghee.analytics import rollups
 from ghee.clock import utcnow
 from ghee.core import failures, flaky
 from ghee.core.builds import FINISHED
@@ -324,12 +323,11 @@ async def mark_builds_deleted(
 async def builds_finished(work: Write, job_id: int, build_ids: Sequence[int]) -> None:
     """What follows builds finishing, in the transaction that finished them (their rows, stages and log written).
 
-    Failed builds get their failure category from the stored log, every build
-    is counted into the analytics rollups, and the job's flakiness is weighed
-    again.
+    Failed builds get their failure category from the stored log and the
+    job's flakiness is weighed again. (Counting them into the analytics
+    rollups is the caller's: ``ghee.analytics`` builds on the core.)
     """
     await failures.classify_builds(work, build_ids)
-    await rollups.add_builds(work, build_ids)
     await flaky.update_jobs(work, [job_id])
 
 

@@ -12,12 +12,12 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ghee.core.errors import NotFound
 from ghee.core.inputs import check_filter
 from ghee.core.jobs import job_public_id, job_row_id
 from ghee.core.paging import Counted, Window
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import connections, job_build_counts, jobs
+from ghee.errors import NotFound
 
 
 class Job(msgspec.Struct, frozen=True):

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.builds import Build
-from ghee.core.errors import Conflict, Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_filter, check_label
 from ghee.core.paging import Slice, Window, cut
@@ -21,6 +20,7 @@ from ghee.db.database import Write
 from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import deployments
+from ghee.errors import Conflict, Invalid, NotFound
 
 MAX_PLATFORM = 60
 MAX_BRANCH = 255

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ghee.core.errors import Invalid
+from ghee.errors import Invalid
 
 EVENT_TYPES: dict[str, str] = {
     "project.created": "A project was created.",

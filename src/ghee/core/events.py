@@ -12,12 +12,12 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.event_types import check_pattern, type_prefix
 from ghee.core.inputs import check_filter, check_moment
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import event_queue, events
+from ghee.errors import Invalid, NotFound
 
 
 async def record_event(  # noqa: PLR0913 (every field of an event is named at the call)

@@ -21,13 +21,13 @@ import sqlalchemy as sa
 
 from ghee.core.build_logs import log_excerpts
 from ghee.core.ci_build_reads import FAILED_RESULTS, CiBuild, build_public_id, get_build
-from ghee.core.errors import NotFound
 from ghee.core.events import record_event
 from ghee.core.failure_causes import FailureCause, all_causes, compile_pattern
 from ghee.core.jobs import job_public_id
 from ghee.db.database import Write
 from ghee.db.reads import Reads
 from ghee.db.tables import builds
+from ghee.errors import NotFound
 
 HEAD_BYTES = 64 * 1024
 TAIL_BYTES = 512 * 1024

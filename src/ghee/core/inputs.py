@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ghee.clock import to_storage
-from ghee.core.errors import Invalid
+from ghee.errors import Invalid
 
 NUL = "\x00"
 

@@ -9,12 +9,12 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core.errors import NotFound
 from ghee.core.events import NewEvent, record_event, record_events
 from ghee.core.projects import project_public_id
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import builds, connections, jobs
+from ghee.errors import NotFound
 
 MAX_NAME = 255
 MAX_FULL_NAME = 1024

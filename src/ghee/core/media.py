@@ -27,13 +27,13 @@ import sqlalchemy as sa
 from PIL import Image, UnidentifiedImageError
 
 from ghee.clock import utcnow
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import media
+from ghee.errors import Invalid, NotFound
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000  # decompression bombs are refused, not rendered

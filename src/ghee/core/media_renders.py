@@ -29,7 +29,7 @@ from pathlib import Path
 import msgspec
 from PIL import ExifTags, Image, ImageOps
 
-from ghee.core.errors import Invalid, TimedOut
+from ghee.config import MediaSettings
 from ghee.core.media import (
     FORMATS,
     MAX_RENDER_PIXELS,
@@ -42,7 +42,7 @@ from ghee.core.media import (
     original_path,
 )
 from ghee.core.media_cache import RenderCache
-from ghee.core.media_settings import MediaSettings
+from ghee.errors import Invalid, TimedOut
 
 _WORK = "image rendering"
 _SIDEWAYS = {5, 6, 7, 8}  # EXIF orientations that swap width and height

@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.core.blog.posts import Post
 from ghee.core.blog.writing import PostChanges, create_post
-from ghee.core.errors import NotFound
 from ghee.core.project_settings import get_project_settings
 from ghee.core.release_areas import area_of, headline
 from ghee.db.database import Write
 from ghee.db.tables import assets, blog_posts, builds, changelist_files, changelists, deployments, projects
+from ghee.errors import NotFound
 
 MAX_CHANGELISTS = 200
 MAX_ASSETS = 100

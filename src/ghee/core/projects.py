@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core.errors import Conflict, Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
@@ -17,6 +16,7 @@ from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import projects
+from ghee.errors import Conflict, Invalid, NotFound
 
 MAX_NAME = 200
 ENGINES = ("unreal", "unity", "godot", "cryengine", "custom", "none")

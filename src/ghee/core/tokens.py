@@ -12,13 +12,13 @@ from limits import parse_many
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core.errors import Forbidden, Invalid, NotFound, TokenInvalid
 from ghee.core.paging import Slice, Window, cut
+from ghee.core.scopes import SCOPES
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import tokens
+from ghee.errors import Forbidden, Invalid, NotFound, TokenInvalid
 
-SCOPES = ("read", "write", "admin")
 _RANK = {scope: rank for rank, scope in enumerate(SCOPES)}
 TOKEN_PREFIX = "ghee_"  # noqa: S105 (a marker that makes leaked tokens easy to scan for, not a secret)
 # last_used_at is a convenience for humans; refreshing it at most once a

@@ -15,11 +15,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ghee.clock import utcnow
 from ghee.config import get_settings
-from ghee.core.errors import Conflict, DomainError, Invalid, NotFound
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import users
+from ghee.errors import Conflict, DomainError, Invalid, NotFound
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 hashes anything, but a megabyte "password" is a denial of service

@@ -19,10 +19,10 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
 
-from ghee.core.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited
 from ghee.core.sessions import LIFETIME, Session, resolve_session, slide_session
 from ghee.core.users import User
 from ghee.dashboard.nav import visible_nav
+from ghee.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited
 from ghee.http.services import provide_db, services_of
 
 SESSION_COOKIE = "ghee_session"

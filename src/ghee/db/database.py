@@ -29,9 +29,9 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.selectable import TypedReturnsRows
 from sqlalchemy.util.typing import TupleAny
 
-from ghee.core.errors import Unavailable
 from ghee.db.engine import create_engine
 from ghee.db.reads import PostgresReads, Reads, Row, SqliteReads, open_reads
+from ghee.errors import Unavailable
 
 _T = TypeVar("_T")
 _Ts = TypeVarTuple("_Ts")

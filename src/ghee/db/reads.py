@@ -30,8 +30,8 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 
-from ghee.core.errors import Unavailable
 from ghee.db.engine import async_url
+from ghee.errors import Unavailable
 
 Row = Sequence[Any]
 

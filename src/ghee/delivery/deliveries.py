@@ -25,7 +25,6 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core.errors import Conflict, Invalid, NotFound
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.newest_first import newest_first, of_parent
@@ -33,6 +32,7 @@ from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import events, webhook_attempts, webhook_deliveries, webhook_subscriptions
 from ghee.delivery.sender import AttemptResult
 from ghee.delivery.subscriptions import disable_subscription
+from ghee.errors import Conflict, Invalid, NotFound
 
 STATES = ("pending", "delivered", "dead")
 GONE = 410

@@ -25,7 +25,8 @@ from ghee.delivery.sender import AttemptResult, post_message
 from ghee.delivery.signing import signed_headers
 
 if TYPE_CHECKING:
-    from ghee.worker import WorkerContext
+    from ghee.config import DeliverySettings
+    from ghee.db.database import Database
 
 log = logging.getLogger("ghee.webhooks")
 
@@ -44,8 +45,7 @@ def request_headers(claimed: ClaimedDelivery, body: bytes) -> dict[str, str]:
 Attempt = tuple[ClaimedDelivery, AttemptResult]
 
 
-async def _send(context: WorkerContext, client: httpx.AsyncClient, claimed: ClaimedDelivery) -> Attempt:
-    delivery = context.settings.delivery
+async def _send(delivery: DeliverySettings, client: httpx.AsyncClient, claimed: ClaimedDelivery) -> Attempt:
     body = message_body(claimed.event_type, claimed.data, claimed.url)
     result = await post_message(
         client,
@@ -58,56 +58,54 @@ async def _send(context: WorkerContext, client: httpx.AsyncClient, claimed: Clai
     return claimed, result
 
 
-async def _record(context: WorkerContext, attempts: list[Attempt]) -> None:
+async def _record(delivery: DeliverySettings, db: Database, attempts: list[Attempt]) -> None:
     """Record ended attempts in one transaction; on failure they stay leased and are sent again later."""
     if not attempts:
         return
     try:
-        async with context.db.write() as work:
+        async with db.write() as work:
             for claimed, result in attempts:
-                await record_attempt(work, claimed, result, context.settings.delivery.retry_schedule)
+                await record_attempt(work, claimed, result, delivery.retry_schedule)
     except Exception:
         log.exception("webhooks: could not record %d attempts; they are retried once their leases pass", len(attempts))
 
 
-async def _take_work(context: WorkerContext, room: int) -> list[ClaimedDelivery]:
-    delivery = context.settings.delivery
-    async with context.db.write() as work:
+async def _take_work(delivery: DeliverySettings, db: Database, room: int) -> list[ClaimedDelivery]:
+    async with db.write() as work:
         await hand_on_events(work, delivery.batch)
     if room <= 0:
         return []
-    async with context.db.write() as work:
+    async with db.write() as work:
         return await claim_deliveries(work, min(room, delivery.batch), delivery.lease_seconds)
 
 
-async def run_webhooks(context: WorkerContext) -> None:
-    """Deliver webhooks until ``context.stopping`` is set, then finish the attempts in flight."""
-    delivery = context.settings.delivery
+async def run_webhooks(delivery: DeliverySettings, db: Database, stop: asyncio.Event) -> None:
+    """Deliver webhooks until ``stop`` is set, then finish the attempts in flight."""
     limits = httpx.Limits(max_connections=delivery.concurrency, max_keepalive_connections=delivery.concurrency)
     in_flight: set[asyncio.Task[Attempt]] = set()
-    stopping = asyncio.ensure_future(context.stopping.wait())
+    stopping = asyncio.ensure_future(stop.wait())
     async with httpx.AsyncClient(follow_redirects=False, limits=limits, headers={"user-agent": USER_AGENT}) as client:
         try:
-            while not context.stopping.is_set():
+            while not stop.is_set():
                 try:
-                    claimed = await _take_work(context, delivery.concurrency - len(in_flight))
+                    claimed = await _take_work(delivery, db, delivery.concurrency - len(in_flight))
                 except Exception:
                     # The database is down or busy: say so, wait, try again; the loop must outlive it.
                     log.exception("webhooks: could not take work")
                     claimed = []
                 for item in claimed:
-                    in_flight.add(asyncio.create_task(_send(context, client, item)))
+                    in_flight.add(asyncio.create_task(_send(delivery, client, item)))
                 if not claimed or len(in_flight) >= delivery.concurrency:
                     await asyncio.wait(
                         {*in_flight, stopping}, timeout=delivery.poll_seconds, return_when=asyncio.FIRST_COMPLETED
                     )
                 else:
                     await asyncio.sleep(0)
-                await _record(context, _reap(in_flight))
+                await _record(delivery, db, _reap(in_flight))
             if in_flight:
                 # Let the attempts in flight finish and be recorded; what is cut short is retried after its lease.
                 await asyncio.wait(in_flight, timeout=delivery.timeout_seconds + 1)
-                await _record(context, _reap(in_flight))
+                await _record(delivery, db, _reap(in_flight))
         finally:
             stopping.cancel()
             for task in in_flight:

@@ -19,13 +19,13 @@ from collections.abc import Awaitable, Callable
 import sqlalchemy as sa
 
 from ghee.clock import utcnow
-from ghee.core.errors import DomainError
 from ghee.core.event_types import matches
 from ghee.core.events import EVENT_COLUMNS, Event
 from ghee.core.patch_notes import draft_patch_notes
 from ghee.db.database import Write
 from ghee.db.tables import event_queue, events, webhook_deliveries
 from ghee.delivery.subscriptions import active_subscriptions
+from ghee.errors import DomainError
 
 log = logging.getLogger("ghee.outbox")
 

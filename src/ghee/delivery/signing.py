@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 from standardwebhooks.webhooks import Webhook
 
-from ghee.core.errors import Invalid
+from ghee.errors import Invalid
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the prefix, not a secret)
 SECRET_BYTES = 24

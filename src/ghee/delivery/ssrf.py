@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ghee.core.errors import Invalid
+from ghee.errors import Invalid
 
 MAX_URL = 2048
 

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.event_types import check_patterns
 from ghee.core.inputs import check_free_text
 from ghee.core.paging import Slice, Window, cut
@@ -19,6 +18,7 @@ from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import webhook_subscriptions
 from ghee.delivery.signing import check_secret, new_secret
 from ghee.delivery.ssrf import check_target
+from ghee.errors import Invalid, NotFound
 
 MAX_HEADERS = 20
 MAX_HEADER_VALUE = 1000

@@ -44,7 +44,7 @@ from ghee.clock import utcnow
 from ghee.core.tokens import TOKEN_BY_HASH, Authenticated, Principal, authenticated_by, hash_secret
 from ghee.db.functions import commit_marker
 from ghee.db.reads import Reads
-from ghee.ops.metrics import AnswerMetrics
+from ghee.http.metrics import AnswerMetrics
 
 KEEP = "ghee.keep_answers"
 """The route ``opt`` naming a ``Keep``: the route's answers may be kept."""

@@ -9,9 +9,9 @@ from litestar import Request, Response
 from litestar.di import Provide
 from litestar.types import Message, Scope
 
-from ghee.core.errors import Forbidden, TokenInvalid, TokenMissing
 from ghee.core.tokens import Principal, record_token_use
 from ghee.db.reads import Reads
+from ghee.errors import Forbidden, TokenInvalid, TokenMissing
 from ghee.http.answers import authenticate
 from ghee.http.ratelimit import RateLimitExceeded, RateState
 from ghee.http.services import provide_db, services_of

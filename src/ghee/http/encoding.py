@@ -17,7 +17,7 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
-from ghee.core.errors import Invalid
+from ghee.errors import Invalid
 
 MAX_BODY = 8 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"

@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_404_NOT_FOUND
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from ghee.core.errors import (
+from ghee.errors import (
     Conflict,
     Forbidden,
     Invalid,

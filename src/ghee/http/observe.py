@@ -19,8 +19,8 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from ghee.http.auth import caller_of
 from ghee.http.logs import log_access, request_id
+from ghee.http.metrics import UNMATCHED, HttpMetrics
 from ghee.ids import encode
-from ghee.ops.metrics import UNMATCHED, HttpMetrics
 
 REQUEST_ID_HEADER = b"x-request-id"
 _HTTP: Final = ScopeType.HTTP

@@ -12,7 +12,7 @@ from limits.aio.storage import RedisStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 
-from ghee.core.errors import RateLimited, Unavailable
+from ghee.errors import RateLimited, Unavailable
 
 
 class RateState(msgspec.Struct, frozen=True):

@@ -9,13 +9,13 @@ import sqlalchemy as sa
 
 from ghee.clock import utcnow
 from ghee.core.blog.slugs import check_slug, slugify
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import blog_authors
+from ghee.errors import Invalid, NotFound
 
 MAX_NAME = 200
 MAX_EMAIL = 254

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from ghee.core.blog.authors import COLUMNS as AUTHOR_COLUMNS
 from ghee.core.blog.authors import Author, author_from
 from ghee.core.blog.taxonomy import CATEGORIES, TAGS, Term, Vocabulary
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.inputs import check_free_text
 from ghee.core.paging import Window
 from ghee.db.functions import json_rows
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import blog_authors, blog_post_counts, blog_posts
+from ghee.errors import Invalid, NotFound
 
 STATUSES = ("draft", "published")
 

@@ -18,11 +18,11 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from ghee.core.blog.posts import READ_COLUMNS, READ_FROM, PostPage, post_from
-from ghee.core.errors import Invalid
 from ghee.core.inputs import check_free_text
 from ghee.core.paging import Window
 from ghee.db.reads import Reads
 from ghee.db.tables import blog_posts
+from ghee.errors import Invalid
 
 MAX_QUERY = 500
 _TERM = re.compile(r'"([^"]*)"|([^\s"]+)')

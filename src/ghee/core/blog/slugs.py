@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ghee.core.errors import Invalid
 from ghee.core.inputs import check_label
+from ghee.errors import Invalid
 
 MAX_SLUG = 80  # an event names its resource by slug, in 80 characters
 _SLUG = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")

@@ -13,12 +13,12 @@ from ghee.core.blog.authors import find_author
 from ghee.core.blog.posts import STATUSES, Post, get_post
 from ghee.core.blog.slugs import check_slug
 from ghee.core.blog.taxonomy import CATEGORIES, TAGS, link_terms, terms_named
-from ghee.core.errors import Invalid
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label, check_moment
 from ghee.core.inserts import insert_unless_taken
 from ghee.db.database import Write
 from ghee.db.tables import blog_post_categories, blog_post_tags, blog_posts
+from ghee.errors import Invalid
 
 MAX_TITLE = 500
 MAX_TEXT = 1_000_000

@@ -28,10 +28,10 @@ from ghee.core.content.entries import (
 from ghee.core.content.fields import Values, check_depth, check_values
 from ghee.core.content.references import Resolver
 from ghee.core.content.schemas import ContentSchema, check_key, find_schema, find_schemas, get_schema
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.db.database import Write
 from ghee.db.reads import Reads
+from ghee.errors import Invalid, NotFound
 
 MAX_KEYS = 50
 MAX_ITEMS_PER_WRITE = 100

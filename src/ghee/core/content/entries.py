@@ -21,7 +21,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ghee.clock import utcnow
 from ghee.core.content.fields import Values
-from ghee.core.errors import Invalid
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.db.database import Write
@@ -29,6 +28,7 @@ from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import content_entries as entries
 from ghee.db.tables import content_values
+from ghee.errors import Invalid
 
 EntryKind = Literal["page", "item", "field"]
 Status = Literal["draft", "published"]

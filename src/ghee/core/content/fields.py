@@ -8,7 +8,7 @@ from typing import Literal
 
 import msgspec
 
-from ghee.core.errors import Invalid
+from ghee.errors import Invalid
 
 FieldType = Literal["text", "rich_text", "number", "date", "boolean", "media", "reference", "repeater"]
 FIELD_TYPES: tuple[str, ...] = FieldType.__args__  # type: ignore[attr-defined]

@@ -25,11 +25,11 @@ from ghee.core.content.entries import (
 from ghee.core.content.fields import Schema, Values, check_depth, check_values
 from ghee.core.content.references import SINGLE_PAGES, Resolver
 from ghee.core.content.schemas import check_key, find_schema, known_key
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.db.database import Write
 from ghee.db.reads import Reads
+from ghee.errors import Invalid, NotFound
 
 MAX_QUERY = 200
 

@@ -13,8 +13,8 @@ from typing import Literal
 from ghee.core.content.entries import Entry, EntryKind, View, read_scope
 from ghee.core.content.fields import FieldSpec, Schema, Values
 from ghee.core.content.schemas import find_schema
-from ghee.core.errors import Invalid
 from ghee.db.reads import Reads
+from ghee.errors import Invalid
 
 MAX_LEVELS = 5
 DEFAULT_LEVELS = 2

@@ -10,7 +10,6 @@ import sqlalchemy as sa
 
 from ghee.clock import utcnow
 from ghee.core.content.fields import Schema, decode_schema, encode_schema, parse_schema, schema_shape
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
@@ -18,6 +17,7 @@ from ghee.db.database import Write
 from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads
 from ghee.db.tables import content_schemas
+from ghee.errors import Invalid, NotFound
 
 SchemaKind = Literal["page_type", "collection"]
 _KEY = re.compile(r"[A-Za-z0-9_-]{1,100}")

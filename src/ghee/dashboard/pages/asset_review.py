@@ -14,13 +14,13 @@ from litestar.response import Redirect, Template
 
 from ghee.core.asset_types import ASSET_TYPES
 from ghee.core.assets import APPROVAL_STATUSES, AssetFilter, asset_history, get_asset, list_assets, set_approval_status
-from ghee.core.errors import Invalid
 from ghee.core.events import EventFilter, recent_events
 from ghee.core.paging import Window
 from ghee.core.projects import get_project, list_projects, project_public_id
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, local_path, render
 from ghee.db.database import Database
+from ghee.errors import Invalid
 
 ASSETS_PER_PAGE = 50
 PROJECTS_PER_PAGE = 50

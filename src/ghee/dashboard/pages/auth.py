@@ -9,7 +9,6 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
-from ghee.core.errors import RateLimited, Unavailable
 from ghee.core.sessions import close_session, open_session
 from ghee.core.users import SignInFailed, authenticate_user
 from ghee.dashboard.web import (
@@ -24,6 +23,7 @@ from ghee.dashboard.web import (
     session_of,
 )
 from ghee.db.database import Database
+from ghee.errors import RateLimited, Unavailable
 from ghee.http.services import services_of
 
 _MAX_FIELD = 1024

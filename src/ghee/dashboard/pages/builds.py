@@ -19,13 +19,13 @@ from litestar.response import Stream, Template
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core import build_logs, builds, changelists, ci_build_reads, deployments
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.paging import Window
 from ghee.core.projects import Project, get_project, list_projects
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render
 from ghee.db.database import Database
 from ghee.db.reads import Reads
+from ghee.errors import Invalid, NotFound
 from ghee.http.ranges import RangeNotSatisfiable, byte_range
 
 BUILDS_PER_PAGE = 25

@@ -11,11 +11,11 @@ from litestar.response import Redirect, Template
 from ghee.core.content.collections import ItemChange, create_items, delete_item, list_items, update_item
 from ghee.core.content.entries import DEFAULT_LOCALE, ListQuery, Status, View, read_by_id
 from ghee.core.content.schemas import ContentSchema, get_schema, list_schemas
-from ghee.core.errors import Invalid, NotFound
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.pages.content_fields import FieldInput, form_inputs, inputs_for, values_from_form
 from ghee.dashboard.web import form_fields, render
 from ghee.db.database import Database
+from ghee.errors import Invalid, NotFound
 
 ITEMS_PER_PAGE = 25
 MAX_PAGE = 100_000

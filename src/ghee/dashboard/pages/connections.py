@@ -15,11 +15,11 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from ghee.core.connections import NewConnection, delete_connection, get_connection, list_connections, sync_soon
-from ghee.core.errors import Conflict, Invalid
 from ghee.core.paging import Window
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
+from ghee.errors import Conflict, Invalid
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection
 

@@ -27,7 +27,6 @@ from ghee.core.content.entries import (
 )
 from ghee.core.content.pages import NewPage, PageChange, create_page, get_page, list_pages, update_page
 from ghee.core.content.schemas import get_schema, list_schemas
-from ghee.core.errors import Invalid
 from ghee.core.paging import Window
 from ghee.core.rich_text import clean_html
 from ghee.dashboard.nav import NavItem, add_nav
@@ -35,6 +34,7 @@ from ghee.dashboard.pages.content_fields import form_inputs, inputs_for, values_
 from ghee.dashboard.web import form_fields, render
 from ghee.db.database import Database
 from ghee.db.reads import Reads
+from ghee.errors import Invalid
 from ghee.http.services import services_of
 
 POSTS_PER_PAGE = 20

@@ -7,8 +7,8 @@ from typing import Any
 import msgspec
 
 from ghee.core.content.fields import FieldSpec, Schema, Values
-from ghee.core.errors import Invalid
 from ghee.core.rich_text import clean_html
+from ghee.errors import Invalid
 
 PREFIX = "f."
 """Form names of schema fields: ``f.<key>``, clear of the form's own fields (``title``, ``_csrf`` ...)."""

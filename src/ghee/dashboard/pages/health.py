@@ -24,7 +24,6 @@ from ghee.analytics.ranges import ROLLING, TimeRange, resolve_range
 from ghee.analytics.rollups import RESULTS
 from ghee.clock import utcnow
 from ghee.core.ci_jobs import Job, get_job
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.failures import failure_breakdown
 from ghee.core.jobs import job_row_id
 from ghee.dashboard import charts
@@ -32,6 +31,7 @@ from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render
 from ghee.db.database import Database
 from ghee.db.reads import Reads
+from ghee.errors import Invalid, NotFound
 
 JOBS_PER_PAGE = 50
 RANGES = ("7d", "30d", "90d")

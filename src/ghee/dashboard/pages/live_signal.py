@@ -18,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ghee.core.errors import Unavailable
 from ghee.core.events import latest_cursor
 from ghee.db.reads import Reads
+from ghee.errors import Unavailable
 
 POLL_SECONDS = 0.5
 

@@ -8,14 +8,15 @@ from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from ghee.core.errors import Invalid
 from ghee.core.paging import Window
-from ghee.core.tokens import SCOPES, create_token, list_user_tokens, revoke_user_token
+from ghee.core.scopes import SCOPES
+from ghee.core.tokens import create_token, list_user_tokens, revoke_user_token
 from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render
 from ghee.db.database import Database
 from ghee.db.reads import Reads
+from ghee.errors import Invalid
 
 TOKENS_PER_PAGE = 50
 _MAX_NAME = 200

@@ -13,7 +13,6 @@ from litestar import Request, get, post
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from ghee.core.errors import Invalid
 from ghee.core.event_types import EVENT_TYPES, FAMILIES
 from ghee.core.paging import Window
 from ghee.dashboard.nav import NavItem, add_nav
@@ -21,6 +20,7 @@ from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
 from ghee.delivery import deliveries, subscriptions
 from ghee.delivery.sender import AttemptResult, send_test
+from ghee.errors import Invalid
 from ghee.http.services import services_of
 
 WEBHOOKS_PER_PAGE = 20

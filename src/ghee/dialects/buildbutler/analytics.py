@@ -27,9 +27,9 @@ from ghee.analytics.metrics import (
 )
 from ghee.analytics.ranges import ceil_hour, resolve_range
 from ghee.clock import iso, utcnow
-from ghee.core.errors import Invalid, NotFound
 from ghee.core.jobs import job_row_id
 from ghee.dialects.buildbutler.errors import ERRORS
+from ghee.errors import Invalid, NotFound
 from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest
 

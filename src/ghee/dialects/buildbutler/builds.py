@@ -13,9 +13,9 @@ from litestar.response import Stream
 from ghee.clock import iso
 from ghee.core import build_logs, ci_build_reads, ci_jobs, jobs
 from ghee.core.ci_build_reads import CiBuild
-from ghee.core.errors import Invalid
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError, render_problem
 from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
+from ghee.errors import Invalid
 from ghee.http.auth import ApiRequest
 from ghee.http.errors import Problem
 from ghee.http.ranges import RangeNotSatisfiable, byte_range

@@ -10,11 +10,11 @@ import msgspec
 from litestar import patch
 
 from ghee.core import jobs
-from ghee.core.errors import Forbidden
 from ghee.core.projects import get_project, project_public_id
 from ghee.core.tokens import Principal
 from ghee.db.database import Database
 from ghee.dialects.buildbutler.errors import ERRORS
+from ghee.errors import Forbidden
 from ghee.http.auth import requires
 
 

@@ -11,7 +11,6 @@ from litestar.params import Parameter
 
 from ghee.core.blog import authors, posts, search, taxonomy, writing
 from ghee.core.blog.posts import PostFilter
-from ghee.core.errors import Invalid
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Window
 from ghee.db.database import Database
@@ -40,6 +39,7 @@ from ghee.dialects.buttercms.blog_shapes import (
     term_shape,
 )
 from ghee.dialects.buttercms.errors import ERRORS
+from ghee.errors import Invalid
 from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest, requires
 

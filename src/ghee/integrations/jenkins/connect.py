@@ -5,8 +5,8 @@ from __future__ import annotations
 from ghee.config import Settings
 from ghee.core.connections import Connection, NewConnection, check_new_connection, create_connection
 from ghee.core.credentials import sealer_for
-from ghee.core.errors import Invalid
 from ghee.db.database import Write
+from ghee.errors import Invalid
 from ghee.integrations.jenkins.client import (
     JenkinsClient,
     JenkinsFailed,

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 
 import msgspec
 
+from ghee.analytics import rollups
 from ghee.core.ci_builds import (
     MAX_LOG_BYTES,
     CiBuild,
@@ -285,6 +286,7 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
             if not await renew_lease(work, connection_id, owner):
                 raise LeaseLost
             finished = await record_job_builds(work, JobRef(job.id, job.project_id), changes.builds)
+            await rollups.add_builds(work, finished)
             await mark_builds_deleted(work, job.id, below=_first_kept(job, seen_now), numbers=changes.vanished)
             last = next((b for b in changes.builds if b.number == seen_now.last_build_number), None)
             await record_job_progress(

@@ -17,9 +17,9 @@ from ghee.core import builds
 from ghee.core.ci_builds import attach_to_job, remember_queue_item
 from ghee.core.connections import credentials_of
 from ghee.core.credentials import SealBroken, sealer_for
-from ghee.core.errors import Unavailable
 from ghee.core.jobs import job_for_project
 from ghee.db.database import Write
+from ghee.errors import Unavailable
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsError
 
 FOLLOW_FOR = 3.0  # seconds to wait for the queue item to become a build

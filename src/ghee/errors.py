@@ -1,4 +1,7 @@
-"""Domain errors. Each carries the data a caller needs; dialects render them."""
+"""ghee's errors: raised by every layer (the database, ids, the core), each carrying the data a caller needs.
+
+Each dialect renders them in its own envelope (``http/errors.py`` classifies them once).
+"""
 
 from __future__ import annotations
 
