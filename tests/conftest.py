@@ -95,6 +95,25 @@ POSTGRES_URL = _configured("GHEE_TEST_POSTGRES_URL", LOCAL_POSTGRES, 5432)
 REDIS_URL = _configured("GHEE_TEST_REDIS_URL", LOCAL_REDIS, 6379)
 
 
+# The slowest files start first, so the two workers of `make test` finish together.
+SLOW_FIRST = (
+    "tests/test_openapi_fuzz.py",
+    "tests/delivery/test_crash.py",
+    "tests/cluster/",
+    "tests/ops/test_migrate_data.py",
+    "tests/dashboard/",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put the files of ``SLOW_FIRST`` first, in that order, keeping every other order as collected."""
+
+    def rank(item: pytest.Item) -> int:
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say which backends this run used (a skipped service is easy to miss in a green run)."""
     used = ["sqlite"]
@@ -321,10 +340,52 @@ def serve_fresh(
     drop()
 
 
+_KEPT: dict[tuple[str, ...], Any] = {}
+_CLEANUPS: list[Callable[[], None]] = []
+
+
+def kept(key: tuple[str, ...], make: Callable[[], T], cleanup: Callable[[T], None] | None = None) -> T:
+    """What ``make`` returns, made once per test process under ``key``; ``cleanup`` runs when the session ends.
+
+    A session fixture that depends on ``backend`` is torn down whenever the
+    next test wants the other backend. xdist runs a file's tests together, each
+    file on both backends, so such a fixture would restart its server at every
+    file; the servers the suites share are kept here instead, one per backend.
+    """
+    if key not in _KEPT:
+        made = _KEPT[key] = make()
+        if cleanup is not None:
+            _CLEANUPS.append(lambda: cleanup(made))
+    return _KEPT[key]  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _kept_until_the_end() -> Iterator[None]:
+    """Clean up what ``kept`` made, newest first, when the session ends."""
+    yield
+    while _CLEANUPS:
+        _CLEANUPS.pop()()
+
+
+def shared_server(backend: str, tmp_path_factory: pytest.TempPathFactory, name: str, **extra_env: str) -> Server:
+    """The test process's one ``ghee serve`` called ``name`` on ``backend``, over a fresh database; kept to the end."""
+
+    def make() -> tuple[Server, Callable[[], None]]:
+        tmp = tmp_path_factory.mktemp(f"{name}-{backend}")
+        url, drop = make_database(backend, tmp)
+        return start_server(url, tmp / "serve.log", **extra_env), drop
+
+    def stop(made: tuple[Server, Callable[[], None]]) -> None:
+        made[0].stop()
+        made[1]()
+
+    return kept(("server", name, backend), make, stop)[0]
+
+
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """A real ``ghee serve`` over a fresh, migrated database of the backend."""
-    yield from serve_fresh(backend, tmp_path_factory, "server")
+    return shared_server(backend, tmp_path_factory, "server")
 
 
 class Api:

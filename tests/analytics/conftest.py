@@ -24,7 +24,7 @@ from ghee.clock import utcnow
 from ghee.core.jobs import job_row_id
 from ghee.db.database import Write, opened
 from ghee.db.tables import builds, connections, jobs
-from tests.conftest import Api, Server, serve_fresh
+from tests.conftest import Api, Server, shared_server
 
 _stretches = itertools.count()
 _STATUS = {"SUCCESS": "success", "FAILURE": "failed", "UNSTABLE": "failed", "ABORTED": "cancelled"}
@@ -32,9 +32,9 @@ _STATUS["NOT_BUILT"] = "cancelled"
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """A ``ghee serve`` of the analytics tests alone, over a fresh, migrated database of the backend."""
-    yield from serve_fresh(backend, tmp_path_factory, "analytics")
+    return shared_server(backend, tmp_path_factory, "analytics")
 
 
 @pytest.fixture(scope="session")

@@ -8,15 +8,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Server, serve_fresh
+from tests.conftest import Api, Server, shared_server
 
 MakeClient = Callable[..., Api]
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """A ``ghee serve`` of the BuildButler tests alone, over a fresh, migrated database of the backend."""
-    yield from serve_fresh(backend, tmp_path_factory, "buildbutler")
+    return shared_server(backend, tmp_path_factory, "buildbutler")
 
 
 @pytest.fixture(scope="session")

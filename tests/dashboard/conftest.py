@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from ghee.core.users import create_user
 from ghee.db.database import opened
-from tests.conftest import ROOT, Server, run_async, serve_fresh
+from tests.conftest import ROOT, Server, kept, run_async, shared_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -49,15 +49,18 @@ def add_user(server: Server, email: str, password: str, *, is_admin: bool) -> Cr
 
 
 @pytest.fixture(scope="session")
-def dash_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def dash_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """A real ``ghee serve`` for the dashboard tests; sign-in limits high enough for a test session."""
-    yield from serve_fresh(backend, tmp_path_factory, "dashboard", GHEE_LOGIN_RATE_LIMIT="10000/minute")
+    return shared_server(backend, tmp_path_factory, "dashboard", GHEE_LOGIN_RATE_LIMIT="10000/minute")
 
 
 @pytest.fixture(scope="session")
 def admin(dash_server: Server) -> Credentials:
     """The admin user of ``dash_server``."""
-    return add_user(dash_server, "admin@example.com", "correct horse battery staple", is_admin=True)
+    return kept(
+        ("admin", dash_server.base_url),
+        lambda: add_user(dash_server, "admin@example.com", "correct horse battery staple", is_admin=True),
+    )
 
 
 @pytest.fixture(scope="package")

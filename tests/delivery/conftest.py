@@ -21,7 +21,7 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import GHEE, ROOT, Api, Server, make_database, start_server
+from tests.conftest import GHEE, ROOT, Api, Server, kept, make_database, start_server
 
 FAST_DELIVERY = {
     "GHEE_WEBHOOK_ALLOW_PRIVATE": "1",
@@ -215,12 +215,9 @@ def stop_hub(hub: Hub) -> None:
 
 
 @pytest.fixture(scope="session")
-def hub(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
-    """ghee delivering webhooks: in process on SQLite, one ``ghee worker`` on PostgreSQL."""
-    tmp = tmp_path_factory.mktemp(f"delivery-{backend}")
-    running = start_hub(backend, tmp)
-    yield running
-    stop_hub(running)
+def hub(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Hub:
+    """ghee delivering webhooks: in process on SQLite, one ``ghee worker`` on PostgreSQL (kept to the end)."""
+    return kept(("hub", backend), lambda: start_hub(backend, tmp_path_factory.mktemp(f"delivery-{backend}")), stop_hub)
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from ghee.core.tokens import list_tokens, revoke_token
 from ghee.db.database import opened
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
-from tests.conftest import Api, Server, serve_fresh
+from tests.conftest import Api, Server, shared_server
 
 _numbers = itertools.count(10_000)
 
@@ -56,9 +56,9 @@ def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, 
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """A ``ghee serve`` of the dialect tests alone, over a fresh, migrated database of the backend."""
-    yield from serve_fresh(backend, tmp_path_factory, "dialects")
+    return shared_server(backend, tmp_path_factory, "dialects")
 
 
 @pytest.fixture(scope="session")

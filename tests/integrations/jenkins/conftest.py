@@ -14,21 +14,21 @@ from cryptography.fernet import Fernet
 from ghee.config import Settings
 from ghee.db.engine import create_engine
 from ghee.integrations.jenkins.loop import PassOutcome, sync_now
-from tests.conftest import Api, Server, serve_fresh
+from tests.conftest import Api, Server, shared_server
 from tests.integrations.jenkins.fake_jenkins import FakeJenkins
 
 SECRET_KEY = Fernet.generate_key().decode()
 
 
 @pytest.fixture(scope="session")
-def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """A ``ghee serve`` of the Jenkins tests over a fresh database of the backend, with a known secret key.
 
     It runs no background loops, so each test decides when a pass happens and
     can count the requests it makes (``test_scheduling`` shows the loops running
     inside ``ghee serve``).
     """
-    yield from serve_fresh(backend, tmp_path_factory, "jenkins", GHEE_SECRET_KEY=SECRET_KEY, GHEE_WORKER_IN_PROCESS="0")
+    return shared_server(backend, tmp_path_factory, "jenkins", GHEE_SECRET_KEY=SECRET_KEY, GHEE_WORKER_IN_PROCESS="0")
 
 
 @pytest.fixture(scope="session")
