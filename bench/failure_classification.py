@@ -1,6 +1,6 @@
 """Failure classification: precision and recall per category on the labelled logs, and what it costs.
 
-1. Accuracy: every log under ``tests/buildbutler/logs/<category>/`` is
+1. Accuracy: every log under ``tests/dialects/buildbutler/logs/<category>/`` is
    classified with the default failure causes (read from a freshly migrated
    database, as the server reads them) and compared with its folder's name.
 2. Cost: a scratch SQLite database gets ``--builds`` failed builds cycling
@@ -29,7 +29,7 @@ from ghee.db.database import Write, opened
 from ghee.db.migrate import upgrade
 from ghee.db.tables import build_log_chunks, builds, connections, jobs
 
-LOGS = Path(__file__).resolve().parent.parent / "tests" / "buildbutler" / "logs"
+LOGS = Path(__file__).resolve().parent.parent / "tests" / "dialects" / "buildbutler" / "logs"
 CHUNK = 64 * 1024
 NOW = datetime.now(UTC).replace(tzinfo=None)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.buttercms.content_helpers import new_page, new_page_type, unique, write
+from tests.dialects.buttercms.content_helpers import new_page, new_page_type, unique, write
 from tests.conftest import Api
 
 

@@ -6,7 +6,7 @@ import pytest
 from butter_cms import ButterCMS
 from requests.exceptions import HTTPError
 
-from tests.buttercms.content_helpers import (
+from tests.dialects.buttercms.content_helpers import (
     NEWS_FIELDS,
     SEED_NEWS_PAGE,
     new_collection,

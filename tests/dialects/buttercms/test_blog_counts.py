@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.buttercms.blog_helpers import new_post, write
+from tests.dialects.buttercms.blog_helpers import new_post, write
 from tests.conftest import Api, Server, make_database, start_server
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.buttercms.blog_helpers import AUTHOR_FIELDS, POST_FIELDS, new_author, new_post, unique
+from tests.dialects.buttercms.blog_helpers import AUTHOR_FIELDS, POST_FIELDS, new_author, new_post, unique
 from tests.conftest import Api
 
 

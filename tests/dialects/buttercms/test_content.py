@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.buttercms.content_helpers import events_about, new_collection, new_items, unique, write
+from tests.dialects.buttercms.content_helpers import events_about, new_collection, new_items, unique, write
 from tests.conftest import Api, Server
 
 TEAM_FIELDS = [{"key": "name", "type": "text", "required": True}, {"key": "role", "type": "text"}]

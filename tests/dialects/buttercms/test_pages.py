@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.buttercms.content_helpers import (
+from tests.dialects.buttercms.content_helpers import (
     NEWS_FIELDS,
     SEED_NEWS_PAGE,
     events_about,

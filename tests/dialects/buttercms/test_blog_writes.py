@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.buttercms.blog_helpers import events_about, new_author, new_post, unique, write
+from tests.dialects.buttercms.blog_helpers import events_about, new_author, new_post, unique, write
 from tests.conftest import Api, Server
 
 

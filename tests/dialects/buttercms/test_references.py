@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.buttercms.content_helpers import new_collection, new_items, new_page, new_page_type, unique, write
+from tests.dialects.buttercms.content_helpers import new_collection, new_items, new_page, new_page_type, unique, write
 from tests.conftest import Api
 
 

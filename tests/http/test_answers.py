@@ -16,7 +16,7 @@ from ghee.db.engine import create_engine
 from ghee.db.tables import blog_posts
 from ghee.http import answers as answers_module
 from ghee.http.answers import Answers, kept
-from tests.buttercms.blog_helpers import new_post
+from tests.dialects.buttercms.blog_helpers import new_post
 from tests.conftest import Api, Server, run_async, serve_fresh
 from tests.ops.test_metrics import scrape
 

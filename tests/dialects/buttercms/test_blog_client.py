@@ -7,7 +7,7 @@ import pytest
 from butter_cms import ButterCMS
 from requests.exceptions import HTTPError
 
-from tests.buttercms.blog_helpers import new_author, new_post, unique
+from tests.dialects.buttercms.blog_helpers import new_author, new_post, unique
 from tests.conftest import Api, Server
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ghee.core import ci_build_reads, ci_jobs, failure_causes
 from ghee.core.paging import Window
 from ghee.db.database import Write
-from tests.buildbutler.factory import in_db, new_build, new_connection, new_job
+from tests.dialects.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.conftest import Server
 from tests.counting_reads import CountingReads
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from tests.buttercms.blog_helpers import new_author, new_post, unique
+from tests.dialects.buttercms.blog_helpers import new_author, new_post, unique
 from tests.conftest import Api
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
