@@ -16,8 +16,8 @@ from ghee.db.engine import create_engine
 from ghee.db.tables import blog_posts
 from ghee.http import answers as answers_module
 from ghee.http.answers import Answers, kept
-from tests.dialects.buttercms.blog_helpers import new_post
 from tests.conftest import Api, Server, run_async, serve_fresh
+from tests.dialects.buttercms.blog_helpers import new_post
 from tests.ops.test_metrics import scrape
 
 METRICS_TOKEN = "scrape-me-please"  # noqa: S105 (a test value)

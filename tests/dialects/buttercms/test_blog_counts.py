@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dialects.buttercms.blog_helpers import new_post, write
 from tests.conftest import Api, Server, make_database, start_server
+from tests.dialects.buttercms.blog_helpers import new_post, write
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.dialects.buttercms.blog_helpers import events_about, new_author, new_post, unique, write
 from tests.conftest import Api, Server
+from tests.dialects.buttercms.blog_helpers import events_about, new_author, new_post, unique, write
 
 
 def _post(api: Api, slug: str) -> dict[str, Any]:

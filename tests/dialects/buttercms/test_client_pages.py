@@ -6,6 +6,7 @@ import pytest
 from butter_cms import ButterCMS
 from requests.exceptions import HTTPError
 
+from tests.conftest import Api, Server
 from tests.dialects.buttercms.content_helpers import (
     NEWS_FIELDS,
     SEED_NEWS_PAGE,
@@ -16,7 +17,6 @@ from tests.dialects.buttercms.content_helpers import (
     unique,
     write,
 )
-from tests.conftest import Api, Server
 
 
 def butter(server: Server, scope: str = "read") -> ButterCMS:

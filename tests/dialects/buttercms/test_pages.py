@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.conftest import Api, Server
 from tests.dialects.buttercms.content_helpers import (
     NEWS_FIELDS,
     SEED_NEWS_PAGE,
@@ -15,7 +16,6 @@ from tests.dialects.buttercms.content_helpers import (
     unique,
     write,
 )
-from tests.conftest import Api, Server
 from tests.dialects.conftest import at_once
 
 
