@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from ghee.cli import _ELSEWHERE, main
-from tests.conftest import GHEE, Server
+from tests.support.servers import Server
+from tests.support.services import GHEE
 
 
 def ghee(*args: str, database_url: str, check: bool = True) -> subprocess.CompletedProcess[str]:

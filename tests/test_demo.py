@@ -17,7 +17,7 @@ from ghee.core.builds import STATUSES as BUILD_STATUSES
 from ghee.db.database import Write, opened
 from ghee.db.tables import artifacts, assets, builds, changelists, deployments, events, metadata, projects
 from ghee.demo import load_demo
-from tests.conftest import make_database
+from tests.support.databases import make_database
 
 
 @dataclass(frozen=True)

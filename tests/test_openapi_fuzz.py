@@ -23,7 +23,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import make_database, start_server
+from tests.support.databases import make_database
+from tests.support.servers import start_server
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("GHEE_FUZZ_EXAMPLES") or 4)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import Api
+from tests.support.api import Api
 
 
 def test_list_projects_has_the_seed_shape(api: Api) -> None:

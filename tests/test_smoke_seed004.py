@@ -15,9 +15,11 @@ import feedparser
 import httpx
 import pytest
 
-from tests.conftest import GHEE, ROOT, Server, make_database, start_server
 from tests.dialects.buttercms.blog_helpers import AUTHOR_FIELDS, POST_FIELDS
 from tests.dialects.buttercms.test_blog_feeds import assert_valid_sitemap
+from tests.support.databases import make_database
+from tests.support.servers import Server, start_server
+from tests.support.services import GHEE, ROOT
 
 PAGE_META_KEYS = {"count", "next_page", "previous_page"}
 

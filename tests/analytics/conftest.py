@@ -24,7 +24,8 @@ from ghee.clock import utcnow
 from ghee.core.jobs import job_row_id
 from ghee.db.database import Write, opened
 from ghee.db.tables import builds, connections, jobs
-from tests.conftest import Api, Server, shared_server
+from tests.support.api import Api
+from tests.support.servers import Server, shared_server
 
 _stretches = itertools.count()
 _STATUS = {"SUCCESS": "success", "FAILURE": "failed", "UNSTABLE": "failed", "ABORTED": "cancelled"}

@@ -15,7 +15,7 @@ from ghee.db.database import Write
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 from tests.analytics.conftest import Build, Seeder
 from tests.analytics.test_metrics import metrics
-from tests.conftest import Api
+from tests.support.api import Api
 
 _NUMBERS = (
     "successes",

@@ -11,7 +11,7 @@ from PIL import Image
 
 from ghee.analytics.exports import COLUMNS
 from tests.analytics.conftest import Build, Seeder, assert_bad_request
-from tests.conftest import Api
+from tests.support.api import Api
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

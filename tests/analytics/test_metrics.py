@@ -11,7 +11,7 @@ import pytest
 
 from ghee.clock import utcnow
 from tests.analytics.conftest import Build, Seeder, assert_bad_request
-from tests.conftest import Api
+from tests.support.api import Api
 
 FIGURES = {"successRate", "avgDuration", "p95Duration", "avgQueueTime", "totalBuilds", "results"}
 

@@ -6,7 +6,9 @@ import os
 import subprocess
 
 from tests.analytics.conftest import Build, Seeder
-from tests.conftest import GHEE, Api, Server
+from tests.support.api import Api
+from tests.support.servers import Server
+from tests.support.services import GHEE
 
 
 def test_rebuild_command_restores_the_rollups(api: Api, server: Server, seed: Seeder) -> None:

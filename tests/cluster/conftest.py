@@ -21,7 +21,6 @@ from ghee.core.sessions import open_session
 from ghee.core.users import find_user
 from ghee.dashboard.web import SESSION_COOKIE
 from ghee.db.database import opened
-from tests.conftest import Api, Server, require_postgres, require_redis, run_async, start_server
 from tests.dashboard.conftest import add_user
 from tests.delivery.conftest import (
     FAST_DELIVERY,
@@ -37,6 +36,9 @@ from tests.integrations.jenkins.conftest import (
     SECRET_KEY,
     jenkins,  # noqa: F401 (a fake Jenkins per test, a fixture here too)
 )
+from tests.support.api import Api
+from tests.support.servers import Server, start_server
+from tests.support.services import require_postgres, require_redis, run_async
 
 STEADY_LEASE = "30"
 """Webhook lease of the cluster's workers: far longer than a delivery takes even on a busy machine, so no

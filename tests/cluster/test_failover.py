@@ -22,8 +22,9 @@ import httpx
 import pytest
 
 from tests.cluster.conftest import SENDS_PER_WORKER, Cluster, deliveries
-from tests.conftest import Api, kill_hard
 from tests.delivery.conftest import Receiver, read_all, wait_until
+from tests.support.api import Api
+from tests.support.servers import kill_hard
 
 pytestmark = pytest.mark.slow
 

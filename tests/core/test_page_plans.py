@@ -21,7 +21,8 @@ from ghee.core import builds as builds_module
 from ghee.core.projects import create_project
 from ghee.db.engine import create_engine
 from ghee.db.tables import builds
-from tests.conftest import make_database, run_async
+from tests.support.databases import make_database
+from tests.support.services import run_async
 
 OLDER = 300
 NEWER = 3_000

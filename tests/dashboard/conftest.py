@@ -24,7 +24,8 @@ from ghee.core.sessions import open_session
 from ghee.core.users import create_user, find_user
 from ghee.dashboard.web import SESSION_COOKIE
 from ghee.db.database import opened
-from tests.conftest import ROOT, Server, kept, run_async, shared_server
+from tests.support.servers import Server, kept, shared_server
+from tests.support.services import ROOT, run_async
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

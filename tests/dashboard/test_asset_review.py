@@ -7,9 +7,10 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.conftest import Api, Server
 from tests.dashboard.conftest import PHONE, session_client, shoot
 from tests.dashboard.test_accessibility import _PAIRS_SCRIPT, contrast
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 def _status(api: Api, asset_id: str) -> str:

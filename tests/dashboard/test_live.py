@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.conftest import Api, Server
 from tests.dashboard.conftest import next_event, session_client
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 def test_live_streams_an_event_written_by_an_api_call(signed_in_page: Page, dash_server: Server) -> None:

@@ -11,8 +11,9 @@ import pytest
 from ghee.core.projects import create_project
 from ghee.dashboard.pages.live_signal import POLL_SECONDS, LogMoved
 from ghee.db.database import Database
-from tests.conftest import make_database, run_async
 from tests.counting_reads import CountingReads
+from tests.support.databases import make_database
+from tests.support.services import run_async
 
 STREAMS = 50
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.conftest import Api, Server
 from tests.dashboard.conftest import shoot
+from tests.support.api import Api
+from tests.support.servers import Server
 
 FIRST_PAGE_BUDGET = 100 * 1024
 """Bytes of CSS and JavaScript the first page may load (issue 6)."""

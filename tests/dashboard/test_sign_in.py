@@ -10,8 +10,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import Server, serve_fresh
 from tests.dashboard.conftest import PHONE, Credentials, add_user, session_client, shoot
+from tests.support.servers import Server, serve_fresh
 
 
 def test_wrong_password_shows_an_error_and_keeps_the_email(page: Page, admin: Credentials) -> None:

@@ -7,8 +7,8 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.conftest import Server
 from tests.dashboard.conftest import add_user, session_client, shoot, sign_in
+from tests.support.servers import Server
 
 
 def api_status(server: Server, secret: str) -> int:

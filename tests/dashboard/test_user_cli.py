@@ -8,7 +8,8 @@ import subprocess
 
 import httpx
 
-from tests.conftest import GHEE, Server
+from tests.support.servers import Server
+from tests.support.services import GHEE
 
 
 def ghee(server: Server, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

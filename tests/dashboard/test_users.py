@@ -20,7 +20,8 @@ from ghee.db.database import Write, opened
 from ghee.db.reads import Reads
 from ghee.db.tables import sessions, users
 from ghee.errors import Conflict, Invalid
-from tests.conftest import make_database, run_async
+from tests.support.databases import make_database
+from tests.support.services import run_async
 
 T = TypeVar("T")
 PASSWORD = "a long enough password"  # noqa: S105 (a test user's password)

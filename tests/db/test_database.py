@@ -13,7 +13,8 @@ from ghee.db.database import Database, opened
 from ghee.db.reads import STATEMENTS_KEPT
 from ghee.db.tables import projects
 from ghee.errors import Unavailable
-from tests.conftest import make_database, run_async
+from tests.support.databases import make_database
+from tests.support.services import run_async
 
 COUNT = sa.select(sa.func.count()).select_from(projects)
 

@@ -17,7 +17,8 @@ from alembic.migration import MigrationContext
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade
 from ghee.db.tables import metadata
-from tests.conftest import make_empty_database, run_async
+from tests.support.databases import make_empty_database
+from tests.support.services import run_async
 
 # SQLite's full-text index of blog posts (migration 0002): a virtual table and its shadow tables.
 _SQLITE_ONLY_TABLES = {"blog_posts_fts", *(f"blog_posts_fts_{part}" for part in ("config", "data", "docsize", "idx"))}

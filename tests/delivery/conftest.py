@@ -21,7 +21,10 @@ import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.conftest import GHEE, ROOT, Api, Server, kept, make_database, start_server
+from tests.support.api import Api
+from tests.support.databases import make_database
+from tests.support.servers import Server, kept, start_server
+from tests.support.services import GHEE, ROOT
 
 FAST_DELIVERY = {
     "GHEE_WEBHOOK_ALLOW_PRIVATE": "1",

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GHEE, ROOT, make_database
 from tests.delivery.conftest import Receiver, wait_until
+from tests.support.databases import make_database
+from tests.support.services import GHEE, ROOT
 
 
 def ghee(url: str, *args: str, allow_private: bool = True) -> subprocess.CompletedProcess[str]:

@@ -11,7 +11,6 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import Api, kill_hard, start_server
 from tests.delivery.conftest import (
     FAST_DELIVERY,
     Hub,
@@ -21,6 +20,8 @@ from tests.delivery.conftest import (
     stop_hub,
     wait_until,
 )
+from tests.support.api import Api
+from tests.support.servers import kill_hard, start_server
 
 
 def _restart(hub: Hub) -> None:
@@ -70,7 +71,7 @@ def test_sigkill_mid_delivery_and_a_restart_lose_no_event(
 
 
 def test_three_workers_deliver_each_event_once(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> None:
-    from tests.conftest import require_postgres  # noqa: PLC0415
+    from tests.support.services import require_postgres  # noqa: PLC0415
 
     require_postgres()
     # Leases far longer than a send takes on a busy machine: without a crash, none passes to another worker.

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from tests.conftest import Api
 from tests.delivery.conftest import Receiver, wait_until
+from tests.support.api import Api
 
 Subscribe = Callable[..., dict[str, Any]]
 

@@ -8,8 +8,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.conftest import Api, Server
 from tests.delivery.conftest import Hub, read_all
+from tests.support.api import Api
+from tests.support.servers import Server
 
 T = TypeVar("T")
 

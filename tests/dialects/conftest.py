@@ -25,7 +25,8 @@ from ghee.core.tokens import list_tokens, revoke_token
 from ghee.db.database import opened
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
-from tests.conftest import Api, Server, shared_server
+from tests.support.api import Api
+from tests.support.servers import Server, shared_server
 
 _numbers = itertools.count(10_000)
 

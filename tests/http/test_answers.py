@@ -16,9 +16,11 @@ from ghee.db.engine import create_engine
 from ghee.db.tables import blog_posts
 from ghee.http import answers as answers_module
 from ghee.http.answers import Answers, kept
-from tests.conftest import Api, Server, run_async, serve_fresh
 from tests.dialects.buttercms.blog_helpers import new_post
 from tests.ops.test_metrics import scrape
+from tests.support.api import Api
+from tests.support.servers import Server, serve_fresh
+from tests.support.services import run_async
 
 METRICS_TOKEN = "scrape-me-please"  # noqa: S105 (a test value)
 REPEATS = 5

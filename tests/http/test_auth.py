@@ -9,7 +9,7 @@ import httpx
 from ghee.core.paging import Window
 from ghee.core.tokens import list_tokens, revoke_token
 from ghee.db.database import opened
-from tests.conftest import Server
+from tests.support.servers import Server
 
 
 def _revoke_newest(server: Server) -> None:

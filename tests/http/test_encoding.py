@@ -6,7 +6,7 @@ import pytest
 
 from ghee.errors import Invalid
 from ghee.http.encoding import form_to_object
-from tests.conftest import Api
+from tests.support.api import Api
 
 
 def test_form_fields_in_bracket_notation_nest() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Server, require_redis, start_server
+from tests.support.servers import Server, start_server
+from tests.support.services import require_redis
 
 
 def _get(server: Server, token: str) -> httpx.Response:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import start_server
+from tests.support.servers import start_server
 
 
 def test_unreachable_database_answers_503(tmp_path: Path) -> None:

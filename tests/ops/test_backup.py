@@ -20,7 +20,9 @@ from ghee.config import Settings
 from ghee.db.engine import create_engine
 from ghee.db.migrate import is_current, upgrade
 from ghee.ops.backup import backup
-from tests.conftest import GHEE, Server, make_database, make_empty_database, start_server
+from tests.support.databases import make_database, make_empty_database
+from tests.support.servers import Server, start_server
+from tests.support.services import GHEE
 
 
 def ghee(*args: str, database_url: str, media_dir: Path, cwd: Path) -> subprocess.CompletedProcess[str]:

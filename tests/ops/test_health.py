@@ -11,7 +11,9 @@ import pytest
 
 from ghee.db.engine import create_engine
 from ghee.db.migrate import upgrade
-from tests.conftest import Server, free_port, make_empty_database, require_redis, serve_fresh, start_server
+from tests.support.databases import make_empty_database
+from tests.support.servers import Server, serve_fresh, start_server
+from tests.support.services import free_port, require_redis
 
 VERSIONS = Path(__file__).parents[2] / "src" / "ghee" / "db" / "migrations" / "versions"
 NEWEST_REVISION = max(path.name[:4] for path in VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))

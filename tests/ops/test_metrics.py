@@ -14,7 +14,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from ghee.clock import utcnow
 from ghee.db.engine import create_engine
 from ghee.db.tables import connections, event_queue, events, webhook_attempts, webhook_deliveries, webhook_subscriptions
-from tests.conftest import Api, Server, make_database, serve_fresh, start_server
+from tests.support.api import Api
+from tests.support.databases import make_database
+from tests.support.servers import Server, serve_fresh, start_server
 
 METRICS_TOKEN = "scrape-me-please"  # noqa: S105 (a test value)
 BUILDS_ROUTE = "/v1/projects/{project_id}/builds"

@@ -21,7 +21,9 @@ from PIL import Image
 from ghee.db.engine import create_engine
 from ghee.db.tables import blog_posts
 from ghee.ops.verify import compare
-from tests.conftest import GHEE, ROOT, Server, make_database, make_empty_database, start_server
+from tests.support.databases import make_database, make_empty_database
+from tests.support.servers import Server, start_server
+from tests.support.services import GHEE, ROOT
 
 POST = "community-spotlight-pocket-tactics-fan-art"
 PAGE = "/v2/pages/landing_page/skyforge-launch/"

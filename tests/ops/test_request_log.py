@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Server, serve_fresh
+from tests.support.servers import Server, serve_fresh
 
 GENERATED = re.compile(r"[0-9a-f]{16}")
 

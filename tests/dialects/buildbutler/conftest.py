@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import Api, Server, shared_server
+from tests.support.api import Api
+from tests.support.servers import Server, shared_server
 
 MakeClient = Callable[..., Api]
 

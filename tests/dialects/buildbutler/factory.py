@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from ghee.clock import to_storage
 from ghee.db.database import Write, opened
 from ghee.db.tables import build_log_chunks, build_stages, builds, connections, events, jobs
-from tests.conftest import Server
+from tests.support.servers import Server
 
 T = TypeVar("T")
 _names = itertools.count(1)

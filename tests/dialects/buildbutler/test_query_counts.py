@@ -5,9 +5,9 @@ from __future__ import annotations
 from ghee.core import ci_build_reads, ci_jobs, failure_causes
 from ghee.core.paging import Window
 from ghee.db.database import Write
-from tests.conftest import Server
 from tests.counting_reads import CountingReads
 from tests.dialects.buildbutler.factory import in_db, new_build, new_connection, new_job
+from tests.support.servers import Server
 
 
 def test_each_list_page_is_one_statement(server: Server) -> None:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
-from tests.conftest import Api, Server
+from tests.support.api import Api
+from tests.support.servers import Server
 
 PENDING = {"status": "pending"}
 

@@ -7,8 +7,9 @@ import pytest
 from butter_cms import ButterCMS
 from requests.exceptions import HTTPError
 
-from tests.conftest import Api, Server
 from tests.dialects.buttercms.blog_helpers import new_author, new_post, unique
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 def _client(server: Server, token: str) -> ButterCMS:

@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Api, Server, make_database, start_server
 from tests.dialects.buttercms.blog_helpers import new_post, write
+from tests.support.api import Api
+from tests.support.databases import make_database
+from tests.support.servers import Server, start_server
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from tests.conftest import Api
 from tests.dialects.buttercms.blog_helpers import new_author, new_post, unique
+from tests.support.api import Api
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 SITEMAP_SCHEMA = Path(__file__).with_name("schemas") / "sitemap-0.9.xsd"

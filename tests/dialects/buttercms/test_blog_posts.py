@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Api, Server
 from tests.dialects.buttercms.blog_helpers import AUTHOR_FIELDS, POST_FIELDS, new_author, new_post, unique
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.conftest import Api
 from tests.dialects.buttercms.blog_helpers import POST_FIELDS, new_post, unique
+from tests.support.api import Api
 
 
 def _word() -> str:

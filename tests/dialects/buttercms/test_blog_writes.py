@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, Server
 from tests.dialects.buttercms.blog_helpers import events_about, new_author, new_post, unique, write
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 def _post(api: Api, slug: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import pytest
 from butter_cms import ButterCMS
 from requests.exceptions import HTTPError
 
-from tests.conftest import Api, Server
 from tests.dialects.buttercms.content_helpers import (
     NEWS_FIELDS,
     SEED_NEWS_PAGE,
@@ -17,6 +16,8 @@ from tests.dialects.buttercms.content_helpers import (
     unique,
     write,
 )
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 def butter(server: Server, scope: str = "read") -> ButterCMS:

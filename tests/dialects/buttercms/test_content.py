@@ -6,8 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Api, Server
 from tests.dialects.buttercms.content_helpers import events_about, new_collection, new_items, unique, write
+from tests.support.api import Api
+from tests.support.servers import Server
 
 TEAM_FIELDS = [{"key": "name", "type": "text", "required": True}, {"key": "role", "type": "text"}]
 

@@ -11,8 +11,9 @@ from ghee.core.content.entries import View, check_locale
 from ghee.core.content.schemas import create_schema
 from ghee.db.database import opened
 from ghee.errors import NotFound
-from tests.conftest import make_database, run_async
 from tests.counting_reads import CountingReads
+from tests.support.databases import make_database
+from tests.support.services import run_async
 
 FIELDS = [f"field_{n}" for n in range(8)]
 

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from ghee.db.database import opened
 from ghee.db.tables import content_entries, content_schemas, content_values
 from ghee.demo_pages import PAGE_TYPE, TEAM, load_demo_pages
-from tests.conftest import Api, make_database, start_server
+from tests.support.api import Api
+from tests.support.databases import make_database
+from tests.support.servers import start_server
 
 
 async def _load_twice(url: str) -> tuple[str, str, list[int], list[int]]:

@@ -14,8 +14,9 @@ from PIL import Image
 
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
-from tests.conftest import Server, make_database, start_server
 from tests.dialects.buttercms.media_helpers import image_bytes, opened, transformed, upload
+from tests.support.databases import make_database
+from tests.support.servers import Server, start_server
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Server, serve_fresh
 from tests.dialects.buttercms.media_helpers import (
     HANG_GUARD,
     HeldOriginal,
@@ -27,6 +26,7 @@ from tests.dialects.buttercms.media_helpers import (
     upload,
     wait_for_readers,
 )
+from tests.support.servers import Server, serve_fresh
 
 RENDER_THREADS = 2
 # asyncio's default thread pool on this machine (what renders used to run on), and one more.

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import Api, Server
 from tests.dialects.buttercms.content_helpers import (
     NEWS_FIELDS,
     SEED_NEWS_PAGE,
@@ -17,6 +16,8 @@ from tests.dialects.buttercms.content_helpers import (
     write,
 )
 from tests.dialects.conftest import at_once
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api
 from tests.dialects.conftest import Estate, MakeClient, assert_error, fresh_number
+from tests.support.api import Api
 
 CONTENT = "//depot/Game/Content"
 

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Api, Server
 from tests.dialects.conftest import Estate, MakeClient, assert_error, at_once, events_of, fresh_number
+from tests.support.api import Api
+from tests.support.servers import Server
 
 BUILD_FIELDS = {
     "id",

@@ -9,9 +9,10 @@ from ghee.core.paging import Window
 from ghee.core.projects import project_row_id
 from ghee.db.database import opened
 from ghee.delivery import deliveries, subscriptions
-from tests.conftest import Api, Server
 from tests.counting_reads import CountingReads
 from tests.dialects.conftest import fresh_number
+from tests.support.api import Api
+from tests.support.servers import Server
 
 PAGE = 3
 

@@ -15,8 +15,9 @@ from ghee.core.paging import Window
 from ghee.db.database import opened
 from ghee.db.reads import Reads
 from ghee.delivery import deliveries, subscriptions
-from tests.conftest import Api, Server
 from tests.dialects.conftest import Estate
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 async def _everything(reads: Reads, estate: Estate, webhook_id: str) -> dict[str, Any]:

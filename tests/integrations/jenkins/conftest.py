@@ -14,8 +14,9 @@ from cryptography.fernet import Fernet
 from ghee.config import Settings
 from ghee.db.engine import create_engine
 from ghee.integrations.jenkins.loop import PassOutcome, sync_now
-from tests.conftest import Api, Server, shared_server
 from tests.integrations.jenkins.fake_jenkins import FakeJenkins
+from tests.support.api import Api
+from tests.support.servers import Server, shared_server
 
 SECRET_KEY = Fernet.generate_key().decode()
 

@@ -8,9 +8,11 @@ import httpx
 import sqlalchemy as sa
 
 from ghee.db.tables import connections
-from tests.conftest import Api, Server, free_port
 from tests.integrations.jenkins.conftest import connect, query
 from tests.integrations.jenkins.fake_jenkins import FakeJenkins
+from tests.support.api import Api
+from tests.support.servers import Server
+from tests.support.services import free_port
 
 FIELDS = {"id", "name", "url", "username", "status", "lastError", "lastSyncAt", "nextSyncAt", "jobs", "createdAt"}
 

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.config import Settings
 from ghee.db.tables import builds
-from tests.conftest import Api, Server
 from tests.integrations.jenkins.conftest import connect, query, sync
 from tests.integrations.jenkins.estate import furnish
 from tests.integrations.jenkins.fake_jenkins import FakeJenkins, FakeJob
 from tests.integrations.jenkins.test_connections import assert_problem
 from tests.integrations.jenkins.test_sync import job_rows
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 @pytest.fixture

@@ -12,10 +12,11 @@ from ghee.config import Settings
 from ghee.core.ci_builds import read_log
 from ghee.db.database import opened
 from ghee.db.tables import build_stages, builds, connections, events, jobs
-from tests.conftest import Api, Server
 from tests.integrations.jenkins.conftest import connect, query, sync
 from tests.integrations.jenkins.estate import DEEP, SHA, furnish
 from tests.integrations.jenkins.fake_jenkins import T0, FakeBuild, FakeJenkins, FakeJob
+from tests.support.api import Api
+from tests.support.servers import Server
 
 
 def job_rows(server: Server, connection: dict[str, Any]) -> dict[str, Any]:
