@@ -30,7 +30,7 @@ from ghee.integrations.jenkins.loop import sync_now
 from loadtest import scratch_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.integrations.jenkins.fake_jenkins import (
+from tests.support.fake_jenkins import (
     FOLDER,
     PIPELINE,
     T0,

@@ -15,8 +15,7 @@ import feedparser
 import httpx
 import pytest
 
-from tests.dialects.buttercms.blog_helpers import AUTHOR_FIELDS, POST_FIELDS
-from tests.dialects.buttercms.test_blog_feeds import assert_valid_sitemap
+from tests.support.blog import AUTHOR_FIELDS, POST_FIELDS, assert_valid_sitemap
 from tests.support.databases import make_database
 from tests.support.servers import Server, start_server
 from tests.support.services import GHEE, ROOT

@@ -13,8 +13,7 @@ from ghee.analytics.rollups import epoch_hour_of
 from ghee.core.jobs import job_row_id
 from ghee.db.database import Write
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
-from tests.analytics.conftest import Build, Seeder
-from tests.analytics.test_metrics import metrics
+from tests.support.analytics import Build, Seeder, metrics
 from tests.support.api import Api
 
 _NUMBERS = (

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from ghee.analytics.exports import COLUMNS
-from tests.analytics.conftest import Build, Seeder, assert_bad_request
+from tests.support.analytics import Build, Seeder, assert_bad_request
 from tests.support.api import Api
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

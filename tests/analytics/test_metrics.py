@@ -10,15 +10,10 @@ from typing import Any
 import pytest
 
 from ghee.clock import utcnow
-from tests.analytics.conftest import Build, Seeder, assert_bad_request
+from tests.support.analytics import Build, Seeder, assert_bad_request, metrics
 from tests.support.api import Api
 
 FIGURES = {"successRate", "avgDuration", "p95Duration", "avgQueueTime", "totalBuilds", "results"}
-
-
-def metrics(api: Api, **params: Any) -> dict[str, Any]:
-    body: dict[str, Any] = api.ok("GET", "/api/v1/analytics/metrics", params=params)
-    return body
 
 
 def exact_p95(values: list[int]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 
-from tests.analytics.conftest import Build, Seeder
+from tests.support.analytics import Build, Seeder
 from tests.support.api import Api
 from tests.support.servers import Server
 from tests.support.services import GHEE

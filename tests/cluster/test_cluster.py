@@ -17,13 +17,13 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.db.tables import builds, connections, events, jobs
-from tests.cluster.conftest import Cluster, deliveries, session_cookies
-from tests.dashboard.conftest import next_event
-from tests.delivery.conftest import Receiver, read_all, wait_until
-from tests.integrations.jenkins.conftest import connect, query
-from tests.integrations.jenkins.estate import furnish
-from tests.integrations.jenkins.fake_jenkins import T0, FakeBuild, FakeJenkins, FakeJob
 from tests.support.api import Api
+from tests.support.browser import next_event
+from tests.support.cluster import Cluster, deliveries, session_cookies
+from tests.support.fake_jenkins import T0, FakeBuild, FakeJenkins, FakeJob
+from tests.support.jenkins import connect, query
+from tests.support.jenkins_estate import furnish
+from tests.support.webhooks import Receiver, read_all, wait_until
 
 pytestmark = pytest.mark.slow
 

@@ -21,10 +21,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.cluster.conftest import SENDS_PER_WORKER, Cluster, deliveries
-from tests.delivery.conftest import Receiver, read_all, wait_until
 from tests.support.api import Api
+from tests.support.cluster import SENDS_PER_WORKER, Cluster, deliveries
 from tests.support.servers import kill_hard
+from tests.support.webhooks import Receiver, read_all, wait_until
 
 pytestmark = pytest.mark.slow
 

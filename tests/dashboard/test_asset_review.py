@@ -7,26 +7,15 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.conftest import PHONE, session_client, shoot
-from tests.dashboard.test_accessibility import _PAIRS_SCRIPT, contrast
+from tests.support.accessibility import assert_accessible
 from tests.support.api import Api
+from tests.support.browser import PHONE, session_client, shoot
 from tests.support.servers import Server
 
 
 def _status(api: Api, asset_id: str) -> str:
     status: str = api.ok("GET", f"/v1/assets/{asset_id}")["approval_status"]
     return status
-
-
-def assert_accessible(page: Page) -> None:
-    """One h1, every input labelled, text contrast of at least 4.5:1 (as test_accessibility checks)."""
-    assert page.locator("h1").count() == 1
-    unlabelled = page.eval_on_selector_all(
-        "input:not([type=hidden]), select, textarea", "els => els.filter(el => el.labels.length === 0).map(el => el.id)"
-    )
-    assert unlabelled == []
-    low = [(what, fg, bg) for what, fg, bg in page.evaluate(_PAIRS_SCRIPT) if contrast(fg, bg) < 4.5]
-    assert low == []
 
 
 def test_review_queue_click_keyboard_and_asset_page(signed_in_page: Page, dash_server: Server) -> None:

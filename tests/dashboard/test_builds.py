@@ -14,10 +14,10 @@ from ghee.core import ci_builds
 from ghee.core.projects import project_row_id
 from ghee.db.database import Write, opened
 from ghee.db.tables import builds
-from tests.dashboard.conftest import PHONE, session_client, shoot
-from tests.dashboard.test_accessibility import _PAIRS_SCRIPT, contrast
-from tests.dialects.buildbutler.factory import new_build, new_connection, new_job
+from tests.support.accessibility import _PAIRS_SCRIPT, contrast
 from tests.support.api import Api
+from tests.support.browser import PHONE, session_client, shoot
+from tests.support.buildbutler_factory import new_build, new_connection, new_job
 from tests.support.servers import Server
 from tests.support.services import run_async
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.conftest import PHONE, add_user, session_client, shoot, sign_in
-from tests.dashboard.test_asset_review import assert_accessible
-from tests.integrations.jenkins.fake_jenkins import FakeJenkins
+from tests.support.accessibility import assert_accessible
 from tests.support.api import Api
+from tests.support.browser import PHONE, add_user, session_client, shoot, sign_in
+from tests.support.fake_jenkins import FakeJenkins
 from tests.support.servers import Server
 
 

@@ -12,13 +12,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.conftest import PHONE, session_client, shoot
-from tests.dashboard.test_accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
-from tests.dashboard.test_accessibility import contrast
-from tests.dialects.buttercms.blog_helpers import new_author, new_post, unique
-from tests.dialects.buttercms.content_helpers import new_items, new_page, write
-from tests.dialects.buttercms.content_helpers import unique as unique_key
+from tests.support.accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
+from tests.support.accessibility import contrast
 from tests.support.api import Api
+from tests.support.blog import new_author, new_post, unique
+from tests.support.browser import PHONE, session_client, shoot
+from tests.support.content import new_items, new_page, write
+from tests.support.content import unique as unique_key
 from tests.support.servers import Server
 
 

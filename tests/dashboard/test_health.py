@@ -19,11 +19,11 @@ from ghee.analytics.exports import COLUMNS
 from ghee.clock import utcnow
 from ghee.db.database import Write, opened
 from ghee.db.tables import builds
-from tests.analytics.conftest import Build, Seeder
-from tests.dashboard.conftest import PHONE, session_client, shoot
-from tests.dashboard.test_accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
-from tests.dashboard.test_accessibility import contrast
+from tests.support.accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
+from tests.support.accessibility import contrast
+from tests.support.analytics import Build, Seeder
 from tests.support.api import Api
+from tests.support.browser import PHONE, session_client, shoot
 from tests.support.servers import Server
 from tests.support.services import run_async
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.conftest import next_event, session_client
 from tests.support.api import Api
+from tests.support.browser import next_event, session_client
 from tests.support.servers import Server
 
 

@@ -11,7 +11,7 @@ import pytest
 from ghee.core.projects import create_project
 from ghee.dashboard.pages.live_signal import POLL_SECONDS, LogMoved
 from ghee.db.database import Database
-from tests.counting_reads import CountingReads
+from tests.support.counting_reads import CountingReads
 from tests.support.databases import make_database
 from tests.support.services import run_async
 

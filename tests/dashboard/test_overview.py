@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.conftest import shoot
 from tests.support.api import Api
+from tests.support.browser import shoot
 from tests.support.servers import Server
 
 FIRST_PAGE_BUDGET = 100 * 1024

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.conftest import PHONE, Credentials, add_user, session_client, shoot
+from tests.support.browser import PHONE, Credentials, add_user, session_client, shoot
 from tests.support.servers import Server, serve_fresh
 
 

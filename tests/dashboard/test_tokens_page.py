@@ -7,7 +7,7 @@ import re
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.dashboard.conftest import add_user, session_client, shoot, sign_in
+from tests.support.browser import add_user, session_client, shoot, sign_in
 from tests.support.servers import Server
 
 

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.dashboard.conftest import DESKTOP, Credentials, add_user, shoot, sign_in
 from tests.delivery import conftest as delivery
-from tests.delivery.conftest import FAST_DELIVERY, Receiver, wait_until
 from tests.support.api import Api
+from tests.support.browser import DESKTOP, Credentials, add_user, shoot, sign_in
 from tests.support.servers import Server, serve_fresh
+from tests.support.webhooks import FAST_DELIVERY, Receiver, wait_until
 
 delivery_receiver = delivery.receiver
 """The delivery tests' receiver fixture (a local HTTP server that records what it is sent), here too."""

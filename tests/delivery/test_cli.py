@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.delivery.conftest import Receiver, wait_until
 from tests.support.databases import make_database
 from tests.support.services import GHEE, ROOT
+from tests.support.webhooks import Receiver, wait_until
 
 
 def ghee(url: str, *args: str, allow_private: bool = True) -> subprocess.CompletedProcess[str]:

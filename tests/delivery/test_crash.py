@@ -11,7 +11,9 @@ from collections import Counter
 
 import pytest
 
-from tests.delivery.conftest import (
+from tests.support.api import Api
+from tests.support.servers import kill_hard, start_server
+from tests.support.webhooks import (
     FAST_DELIVERY,
     Hub,
     Receiver,
@@ -20,8 +22,6 @@ from tests.delivery.conftest import (
     stop_hub,
     wait_until,
 )
-from tests.support.api import Api
-from tests.support.servers import kill_hard, start_server
 
 
 def _restart(hub: Hub) -> None:

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from tests.delivery.conftest import Receiver, wait_until
 from tests.support.api import Api
+from tests.support.webhooks import Receiver, wait_until
 
 Subscribe = Callable[..., dict[str, Any]]
 

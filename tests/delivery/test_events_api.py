@@ -8,9 +8,9 @@ from typing import Any, TypeVar
 
 import pytest
 
-from tests.delivery.conftest import Hub, read_all
 from tests.support.api import Api
 from tests.support.servers import Server
+from tests.support.webhooks import Hub, read_all
 
 T = TypeVar("T")
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ghee.core.projects import project_row_id
-from tests.delivery.conftest import Receiver, wait_until
 from tests.support.api import Api
+from tests.support.webhooks import Receiver, wait_until
 
 Subscribe = Callable[..., dict[str, Any]]
 _numbers = itertools.count(50_000)

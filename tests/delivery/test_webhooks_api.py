@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from ghee.core.projects import project_row_id
-from tests.delivery.conftest import Hub, Receiver
 from tests.support.api import Api
+from tests.support.webhooks import Hub, Receiver
 
 
 def test_create_shows_a_generated_secret_once(api: Api, receiver: Receiver) -> None:

@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.dialects.conftest import Estate, MakeClient, fresh_number
 from tests.support.api import Api
+from tests.support.butterstack import Estate, MakeClient, fresh_number
 
 
 def assert_buddybuild_error(response: httpx.Response, status: int, message: str | None = None) -> None:

@@ -16,9 +16,9 @@ from ghee.db.engine import create_engine
 from ghee.db.tables import blog_posts
 from ghee.http import answers as answers_module
 from ghee.http.answers import Answers, kept
-from tests.dialects.buttercms.blog_helpers import new_post
-from tests.ops.test_metrics import scrape
 from tests.support.api import Api
+from tests.support.blog import new_post
+from tests.support.metrics import scrape
 from tests.support.servers import Server, serve_fresh
 from tests.support.services import run_async
 

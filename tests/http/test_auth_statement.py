@@ -8,7 +8,7 @@ from ghee.core.tokens import Authenticated, create_token, revoke_token
 from ghee.db.database import opened
 from ghee.errors import TokenInvalid
 from ghee.http.answers import authenticate
-from tests.counting_reads import CountingReads
+from tests.support.counting_reads import CountingReads
 from tests.support.servers import Server
 from tests.support.services import run_async
 

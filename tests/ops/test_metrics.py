@@ -9,30 +9,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from ghee.clock import utcnow
 from ghee.db.engine import create_engine
 from ghee.db.tables import connections, event_queue, events, webhook_attempts, webhook_deliveries, webhook_subscriptions
 from tests.support.api import Api
 from tests.support.databases import make_database
+from tests.support.metrics import METRICS_TOKEN, scrape
 from tests.support.servers import Server, serve_fresh, start_server
 
-METRICS_TOKEN = "scrape-me-please"  # noqa: S105 (a test value)
 BUILDS_ROUTE = "/v1/projects/{project_id}/builds"
-
-
-def scrape(server: Server, token: str | None = METRICS_TOKEN) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Every sample of one scrape, by name and labels."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    response = httpx.get(server.base_url + "/metrics", headers=headers, timeout=30)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/plain; version=")
-    return {
-        (sample.name, frozenset(sample.labels.items())): sample.value
-        for family in text_string_to_metric_families(response.text)
-        for sample in family.samples
-    }
 
 
 def requests_of(samples: dict[tuple[str, frozenset[tuple[str, str]]], float], route: str, status: str) -> float:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from tests.support.api import Api
+from tests.support.buildbutler import MakeClient
 from tests.support.servers import Server, shared_server
-
-MakeClient = Callable[..., Api]
 
 
 @pytest.fixture(scope="session")
@@ -45,15 +42,3 @@ def client(server: Server) -> Iterator[MakeClient]:
     yield make
     for api in made:
         api.http.close()
-
-
-def assert_error(response: httpx.Response, status: int, code: str) -> dict[str, Any]:
-    """Assert a BuildButler error: the status and exactly ``{"error": {"code", "message", "details"}}``."""
-    assert response.status_code == status, (response.status_code, response.text)
-    assert response.headers["content-type"].startswith("application/json")
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code
-    assert "Traceback" not in body["error"]["message"]
-    return body

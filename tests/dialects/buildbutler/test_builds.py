@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from ghee.core.ci_build_reads import build_public_id
 from ghee.core.jobs import job_public_id
 from ghee.db.database import Write
-from tests.dialects.buildbutler.conftest import assert_error
-from tests.dialects.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.support.api import Api
+from tests.support.buildbutler import assert_error
+from tests.support.buildbutler_factory import in_db, new_build, new_connection, new_job
 from tests.support.servers import Server
 
 SEED_BUILD_FIELDS = {

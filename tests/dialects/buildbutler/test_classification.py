@@ -7,8 +7,8 @@ from pathlib import Path
 from ghee.core.ci_build_reads import build_public_id
 from ghee.core.failures import HEAD_BYTES, TAIL_BYTES, classify_builds
 from ghee.db.database import Write
-from tests.dialects.buildbutler.factory import events_about, in_db, new_build, new_connection, new_job
 from tests.support.api import Api
+from tests.support.buildbutler_factory import events_about, in_db, new_build, new_connection, new_job
 from tests.support.servers import Server
 
 LOGS = Path(__file__).with_name("logs")

@@ -9,9 +9,9 @@ from ghee.core.jobs import job_public_id
 from ghee.core.projects import project_row_id
 from ghee.db.database import Write
 from ghee.db.tables import builds
-from tests.dialects.buildbutler.conftest import MakeClient, assert_error
-from tests.dialects.buildbutler.factory import in_db, new_build, new_connection, new_job
 from tests.support.api import Api
+from tests.support.buildbutler import MakeClient, assert_error
+from tests.support.buildbutler_factory import in_db, new_build, new_connection, new_job
 from tests.support.servers import Server
 
 SEED_JOB_FIELDS = {"id", "name", "instance", "folder", "lastBuild", "lastResult", "successRate"}

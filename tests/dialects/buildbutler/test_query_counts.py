@@ -5,8 +5,8 @@ from __future__ import annotations
 from ghee.core import ci_build_reads, ci_jobs, failure_causes
 from ghee.core.paging import Window
 from ghee.db.database import Write
-from tests.counting_reads import CountingReads
-from tests.dialects.buildbutler.factory import in_db, new_build, new_connection, new_job
+from tests.support.buildbutler_factory import in_db, new_build, new_connection, new_job
+from tests.support.counting_reads import CountingReads
 from tests.support.servers import Server
 
 

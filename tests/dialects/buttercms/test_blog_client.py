@@ -7,8 +7,8 @@ import pytest
 from butter_cms import ButterCMS
 from requests.exceptions import HTTPError
 
-from tests.dialects.buttercms.blog_helpers import new_author, new_post, unique
 from tests.support.api import Api
+from tests.support.blog import new_author, new_post, unique
 from tests.support.servers import Server
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dialects.buttercms.blog_helpers import new_post, write
 from tests.support.api import Api
+from tests.support.blog import new_post, write
 from tests.support.databases import make_database
 from tests.support.servers import Server, start_server
 

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from functools import cache
-from pathlib import Path
 
 import feedparser
 from lxml import etree
 
-from tests.dialects.buttercms.blog_helpers import new_author, new_post, unique
 from tests.support.api import Api
+from tests.support.blog import _sitemap_schema, assert_valid_sitemap, new_author, new_post, unique
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
-SITEMAP_SCHEMA = Path(__file__).with_name("schemas") / "sitemap-0.9.xsd"
-
-
-@cache
-def _sitemap_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(SITEMAP_SCHEMA))
-
-
-def assert_valid_sitemap(document: bytes) -> None:
-    """Fail with the schema's own words unless ``document`` is a valid sitemaps.org sitemap."""
-    schema = _sitemap_schema()
-    if not schema.validate(etree.fromstring(document)):
-        raise AssertionError(f"invalid sitemap: {schema.error_log}")
 
 
 def _made(api: Api) -> tuple[str, list[str], str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.dialects.buttercms.blog_helpers import AUTHOR_FIELDS, POST_FIELDS, new_author, new_post, unique
 from tests.support.api import Api
+from tests.support.blog import AUTHOR_FIELDS, POST_FIELDS, new_author, new_post, unique
 
 
 def test_author_has_the_seed_shape(api: Api) -> None:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dialects.buttercms.blog_helpers import AUTHOR_FIELDS, POST_FIELDS, new_author, new_post, unique
 from tests.support.api import Api
+from tests.support.blog import AUTHOR_FIELDS, POST_FIELDS, new_author, new_post, unique
 from tests.support.servers import Server
 
 

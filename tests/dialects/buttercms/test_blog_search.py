@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.dialects.buttercms.blog_helpers import POST_FIELDS, new_post, unique
 from tests.support.api import Api
+from tests.support.blog import POST_FIELDS, new_post, unique
 
 
 def _word() -> str:

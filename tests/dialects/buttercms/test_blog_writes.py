@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.dialects.buttercms.blog_helpers import events_about, new_author, new_post, unique, write
 from tests.support.api import Api
+from tests.support.blog import events_about, new_author, new_post, unique, write
 from tests.support.servers import Server
 
 

@@ -6,7 +6,8 @@ import pytest
 from butter_cms import ButterCMS
 from requests.exceptions import HTTPError
 
-from tests.dialects.buttercms.content_helpers import (
+from tests.support.api import Api
+from tests.support.content import (
     NEWS_FIELDS,
     SEED_NEWS_PAGE,
     new_collection,
@@ -16,7 +17,6 @@ from tests.dialects.buttercms.content_helpers import (
     unique,
     write,
 )
-from tests.support.api import Api
 from tests.support.servers import Server
 
 

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dialects.buttercms.content_helpers import events_about, new_collection, new_items, unique, write
 from tests.support.api import Api
+from tests.support.content import events_about, new_collection, new_items, unique, write
 from tests.support.servers import Server
 
 TEAM_FIELDS = [{"key": "name", "type": "text", "required": True}, {"key": "role", "type": "text"}]

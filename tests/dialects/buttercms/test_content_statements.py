@@ -11,7 +11,7 @@ from ghee.core.content.entries import View, check_locale
 from ghee.core.content.schemas import create_schema
 from ghee.db.database import opened
 from ghee.errors import NotFound
-from tests.counting_reads import CountingReads
+from tests.support.counting_reads import CountingReads
 from tests.support.databases import make_database
 from tests.support.services import run_async
 

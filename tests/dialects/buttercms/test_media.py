@@ -14,8 +14,8 @@ from PIL import Image
 
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
-from tests.dialects.buttercms.media_helpers import image_bytes, opened, transformed, upload
 from tests.support.databases import make_database
+from tests.support.media import image_bytes, opened, transformed, upload
 from tests.support.servers import Server, start_server
 
 

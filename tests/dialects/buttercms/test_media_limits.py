@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.dialects.buttercms.media_helpers import (
+from tests.support.media import (
     HANG_GUARD,
     HeldOriginal,
     image_bytes,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.dialects.buttercms.content_helpers import new_page, new_page_type, unique, write
 from tests.support.api import Api
+from tests.support.content import new_page, new_page_type, unique, write
 
 
 def test_search_finds_pages_by_any_text_field_case_insensitively(api: Api) -> None:

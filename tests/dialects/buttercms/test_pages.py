@@ -6,7 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dialects.buttercms.content_helpers import (
+from tests.support.api import Api
+from tests.support.butterstack import at_once
+from tests.support.content import (
     NEWS_FIELDS,
     SEED_NEWS_PAGE,
     events_about,
@@ -15,8 +17,6 @@ from tests.dialects.buttercms.content_helpers import (
     unique,
     write,
 )
-from tests.dialects.conftest import at_once
-from tests.support.api import Api
 from tests.support.servers import Server
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.dialects.buttercms.content_helpers import new_collection, new_items, new_page, new_page_type, unique, write
 from tests.support.api import Api
+from tests.support.content import new_collection, new_items, new_page, new_page_type, unique, write
 
 
 def chain(api: Api) -> tuple[str, str, int]:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.dialects.conftest import Estate, MakeClient, assert_error, fresh_number
 from tests.support.api import Api
+from tests.support.butterstack import Estate, MakeClient, assert_error, fresh_number
 
 CONTENT = "//depot/Game/Content"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.dialects.conftest import Estate, MakeClient, assert_error, at_once, events_of, fresh_number
 from tests.support.api import Api
+from tests.support.butterstack import Estate, MakeClient, assert_error, at_once, events_of, fresh_number
 from tests.support.servers import Server
 
 BUILD_FIELDS = {

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.dialects.conftest import Estate, MakeClient, assert_error, at_once, fresh_number
 from tests.support.api import Api
+from tests.support.butterstack import Estate, MakeClient, assert_error, at_once, fresh_number
 
 WARRIOR = "//depot/Game/Content/Characters/Warrior/T_Warrior_D.uasset"
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.dialects.conftest import Estate, MakeClient, assert_error, at_once
 from tests.support.api import Api
+from tests.support.butterstack import Estate, MakeClient, assert_error, at_once
 
 
 def _deploy(api: Api, build: dict[str, Any], platform: str = "steam", branch: str = "beta") -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.dialects.conftest import Estate, MakeClient, assert_error, at_once, revoke_newest_token
 from tests.support.api import Api
+from tests.support.butterstack import Estate, MakeClient, assert_error, at_once, revoke_newest_token
 from tests.support.servers import Server
 
 LISTS = ["/v1/projects", "/v1/projects/{p}/builds", "/v1/projects/{p}/changelists", "/v1/projects/{p}/assets"]

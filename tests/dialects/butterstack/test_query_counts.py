@@ -9,9 +9,9 @@ from ghee.core.paging import Window
 from ghee.core.projects import project_row_id
 from ghee.db.database import opened
 from ghee.delivery import deliveries, subscriptions
-from tests.counting_reads import CountingReads
-from tests.dialects.conftest import fresh_number
 from tests.support.api import Api
+from tests.support.butterstack import fresh_number
+from tests.support.counting_reads import CountingReads
 from tests.support.servers import Server
 
 PAGE = 3

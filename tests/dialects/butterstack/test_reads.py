@@ -15,8 +15,8 @@ from ghee.core.paging import Window
 from ghee.db.database import opened
 from ghee.db.reads import Reads
 from ghee.delivery import deliveries, subscriptions
-from tests.dialects.conftest import Estate
 from tests.support.api import Api
+from tests.support.butterstack import Estate
 from tests.support.servers import Server
 
 

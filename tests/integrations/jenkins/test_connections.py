@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
 import sqlalchemy as sa
 
 from ghee.db.tables import connections
-from tests.integrations.jenkins.conftest import connect, query
-from tests.integrations.jenkins.fake_jenkins import FakeJenkins
 from tests.support.api import Api
+from tests.support.fake_jenkins import FakeJenkins
+from tests.support.jenkins import assert_problem, connect, query
 from tests.support.servers import Server
 from tests.support.services import free_port
 
 FIELDS = {"id", "name", "url", "username", "status", "lastError", "lastSyncAt", "nextSyncAt", "jobs", "createdAt"}
-
-
-def assert_problem(response: httpx.Response, status: int, code: str, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, (response.status_code, response.text)
-    body: dict[str, Any] = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"code", "message", "details"}
-    assert body["error"]["code"] == code
-    assert "Traceback" not in body["error"]["message"]
-    if field is not None:
-        assert body["error"]["details"]["field"] == field
-    return body
 
 
 def test_new_connection_is_checked_listed_and_its_token_never_returned(

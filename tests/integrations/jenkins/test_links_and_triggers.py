@@ -10,12 +10,10 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.config import Settings
 from ghee.db.tables import builds
-from tests.integrations.jenkins.conftest import connect, query, sync
-from tests.integrations.jenkins.estate import furnish
-from tests.integrations.jenkins.fake_jenkins import FakeJenkins, FakeJob
-from tests.integrations.jenkins.test_connections import assert_problem
-from tests.integrations.jenkins.test_sync import job_rows
 from tests.support.api import Api
+from tests.support.fake_jenkins import FakeJenkins, FakeJob
+from tests.support.jenkins import assert_problem, connect, job_rows, query, sync
+from tests.support.jenkins_estate import furnish
 from tests.support.servers import Server
 
 
@@ -103,7 +101,7 @@ def test_a_build_jenkins_starts_later_is_matched_by_its_queue_item(
     assert build["status"] == "pending"
     app = jenkins.find(["app"])
     assert isinstance(app, FakeJob)
-    from tests.integrations.jenkins.fake_jenkins import FakeBuild  # noqa: PLC0415
+    from tests.support.fake_jenkins import FakeBuild  # noqa: PLC0415
 
     app.add(FakeBuild(5, building=True, queue_id=700, parameters={"PLATFORM": "ps5", "CONFIGURATION": "debug"}))
     sync(settings, name)

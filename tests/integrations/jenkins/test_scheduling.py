@@ -17,11 +17,11 @@ from ghee.core.connections import claim_connection, connection_row_id, next_pass
 from ghee.db.database import opened
 from ghee.db.tables import connections
 from ghee.integrations.jenkins.loop import sync_loop, sync_now
-from tests.integrations.jenkins.conftest import SECRET_KEY, connect, query, sync
-from tests.integrations.jenkins.estate import furnish
-from tests.integrations.jenkins.fake_jenkins import FakeJenkins
 from tests.support.api import Api
 from tests.support.databases import make_database
+from tests.support.fake_jenkins import FakeJenkins
+from tests.support.jenkins import SECRET_KEY, connect, query, sync
+from tests.support.jenkins_estate import furnish
 from tests.support.servers import Server, start_server
 from tests.support.services import GHEE, ROOT
 

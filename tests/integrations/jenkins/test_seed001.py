@@ -8,10 +8,10 @@ from typing import Any
 from PIL import Image
 
 from ghee.config import Settings
-from tests.integrations.jenkins.conftest import connect, sync
-from tests.integrations.jenkins.estate import furnish
-from tests.integrations.jenkins.fake_jenkins import FakeJenkins
 from tests.support.api import Api
+from tests.support.fake_jenkins import FakeJenkins
+from tests.support.jenkins import connect, sync
+from tests.support.jenkins_estate import furnish
 
 JOB_KEYS = {"id", "name", "instance", "folder", "lastBuild", "lastResult", "successRate"}
 BUILD_KEYS = {

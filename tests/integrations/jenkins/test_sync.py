@@ -11,21 +11,12 @@ import sqlalchemy as sa
 from ghee.config import Settings
 from ghee.core.ci_builds import read_log
 from ghee.db.database import opened
-from ghee.db.tables import build_stages, builds, connections, events, jobs
-from tests.integrations.jenkins.conftest import connect, query, sync
-from tests.integrations.jenkins.estate import DEEP, SHA, furnish
-from tests.integrations.jenkins.fake_jenkins import T0, FakeBuild, FakeJenkins, FakeJob
+from ghee.db.tables import build_stages, builds, events
 from tests.support.api import Api
+from tests.support.fake_jenkins import T0, FakeBuild, FakeJenkins, FakeJob
+from tests.support.jenkins import connect, job_rows, query, sync
+from tests.support.jenkins_estate import DEEP, SHA, furnish
 from tests.support.servers import Server
-
-
-def job_rows(server: Server, connection: dict[str, Any]) -> dict[str, Any]:
-    stmt = (
-        sa.select(jobs)
-        .join(connections, connections.c.id == jobs.c.connection_id)
-        .where(connections.c.name == connection["name"])
-    )
-    return {row.full_name: row for row in query(server, stmt)}
 
 
 def build_rows(server: Server, job_id: int) -> dict[int, Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.integrations.jenkins.fake_jenkins import (
+from tests.support.fake_jenkins import (
     FOLDER,
     MULTIBRANCH,
     PIPELINE,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from lxml import etree
 
 from ghee.db.engine import create_engine
 from ghee.db.tables import events
@@ -96,3 +99,18 @@ def events_about(server: Server, resource_id: str) -> list[tuple[str, str, dict[
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def assert_valid_sitemap(document: bytes) -> None:
+    """Fail with the schema's own words unless ``document`` is a valid sitemaps.org sitemap."""
+    schema = _sitemap_schema()
+    if not schema.validate(etree.fromstring(document)):
+        raise AssertionError(f"invalid sitemap: {schema.error_log}")
+
+
+SITEMAP_SCHEMA = Path(__file__).with_name("schemas") / "sitemap-0.9.xsd"
+
+
+@cache
+def _sitemap_schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(SITEMAP_SCHEMA))
