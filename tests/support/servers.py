@@ -80,6 +80,10 @@ def start_server(database_url: str, log: Path, *, workers: int = 1, **extra_env:
         "GHEE_DATABASE_URL": database_url,
         "GHEE_RATE_LIMIT": TEST_RATE_LIMIT,
         "GHEE_MEDIA_DIR": str(log.parent / "media"),
+        # An idle SQLite server's background loops look for work every poll: at ghee's 0.2 s that is
+        # ~2 % of a core per server, and a test session keeps a dozen alive. Suites that wait for
+        # deliveries ask for faster polls (``FAST_DELIVERY``).
+        "GHEE_WORKER_POLL_SECONDS": "1",
         **extra_env,
     }
     env.pop("GHEE_REDIS_URL", None) if "GHEE_REDIS_URL" not in extra_env else None
