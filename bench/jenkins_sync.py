@@ -87,9 +87,10 @@ async def connect(settings: Settings, url: str) -> str:
     return "bench"
 
 
-def serve_fake(jobs: int, builds_per_job: int, commands: Connection) -> None:
+def serve_fake(jobs: int, builds_per_job: int, delay_ms: float, commands: Connection) -> None:
     """In a process of its own (the fake's threads would otherwise share the GIL with the sync)."""
     fake = FakeJenkins().start()
+    fake.delay = delay_ms / 1000
     made = furnish(fake, jobs, builds_per_job)
     commands.send(fake.url)
     while True:
@@ -119,15 +120,16 @@ def timed_pass(settings: Settings, fake: Connection, label: str, backend: str) -
     stats = outcome.stats
     fake.send(("requests", None))
     requests = fake.recv()
+    load = os.getloadavg()[0]
     print(
         f"{backend:<9} {label:<24} {requests:>7} requests {seconds:>8.1f} s   "
-        f"{stats.changed:>4} changed jobs, {stats.builds:>6} builds written"
+        f"{stats.changed:>4} changed jobs, {stats.builds:>6} builds written   load {load:.2f}"
     )
 
 
-def run(backend: str, admin_url: str, jobs: int, builds_per_job: int, new_builds: int) -> None:
+def run(backend: str, admin_url: str, jobs: int, builds_per_job: int, new_builds: int, delay_ms: float) -> None:  # noqa: PLR0913
     fake, child_end = multiprocessing.Pipe()
-    child = multiprocessing.Process(target=serve_fake, args=(jobs, builds_per_job, child_end), daemon=True)
+    child = multiprocessing.Process(target=serve_fake, args=(jobs, builds_per_job, delay_ms, child_end), daemon=True)
     child.start()
     try:
         url = fake.recv()
@@ -151,13 +153,19 @@ def main() -> None:
     parser.add_argument("--builds-per-job", type=int, default=100)
     parser.add_argument("--new-builds", type=int, default=20)
     parser.add_argument(
+        "--delay-ms",
+        type=float,
+        default=20.0,
+        help="how long the fake takes to answer each request (a real Jenkins is not instant)",
+    )
+    parser.add_argument(
         "--postgres-url",
         default=os.environ.get("GHEE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
         help="an admin connection, used to create and drop the scratch database",
     )
     options = parser.parse_args()
     for backend in options.backends.split(","):
-        run(backend, options.postgres_url, options.jobs, options.builds_per_job, options.new_builds)
+        run(backend, options.postgres_url, options.jobs, options.builds_per_job, options.new_builds, options.delay_ms)
 
 
 if __name__ == "__main__":

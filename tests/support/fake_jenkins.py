@@ -14,6 +14,7 @@ import base64
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -129,6 +130,7 @@ class FakeJenkins:
         self.queue: dict[int, dict[str, Any]] = {}
         self.start_queued = True  # queued builds start at once (the queue item names their number)
         self.broken = False  # answer 500 to everything
+        self.delay = 0.0  # seconds each request waits before it is answered (requests overlap meanwhile)
         self.lock = threading.RLock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -241,6 +243,8 @@ def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901 (
             return True
 
         def do_GET(self) -> None:
+            if fake.delay:
+                time.sleep(fake.delay)  # a real Jenkins is not instant: the wait overlaps other requests'
             with fake.lock:
                 fake.requests.append(("GET", self.path))
                 if fake.broken:
@@ -251,6 +255,8 @@ def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901 (
                 self._get()
 
         def do_POST(self) -> None:
+            if fake.delay:
+                time.sleep(fake.delay)
             with fake.lock:
                 fake.requests.append(("POST", self.path))
                 if not self._authorised():
