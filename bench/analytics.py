@@ -27,8 +27,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from ghee.analytics.rollups import rebuild
 from ghee.clock import utcnow
+from ghee.core.builds.rollups import rebuild
 from ghee.core.tokens import create_token
 from ghee.db.database import opened
 from ghee.db.migrate import upgrade
@@ -188,7 +188,7 @@ async def exact_p95(database_url: str, start: str, end: str) -> tuple[int, dict[
 
 def measure(backend: str, args: argparse.Namespace, logs: Path) -> dict[str, Any]:
     """Fill, serve and time one backend; returns its figures."""
-    from ghee.core.jobs import job_row_id  # noqa: PLC0415
+    from ghee.core.jobs.model import job_row_id  # noqa: PLC0415
 
     with scratch_database(backend, args.postgres_url) as database_url:
         token, loaded, rebuilt = asyncio.run(fill(database_url, args.builds, args.jobs))

@@ -27,8 +27,8 @@ import httpx
 import sqlalchemy as sa
 
 from ghee.clock import utcnow
-from ghee.core.ci_build_reads import build_public_id
-from ghee.core.jobs import job_public_id
+from ghee.core.builds.model import build_public_id
+from ghee.core.jobs.model import job_public_id
 from ghee.core.tokens import create_token
 from ghee.db.database import opened
 from ghee.db.migrate import upgrade

@@ -23,8 +23,15 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ghee.core.builds.failures import (
+    HEAD_BYTES,
+    TAIL_BYTES,
+    UNKNOWN,
+    classify_builds,
+    matching_cause,
+    reclassify_recent,
+)
 from ghee.core.failure_causes import FailureCause, all_causes
-from ghee.core.failures import HEAD_BYTES, TAIL_BYTES, UNKNOWN, classify_builds, matching_cause, reclassify_recent
 from ghee.db.database import Write, opened
 from ghee.db.migrate import upgrade
 from ghee.db.tables import build_log_chunks, builds, connections, jobs
@@ -35,7 +42,7 @@ NOW = datetime.now(UTC).replace(tzinfo=None)
 
 
 def excerpts(text: str) -> list[str]:
-    """What the classifier reads of a log: its head and tail (see ``ghee.core.failures``)."""
+    """What the classifier reads of a log: its head and tail (see ``ghee.core.builds.failures``)."""
     data = text.encode()
     if len(data) <= HEAD_BYTES + TAIL_BYTES:
         return [text]

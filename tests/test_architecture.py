@@ -94,10 +94,10 @@ def test_imports_go_only_to_lower_levels() -> None:
 @pytest.mark.parametrize(
     ("module", "line"),
     [
-        ("core/builds.py", "from ghee.http.errors import Problem"),
+        ("core/builds/reports.py", "from ghee.http.errors import Problem"),
         ("db/reads.py", "from ghee.core import projects"),
         ("ids.py", "from ghee.core.errors import NotFound"),
-        ("core/ci_builds.py", "from ghee.analytics import rollups"),
+        ("core/builds/synced.py", "from ghee.analytics import metrics"),
         ("delivery/dispatcher.py", "from ghee.worker import WorkerContext"),
         ("http/observe.py", "from ghee.ops.metrics import HttpMetrics"),
         ("config.py", "from ghee.delivery.settings import DeliverySettings"),

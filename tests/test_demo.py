@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from ghee.clock import utcnow
 from ghee.core.assets import APPROVAL_STATUSES
-from ghee.core.builds import STATUSES as BUILD_STATUSES
+from ghee.core.builds.model import STATUSES as BUILD_STATUSES
 from ghee.db.database import Write, opened
 from ghee.db.tables import artifacts, assets, builds, changelists, deployments, events, metadata, projects
 from ghee.demo import load_demo

@@ -72,7 +72,7 @@ class _LazyGroup(click.Group):
 _ELSEWHERE = {  # the summaries are the commands' own (tests/test_cli.py keeps them so)
     "worker": (
         "ghee.worker:worker_command",
-        "Run the background loops (webhook delivery, Jenkins sync) until SIGTERM or SIGINT.",
+        "Run the background loops (webhook delivery, Jenkins sync and dispatch) until SIGTERM or SIGINT.",
     ),
     "backup": (
         "ghee.ops.commands:backup_command",
@@ -385,7 +385,7 @@ def analytics() -> None:
 @analytics.command("rebuild")
 def analytics_rebuild() -> None:
     """Recompute every build rollup from the builds (after an import, or to repair them)."""
-    from ghee.analytics.rollups import rebuild
+    from ghee.core.builds.rollups import rebuild
 
     def progress(done: int, total: int) -> None:
         click.echo(f"\rrolled up {done:,} of {total:,} finished builds", nl=False)

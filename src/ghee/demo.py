@@ -19,8 +19,9 @@ import sqlalchemy as sa
 
 from ghee.clock import utcnow
 from ghee.core.assets import APPROVAL_STATUSES, AssetFilter, list_assets, set_approval_status
-from ghee.core.builds import STATUSES as BUILD_STATUSES
-from ghee.core.builds import Artifact, Build, BuildReport, NewBuild, create_build, report_build
+from ghee.core.builds.model import STATUSES as BUILD_STATUSES
+from ghee.core.builds.model import Artifact, Build
+from ghee.core.builds.reports import BuildReport, NewBuild, create_build, report_build
 from ghee.core.changelists import FileChange, NewChangelist, record_changelist
 from ghee.core.deployments import create_deployment, set_deployment_status
 from ghee.core.paging import Window

@@ -20,6 +20,7 @@ import click
 from ghee.config import Settings, get_settings
 from ghee.db.database import Database, opened
 from ghee.delivery.dispatcher import run_webhooks
+from ghee.integrations.jenkins.dispatch import dispatch_loop
 from ghee.integrations.jenkins.loop import sync_loop
 
 log = logging.getLogger("ghee.worker")
@@ -50,9 +51,15 @@ async def run_jenkins_sync(context: WorkerContext) -> None:
     await sync_loop(context.settings, context.db, context.stopping)
 
 
+async def run_jenkins_dispatch(context: WorkerContext) -> None:
+    """Start triggered builds on Jenkins and follow their queue items (``ghee.integrations.jenkins.dispatch``)."""
+    await dispatch_loop(context.settings, context.db, context.stopping)
+
+
 LOOPS: dict[str, Loop] = {
     "webhooks": deliver_webhooks,
     "jenkins-sync": run_jenkins_sync,
+    "jenkins-dispatch": run_jenkins_dispatch,
 }
 """The loops a worker runs, by name."""
 
@@ -92,7 +99,7 @@ async def run_worker(settings: Settings, loops: Mapping[str, Loop] = LOOPS) -> N
 @click.command("worker")
 @click.option("--only", "only", multiple=True, type=click.Choice(sorted(LOOPS)), help="Run only these loops.")
 def worker_command(only: tuple[str, ...]) -> None:
-    """Run the background loops (webhook delivery, Jenkins sync) until SIGTERM or SIGINT."""
+    """Run the background loops (webhook delivery, Jenkins sync and dispatch) until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # httpx logs every request at INFO: a line per webhook delivery and Jenkins call is noise, and costs.
     logging.getLogger("httpx").setLevel(logging.WARNING)

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ghee.analytics import sketch
-from ghee.analytics.rollups import epoch_hour_of
-from ghee.core.jobs import job_row_id
+from ghee.core.builds import sketch
+from ghee.core.builds.rollups import epoch_hour_of
+from ghee.core.jobs.model import job_row_id
 from ghee.db.database import Write
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 from tests.support.analytics import Build, Seeder, metrics

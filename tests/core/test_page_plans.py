@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from ghee.clock import utcnow
-from ghee.core import builds as builds_module
+from ghee.core.builds import reads as build_reads
 from ghee.core.projects import create_project
 from ghee.db.engine import create_engine
 from ghee.db.tables import builds
@@ -86,8 +86,18 @@ async def _plan(conn: AsyncConnection, statement: sa.Select[Any], params: dict[s
 
 def _plans(url: str, project_id: int, **filters: bool) -> list[str]:
     """The plans of the builds page statement for ``project_id``: SQLite's, or PostgreSQL's generic and custom."""
-    statement = builds_module._list_statement(
-        filters.get("status", False), filters.get("branch", False), filters.get("configuration", False)
+    statement = build_reads._list_statement(
+        build_reads._Shape(
+            of_job=False,
+            status=filters.get("status", False),
+            result=False,
+            branch=filters.get("branch", False),
+            configuration=filters.get("configuration", False),
+            since=False,
+            until=False,
+            include_deleted=False,
+            counted=False,
+        )
     )
     params: dict[str, object] = {
         "project_id": project_id,

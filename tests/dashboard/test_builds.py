@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core import ci_builds
+from ghee.core.builds import synced as ci_builds
 from ghee.core.projects import project_row_id
 from ghee.db.database import Write, opened
 from ghee.db.tables import builds
@@ -163,7 +163,7 @@ def test_build_page_shows_stages_and_follows_a_running_log(signed_in_page: Page,
 
     page = signed_in_page
     page.goto(f"/builds/{build_id}")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Build #41")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("harbor-lights-ci #41")
     expect(page.locator("#build-status")).to_have_text("running")
     summary = page.get_by_role("region", name="Summary")
     expect(summary).to_contain_text("3f9a2c1d8e7b")

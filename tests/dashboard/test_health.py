@@ -43,7 +43,7 @@ class RecentSeeder(Seeder):
         return run_async(main)
 
     def categorise(self, build_ids: list[int], category: str) -> None:
-        """Give failed builds a failure category, as ``ghee.core.failures`` does once their logs are in."""
+        """Give failed builds a failure category, as ``ghee.core.builds.failures`` does once their logs are in."""
 
         async def work(unit: Write) -> None:
             await unit.execute(sa.update(builds).where(builds.c.id.in_(build_ids)).values(failure_category=category))

@@ -13,9 +13,9 @@ import httpx
 import sqlalchemy as sa
 
 from ghee import ids
-from ghee.analytics.rollups import add_builds, rebuild
 from ghee.clock import utcnow
-from ghee.core.jobs import job_row_id
+from ghee.core.builds.rollups import add_builds, rebuild
+from ghee.core.jobs.model import job_row_id
 from ghee.db.database import Write, opened
 from ghee.db.tables import builds, connections, jobs
 from tests.support.api import Api

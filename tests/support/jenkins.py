@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from ghee.config import Settings
+from ghee.db.database import opened
 from ghee.db.engine import create_engine
-from ghee.db.tables import connections, jobs
+from ghee.db.tables import build_dispatches, connections, jobs
+from ghee.integrations.jenkins.dispatch import dispatch_due
 from ghee.integrations.jenkins.loop import PassOutcome, sync_now
 from tests.support.api import Api
 from tests.support.fake_jenkins import FakeJenkins
@@ -40,6 +42,28 @@ def sync(settings: Settings, name: str) -> PassOutcome:
     return outcome
 
 
+def dispatch(settings: Settings, *, within: float = 5.0) -> None:
+    """Run the dispatcher, as a worker does, until no build waits to be sent or followed (or ``within`` seconds)."""
+
+    async def run() -> None:
+        async with opened(settings.database_url) as db:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + within
+            while loop.time() < deadline:
+                await dispatch_due(db, settings)
+                open_now = await db.read().first(
+                    sa.select(sa.func.count())
+                    .select_from(build_dispatches)
+                    .where(build_dispatches.c.state != "failed"),
+                    {},
+                )
+                if not open_now or not open_now[0]:
+                    return
+                await asyncio.sleep(0.05)
+
+    asyncio.run(run())
+
+
 def query(server: Server, statement: sa.Executable) -> list[Any]:
     """Rows of ``statement`` on the server's database."""
 
@@ -52,6 +76,20 @@ def query(server: Server, statement: sa.Executable) -> list[Any]:
             await engine.dispose()
 
     return asyncio.run(run())
+
+
+def execute(server: Server, statement: sa.Executable) -> None:
+    """Run ``statement`` on the server's database and commit (a test arranging a state)."""
+
+    async def run() -> None:
+        engine = create_engine(server.database_url)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(statement)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 def assert_problem(response: httpx.Response, status: int, code: str, field: str | None = None) -> dict[str, Any]:

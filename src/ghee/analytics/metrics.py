@@ -25,9 +25,9 @@ import numpy.typing as npt
 import sqlalchemy as sa
 
 from ghee import ids
-from ghee.analytics import sketch
 from ghee.analytics.ranges import TimeRange
-from ghee.analytics.rollups import DAY, HOUR, RESULTS, epoch_hour_of
+from ghee.core.builds import sketch
+from ghee.core.builds.rollups import DAY, HOUR, RESULTS, epoch_hour_of
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 from ghee.errors import Invalid, NotFound

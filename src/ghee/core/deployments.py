@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core.builds import Build
+from ghee.core.builds.model import Build
 from ghee.core.events import record_event
 from ghee.core.inputs import check_filter, check_label
 from ghee.core.paging import Slice, Window, cut

@@ -24,6 +24,9 @@ def of_parent(parent: sa.Column[Any], value: int | sa.BindParameter[Any]) -> Col
     return parent.between(value, value)
 
 
-def newest_first(parent: sa.Column[Any], row_id: sa.Column[Any]) -> tuple[ColumnElement[Any], ...]:
-    """The order of a page under ``of_parent(parent, ...)``: by ``parent`` then ``row_id``, descending."""
-    return parent.desc(), row_id.desc()
+def newest_first(parent: sa.Column[Any], *order: sa.Column[Any]) -> tuple[ColumnElement[Any], ...]:
+    """The order of a page under ``of_parent(parent, ...)``: by ``parent`` then ``order`` (the row id last), descending.
+
+    The index behind it is on ``(parent, *order)``.
+    """
+    return parent.desc(), *(column.desc() for column in order)

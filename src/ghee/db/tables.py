@@ -124,9 +124,28 @@ builds = sa.Table(
     ),
     sa.Index("uq_builds_job_number", "job_id", "number", unique=True),
     sa.Index("ix_builds_job_started", "job_id", "started_at"),
-    sa.Index("ix_builds_project_recent", "project_id", "id"),
-    sa.Index("ix_builds_project_status_recent", "project_id", "status", "id"),
-    sa.Index("ix_builds_project_branch_recent", "project_id", "branch", "id"),
+    # A project's builds newest first by when they were queued, whatever fed them (migration 0013).
+    sa.Index("ix_builds_project_queued", "project_id", "created_at", "id"),
+    sa.Index("ix_builds_project_status_queued", "project_id", "status", "created_at", "id"),
+    sa.Index("ix_builds_project_branch_queued", "project_id", "branch", "created_at", "id"),
+)
+
+# Builds ghee must start on a Jenkins job: a trigger writes the row with the
+# build, and the dispatcher (``ghee.integrations.jenkins.dispatch``) calls
+# Jenkins outside any transaction, then follows the queue item to the
+# build's number (migration 0013).
+build_dispatches = sa.Table(
+    "build_dispatches",
+    metadata,
+    sa.Column("build_id", BigId, sa.ForeignKey("builds.id", ondelete="CASCADE"), primary_key=True),
+    _fk("job_id", "jobs.id"),
+    sa.Column("state", sa.String(20), nullable=False),  # waiting (to be sent), queued (following), failed
+    sa.Column("queue_id", sa.BigInteger(), nullable=True),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.Index("ix_build_dispatches_due", "state", "next_attempt_at"),
 )
 
 artifacts = sa.Table(
@@ -394,6 +413,12 @@ connections = sa.Table(
     sa.Column("lease_owner", sa.String(80), nullable=True),  # the worker running a pass, until lease_until
     sa.Column("lease_until", sa.DateTime(), nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
+    # Requests a sync pass keeps in flight to this server (migration 0013).
+    sa.Column("concurrency", sa.Integer(), server_default=sa.text("8"), nullable=False),
+    # SHA-256 of the secret Jenkins' notifications carry; NULL: notifications refused (migration 0013).
+    sa.Column("notify_secret_hash", sa.String(64), nullable=True),
+    # Jobs to sync at once, ahead of the schedule (a notification named them), as a JSON list of full names.
+    sa.Column("wanted_jobs", sa.JSON(), nullable=True),
     sa.UniqueConstraint("name", name="uq_connections_name"),
 )
 
@@ -525,7 +550,7 @@ project_settings = sa.Table(
 
 builds.append_column(sa.Column("log_cursor", sa.BigInteger(), nullable=True))
 # Build analytics (migration 0007): finished Jenkins builds summed per job,
-# branch, label and hour or UTC day; see ``ghee.analytics.rollups``.
+# branch, label and hour or UTC day; see ``ghee.core.builds.rollups``.
 
 build_rollups = sa.Table(
     "build_rollups",
@@ -544,7 +569,7 @@ build_rollups = sa.Table(
     sa.Column("duration_sum_ms", sa.BigInteger(), nullable=False),
     sa.Column("queue_count", sa.Integer(), nullable=False),  # builds with a known queue time
     sa.Column("queue_sum_ms", sa.BigInteger(), nullable=False),
-    sa.Column("durations", sa.LargeBinary(), nullable=False),  # ghee.analytics.sketch encoding
+    sa.Column("durations", sa.LargeBinary(), nullable=False),  # ghee.core.builds.sketch encoding
     sa.PrimaryKeyConstraint("span_hours", "start_hour", "job_id", "branch", "label", name="pk_build_rollups"),
     sa.Index("ix_build_rollups_job", "job_id", "span_hours", "start_hour"),
 )

@@ -10,7 +10,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from ghee.clock import iso
-from ghee.core import builds, projects
+from ghee.core import projects
+from ghee.core.builds.model import Build, BuildFilter
+from ghee.core.builds.reads import list_project_builds
+from ghee.core.builds.trigger import trigger_branch
 from ghee.core.paging import Window
 from ghee.core.projects import Project
 from ghee.core.tokens import Principal
@@ -73,17 +76,17 @@ def _app(project: Project) -> App:
     )
 
 
-def _build(build: builds.Build) -> BuddybuildBuild:
+def _build(build: Build) -> BuddybuildBuild:
     return BuddybuildBuild(
         id=build.public_id,
         build_id=build.public_id,
-        app_id=projects.project_public_id(build.project_id),
+        app_id=projects.project_public_id(build.project_id),  # type: ignore[arg-type]  # an app's build has one
         build_number=build.number,
         build_status=_STATUS_OUT.get(build.status, build.status),
         branch=build.branch,
         scheme=build.configuration,
         platform=build.platform,
-        commit_info=CommitInfo(branch=build.branch, commit_sha=build.changelist),
+        commit_info=CommitInfo(branch=build.branch, commit_sha=build.commit or build.changelist),
         created_at=iso(build.created_at) or "",
         started_at=iso(build.started_at),
         finished_at=iso(build.finished_at),
@@ -134,18 +137,18 @@ async def list_app_builds(  # noqa: PLR0913 (one parameter per documented query 
 ) -> list[BuddybuildBuild]:
     """The app's most recent builds, filtered by branch, scheme (configuration) and status."""
     wanted = _STATUS_IN.get(status, status) if status else None
-    filters = builds.BuildFilter(status=wanted, branch=branch, configuration=scheme)
+    filters = BuildFilter(status=wanted, branch=branch, configuration=scheme)
     only = request.principal.project_id
-    page = await builds.list_project_builds(request.reads, app_id, only, filters, Window(limit, offset))
+    page = await list_project_builds(request.reads, app_id, only, filters, Window(limit, offset))
     return [_build(b) for b in page.items]
 
 
 @post("/{app_id:str}/build", responses=_ERRORS, opt=requires("write"))
 async def trigger_app_build(db: Database, principal: Principal, app_id: str, data: TriggerBody) -> BuddybuildBuild:
-    """Trigger a build of a branch."""
+    """Trigger a build of a branch: on the Jenkins job linked to the app if any, else for an agent; answers at once."""
     project = await projects.get_project(db.read(), app_id, principal.project_id)
     async with db.write() as work:
-        build = await builds.trigger_branch_build(work, project.id, data.branch)
+        build = await trigger_branch(work, project.id, data.branch)
     return _build(build)
 
 

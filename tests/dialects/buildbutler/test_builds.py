@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ghee.core.ci_build_reads import build_public_id
-from ghee.core.jobs import job_public_id
+from ghee.core.builds.model import build_public_id
+from ghee.core.jobs.model import job_public_id
 from ghee.db.database import Write
 from tests.support.api import Api
 from tests.support.buildbutler import assert_error

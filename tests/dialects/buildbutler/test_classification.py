@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ghee.core.ci_build_reads import build_public_id
-from ghee.core.failures import HEAD_BYTES, TAIL_BYTES, classify_builds
+from ghee import ids
+from ghee.core.builds.failures import HEAD_BYTES, TAIL_BYTES, classify_builds
+from ghee.core.builds.model import build_public_id
 from ghee.db.database import Write
 from tests.support.api import Api
 from tests.support.buildbutler_factory import events_about, in_db, new_build, new_connection, new_job
@@ -105,7 +106,7 @@ def test_a_change_of_category_records_a_build_classified_event(server: Server) -
         build = await new_build(work, job, 1, "ABORTED", log="Aborted by Dana Whitfield\nFinished: ABORTED\n")
         await classify_builds(work, [build])
         await classify_builds(work, [build])  # unchanged: no second event
-        return await events_about(work, build_public_id(build))
+        return await events_about(work, ids.encode("build", build))
 
     [(event_type, payload)] = in_db(server, seed)
     assert event_type == "build.classified"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ghee.core.ci_build_reads import build_public_id
-from ghee.core.failures import classify_builds
+from ghee.core.builds.failures import classify_builds
+from ghee.core.builds.model import build_public_id
 from ghee.db.database import Write
 from tests.support.api import Api
 from tests.support.buildbutler import MakeClient, assert_error

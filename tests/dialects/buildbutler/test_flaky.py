@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ghee.core.flaky import Outcome, flaky_reason, update_jobs
-from ghee.core.jobs import job_public_id
+from ghee.core.jobs.flaky import Outcome, flaky_reason, update_jobs
+from ghee.core.jobs.model import job_public_id
 from ghee.db.database import Write
 from tests.support.api import Api
 from tests.support.buildbutler_factory import events_about, in_db, new_build, new_connection, new_job

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ghee.core.flaky import update_jobs
-from ghee.core.jobs import job_public_id
+from ghee.core.jobs.flaky import update_jobs
+from ghee.core.jobs.model import job_public_id
 from ghee.core.projects import project_row_id
 from ghee.db.database import Write
 from ghee.db.tables import builds

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ghee.core import ci_build_reads, ci_jobs, failure_causes
+from ghee.core import failure_causes
+from ghee.core.builds.model import BuildFilter
+from ghee.core.builds.reads import list_builds
+from ghee.core.jobs.model import JobFilter
+from ghee.core.jobs.reads import list_jobs
 from ghee.core.paging import Window
 from ghee.db.database import Write
 from tests.support.buildbutler_factory import in_db, new_build, new_connection, new_job
@@ -19,10 +23,10 @@ def test_each_list_page_is_one_statement(server: Server) -> None:
             await new_build(work, jobs[0], number, "FAILURE", stages=stages)
         spent = {}
         reads = CountingReads(work)
-        page = await ci_jobs.list_jobs(reads, ci_jobs.JobFilter(instance=instance), Window(25))
+        page = await list_jobs(reads, JobFilter(instance=instance), Window(25))
         assert len(page.items) == 25
         spent["jobs"], reads.statements = reads.statements, 0
-        builds = await ci_build_reads.list_job_builds(reads, jobs[0], ci_build_reads.BuildFilter(), Window(25))
+        builds = await list_builds(reads, BuildFilter(job_id=jobs[0]), Window(25), counted=True)
         assert len(builds.items) == 25
         assert all(len(b.stages) == 2 for b in builds.items)
         spent["builds"], reads.statements = reads.statements, 0

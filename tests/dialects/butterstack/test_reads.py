@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ghee.core import assets, builds, changelists, deployments, events, project_settings, projects
+from ghee.core import assets, changelists, deployments, events, project_settings, projects
+from ghee.core.builds import reads as builds
 from ghee.core.paging import Window
 from ghee.db.database import opened
 from ghee.db.reads import Reads

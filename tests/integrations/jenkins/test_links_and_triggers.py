@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from ghee import ids
+from ghee.clock import utcnow
 from ghee.config import Settings
-from ghee.db.tables import builds
+from ghee.core.builds.dispatches import MAX_ATTEMPTS
+from ghee.db.tables import build_dispatches, builds
 from tests.support.api import Api
-from tests.support.fake_jenkins import FakeJenkins, FakeJob
-from tests.support.jenkins import assert_problem, connect, job_rows, query, sync
+from tests.support.fake_jenkins import FakeBuild, FakeJenkins, FakeJob
+from tests.support.jenkins import assert_problem, connect, dispatch, execute, job_rows, query, sync
 from tests.support.jenkins_estate import furnish
 from tests.support.servers import Server
 
@@ -71,12 +74,17 @@ def test_building_a_linked_project_queues_it_on_jenkins_with_a_crumb(
     project, name = _linked(api, server, settings, jenkins)
     body = {"platform": "win64", "configuration": "shipping", "changelist": "4242", "branch": "main"}
     build = api.ok("POST", f"/v1/projects/{project['id']}/builds", 201, json=body)
+    # The request answered with the pending build before anything asked Jenkins.
+    assert (build["status"], jenkins.triggered) == ("pending", [])
+    dispatch(settings)
     [(job, parameters, headers)] = jenkins.triggered
     assert job == "app"
     assert parameters == {"PLATFORM": "win64", "CONFIGURATION": "shipping", "CHANGELIST": "4242"}
     assert headers == {"crumb": "c0ffee"}
     [row] = query(server, sa.select(builds).where(builds.c.id == ids.decode("build", build["id"], "build")))
-    assert (row.number, row.queue_id, row.job_id is not None, row.status) == (5, 700, True, "pending")
+    assert (row.number, row.queue_id, row.job_id is not None, row.status) == (5, 700, True, "running")
+    assert row.url == f"{jenkins.url}job/app/5/"
+    assert query(server, sa.select(build_dispatches)) == []
 
     app = jenkins.find(["app"])
     assert isinstance(app, FakeJob)
@@ -84,7 +92,7 @@ def test_building_a_linked_project_queues_it_on_jenkins_with_a_crumb(
     sync(settings, name)
     done = api.ok("GET", f"/v1/builds/{build['id']}")
     assert done["status"] == "success"
-    assert done["id"] == build["id"]
+    assert (done["id"], done["number"], done["job_name"]) == (build["id"], 5, "app")
 
 
 def test_a_build_jenkins_starts_later_is_matched_by_its_queue_item(
@@ -99,29 +107,51 @@ def test_a_build_jenkins_starts_later_is_matched_by_its_queue_item(
         json={"platform": "ps5", "configuration": "debug", "changelist": None},
     )
     assert build["status"] == "pending"
+    dispatch(settings, within=0.5)  # sent; the queue item still waits
+    [waiting] = query(server, sa.select(build_dispatches))
+    assert (waiting.state, waiting.queue_id) == ("queued", 700)
     app = jenkins.find(["app"])
     assert isinstance(app, FakeJob)
-    from tests.support.fake_jenkins import FakeBuild  # noqa: PLC0415
-
     app.add(FakeBuild(5, building=True, queue_id=700, parameters={"PLATFORM": "ps5", "CONFIGURATION": "debug"}))
     sync(settings, name)
     [row] = query(server, sa.select(builds).where(builds.c.id == ids.decode("build", build["id"], "build")))
     assert (row.number, row.status, row.platform) == (5, "running", "ps5")
     assert len(query(server, sa.select(builds.c.id).where(builds.c.job_id == row.job_id))) == 5
+    dispatch(settings)  # the sync adopted the build: the dispatcher stops following its queue item
+    assert query(server, sa.select(build_dispatches)) == []
 
 
-def test_unreachable_jenkins_fails_the_trigger_and_stores_nothing(
+def test_an_unreachable_jenkins_is_tried_again_then_the_build_is_cancelled(
     api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
 ) -> None:
     project, _ = _linked(api, server, settings, jenkins)
     jenkins.stop()
-    response = api.post(
+    build = api.ok(
+        "POST",
         f"/v1/projects/{project['id']}/builds",
+        201,
         json={"platform": "win64", "configuration": "shipping", "changelist": None},
     )
-    assert response.status_code == 503, response.text
+    dispatch(settings, within=0.5)
+    [waiting] = query(server, sa.select(build_dispatches))
+    assert (waiting.state, waiting.attempts) == ("waiting", 1)
+    assert "cannot reach" in waiting.last_error
+    assert api.ok("GET", f"/v1/builds/{build['id']}")["status"] == "pending"
+
+    # The last attempt fails too: the build is cancelled, and the dispatch keeps why.
+    row_id = ids.decode("build", build["id"], "build")
+    execute(
+        server,
+        build_dispatches.update()
+        .where(build_dispatches.c.build_id == row_id)
+        .values(attempts=MAX_ATTEMPTS - 1, next_attempt_at=utcnow() - timedelta(hours=1)),
+    )
+    dispatch(settings, within=0.5)
+    [failed] = query(server, sa.select(build_dispatches))
+    assert (failed.state, failed.attempts) == ("failed", MAX_ATTEMPTS)
+    assert api.ok("GET", f"/v1/builds/{build['id']}")["status"] == "cancelled"
     listed = api.ok("GET", f"/v1/projects/{project['id']}/builds")["builds"]
-    assert len(listed) == 4
+    assert len(listed) == 5
 
 
 def test_builds_of_an_unlinked_job_are_no_project_builds(

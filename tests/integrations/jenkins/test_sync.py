@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ghee.config import Settings
-from ghee.core.ci_builds import read_log
+from ghee.core.builds.logs import whole_log
 from ghee.db.database import opened
 from ghee.db.tables import build_stages, builds, events
 from tests.support.api import Api
@@ -26,7 +26,7 @@ def build_rows(server: Server, job_id: int) -> dict[int, Any]:
 def log_of(server: Server, build_id: int) -> bytes:
     async def run() -> bytes:
         async with opened(server.database_url) as db:
-            return await read_log(db.read(), build_id)
+            return await whole_log(db.read(), build_id)
 
     return asyncio.run(run())
 
@@ -249,7 +249,7 @@ def test_synced_builds_are_classified_counted_and_weighed_for_flakiness(
     api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
 ) -> None:
     """A pass classifies failed builds, feeds the rollups and checks the job for flakiness, in its transaction."""
-    from ghee.core.jobs import job_public_id  # noqa: PLC0415
+    from ghee.core.jobs.model import job_public_id  # noqa: PLC0415
 
     furnish(jenkins)
     made = connect(api, jenkins)

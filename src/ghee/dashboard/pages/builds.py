@@ -1,10 +1,9 @@
 """Projects: builds (live list, build page with stages, artifacts and log), changelists, deployments.
 
-Builds come from two sources sharing one table: builds a project reports
-through ButterStack's ``/v1`` (platform, configuration, changelist,
-artifacts) and builds the Jenkins sync records (stages, agent, queue time,
-console log). A build page reads both views of the row (``core.builds`` and
-``core.ci_build_reads``) and shows what each has.
+A build is one thing whoever ran it: one an agent reports through
+ButterStack's ``/v1`` (platform, configuration, changelist, artifacts) or one
+the Jenkins sync records (its job, stages, agent, queue time, console log).
+A build page shows what the build has.
 """
 
 from __future__ import annotations
@@ -13,12 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from litestar import Request, Response, get
 from litestar.response import Stream, Template
 
 from ghee import ids
 from ghee.clock import utcnow
-from ghee.core import build_logs, builds, changelists, ci_build_reads, deployments
+from ghee.core import changelists, deployments
+from ghee.core.builds import dispatches
+from ghee.core.builds import logs as build_logs
+from ghee.core.builds import reads as build_reads
+from ghee.core.builds.model import STATUSES, Build, BuildFilter, Stage
+from ghee.core.jobs.model import job_public_id
 from ghee.core.paging import Window
 from ghee.core.projects import Project, get_project, list_projects
 from ghee.dashboard.nav import NavItem, add_nav
@@ -98,9 +103,10 @@ class BuildRow:
     changelist: str | None
     duration: str
     created_at: datetime
+    job_name: str | None = None
 
     @classmethod
-    def of(cls, build: builds.Build) -> BuildRow:
+    def of(cls, build: Build) -> BuildRow:
         seconds: float | None = build.duration_seconds
         if seconds is None and build.status == "running" and build.started_at is not None:
             seconds = (utcnow() - build.started_at).total_seconds()
@@ -114,6 +120,7 @@ class BuildRow:
             build.changelist,
             duration_text(seconds),
             build.created_at,
+            build.job_name,
         )
 
 
@@ -128,7 +135,7 @@ class StageBar:
     percent: float
 
 
-def _stage_bars(stages: list[ci_build_reads.Stage]) -> list[StageBar]:
+def _stage_bars(stages: list[Stage]) -> list[StageBar]:
     total = sum(max(stage.duration_ms, 0) for stage in stages)
     bars = []
     for stage in stages:
@@ -161,16 +168,15 @@ async def builds_page(  # noqa: PLR0913 (the page's query arguments)
     """A project's builds, newest first, filtered by status and branch; rows follow ``build.*`` live."""
     number = page_number(page)
     choices, chosen = await _projects(db.read(), project)
-    filters = builds.BuildFilter(status=status or None, branch=(branch or "").strip() or None)
+    filters = BuildFilter(status=status or None, branch=(branch or "").strip() or None)
     rows: list[BuildRow] = []
     has_more = False
     error = None
     if chosen is not None:
         try:
-            found = await builds.list_builds(
+            found = await build_reads.list_builds(
                 db.read(),
-                chosen.id,
-                filters,
+                msgspec.structs.replace(filters, project_id=chosen.id),
                 Window(BUILDS_PER_PAGE, (number - 1) * BUILDS_PER_PAGE),
             )
             rows, has_more = [BuildRow.of(b) for b in found.items], found.has_more
@@ -183,7 +189,7 @@ async def builds_page(  # noqa: PLR0913 (the page's query arguments)
         title="Builds",
         projects=choices,
         project=chosen,
-        statuses=builds.STATUSES,
+        statuses=STATUSES,
         status=status or "",
         branch=branch or "",
         rows=rows,
@@ -200,7 +206,7 @@ async def build_row(
     request: Request[Any, Any, Any], db: Database, build_id: str, project: str | None = None
 ) -> Template:
     """One row of the builds list (what the live list swaps in); 404 when not a build of ``project``."""
-    build = await builds.get_build(db.read(), build_id)
+    build = await build_reads.get_build(db.read(), build_id, of_project=True)
     if project is not None and ids.encode("proj", build.project_id) != project:
         raise NotFound("build", build_id)
     return render(request, "pages/_build_row.html", title="", row=BuildRow.of(build))
@@ -210,51 +216,46 @@ async def build_row(
 async def build_page(request: Request[Any, Any, Any], db: Database, build_id: str) -> Template:
     """One build: summary, stages timeline, artifacts, changelist, deployments, console log."""
     reads = db.read()
-    ci = await ci_build_reads.get_build(reads, build_id)
-    # The ButterStack view (artifacts, platform, changelist) exists for builds of a project.
-    project_build = await builds.get_build(reads, ids.encode("build", ci.id)) if ci.project_id is not None else None
-    project = await get_project(reads, ids.encode("proj", ci.project_id)) if ci.project_id is not None else None
+    build = await build_reads.get_build(reads, build_id)
+    project = await get_project(reads, ids.encode("proj", build.project_id)) if build.project_id is not None else None
     changelist = None
-    if project_build is not None and project_build.changelist_id is not None:
-        changelist = await changelists.get_changelist_by_row_id(reads, project_build.changelist_id)
-    deployed = await deployments.deployments_of_build(reads, ci.id)
-    causes = await ci_build_reads.build_causes(reads, ci.id)
-    log_size = await build_logs.log_size(reads, ci.id)
-    has_log = ci.job_id is not None or log_size > 0
+    if build.changelist_id is not None:
+        changelist = await changelists.get_changelist_by_row_id(reads, build.changelist_id)
+    deployed = await deployments.deployments_of_build(reads, build.id)
+    causes = await build_reads.build_causes(reads, build.id)
+    log_size = await build_logs.log_size(reads, build.id)
+    has_log = build.job_id is not None or log_size > 0
     tail_start = max(0, log_size - LOG_TAIL)
     log_text = ""
     if log_size:
-        log_text = b"".join([piece async for piece in build_logs.read_log(reads, ci.id, tail_start, log_size)]).decode(
-            "utf-8", errors="replace"
-        )
-    duration_ms = ci.duration
-    if duration_ms is None and ci.started_at is not None and ci.building:
-        duration_ms = int((utcnow() - ci.started_at).total_seconds() * 1000)
-    public_id = ids.encode("build", ci.id)
+        pieces = [piece async for piece in build_logs.read_log(reads, build.id, tail_start, log_size)]
+        log_text = b"".join(pieces).decode("utf-8", errors="replace")
+    duration_ms = build.duration
+    if duration_ms is None and build.started_at is not None and build.building:
+        duration_ms = int((utcnow() - build.started_at).total_seconds() * 1000)
     return render(
         request,
         "pages/build.html",
-        title=f"Build #{ci.number}",
-        build=ci,
-        public_id=public_id,
+        title=f"{build.job_name} #{build.number}" if build.job_name else f"Build #{build.number}",
+        build=build,
+        public_id=build.public_id,
         project=project,
-        project_build=project_build,
-        status=project_build.status if project_build else ci.status,
+        job_link=None if build.job_id is None else f"/health?job={job_public_id(build.job_id)}",
+        status=build.status,
         duration=duration_text(None if duration_ms is None else duration_ms / 1000),
-        queue=duration_text(None if ci.queue_ms is None else ci.queue_ms / 1000),
-        causes=causes or (["Reported through the ButterStack API"] if ci.job_id is None else []),
-        stages=_stage_bars(ci.stages),
-        artifacts=[
-            (a, size_text(a.size_bytes), web_link(a.url)) for a in (project_build.artifacts if project_build else [])
-        ],
-        ci_link=web_link(ci.url),
+        queue=duration_text(None if build.queue_ms is None else build.queue_ms / 1000),
+        causes=causes or (["Reported through the ButterStack API"] if build.job_id is None else []),
+        dispatch_problem=await dispatches.dispatch_problem(reads, build.id),
+        stages=_stage_bars(build.stages),
+        artifacts=[(a, size_text(a.size_bytes), web_link(a.url)) for a in build.artifacts],
+        ci_link=web_link(build.url),
         changelist=changelist,
         deployments=deployed,
         has_log=has_log,
         log_text=log_text,
         log_offset=log_size,
         log_truncated=tail_start > 0,
-        log_more=ci.job_id is not None and not ci.log_complete,
+        log_more=build.job_id is not None and not build.log_complete,
         tab="builds",
     )
 
@@ -266,7 +267,7 @@ async def build_log(request: Request[Any, Any, Any], db: Database, build_id: str
     ``X-More-Data: true`` while the CI is still sending it; the log viewer polls until it is ``false``.
     """
     reads = db.read()
-    build = await ci_build_reads.get_build(reads, build_id)
+    build = await build_reads.get_build(reads, build_id)
     size = await build_logs.log_size(reads, build.id)
     more = build.job_id is not None and not build.log_complete
     headers = {"Accept-Ranges": "bytes", "X-More-Data": "true" if more else "false", "Cache-Control": "no-store"}
@@ -320,7 +321,7 @@ async def changelist_page(request: Request[Any, Any, Any], db: Database, changel
     reads = db.read()
     changelist = await changelists.get_changelist(reads, changelist_id)
     project = await get_project(reads, ids.encode("proj", changelist.project_id))
-    made = await builds.builds_of_changelist(reads, changelist.id, LINKED_BUILDS)
+    made = await build_reads.builds_of_changelist(reads, changelist.id, LINKED_BUILDS)
     return render(
         request,
         "pages/changelist.html",
@@ -352,7 +353,7 @@ async def deployments_page(
             deployments.DeploymentFilter(),
             Window(DEPLOYMENTS_PER_PAGE, (number - 1) * DEPLOYMENTS_PER_PAGE),
         )
-        numbers = await builds.build_numbers(reads, [d.build_id for d in [*live, *found.items]])
+        numbers = await build_reads.build_numbers(reads, [d.build_id for d in [*live, *found.items]])
         history, has_more = found.items, found.has_more
     platforms = sorted({d.platform for d in live})
     branches = sorted({d.branch for d in live})

@@ -21,11 +21,11 @@ from litestar.response import Template
 from ghee.analytics import exports
 from ghee.analytics.metrics import Group, Metrics, MetricsQuery, measure
 from ghee.analytics.ranges import ROLLING, TimeRange, resolve_range
-from ghee.analytics.rollups import RESULTS
 from ghee.clock import utcnow
-from ghee.core.ci_jobs import Job, get_job
-from ghee.core.failures import failure_breakdown
-from ghee.core.jobs import job_row_id
+from ghee.core.builds.failures import failure_breakdown
+from ghee.core.builds.rollups import RESULTS
+from ghee.core.jobs.model import Job, job_row_id
+from ghee.core.jobs.reads import get_job
 from ghee.dashboard import charts
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render

@@ -8,7 +8,8 @@ from litestar import Request, get
 from litestar.params import Parameter
 from litestar.response import Template
 
-from ghee.core.builds import BuildFilter, list_builds
+from ghee.core.builds.model import BuildFilter
+from ghee.core.builds.reads import list_builds
 from ghee.core.paging import Window
 from ghee.core.projects import list_projects
 from ghee.dashboard.nav import NavItem, add_nav
@@ -29,7 +30,7 @@ async def overview(
     reads = db.read()
     projects = await list_projects(reads, Window(PROJECTS_PER_PAGE, (page - 1) * PROJECTS_PER_PAGE))
     rows = [
-        (project, (await list_builds(reads, project.id, BuildFilter(), Window(LATEST_BUILDS))).items)
+        (project, (await list_builds(reads, BuildFilter(project_id=project.id), Window(LATEST_BUILDS))).items)
         for project in projects.items
     ]
     return render(request, "pages/home.html", title="Overview", rows=rows, page=page, has_more=projects.has_more)

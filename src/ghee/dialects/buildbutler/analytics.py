@@ -27,7 +27,7 @@ from ghee.analytics.metrics import (
 )
 from ghee.analytics.ranges import ceil_hour, resolve_range
 from ghee.clock import iso, utcnow
-from ghee.core.jobs import job_row_id
+from ghee.core.jobs.model import job_row_id
 from ghee.dialects.buildbutler.errors import ERRORS
 from ghee.errors import Invalid, NotFound
 from ghee.http.answers import kept

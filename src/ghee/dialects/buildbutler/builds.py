@@ -11,8 +11,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 
 from ghee.clock import iso
-from ghee.core import build_logs, ci_build_reads, ci_jobs, jobs
-from ghee.core.ci_build_reads import CiBuild
+from ghee.core.builds import logs as build_logs
+from ghee.core.builds import reads as build_reads
+from ghee.core.builds.model import Build, BuildFilter
+from ghee.core.jobs.model import job_public_id
+from ghee.core.jobs.reads import get_job as get_job_of
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError, render_problem
 from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
 from ghee.errors import Invalid
@@ -50,11 +53,11 @@ class BuildList(msgspec.Struct):
     meta: Meta
 
 
-def build_shape(build: CiBuild) -> BuildButlerBuild:
+def build_shape(build: Build) -> BuildButlerBuild:
     """A build as seed 001 shows it, plus whether it still runs, its Jenkins URL, agent and deletion."""
     return BuildButlerBuild(
-        build.public_id,
-        None if build.job_id is None else jobs.job_public_id(build.job_id),
+        build.ci_public_id,
+        None if build.job_id is None else job_public_id(build.job_id),
         build.number,
         build.result,
         build.duration,
@@ -94,18 +97,23 @@ async def list_job_builds(  # noqa: PLR0913 (one parameter per documented query 
     per_page: PerPage = 25,
 ) -> BuildList:
     """A job's builds, newest first; filter by ``result``, ``branch``, ``since`` and ``until`` (ISO 8601)."""
-    job = await ci_jobs.get_job(request.reads, job_id, request.principal.project_id)
-    filters = ci_build_reads.BuildFilter(
-        result, branch, parse_moment("since", since), parse_moment("until", until), include_deleted
+    job = await get_job_of(request.reads, job_id, request.principal.project_id)
+    filters = BuildFilter(
+        job_id=job.id,
+        result=result,
+        branch=branch,
+        since=parse_moment("since", since),
+        until=parse_moment("until", until),
+        include_deleted=include_deleted,
     )
-    found = await ci_build_reads.list_job_builds(request.reads, job.id, filters, window(page, per_page))
-    return BuildList([build_shape(b) for b in found.items], Meta(page, per_page, found.total))
+    found = await build_reads.list_builds(request.reads, filters, window(page, per_page), counted=True)
+    return BuildList([build_shape(b) for b in found.items], Meta(page, per_page, found.total or 0))
 
 
 @get("/builds/{build_id:str}", responses=ERRORS)
 async def get_build(request: ApiRequest, build_id: str) -> BuildButlerBuild:
     """One build with its stages and failure category; a deleted build answers with ``deleted: true``."""
-    return build_shape(await ci_build_reads.get_build(request.reads, build_id, request.principal.project_id))
+    return build_shape(await build_reads.get_build(request.reads, build_id, request.principal.project_id))
 
 
 _LOG_RESPONSES: dict[int, ResponseSpec] = {
@@ -123,7 +131,7 @@ async def get_build_log(request: ApiRequest, build_id: str) -> Response[Any]:
 
     ``X-More-Data: true`` says the build still runs and the log will grow.
     """
-    build = await ci_build_reads.get_build(request.reads, build_id, request.principal.project_id)
+    build = await build_reads.get_build(request.reads, build_id, request.principal.project_id)
     size = await build_logs.log_size(request.reads, build.id)
     more = build.job_id is not None and not build.log_complete
     headers = {"Accept-Ranges": "bytes", "X-More-Data": "true" if more else "false"}

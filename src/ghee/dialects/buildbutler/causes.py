@@ -12,7 +12,8 @@ from litestar.datastructures import ResponseHeader
 from litestar.openapi.datastructures import ResponseSpec
 
 from ghee.clock import iso
-from ghee.core import failure_causes, failures
+from ghee.core import failure_causes
+from ghee.core.builds import failures
 from ghee.core.failure_causes import CauseChanges, FailureCause, NewCause
 from ghee.db.database import Database
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError

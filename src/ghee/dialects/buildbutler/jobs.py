@@ -6,8 +6,10 @@ import msgspec
 from litestar import get
 
 from ghee.clock import iso
-from ghee.core import ci_build_reads, ci_jobs, flaky
-from ghee.core.ci_jobs import Job
+from ghee.core.builds.reads import recent_builds
+from ghee.core.jobs import flaky
+from ghee.core.jobs import reads as job_reads
+from ghee.core.jobs.model import Job, JobFilter
 from ghee.core.projects import project_public_id
 from ghee.dialects.buildbutler.builds import BuildButlerBuild, build_shape
 from ghee.dialects.buildbutler.errors import ERRORS
@@ -91,16 +93,16 @@ async def list_jobs(  # noqa: PLR0913 (one parameter per documented query argume
     per_page: PerPage = 25,
 ) -> JobList:
     """Jobs by folder and name; ``instance`` is a connection's name, ``folder`` includes its subfolders."""
-    filters = ci_jobs.JobFilter(instance, folder, include_deleted)
-    found = await ci_jobs.list_jobs(request.reads, filters, window(page, per_page), request.principal.project_id)
+    filters = JobFilter(instance, folder, include_deleted)
+    found = await job_reads.list_jobs(request.reads, filters, window(page, per_page), request.principal.project_id)
     return JobList([job_shape(j) for j in found.items], Meta(page, per_page, found.total))
 
 
 @get("/jobs/{job_id:str}", responses=ERRORS)
 async def get_job(request: ApiRequest, job_id: str) -> BuildButlerJobDetail:
     """One job with its newest builds and its health: success rate, and whether it is flaky and why."""
-    job = await ci_jobs.get_job(request.reads, job_id, request.principal.project_id)
-    recent = await ci_build_reads.recent_builds(request.reads, job.id, RECENT_BUILDS)
+    job = await job_reads.get_job(request.reads, job_id, request.principal.project_id)
+    recent = await recent_builds(request.reads, job.id, RECENT_BUILDS)
     flakiness = await flaky.get_flakiness(request.reads, job.id) if job.flaky else None
     health = JobHealth(
         job.success_rate,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import msgspec
 from litestar import patch
 
-from ghee.core import jobs
+from ghee.core.jobs import links
+from ghee.core.jobs.reads import get_job
 from ghee.core.projects import get_project, project_public_id
 from ghee.core.tokens import Principal
 from ghee.db.database import Database
@@ -36,25 +37,25 @@ class LinkedJob(msgspec.Struct, rename="camel"):
 async def link_job(db: Database, principal: Principal, job_id: str, data: JobLinkBody) -> LinkedJob:
     """Link a job to a project (``{"project": "proj_..."}``) or unlink it (``{"project": null}``).
 
-    A token bound to a project may link jobs to that project only, and unlink only jobs linked to it.
+    A token bound to a project sees only the jobs linked to that project (any
+    other answers 404, so job ids cannot be probed), and may only unlink them:
+    a job no project owns is linked by an unbound token alone, since its logs
+    may carry any team's secrets.
     """
     only = principal.project_id
     async with db.write() as work:
-        job = await jobs.get_job(work, job_id)
-        if only is not None and job.project_id not in (None, only):
-            raise Forbidden("admin")
+        job = await get_job(work, job_id, only)
         if data.project is None:
-            if only is not None and job.project_id != only:
-                raise Forbidden("admin")
             project_id = None
+        elif only is not None:
+            raise Forbidden("an unbound write")
         else:
             project_id = (await get_project(work, data.project, only)).id
-        linked = await jobs.link_job(work, job, project_id)
-        instance = await jobs.instance_name(work, linked)
+        linked = await links.link_job(work, job, project_id)
     return LinkedJob(
         linked.public_id,
         linked.name,
-        instance,
+        linked.instance,
         linked.folder,
         project_public_id(project_id) if project_id is not None else None,
         linked.last_build_number,

@@ -9,7 +9,11 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from ghee.core import assets, builds, changelists, deployments, projects
+from ghee.core import assets, changelists, deployments, projects
+from ghee.core.builds import reads as build_reads
+from ghee.core.builds import reports
+from ghee.core.builds.model import Artifact, BuildFilter
+from ghee.core.builds.trigger import trigger_build as queue_build
 from ghee.core.paging import Window
 from ghee.core.tokens import Principal
 from ghee.db.database import Database
@@ -42,8 +46,6 @@ from ghee.dialects.butterstack.shapes import (
 from ghee.http.answers import keep_answers, kept
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, requires
 from ghee.http.pagination import Limit, Offset
-from ghee.http.services import services_of
-from ghee.integrations.jenkins.trigger import trigger_linked_build
 
 _ERRORS = {
     status: ResponseSpec(data_container=ButterstackError, description=text, generate_examples=False)
@@ -101,44 +103,46 @@ async def list_project_builds(  # noqa: PLR0913 (one parameter per documented qu
     offset: Offset = 0,
 ) -> BuildList:
     """List a project's builds, newest first."""
-    filters = builds.BuildFilter(status=status, branch=branch)
+    filters = BuildFilter(status=status, branch=branch)
     only = request.principal.project_id
-    page = await builds.list_project_builds(request.reads, project_id, only, filters, Window(limit, offset))
+    page = await build_reads.list_project_builds(request.reads, project_id, only, filters, Window(limit, offset))
     return BuildList([build_shape(b) for b in page.items], limit, offset, page.has_more)
 
 
 @post("/projects/{project_id:str}/builds", responses=_ERRORS, opt=requires("write"))
 async def trigger_build(
-    request: ApiRequest, db: Database, principal: Principal, project_id: str, data: TriggerBuildBody
+    db: Database, principal: Principal, project_id: str, data: TriggerBuildBody
 ) -> ButterstackBuild:
-    """Queue a build; ``changelist`` is a number or ``latest``. A project linked to a Jenkins job builds there."""
+    """Queue a build; ``changelist`` is a number or ``latest``. A project linked to a Jenkins job builds there.
+
+    Answers at once with the pending build; Jenkins is asked in the background.
+    """
     project = await projects.get_project(db.read(), project_id, principal.project_id)
     changelist = None if data.changelist is None else str(data.changelist)
-    new = builds.NewBuild(data.platform, data.configuration, changelist, data.branch)
-    settings = services_of(request.app.state).settings
+    new = reports.NewBuild(data.platform, data.configuration, changelist, data.branch)
     async with db.write() as work:
-        build = await trigger_linked_build(work, settings, project.id, new) or await builds.create_build(
-            work, project.id, new
-        )
+        build = await queue_build(work, project.id, new)
     return build_shape(build)
 
 
 @get("/builds/{build_id:str}", responses=_ERRORS, opt=kept())
 async def get_build(request: ApiRequest, build_id: str) -> ButterstackBuild:
     """Get one build with its artifacts."""
-    return build_shape(await builds.get_build(request.reads, build_id, request.principal.project_id))
+    return build_shape(
+        await build_reads.get_build(request.reads, build_id, request.principal.project_id, of_project=True)
+    )
 
 
 @patch("/builds/{build_id:str}", responses=_ERRORS, opt=requires("write"))
 async def report_build(db: Database, principal: Principal, build_id: str, data: BuildReportBody) -> ButterstackBuild:
     """Report a build's progress: status (forward only), timestamps, artifacts."""
-    build = await builds.get_build(db.read(), build_id, principal.project_id)
+    build = await build_reads.get_build(db.read(), build_id, principal.project_id, of_project=True)
     artifacts = None
     if data.artifacts is not None:
-        artifacts = [builds.Artifact(a.name, a.size_bytes, a.url) for a in data.artifacts]
-    report = builds.BuildReport(data.status, data.started_at, data.finished_at, artifacts)
+        artifacts = [Artifact(a.name, a.size_bytes, a.url) for a in data.artifacts]
+    report = reports.BuildReport(data.status, data.started_at, data.finished_at, artifacts)
     async with db.write() as work:
-        updated = await builds.report_build(work, build, report)
+        updated = await reports.report_build(work, build, report)
     return build_shape(updated)
 
 
@@ -237,7 +241,7 @@ async def deploy_build(
     db: Database, principal: Principal, build_id: str, data: NewDeploymentBody
 ) -> ButterstackDeployment:
     """Deploy a successful build to a platform and branch."""
-    build = await builds.get_build(db.read(), build_id, principal.project_id)
+    build = await build_reads.get_build(db.read(), build_id, principal.project_id, of_project=True)
     async with db.write() as work:
         deployment = await deployments.create_deployment(work, build, data.platform, data.branch)
     return deployment_shape(deployment)

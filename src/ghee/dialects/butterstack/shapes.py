@@ -9,9 +9,10 @@ import msgspec
 
 from ghee.clock import iso
 from ghee.core.assets import Asset, AssetTouch
-from ghee.core.builds import Build
+from ghee.core.builds.model import Build
 from ghee.core.changelists import Changelist
 from ghee.core.deployments import Deployment
+from ghee.core.jobs.model import job_public_id
 from ghee.core.projects import Project, project_public_id
 from ghee.http.errors import Problem
 
@@ -73,6 +74,9 @@ class ButterstackBuild(msgspec.Struct):
     started_at: str | None
     finished_at: str | None
     artifacts: list[ButterstackArtifact]
+    # ghee's addition: the Jenkins job that ran the build (its number is the job's), none for an agent's build.
+    job_id: str | None = None
+    job_name: str | None = None
 
 
 class BuildList(msgspec.Struct):
@@ -106,7 +110,7 @@ def build_shape(build: Build) -> ButterstackBuild:
     # Positional: lists make dozens of these, and msgspec takes positions faster than keywords.
     return ButterstackBuild(
         build.public_id,
-        project_public_id(build.project_id),
+        project_public_id(build.project_id),  # type: ignore[arg-type]  # a ButterStack build has a project
         build.number,
         build.status,
         build.platform,
@@ -118,6 +122,8 @@ def build_shape(build: Build) -> ButterstackBuild:
         iso(build.started_at),
         iso(build.finished_at),
         [ButterstackArtifact(a.name, a.size_bytes, a.url) for a in build.artifacts],
+        None if build.job_id is None else job_public_id(build.job_id),
+        build.job_name,
     )
 
 

@@ -116,6 +116,7 @@ class RunDescription(msgspec.Struct, rename="camel"):
 
 class Executable(msgspec.Struct):
     number: int
+    url: str | None = None
 
 
 class QueueItem(msgspec.Struct, rename="camel"):

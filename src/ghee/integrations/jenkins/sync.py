@@ -23,20 +23,21 @@ from urllib.parse import unquote
 
 import msgspec
 
-from ghee.analytics import rollups
-from ghee.core.ci_builds import (
+from ghee.core.builds.model import Stage
+from ghee.core.builds.synced import (
     MAX_LOG_BYTES,
     CiBuild,
     JobRef,
     LogPiece,
     OpenBuild,
-    Stage,
     mark_builds_deleted,
     open_builds,
     record_job_builds,
 )
 from ghee.core.connections import renew_lease
-from ghee.core.jobs import Job, SeenJob, jobs_of, record_job_progress, record_seen_jobs
+from ghee.core.jobs.model import Job
+from ghee.core.jobs.reads import jobs_of
+from ghee.core.jobs.seen import SeenJob, record_job_progress, record_seen_jobs
 from ghee.db.database import Database
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsFailed
 from ghee.integrations.jenkins.shapes import KINDS, MULTIBRANCH_CLASS, RemoteBuild, RemoteJob
@@ -286,7 +287,6 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
             if not await renew_lease(work, connection_id, owner):
                 raise LeaseLost
             finished = await record_job_builds(work, JobRef(job.id, job.project_id), changes.builds)
-            await rollups.add_builds(work, finished)
             await mark_builds_deleted(work, job.id, below=_first_kept(job, seen_now), numbers=changes.vanished)
             last = next((b for b in changes.builds if b.number == seen_now.last_build_number), None)
             await record_job_progress(

@@ -1,7 +1,7 @@
-"""Jenkins jobs as read: the list with filters, one job, its success rate.
+"""Jenkins jobs as read: the list with filters, one job with its success rate, a connection's jobs.
 
-The sync (``ghee.core.jobs``) writes these rows; this module only reads them.
-A token bound to a project sees the jobs linked to that project alone.
+The sync writes these rows (``ghee.core.jobs.seen``); this module only reads
+them. A token bound to a project sees the jobs linked to that project alone.
 """
 
 from __future__ import annotations
@@ -9,57 +9,18 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import msgspec
 import sqlalchemy as sa
 
 from ghee.core.inputs import check_filter
-from ghee.core.jobs import job_public_id, job_row_id
+from ghee.core.jobs.model import Job, JobFilter, job_row_id
 from ghee.core.paging import Counted, Window
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import connections, job_build_counts, jobs
 from ghee.errors import NotFound
 
-
-class Job(msgspec.Struct, frozen=True):
-    """A job on a Jenkins server, with the build counts behind its success rate."""
-
-    id: int
-    instance: str
-    project_id: int | None
-    full_name: str
-    name: str
-    folder: str
-    url: str
-    kind: str
-    branch: str | None
-    last_build_number: int | None
-    last_result: str | None
-    flaky: bool
-    deleted: bool
-    succeeded: int
-    finished: int
-
-    @property
-    def public_id(self) -> str:
-        """``j_...``."""
-        return job_public_id(self.id)
-
-    @property
-    def success_rate(self) -> float | None:
-        """SUCCESS over finished builds, ``None`` before the first build finishes."""
-        return round(self.succeeded / self.finished, 4) if self.finished else None
-
-
-class JobFilter(msgspec.Struct, frozen=True):
-    """Filters of the job list: connection name, folder (and below it), and whether deleted jobs show."""
-
-    instance: str | None = None
-    folder: str | None = None
-    include_deleted: bool = False
-
-
 _COLUMNS = (
     jobs.c.id,
+    jobs.c.connection_id,
     connections.c.name,
     jobs.c.project_id,
     jobs.c.full_name,
@@ -82,10 +43,11 @@ _FROM = jobs.join(connections, connections.c.id == jobs.c.connection_id).outerjo
 
 
 def _job(row: Row) -> Job:
-    job_id, instance, project_id, full_name, name, folder, url, kind, branch, last_number, last_result = row[:11]
-    flaky, deleted, succeeded, finished = row[11:15]
+    job_id, connection_id, instance, project_id, full_name, name, folder, url, kind, branch = row[:10]
+    last_number, last_result, flaky, deleted, succeeded, finished = row[10:16]
     return Job(
         job_id,
+        connection_id,
         instance,
         project_id,
         full_name,
@@ -198,3 +160,34 @@ async def get_job(reads: Reads, public_id: str, only: int | None = None) -> Job:
     if only is not None and job.project_id != only:
         raise NotFound("job", public_id)
     return job
+
+
+_OF_CONNECTION = sa.select(*_COLUMNS).select_from(_FROM).where(jobs.c.connection_id == sa.bindparam("connection_id"))
+
+
+async def jobs_of(reads: Reads, connection_id: int) -> dict[str, Job]:
+    """Every stored job of a connection, deleted ones too, by full name."""
+    found = [_job(row) for row in await reads.all(_OF_CONNECTION, {"connection_id": connection_id})]
+    return {job.full_name: job for job in found}
+
+
+_LINKED = (
+    sa.select(*_COLUMNS)
+    .select_from(_FROM)
+    .where(jobs.c.project_id == sa.bindparam("project_id"), jobs.c.deleted.is_(False))
+    .order_by(jobs.c.id)
+)
+
+
+async def job_for_project(reads: Reads, project_id: int, branch: str | None) -> Job | None:
+    """The live job linked to a project that a build of ``branch`` should run on, or ``None`` if none is linked.
+
+    A branch job of that branch wins; otherwise the job linked first.
+    """
+    linked = [_job(row) for row in await reads.all(_LINKED, {"project_id": project_id})]
+    for job in linked:
+        if branch and job.branch == branch:
+            return job
+    plain = [job for job in linked if job.kind != "branch"]
+    choices = plain or linked
+    return choices[0] if choices else None

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ghee.clock import utcnow
 from ghee.core.events import record_event
 from ghee.core.inserts import insert_unless_taken
-from ghee.core.jobs import job_public_id
+from ghee.core.jobs.model import job_public_id
 from ghee.db.database import Write
 from ghee.db.reads import Reads, as_datetime
 from ghee.db.tables import builds, job_flakiness, jobs

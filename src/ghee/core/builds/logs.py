@@ -82,3 +82,8 @@ async def log_excerpts(reads: Reads, build_id: int, head: int, tail: int) -> lis
 async def _text(reads: Reads, build_id: int, start: int, end: int) -> str:
     pieces = [piece async for piece in read_log(reads, build_id, start, end)]
     return b"".join(pieces).decode("utf-8", errors="replace")
+
+
+async def whole_log(reads: Reads, build_id: int) -> bytes:
+    """The build's stored console text, whole (for tests and small logs: a reader of any size streams ``read_log``)."""
+    return b"".join([piece async for piece in read_log(reads, build_id, 0, await log_size(reads, build_id))])

@@ -17,17 +17,30 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import sqlalchemy as sa
 
-from ghee.core.build_logs import log_excerpts
-from ghee.core.ci_build_reads import FAILED_RESULTS, CiBuild, build_public_id, get_build
+from ghee.core.builds.logs import log_excerpts
+from ghee.core.builds.model import FAILED_RESULTS, Build
+from ghee.core.builds.reads import build_by_row_id
 from ghee.core.events import record_event
 from ghee.core.failure_causes import FailureCause, all_causes, compile_pattern
-from ghee.core.jobs import job_public_id
+from ghee.core.jobs.model import job_public_id
 from ghee.db.database import Write
 from ghee.db.reads import Reads
 from ghee.db.tables import builds
 from ghee.errors import NotFound
+
+
+class ClassifiedPayload(msgspec.Struct, frozen=True, rename="camel"):
+    """The payload of ``build.classified``, in BuildButler's words (``jobId``, ``failureCategory``)."""
+
+    id: str
+    job_id: str | None
+    number: int
+    result: str | None
+    failure_category: str | None
+
 
 HEAD_BYTES = 64 * 1024
 TAIL_BYTES = 512 * 1024
@@ -53,7 +66,7 @@ def matching_cause(
     return None
 
 
-async def category_of(reads: Reads, build: CiBuild, causes: Sequence[FailureCause]) -> str | None:
+async def category_of(reads: Reads, build: Build, causes: Sequence[FailureCause]) -> str | None:
     """The failure category ``build`` deserves: ``None`` unless it failed, ``unknown`` if no cause applies."""
     if build.result not in FAILED_RESULTS:
         return None
@@ -74,26 +87,27 @@ async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
     causes = await all_causes(reads)
     for build_id in build_ids:
         try:
-            build = await get_build(reads, build_public_id(build_id))
+            build = await build_by_row_id(reads, build_id)
         except NotFound:
             continue
         category = await category_of(reads, build, causes)
         if category == build.failure_category:
             continue
         await work.execute(builds.update().where(builds.c.id == build_id).values(failure_category=category))
+        payload = ClassifiedPayload(
+            build.public_id,
+            None if build.job_id is None else job_public_id(build.job_id),
+            build.number,
+            build.result,
+            category,
+        )
         await record_event(
             work,
             "build.classified",
             resource_type="build",
             resource_id=build.public_id,
             project_id=build.project_id,
-            payload={
-                "id": build.public_id,
-                "jobId": None if build.job_id is None else job_public_id(build.job_id),
-                "number": build.number,
-                "result": build.result,
-                "failureCategory": category,
-            },
+            payload=msgspec.to_builtins(payload),
         )
 
 

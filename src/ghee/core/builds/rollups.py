@@ -31,7 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ghee.analytics import sketch
+from ghee.core.builds import sketch
 from ghee.db.database import Write
 from ghee.db.functions import epoch_hour
 from ghee.db.tables import build_dimension_rollups, build_rollups, builds, jobs

@@ -3,8 +3,8 @@
 A build from a job is a row of ``builds`` with ``job_id`` set, numbered by
 the job, belonging to the job's project if it is linked to one. This module
 owns how such a build is written; ``record_job_builds`` writes one job's
-batch in the caller's transaction and calls ``builds_finished`` with the
-builds that finished in it.
+batch in the caller's transaction and runs ``builds_finished`` on the builds
+that finished in it, as ``reports`` does for a build an agent finishes.
 """
 
 from __future__ import annotations
@@ -17,41 +17,16 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ghee import ids
 from ghee.clock import utcnow
-from ghee.core import failures, flaky
-from ghee.core.builds import FINISHED
+from ghee.core.builds.events import BuildFacts, build_event
+from ghee.core.builds.finished import builds_finished
+from ghee.core.builds.model import FINISHED, Stage, status_of
 from ghee.core.events import NewEvent, record_events
-from ghee.core.jobs import job_public_id
 from ghee.db.database import Write
-from ghee.db.reads import Reads
 from ghee.db.tables import build_log_chunks, build_stages, builds
 
 MAX_LOG_BYTES = 16 * 1024 * 1024  # console text kept per build; the rest is left on the server
-_STATUS_OF_RESULT = {
-    "SUCCESS": "success",
-    "FAILURE": "failed",
-    "UNSTABLE": "failed",
-    "ABORTED": "cancelled",
-    "NOT_BUILT": "cancelled",
-}
 _IN_CHUNKS = 500  # numbers per IN (...) list
-
-
-def status_of(result: str | None, *, building: bool) -> str:
-    """The status ghee gives a CI result: building → running, SUCCESS → success, FAILURE/UNSTABLE → failed, ..."""
-    if building or result is None:
-        return "running"
-    return _STATUS_OF_RESULT.get(result, "failed")
-
-
-class Stage(msgspec.Struct, frozen=True):
-    """A pipeline stage as the CI reports it."""
-
-    name: str
-    status: str
-    started_at: datetime | None
-    duration_ms: int
 
 
 class LogPiece(msgspec.Struct, frozen=True):
@@ -88,6 +63,13 @@ class CiBuild(msgspec.Struct, frozen=True):
     def status(self) -> str:
         """The status ghee gives the build."""
         return status_of(self.result, building=self.building)
+
+    @property
+    def queued_at(self) -> datetime | None:
+        """When it entered the queue: its start less its time queued, when known."""
+        if self.started_at is None:
+            return None
+        return self.started_at - timedelta(milliseconds=self.queue_ms or 0)
 
     @property
     def finished_at(self) -> datetime | None:
@@ -217,7 +199,7 @@ async def record_job_builds(work: Write, job: JobRef, reported: Sequence[CiBuild
                     "number": b.number,
                     "changelist": None,
                     "changelist_id": None,
-                    "created_at": b.started_at or utcnow(),
+                    "created_at": b.queued_at or utcnow(),
                     "log_bytes": None,
                     "log_complete": False,
                     "deleted": False,
@@ -250,7 +232,7 @@ async def record_job_builds(work: Write, job: JobRef, reported: Sequence[CiBuild
         if b.log is not None:
             await _append_log(work, stored[b.number].id, stored[b.number].log_bytes or 0, b.log)
     await record_events(work, happened)
-    await builds_finished(work, job.id, finished)
+    await builds_finished(work, finished)
     return finished
 
 
@@ -290,19 +272,6 @@ async def _append_log(work: Write, build_id: int, stored_bytes: int, piece: LogP
     )
 
 
-_LOG_CHUNKS = (
-    sa.select(build_log_chunks.c.data)
-    .where(build_log_chunks.c.build_id == sa.bindparam("build_id"))
-    .order_by(build_log_chunks.c.offset)
-)
-
-
-async def read_log(reads: Reads, build_id: int) -> bytes:
-    """A build's stored console text, whole."""
-    rows = await reads.all(_LOG_CHUNKS, {"build_id": build_id})
-    return b"".join(zlib.decompress(data) for (data,) in rows)
-
-
 async def mark_builds_deleted(
     work: Write, job_id: int, *, below: int | None = None, numbers: Sequence[int] = ()
 ) -> None:
@@ -320,36 +289,22 @@ async def mark_builds_deleted(
         )
 
 
-async def builds_finished(work: Write, job_id: int, build_ids: Sequence[int]) -> None:
-    """What follows builds finishing, in the transaction that finished them (their rows, stages and log written).
-
-    Failed builds get their failure category from the stored log and the
-    job's flakiness is weighed again. (Counting them into the analytics
-    rollups is the caller's: ``ghee.analytics`` builds on the core.)
-    """
-    await failures.classify_builds(work, build_ids)
-    await flaky.update_jobs(work, [job_id])
-
-
 def _event(event_type: str, job: JobRef, build_id: int, build: CiBuild) -> NewEvent:
-    public_id = ids.encode("build", build_id)
-    return NewEvent(
-        event_type,
-        "build",
-        public_id,
+    facts = BuildFacts(
+        build_id,
         job.project_id,
-        {
-            "id": public_id,
-            "job": job_public_id(job.id),
-            "number": build.number,
-            "status": build.status,
-            "result": build.result,
-            "platform": build.platform,
-            "configuration": build.configuration,
-            "branch": build.branch,
-            "commit": build.commit,
-        },
+        job.id,
+        build.number,
+        build.status,
+        build.result,
+        build.platform,
+        build.configuration,
+        build.branch,
+        None,
+        build.commit,
+        build.url,
     )
+    return build_event(event_type, facts)
 
 
 async def remember_queue_item(work: Write, build_id: int, queue_id: int) -> None:
