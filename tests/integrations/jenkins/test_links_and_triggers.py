@@ -165,3 +165,27 @@ def test_builds_of_an_unlinked_job_are_no_project_builds(
     )
     response = api.get(f"/v1/builds/{ids.encode('build', row_id)}")
     assert response.status_code == 404, response.text
+
+
+def test_a_project_bound_token_cannot_claim_a_job_no_project_owns(
+    api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
+) -> None:
+    """Job ids are alike in every installation: a bound token claiming one would read its logs (and secrets)."""
+    furnish(jenkins)
+    made = connect(api, jenkins)
+    sync(settings, made["name"])
+    project = api.new_project()
+    job_id = ids.encode("j", job_rows(server, made)["app"].id, "job")
+    bound = Api(server, server.token("write", project_id=ids.decode("proj", project["id"], "project")))
+    try:
+        response = bound.patch(f"/api/v1/jobs/{job_id}", json={"project": project["id"]})
+        assert_problem(response, 404, "not_found")  # as if it did not exist: ids cannot be probed
+        assert job_rows(server, made)["app"].project_id is None
+
+        # Once an unbound token linked it to the project, the bound token may unlink it.
+        api.ok("PATCH", f"/api/v1/jobs/{job_id}", json={"project": project["id"]})
+        assert bound.ok("PATCH", f"/api/v1/jobs/{job_id}", json={"project": None})["project"] is None
+        response = bound.patch(f"/api/v1/jobs/{job_id}", json={"project": project["id"]})
+        assert_problem(response, 404, "not_found")
+    finally:
+        bound.http.close()
