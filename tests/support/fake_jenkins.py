@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -207,6 +208,14 @@ class FakeJenkins:
 
 def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901 (one branch per documented endpoint)
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # Jenkins (Jetty) keeps connections alive; every answer sets Content-Length
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two writes: without this, Nagle's algorithm holds the
+            # body until the client's delayed ACK (40 ms) on a kept-alive connection.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def log_message(self, format: str, *args: Any) -> None:  # noqa: ARG002 (the tests read requests, not logs)
             return
 

@@ -74,6 +74,7 @@ class Credentials(msgspec.Struct, frozen=True):
     url: str
     username: str
     token: str
+    concurrency: int = 8  # requests a sync pass keeps in flight to this server
 
 
 def connection_row_id(public_id: str) -> int:
@@ -228,7 +229,11 @@ async def _emit(work: Write, event_type: str, made: Connection) -> None:
 
 
 _CREDENTIALS = sa.select(
-    connections.c.name, connections.c.url, connections.c.username, connections.c.token_encrypted
+    connections.c.name,
+    connections.c.url,
+    connections.c.username,
+    connections.c.token_encrypted,
+    connections.c.concurrency,
 ).where(connections.c.id == sa.bindparam("id"))
 
 
@@ -237,8 +242,8 @@ async def credentials_of(reads: Reads, sealer: Sealer, connection_id: int) -> Cr
     row = await reads.first(_CREDENTIALS, {"id": connection_id})
     if row is None:
         raise NotFound("connection", ids.encode("conn", connection_id))
-    name, url, username, sealed = row
-    return Credentials(connection_id, name, url, username, sealer.open(sealed))
+    name, url, username, sealed, concurrency = row
+    return Credentials(connection_id, name, url, username, sealer.open(sealed), int(concurrency))
 
 
 def _lease_free(now: datetime) -> sa.ColumnElement[bool]:

@@ -65,8 +65,10 @@ async def record_events(work: Write, happened: Sequence[NewEvent]) -> None:
     if not happened:
         return
     now = utcnow()
+    # The queue needs the ids, not which event got which: without asking for the
+    # parameters' order, SQLite's RETURNING comes in batches instead of a statement per row.
     inserted = await work.execute(
-        events.insert().returning(events.c.id, sort_by_parameter_order=True),
+        events.insert().returning(events.c.id),
         [
             {
                 "type": e.type,

@@ -20,16 +20,16 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 
-from ghee.core.builds.logs import log_excerpts
+from ghee.core.builds.logs import log_excerpts, small_logs
 from ghee.core.builds.model import FAILED_RESULTS, Build
-from ghee.core.builds.reads import build_by_row_id
-from ghee.core.events import record_event
+from ghee.core.builds.reads import builds_by_row_ids
+from ghee.core.events import NewEvent, record_events
 from ghee.core.failure_causes import FailureCause, all_causes, compile_pattern
 from ghee.core.jobs.model import job_public_id
 from ghee.db.database import Write
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads
 from ghee.db.tables import builds
-from ghee.errors import NotFound
 
 
 class ClassifiedPayload(msgspec.Struct, frozen=True, rename="camel"):
@@ -66,11 +66,16 @@ def matching_cause(
     return None
 
 
-async def category_of(reads: Reads, build: Build, causes: Sequence[FailureCause]) -> str | None:
-    """The failure category ``build`` deserves: ``None`` unless it failed, ``unknown`` if no cause applies."""
+async def category_of(
+    reads: Reads, build: Build, causes: Sequence[FailureCause], whole_log: str | None = None
+) -> str | None:
+    """The failure category ``build`` deserves: ``None`` unless it failed, ``unknown`` if no cause applies.
+
+    ``whole_log``: the build's log when the caller read it already (a small one).
+    """
     if build.result not in FAILED_RESULTS:
         return None
-    texts = await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES)
+    texts = [whole_log] if whole_log is not None else await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES)
     failed_stages = [stage.name for stage in build.stages if stage.failed]
     cause = matching_cause(causes, texts, failed_stages)
     return UNKNOWN if cause is None else cause.category
@@ -85,15 +90,19 @@ async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
     """
     reads = work
     causes = await all_causes(reads)
-    for build_id in build_ids:
-        try:
-            build = await build_by_row_id(reads, build_id)
-        except NotFound:
-            continue
-        category = await category_of(reads, build, causes)
+    happened: list[NewEvent] = []
+    changed: list[dict[str, object]] = []
+    looked = await builds_by_row_ids(reads, await _worth_a_look(work, build_ids))
+    # Logs that fit in the head and tail searched are read whole, all in one statement.
+    small = await small_logs(
+        reads,
+        [b.id for b in looked if b.result in FAILED_RESULTS and (b.log_bytes or 0) <= HEAD_BYTES + TAIL_BYTES],
+    )
+    for build in looked:
+        category = await category_of(reads, build, causes, small.get(build.id))
         if category == build.failure_category:
             continue
-        await work.execute(builds.update().where(builds.c.id == build_id).values(failure_category=category))
+        changed.append({"build_id": build.id, "category": category})
         payload = ClassifiedPayload(
             build.public_id,
             None if build.job_id is None else job_public_id(build.job_id),
@@ -101,14 +110,34 @@ async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
             build.result,
             category,
         )
-        await record_event(
-            work,
-            "build.classified",
-            resource_type="build",
-            resource_id=build.public_id,
-            project_id=build.project_id,
-            payload=msgspec.to_builtins(payload),
+        happened.append(
+            NewEvent("build.classified", "build", build.public_id, build.project_id, msgspec.to_builtins(payload))
         )
+    if changed:
+        await work.execute(_SET_CATEGORY, changed)
+    await record_events(work, happened)
+
+
+_SET_CATEGORY = (
+    builds.update().where(builds.c.id == sa.bindparam("build_id")).values(failure_category=sa.bindparam("category"))
+)
+_WORTH_A_LOOK = (
+    sa.select(builds.c.id)
+    .where(
+        in_json_list(builds.c.id, sa.bindparam("ids")),
+        sa.or_(
+            builds.c.result.in_(sorted(FAILED_RESULTS)),
+            builds.c.status.in_(("failed", "cancelled")),
+            builds.c.failure_category.is_not(None),
+        ),
+    )
+    .order_by(builds.c.id)
+)
+
+
+async def _worth_a_look(work: Write, build_ids: Sequence[int]) -> list[int]:
+    """Those of ``build_ids`` that failed or have a category: a passing build without one stays as it is."""
+    return [row[0] for row in await work.execute(_WORTH_A_LOOK, {"ids": json_list(list(build_ids))})]
 
 
 _RECENT_FAILED = (

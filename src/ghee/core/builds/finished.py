@@ -15,9 +15,14 @@ import sqlalchemy as sa
 from ghee.core.builds import failures, rollups
 from ghee.core.jobs import flaky
 from ghee.db.database import Write
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.tables import builds
 
-_IN_CHUNKS = 500  # ids per IN (...) list
+_JOBS_OF = (
+    sa.select(builds.c.job_id)
+    .where(in_json_list(builds.c.id, sa.bindparam("ids")), builds.c.job_id.is_not(None))
+    .distinct()
+)
 
 
 async def builds_finished(work: Write, build_ids: Sequence[int]) -> None:
@@ -26,11 +31,5 @@ async def builds_finished(work: Write, build_ids: Sequence[int]) -> None:
         return
     await failures.classify_builds(work, build_ids)
     await rollups.add_builds(work, build_ids)
-    job_ids: set[int] = set()
-    for start in range(0, len(build_ids), _IN_CHUNKS):
-        chunk = list(build_ids[start : start + _IN_CHUNKS])
-        rows = await work.execute(
-            sa.select(builds.c.job_id).where(builds.c.id.in_(chunk), builds.c.job_id.is_not(None)).distinct()
-        )
-        job_ids.update(row[0] for row in rows)
-    await flaky.update_jobs(work, sorted(job_ids))
+    rows = await work.execute(_JOBS_OF, {"ids": json_list(list(build_ids))})
+    await flaky.update_jobs(work, sorted(row[0] for row in rows))

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 
 import sqlalchemy as sa
 
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads
 from ghee.db.tables import build_log_chunks
 
@@ -65,6 +66,22 @@ async def read_log(reads: Reads, build_id: int, start: int, end: int) -> AsyncIt
         if len(rows) < _BATCH:
             return
         from_offset = int(rows[-1][0]) + 1
+
+
+_SMALL_LOGS = (
+    sa.select(build_log_chunks.c.build_id, build_log_chunks.c.data)
+    .where(in_json_list(build_log_chunks.c.build_id, sa.bindparam("ids")))
+    .order_by(build_log_chunks.c.build_id, build_log_chunks.c.offset)
+)
+
+
+async def small_logs(reads: Reads, build_ids: list[int]) -> dict[int, str]:
+    """The whole stored text of each build's log, in one statement: for logs known to be small only."""
+    found: dict[int, list[bytes]] = {build_id: [] for build_id in build_ids}
+    if build_ids:
+        for build_id, data in await reads.all(_SMALL_LOGS, {"ids": json_list(sorted(set(build_ids)))}):
+            found[build_id].append(zlib.decompress(data))
+    return {build_id: b"".join(parts).decode("utf-8", errors="replace") for build_id, parts in found.items()}
 
 
 async def log_excerpts(reads: Reads, build_id: int, head: int, tail: int) -> list[str]:

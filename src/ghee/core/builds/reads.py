@@ -289,6 +289,16 @@ async def build_by_row_id(reads: Reads, row_id: int, public_id: str | None = Non
     return _build(row)
 
 
+_MANY = sa.select(*_READ).where(in_json_list(builds.c.id, sa.bindparam("ids"))).order_by(builds.c.id)
+
+
+async def builds_by_row_ids(reads: Reads, row_ids: list[int]) -> list[Build]:
+    """The builds with row ids ``row_ids`` that exist, in id order (one statement)."""
+    if not row_ids:
+        return []
+    return [_build(row) for row in await reads.all(_MANY, {"ids": json_list(sorted(set(row_ids)))})]
+
+
 _OF_CHANGELIST = (
     sa.select(*_READ)
     .where(builds.c.changelist_id == sa.bindparam("changelist_id"))

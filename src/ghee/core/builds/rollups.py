@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ghee.core.builds import sketch
 from ghee.db.database import Write
-from ghee.db.functions import epoch_hour
+from ghee.db.functions import epoch_hour, in_json_list, json_list
 from ghee.db.tables import build_dimension_rollups, build_rollups, builds, jobs
 
 HOUR, DAY = 1, 24
@@ -225,6 +225,15 @@ async def _folders(work: Write, job_ids: Iterable[int] | None = None) -> dict[in
     return {row[0]: row[1] for row in await work.execute(query)}
 
 
+# One parameter for any number of ids: PostgreSQL plans an ``IN`` list of each length anew.
+_CLAIM = (
+    builds.update()
+    .where(in_json_list(builds.c.id, sa.bindparam("ids")), builds.c.rolled_up.is_(False), _ELIGIBLE)
+    .values(rolled_up=True)
+    .returning(*_COUNTED)
+)
+
+
 async def add_builds(work: Write, build_ids: Sequence[int]) -> None:
     """Count the given builds in the rollups, in the caller's transaction.
 
@@ -238,12 +247,7 @@ async def add_builds(work: Write, build_ids: Sequence[int]) -> None:
         chunk = list(build_ids[start : start + _CHUNK])
         # Marking first is what makes this idempotent: a concurrent caller
         # waits on the row locks, then finds the builds already marked.
-        claimed = await work.execute(
-            builds.update()
-            .where(builds.c.id.in_(chunk), builds.c.rolled_up.is_(False), _ELIGIBLE)
-            .values(rolled_up=True)
-            .returning(*_COUNTED)
-        )
+        claimed = await work.execute(_CLAIM, {"ids": json_list(chunk)})
         _tally(cells, claimed)
     if cells:
         folders = await _folders(work, (key[2] for key in cells))

@@ -228,9 +228,9 @@ async def record_job_builds(work: Write, job: JobRef, reported: Sequence[CiBuild
                 happened.append(_event("build.finished", job, known.id, b))
                 finished.append(known.id)
     await _store_stages(work, [(stored[b.number].id, b.stages) for b in reported if b.stages is not None])
-    for b in reported:
-        if b.log is not None:
-            await _append_log(work, stored[b.number].id, stored[b.number].log_bytes or 0, b.log)
+    await _append_logs(
+        work, [(stored[b.number].id, stored[b.number].log_bytes or 0, b.log) for b in reported if b.log is not None]
+    )
     await record_events(work, happened)
     await builds_finished(work, finished)
     return finished
@@ -256,20 +256,37 @@ async def _store_stages(work: Write, staged: list[tuple[int, list[Stage]]]) -> N
         await work.execute(build_stages.insert(), rows)
 
 
-async def _append_log(work: Write, build_id: int, stored_bytes: int, piece: LogPiece) -> None:
-    text = piece.text[: max(0, MAX_LOG_BYTES - stored_bytes)]
-    if text:
-        await work.execute(
-            build_log_chunks.insert().values(
-                build_id=build_id, offset=stored_bytes, length=len(text), data=zlib.compress(text)
-            )
-        )
-    total = stored_bytes + len(text)
-    await work.execute(
-        builds.update()
-        .where(builds.c.id == build_id)
-        .values(log_bytes=total, log_cursor=piece.cursor, log_complete=piece.complete or total >= MAX_LOG_BYTES)
+_LOG_STATE = (
+    builds.update()
+    .where(builds.c.id == sa.bindparam("build_id"))
+    .values(
+        log_bytes=sa.bindparam("log_bytes"),
+        log_cursor=sa.bindparam("log_cursor"),
+        log_complete=sa.bindparam("log_complete"),
     )
+)
+
+
+async def _append_logs(work: Write, pieces: list[tuple[int, int, LogPiece]]) -> None:
+    """Store each ``(build id, bytes stored so far, piece)``: a chunk of the text, and where the log stands.
+
+    One statement each for all the chunks and all the builds' states.
+    """
+    chunks = []
+    states = []
+    for build_id, stored_bytes, piece in pieces:
+        text = piece.text[: max(0, MAX_LOG_BYTES - stored_bytes)]
+        if text:
+            chunks.append(
+                {"build_id": build_id, "offset": stored_bytes, "length": len(text), "data": zlib.compress(text)}
+            )
+        total = stored_bytes + len(text)
+        complete = piece.complete or total >= MAX_LOG_BYTES
+        states.append({"build_id": build_id, "log_bytes": total, "log_cursor": piece.cursor, "log_complete": complete})
+    if chunks:
+        await work.execute(build_log_chunks.insert(), chunks)
+    if states:
+        await work.execute(_LOG_STATE, states)
 
 
 async def mark_builds_deleted(

@@ -9,6 +9,7 @@ benchmarks.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Self, TypeVar
@@ -88,14 +89,20 @@ def check_base_url(url: str) -> str:
 class JenkinsClient:
     """One server's remote API, authenticated with HTTP basic (user name and API token)."""
 
-    def __init__(self, base_url: str, username: str, token: str, *, timeout: httpx.Timeout = TIMEOUT) -> None:
+    def __init__(
+        self, base_url: str, username: str, token: str, *, timeout: httpx.Timeout = TIMEOUT, in_flight: int = 1
+    ) -> None:
         self.base_url = check_base_url(base_url)
         self.requests = 0
+        self.in_flight = in_flight
+        # At most ``in_flight`` requests at once, each on a kept-alive connection of its own.
+        self._turns = asyncio.Semaphore(in_flight)
         self._http = httpx.AsyncClient(
             auth=httpx.BasicAuth(username, token) if username or token else None,
             timeout=timeout,
             headers={"Accept": "application/json"},
             follow_redirects=False,
+            limits=httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight),
         )
 
     async def __aenter__(self) -> Self:
@@ -126,7 +133,8 @@ class JenkinsClient:
         url = self.url(path)
         self.requests += 1
         try:
-            response = await self._http.request(method, url, params=params, headers=headers)
+            async with self._turns:
+                response = await self._http.request(method, url, params=params, headers=headers)
         except httpx.HTTPError as exc:
             raise JenkinsUnreachable(f"cannot reach {url}: {exc or type(exc).__name__}") from exc
         except httpx.InvalidURL as exc:

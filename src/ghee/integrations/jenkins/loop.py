@@ -74,7 +74,10 @@ async def sync_connection(  # noqa: PLR0913 (the pass's options are named at the
         async with db.write() as work:
             credentials = await credentials_of(work, sealer_for(settings), connection_id)
         name = credentials.name
-        async with JenkinsClient(credentials.url, credentials.username, credentials.token) as client:
+        client = JenkinsClient(
+            credentials.url, credentials.username, credentials.token, in_flight=credentials.concurrency
+        )
+        async with client:
             stats = await run_pass(db, client, connection_id, owner, progress=progress, stop=stop)
         if stats.errors:
             error = f"{len(stats.errors)} job(s) failed; first: {stats.errors[0]}"

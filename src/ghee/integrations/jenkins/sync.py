@@ -5,11 +5,16 @@ history. The job tree comes from one ``tree=`` query per three folder levels;
 a job whose ``lastBuild.number`` equals the stored ``jobs.last_build_number``
 and that has no open build (running, or its log not read to the end) is
 skipped without another request. A changed job pages ``allBuilds{M,N}`` down
-to the last stored number; its open builds are asked for one by one.
+to the last stored number; its open builds are asked for one by one. Of its
+new builds, the newest ``NEWEST_DETAILED`` and the failed ones among the
+newest ``DETAILED`` have their console log and stages fetched (a first pass
+over a long history leaves older passing builds' logs on the server).
 
-Each job's builds are written in one transaction, after every request for
-them is done, so no transaction waits on Jenkins; the connection's lease is
-renewed in the same transaction.
+Requests run ``connections.concurrency`` at a time (8 by default): that
+many jobs are fetched at once, and a job's builds have their details asked
+for together. Each job's builds are written in one transaction, after every
+request for them is done, so no transaction waits on Jenkins; the
+connection's lease is renewed in the same transaction.
 """
 
 from __future__ import annotations
@@ -45,8 +50,9 @@ from ghee.integrations.jenkins.shapes import KINDS, MULTIBRANCH_CLASS, RemoteBui
 log = logging.getLogger("ghee.sync")
 
 PAGE = 100  # builds per allBuilds request
-DETAILED = 50  # newest new builds per job per pass whose stages and log are fetched
-CONCURRENCY = 4  # jobs fetched at once from one server
+DETAILED = 50  # newest new builds per job per pass whose stages and log are fetched if they failed
+NEWEST_DETAILED = 10  # newest new builds per job per pass whose stages and log are fetched whatever their result
+_FAILED = frozenset({"FAILURE", "UNSTABLE", "ABORTED"})
 PIPELINE_KINDS = frozenset({"pipeline", "branch"})
 
 
@@ -227,11 +233,22 @@ async def fetch_job(client: JenkinsClient, job: Job, seen: SeenJob, open_now: Se
             else:
                 remote[number] = again
     newest_first = sorted(remote, reverse=True)
-    detailed = set(newest_first[:DETAILED]) | set(open_by_number)
+    # A failed build's log and stages say why it failed; a passing one's matter for the newest few.
+    detailed = [
+        number
+        for index, number in enumerate(newest_first[:DETAILED])
+        if number not in open_by_number and (index < NEWEST_DETAILED or remote[number].result in _FAILED)
+    ]
+    detailed += sorted(open_by_number.keys() & remote.keys(), reverse=True)
+    # The client keeps its share of requests in flight; each build's own requests follow one another.
+    details = await asyncio.gather(
+        *(_details(client, seen, remote[number], open_by_number.get(number)) for number in detailed)
+    )
+    by_number = dict(zip(detailed, details, strict=True))
     found = []
     for number in newest_first:
-        if number in detailed:
-            stages, piece, queue_ms = await _details(client, seen, remote[number], open_by_number.get(number))
+        if number in by_number:
+            stages, piece, queue_ms = by_number[number]
             found.append(ci_build(remote[number], seen, stages=stages, log_piece=piece, queue_ms=queue_ms))
         else:
             found.append(ci_build(remote[number], seen))
@@ -270,7 +287,8 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
     stats.jobs, stats.changed, stats.requests = len(live), len(changed), client.requests
     if progress:
         progress(stats)
-    gate = asyncio.Semaphore(CONCURRENCY)
+    # As many jobs at once as requests in flight: each job's requests mostly follow one another.
+    gate = asyncio.Semaphore(client.in_flight)
     write_turn = asyncio.Lock()  # writes take turns: SQLite has one writer, and it keeps PostgreSQL calm
 
     async def sync_job(job: Job, seen_now: SeenJob) -> None:
