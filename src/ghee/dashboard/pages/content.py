@@ -149,7 +149,7 @@ def _changes(form: PostForm, status: str, featured_image: str) -> PostChanges:
     return PostChanges(
         slug=slug or None,
         title=form.title,
-        body=clean_html(form.body),
+        body=form.body,  # core cleans it (core/blog/writing.py)
         summary=form.summary,
         seo_title=form.seo_title,
         meta_description=form.meta_description,
