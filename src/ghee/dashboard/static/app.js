@@ -142,3 +142,28 @@
     window.setTimeout(poll, 2000);
   };
 })();
+
+/* == pages opt in with data- attributes: the Content-Security-Policy allows no inline script == */
+(function () {
+  "use strict";
+  var ghee = window.ghee;
+
+  // The overview (<div data-follow-statuses>): each build's status badge follows its events.
+  var overview = document.querySelector("[data-follow-statuses]");
+  if (overview) {
+    ghee.live(["build.*"], function (event) {
+      var badge = overview.querySelector('[data-build="' + event.resource_id + '"] [data-status]');
+      if (badge && event.payload && event.payload.status) {
+        badge.textContent = event.payload.status;
+        badge.className = "status status-" + event.payload.status;
+      }
+    });
+  }
+  // The builds list (<tbody data-follow-rows>), a build's log (<pre id="build-log">) and its
+  // status while it runs (data-follow-build="<build id>").
+  ghee.followBuildRows(document.querySelector("tbody[data-follow-rows]"));
+  var log = document.getElementById("build-log");
+  if (log) { ghee.followLog(log, document.getElementById("log-state")); }
+  var running = document.querySelector("[data-follow-build]");
+  if (running) { ghee.followBuildStatus(running.getAttribute("data-follow-build")); }
+})();
