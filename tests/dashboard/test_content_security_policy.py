@@ -94,7 +94,7 @@ def test_the_json_api_answers_forbid_rendering(api: Api) -> None:
 
 _TEMPLATE_FILES = sorted(TEMPLATES.rglob("*.html"))
 _INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
-_SCRIPT_BODY = re.compile(r"<script\b[^>]*>\s*\S", re.IGNORECASE)
+_SCRIPT_BODY = re.compile(r"<script\b[^>]*>\s*(?!</script>)\S", re.IGNORECASE)
 _HANDLER = re.compile(r"<[^>]*\son[a-z]+\s*=", re.IGNORECASE)
 _SCRIPT_URL = re.compile(r"javascript:", re.IGNORECASE)
 
