@@ -49,3 +49,16 @@ def clean_html(html: str) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer",
     ).strip()
+
+
+def allowed_markup() -> dict[str, object]:
+    """The tags, attributes (by tag) and URL schemes ``clean_html`` keeps, as JSON values.
+
+    The dashboard's editor keeps to the same lists when it shows a body
+    (``static/editor.js``); the server's cleaning on save stays the authority.
+    """
+    return {
+        "tags": sorted(TAGS),
+        "attributes": {tag: sorted(names) for tag, names in sorted(ATTRIBUTES.items())},
+        "schemes": sorted(URL_SCHEMES),
+    }

@@ -178,7 +178,9 @@ async def _editor(  # noqa: PLR0913 (the page and its notices)
         "pages/content_post_edit.html",
         status_code=status_code,
         title=f"Edit “{form.title}”" if original else "New post",
-        form=form,
+        # The editor shows the body as HTML: clean what it is given (a row stored before bodies were
+        # cleaned, or a refused form sent back), so it never holds more than a save would keep.
+        form=msgspec.structs.replace(form, body=clean_html(form.body)),
         original=original,
         authors=authors,
         error=error,
