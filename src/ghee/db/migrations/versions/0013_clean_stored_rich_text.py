@@ -4,9 +4,10 @@ Issue 15: bodies written through /v2 were stored as sent, so a ``write``
 token could store a script that ran in a signed-in user's dashboard editor,
 and that every site reading the ButterCMS API was handed. Core cleans every
 write now (``core/blog/writing.py``, ``core/content/fields.py``); this
-revision cleans what was stored before, once, with the same ``clean_html``,
-so readers of the API get clean HTML too (cleaning only where the dashboard
-shows a body would leave the API serving the payloads).
+revision cleans what was stored before, once, with the same rules (copied
+below: a migration may not import core), so readers of the API get clean
+HTML too (cleaning only where the dashboard shows a body would leave the API
+serving the payloads).
 
 What is cleaned: ``blog_posts.body``, and in ``content_values`` each value of
 a field its page type or collection declares ``rich_text``, in repeaters too,
@@ -24,10 +25,9 @@ Create Date: 2026-12-04 09:00:00
 import json
 from collections.abc import Sequence
 
+import nh3
 import sqlalchemy as sa
 from alembic import op
-
-from ghee.core.rich_text import clean_html
 
 revision: str = "0013"
 down_revision: str | None = "0012"
@@ -48,6 +48,23 @@ _values = sa.table(
     sa.column("fields", sa.Text()),
 )
 _ENTRY_KIND = {"page_type": "page", "collection": "item"}
+
+# core/rich_text.py's rules as this revision was written: db/ may not import core/ (tests/test_architecture.py),
+# and a migration must do the same thing whenever it runs, whatever core's rules become later.
+_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "h2", "h3", "h4", "ul", "ol", "li", "a", "blockquote"}
+_TAGS |= {"code", "pre", "small", "img", "figure", "figcaption", "hr"}
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "width", "height"}}
+
+
+def clean_html(html: str) -> str:
+    """``html`` as ``ghee.core.rich_text.clean_html`` cleaned it at this revision."""
+    return nh3.clean(
+        html,
+        tags=set(_TAGS),
+        attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    ).strip()
 
 
 def _cleaned(schema: list[dict[str, object]], values: object) -> object:
