@@ -23,6 +23,7 @@ from ghee.dialects import buddybuild, buildbutler, buttercms, butterstack
 from ghee.dialects.buttercms.media import IMAGE_TYPES
 from ghee.http.answers import Answers
 from ghee.http.auth import rate_limit_headers
+from ghee.http.content_security import content_security_policy
 from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
 from ghee.http.logs import configure_logging
@@ -121,7 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         exception_handlers={Exception: styles.handler},
         middleware=[DefineMiddleware(utf8_requests)],
-        before_send=[rate_limit_headers],
+        before_send=[rate_limit_headers, content_security_policy],
         openapi_config=OpenAPIConfig(
             title="ghee",
             version=__version__,

@@ -1,4 +1,8 @@
-"""Rich text written in the dashboard's editor: HTML cleaned to a safe subset before it is stored or shown."""
+"""Rich text (post bodies, ``rich_text`` content fields): HTML cleaned to a safe subset before it is stored.
+
+Core cleans every write of rich text (``core/blog/writing.py``,
+``core/content/fields.py``), whoever the writer is; see docs/security.md.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ TAGS = frozenset(
         "blockquote",
         "code",
         "pre",
+        "small",  # patch notes (core/patch_notes.py) mark each changelist's number and author with it
     }
     | {"img", "figure", "figcaption", "hr"}
 )
@@ -44,3 +49,16 @@ def clean_html(html: str) -> str:
         url_schemes=set(URL_SCHEMES),
         link_rel="noopener noreferrer",
     ).strip()
+
+
+def allowed_markup() -> dict[str, object]:
+    """The tags, attributes (by tag) and URL schemes ``clean_html`` keeps, as JSON values.
+
+    The dashboard's editor keeps to the same lists when it shows a body
+    (``static/editor.js``); the server's cleaning on save stays the authority.
+    """
+    return {
+        "tags": sorted(TAGS),
+        "attributes": {tag: sorted(names) for tag, names in sorted(ATTRIBUTES.items())},
+        "schemes": sorted(URL_SCHEMES),
+    }

@@ -15,7 +15,8 @@ from ghee.dashboard.pages import asset_review, auth, connections, content, healt
 from ghee.dashboard.pages import builds as project_builds
 from ghee.dashboard.pages import collections as content_collections
 from ghee.dashboard.templating import template_config
-from ghee.dashboard.web import DEPENDENCIES, EXCEPTION_HANDLERS, load_session
+from ghee.dashboard.web import CONTENT_SECURITY_POLICY, DEPENDENCIES, EXCEPTION_HANDLERS, load_session
+from ghee.http.content_security import CSP_OPT
 
 PAGES = (
     home,
@@ -38,7 +39,8 @@ router = Router(
     dependencies=DEPENDENCIES,
     exception_handlers=EXCEPTION_HANDLERS,
     include_in_schema=False,
+    opt={CSP_OPT: CONTENT_SECURITY_POLICY},
 )
-"""Every dashboard route, behind the session and CSRF guard."""
+"""Every dashboard route, behind the session and CSRF guard, its answers carrying the dashboard's CSP."""
 
 __all__ = ["router", "template_config"]

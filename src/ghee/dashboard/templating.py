@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -14,6 +15,7 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup, escape
 
 from ghee.clock import iso
+from ghee.core.rich_text import allowed_markup
 from ghee.dashboard.assets import static_url
 from ghee.dashboard.web import CSRF_FIELD
 
@@ -56,7 +58,12 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(static_url=static_url, csrf_field=csrf_field, pager=pager)
+    environment.globals.update(
+        static_url=static_url,
+        csrf_field=csrf_field,
+        pager=pager,
+        rich_text_markup=msgspec.json.encode(allowed_markup()).decode(),  # what the editor keeps (editor.js)
+    )
     environment.filters["when"] = when
     return environment
 

@@ -33,6 +33,23 @@ CSRF_HEADER = "x-csrf-token"
 _SESSION_KEY = "ghee.session"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+_POLICY = (
+    "default-src 'self'",
+    "script-src 'self'",  # static/*.js only: no inline script, no handler attribute, no eval
+    "style-src 'self'",
+    # Two bars take their size from the data (build.html's stage timeline, health.html's breakdown):
+    # style attributes only, never a <style> element (and rich text keeps no style attribute).
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob: https:",  # featured images may live on any https host; blob: previews an upload
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+)
+CONTENT_SECURITY_POLICY = "; ".join(_POLICY)
+"""Every dashboard answer's ``Content-Security-Policy`` (set by ``ghee.http.content_security``; docs/security.md)."""
+
 
 class SignInRequired(Exception):
     """The page needs a signed-in user; the visitor is sent to ``/login?next=...``."""

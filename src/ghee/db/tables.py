@@ -124,7 +124,7 @@ builds = sa.Table(
     ),
     sa.Index("uq_builds_job_number", "job_id", "number", unique=True),
     sa.Index("ix_builds_job_started", "job_id", "started_at"),
-    # A project's builds newest first by when they were queued, whatever fed them (migration 0013).
+    # A project's builds newest first by when they were queued, whatever fed them (migration 0014).
     sa.Index("ix_builds_project_queued", "project_id", "created_at", "id"),
     sa.Index("ix_builds_project_status_queued", "project_id", "status", "created_at", "id"),
     sa.Index("ix_builds_project_branch_queued", "project_id", "branch", "created_at", "id"),
@@ -133,7 +133,7 @@ builds = sa.Table(
 # Builds ghee must start on a Jenkins job: a trigger writes the row with the
 # build, and the dispatcher (``ghee.integrations.jenkins.dispatch``) calls
 # Jenkins outside any transaction, then follows the queue item to the
-# build's number (migration 0013).
+# build's number (migration 0014).
 build_dispatches = sa.Table(
     "build_dispatches",
     metadata,
@@ -413,12 +413,8 @@ connections = sa.Table(
     sa.Column("lease_owner", sa.String(80), nullable=True),  # the worker running a pass, until lease_until
     sa.Column("lease_until", sa.DateTime(), nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
-    # Requests a sync pass keeps in flight to this server (migration 0013).
+    # Requests a sync pass keeps in flight to this server (migration 0014).
     sa.Column("concurrency", sa.Integer(), server_default=sa.text("8"), nullable=False),
-    # SHA-256 of the secret Jenkins' notifications carry; NULL: notifications refused (migration 0013).
-    sa.Column("notify_secret_hash", sa.String(64), nullable=True),
-    # Jobs to sync at once, ahead of the schedule (a notification named them), as a JSON list of full names.
-    sa.Column("wanted_jobs", sa.JSON(), nullable=True),
     sa.UniqueConstraint("name", name="uq_connections_name"),
 )
 

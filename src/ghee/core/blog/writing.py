@@ -16,6 +16,7 @@ from ghee.core.blog.taxonomy import CATEGORIES, TAGS, link_terms, terms_named
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label, check_moment
 from ghee.core.inserts import insert_unless_taken
+from ghee.core.rich_text import clean_html
 from ghee.db.database import Write
 from ghee.db.tables import blog_post_categories, blog_post_tags, blog_posts
 from ghee.errors import Invalid
@@ -35,7 +36,8 @@ class AuthorRef(msgspec.Struct, frozen=True):
 class PostChanges(msgspec.Struct, frozen=True):
     """What a write sets on a post; ``None`` leaves a field as it is (its default, on creation).
 
-    ``featured_image`` of ``""`` removes the image.
+    ``body`` is HTML, stored as ``clean_html`` leaves it; every other text is
+    plain and stored as given. ``featured_image`` of ``""`` removes the image.
     """
 
     slug: str | None = None
@@ -76,10 +78,12 @@ def _text_values(changes: PostChanges) -> dict[str, Any]:
         values["slug"] = check_slug("slug", changes.slug)
     if changes.title is not None:
         values["title"] = check_label("title", changes.title, MAX_TITLE)
-    for name, longest in (("body", MAX_TEXT), ("summary", MAX_TEXT), ("meta_description", MAX_TEXT)):
+    if changes.body is not None:  # the one rich text of a post: stored cleaned, whoever writes it
+        values["body"] = clean_html(_text("body", changes.body, MAX_TEXT))
+    for name in ("summary", "meta_description"):  # plain text: stored as given
         value = getattr(changes, name)
         if value is not None:
-            values[name] = _text(name, value, longest)
+            values[name] = _text(name, value, MAX_TEXT)
     if changes.seo_title is not None:
         values["seo_title"] = _text("seo_title", changes.seo_title, MAX_TITLE)
     if changes.featured_image is not None:

@@ -8,6 +8,7 @@ from typing import Literal
 
 import msgspec
 
+from ghee.core.rich_text import clean_html
 from ghee.errors import Invalid
 
 FieldType = Literal["text", "rich_text", "number", "date", "boolean", "media", "reference", "repeater"]
@@ -116,10 +117,13 @@ def check_depth(field: str, value: object) -> object:
 
 
 def check_values(schema: Schema, values: Values, *, complete: bool) -> Values:
-    """``values`` once each is of its field's type; raises ``Invalid("fields", "<key>: ...")``.
+    """``values`` as stored: each of its field's type, rich text cleaned; raises ``Invalid("fields", "<key>: ...")``.
 
-    Unknown keys are refused. ``complete`` (the default locale's full set of
-    values) also requires every required field; a translation may hold any subset.
+    Every ``rich_text`` value, in repeaters too, goes through ``clean_html``
+    here, so no writer (API, dashboard, demo data) can store a script; every
+    other value is kept exactly as given. Unknown keys are refused.
+    ``complete`` (the default locale's full set of values) also requires every
+    required field; a translation may hold any subset.
     """
     return _check_object(schema, values, "", complete=complete)
 
@@ -129,21 +133,25 @@ def _check_object(schema: Schema, values: Values, prefix: str, *, complete: bool
     for key in values:
         if key not in specs:
             raise Invalid("fields", f"{prefix}{key}: no such field")
+    checked = dict(values)
     for spec in schema:
         value = values.get(spec.key)
         if value is None:
             if complete and spec.required:
                 raise Invalid("fields", f"{prefix}{spec.key}: is required")
             continue
-        _check_value(spec, value, f"{prefix}{spec.key}")
-    return values
+        checked[spec.key] = _check_value(spec, value, f"{prefix}{spec.key}")
+    return checked
 
 
-def _check_value(spec: FieldSpec, value: object, where: str) -> None:  # noqa: C901, PLR0912 (one branch per field type)
+def _check_value(spec: FieldSpec, value: object, where: str) -> object:  # noqa: C901, PLR0912 (one branch per field type)
+    """``value`` as stored (rich text cleaned), once it is of ``spec``'s type."""
     match spec.type:
         case "text" | "rich_text" | "media":
             if not isinstance(value, str):
                 raise Invalid("fields", f"{where}: must be a string")
+            if spec.type == "rich_text":
+                return clean_html(value)
         case "number":
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise Invalid("fields", f"{where}: must be a number")
@@ -161,8 +169,11 @@ def _check_value(spec: FieldSpec, value: object, where: str) -> None:  # noqa: C
         case "repeater":
             if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
                 raise Invalid("fields", f"{where}: must be a list of objects")
-            for index, item in enumerate(value):
+            return [
                 _check_object(spec.fields, item, f"{where}[{index}].", complete=True)
+                for index, item in enumerate(value)
+            ]
+    return value
 
 
 def _is_date(value: str) -> bool:

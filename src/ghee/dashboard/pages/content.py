@@ -149,7 +149,7 @@ def _changes(form: PostForm, status: str, featured_image: str) -> PostChanges:
     return PostChanges(
         slug=slug or None,
         title=form.title,
-        body=clean_html(form.body),
+        body=form.body,  # core cleans it (core/blog/writing.py)
         summary=form.summary,
         seo_title=form.seo_title,
         meta_description=form.meta_description,
@@ -178,7 +178,9 @@ async def _editor(  # noqa: PLR0913 (the page and its notices)
         "pages/content_post_edit.html",
         status_code=status_code,
         title=f"Edit “{form.title}”" if original else "New post",
-        form=form,
+        # The editor shows the body as HTML: clean what it is given (a row stored before bodies were
+        # cleaned, or a refused form sent back), so it never holds more than a save would keep.
+        form=msgspec.structs.replace(form, body=clean_html(form.body)),
         original=original,
         authors=authors,
         error=error,

@@ -7,7 +7,6 @@ from typing import Any
 import msgspec
 
 from ghee.core.content.fields import FieldSpec, Schema, Values
-from ghee.core.rich_text import clean_html
 from ghee.errors import Invalid
 
 PREFIX = "f."
@@ -94,8 +93,6 @@ def _value(spec: FieldSpec, raw: object) -> Any:  # noqa: ANN401, PLR0911 (decod
     match spec.type:
         case "number":
             return _number(spec.key, text)
-        case "rich_text":
-            return clean_html(text) or None
         case "reference" if spec.many:
             return [_reference(part.strip()) for part in text.split(",") if part.strip()]
         case "reference":
@@ -111,8 +108,8 @@ def _value(spec: FieldSpec, raw: object) -> Any:  # noqa: ANN401, PLR0911 (decod
 def values_from_form(schema: Schema, form: dict[str, Any]) -> Values:
     """The values a form gives for ``schema``'s fields; empty inputs are left out.
 
-    Rich text is cleaned (``clean_html``). Raises ``Invalid("fields", "<key>: ...")``
-    for a number or JSON that does not parse; the schema check itself is core's.
+    Raises ``Invalid("fields", "<key>: ...")`` for a number or JSON that does
+    not parse; the schema check itself, and the cleaning of rich text, are core's.
     """
     values: Values = {}
     for spec in schema:

@@ -57,10 +57,13 @@
   var rowHtml = function (url) {
     return ghee.fetch(url).then(function (response) { return response.ok ? response.text() : null; });
   };
+  // The row is ghee's own template (pages/_build_row.html, autoescaped): it is parsed in an inert
+  // <template>, where nothing in it runs or loads, and only its first element is adopted.
   var toRow = function (html) {
-    var body = document.createElement("tbody");
-    body.innerHTML = html.trim();
-    return body.firstElementChild;
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    var row = template.content.firstElementChild;
+    return row && row.localName === "tr" ? document.importNode(row, true) : null;
   };
 
   // The builds list: a row whose build changes is swapped for a fresh one (status, duration);
@@ -73,8 +76,8 @@
       var current = tbody.querySelector('tr[data-build="' + id + '"]');
       if (!current && !(event.type === "build.created" && tbody.hasAttribute("data-new-rows"))) { return; }
       rowHtml("/builds/" + encodeURIComponent(id) + "/row?project=" + encodeURIComponent(project)).then(function (html) {
-        if (!html) { return; }
-        var row = toRow(html);
+        var row = html ? toRow(html) : null;
+        if (!row) { return; }
         var existing = tbody.querySelector('tr[data-build="' + id + '"]');
         if (existing) {
           existing.replaceWith(row);
@@ -141,4 +144,29 @@
     pre.scrollTop = pre.scrollHeight;
     window.setTimeout(poll, 2000);
   };
+})();
+
+/* == pages opt in with data- attributes: the Content-Security-Policy allows no inline script == */
+(function () {
+  "use strict";
+  var ghee = window.ghee;
+
+  // The overview (<div data-follow-statuses>): each build's status badge follows its events.
+  var overview = document.querySelector("[data-follow-statuses]");
+  if (overview) {
+    ghee.live(["build.*"], function (event) {
+      var badge = overview.querySelector('[data-build="' + event.resource_id + '"] [data-status]');
+      if (badge && event.payload && event.payload.status) {
+        badge.textContent = event.payload.status;
+        badge.className = "status status-" + event.payload.status;
+      }
+    });
+  }
+  // The builds list (<tbody data-follow-rows>), a build's log (<pre id="build-log">) and its
+  // status while it runs (data-follow-build="<build id>").
+  ghee.followBuildRows(document.querySelector("tbody[data-follow-rows]"));
+  var log = document.getElementById("build-log");
+  if (log) { ghee.followLog(log, document.getElementById("log-state")); }
+  var running = document.querySelector("[data-follow-build]");
+  if (running) { ghee.followBuildStatus(running.getAttribute("data-follow-build")); }
 })();

@@ -1,5 +1,6 @@
 /* ghee post editor: slug from title, a small rich-text editor over the body textarea, image preview.
-   Loaded on the post editor only. Without JavaScript the textarea takes HTML and the form still works. */
+   Loaded on the post editor only. Without JavaScript the textarea takes HTML and the form still works.
+   The server cleans the body (core/rich_text.py) before showing it and when saving it. */
 (function () {
   "use strict";
   var form = document.querySelector("[data-post-editor]");
@@ -22,7 +23,47 @@
     ["Bold", "bold", null], ["Italic", "italic", null], ["Heading", "formatBlock", "h2"],
     ["List", "insertUnorderedList", null], ["Link", "createLink", null], ["Quote", "formatBlock", "blockquote"]
   ];
+  // The body's HTML is shown by copying, element by element, only what the server's cleaner keeps
+  // (data-rich-text: its tags, attributes and URL schemes): the text is parsed by DOMParser into an
+  // inert document, where nothing runs or loads, and never assigned to innerHTML. The server cleans
+  // the value before it renders it and again when it is saved; this is the editor's own guard.
+  var DROPPED_WHOLE = ["script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math", "title", "textarea"];
+  function safeUrl(value, schemes) {
+    var url;
+    try { url = new URL(value, document.baseURI); } catch (error) { return false; }
+    return schemes.indexOf(url.protocol.replace(/:$/, "")) >= 0;
+  }
+  function copyAllowed(source, target, rules) {
+    Array.prototype.forEach.call(source.childNodes, function (node) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        target.appendChild(document.createTextNode(node.data));
+        return;
+      }
+      if (node.nodeType !== Node.ELEMENT_NODE) { return; }
+      var tag = node.localName;
+      if (node.namespaceURI !== "http://www.w3.org/1999/xhtml" || DROPPED_WHOLE.indexOf(tag) >= 0) { return; }
+      if (rules.tags.indexOf(tag) < 0) { copyAllowed(node, target, rules); return; } // keep the text, drop the tag
+      var copy = document.createElement(tag);
+      (rules.attributes[tag] || []).forEach(function (name) {
+        var value = node.getAttribute(name);
+        if (value === null) { return; }
+        if ((name === "href" || name === "src") && !safeUrl(value, rules.schemes)) { return; }
+        copy.setAttribute(name, value);
+      });
+      copyAllowed(node, copy, rules);
+      target.appendChild(copy);
+    });
+  }
+  function showHtml(box, html, rules) {
+    var parsed = new DOMParser().parseFromString(html, "text/html");
+    var kept = document.createDocumentFragment();
+    copyAllowed(parsed.body, kept, rules);
+    box.replaceChildren(kept);
+  }
+
   form.querySelectorAll("textarea[data-rich-text]").forEach(function (area) {
+    var rules = JSON.parse(area.getAttribute("data-rich-text") || "{}");
+    rules = { tags: rules.tags || [], attributes: rules.attributes || {}, schemes: rules.schemes || [] };
     var label = document.querySelector('label[for="' + area.id + '"]');
     var toolbar = document.createElement("div");
     toolbar.className = "rt-toolbar";
@@ -34,7 +75,7 @@
     box.setAttribute("role", "textbox");
     box.setAttribute("aria-multiline", "true");
     if (label) { box.setAttribute("aria-labelledby", label.id || (label.id = area.id + "-label")); }
-    box.innerHTML = area.value;
+    showHtml(box, area.value, rules);
     function sync() { area.value = box.innerHTML; }
     tools.forEach(function (tool) {
       var button = document.createElement("button");

@@ -1,16 +1,14 @@
-"""one build: a project's builds by queue time, triggers dispatched outside the request, pushed notifications
+"""one build: a project's builds by queue time, triggers dispatched outside the request, sync concurrency
 
 - ``ix_builds_project_*`` order a project's builds by ``created_at`` (when
   queued) instead of row id, so a linked job's history falls in among the
   builds agents reported.
 - ``build_dispatches`` holds the builds a trigger asked Jenkins for, until
   the dispatcher has called Jenkins and followed the queue item.
-- ``connections.concurrency``: requests a sync pass keeps in flight;
-  ``notify_secret_hash``: what Jenkins' notifications must carry;
-  ``wanted_jobs``: jobs a notification asked to sync at once.
+- ``connections.concurrency``: requests a sync pass keeps in flight.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 23:50:00
 """
 
@@ -19,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -59,14 +57,10 @@ def upgrade() -> None:
     op.create_index("ix_build_dispatches_due", "build_dispatches", ["state", "next_attempt_at"])
     with op.batch_alter_table("connections") as table:
         table.add_column(sa.Column("concurrency", sa.Integer(), server_default=sa.text("8"), nullable=False))
-        table.add_column(sa.Column("notify_secret_hash", sa.String(64), nullable=True))
-        table.add_column(sa.Column("wanted_jobs", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("connections") as table:
-        table.drop_column("wanted_jobs")
-        table.drop_column("notify_secret_hash")
         table.drop_column("concurrency")
     op.drop_index("ix_build_dispatches_due", table_name="build_dispatches")
     op.drop_table("build_dispatches")
