@@ -189,3 +189,50 @@ def test_a_project_bound_token_cannot_claim_a_job_no_project_owns(
         assert_problem(response, 404, "not_found")
     finally:
         bound.http.close()
+
+
+def test_a_linked_jobs_history_is_listed_newest_first_among_reported_builds_in_every_dialect(
+    api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
+) -> None:
+    furnish(jenkins)
+    made = connect(api, jenkins)
+    sync(settings, made["name"])
+    project = api.new_project()
+    body = {"platform": "win64", "configuration": "shipping", "changelist": None}
+    reported = api.ok("POST", f"/v1/projects/{project['id']}/builds", 201, json=body)
+    job_id = ids.encode("j", job_rows(server, made)["app"].id, "job")
+    api.ok("PATCH", f"/api/v1/jobs/{job_id}", json={"project": project["id"]})
+    latest = api.ok("POST", f"/v1/projects/{project['id']}/builds", 201, json=body)
+
+    # The job ran its four builds long ago: they come after today's, newest first.
+    listed = api.ok("GET", f"/v1/projects/{project['id']}/builds")["builds"]
+    assert [(b["job_name"], b["number"]) for b in listed] == [
+        (None, 2),
+        (None, 1),
+        ("app", 4),
+        ("app", 3),
+        ("app", 2),
+        ("app", 1),
+    ]
+    assert [listed[0]["id"], listed[1]["id"]] == [latest["id"], reported["id"]]
+    as_apps = api.ok("GET", f"/v1/apps/{project['id']}/builds")
+    assert [b["_id"] for b in as_apps] == [b["id"] for b in listed]
+    for build in listed[2:]:
+        butler = api.ok("GET", f"/api/v1/builds/{build['id']}")
+        assert (butler["number"], butler["jobId"]) == (build["number"], job_id)
+        assert ids.decode("b", butler["id"], "build", coder_kind="build") == ids.decode("build", build["id"], "build")
+
+
+def test_a_buddybuild_trigger_on_a_linked_project_is_started_on_jenkins_too(
+    api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
+) -> None:
+    project, _ = _linked(api, server, settings, jenkins)
+    jenkins.delay = 1.0  # Jenkins is slow: the trigger does not wait for it
+    build = api.ok("POST", f"/v1/apps/{project['id']}/build", 201, json={"branch": "main"})
+    assert (build["build_status"], jenkins.triggered) == ("queued", [])
+    dispatch(settings, within=15)
+    [(job, parameters, _)] = jenkins.triggered
+    assert job == "app"
+    assert set(parameters) == {"PLATFORM", "CONFIGURATION"}
+    started = api.ok("GET", f"/v1/apps/{project['id']}/builds", params={"limit": 1})[0]
+    assert (started["_id"], started["build_status"], started["build_number"]) == (build["_id"], "running", 5)
