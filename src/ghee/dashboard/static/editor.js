@@ -13,9 +13,12 @@
   var title = form.querySelector("#post-title");
   var slug = form.querySelector("#post-slug");
   if (title && slug) {
-    title.addEventListener("input", function () {
+    var fillSlug = function () {
       if (slug.hasAttribute("data-auto")) { slug.value = slugify(title.value); }
-    });
+    };
+    title.addEventListener("input", fillSlug);
+    // A title typed before this deferred script ran (a slow page) gives the slug too.
+    if (title.value && !slug.value) { fillSlug(); }
     slug.addEventListener("input", function () { slug.removeAttribute("data-auto"); });
   }
 
