@@ -162,3 +162,29 @@ def test_health_and_webhooks_pass_the_accessibility_checks(
     assert low == []
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_jobs_page_lists_its_builds_filtered_and_linked(
+    signed_in_page: Page, dash_server: Server, seeded: dict[str, str]
+) -> None:
+    page = signed_in_page
+    page.goto("/health")
+    page.get_by_role("link", name=seeded["shaky_name"]).click()
+    builds = page.locator("table.job-builds tbody tr")
+    expect(builds).to_have_count(6)
+    expect(page.locator("#job-builds-heading")).to_contain_text(seeded["shaky_name"])
+
+    page.get_by_label("Result", exact=True).select_option("FAILURE")
+    page.get_by_role("button", name="Filter").click()
+    expect(builds).to_have_count(1)
+    expect(builds.first).to_contain_text("compilation")
+    builds.first.get_by_role("link").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(seeded["shaky_name"])
+    expect(page.locator("#failure-category")).to_have_text("compilation")
+    # The build page links back to its job.
+    page.get_by_role("link", name=seeded["shaky_name"]).first.click()
+    expect(page.locator("table.job-builds")).to_be_visible()
+
+    page.goto(f"/health?job={seeded['shaky']}&result=NOPE")
+    expect(page.get_by_role("alert")).to_contain_text("result")
+    expect(builds).to_have_count(6)

@@ -1,9 +1,10 @@
 """CI health (``/health``): Jenkins jobs across connections, their figures over a range, charts, exports.
 
 The figures come from ``ghee.analytics`` (the rollups the analytics API
-reads), the flaky marks and last builds from ``ghee.core.ci_jobs``, the
-failure categories from ``ghee.core.failures``; the downloads are the
-analytics exports.
+reads), the flaky marks and last builds from ``ghee.core.jobs``, the
+failure categories from ``ghee.core.builds.failures``; the downloads are the
+analytics exports. One job's view lists its builds, paged and filtered by
+result and branch, with its success rate and why it is flaky.
 """
 
 from __future__ import annotations
@@ -23,9 +24,13 @@ from ghee.analytics.metrics import Group, Metrics, MetricsQuery, measure
 from ghee.analytics.ranges import ROLLING, TimeRange, resolve_range
 from ghee.clock import utcnow
 from ghee.core.builds.failures import failure_breakdown
+from ghee.core.builds.model import FINISHED_RESULTS, BuildFilter
+from ghee.core.builds.reads import BuildPage, list_builds
 from ghee.core.builds.rollups import RESULTS
+from ghee.core.jobs.flaky import Flakiness, get_flakiness
 from ghee.core.jobs.model import Job, job_row_id
 from ghee.core.jobs.reads import get_job
+from ghee.core.paging import Window
 from ghee.dashboard import charts
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render
@@ -34,6 +39,7 @@ from ghee.db.reads import Reads
 from ghee.errors import Invalid, NotFound
 
 JOBS_PER_PAGE = 50
+JOB_BUILDS_PER_PAGE = 25
 RANGES = ("7d", "30d", "90d")
 SORTS = {
     "builds": "Most builds",
@@ -112,6 +118,31 @@ async def _jobs_of(reads: Reads, groups: list[Group]) -> dict[str, Job]:
     return found
 
 
+class JobView:
+    """One job's part of the page: the job, why it is flaky, and a page of its builds."""
+
+    def __init__(self, job: Job, flakiness: Flakiness | None, builds: BuildPage, page: int) -> None:
+        self.job, self.flakiness, self.builds, self.page = job, flakiness, builds, page
+
+
+async def _job_view(  # noqa: PLR0913 (the list's filters, named)
+    reads: Reads, job_public: str, result: str | None, branch: str | None, page: int, errors: list[str]
+) -> JobView | None:
+    try:
+        job = await get_job(reads, job_public)
+    except NotFound:
+        return None
+    filters = BuildFilter(job_id=job.id, result=result or None, branch=(branch or "").strip() or None)
+    window = Window(JOB_BUILDS_PER_PAGE, (page - 1) * JOB_BUILDS_PER_PAGE)
+    try:
+        found = await list_builds(reads, filters, window, counted=True)
+    except Invalid as exc:
+        errors.append(f"{exc}; showing every build of the job.")
+        found = await list_builds(reads, BuildFilter(job_id=job.id), window, counted=True)
+    flakiness = await get_flakiness(reads, job.id) if job.flaky else None
+    return JobView(job, flakiness, found, page)
+
+
 def _charts(metrics: Metrics) -> dict[str, Any]:
     labels = [day.day.isoformat() for day in metrics.series]
     series = [
@@ -135,8 +166,14 @@ async def health_page(  # noqa: PLR0913 (the page's query arguments)
     sort: str = Parameter(default="builds", max_length=20),
     job: str | None = Parameter(default=None, max_length=40),
     page: int = Parameter(default=1, ge=1, le=100_000),
+    result: str | None = Parameter(default=None, max_length=20),
+    branch: str | None = Parameter(default=None, max_length=255),
+    builds_page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
-    """The jobs with builds in the range and their figures, sorted and paged; the charts; the failure categories."""
+    """The jobs with builds in the range and their figures, sorted and paged; the charts; the failure categories.
+
+    With ``job``, that job's builds too, filtered by ``result`` and ``branch``, ``builds_page`` by page.
+    """
     errors = []
     if range_name not in RANGES:
         errors.append(f"Range must be one of {', '.join(RANGES)}; showing 7d.")
@@ -160,6 +197,7 @@ async def health_page(  # noqa: PLR0913 (the page's query arguments)
     groups = sorted(metrics.groups, key=_sort_key(sort))
     shown = groups[(page - 1) * JOBS_PER_PAGE : page * JOBS_PER_PAGE]
     categories = await failure_breakdown(reads, span.start, span.end, job_id)
+    job_view = await _job_view(reads, job, result, branch, builds_page, errors) if job is not None else None
     return render(
         request,
         "pages/health.html",
@@ -170,7 +208,11 @@ async def health_page(  # noqa: PLR0913 (the page's query arguments)
         groups=shown,
         jobs=await _jobs_of(reads, shown),
         job=job,
-        job_name=shown[0].name if job_id is not None and shown else None,
+        job_name=job_view.job.full_name if job_view else None,
+        job_view=job_view,
+        result=result or "",
+        branch=branch or "",
+        finished_results=FINISHED_RESULTS,
         range_name=range_name,
         ranges=RANGES,
         sort=sort,
