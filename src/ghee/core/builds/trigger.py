@@ -12,7 +12,6 @@ import sqlalchemy as sa
 
 from ghee.core.builds.dispatches import record_dispatch
 from ghee.core.builds.model import Build
-from ghee.core.builds.reads import build_by_row_id
 from ghee.core.builds.reports import NewBuild, create_build
 from ghee.core.changelists import latest_changelist
 from ghee.core.jobs.reads import job_for_project
@@ -34,10 +33,9 @@ async def trigger_build(work: Write, project_id: int, new: NewBuild) -> Build:
     """
     job = await job_for_project(work, project_id, new.branch)
     build = await create_build(work, project_id, new)
-    if job is None:
-        return build
-    await record_dispatch(work, build.id, job.id)
-    return await build_by_row_id(work, build.id, build.public_id)
+    if job is not None:
+        await record_dispatch(work, build.id, job.id)  # the build itself is as created: pending, no job yet
+    return build
 
 
 async def trigger_branch(work: Write, project_id: int, branch: str) -> Build:

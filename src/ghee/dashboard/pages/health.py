@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -118,11 +119,14 @@ async def _jobs_of(reads: Reads, groups: list[Group]) -> dict[str, Job]:
     return found
 
 
+@dataclass(frozen=True)
 class JobView:
     """One job's part of the page: the job, why it is flaky, and a page of its builds."""
 
-    def __init__(self, job: Job, flakiness: Flakiness | None, builds: BuildPage, page: int) -> None:
-        self.job, self.flakiness, self.builds, self.page = job, flakiness, builds, page
+    job: Job
+    flakiness: Flakiness | None
+    builds: BuildPage
+    page: int
 
 
 async def _job_view(  # noqa: PLR0913 (the list's filters, named)
