@@ -21,6 +21,7 @@ from ghee.config import Settings, get_settings
 from ghee.db.database import Database, opened
 from ghee.delivery.dispatcher import run_webhooks
 from ghee.integrations.jenkins.dispatch import dispatch_loop
+from ghee.integrations.jenkins.follow import follow_loop
 from ghee.integrations.jenkins.loop import sync_loop
 
 log = logging.getLogger("ghee.worker")
@@ -56,10 +57,16 @@ async def run_jenkins_dispatch(context: WorkerContext) -> None:
     await dispatch_loop(context.settings, context.db, context.stopping)
 
 
+async def run_jenkins_follow(context: WorkerContext) -> None:
+    """Sync pushed jobs at once and running builds every 2 s (``ghee.integrations.jenkins.follow``)."""
+    await follow_loop(context.settings, context.db, context.stopping)
+
+
 LOOPS: dict[str, Loop] = {
     "webhooks": deliver_webhooks,
     "jenkins-sync": run_jenkins_sync,
     "jenkins-dispatch": run_jenkins_dispatch,
+    "jenkins-follow": run_jenkins_follow,
 }
 """The loops a worker runs, by name."""
 

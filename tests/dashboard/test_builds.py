@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
+import msgspec
 from playwright.sync_api import Page, expect
 
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.builds import synced as ci_builds
+from ghee.core.builds.model import Stage
 from ghee.core.projects import project_row_id
 from ghee.db.database import Write, opened
 from ghee.db.tables import builds
@@ -129,7 +131,32 @@ def test_builds_list_follows_a_build_from_running_to_success_live(signed_in_page
     api.http.close()
 
 
-def test_build_page_shows_stages_and_follows_a_running_log(signed_in_page: Page, dash_server: Server) -> None:
+def _synced(number: int, started: datetime, **changes: object) -> ci_builds.CiBuild:
+    """Build ``number`` of the test job as the sync reads it while it runs, with ``changes``."""
+    build = ci_builds.CiBuild(
+        number=number,
+        result=None,
+        building=True,
+        started_at=started,
+        duration_ms=None,
+        queue_ms=42_000,
+        branch="main",
+        commit="3f9a2c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+        platform="",
+        configuration="",
+        causes=[{"shortDescription": "Started by user Ada"}],
+        parameters={},
+        agent="agent-1",
+        label=None,
+        queue_id=None,
+        url=None,
+    )
+    return msgspec.structs.replace(build, **changes)
+
+
+def test_build_page_shows_stages_and_follows_a_running_log(  # noqa: PLR0915 (one walk from running to finished)
+    signed_in_page: Page, dash_server: Server
+) -> None:
     api = Api(dash_server, dash_server.token("admin"))
     project = api.new_project(name="Harbor Lights")
     project_id = project_row_id(project["id"])
@@ -181,27 +208,30 @@ def test_build_page_shows_stages_and_follows_a_running_log(signed_in_page: Page,
     expect(log).to_contain_text("Compiling shaders...")
     expect(page.locator("#log-state")).to_contain_text("Following")
 
+    expect(page.locator("#build-duration")).to_contain_text("so far")
+
+    # The follower reads the running build again: its stages move on the page without a reload.
+    moved = [
+        Stage("Checkout", "SUCCESS", started, 12_000),
+        Stage("Compile", "SUCCESS", started, 180_000),
+        Stage("Cook", "SUCCESS", started, 90_000),
+        Stage("Package", "IN_PROGRESS", started, 10_000),
+    ]
+
+    async def progress(conn: Write) -> None:
+        await ci_builds.record_job_builds(
+            conn, ci_builds.JobRef(job_id, project_id), [_synced(41, started, stages=moved)]
+        )
+
+    in_db(dash_server, progress)
+    expect(stages).to_have_count(4)
+    expect(stages.nth(3)).to_contain_text("Package")
+    expect(stages.nth(2)).to_contain_text("SUCCESS")
+
     # The sync reads more of the log and the build's end: the viewer appends it and stops following.
     async def finish(conn: Write) -> None:
-        done = ci_builds.CiBuild(
-            number=41,
-            result="SUCCESS",
-            building=False,
-            started_at=started,
-            duration_ms=300_000,
-            queue_ms=42_000,
-            branch="main",
-            commit="3f9a2c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
-            platform="",
-            configuration="",
-            causes=[{"shortDescription": "Started by user Ada"}],
-            parameters={},
-            agent="agent-1",
-            label=None,
-            queue_id=None,
-            url=None,
-            log=ci_builds.LogPiece(b"Cooked 1204 packages\nFinished: SUCCESS\n", cursor=999, complete=True),
-        )
+        log = ci_builds.LogPiece(b"Cooked 1204 packages\nFinished: SUCCESS\n", cursor=999, complete=True)
+        done = _synced(41, started, result="SUCCESS", building=False, duration_ms=300_000, log=log)
         await ci_builds.record_job_builds(conn, ci_builds.JobRef(job_id, project_id), [done])
 
     page.wait_for_selector("html[data-live=open]", state="attached")
@@ -212,6 +242,7 @@ def test_build_page_shows_stages_and_follows_a_running_log(signed_in_page: Page,
     expect(page.get_by_text("The build has finished")).to_be_visible()
     expect(page.locator("#build-log[data-log-done]")).to_be_attached()
     expect(page.locator("#log-state")).to_have_text("Complete.")
+    expect(page.locator("#build-duration")).to_have_text("5m 00s")
     assert log.inner_text().count("Compiling shaders...") == 1  # appended after what was shown, not repeated
     assert_log_ranges(page, dash_server, build_id)
     page.set_viewport_size({"width": 1280, "height": 1250})  # the whole page, down to the log

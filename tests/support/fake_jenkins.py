@@ -183,6 +183,12 @@ class FakeJenkins:
     def job_url(self, parts: list[str]) -> str:
         return self.url + "".join(f"job/{quote(p, safe='')}/" for p in parts)
 
+    def job_json(self, parts: list[str]) -> dict[str, Any]:
+        """One job's entry, as ``job/.../api/json?tree=name,url,lastBuild[number],...`` answers."""
+        parent = self.find(parts[:-1])
+        assert isinstance(parent, FakeFolder)
+        return next(entry for entry in self.jobs_json(parent, parts[:-1], 1) if entry["name"] == parts[-1])
+
     def jobs_json(self, folder: FakeFolder, parts: list[str], depth: int) -> list[dict[str, Any]]:
         listed = []
         for name, item in folder.children.items():
@@ -311,6 +317,9 @@ def _handler(fake: FakeJenkins) -> type[BaseHTTPRequestHandler]:  # noqa: C901 (
                 if isinstance(item, FakeFolder):
                     depth = tree.count("jobs[")
                     self._json({"_class": item.cls, "jobs": fake.jobs_json(item, parts, depth)})
+                    return
+                if "allBuilds" not in tree:  # one job's own fields (tree=name,url,lastBuild[number],...)
+                    self._json(fake.job_json(parts))
                     return
                 numbers = sorted(item.builds, reverse=True)
                 bounds = _RANGE.search(tree)

@@ -9,6 +9,9 @@ outcome, which schedules the next pass (later after each failure).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import datetime, timedelta
 
 import msgspec
@@ -24,7 +27,7 @@ from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import connections, jobs
-from ghee.errors import Conflict, Invalid, NotFound
+from ghee.errors import Conflict, Invalid, NotFound, TokenInvalid
 
 MAX_NAME = 200
 MAX_URL = 2048
@@ -34,6 +37,7 @@ MAX_ERROR = 2000
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 STATUSES = ("new", "ok", "error")
+PUSH_SECRET_BYTES = 32
 
 
 class Connection(msgspec.Struct, frozen=True):
@@ -217,6 +221,57 @@ async def sync_soon(work: Write, public_id: str) -> None:
         raise NotFound("connection", public_id)
 
 
+def _push_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+async def issue_push_secret(work: Write, public_id: str) -> str:
+    """A new secret for the connection's push URL (the previous one stops working); raises ``NotFound``.
+
+    Only its SHA-256 is stored: the caller shows the secret once.
+    """
+    secret = secrets.token_urlsafe(PUSH_SECRET_BYTES)
+    row_id = connection_row_id(public_id)
+    issued = await work.execute(
+        connections.update()
+        .where(connections.c.id == row_id)
+        .values(push_secret_hash=_push_digest(secret))
+        .returning(connections.c.name)
+    )
+    name = issued.scalar()
+    if name is None:
+        raise NotFound("connection", public_id)
+    await record_event(
+        work,
+        "connection.push_secret_issued",
+        resource_type="connection",
+        resource_id=public_id,
+        project_id=None,
+        payload={"id": public_id, "name": name},
+    )
+    return secret
+
+
+_PUSH_SECRET = sa.select(connections.c.push_secret_hash).where(connections.c.id == sa.bindparam("id"))
+
+
+async def pushing_connection(reads: Reads, public_id: str, secret: str) -> int:
+    """The row id of connection ``conn_...`` when ``secret`` is its push secret; raises ``TokenInvalid`` otherwise.
+
+    An unknown connection, one without a push secret and a wrong secret are
+    refused alike, so the answer tells a prober nothing.
+    """
+    try:
+        row_id = connection_row_id(public_id)
+    except NotFound:
+        raise TokenInvalid from None
+    row = await reads.first(_PUSH_SECRET, {"id": row_id})
+    stored = row[0] if row is not None else None
+    if not secret or len(secret) > MAX_TOKEN or stored is None or not hmac.compare_digest(stored, _push_digest(secret)):
+        raise TokenInvalid
+    return row_id
+
+
 async def _emit(work: Write, event_type: str, made: Connection) -> None:
     await record_event(
         work,
@@ -283,6 +338,15 @@ async def renew_lease(work: Write, connection_id: int, owner: str, lease: timede
         .values(lease_until=utcnow() + lease)
     )
     return renewed.rowcount == 1
+
+
+async def hand_back(work: Write, connection_id: int, owner: str) -> None:
+    """Free ``owner``'s lease without touching the connection's status or schedule (the follower's short turns)."""
+    await work.execute(
+        connections.update()
+        .where(connections.c.id == connection_id, connections.c.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
 
 
 def next_pass_after(failures: int, interval: timedelta) -> timedelta:

@@ -128,6 +128,8 @@ builds = sa.Table(
     sa.Index("ix_builds_project_queued", "project_id", "created_at", "id"),
     sa.Index("ix_builds_project_status_queued", "project_id", "status", "created_at", "id"),
     sa.Index("ix_builds_project_branch_queued", "project_id", "branch", "created_at", "id"),
+    # The builds running now, which the follower reads every 2 seconds (migration 0015).
+    sa.Index("ix_builds_status_job", "status", "job_id"),
 )
 
 # Builds ghee must start on a Jenkins job: a trigger writes the row with the
@@ -415,6 +417,8 @@ connections = sa.Table(
     sa.Column("created_at", sa.DateTime(), nullable=False),
     # Requests a sync pass keeps in flight to this server (migration 0014).
     sa.Column("concurrency", sa.Integer(), server_default=sa.text("8"), nullable=False),
+    # SHA-256 of the secret Jenkins' Notification plugin pushes with (migration 0015); NULL: no push URL yet.
+    sa.Column("push_secret_hash", sa.String(64), nullable=True),
     sa.UniqueConstraint("name", name="uq_connections_name"),
 )
 
@@ -436,9 +440,12 @@ jobs = sa.Table(
     sa.Column("deleted", sa.Boolean(), nullable=False),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("updated_at", sa.DateTime(), nullable=False),
+    # A push said the job moved: the follower syncs it at once, then clears this (migration 0015).
+    sa.Column("nudged_at", sa.DateTime(), nullable=True),
     sa.UniqueConstraint("connection_id", "full_name", name="uq_jobs_connection_full_name"),
     sa.Index("ix_jobs_folder", "folder", "id"),
     sa.Index("ix_jobs_project", "project_id"),
+    sa.Index("ix_jobs_nudged", "nudged_at"),
 )
 
 build_stages = sa.Table(

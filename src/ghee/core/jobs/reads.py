@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from ghee.core.inputs import check_filter
 from ghee.core.jobs.model import Job, JobFilter, job_row_id
 from ghee.core.paging import Counted, Window
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import connections, job_build_counts, jobs
 from ghee.errors import NotFound
@@ -169,6 +170,16 @@ async def jobs_of(reads: Reads, connection_id: int) -> dict[str, Job]:
     """Every stored job of a connection, deleted ones too, by full name."""
     found = [_job(row) for row in await reads.all(_OF_CONNECTION, {"connection_id": connection_id})]
     return {job.full_name: job for job in found}
+
+
+_MANY = sa.select(*_COLUMNS).select_from(_FROM).where(in_json_list(jobs.c.id, sa.bindparam("ids"))).order_by(jobs.c.id)
+
+
+async def jobs_by_row_ids(reads: Reads, row_ids: list[int]) -> list[Job]:
+    """The jobs with row ids ``row_ids`` that exist, deleted or not, in id order (one statement)."""
+    if not row_ids:
+        return []
+    return [_job(row) for row in await reads.all(_MANY, {"ids": json_list(sorted(set(row_ids)))})]
 
 
 _LINKED = (

@@ -230,9 +230,6 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
     if log_size:
         pieces = [piece async for piece in build_logs.read_log(reads, build.id, tail_start, log_size)]
         log_text = b"".join(pieces).decode("utf-8", errors="replace")
-    duration_ms = build.duration
-    if duration_ms is None and build.started_at is not None and build.building:
-        duration_ms = int((utcnow() - build.started_at).total_seconds() * 1000)
     return render(
         request,
         "pages/build.html",
@@ -242,7 +239,7 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
         project=project,
         job_link=None if build.job_id is None else f"/health?job={job_public_id(build.job_id)}",
         status=build.status,
-        duration=duration_text(None if duration_ms is None else duration_ms / 1000),
+        duration=_duration(build),
         queue=duration_text(None if build.queue_ms is None else build.queue_ms / 1000),
         causes=causes or (["Reported through the ButterStack API"] if build.job_id is None else []),
         dispatch_problem=await dispatches.dispatch_problem(reads, build.id),
@@ -257,6 +254,30 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
         log_truncated=tail_start > 0,
         log_more=build.job_id is not None and not build.log_complete,
         tab="builds",
+    )
+
+
+def _duration(build: Build) -> str:
+    """How long the build took, or has been running so far."""
+    if build.duration is not None:
+        return duration_text(build.duration / 1000)
+    if build.started_at is not None and build.building:
+        return duration_text((utcnow() - build.started_at).total_seconds()) + " so far"
+    return duration_text(None)
+
+
+@get("/builds/{build_id:str}/progress")
+async def build_progress(request: Request[Any, Any, Any], db: Database, build_id: str) -> Template:
+    """What of the build page moves while it runs (duration, stages), swapped in every 2 s by ``app.js``."""
+    build = await build_reads.get_build(db.read(), build_id)
+    return render(
+        request,
+        "pages/_build_progress.html",
+        title="",
+        build=build,
+        status=build.status,
+        duration=_duration(build),
+        stages=_stage_bars(build.stages),
     )
 
 
@@ -375,4 +396,13 @@ async def deployments_page(
     )
 
 
-ROUTES = [builds_page, build_row, build_page, build_log, changelists_page, changelist_page, deployments_page]
+ROUTES = [
+    builds_page,
+    build_row,
+    build_page,
+    build_progress,
+    build_log,
+    changelists_page,
+    changelist_page,
+    deployments_page,
+]

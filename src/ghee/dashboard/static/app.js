@@ -112,6 +112,30 @@
     return source;
   };
 
+  // The build page while the build runs: every 2 s, fetch /builds/<id>/progress (ghee's own
+  // template, parsed inert) and swap each [data-live-part] for the part with the same id.
+  ghee.followBuildProgress = function (url) {
+    var poll = function () {
+      ghee.fetch(url, { cache: "no-store" }).then(function (response) {
+        return response.ok ? response.text() : null;
+      }).then(function (html) {
+        if (html === null) { window.setTimeout(poll, 5000); return; }
+        var template = document.createElement("template");
+        template.innerHTML = html.trim();
+        var root = template.content.firstElementChild;
+        if (!root) { return; }
+        root.querySelectorAll("[data-live-part][id]").forEach(function (part) {
+          var current = document.getElementById(part.id);
+          if (current) { current.replaceWith(document.importNode(part, true)); }
+        });
+        if (["pending", "running"].indexOf(root.getAttribute("data-build-state")) >= 0) {
+          window.setTimeout(poll, 2000);
+        }
+      }, function () { window.setTimeout(poll, 5000); });
+    };
+    window.setTimeout(poll, 2000);
+  };
+
   // The log viewer: while the CI still writes the log (X-More-Data: true), ask for what came after
   // the bytes shown (Range: bytes=N-) every 2 s and append it; stop when the log is complete.
   ghee.followLog = function (pre, state) {
@@ -168,5 +192,8 @@
   var log = document.getElementById("build-log");
   if (log) { ghee.followLog(log, document.getElementById("log-state")); }
   var running = document.querySelector("[data-follow-build]");
-  if (running) { ghee.followBuildStatus(running.getAttribute("data-follow-build")); }
+  if (running) {
+    ghee.followBuildStatus(running.getAttribute("data-follow-build"));
+    ghee.followBuildProgress(running.getAttribute("data-progress-url"));
+  }
 })();

@@ -18,6 +18,7 @@ from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
 from ghee.http.auth import ApiRequest, requires
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection
+from ghee.integrations.jenkins.push import push_url
 
 _CREATE_ERRORS = {
     **ERRORS,
@@ -89,4 +90,24 @@ async def delete_connection(db: Database, connection_id: str) -> Response[None]:
     return Response(None, status_code=204)
 
 
-ROUTES = [list_connections, create_connection, delete_connection]
+class PushSecret(msgspec.Struct):
+    """A connection's new push URL, shown once (ghee keeps only a hash of the secret in it)."""
+
+    url: str
+    secret: str
+
+
+@post(
+    "/connections/{connection_id:str}/push-secret",
+    responses=ERRORS,
+    status_code=201,
+    opt=requires("admin", unbound=True),
+)
+async def issue_push_secret(request: ApiRequest, db: Database, connection_id: str) -> PushSecret:
+    """Make a new push URL for Jenkins' Notification plugin (the previous one stops working); shown once."""
+    async with db.write() as work:
+        secret = await connections.issue_push_secret(work, connection_id)
+    return PushSecret(push_url(str(request.base_url), connection_id, secret), secret)
+
+
+ROUTES = [list_connections, create_connection, delete_connection, issue_push_secret]

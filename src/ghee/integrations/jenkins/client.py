@@ -171,6 +171,10 @@ class JenkinsClient:
         tree = await self._json(f"{job_path(folder) if folder else ''}api/json", JobTree, tree=jobs_tree())
         return tree.jobs if tree else []
 
+    async def job(self, full_name: str) -> RemoteJob | None:
+        """One job's name, URL, first and last build numbers and label, or ``None`` if Jenkins no longer has it."""
+        return await self._json(f"{job_path(full_name)}api/json", RemoteJob, tree=JOB_FIELDS, missing_ok=True)
+
     async def builds(self, job: str, start: int, end: int) -> list[RemoteBuild]:
         """Builds ``start`` (inclusive) to ``end`` (exclusive) of ``allBuilds``, newest first."""
         tree = f"allBuilds[{BUILD_FIELDS}]{{{start},{end}}}"

@@ -43,7 +43,7 @@ from ghee.core.connections import renew_lease
 from ghee.core.jobs.model import Job
 from ghee.core.jobs.reads import jobs_of
 from ghee.core.jobs.seen import SeenJob, record_job_progress, record_seen_jobs
-from ghee.db.database import Database
+from ghee.db.database import Database, Write
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsFailed
 from ghee.integrations.jenkins.shapes import KINDS, MULTIBRANCH_CLASS, RemoteBuild, RemoteJob
 
@@ -255,6 +255,30 @@ async def fetch_job(client: JenkinsClient, job: Job, seen: SeenJob, open_now: Se
     return JobChanges(found, vanished)
 
 
+async def write_job_changes(work: Write, job: Job, seen: SeenJob, changes: JobChanges) -> list[int]:
+    """Write what ``fetch_job`` found, and where the job now stands; the ids of builds that finished."""
+    finished = await record_job_builds(work, JobRef(job.id, job.project_id), changes.builds)
+    await mark_builds_deleted(work, job.id, below=_first_kept(job, seen), numbers=changes.vanished)
+    last = next((b for b in changes.builds if b.number == seen.last_build_number), None)
+    await record_job_progress(work, job.id, seen.last_build_number, last.result if last else job.last_result)
+    return finished
+
+
+def seen_again(job: Job, remote: RemoteJob) -> SeenJob:
+    """A stored job as Jenkins describes it now (``client.job``), without walking the tree."""
+    return SeenJob(
+        full_name=job.full_name,
+        name=job.name,
+        folder=job.folder,
+        url=remote.url or job.url,
+        kind=job.kind,
+        branch=job.branch,
+        last_build_number=remote.last_build.number if remote.last_build else None,
+        first_build_number=remote.first_build.number if remote.first_build else None,
+        label=remote.assigned_label.name if remote.assigned_label else None,
+    )
+
+
 def _changed(job: Job, seen: SeenJob, open_now: Sequence[OpenBuild]) -> bool:
     return bool(open_now) or seen.last_build_number != job.last_build_number
 
@@ -304,12 +328,7 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
         async with write_turn, db.write() as work:
             if not await renew_lease(work, connection_id, owner):
                 raise LeaseLost
-            finished = await record_job_builds(work, JobRef(job.id, job.project_id), changes.builds)
-            await mark_builds_deleted(work, job.id, below=_first_kept(job, seen_now), numbers=changes.vanished)
-            last = next((b for b in changes.builds if b.number == seen_now.last_build_number), None)
-            await record_job_progress(
-                work, job.id, seen_now.last_build_number, last.result if last else job.last_result
-            )
+            finished = await write_job_changes(work, job, seen_now, changes)
         stats.done += 1
         stats.builds += len(changes.builds)
         stats.finished += len(finished)
