@@ -106,7 +106,7 @@ async def run_worker(settings: Settings, loops: Mapping[str, Loop] = LOOPS) -> N
 @click.command("worker")
 @click.option("--only", "only", multiple=True, type=click.Choice(sorted(LOOPS)), help="Run only these loops.")
 def worker_command(only: tuple[str, ...]) -> None:
-    """Run the background loops (webhook delivery, Jenkins sync and dispatch) until SIGTERM or SIGINT."""
+    """Run the background loops (webhook delivery, Jenkins sync, dispatch and follow) until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # httpx logs every request at INFO: a line per webhook delivery and Jenkins call is noise, and costs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
