@@ -27,6 +27,9 @@ class Api:
     def patch(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.http.patch(path, **kwargs)
 
+    def put(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.http.put(path, **kwargs)
+
     def ok(self, method: str, path: str, expect: int = 200, **kwargs: Any) -> Any:
         """Send a request, assert the status, return the JSON body."""
         response = self.http.request(method, path, **kwargs)

@@ -419,6 +419,8 @@ connections = sa.Table(
     sa.Column("concurrency", sa.Integer(), server_default=sa.text("8"), nullable=False),
     # SHA-256 of the secret Jenkins' Notification plugin pushes with (migration 0015); NULL: no push URL yet.
     sa.Column("push_secret_hash", sa.String(64), nullable=True),
+    # Which project a job belongs to by where it sits (``ghee.core.jobs.link_rules``, migration 0015).
+    sa.Column("link_rules", sa.JSON(), nullable=True),
     sa.UniqueConstraint("name", name="uq_connections_name"),
 )
 

@@ -7,14 +7,17 @@ sealed, and never returned.
 from __future__ import annotations
 
 import msgspec
-from litestar import Response, delete, get, post
+from litestar import Response, delete, get, post, put
 from litestar.openapi.datastructures import ResponseSpec
 
 from ghee.clock import iso
 from ghee.core import connections
+from ghee.core.jobs import link_rules
+from ghee.core.projects import project_public_id, project_row_id
 from ghee.db.database import Database
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
 from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
+from ghee.errors import Invalid, NotFound
 from ghee.http.auth import ApiRequest, requires
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection
@@ -110,4 +113,51 @@ async def issue_push_secret(request: ApiRequest, db: Database, connection_id: st
     return PushSecret(push_url(str(request.base_url), connection_id, secret), secret)
 
 
-ROUTES = [list_connections, create_connection, delete_connection, issue_push_secret]
+class WireRule(msgspec.Struct, rename="camel", omit_defaults=True, forbid_unknown_fields=True):
+    """A link rule: ``{"folder": "game", "project": "proj_…"}`` or ``{"eachTopFolder": true}``."""
+
+    folder: str | None = None
+    project: str | None = None
+    each_top_folder: bool = False
+
+
+class LinkRulesBody(msgspec.Struct, forbid_unknown_fields=True):
+    rules: list[WireRule]
+
+
+class LinkRules(msgspec.Struct):
+    rules: list[WireRule]
+    linked: int | None = None  # jobs the saved rules linked just now
+
+
+def _wire(rule: link_rules.LinkRule) -> WireRule:
+    project = None if rule.project is None else project_public_id(rule.project)
+    return WireRule(rule.folder, project, rule.each_top_folder)
+
+
+def _domain(rule: WireRule) -> link_rules.LinkRule:
+    try:
+        project = None if rule.project is None else project_row_id(rule.project)
+    except NotFound:
+        raise Invalid("rules", f"no project {rule.project}") from None
+    return link_rules.LinkRule(rule.folder, project, rule.each_top_folder)
+
+
+@get("/connections/{connection_id:str}/link-rules", responses=ERRORS)
+async def get_link_rules(request: ApiRequest, connection_id: str) -> LinkRules:
+    """The connection's link rules: which project a job belongs to, by the folder it sits in."""
+    rules = await link_rules.rules_of(request.reads, connections.connection_row_id(connection_id))
+    return LinkRules([_wire(rule) for rule in rules])
+
+
+@put("/connections/{connection_id:str}/link-rules", responses=ERRORS, opt=requires("admin", unbound=True))
+async def put_link_rules(db: Database, connection_id: str, data: LinkRulesBody) -> LinkRules:
+    """Replace the connection's link rules, then link every job of it that belongs to no project as they say."""
+    rules = [_domain(rule) for rule in data.rules]
+    async with db.write() as work:
+        linked = await link_rules.save_rules(work, connections.connection_row_id(connection_id), rules)
+        saved = await link_rules.rules_of(work, connections.connection_row_id(connection_id))
+    return LinkRules([_wire(rule) for rule in saved], linked)
+
+
+ROUTES = [list_connections, create_connection, delete_connection, issue_push_secret, get_link_rules, put_link_rules]

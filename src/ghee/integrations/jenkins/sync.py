@@ -40,6 +40,7 @@ from ghee.core.builds.synced import (
     record_job_builds,
 )
 from ghee.core.connections import renew_lease
+from ghee.core.jobs.link_rules import apply_rules, rules_of
 from ghee.core.jobs.model import Job
 from ghee.core.jobs.reads import jobs_of
 from ghee.core.jobs.seen import SeenJob, record_job_progress, record_seen_jobs
@@ -304,7 +305,12 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
     async with db.write() as work:
         if not await renew_lease(work, connection_id, owner):
             raise LeaseLost
-        stored = await record_seen_jobs(work, connection_id, seen, await jobs_of(work, connection_id))
+        before = await jobs_of(work, connection_id)
+        known = set(before)
+        stored = await record_seen_jobs(work, connection_id, seen, before)
+        fresh = [job for name, job in stored.items() if name not in known]
+        if fresh and await apply_rules(work, await rules_of(work, connection_id), fresh):
+            stored = await jobs_of(work, connection_id)  # the jobs the rules linked, with their project
         live = [(stored[s.full_name], s) for s in seen if s.full_name in stored]
         still_open = await open_builds(work, [job.id for job, _ in live])
     changed = [(job, s) for job, s in live if _changed(job, s, still_open.get(job.id, ()))]

@@ -7,6 +7,8 @@
   once and clears the mark (``ix_jobs_nudged`` finds them).
 - ``ix_builds_status_job``: the builds running now, for the follower that
   reads their log and stages every 2 seconds.
+- ``connections.link_rules``: which project a job belongs to by where it
+  sits (``ghee.core.jobs.link_rules``); ``NULL`` is no rule.
 
 Revision ID: 0015
 Revises: 0014
@@ -27,6 +29,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("connections") as table:
         table.add_column(sa.Column("push_secret_hash", sa.String(64), nullable=True))
+        table.add_column(sa.Column("link_rules", sa.JSON(), nullable=True))
     with op.batch_alter_table("jobs") as table:
         table.add_column(sa.Column("nudged_at", sa.DateTime(), nullable=True))
     op.create_index("ix_jobs_nudged", "jobs", ["nudged_at"])
@@ -39,4 +42,5 @@ def downgrade() -> None:
     with op.batch_alter_table("jobs") as table:
         table.drop_column("nudged_at")
     with op.batch_alter_table("connections") as table:
+        table.drop_column("link_rules")
         table.drop_column("push_secret_hash")
