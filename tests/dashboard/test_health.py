@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from ghee.analytics.exports import COLUMNS
 from ghee.clock import utcnow
@@ -23,7 +23,7 @@ from tests.support.accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
 from tests.support.accessibility import contrast
 from tests.support.analytics import Build, Seeder
 from tests.support.api import Api
-from tests.support.browser import PHONE, session_client, shoot
+from tests.support.browser import PHONE, add_user, session_client, shoot, sign_in
 from tests.support.servers import Server
 from tests.support.services import run_async
 
@@ -188,3 +188,44 @@ def test_a_jobs_page_lists_its_builds_filtered_and_linked(
     page.goto(f"/health?job={seeded['shaky']}&result=NOPE")
     expect(page.get_by_role("alert")).to_contain_text("result")
     expect(builds).to_have_count(6)
+
+
+def test_an_admin_links_a_job_to_a_project_from_its_page_and_others_cannot(
+    signed_in_page: Page, dash_server: Server, seeded: dict[str, str], browser: Browser
+) -> None:
+    admin = signed_in_page
+    api = Api(dash_server, dash_server.token("admin"))
+    project = api.new_project(name=f"Linked {uuid.uuid4().hex[:6]}")
+    admin.goto(f"/health?job={seeded['shaky']}")
+    expect(admin.locator("#job-project")).to_contain_text("none")
+    admin.get_by_label("Link to project").select_option(label=project["name"])
+    admin.get_by_role("button", name="Save link").click()
+    expect(admin.locator("#job-project")).to_contain_text(project["name"])
+    expect(admin.get_by_role("status")).to_contain_text("Linked")
+    # The job's history is now the project's, through the API and the Builds page alike.
+    listed = api.ok("GET", f"/v1/projects/{project['id']}/builds")["builds"]
+    assert len(listed) == 6
+    admin.get_by_role("link", name=project["name"]).click()
+    expect(admin.locator("tbody tr")).to_have_count(6)
+
+    # Someone who is not an admin sees the job's project but no form, and a forged post is refused.
+    someone = add_user(dash_server, f"dev-{uuid.uuid4().hex[:8]}@example.com", "a long enough password", is_admin=False)
+    other = browser.new_context(base_url=dash_server.base_url).new_page()
+    try:
+        sign_in(other, someone)
+        other.goto(f"/health?job={seeded['shaky']}")
+        expect(other.locator("#job-project")).to_contain_text(project["name"])
+        expect(other.locator("#link-job")).to_have_count(0)
+        with session_client(other, dash_server) as client:
+            csrf = other.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+            refused = client.post(f"/health/jobs/{seeded['shaky']}/link", data={"_csrf": csrf, "project": ""})
+            assert refused.status_code == 403
+    finally:
+        other.context.close()
+
+    admin.goto(f"/health?job={seeded['shaky']}")
+    admin.get_by_label("Link to project").select_option(label="No project")
+    admin.get_by_role("button", name="Save link").click()
+    expect(admin.locator("#job-project")).to_contain_text("none")
+    assert api.ok("GET", f"/v1/projects/{project['id']}/builds")["builds"] == []
+    api.http.close()

@@ -16,9 +16,9 @@ from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, post
 from litestar.params import Parameter, QueryParameter
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from ghee.analytics import exports
 from ghee.analytics.metrics import Group, Metrics, MetricsQuery, measure
@@ -29,18 +29,21 @@ from ghee.core.builds.model import FINISHED_RESULTS, BuildFilter
 from ghee.core.builds.reads import BuildPage, list_builds
 from ghee.core.builds.rollups import RESULTS
 from ghee.core.jobs.flaky import Flakiness, get_flakiness
+from ghee.core.jobs.links import link_job
 from ghee.core.jobs.model import Job, job_row_id
 from ghee.core.jobs.reads import get_job
 from ghee.core.paging import Window
+from ghee.core.projects import Project, get_project, list_projects, project_public_id
 from ghee.dashboard import charts
 from ghee.dashboard.nav import NavItem, add_nav
-from ghee.dashboard.web import render
+from ghee.dashboard.web import form_fields, render, require_admin, session_of
 from ghee.db.database import Database
 from ghee.db.reads import Reads
 from ghee.errors import Invalid, NotFound
 
 JOBS_PER_PAGE = 50
 JOB_BUILDS_PER_PAGE = 25
+LINKABLE = 500  # projects offered when linking a job
 RANGES = ("7d", "30d", "90d")
 SORTS = {
     "builds": "Most builds",
@@ -127,6 +130,7 @@ class JobView:
     flakiness: Flakiness | None
     builds: BuildPage
     page: int
+    project: Project | None
 
 
 async def _job_view(  # noqa: PLR0913 (the list's filters, named)
@@ -144,7 +148,8 @@ async def _job_view(  # noqa: PLR0913 (the list's filters, named)
         errors.append(f"{exc}; showing every build of the job.")
         found = await list_builds(reads, BuildFilter(job_id=job.id), window, counted=True)
     flakiness = await get_flakiness(reads, job.id) if job.flaky else None
-    return JobView(job, flakiness, found, page)
+    project = None if job.project_id is None else await get_project(reads, project_public_id(job.project_id))
+    return JobView(job, flakiness, found, page, project)
 
 
 def _charts(metrics: Metrics) -> dict[str, Any]:
@@ -173,6 +178,7 @@ async def health_page(  # noqa: PLR0913 (the page's query arguments)
     result: str | None = Parameter(default=None, max_length=20),
     branch: str | None = Parameter(default=None, max_length=255),
     builds_page: int = Parameter(default=1, ge=1, le=100_000),
+    linked: str = Parameter(default="", max_length=20),
 ) -> Template:
     """The jobs with builds in the range and their figures, sorted and paged; the charts; the failure categories.
 
@@ -214,6 +220,8 @@ async def health_page(  # noqa: PLR0913 (the page's query arguments)
         job=job,
         job_name=job_view.job.full_name if job_view else None,
         job_view=job_view,
+        linkable=await _linkable(reads, request) if job_view is not None else [],
+        linked=linked,
         result=result or "",
         branch=branch or "",
         finished_results=FINISHED_RESULTS,
@@ -237,6 +245,28 @@ async def health_page(  # noqa: PLR0913 (the page's query arguments)
         percent=percent,
         **_charts(metrics),
     )
+
+
+async def _linkable(reads: Reads, request: Request[Any, Any, Any]) -> list[Project]:
+    """The projects an admin may link a job to (the first ``LINKABLE``, by name); none for other users."""
+    session = session_of(request)
+    if session is None or not session.user.is_admin:
+        return []
+    return (await list_projects(reads, Window(LINKABLE))).items
+
+
+@post("/health/jobs/{job_id:str}/link", guards=[require_admin])
+async def link_job_page(request: Request[Any, Any, Any], db: Database, job_id: str) -> Redirect:
+    """Link the job (and its history) to the chosen project, or unlink it, as ``PATCH /api/v1/jobs/:id`` does."""
+    form = await form_fields(request)
+    chosen = str(form.get("project", "")).strip()[:40]
+    reads = db.read()
+    job = await get_job(reads, job_id)
+    project = await get_project(reads, chosen) if chosen else None
+    async with db.write() as work:
+        await link_job(work, job, None if project is None else project.id)
+    outcome = "linked" if project is not None else "unlinked"
+    return Redirect("/health?" + urlencode({"job": job.public_id, "linked": outcome}), status_code=303)
 
 
 @get("/health/export")
@@ -266,4 +296,4 @@ async def health_export(
     )
 
 
-ROUTES = [health_page, health_export]
+ROUTES = [health_page, health_export, link_job_page]
