@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
+from typing import TypeVar
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
+from ghee import ids
+from ghee.db.database import Write, opened
 from tests.support.accessibility import assert_accessible
 from tests.support.api import Api
 from tests.support.browser import PHONE, add_user, session_client, shoot, sign_in
+from tests.support.buildbutler_factory import new_build, new_connection, new_job
 from tests.support.fake_jenkins import FakeJenkins
 from tests.support.servers import Server
+from tests.support.services import run_async
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -102,3 +110,60 @@ def test_connections_are_for_admins_only(page: Page, dash_server: Server) -> Non
         csrf = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
         refused = client.post("/connections", data={"_csrf": csrf, "name": "x", "url": "http://x/", "token": "t"})
         assert refused.status_code == 403
+
+
+def test_a_connections_page_sets_its_link_rules_and_makes_a_push_url(signed_in_page: Page, dash_server: Server) -> None:
+    api = Api(dash_server, dash_server.token("admin"))
+    game = api.new_project(name=f"Game {uuid.uuid4().hex[:6]}")
+    top = f"tools{uuid.uuid4().hex[:6]}"
+
+    async def estate(work: Write) -> tuple[int, str]:
+        connection_id, name = await new_connection(work)
+        client = await new_job(work, connection_id, "client", "/game")
+        await new_job(work, connection_id, "server", "/game")
+        await new_job(work, connection_id, "packer", f"/{top}")
+        await new_build(work, client, 7, "FAILURE")
+        return connection_id, name
+
+    connection_id, name = run_async(lambda: _in_db(dash_server, estate))
+    page = signed_in_page
+    page.goto(f"/connections/{ids.encode('conn', connection_id)}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    expect(page.locator("#rules")).to_contain_text("No rules")
+
+    page.get_by_label("Jobs in folder").fill("game")
+    page.get_by_label("belong to").select_option(label=game["name"])
+    page.get_by_role("button", name="Add rule").click()
+    expect(page.get_by_role("status")).to_have_text("Rules saved: 2 jobs linked.")
+    expect(page.locator("#rules li")).to_have_count(1)
+    [build] = api.ok("GET", f"/v1/projects/{game['id']}/builds")["builds"]
+    assert (build["job_name"], build["number"]) == ("game/client", 7)
+
+    page.get_by_role("button", name="Make each top-level folder a project").click()
+    expect(page.get_by_role("status")).to_have_text("Rules saved: 1 job linked.")
+    assert top in {p["name"] for p in api.ok("GET", "/v1/projects", params={"limit": 100})["projects"]}
+    page.get_by_role("button", name="Remove rule 1").click()
+    expect(page.locator("#rules li")).to_have_count(1)
+    expect(page.locator("#rules")).to_contain_text("Each top-level folder")
+
+    # A rule that names no folder is explained, not saved.
+    with session_client(page, dash_server) as client:
+        csrf = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+        form = {"_csrf": csrf, "action": "add-folder", "folder": " / ", "project": game["id"]}
+        refused = client.post(f"/connections/{ids.encode('conn', connection_id)}/rules", data=form)
+        assert refused.status_code == 400
+        assert "needs a folder" in refused.text
+
+    page.get_by_role("button", name="Make a new push URL").click()
+    url = page.get_by_label("Push URL").input_value()
+    assert "/notifications?secret=" in url
+    pushed = httpx.post(url, json={"name": "client", "url": "job/game/job/client/", "build": {"number": 8}}, timeout=10)
+    assert (pushed.status_code, pushed.json()) == (202, {"job": "game/client", "known": True})
+    page.goto(f"/connections/{ids.encode('conn', connection_id)}")
+    expect(page.get_by_label("Push URL")).to_have_count(0)  # shown once
+    api.http.close()
+
+
+async def _in_db(server: Server, work: Callable[[Write], Awaitable[T]]) -> T:
+    async with opened(server.database_url) as db, db.write() as unit:
+        return await work(unit)

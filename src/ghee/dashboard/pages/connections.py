@@ -14,18 +14,29 @@ from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from ghee.core.connections import NewConnection, delete_connection, get_connection, list_connections, sync_soon
+from ghee.core.connections import (
+    NewConnection,
+    delete_connection,
+    get_connection,
+    issue_push_secret,
+    list_connections,
+    sync_soon,
+)
+from ghee.core.jobs import link_rules
 from ghee.core.paging import Window
+from ghee.core.projects import list_projects, project_public_id, project_row_id
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
-from ghee.errors import Conflict, Invalid
+from ghee.errors import Conflict, Invalid, NotFound
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection
+from ghee.integrations.jenkins.push import push_url
 
 CONNECTIONS_PER_PAGE = 25
 _FIELDS = ("name", "url", "username", "token")
 _MAX_FIELD = 4000
+LINKABLE = 500  # projects offered in a rule
 
 add_nav(NavItem("Connections", "/connections", order=70, admin_only=True))
 
@@ -120,4 +131,107 @@ async def sync_connection_page(db: Database, connection_id: str) -> Redirect:
     return Redirect("/connections?" + urlencode({"queued": found.name}), status_code=303)
 
 
-ROUTES = [connections_page, add_connection_page, confirm_delete, delete_connection_page, sync_connection_page]
+async def _connection_page(  # noqa: PLR0913 (the page and its one-off notices)
+    request: Request[Any, Any, Any],
+    db: Database,
+    connection_id: str,
+    *,
+    notice: str = "",
+    error: str = "",
+    push: str = "",
+) -> Template:
+    reads = db.read()
+    found = await get_connection(reads, connection_id)
+    rules = await link_rules.rules_of(reads, found.id)
+    offered = (await list_projects(reads, Window(LINKABLE))).items
+    names = {p.id: p.name for p in offered}
+    for rule in rules:
+        if rule.project is not None and rule.project not in names:
+            names[rule.project] = project_public_id(rule.project)
+    return render(
+        request,
+        "pages/connection.html",
+        status_code=400 if error else 200,
+        title=found.name,
+        connection=found,
+        rules=rules,
+        project_names=names,
+        projects=offered,
+        has_top_rule=any(rule.each_top_folder for rule in rules),
+        notice=notice,
+        error=error,
+        push_url=push,
+    )
+
+
+@get("/connections/{connection_id:str}", guards=[require_admin])
+async def connection_page(
+    request: Request[Any, Any, Any],
+    db: Database,
+    connection_id: str,
+    linked: int = Parameter(default=-1, ge=-1, le=1_000_000),
+) -> Template:
+    """One connection: its link rules (which project a job belongs to) and its push URL for Jenkins."""
+    notice = f"Rules saved: {linked} job{'' if linked == 1 else 's'} linked." if linked >= 0 else ""
+    return await _connection_page(request, db, connection_id, notice=notice)
+
+
+@post("/connections/{connection_id:str}/rules", guards=[require_admin])
+async def change_rules_page(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Template | Redirect:
+    """Add a folder rule or the top-folder rule, or remove a rule; then link every unlinked job as the rules say."""
+    form = await form_fields(request)
+    found = await get_connection(db.read(), connection_id)
+    rules = await link_rules.rules_of(db.read(), found.id)
+    try:
+        changed = _changed_rules(rules, form)
+        async with db.write() as work:
+            linked = await link_rules.save_rules(work, found.id, changed)
+    except Invalid as exc:
+        return await _connection_page(request, db, connection_id, error=exc.problem)
+    return Redirect(f"/connections/{found.public_id}?linked={linked}", status_code=303)
+
+
+def _changed_rules(rules: list[link_rules.LinkRule], form: dict[str, Any]) -> list[link_rules.LinkRule]:
+    """``rules`` as the form asks: a folder rule or the top-folder rule added, or one removed; raises ``Invalid``."""
+    action = str(form.get("action", ""))
+    if action == "add-folder":
+        return [*rules, link_rules.LinkRule(str(form.get("folder", ""))[:_MAX_FIELD], _project_id(form))]
+    if action == "add-top":
+        return [*rules, link_rules.LinkRule(each_top_folder=True)]
+    index = str(form.get("index", ""))
+    if action != "remove":
+        raise Invalid("action", "choose what to change")
+    if not index.isdigit() or int(index) >= len(rules):
+        raise Invalid("index", "that rule is no longer there; reload the page")
+    return [rule for at, rule in enumerate(rules) if at != int(index)]
+
+
+def _project_id(form: dict[str, Any]) -> int | None:
+    chosen = str(form.get("project", ""))[:40]
+    try:
+        return project_row_id(chosen) if chosen else None
+    except NotFound:
+        raise Invalid("project", "choose a project from the list") from None
+
+
+@post("/connections/{connection_id:str}/push-secret", guards=[require_admin])
+async def push_secret_page(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Template:
+    """Make a new push URL (the previous one stops working) and show it, this once."""
+    found = await get_connection(db.read(), connection_id)
+    async with db.write() as work:
+        secret = await issue_push_secret(work, found.public_id)
+    url = push_url(str(request.base_url), found.public_id, secret)
+    notice = "A new push URL: copy it into Jenkins now; ghee shows it only this once."
+    return await _connection_page(request, db, connection_id, notice=notice, push=url)
+
+
+ROUTES = [
+    connections_page,
+    add_connection_page,
+    confirm_delete,
+    delete_connection_page,
+    sync_connection_page,
+    connection_page,
+    change_rules_page,
+    push_secret_page,
+]
