@@ -77,10 +77,12 @@ def _in_json_list_sqlite(element: in_json_list, compiler: SQLCompiler, **kw: obj
 def _in_json_list_postgresql(element: in_json_list, compiler: SQLCompiler, **kw: object) -> str:
     clauses = list(element.clauses)
     column, values = (compiler.process(clause, **kw) for clause in clauses)
-    elements = f"json_array_elements_text(CAST({values} AS json))"
     if isinstance(getattr(clauses[0], "type", None), sa.Integer):
-        elements = f"CAST({elements} AS BIGINT)"  # the elements come as text: compare numbers as numbers
-    return f"{column} IN (SELECT {elements})"
+        # "[1,2,3]" is "{1,2,3}" as an array literal: ``= ANY`` of an array is an index scan, where
+        # ``IN (SELECT json_array_elements_text(...))`` is planned as a hashed subplan over a scan of
+        # the whole table (the planner cannot tell how many rows a function returns).
+        return f"{column} = ANY(CAST(translate({values}, '[]', '{{}}') AS BIGINT[]))"
+    return f"{column} IN (SELECT json_array_elements_text(CAST({values} AS json)))"
 
 
 class commit_marker(FunctionElement[str]):  # noqa: N801

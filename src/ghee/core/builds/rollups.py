@@ -164,11 +164,23 @@ class _Store:
         self.table = table
         self.key = tuple(table.c[name] for name in key)
         self.stored = (*self.key, *(table.c[name] for name in _NUMBERS), table.c.durations)
+        # PostgreSQL joins the keys passed as one array per key column (``unnest``): a row ``IN``
+        # list of a hundred keys took longer to plan than to run (bench/README.md, "First sync").
+        arrays = (sa.bindparam(f"keys_{c.name}", type_=postgresql.ARRAY(c.type)) for c in self.key)
+        wanted = sa.func.unnest(*arrays).table_valued(*(c.name for c in self.key)).render_derived(name="wanted")
+        joined = table.join(wanted, sa.and_(*(column == wanted.c[column.name] for column in self.key)))
+        self.locked = sa.select(*self.stored).select_from(joined).order_by(*self.key).with_for_update(of=table)
         self.update = (
             table.update()
             .where(*(column == sa.bindparam(f"k_{column.name}") for column in self.key))
             .values({name: sa.bindparam(f"v_{name}") for name in (*_NUMBERS, "durations")})
         )
+
+    def _stored_of(self, work: Write, keys: list[Any]) -> tuple[sa.Select[Any], dict[str, object]]:
+        """The statement reading (and, on PostgreSQL, locking) the rows of ``keys``, and its parameters."""
+        if work.dialect.name != "postgresql":
+            return sa.select(*self.stored).where(sa.tuple_(*self.key).in_(keys)).order_by(*self.key), {}
+        return self.locked, {f"keys_{c.name}": [key[i] for key in keys] for i, c in enumerate(self.key)}
 
     def row(self, key: tuple[Any, ...], cell: Cell, durations: bytes) -> dict[str, object]:
         return {
@@ -192,12 +204,7 @@ class _Store:
         updates: list[dict[str, object]] = []
         for start in range(0, len(keys), _CHUNK):
             # Lock the rows (PostgreSQL) in key order, so two callers never wait on each other in a circle.
-            stored_rows = await work.execute(
-                sa.select(*self.stored)
-                .where(sa.tuple_(*self.key).in_(keys[start : start + _CHUNK]))
-                .order_by(*self.key)
-                .with_for_update()
-            )
+            stored_rows = await work.execute(*self._stored_of(work, keys[start : start + _CHUNK]))
             width = len(self.key)
             for stored in stored_rows:
                 key = tuple(stored[:width])
