@@ -91,7 +91,7 @@ def test_add_connection_wrong_then_right_token(signed_in_page: Page, dash_server
     row.get_by_role("link", name="Delete Studio Jenkins").click()
     expect(page.locator("h1")).to_have_text("Delete Studio Jenkins?")
     page.get_by_role("button", name="Delete connection").click()
-    expect(page.get_by_role("status")).to_contain_text("Deleted Studio Jenkins.")
+    expect(page.get_by_role("status")).to_contain_text("Deleted Studio Jenkins")
     expect(page.locator("tr", has_text="Studio Jenkins")).to_have_count(0)
     assert all(c["name"] != "Studio Jenkins" for c in api.ok("GET", "/api/v1/connections")["data"])
     api.http.close()

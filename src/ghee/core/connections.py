@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import msgspec
@@ -19,6 +20,7 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.clock import utcnow
+from ghee.core.builds import rollups
 from ghee.core.credentials import Sealer
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label
@@ -26,7 +28,7 @@ from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
-from ghee.db.tables import connections, jobs
+from ghee.db.tables import builds, connections, deployments, jobs
 from ghee.errors import Conflict, Invalid, NotFound, TokenInvalid
 
 MAX_NAME = 200
@@ -119,9 +121,16 @@ _COLUMNS = (
     connections.c.created_at,
     _JOB_COUNT,
 )
-_PAGE = sa.select(*_COLUMNS).order_by(connections.c.id).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
-_COUNT = sa.select(sa.func.count()).select_from(connections)
-_ONE = sa.select(*_COLUMNS).where(connections.c.id == sa.bindparam("id"))
+_LIVE = connections.c.archived_at.is_(None)
+_PAGE = (
+    sa.select(*_COLUMNS)
+    .where(_LIVE)
+    .order_by(connections.c.id)
+    .limit(sa.bindparam("limit"))
+    .offset(sa.bindparam("offset"))
+)
+_COUNT = sa.select(sa.func.count()).select_from(connections).where(_LIVE)
+_ONE = sa.select(*_COLUMNS).where(connections.c.id == sa.bindparam("id"), _LIVE)
 
 
 def _connection(row: Row) -> Connection:
@@ -142,14 +151,14 @@ def _connection(row: Row) -> Connection:
 
 
 async def list_connections(reads: Reads, window: Window) -> tuple[Slice[Connection], int]:
-    """Connections in the order they were made, and how many there are in all."""
+    """Connections in the order they were made (not the archived ones), and how many there are in all."""
     rows = await reads.all(_PAGE, {"limit": window.limit + 1, "offset": window.offset})
     total = await reads.first(_COUNT, {})
     return cut([_connection(r) for r in rows], window), int(total[0]) if total else 0
 
 
 async def get_connection(reads: Reads, public_id: str) -> Connection:
-    """The connection ``conn_...``; raises ``NotFound``."""
+    """The connection ``conn_...``; raises ``NotFound`` (for an archived one too)."""
     row = await reads.first(_ONE, {"id": connection_row_id(public_id)})
     if row is None:
         raise NotFound("connection", public_id)
@@ -158,7 +167,9 @@ async def get_connection(reads: Reads, public_id: str) -> Connection:
 
 async def connection_named(reads: Reads, name: str) -> Connection:
     """The connection called ``name`` (or with public id ``name``); raises ``NotFound``."""
-    row = await reads.first(sa.select(*_COLUMNS).where(connections.c.name == sa.bindparam("name")), {"name": name})
+    row = await reads.first(
+        sa.select(*_COLUMNS).where(connections.c.name == sa.bindparam("name"), _LIVE), {"name": name}
+    )
     if row is None:
         return await get_connection(reads, name)
     return _connection(row)
@@ -182,9 +193,18 @@ async def create_connection(work: Write, sealer: Sealer, new: NewConnection, url
         "next_sync_at": now,
         "lease_owner": None,
         "lease_until": None,
-        "created_at": now,
     }
-    row_id = await work.scalar(insert_unless_taken(work, connections).values(**values).returning(connections.c.id))
+    archived = await work.scalar(
+        sa.select(connections.c.id)
+        .where(connections.c.url == url, connections.c.archived_at.is_not(None))
+        .order_by(connections.c.archived_at.desc())
+        .limit(1)
+    )
+    if archived is not None:
+        return await _revive(work, archived, values, new)
+    row_id = await work.scalar(
+        insert_unless_taken(work, connections).values(**values, created_at=now).returning(connections.c.id)
+    )
     if row_id is None:
         raise Conflict(f"a connection named {new.name!r} already exists")
     made = Connection(row_id, new.name, url, new.username, "new", None, 0, None, now, now)
@@ -192,13 +212,62 @@ async def create_connection(work: Write, sealer: Sealer, new: NewConnection, url
     return made
 
 
-async def delete_connection(work: Write, public_id: str) -> None:
-    """Forget a connection with its jobs and their builds; emits ``connection.deleted``. Raises ``NotFound``."""
+async def _revive(work: Write, row_id: int, values: Mapping[str, object], new: NewConnection) -> Connection:
+    """Bring an archived connection back with new credentials: its jobs and builds are its history again."""
+    if await work.scalar(sa.select(connections.c.id).where(connections.c.name == new.name, connections.c.id != row_id)):
+        raise Conflict(f"a connection named {new.name!r} already exists")
+    await work.execute(connections.update().where(connections.c.id == row_id).values(**values, archived_at=None))
+    made = await get_connection(work, ids.encode("conn", row_id))
+    await _emit(work, "connection.created", made)
+    return made
+
+
+async def archive_connection(work: Write, public_id: str) -> None:
+    """Stop syncing a connection and hide it; its jobs and builds stay readable and counted. Raises ``NotFound``.
+
+    Emits ``connection.archived``. Adding a connection to the same URL later
+    brings it back with its history (``create_connection``).
+    """
     row_id = connection_row_id(public_id)
+    gone = await work.execute(
+        connections.update()
+        .where(connections.c.id == row_id, _LIVE)
+        .values(archived_at=utcnow(), next_sync_at=None, lease_owner=None, lease_until=None, push_secret_hash=None)
+        .returning(connections.c.name)
+    )
+    name = gone.scalar()
+    if name is None:
+        raise NotFound("connection", public_id)
+    await record_event(
+        work,
+        "connection.archived",
+        resource_type="connection",
+        resource_id=public_id,
+        project_id=None,
+        payload={"id": public_id, "name": name},
+    )
+
+
+async def purge_connection(work: Write, public_id: str) -> None:
+    """Remove a connection (archived or not) with its jobs, their builds and what the rollups counted of them.
+
+    Raises ``Conflict`` while a deployment was made from one of its builds
+    (deployments are never removed behind a user's back), ``NotFound``.
+    Emits ``connection.deleted``. The rollups are recomputed, so this costs
+    as much as ``ghee analytics rebuild``.
+    """
+    row_id = connection_row_id(public_id)
+    its_builds = sa.select(builds.c.id).join(jobs, jobs.c.id == builds.c.job_id).where(jobs.c.connection_id == row_id)
+    deployed = await work.scalar(sa.select(sa.func.count()).where(deployments.c.build_id.in_(its_builds)))
+    if deployed:
+        raise Conflict(
+            f"{deployed} deployment(s) were made from this connection's builds; archive it instead (without purge)"
+        )
     gone = await work.execute(connections.delete().where(connections.c.id == row_id).returning(connections.c.name))
     name = gone.scalar()
     if name is None:
         raise NotFound("connection", public_id)
+    await rollups.rebuild(work)
     await record_event(
         work,
         "connection.deleted",
@@ -216,7 +285,9 @@ async def sync_soon(work: Write, public_id: str) -> None:
     the worker that claims the connection next does the work.
     """
     row_id = connection_row_id(public_id)
-    due = await work.execute(connections.update().where(connections.c.id == row_id).values(next_sync_at=utcnow()))
+    due = await work.execute(
+        connections.update().where(connections.c.id == row_id, _LIVE).values(next_sync_at=utcnow())
+    )
     if due.rowcount != 1:
         raise NotFound("connection", public_id)
 
@@ -234,7 +305,7 @@ async def issue_push_secret(work: Write, public_id: str) -> str:
     row_id = connection_row_id(public_id)
     issued = await work.execute(
         connections.update()
-        .where(connections.c.id == row_id)
+        .where(connections.c.id == row_id, _LIVE)
         .values(push_secret_hash=_push_digest(secret))
         .returning(connections.c.name)
     )
@@ -289,7 +360,7 @@ _CREDENTIALS = sa.select(
     connections.c.username,
     connections.c.token_encrypted,
     connections.c.concurrency,
-).where(connections.c.id == sa.bindparam("id"))
+).where(connections.c.id == sa.bindparam("id"), _LIVE)
 
 
 async def credentials_of(reads: Reads, sealer: Sealer, connection_id: int) -> Credentials:
@@ -314,7 +385,7 @@ async def claim_connection(
     Commit right after, so other workers see the lease.
     """
     now = utcnow()
-    pick = sa.select(connections.c.id).where(_lease_free(now))
+    pick = sa.select(connections.c.id).where(_lease_free(now), _LIVE)
     if connection_id is not None:
         pick = pick.where(connections.c.id == connection_id)
     else:

@@ -421,6 +421,8 @@ connections = sa.Table(
     sa.Column("push_secret_hash", sa.String(64), nullable=True),
     # Which project a job belongs to by where it sits (``ghee.core.jobs.link_rules``, migration 0015).
     sa.Column("link_rules", sa.JSON(), nullable=True),
+    # Deleting a connection archives it: no more syncing, its history kept and counted (migration 0015).
+    sa.Column("archived_at", sa.DateTime(), nullable=True),
     sa.UniqueConstraint("name", name="uq_connections_name"),
 )
 

@@ -64,19 +64,19 @@ class Cell:
     queue_sum_ms: int = 0
     durations: sketch.Counts = field(default_factory=dict)
 
-    def count(self, result_index: int, duration_ms: int | None, queue_ms: int | None) -> None:
-        """Add one finished build. NOT_BUILT builds (Jenkins never ran them) add to their count alone."""
-        self.results[result_index] += 1
+    def count(self, result_index: int, duration_ms: int | None, queue_ms: int | None, sign: int = 1) -> None:
+        """Add one finished build (``sign=-1``: take it out). NOT_BUILT builds add to their count alone."""
+        self.results[result_index] += sign
         if RESULTS[result_index] == "NOT_BUILT":
             return
         if duration_ms is not None and duration_ms >= 0:
-            self.duration_count += 1
-            self.duration_sum_ms += duration_ms
+            self.duration_count += sign
+            self.duration_sum_ms += sign * duration_ms
             bucket = sketch.bucket_of(duration_ms)
-            self.durations[bucket] = self.durations.get(bucket, 0) + 1
+            self.durations[bucket] = self.durations.get(bucket, 0) + sign
         if queue_ms is not None and queue_ms >= 0:
-            self.queue_count += 1
-            self.queue_sum_ms += queue_ms
+            self.queue_count += sign
+            self.queue_sum_ms += sign * queue_ms
 
     def add(self, other: Cell) -> None:
         """Add another cell's builds."""
@@ -110,8 +110,8 @@ _COUNTED = (
 _ELIGIBLE = sa.and_(builds.c.job_id.is_not(None), builds.c.result.in_(RESULTS))
 
 
-def _tally(cells: dict[CellKey, Cell], rows: Iterable[Sequence[Any]]) -> int:
-    """Add each build row (``_COUNTED`` columns) to its hour's and day's cells; returns how many."""
+def _tally(cells: dict[CellKey, Cell], rows: Iterable[Sequence[Any]], sign: int = 1) -> int:
+    """Add (``sign=-1``: take out) each build row (``_COUNTED`` columns) to its hour's and day's cells; how many."""
     index = {result: i for i, result in enumerate(RESULTS)}
     seen = 0
     for job_id, branch, label, hour, result, duration_ms, queue_ms in rows:
@@ -120,7 +120,7 @@ def _tally(cells: dict[CellKey, Cell], rows: Iterable[Sequence[Any]]) -> int:
             cell = cells.get(key)
             if cell is None:
                 cell = cells[key] = Cell()
-            cell.count(result_index, duration_ms, queue_ms)
+            cell.count(result_index, duration_ms, queue_ms, sign)
         seen += 1
     return seen
 
@@ -256,6 +256,32 @@ async def add_builds(work: Write, build_ids: Sequence[int]) -> None:
         # waits on the row locks, then finds the builds already marked.
         claimed = await work.execute(_CLAIM, {"ids": json_list(chunk)})
         _tally(cells, claimed)
+    if cells:
+        folders = await _folders(work, (key[2] for key in cells))
+        await _BASE.merge(work, cells)
+        await _DIMENSIONS.merge(work, dimension_cells(cells, folders))
+
+
+_UNCLAIM = (
+    builds.update()
+    .where(in_json_list(builds.c.id, sa.bindparam("ids")), builds.c.rolled_up.is_(True))
+    .values(rolled_up=False)
+    .returning(*_COUNTED)
+)
+
+
+async def take_back(work: Write, build_ids: Sequence[int]) -> None:
+    """Take the given builds out of the rollups as they were counted, in the caller's transaction.
+
+    Call it before changing a counted build's result, duration or start, and
+    ``add_builds`` after: the rollups then hold the build as it is now. Builds
+    not counted are passed over. Sketches take counts out as exactly as they
+    put them in (a bucket's count goes down by one).
+    """
+    cells: dict[CellKey, Cell] = {}
+    for start in range(0, len(build_ids), _CHUNK):
+        unclaimed = await work.execute(_UNCLAIM, {"ids": json_list(list(build_ids[start : start + _CHUNK]))})
+        _tally(cells, unclaimed, sign=-1)
     if cells:
         folders = await _folders(work, (key[2] for key in cells))
         await _BASE.merge(work, cells)

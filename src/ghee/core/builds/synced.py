@@ -18,6 +18,7 @@ import msgspec
 import sqlalchemy as sa
 
 from ghee.clock import utcnow
+from ghee.core.builds import rollups
 from ghee.core.builds.events import BuildFacts, build_event
 from ghee.core.builds.finished import builds_finished
 from ghee.core.builds.model import FINISHED, Stage, status_of
@@ -217,22 +218,29 @@ async def record_job_builds(work: Write, job: JobRef, reported: Sequence[CiBuild
                 happened.append(_event("build.finished", job, build_id, b))
                 finished.append(build_id)
     fresh_numbers = {b.number for b in fresh}
-    for b in reported:
-        if b.number in fresh_numbers:
-            continue
+    changed = [
+        b
+        for b in reported
+        if b.number not in fresh_numbers
+        and (stored[b.number].status, stored[b.number].result, stored[b.number].duration_ms)
+        != (b.status, b.result, b.duration_ms)
+    ]
+    # A finished build whose result or duration Jenkins changed is counted again as it is now.
+    recounted = [stored[b.number].id for b in changed if stored[b.number].status in FINISHED]
+    await rollups.take_back(work, recounted)
+    for b in changed:
         known = stored[b.number]
-        if (known.status, known.result, known.duration_ms) != (b.status, b.result, b.duration_ms):
-            await work.execute(builds.update().where(builds.c.id == known.id).values(**_columns(job, b), deleted=False))
-            happened.append(_event("build.updated", job, known.id, b))
-            if b.status in FINISHED and known.status not in FINISHED:
-                happened.append(_event("build.finished", job, known.id, b))
-                finished.append(known.id)
+        await work.execute(builds.update().where(builds.c.id == known.id).values(**_columns(job, b), deleted=False))
+        happened.append(_event("build.updated", job, known.id, b))
+        if b.status in FINISHED and known.status not in FINISHED:
+            happened.append(_event("build.finished", job, known.id, b))
+            finished.append(known.id)
     await _store_stages(work, [(stored[b.number].id, b.stages) for b in reported if b.stages is not None])
     await _append_logs(
         work, [(stored[b.number].id, stored[b.number].log_bytes or 0, b.log) for b in reported if b.log is not None]
     )
     await record_events(work, happened)
-    await builds_finished(work, finished)
+    await builds_finished(work, [*finished, *recounted])
     return finished
 
 

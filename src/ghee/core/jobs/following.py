@@ -29,11 +29,21 @@ class Followed(msgspec.Struct, frozen=True):
     nudged: bool
 
 
-_NUDGED = sa.select(jobs.c.id, jobs.c.connection_id).where(jobs.c.nudged_at.is_not(None), jobs.c.deleted.is_(False))
+_LIVE_JOBS = jobs.join(connections, connections.c.id == jobs.c.connection_id)
+_NUDGED = (
+    sa.select(jobs.c.id, jobs.c.connection_id)
+    .select_from(_LIVE_JOBS)
+    .where(jobs.c.nudged_at.is_not(None), jobs.c.deleted.is_(False), connections.c.archived_at.is_(None))
+)
 _RUNNING = (
     sa.select(builds.c.job_id, jobs.c.connection_id)
-    .select_from(builds.join(jobs, jobs.c.id == builds.c.job_id))
-    .where(builds.c.status == "running", builds.c.deleted.is_(False), jobs.c.deleted.is_(False))
+    .select_from(builds.join(_LIVE_JOBS, jobs.c.id == builds.c.job_id))
+    .where(
+        builds.c.status == "running",
+        builds.c.deleted.is_(False),
+        jobs.c.deleted.is_(False),
+        connections.c.archived_at.is_(None),
+    )
     .distinct()
 )
 

@@ -104,7 +104,7 @@ async def save_rules(work: Write, connection_id: int, rules: Sequence[LinkRule])
             raise Invalid("rules", f"no project {project_public_id(missing[0])}")
     stored = await work.execute(
         connections.update()
-        .where(connections.c.id == connection_id)
+        .where(connections.c.id == connection_id, connections.c.archived_at.is_(None))
         .values(link_rules=[msgspec.to_builtins(rule) for rule in checked])
     )
     if stored.rowcount != 1:

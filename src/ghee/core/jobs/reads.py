@@ -186,6 +186,7 @@ _LINKED = (
     sa.select(*_COLUMNS)
     .select_from(_FROM)
     .where(jobs.c.project_id == sa.bindparam("project_id"), jobs.c.deleted.is_(False))
+    .where(connections.c.archived_at.is_(None))  # an archived connection's jobs are history: nothing runs there
     .order_by(jobs.c.id)
 )
 

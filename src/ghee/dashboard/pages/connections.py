@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 
 from ghee.core.connections import (
     NewConnection,
-    delete_connection,
+    archive_connection,
     get_connection,
     issue_push_secret,
     list_connections,
@@ -81,7 +81,7 @@ async def connections_page(  # noqa: PLR0913 (the page's query arguments)
     if added:
         notice = f"Connected {added}: Jenkins accepted the credentials. The first sync runs shortly."
     elif deleted:
-        notice = f"Deleted {deleted}."
+        notice = f"Deleted {deleted}: no more syncing; its jobs and builds stay in ghee."
     elif queued:
         notice = f"A sync of {queued} is due now; a worker runs it when it is free."
     return await _connections_page(request, db, page, notice=notice)
@@ -108,17 +108,17 @@ async def add_connection_page(request: Request[Any, Any, Any], db: Database) -> 
 
 @get("/connections/{connection_id:str}/delete", guards=[require_admin])
 async def confirm_delete(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Template:
-    """Ask before deleting: the connection goes with its jobs and their builds."""
+    """Ask before deleting: syncing stops, the connection's history stays."""
     found = await get_connection(db.read(), connection_id)
     return render(request, "pages/connection_delete.html", title=f"Delete {found.name}", connection=found)
 
 
 @post("/connections/{connection_id:str}/delete", guards=[require_admin])
 async def delete_connection_page(db: Database, connection_id: str) -> Redirect:
-    """Delete a connection with its jobs and their builds, as ``DELETE /api/v1/connections/{id}`` does."""
+    """Archive a connection (its jobs and builds stay), as ``DELETE /api/v1/connections/{id}`` does."""
     found = await get_connection(db.read(), connection_id)
     async with db.write() as work:
-        await delete_connection(work, found.public_id)
+        await archive_connection(work, found.public_id)
     return Redirect("/connections?" + urlencode({"deleted": found.name}), status_code=303)
 
 

@@ -85,11 +85,20 @@ async def create_connection(request: ApiRequest, db: Database, data: NewConnecti
     return connection_shape(made)
 
 
-@delete("/connections/{connection_id:str}", responses=ERRORS, status_code=204, opt=requires("admin", unbound=True))
-async def delete_connection(db: Database, connection_id: str) -> Response[None]:
-    """Delete a connection with its jobs and their builds."""
+@delete(
+    "/connections/{connection_id:str}", responses=_CREATE_ERRORS, status_code=204, opt=requires("admin", unbound=True)
+)
+async def delete_connection(db: Database, connection_id: str, purge: bool = False) -> Response[None]:
+    """Archive a connection: no more syncing; its jobs and builds stay, readable and counted.
+
+    ``?purge=true`` removes it with its jobs, builds and what the rollups counted of them; 409 while a deployment
+    was made from one of its builds.
+    """
     async with db.write() as work:
-        await connections.delete_connection(work, connection_id)
+        if purge:
+            await connections.purge_connection(work, connection_id)
+        else:
+            await connections.archive_connection(work, connection_id)
     return Response(None, status_code=204)
 
 
