@@ -83,7 +83,10 @@ def test_retries_follow_the_schedule_with_jitter_then_stop() -> None:
 @pytest.mark.parametrize(
     "url",
     ["http://127.0.0.1/x", "http://localhost:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest",
-     "http://[::1]/x", "http://192.168.0.10/x", "http://0.0.0.0/x"],
+     "http://[::1]/x", "http://192.168.0.10/x", "http://0.0.0.0/x",
+     # IPv4 wrapped in IPv6: mapped, 6to4 (2002::/16) and Teredo's client; and site-local fec0::/10.
+     "http://[::ffff:127.0.0.1]/x", "http://[2002:7f00:1::1]/x", "http://[2002:a00:1::]/x",
+     "http://[2002:a9fe:a9fe::1]/latest", "http://[fec0::1]/x"],
 )  # fmt: skip
 def test_private_targets_are_refused(url: str) -> None:
     with pytest.raises(Invalid, match="non-public address"):

@@ -44,8 +44,15 @@ def check_url_shape(url: str, field: str = "url") -> str:
 
 def _refused_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.is_site_local:  # fec0::/10, deprecated but still routed inside some networks
+            return True
+        # IPv4 carried inside IPv6 (mapped, 6to4, Teredo's client) is judged as that IPv4 address.
+        wrapped = [ip.ipv4_mapped, ip.sixtofour, ip.teredo[1] if ip.teredo else None]
+        if any(inner is not None and _refused_address(str(inner)) for inner in wrapped):
+            return True
+        if ip.ipv4_mapped is not None:
+            return False
     return (
         ip.is_loopback
         or ip.is_link_local
