@@ -180,6 +180,9 @@ class Settings:
     sync_interval: int = DEFAULT_SYNC_INTERVAL
     """Seconds between two sync passes of a Jenkins connection (failures back off from it)."""
 
+    jenkins_allow_private: bool = False
+    """Let connections reach Jenkins servers on private, loopback or link-local addresses (a Jenkins on the LAN)."""
+
     secure_cookies: bool = False
     """Mark the dashboard's cookies ``Secure`` even on plain-HTTP requests (behind a TLS-terminating proxy)."""
 
@@ -215,6 +218,7 @@ class Settings:
             secret_key=env.get("GHEE_SECRET_KEY") or None,
             secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,
             sync_interval=int(env.get("GHEE_SYNC_INTERVAL") or DEFAULT_SYNC_INTERVAL),
+            jenkins_allow_private=_flag(env.get("GHEE_JENKINS_ALLOW_PRIVATE")),
             secure_cookies=env.get("GHEE_SECURE_COOKIES", "") in {"1", "true", "yes"},
             login_rate_limit=env.get("GHEE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
             access_log=_access_log_mode(env.get("GHEE_ACCESS_LOG") or DEFAULT_ACCESS_LOG),

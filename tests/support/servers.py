@@ -84,6 +84,7 @@ def start_server(database_url: str, log: Path, *, workers: int = 1, **extra_env:
         # ~2 % of a core per server, and a test session keeps a dozen alive. Suites that wait for
         # deliveries ask for faster polls (``FAST_DELIVERY``).
         "GHEE_WORKER_POLL_SECONDS": "1",
+        "GHEE_JENKINS_ALLOW_PRIVATE": "1",  # the fake Jenkins listens on 127.0.0.1
         **extra_env,
     }
     env.pop("GHEE_REDIS_URL", None) if "GHEE_REDIS_URL" not in extra_env else None

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 
+from ghee.config import Settings
+from ghee.core.connections import NewConnection
+from ghee.db.database import opened
+from ghee.db.migrate import upgrade
 from ghee.db.tables import connections
+from ghee.errors import Invalid
+from ghee.integrations.jenkins.connect import add_connection
 from tests.support.api import Api
 from tests.support.fake_jenkins import FakeJenkins
-from tests.support.jenkins import assert_problem, connect, query
+from tests.support.jenkins import SECRET_KEY, assert_problem, connect, query
 from tests.support.servers import Server
 from tests.support.services import free_port
 
@@ -48,14 +58,38 @@ def test_unreachable_or_malformed_urls_are_400(api: Api) -> None:
         "",
         "http://[::1",
         "http://a b/",
+        "http://ci-bot:s3cret@127.0.0.1/",  # credentials belong in the username and token fields
     ):
         body = {"name": "Nowhere", "url": url, "username": "ci-bot", "token": "t"}
         assert_problem(api.post("/api/v1/connections", json=body), 400, "bad_request", "url")
 
 
-def test_a_server_that_is_not_jenkins_is_refused(api: Api, server: Server) -> None:
-    body = {"name": "Not Jenkins", "url": server.base_url + "/docs", "username": "ci-bot", "token": "t"}
-    assert_problem(api.post("/api/v1/connections", json=body), 400, "bad_request", "url")
+def test_a_closed_port_and_a_server_that_is_not_jenkins_are_refused_in_the_same_words(api: Api, server: Server) -> None:
+    said = set()
+    for url in (f"http://127.0.0.1:{free_port()}/", server.base_url + "/docs", server.base_url + "/healthz"):
+        body = {"name": "Not Jenkins", "url": url, "username": "ci-bot", "token": "t"}
+        said.add(
+            assert_problem(api.post("/api/v1/connections", json=body), 400, "bad_request", "url")["error"]["message"]
+        )
+    assert len(said) == 1, said
+
+
+def test_private_jenkins_addresses_need_the_opt_in(jenkins: FakeJenkins, tmp_path: Path) -> None:
+    """The webhook SSRF guard: a Jenkins on 127.0.0.1 is refused unless GHEE_JENKINS_ALLOW_PRIVATE is set."""
+    new = NewConnection("Local", jenkins.url, jenkins.user, jenkins.token)
+
+    async def add(*, allow_private: bool) -> str:
+        database_url = f"sqlite:///{tmp_path / 'guard.db'}"
+        settings = Settings(database_url=database_url, secret_key=SECRET_KEY, jenkins_allow_private=allow_private)
+        async with opened(database_url) as db:
+            await upgrade(db.engine)
+            return (await add_connection(db, settings, new)).public_id
+
+    with pytest.raises(Invalid, match=r"non-public address.*GHEE_JENKINS_ALLOW_PRIVATE") as refused:
+        asyncio.run(add(allow_private=False))
+    assert refused.value.field == "url"
+    assert jenkins.requests == []  # refused before anything was sent
+    assert asyncio.run(add(allow_private=True)).startswith("conn_")
 
 
 def test_missing_fields_and_duplicate_names(api: Api, jenkins: FakeJenkins) -> None:
@@ -74,7 +108,9 @@ def test_missing_fields_and_duplicate_names(api: Api, jenkins: FakeJenkins) -> N
 def test_only_admins_manage_connections(server: Server, jenkins: FakeJenkins) -> None:
     reader, writer, nobody = Api(server, server.token("read")), Api(server, server.token("write")), Api(server, None)
     try:
-        assert reader.ok("GET", "/api/v1/connections")["data"] is not None
+        # Connections name internal servers: listing them is for admins too.
+        assert_problem(reader.get("/api/v1/connections"), 403, "forbidden")
+        assert_problem(writer.get("/api/v1/connections"), 403, "forbidden")
         body = {"name": "By a writer", "url": jenkins.url, "username": "ci-bot", "token": jenkins.token}
         assert_problem(writer.post("/api/v1/connections", json=body), 403, "forbidden")
         assert_problem(nobody.get("/api/v1/connections"), 401, "unauthorized")

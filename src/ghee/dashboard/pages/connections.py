@@ -96,8 +96,7 @@ async def add_connection_page(request: Request[Any, Any, Any], db: Database) -> 
     new = NewConnection(values["name"], values["url"], values["username"], values["token"])
     settings = services_of(request.app.state).settings
     try:
-        async with db.write() as work:
-            made = await add_connection(work, settings, new)
+        made = await add_connection(db, settings, new)
     except Invalid as exc:
         field = exc.field if exc.field in _FIELDS else "name"
         return await _connections_page(request, db, 1, values=shown, errors={field: exc.problem}, status_code=400)

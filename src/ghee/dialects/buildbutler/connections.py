@@ -69,7 +69,7 @@ def connection_shape(connection: connections.Connection) -> BuildButlerConnectio
     )
 
 
-@get("/connections", responses=ERRORS)
+@get("/connections", responses=ERRORS, opt=requires("admin", unbound=True))
 async def list_connections(request: ApiRequest, page: Page = 1, per_page: PerPage = 25) -> ConnectionList:
     """List Jenkins connections with their sync status, last error and last sync time."""
     found, total = await connections.list_connections(request.reads, window(page, per_page))
@@ -80,8 +80,7 @@ async def list_connections(request: ApiRequest, page: Page = 1, per_page: PerPag
 async def create_connection(request: ApiRequest, db: Database, data: NewConnectionBody) -> BuildButlerConnection:
     """Connect a Jenkins server; its credentials are checked first (400 if refused or unreachable)."""
     new = connections.NewConnection(data.name, data.url, data.username, data.token)
-    async with db.write() as work:
-        made = await add_connection(work, services_of(request.app.state).settings, new)
+    made = await add_connection(db, services_of(request.app.state).settings, new)
     return connection_shape(made)
 
 
