@@ -146,6 +146,25 @@ def test_custom_range_counts_whole_hours_at_its_ends(api: Api, seed: Seeder) -> 
     assert [d["totalBuilds"] for d in body["series"]] == [1, 1, 1]
 
 
+def test_seed_001s_iso_interval_range_is_the_same_as_from_and_to(api: Api, seed: Seeder) -> None:
+    job = seed.job()
+    seed.builds(job, Build(seed.day(0, hour=11)), Build(seed.day(1, hour=12)), Build(seed.day(3, hour=1)))
+    start, end = seed.day(0, hour=10).isoformat() + "Z", seed.day(2).isoformat() + "Z"
+    interval = metrics(api, job=job, range=f"{start}/{end}")
+    assert interval == metrics(api, job=job, **{"from": start, "to": end})
+    assert interval["totalBuilds"] == 2
+    export = api.get("/api/v1/analytics/export", params={"format": "json", "job": job, "range": f"{start}/{end}"})
+    assert export.status_code == 200
+    for bad in (f"{start}/", f"/{end}", f"{start}/tomorrow", f"{end}/{start}"):
+        assert_bad_request(api.get("/api/v1/analytics/metrics", params={"range": bad}))
+
+
+def test_bad_moments_are_named_as_the_query_names_them(api: Api) -> None:
+    assert_bad_request(api.get("/api/v1/analytics/metrics", params={"from": "garbage"}), "from")
+    assert_bad_request(api.get("/api/v1/analytics/metrics", params={"from": "2026-11-25T00:00:00Z", "to": "x"}), "to")
+    assert_bad_request(api.get("/api/v1/analytics/export", params={"from": "garbage"}), "from")
+
+
 def test_range_within_one_day_reads_hours(api: Api, seed: Seeder) -> None:
     job = seed.job()
     seed.builds(job, Build(seed.day(0, hour=3)), Build(seed.day(0, hour=5)), Build(seed.day(0, hour=7)))

@@ -49,15 +49,28 @@ def ceil_hour(moment: datetime) -> datetime:
     return floor if floor == moment else floor + _HOUR
 
 
-def resolve_range(name: str | None, start: datetime | None, end: datetime | None, now: datetime) -> TimeRange:
-    """The range asked for: ``name`` (``24h``, ``7d``, ``30d``) or ``start``/``end``; ``DEFAULT`` if none.
+def moment(field: str, text: str | None) -> datetime | None:
+    """``text`` read as an ISO 8601 date and time (``None`` stays ``None``); raises ``Invalid`` naming ``field``."""
+    if text is None:
+        return None
+    try:
+        return msgspec.convert(text.strip(), datetime)
+    except msgspec.ValidationError:
+        raise Invalid(field, "must be an ISO 8601 date and time, like 2026-11-25T00:00:00Z") from None
 
-    ``end`` defaults to ``now``. Raises ``Invalid`` for an unknown name, a name
-    together with moments, an end without a start, an end not after the start,
-    or a span over ``MAX_DAYS``.
+
+def resolve_range(name: str | None, start: datetime | None, end: datetime | None, now: datetime) -> TimeRange:
+    """The range asked for: ``name`` (``24h``, ``7d``, ``30d``, or ``<ISO start>/<ISO end>``) or ``start``/``end``.
+
+    ``DEFAULT`` if none; ``end`` defaults to ``now``. Raises ``Invalid`` for an
+    unknown name, a name together with moments, an end without a start, an
+    end not after the start, or a span over ``MAX_DAYS``.
     """
     if name is not None and (start is not None or end is not None):
         raise Invalid("range", "give either range or from/to, not both")
+    if name is not None and "/" in name:  # seed 001's custom range: an ISO 8601 interval
+        first_text, _, last_text = name.partition("/")
+        start, end, name = moment("range", first_text), moment("range", last_text), None
     if start is None:
         if end is not None:
             raise Invalid("from", "is required with to")

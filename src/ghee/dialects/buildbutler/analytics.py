@@ -8,7 +8,6 @@ fraction.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -25,7 +24,7 @@ from ghee.analytics.metrics import (
     MetricsQuery,
     measure,
 )
-from ghee.analytics.ranges import ceil_hour, resolve_range
+from ghee.analytics.ranges import ceil_hour, moment, resolve_range
 from ghee.clock import iso, utcnow
 from ghee.core.jobs.model import job_row_id
 from ghee.dialects.buildbutler.errors import ERRORS
@@ -33,9 +32,14 @@ from ghee.errors import Invalid, NotFound
 from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest
 
-RangeName = Annotated[str | None, Parameter(description="24h, 7d or 30d back from now (default 7d)")]
-From = Annotated[datetime | None, Parameter(query="from", description="Custom range start, ISO 8601")]
-To = Annotated[datetime | None, Parameter(query="to", description="Custom range end, ISO 8601 (default now)")]
+RangeName = Annotated[
+    str | None,
+    Parameter(
+        max_length=100, description="24h, 7d or 30d back from now (default 7d), or an ISO 8601 interval start/end"
+    ),
+]
+From = Annotated[str | None, Parameter(query="from", max_length=64, description="Custom range start, ISO 8601")]
+To = Annotated[str | None, Parameter(query="to", max_length=64, description="Custom range end, ISO 8601 (default now)")]
 JobFilter = Annotated[str | None, Parameter(description="Only this job (j_...)")]
 GroupByParam = Annotated[str | None, Parameter(query="group_by", description="job, folder, label or branch")]
 Page = Annotated[int, Parameter(ge=1, le=1_000_000, description="Page of groups (default 1)")]
@@ -85,8 +89,8 @@ def _figures(f: Figures) -> tuple[float | None, int | None, int | None, int | No
 def _query(  # noqa: PLR0913 (one argument per documented query parameter)
     request: ApiRequest,
     range_name: str | None,
-    start: datetime | None,
-    end: datetime | None,
+    start: str | None,
+    end: str | None,
     job: str | None,
     group_by: str | None,
     page: int = 1,
@@ -101,7 +105,7 @@ def _query(  # noqa: PLR0913 (one argument per documented query parameter)
         except NotFound as exc:
             raise Invalid("job", "must be a job id (j_...)") from exc
     grouping: GroupBy | None = group_by  # checked against GROUP_BYS above
-    time_range = resolve_range(range_name, start, end, utcnow())
+    time_range = resolve_range(range_name, moment("from", start), moment("to", end), utcnow())
     return MetricsQuery(time_range, job_id, grouping, request.principal.project_id, page, per_page)
 
 
