@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from pathlib import Path
 
 import pytest
 from standardwebhooks.webhooks import Webhook
@@ -28,6 +30,23 @@ from ghee.errors import Invalid
 )
 def test_patterns_select_events(patterns: list[str], event: str, selected: bool) -> None:
     assert matches(patterns, event) is selected
+
+
+def test_every_event_type_ghee_records_is_in_the_catalogue_and_documented() -> None:
+    """Scans the source for the types it records, so ``/v1/events?type=`` and subscriptions accept each one."""
+    source = Path(__file__).resolve().parents[2] / "src" / "ghee"
+    recorded = set()
+    for path in source.rglob("*.py"):
+        text = path.read_text()
+        for call in re.finditer(
+            r"(?:record_event\(\s*work,\s*|NewEvent\(\s*|_emit\(work,\s*|_event\()\"([a-z_]+\.[a-z_]+)\"", text
+        ):
+            recorded.add(call.group(1))
+    assert len(recorded) > 20, recorded
+    assert recorded <= set(EVENT_TYPES), recorded - set(EVENT_TYPES)
+    documented = (source.parents[1] / "docs" / "webhooks.md").read_text()
+    missing = [t for t in EVENT_TYPES if f"`{t}`" not in documented and f"`{t.partition('.')[0]}.*`" not in documented]
+    assert not missing, missing
 
 
 def test_every_issue_event_is_known() -> None:

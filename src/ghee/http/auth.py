@@ -55,9 +55,9 @@ def presented_token(request: Request[Any, Any, Any]) -> str:
         if scheme.lower() not in _SCHEMES or not value.strip():
             raise TokenInvalid
         return value.strip()
-    token = request.query_params.get("auth_token")
+    token = str(request.query_params.get("auth_token") or "").strip()
     if token:
-        return str(token)
+        return token
     raise TokenMissing
 
 
