@@ -33,6 +33,13 @@ def test_auth_token_query_parameter_authenticates(server: Server) -> None:
     assert response.status_code == 200
 
 
+def test_auth_token_with_surrounding_whitespace_is_trimmed_as_in_the_header(server: Server) -> None:
+    token = server.token("read")
+    for padded in (f"{token} ", f" {token}\n", f"\t{token}"):
+        assert httpx.get(f"{server.base_url}/v1/projects", params={"auth_token": padded}).status_code == 200
+    assert httpx.get(f"{server.base_url}/v1/projects", params={"auth_token": "   "}).status_code == 401
+
+
 def test_token_scheme_header_authenticates(server: Server) -> None:
     token = server.token("read")
     response = httpx.get(f"{server.base_url}/v1/projects", headers={"Authorization": f"Token {token}"})
