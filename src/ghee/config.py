@@ -13,6 +13,7 @@ DEFAULT_CACHE_CONTROL = "private, no-cache"
 DEFAULT_MEDIA_DIR = "./data/media"
 DEFAULT_SYNC_INTERVAL = 60
 DEFAULT_LOGIN_RATE_LIMIT = "10/minute;100/hour"
+DEFAULT_LOGIN_CLIENT_RATE_LIMIT = "30/minute;300/hour"
 ACCESS_LOG_MODES = ("on", "off", "errors")
 DEFAULT_ACCESS_LOG = "on"
 DEFAULT_ANSWER_CACHE_MB = 16
@@ -188,6 +189,9 @@ class Settings:
 
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
     """Sign-in attempts allowed per client address and e-mail, ``limits`` notation joined by ``;``."""
+
+    login_client_rate_limit: str = DEFAULT_LOGIN_CLIENT_RATE_LIMIT
+    """Sign-in attempts allowed per client address whatever the e-mail (each attempt costs an argon2 hash)."""
     access_log: str = DEFAULT_ACCESS_LOG
     """Which requests get a JSON access line: ``on`` (all), ``errors`` (status 400 and up) or ``off``."""
 
@@ -221,6 +225,7 @@ class Settings:
             jenkins_allow_private=_flag(env.get("GHEE_JENKINS_ALLOW_PRIVATE")),
             secure_cookies=env.get("GHEE_SECURE_COOKIES", "") in {"1", "true", "yes"},
             login_rate_limit=env.get("GHEE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
+            login_client_rate_limit=env.get("GHEE_LOGIN_CLIENT_RATE_LIMIT") or DEFAULT_LOGIN_CLIENT_RATE_LIMIT,
             access_log=_access_log_mode(env.get("GHEE_ACCESS_LOG") or DEFAULT_ACCESS_LOG),
             answer_cache_mb=_answer_cache_mb(env.get("GHEE_ANSWER_CACHE_MB")),
             metrics_token=env.get("GHEE_METRICS_TOKEN") or None,

@@ -155,6 +155,27 @@ def test_sign_in_attempts_are_rate_limited_per_address_and_email(page: Page, str
 
 
 @pytest.fixture(scope="module")
+def busy_address_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server allowing five sign-in attempts a day per client address, a hundred per address and e-mail."""
+    yield from serve_fresh(
+        backend,
+        tmp_path_factory,
+        "signin-address-limit",
+        GHEE_LOGIN_RATE_LIMIT="100/day",
+        GHEE_LOGIN_CLIENT_RATE_LIMIT="5/day",
+    )
+
+
+def test_one_address_trying_many_e_mails_is_limited_too(page: Page, busy_address_server: Server) -> None:
+    run = uuid.uuid4().hex[:8]
+    page.goto(busy_address_server.base_url + "/login")
+    for n in range(5):
+        assert _submit(page, f"guess-{n}-{run}@example.com", "a wrong password") == 400
+    assert _submit(page, f"guess-5-{run}@example.com", "a wrong password") == 429
+    expect(page.get_by_role("alert")).to_contain_text("Too many sign-in attempts")
+
+
+@pytest.fixture(scope="module")
 def tls_proxied_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server told that TLS ends at a proxy in front of it (``GHEE_SECURE_COOKIES=1``)."""
     yield from serve_fresh(backend, tmp_path_factory, "secure-cookies", GHEE_SECURE_COOKIES="1")

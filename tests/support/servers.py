@@ -85,6 +85,7 @@ def start_server(database_url: str, log: Path, *, workers: int = 1, **extra_env:
         # deliveries ask for faster polls (``FAST_DELIVERY``).
         "GHEE_WORKER_POLL_SECONDS": "1",
         "GHEE_JENKINS_ALLOW_PRIVATE": "1",  # the fake Jenkins listens on 127.0.0.1
+        "GHEE_LOGIN_CLIENT_RATE_LIMIT": "10000/minute",  # every test signs in from 127.0.0.1
         **extra_env,
     }
     env.pop("GHEE_REDIS_URL", None) if "GHEE_REDIS_URL" not in extra_env else None

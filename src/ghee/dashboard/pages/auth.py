@@ -77,6 +77,8 @@ async def sign_in(request: Request[Any, Any, Any], db: Database) -> Template | R
     services = services_of(request.app.state)
     client = request.client.host if request.client else "unknown"
     try:
+        # Per address first: many e-mails from one address would each have a budget of their own.
+        await services.limiter.hit(f"signin:{client}", services.settings.login_client_rate_limit)
         await services.limiter.hit(f"signin:{client}:{email.lower()}", services.settings.login_rate_limit)
     except RateLimited as exc:
         error = f"Too many sign-in attempts. Try again in {exc.retry_after} seconds."
