@@ -94,6 +94,17 @@ def test_query_with_invalid_utf8_is_400(api: Api) -> None:
     assert response.json()["message"] == "query: percent-encoded bytes must be UTF-8"
 
 
+def test_a_nul_in_a_path_or_query_is_a_400_on_every_database(api: Api) -> None:
+    """PostgreSQL cannot compare text holding a NUL: it answered 500 where SQLite answered 404."""
+    for path in ("/v2/posts/a%00b/", "/v2/authors/a%00b/", "/v2/categories/a%00b/", "/v2/tags/a%00b/"):
+        response = api.get(path)
+        assert response.status_code == 400, (path, response.status_code, response.text)
+        assert "NUL" in response.text
+    response = api.get("/v2/posts/", params={"category_slug": "a\x00b"})
+    assert response.status_code == 400
+    assert "NUL" in response.text
+
+
 def test_unsupported_body_type_is_400(api: Api) -> None:
     project = _project(api)
     response = api.post(f"/v1/projects/{project}/builds", content=b"hi", headers={"Content-Type": "text/plain"})

@@ -57,17 +57,22 @@ def _listify(value: object) -> object:
 
 
 def check_url_encoding(raw_path: bytes, query_string: bytes) -> None:
-    """Raise ``Invalid`` unless the percent-decoded path and query are UTF-8."""
+    """Raise ``Invalid`` unless the percent-decoded path and query are UTF-8 without NUL characters.
+
+    PostgreSQL cannot hold or compare a NUL in text, so a slug or name with
+    one is refused here for every route alike, on both databases.
+    """
     if raw_path.isascii() and query_string.isascii() and b"%" not in raw_path and b"%" not in query_string:
+        if b"\x00" in raw_path or b"\x00" in query_string:
+            raise Invalid("path" if b"\x00" in raw_path else "query", "must not contain NUL characters")
         return  # plain ASCII, the usual case: nothing to decode
-    try:
-        unquote_to_bytes(raw_path).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Invalid("path", "percent-encoded bytes must be UTF-8") from exc
-    try:
-        unquote_to_bytes(query_string.replace(b"+", b" ")).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Invalid("query", "percent-encoded bytes must be UTF-8") from exc
+    for field, raw in (("path", raw_path), ("query", query_string.replace(b"+", b" "))):
+        try:
+            decoded = unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Invalid(field, "percent-encoded bytes must be UTF-8") from exc
+        if "\x00" in decoded:
+            raise Invalid(field, "must not contain NUL characters")
 
 
 def _is_json(media: str) -> bool:
