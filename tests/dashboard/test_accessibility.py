@@ -8,7 +8,7 @@ from playwright.sync_api import Page
 from tests.support.accessibility import _PAIRS_SCRIPT, contrast
 
 
-@pytest.mark.parametrize("path", ["/login", "/", "/profile/tokens"])
+@pytest.mark.parametrize("path", ["/login", "/", "/profile/tokens", "/health/causes"])
 def test_pages_have_labels_contrast_and_a_viewport(signed_in_page: Page, path: str) -> None:
     page = signed_in_page
     if path == "/login":

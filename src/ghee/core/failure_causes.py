@@ -183,6 +183,13 @@ async def get_cause(reads: Reads, public_id: str) -> FailureCause:
     return _cause(row)
 
 
+def unsaved_cause(new: NewCause) -> FailureCause:
+    """``new`` checked as ``create_cause`` checks it, as a cause not stored (id 0), to preview; raises ``Invalid``."""
+    checked = _checked(new)
+    now = utcnow()
+    return FailureCause(0, **msgspec.structs.asdict(checked), created_at=now, updated_at=now)
+
+
 async def create_cause(work: Write, new: NewCause) -> FailureCause:
     """Add a cause; emits ``failure_cause.created``.
 

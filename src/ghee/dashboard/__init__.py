@@ -11,7 +11,18 @@ from __future__ import annotations
 from litestar import Router
 
 from ghee.dashboard.assets import static_file
-from ghee.dashboard.pages import asset_review, auth, connections, content, health, home, live, profile, webhooks
+from ghee.dashboard.pages import (
+    asset_review,
+    auth,
+    causes,
+    connections,
+    content,
+    health,
+    home,
+    live,
+    profile,
+    webhooks,
+)
 from ghee.dashboard.pages import builds as project_builds
 from ghee.dashboard.pages import collections as content_collections
 from ghee.dashboard.templating import template_config
@@ -26,6 +37,7 @@ PAGES = (
     project_builds,
     asset_review,
     health,
+    causes,
     connections,
     webhooks,
     content,

@@ -13,6 +13,7 @@ the same whatever its log's size.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,85 @@ def matching_cause(
             continue
         return cause
     return None
+
+
+class Explanation(msgspec.Struct, frozen=True):
+    """Where a failed build's log says why: the cause that applies (if any) and the line that shows it.
+
+    ``start`` and ``end`` are character offsets of that line in the text
+    searched; ``None`` when no line stands out.
+    """
+
+    cause: FailureCause | None
+    start: int | None = None
+    end: int | None = None
+
+
+ERROR_LINE = re.compile(r"\b(error|fatal|failed|failure|exception|traceback)\b|\berror[:\[]", re.IGNORECASE)
+"""What marks a line as an error when no cause's indication does."""
+
+
+def explain(causes: Sequence[FailureCause], text: str, failed_stages: Sequence[str]) -> Explanation:
+    """The cause that applies to ``text`` and the first line of it matching one of the cause's indications.
+
+    Without a cause, or when the cause names no indication, the first line
+    that looks like an error (``ERROR_LINE``).
+    """
+    cause = matching_cause(causes, [text], failed_stages)
+    patterns = [compile_pattern(indication) for indication in cause.indications] if cause is not None else []
+    first: tuple[int, int] | None = None
+    for pattern in patterns:
+        found = pattern.search(text)
+        if found is not None and (first is None or found.start() < first[0]):
+            first = (found.start(), found.end())
+    if first is None:
+        found = ERROR_LINE.search(text)
+        first = (found.start(), found.end()) if found is not None else None
+    if first is None:
+        return Explanation(cause)
+    start = text.rfind("\n", 0, first[0]) + 1
+    end = text.find("\n", first[1])
+    return Explanation(cause, start, len(text) if end < 0 else end + 1)
+
+
+PREVIEW_BUILDS = 100
+"""How many of the newest failed builds with a log a cause is tried on before it is saved."""
+
+
+class PreviewMatch(msgspec.Struct, frozen=True):
+    """A recent failed build a cause would apply to, and the log line that shows it."""
+
+    build: Build
+    line: str | None
+
+
+_PREVIEWED = (
+    sa.select(builds.c.id)
+    .where(
+        sa.or_(*(builds.c.result == result for result in sorted(FAILED_RESULTS))),  # the fast path expands no IN
+        builds.c.log_bytes > 0,
+        builds.c.deleted.is_(False),
+    )
+    .order_by(builds.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+async def preview_cause(
+    reads: Reads, cause: FailureCause, limit: int = PREVIEW_BUILDS
+) -> tuple[int, list[PreviewMatch]]:
+    """How many recent failed builds were tried, and those ``cause`` applies to, newest first, each with its line."""
+    looked = await builds_by_row_ids(reads, [row[0] for row in await reads.all(_PREVIEWED, {"limit": limit})])
+    matches = []
+    for build in sorted(looked, key=lambda b: b.id, reverse=True):
+        stages = [stage.name for stage in build.stages if stage.failed]
+        for text in await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES):
+            explained = explain([cause], text, stages)
+            if explained.cause is not None:
+                line = text[explained.start : explained.end].strip() if explained.start is not None else None
+                matches.append(PreviewMatch(build, line))
+                break
+    return len(looked), matches
 
 
 async def category_of(

@@ -182,6 +182,24 @@ async def jobs_by_row_ids(reads: Reads, row_ids: list[int]) -> list[Job]:
     return [_job(row) for row in await reads.all(_MANY, {"ids": json_list(sorted(set(row_ids)))})]
 
 
+_FAILING = (
+    sa.select(*_COLUMNS)
+    .select_from(_FROM)
+    .where(
+        sa.or_(jobs.c.last_result == "FAILURE", jobs.c.last_result == "UNSTABLE"),  # the fast path expands no IN
+        jobs.c.deleted.is_(False),
+        connections.c.archived_at.is_(None),
+    )
+    .order_by(jobs.c.updated_at.desc(), jobs.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+async def failing_jobs(reads: Reads, limit: int) -> list[Job]:
+    """Live jobs whose newest build failed or is unstable, the most recently changed first, ``limit`` at most."""
+    return [_job(row) for row in await reads.all(_FAILING, {"limit": limit})]
+
+
 _LINKED = (
     sa.select(*_COLUMNS)
     .select_from(_FROM)

@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from litestar import Request, Response, get
-from litestar.response import Stream, Template
+from litestar import Request, Response, get, post
+from litestar.response import Redirect, Stream, Template
 
 from ghee import ids
 from ghee.clock import utcnow
@@ -22,7 +22,11 @@ from ghee.core import changelists, deployments
 from ghee.core.builds import dispatches
 from ghee.core.builds import logs as build_logs
 from ghee.core.builds import reads as build_reads
-from ghee.core.builds.model import STATUSES, Build, BuildFilter, Stage
+from ghee.core.builds.failures import Explanation, explain
+from ghee.core.builds.model import FAILED_RESULTS, STATUSES, Build, BuildFilter, Stage
+from ghee.core.builds.reports import DEFAULT_BRANCH, NewBuild
+from ghee.core.builds.trigger import trigger_build
+from ghee.core.failure_causes import all_causes
 from ghee.core.jobs.model import job_public_id
 from ghee.core.paging import Window
 from ghee.core.projects import Project, get_project, list_projects
@@ -230,6 +234,10 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
     if log_size:
         pieces = [piece async for piece in build_logs.read_log(reads, build.id, tail_start, log_size)]
         log_text = b"".join(pieces).decode("utf-8", errors="replace")
+    explained = Explanation(None)
+    if build.result in FAILED_RESULTS and log_text:
+        explained = explain(await all_causes(reads), log_text, [stage.name for stage in build.stages if stage.failed])
+    cut_at = (explained.start, explained.end) if explained.start is not None else (len(log_text), len(log_text))
     return render(
         request,
         "pages/build.html",
@@ -249,7 +257,10 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
         changelist=changelist,
         deployments=deployed,
         has_log=has_log,
-        log_text=log_text,
+        log_before=log_text[: cut_at[0]],
+        log_error=log_text[cut_at[0] : cut_at[1]],
+        log_after=log_text[cut_at[1] :],
+        matched_cause=explained.cause,
         log_offset=log_size,
         log_truncated=tail_start > 0,
         log_more=build.job_id is not None and not build.log_complete,
@@ -279,6 +290,26 @@ async def build_progress(request: Request[Any, Any, Any], db: Database, build_id
         duration=_duration(build),
         stages=_stage_bars(build.stages),
     )
+
+
+@post("/builds/{build_id:str}/rebuild")
+async def rebuild(db: Database, build_id: str) -> Redirect:
+    """Build the same again (platform, configuration, changelist, branch) by the one trigger rule; open the new build.
+
+    A project linked to a Jenkins job queues it there; otherwise the build waits for an agent.
+    """
+    build = await build_reads.get_build(db.read(), build_id)
+    if build.project_id is None:
+        raise Invalid("build", "belongs to no project: link its job to a project to rebuild it from ghee")
+    again = NewBuild(
+        build.platform or "default",
+        build.configuration or "development",
+        build.changelist if build.changelist_id is not None else None,
+        build.branch or DEFAULT_BRANCH,
+    )
+    async with db.write() as work:
+        made = await trigger_build(work, build.project_id, again)
+    return Redirect(f"/builds/{made.public_id}", status_code=303)
 
 
 @get("/builds/{build_id:str}/log", media_type="text/plain; charset=utf-8")
@@ -401,6 +432,7 @@ ROUTES = [
     build_row,
     build_page,
     build_progress,
+    rebuild,
     build_log,
     changelists_page,
     changelist_page,

@@ -10,6 +10,7 @@ from litestar.response import Template
 
 from ghee.core.builds.model import BuildFilter
 from ghee.core.builds.reads import list_builds
+from ghee.core.jobs.reads import failing_jobs
 from ghee.core.paging import Window
 from ghee.core.projects import list_projects
 from ghee.dashboard.nav import NavItem, add_nav
@@ -18,6 +19,7 @@ from ghee.db.database import Database
 
 PROJECTS_PER_PAGE = 20
 LATEST_BUILDS = 5
+FAILING_JOBS = 10
 
 add_nav(NavItem("Overview", "/", order=10))
 
@@ -26,14 +28,22 @@ add_nav(NavItem("Overview", "/", order=10))
 async def overview(
     request: Request[Any, Any, Any], db: Database, page: int = Parameter(default=1, ge=1, le=100_000)
 ) -> Template:
-    """Projects by name, each with its newest builds."""
+    """What is failing now (Jenkins jobs whose newest build failed), then projects by name with their newest builds."""
     reads = db.read()
     projects = await list_projects(reads, Window(PROJECTS_PER_PAGE, (page - 1) * PROJECTS_PER_PAGE))
     rows = [
         (project, (await list_builds(reads, BuildFilter(project_id=project.id), Window(LATEST_BUILDS))).items)
         for project in projects.items
     ]
-    return render(request, "pages/home.html", title="Overview", rows=rows, page=page, has_more=projects.has_more)
+    return render(
+        request,
+        "pages/home.html",
+        title="Overview",
+        rows=rows,
+        failing=await failing_jobs(reads, FAILING_JOBS),
+        page=page,
+        has_more=projects.has_more,
+    )
 
 
 ROUTES = [overview]

@@ -165,8 +165,18 @@
         });
       }, function () { window.setTimeout(poll, 5000); });
     };
-    pre.scrollTop = pre.scrollHeight;
     window.setTimeout(poll, 2000);
+  };
+
+  // The log opens at the first error line (<mark id="first-error">), else at its end.
+  ghee.openLog = function (pre) {
+    if (!pre) { return; }
+    var error = document.getElementById("first-error");
+    if (error) {
+      pre.scrollTop = Math.max(0, error.offsetTop - pre.clientHeight / 3);  // the log is its offsetParent
+    } else {
+      pre.scrollTop = pre.scrollHeight;
+    }
   };
 })();
 
@@ -190,7 +200,10 @@
   // status while it runs (data-follow-build="<build id>").
   ghee.followBuildRows(document.querySelector("tbody[data-follow-rows]"));
   var log = document.getElementById("build-log");
-  if (log) { ghee.followLog(log, document.getElementById("log-state")); }
+  if (log) {
+    ghee.openLog(log);
+    ghee.followLog(log, document.getElementById("log-state"));
+  }
   var running = document.querySelector("[data-follow-build]");
   if (running) {
     ghee.followBuildStatus(running.getAttribute("data-follow-build"));

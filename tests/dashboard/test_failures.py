@@ -1,0 +1,146 @@
+"""A failed build explained: category, the line showing why (highlighted, in view), Rebuild, failing now, causes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from ghee import ids
+from ghee.core.builds.failures import classify_builds
+from ghee.core.jobs.seen import record_job_progress
+from ghee.core.projects import project_row_id
+from ghee.db.database import Write, opened
+from ghee.db.tables import build_dispatches
+from tests.support.accessibility import assert_accessible
+from tests.support.api import Api
+from tests.support.browser import add_user, session_client, sign_in
+from tests.support.buildbutler_factory import new_build, new_connection, new_job
+from tests.support.servers import Server
+from tests.support.services import run_async
+
+T = TypeVar("T")
+NOISE = "".join(f"[{n:04d}] Compiling module {n} of 400\n" for n in range(400))
+ERROR = "Source/Game/Player.cpp:118:7: error: use of undeclared identifier 'Healht'\n"
+LOG = NOISE + ERROR + "".join(f"[cleanup] removing intermediate file {n}\n" for n in range(300)) + "Finished: FAILURE\n"
+
+
+def _in_db(server: Server, work: Callable[[Write], Awaitable[T]]) -> T:
+    async def run() -> T:
+        async with opened(server.database_url) as db, db.write() as unit:
+            return await work(unit)
+
+    return run_async(run)
+
+
+def _failed_build(server: Server, api: Api) -> tuple[dict[str, Any], str, str]:
+    """A project linked to a Jenkins job whose newest build failed to compile, classified as the sync would."""
+    project = api.new_project(name=f"Lantern {uuid.uuid4().hex[:6]}")
+    job_name = f"lantern-{uuid.uuid4().hex[:6]}"
+
+    async def made(work: Write) -> int:
+        connection_id, _ = await new_connection(work)
+        job_id = await new_job(work, connection_id, job_name, project_id=project_row_id(project["id"]))
+        stages = [("Compile", "FAILED", 90_000)]
+        build_id = await new_build(
+            work, job_id, 12, "FAILURE", log=LOG, stages=stages, project_id=project_row_id(project["id"])
+        )
+        await classify_builds(work, [build_id])
+        await record_job_progress(work, job_id, 12, "FAILURE")  # as the sync does after writing the build
+        return build_id
+
+    return project, ids.encode("build", _in_db(server, made)), job_name
+
+
+def test_a_failed_build_opens_at_its_highlighted_error_line_and_can_be_rebuilt(
+    signed_in_page: Page, dash_server: Server
+) -> None:
+    api = Api(dash_server, dash_server.token("admin"))
+    project, build_id, job_name = _failed_build(dash_server, api)
+    page = signed_in_page
+
+    # The overview says what is failing now, and everything on it is a link.
+    page.goto("/")
+    failing = page.locator("#failing-now")
+    expect(failing.get_by_role("link", name=job_name)).to_be_visible()
+    page.get_by_role("link", name=f"{project['name']} build 12").click()
+    expect(page).to_have_url(f"{dash_server.base_url}/builds/{build_id}")
+
+    expect(page.locator("#failure-category")).to_have_text("compilation_error")
+    why = page.locator("#failure-line")
+    expect(why).to_contain_text("compilation_error")
+    expect(why).to_contain_text("use of undeclared identifier 'Healht'")
+    mark = page.locator("#build-log mark#first-error")
+    expect(mark).to_have_text(ERROR)
+    # Opened at that line, not at the top nor at the end of a log far longer than the viewer.
+    log_box, mark_box = page.locator("#build-log").bounding_box(), mark.bounding_box()
+    assert log_box is not None
+    assert mark_box is not None
+    assert log_box["y"] <= mark_box["y"] <= log_box["y"] + log_box["height"] - mark_box["height"]
+    assert page.evaluate("document.getElementById('build-log').scrollTop") > 0
+    assert (
+        page.evaluate("getComputedStyle(document.getElementById('first-error')).backgroundColor") != "rgba(0, 0, 0, 0)"
+    )
+
+    # Rebuild: the same build again by the one trigger rule; the project is linked, so it goes to Jenkins.
+    page.get_by_role("button", name="Rebuild").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("pending")
+    rebuilt = page.url.rsplit("/", 1)[1]
+    assert rebuilt != build_id
+    row_id = ids.decode("build", rebuilt, "build")
+
+    async def dispatched(work: Write) -> list[Any]:
+        return list(
+            await work.execute(sa.select(build_dispatches.c.state).where(build_dispatches.c.build_id == row_id))
+        )
+
+    assert [row.state for row in _in_db(dash_server, dispatched)] == ["waiting"]
+    api.http.close()
+
+
+def test_an_admin_previews_a_failure_cause_on_recent_builds_then_saves_it(
+    signed_in_page: Page, dash_server: Server
+) -> None:
+    api = Api(dash_server, dash_server.token("admin"))
+    _, build_id, _ = _failed_build(dash_server, api)
+    page = signed_in_page
+    page.goto("/health")
+    page.get_by_role("link", name="Edit the failure causes").click()
+    name = f"typo_{uuid.uuid4().hex[:6]}"
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Category", exact=True).fill("typo")
+    page.get_by_label("Indications").fill(r"undeclared identifier 'Healht'")
+    page.get_by_label("Priority").fill("999")
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator("#preview")
+    expect(preview).to_contain_text("match")
+    expect(preview.get_by_role("row").filter(has_text="#12").first).to_contain_text("use of undeclared identifier")
+    assert page.get_by_label("Name", exact=True).input_value() == name  # the form keeps what was typed, unsaved
+    assert name not in [c["name"] for c in api.ok("GET", "/api/v1/failure-causes", params={"per_page": 100})["data"]]
+
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Saved {name}")
+    assert api.ok("GET", f"/api/v1/builds/{build_id}")["failureCategory"] == "typo"
+
+    # A bad pattern is explained on the form, not a 500; then the cause is deleted and the build goes back.
+    page.get_by_role("link", name=name).click()
+    page.get_by_label("Indications").fill("(unclosed")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("alert")).to_contain_text("indications[0]")
+    page.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status")).to_contain_text("deleted")
+    assert api.ok("GET", f"/api/v1/builds/{build_id}")["failureCategory"] == "compilation_error"
+    api.http.close()
+
+
+def test_failure_causes_are_for_admins_only(page: Page, dash_server: Server) -> None:
+    someone = add_user(dash_server, f"dev-{uuid.uuid4().hex[:8]}@example.com", "a long enough password", is_admin=False)
+    sign_in(page, someone)
+    with session_client(page, dash_server) as client:
+        assert client.get("/health/causes").status_code == 403
+        csrf = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+        refused = client.post("/health/causes", data={"_csrf": csrf, "name": "x", "category": "x", "indications": "x"})
+        assert refused.status_code == 403
