@@ -29,6 +29,7 @@ from ghee.core.projects import create_project
 from ghee.db.database import Write
 from ghee.db.tables import artifacts, assets, builds, changelists, deployments, projects
 from ghee.demo_blog import load_demo_blog
+from ghee.demo_ci import load_demo_ci
 from ghee.demo_pages import load_demo_pages
 
 SEED = 2026
@@ -234,6 +235,7 @@ class _Load:
 async def load_demo(work: Write) -> str:
     """Load the demo studio and its content, each part unless it exists already; returns a summary."""
     parts = [await load_studio(work)]
+    parts.append(await load_demo_ci(work))  # after the studio: it links its folders to the studio's projects
     # Content loaders (ButterCMS blog, pages) go here, each idempotent on its own.
     parts.append(await load_demo_pages(work))
     parts.append(await load_demo_blog(work))

@@ -351,7 +351,7 @@ async def load_demo_blog(work: Write) -> str:
         return "The demo blog is already loaded; nothing was changed."
     for author in AUTHORS:
         await create_author(work, author)
-    rng = random.Random(SEED)  # noqa: S311 (demo data needs no cryptographic randomness)
+    rng = random.Random(SEED)
     now = utcnow().replace(microsecond=0)
     published = _all_published(rng)
     step = timedelta(days=DAYS) / len(published)

@@ -56,6 +56,7 @@ class Connection(msgspec.Struct, frozen=True):
     next_sync_at: datetime | None
     created_at: datetime
     jobs: int = 0
+    demo: bool = False  # the demo's sample Jenkins: never contacted
 
     @property
     def public_id(self) -> str:
@@ -120,6 +121,7 @@ _COLUMNS = (
     connections.c.next_sync_at,
     connections.c.created_at,
     _JOB_COUNT,
+    connections.c.demo,
 )
 _LIVE = connections.c.archived_at.is_(None)
 _PAGE = (
@@ -134,7 +136,7 @@ _ONE = sa.select(*_COLUMNS).where(connections.c.id == sa.bindparam("id"), _LIVE)
 
 
 def _connection(row: Row) -> Connection:
-    row_id, name, url, username, status, last_error, failures, last_sync, next_sync, created, job_count = row
+    row_id, name, url, username, status, last_error, failures, last_sync, next_sync, created, job_count, demo = row
     return Connection(
         row_id,
         name,
@@ -147,6 +149,7 @@ def _connection(row: Row) -> Connection:
         as_datetime(next_sync),
         as_datetime(created),  # type: ignore[arg-type]
         job_count,
+        bool(demo),
     )
 
 
@@ -381,11 +384,12 @@ async def claim_connection(
 ) -> int | None:
     """Lease one connection to ``owner``: the named one, else the one due longest; its id, or ``None``.
 
-    ``None`` means nothing is due, or the connection is leased to another worker.
+    ``None`` means nothing is due, or the connection is leased to another
+    worker (or is the demo's, which nothing syncs).
     Commit right after, so other workers see the lease.
     """
     now = utcnow()
-    pick = sa.select(connections.c.id).where(_lease_free(now), _LIVE)
+    pick = sa.select(connections.c.id).where(_lease_free(now), _LIVE, connections.c.demo.is_(False))
     if connection_id is not None:
         pick = pick.where(connections.c.id == connection_id)
     else:

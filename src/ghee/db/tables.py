@@ -423,6 +423,8 @@ connections = sa.Table(
     sa.Column("link_rules", sa.JSON(), nullable=True),
     # Deleting a connection archives it: no more syncing, its history kept and counted (migration 0015).
     sa.Column("archived_at", sa.DateTime(), nullable=True),
+    # The demo's sample Jenkins (``ghee demo``): shown like any other, never contacted (migration 0015).
+    sa.Column("demo", sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.UniqueConstraint("name", name="uq_connections_name"),
 )
 

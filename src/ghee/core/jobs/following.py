@@ -30,10 +30,11 @@ class Followed(msgspec.Struct, frozen=True):
 
 
 _LIVE_JOBS = jobs.join(connections, connections.c.id == jobs.c.connection_id)
+_FOLLOWED = sa.and_(connections.c.archived_at.is_(None), connections.c.demo.is_(False))  # never the demo's
 _NUDGED = (
     sa.select(jobs.c.id, jobs.c.connection_id)
     .select_from(_LIVE_JOBS)
-    .where(jobs.c.nudged_at.is_not(None), jobs.c.deleted.is_(False), connections.c.archived_at.is_(None))
+    .where(jobs.c.nudged_at.is_not(None), jobs.c.deleted.is_(False), _FOLLOWED)
 )
 _RUNNING = (
     sa.select(builds.c.job_id, jobs.c.connection_id)
@@ -42,7 +43,7 @@ _RUNNING = (
         builds.c.status == "running",
         builds.c.deleted.is_(False),
         jobs.c.deleted.is_(False),
-        connections.c.archived_at.is_(None),
+        _FOLLOWED,
     )
     .distinct()
 )

@@ -204,7 +204,8 @@ _LINKED = (
     sa.select(*_COLUMNS)
     .select_from(_FROM)
     .where(jobs.c.project_id == sa.bindparam("project_id"), jobs.c.deleted.is_(False))
-    .where(connections.c.archived_at.is_(None))  # an archived connection's jobs are history: nothing runs there
+    # An archived connection's jobs are history, the demo's sample Jenkins is never called: nothing runs there.
+    .where(connections.c.archived_at.is_(None), connections.c.demo.is_(False))
     .order_by(jobs.c.id)
 )
 

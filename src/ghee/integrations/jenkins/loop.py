@@ -122,7 +122,7 @@ async def sync_loop(settings: Settings, db: Database, stop: asyncio.Event) -> No
 
 
 async def sync_now(settings: Settings, name: str | None = None, progress: Progress | None = None) -> list[PassOutcome]:
-    """One pass of the connection ``name`` (name or ``conn_...``), or of every connection, due or not.
+    """One pass of the connection ``name`` (name or ``conn_...``), or of every connection but the demo's, due or not.
 
     A connection leased by a worker right now is reported as busy, not synced.
     Raises ``NotFound`` for an unknown name.
@@ -133,13 +133,15 @@ async def sync_now(settings: Settings, name: str | None = None, progress: Progre
         if name is not None:
             targets = [await connection_named(reads, name)]
         else:
-            targets = (await list_connections(reads, Window(10_000)))[0].items
+            targets = [c for c in (await list_connections(reads, Window(10_000)))[0].items if not c.demo]
         return [await _sync_one(db, settings, target, owner, progress) for target in targets]
 
 
 async def _sync_one(
     db: Database, settings: Settings, target: Connection, owner: str, progress: Progress | None
 ) -> PassOutcome:
+    if target.demo:
+        return PassOutcome(target.name, None, "the demo's sample Jenkins: there is no server to sync")
     async with db.write() as work:
         claimed = await claim_connection(work, owner, connection_id=target.id)
     if claimed is None:

@@ -11,6 +11,8 @@
   sits (``ghee.core.jobs.link_rules``); ``NULL`` is no rule.
 - ``connections.archived_at``: deleting a connection archives it (no more
   syncing, its history kept and counted); ``NULL`` while it is live.
+- ``connections.demo``: the demo's sample Jenkins (``ghee demo``), never
+  contacted.
 
 Revision ID: 0015
 Revises: 0014
@@ -33,6 +35,7 @@ def upgrade() -> None:
         table.add_column(sa.Column("push_secret_hash", sa.String(64), nullable=True))
         table.add_column(sa.Column("link_rules", sa.JSON(), nullable=True))
         table.add_column(sa.Column("archived_at", sa.DateTime(), nullable=True))
+        table.add_column(sa.Column("demo", sa.Boolean(), server_default=sa.false(), nullable=False))
     with op.batch_alter_table("jobs") as table:
         table.add_column(sa.Column("nudged_at", sa.DateTime(), nullable=True))
     op.create_index("ix_jobs_nudged", "jobs", ["nudged_at"])
@@ -45,6 +48,7 @@ def downgrade() -> None:
     with op.batch_alter_table("jobs") as table:
         table.drop_column("nudged_at")
     with op.batch_alter_table("connections") as table:
+        table.drop_column("demo")
         table.drop_column("archived_at")
         table.drop_column("link_rules")
         table.drop_column("push_secret_hash")
