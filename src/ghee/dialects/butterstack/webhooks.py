@@ -112,12 +112,20 @@ class Replayed(msgspec.Struct):
     replayed: int
 
 
+MASK = "********"
+
+
+def masked(headers: dict[str, str]) -> dict[str, str]:
+    """Custom headers with their values hidden: they often carry credentials (``Authorization``)."""
+    return dict.fromkeys(headers, MASK)
+
+
 def webhook_shape(sub: subscriptions.Subscription) -> ButterstackWebhook:
     return ButterstackWebhook(
         id=sub.public_id,
         url=sub.url,
         events=sub.event_types,
-        headers=sub.headers,
+        headers=masked(sub.headers),
         description=sub.description,
         active=sub.active,
         disabled_reason=sub.disabled_reason,
