@@ -10,8 +10,10 @@ from pathlib import Path
 import click
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from ghee.cli import _ELSEWHERE, main
+from tests.support.databases import make_database
 from tests.support.servers import Server
 from tests.support.services import GHEE
 
@@ -35,6 +37,19 @@ def test_migrate_creates_the_database_and_is_repeatable(tmp_path: Path) -> None:
     assert (tmp_path / "nested" / "ghee.db").exists()
     assert "up to date" in first.stdout
     assert second.returncode == 0
+
+
+def test_migrate_never_prints_the_database_password(tmp_path: Path) -> None:
+    """The test PostgreSQL trusts local connections, so any password gets in: it must not be echoed back."""
+    url, drop = make_database("postgres", tmp_path)
+    try:
+        with_password = make_url(url).set(password="hunter2-s3cret").render_as_string(hide_password=False)  # noqa: S106
+        done = ghee("migrate", database_url=with_password)
+        assert "up to date" in done.stdout
+        assert "hunter2-s3cret" not in done.stdout + done.stderr
+        assert "***" in done.stdout
+    finally:
+        drop()
 
 
 def test_token_create_prints_the_secret_alone_on_the_last_line(fresh_sqlite: str) -> None:

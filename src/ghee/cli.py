@@ -98,7 +98,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Create or upgrade the database schema to the newest revision."""
-    from ghee.db.engine import create_engine
+    from ghee.db.engine import create_engine, shown_url
     from ghee.db.migrate import upgrade
 
     settings = get_settings()
@@ -111,7 +111,7 @@ def migrate() -> None:
             await engine.dispose()
 
     asyncio.run(run())
-    click.echo(f"database at {settings.database_url} is up to date")
+    click.echo(f"database at {shown_url(settings.database_url)} is up to date")
 
 
 @main.command()

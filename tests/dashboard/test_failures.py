@@ -85,6 +85,8 @@ def test_a_failed_build_opens_at_its_highlighted_error_line_and_can_be_rebuilt(
         page.evaluate("getComputedStyle(document.getElementById('first-error')).backgroundColor") != "rgba(0, 0, 0, 0)"
     )
 
+    assert_accessible(page)  # the highlighted line keeps its contrast
+
     # Rebuild: the same build again by the one trigger rule; the project is linked, so it goes to Jenkins.
     page.get_by_role("button", name="Rebuild").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("pending")

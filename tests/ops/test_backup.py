@@ -6,6 +6,7 @@ import asyncio
 import io
 import os
 import sqlite3
+import stat
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -227,3 +228,23 @@ def test_backup_on_postgresql_points_at_pg_dump(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "pg_dump" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_database_and_its_backups_are_their_owners_alone(tmp_path: Path) -> None:
+    database = tmp_path / "data" / "ghee.db"
+    url, media = f"sqlite:///{database}", tmp_path / "media"
+    made = ghee("migrate", database_url=url, media_dir=media, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert stat.S_IMODE(database.stat().st_mode) == 0o600
+    (database.parent / "secret.key").write_bytes(b"k" * 44)  # the key an installation keeps beside its database
+    backup = tmp_path / "backups" / "private.db"
+    taken = ghee("backup", str(backup), database_url=url, media_dir=media, cwd=tmp_path)
+    assert taken.returncode == 0, taken.stderr
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    # The key travels beside the copy only with a loud warning to keep it apart.
+    assert "WARNING" in taken.stderr
+    assert "store it apart from the backup" in taken.stderr
+    restored = tmp_path / "restored" / "ghee.db"
+    done = ghee("restore", str(backup), database_url=f"sqlite:///{restored}", media_dir=tmp_path / "m2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o600

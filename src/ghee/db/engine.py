@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,28 @@ def create_engine(database_url: str) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(url.database))
         engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=False)
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` readable by its owner alone (0600), creating it empty if missing.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so
+    the tokens' hashes, sealed secrets and sessions in them stay private too.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+
+
+def shown_url(database_url: str) -> str:
+    """``database_url`` fit to print or log: its password, if any, replaced by ``***``."""
+    return make_url(database_url).render_as_string(hide_password=True)
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 
 from ghee.config import Settings
 from ghee.core.credentials import key_file
+from ghee.db.engine import private_file
 from ghee.db.migrate import alembic_config
 from ghee.ops.errors import OperationRefused
 
@@ -92,6 +93,7 @@ def backup(settings: Settings, target: Path, progress: Progress) -> BackupFiles:
 def _copy_database(source: Path, target: Path, progress: Progress) -> None:
     partial = target.with_name(target.name + ".part")
     partial.unlink(missing_ok=True)
+    private_file(partial)  # a copy holds what the database holds: its owner's alone
 
     def report(_status: int, remaining: int, total: int) -> None:
         progress(f"database: {total - remaining:,} of {total:,} pages")
@@ -207,6 +209,7 @@ def _restore_database(source: Path, target: Path, progress: Progress) -> None:
 
     # The backup API writes through SQLite's own locking and journal, so a WAL
     # left beside the old database cannot be replayed over the restored one.
+    private_file(target)
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         dst.execute("PRAGMA busy_timeout=10000")
         src.backup(dst, pages=PAGES_PER_STEP, progress=report)

@@ -10,7 +10,7 @@ import click
 
 from ghee.clock import utcnow
 from ghee.config import get_settings
-from ghee.db.engine import create_engine
+from ghee.db.engine import create_engine, shown_url
 from ghee.db.migrate import upgrade
 from ghee.ops.backup import backup, default_backup_path, restore
 from ghee.ops.errors import CopyFailed, OperationRefused
@@ -41,6 +41,13 @@ def backup_command(path: Path | None) -> None:
         raise click.ClickException(str(exc)) from exc
     _done_progress()
     click.echo(f"backed up to {files.database} (media in {files.media})")
+    if files.key.is_file():
+        click.echo(
+            f"WARNING: {files.key} holds the key that opens the Jenkins tokens sealed in this copy: "
+            "store it apart from the backup (a password manager, another machine), or delete it if the "
+            "installation's own key is kept safe elsewhere.",
+            err=True,
+        )
 
 
 @click.command("restore")
@@ -63,7 +70,9 @@ def restore_command(path: Path, *, force: bool) -> None:
             await engine.dispose()
 
     asyncio.run(migrate())
-    click.echo(f"restored {path} (schema revision {revision}) into {settings.database_url}, migrated to the newest")
+    click.echo(
+        f"restored {path} (schema revision {revision}) into {shown_url(settings.database_url)}, migrated to the newest"
+    )
 
 
 @click.command("migrate-data")
