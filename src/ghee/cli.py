@@ -211,10 +211,17 @@ def user() -> None:
 @click.option("--admin", is_flag=True, help="May make admin tokens and open admin pages.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
 @click.option("--reset-password", is_flag=True, help="If the user exists, give it a new password instead of failing.")
-def user_create(email: str, name: str, *, admin: bool, password_stdin: bool, reset_password: bool) -> None:
+@click.option("--revoke-tokens", is_flag=True, help="With --reset-password: also revoke every token of the user.")
+def user_create(  # noqa: PLR0913 (one argument per option)
+    email: str, name: str, *, admin: bool, password_stdin: bool, reset_password: bool, revoke_tokens: bool
+) -> None:
     """Create a user; a generated password is printed once, alone on the last line."""
     from ghee.core.sessions import close_user_sessions
+    from ghee.core.tokens import revoke_all_user_tokens
     from ghee.core.users import create_user, find_user, generate_password, set_password
+
+    if revoke_tokens and not reset_password:
+        raise click.UsageError("--revoke-tokens goes with --reset-password")
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else generate_password()
 
@@ -223,7 +230,9 @@ def user_create(email: str, name: str, *, admin: bool, password_stdin: bool, res
         if existing is not None:
             await set_password(work, existing.id, password)
             ended = await close_user_sessions(work, existing.id)
-            return f"reset the password of {existing.email} (ended {ended} session(s))"
+            revoked = await revoke_all_user_tokens(work, existing.id) if revoke_tokens else 0
+            also = f", revoked {revoked} token(s)" if revoke_tokens else ""
+            return f"reset the password of {existing.email} (ended {ended} session(s){also})"
         created = await create_user(work, email=email, name=name, password=password, is_admin=admin)
         return f"created user {created.email}{' (admin)' if created.is_admin else ''}"
 

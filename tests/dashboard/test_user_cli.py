@@ -8,8 +8,11 @@ import subprocess
 
 import httpx
 
+from ghee.core.tokens import create_token
+from ghee.core.users import find_user
+from ghee.db.database import opened
 from tests.support.servers import Server
-from tests.support.services import GHEE
+from tests.support.services import GHEE, run_async
 
 
 def ghee(server: Server, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -64,3 +67,40 @@ def test_password_from_stdin_and_clear_errors(dash_server: Server) -> None:
     again = ghee(dash_server, "user", "create", "--email", "STDIN@example.com")
     assert again.returncode != 0
     assert "already exists" in again.stderr
+
+
+def test_a_reset_can_revoke_the_users_tokens_too(dash_server: Server) -> None:
+    args = ("user", "create", "--email", "leaked@example.com", "--reset-password")
+    assert ghee(dash_server, *args).returncode == 0
+    token = _token_of(dash_server, "leaked@example.com")
+    assert (
+        httpx.get(f"{dash_server.base_url}/v1/projects", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    kept = ghee(dash_server, *args)
+    assert "revoked" not in kept.stdout  # a plain reset leaves the tokens alone
+    assert (
+        httpx.get(f"{dash_server.base_url}/v1/projects", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 200
+    )
+    revoked = ghee(dash_server, *args, "--revoke-tokens")
+    assert "revoked 1 token(s)" in revoked.stdout
+    assert (
+        httpx.get(f"{dash_server.base_url}/v1/projects", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 401
+    )
+    alone = ghee(dash_server, "user", "create", "--email", "x@example.com", "--revoke-tokens")
+    assert alone.returncode != 0
+    assert "--revoke-tokens goes with --reset-password" in alone.stderr
+
+
+def _token_of(server: Server, email: str) -> str:
+    """A read token belonging to the user ``email``, made as the profile page makes one."""
+
+    async def run() -> str:
+        async with opened(server.database_url) as db, db.write() as work:
+            user = await find_user(work, email)
+            assert user is not None
+            return (await create_token(work, name="ci", scope="read", user_id=user.id))[1]
+
+    return run_async(run)

@@ -225,6 +225,14 @@ async def revoke_token(work: Write, public_or_row_id: str) -> Token:
     return _token_of(row)
 
 
+async def revoke_all_user_tokens(work: Write, user_id: int) -> int:
+    """Revoke every live token of a user (after a password reset that may follow a leak); how many were."""
+    result = await work.execute(
+        tokens.update().where(tokens.c.user_id == user_id, tokens.c.revoked_at.is_(None)).values(revoked_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
 async def revoke_tokens_named(work: Write, name: str) -> int:
     """Revoke every live token called ``name``; returns how many were revoked."""
     result = await work.execute(

@@ -29,8 +29,14 @@ from ghee.http.services import services_of
 _MAX_FIELD = 1024
 
 
-def _sign_in_form(
-    request: Request[Any, Any, Any], next_path: str, *, email: str = "", error: str = "", status_code: int = 200
+def _sign_in_form(  # noqa: PLR0913 (the form and what it says)
+    request: Request[Any, Any, Any],
+    next_path: str,
+    *,
+    email: str = "",
+    error: str = "",
+    notice: str = "",
+    status_code: int = 200,
 ) -> Template:
     # Before sign-in there is no session to hold a CSRF token: the form's
     # token is checked against a cookie instead (the double-submit pattern).
@@ -43,6 +49,7 @@ def _sign_in_form(
         next=next_path,
         email=email,
         error=error,
+        notice=notice,
         title="Sign in",
     )
     page.cookies.append(
@@ -64,7 +71,17 @@ def sign_in_form(request: Request[Any, Any, Any]) -> Template | Redirect:
     target = local_path(request.query_params.get("next"))
     if session_of(request) is not None:
         return Redirect(target)
-    return _sign_in_form(request, target)
+    return _sign_in_form(request, target, notice=_password_notice(str(request.query_params.get("password", ""))))
+
+
+def _password_notice(said: str) -> str:
+    """What the form says after a password change (``changed``, ``changed-revoked-N``); nothing for anything else."""
+    if said == "changed":
+        return "Your password was changed and every session ended: sign in with the new one."
+    count = said.removeprefix("changed-revoked-")
+    if count != said and count.isascii() and count.isdigit() and len(count) < 7:  # noqa: PLR2004
+        return f"Your password was changed, every session ended and {int(count)} token(s) revoked: sign in again."
+    return ""
 
 
 @post("/login", opt={"public": True})

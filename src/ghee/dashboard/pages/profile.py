@@ -1,8 +1,9 @@
-"""My Profile → Access Tokens (``/profile/tokens``): a user's own personal access tokens."""
+"""My Profile: a user's own personal access tokens (``/profile/tokens``) and password (``/profile/password``)."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.params import Parameter
@@ -10,8 +11,9 @@ from litestar.response import Redirect, Template
 
 from ghee.core.paging import Window
 from ghee.core.scopes import SCOPES
-from ghee.core.tokens import create_token, list_user_tokens, revoke_user_token
-from ghee.core.users import User
+from ghee.core.sessions import close_user_sessions
+from ghee.core.tokens import create_token, list_user_tokens, revoke_all_user_tokens, revoke_user_token
+from ghee.core.users import SignInFailed, User, authenticate_user, set_password
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render
 from ghee.db.database import Database
@@ -20,6 +22,7 @@ from ghee.errors import Invalid
 
 TOKENS_PER_PAGE = 50
 _MAX_NAME = 200
+_MAX_PASSWORD = 1024
 
 add_nav(NavItem("Profile", "/profile/tokens", order=90))
 
@@ -103,4 +106,41 @@ async def revoke_token_page(db: Database, current_user: User, token_id: str) -> 
     return Redirect("/profile/tokens", status_code=303)
 
 
-ROUTES = [profile, tokens_page, create_token_page, revoke_token_page]
+def _password_page(request: Request[Any, Any, Any], *, error: str = "", status_code: int = 200) -> Template:
+    return render(request, "pages/profile_password.html", status_code=status_code, title="Password", error=error)
+
+
+@get("/profile/password", sync_to_thread=False)
+def password_page(request: Request[Any, Any, Any]) -> Template:
+    """The form changing the signed-in user's password."""
+    return _password_page(request)
+
+
+@post("/profile/password")
+async def change_password_page(
+    request: Request[Any, Any, Any], db: Database, current_user: User
+) -> Template | Redirect:
+    """Check the current password, set the new one, end every session and, if asked, revoke every token.
+
+    The user signs in again with the new password.
+    """
+    form = await form_fields(request)
+    current = str(form.get("current_password", ""))[:_MAX_PASSWORD]
+    new = str(form.get("new_password", ""))[:_MAX_PASSWORD]
+    if new != str(form.get("confirm_password", ""))[:_MAX_PASSWORD]:
+        return _password_page(request, error="The new password and its confirmation differ.", status_code=400)
+    try:
+        async with db.write() as work:
+            await authenticate_user(work, current_user.email, current)
+            await set_password(work, current_user.id, new)
+            await close_user_sessions(work, current_user.id)
+            revoked = await revoke_all_user_tokens(work, current_user.id) if form.get("revoke_tokens") else None
+    except SignInFailed:
+        return _password_page(request, error="The current password is not right.", status_code=400)
+    except Invalid as exc:
+        return _password_page(request, error=f"The new password {exc.problem}.", status_code=400)
+    said = "changed" if revoked is None else f"changed-revoked-{revoked}"
+    return Redirect(f"/login?{urlencode({'next': '/profile/tokens', 'password': said})}", status_code=303)
+
+
+ROUTES = [profile, tokens_page, create_token_page, revoke_token_page, password_page, change_password_page]
