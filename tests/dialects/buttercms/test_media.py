@@ -166,6 +166,19 @@ def test_an_upload_without_a_file_part_is_a_400(writer: httpx.Client) -> None:
     assert response.status_code == 400
 
 
+def test_two_file_parts_or_a_file_without_a_name_are_a_clear_400(writer: httpx.Client) -> None:
+    picture = image_bytes((5, 5))
+    two = writer.post(
+        "/v2/media/", files=[("file", ("a.png", picture, "image/png")), ("file", ("b.png", picture, "image/png"))]
+    )
+    assert (two.status_code, two.json()) == (400, {"file": ["send one part named file, not 2"]})
+    nameless = writer.post("/v2/media/", files=[("file", ("", picture, "image/png"))])
+    assert nameless.status_code == 400
+    assert "a file part needs a filename" in nameless.text
+    blank = writer.post("/v2/media/", files=[("file", ("  ", picture, "image/png"))])
+    assert (blank.status_code, blank.json()) == (400, {"file": ["the file part needs a filename"]})
+
+
 def test_uploading_needs_a_write_token(media_server: Server) -> None:
     files = {"file": ("x.png", image_bytes((5, 5)), "image/png")}
     anonymous = httpx.post(f"{media_server.base_url}/v2/media/", files=files)

@@ -25,6 +25,7 @@ from ghee.clock import iso
 from ghee.core import media
 from ghee.db.database import Database
 from ghee.dialects.buttercms.errors import ERRORS
+from ghee.errors import Invalid
 from ghee.http.auth import requires
 from ghee.http.services import services_of
 
@@ -36,7 +37,7 @@ IMAGE_TYPES = tuple(content_type for content_type, _ in media.FORMATS.values())
 
 @dataclass
 class MediaUpload:
-    file: UploadFile
+    file: list[UploadFile]  # one part, please: several parts named "file" are refused below
 
 
 class MediaShape(msgspec.Struct):
@@ -71,9 +72,14 @@ async def upload_media(
     data: Annotated[MediaUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> MediaCreated:
     """Upload an image (multipart field ``file``: PNG, JPEG, GIF or WebP, up to 25 MB)."""
-    content = await data.file.read()
+    if len(data.file) != 1:
+        raise Invalid("file", f"send one part named file, not {len(data.file)}")
+    [upload] = data.file
+    if not upload.filename.strip():
+        raise Invalid("file", "the file part needs a filename")
+    content = await upload.read()
     async with db.write() as work:
-        item = await media.upload(work, _root(request), data.file.filename, content)
+        item = await media.upload(work, _root(request), upload.filename, content)
     url = f"{str(request.base_url).rstrip('/')}/media/{item.handle}"
     return MediaCreated(
         MediaShape(
