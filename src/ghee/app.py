@@ -30,7 +30,6 @@ from ghee.http.logs import configure_logging
 from ghee.http.observe import RequestObserver
 from ghee.http.ratelimit import RateLimiter, parse_limits
 from ghee.http.services import Services
-from ghee.integrations.jenkins.push import jenkins_notification
 from ghee.ops.endpoints import OPS_ROUTES
 from ghee.ops.metrics import create_metrics
 from ghee.worker import start_in_process_worker
@@ -113,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             butterstack.events_router,
             buddybuild.router,
             buildbutler.router,
-            jenkins_notification,
+            buildbutler.push_router,
             buttercms.router,
             buttercms.media_files,
             buttercms.blog.RAW_FEEDS,

@@ -9,6 +9,7 @@ from litestar.middleware import DefineMiddleware
 
 from ghee.dialects.buildbutler import analytics, builds, causes, connections, jobs, links
 from ghee.dialects.buildbutler.errors import render_problem
+from ghee.dialects.buildbutler.pushes import push_router
 from ghee.http.answers import keep_answers
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
 
@@ -29,4 +30,4 @@ router = Router(
     tags=["BuildButler"],
 )
 
-__all__ = ["render_problem", "router"]
+__all__ = ["push_router", "render_problem", "router"]
