@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
 from tests.support.api import Api
@@ -258,3 +260,25 @@ def test_content_field_values_may_not_nest_without_end(api: Api) -> None:
     response = api.http.put(f"/v2/content/{unique('deep')}/", json={"value": deep})
     assert response.status_code == 400
     assert response.json() == {"value": ["must not nest deeper than 32 levels"]}
+
+
+def test_twenty_parallel_first_writes_of_a_new_field_all_land(server: Server, reader: Api) -> None:
+    """Each writer either sets the field (created by whichever came first) or hears 409: never a 400."""
+    key = unique("launch_banner")
+    token = server.token("write")
+
+    def put(n: int) -> int:
+        response = httpx.put(
+            f"{server.base_url}/v2/content/{key}/",
+            json={"value": f"banner {n}"},
+            headers={"Authorization": f"Token {token}"},
+            timeout=30,
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(put, range(20)))
+    assert set(statuses) <= {202, 409}, statuses
+    assert statuses.count(202) >= 1
+    value = reader.ok("GET", "/v2/content/", params={"keys": key})["data"][key]
+    assert value in {f"banner {n}" for n in range(20)}
