@@ -22,14 +22,40 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+def upgrade_on(connection: Connection, revision: str = "head") -> None:
+    """Migrate the database of ``connection`` to ``revision``, in its transaction, before it has written anything.
+
+    On SQLite the foreign keys are off while the migrations run, as SQLite's
+    own procedure for rebuilding a table asks: with them on, dropping a
+    table's old copy would delete or empty every row that refers to it. They
+    are checked when the migrations end; a row left pointing nowhere raises
+    ``RuntimeError``, which rolls the whole upgrade back. The caller switches
+    them on again once the transaction has ended (``PRAGMA foreign_keys`` is a
+    no-op inside one).
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    command.upgrade(alembic_config(connection), revision)
+    if sqlite:
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+        if broken is not None:
+            msg = f"the migrations left a row of {broken[0]} referring to a missing row of {broken[2]}"
+            raise RuntimeError(msg)
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Migrate the database to ``revision`` (the newest by default)."""
-
-    def run(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
-
-    async with engine.begin() as conn:
-        await conn.run_sync(run)
+    """Migrate the database to ``revision`` (the newest by default), in one transaction."""
+    async with engine.connect() as conn:
+        try:
+            await conn.run_sync(upgrade_on, revision)
+            await conn.commit()
+        finally:
+            if conn.dialect.name == "sqlite":
+                # The connection goes back to the pool: as the engine made it, foreign keys on.
+                await conn.rollback()
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
 
 async def is_current(engine: AsyncEngine) -> bool:

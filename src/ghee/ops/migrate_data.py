@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ghee.db.engine import create_engine
-from ghee.db.migrate import alembic_config
+from ghee.db.migrate import alembic_config, upgrade_on
 from ghee.db.tables import metadata
 from ghee.ops.errors import CopyFailed, OperationRefused
 from ghee.ops.verify import (
@@ -57,7 +56,7 @@ async def migrate_data(
         await _check_target_is_empty(target)
         async with source.connect() as src, target.begin() as dst:
             progress("creating the schema on the target")
-            await dst.run_sync(lambda conn: command.upgrade(alembic_config(conn), "head"))
+            await dst.run_sync(upgrade_on, "head")
             await _remove_seeded_rows(dst)
             for table in metadata.sorted_tables:
                 if table.name not in DERIVED_TABLES:
