@@ -258,3 +258,15 @@ def test_content_field_values_may_not_nest_without_end(api: Api) -> None:
     response = api.http.put(f"/v2/content/{unique('deep')}/", json={"value": deep})
     assert response.status_code == 400
     assert response.json() == {"value": ["must not nest deeper than 32 levels"]}
+
+
+def test_a_new_item_never_takes_a_deleted_items_id_or_its_history(api: Api, server: Server) -> None:
+    coll = new_collection(api, TEAM_FIELDS)
+    write(api, "POST", "/v2/content/", {"key": coll, "status": "published", "fields": {"name": "Gone"}})
+    [gone] = [item["meta"]["id"] for item in api.ok("GET", f"/v2/content/{coll}/")["data"][coll]]
+    assert api.http.delete(f"/v2/content/{coll}/{gone}/").status_code == 204
+    write(api, "POST", "/v2/content/", {"key": coll, "status": "published", "fields": {"name": "New"}})
+    [made] = [item["meta"]["id"] for item in api.ok("GET", f"/v2/content/{coll}/")["data"][coll]]
+    assert made != gone
+    history = [kind for kind, rid, _ in events_about(server, "collectionitem") if rid == str(made)]
+    assert history == ["collectionitem.create"]
