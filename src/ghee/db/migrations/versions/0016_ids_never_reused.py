@@ -26,14 +26,12 @@ Revises: 0015
 Create Date: 2026-12-04 04:10:00
 """
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 from alembic import op
-
-from ghee import ids
-from ghee.errors import NotFound
 
 revision: str = "0016"
 down_revision: str | None = "0015"
@@ -68,7 +66,7 @@ TABLES = (
 )
 
 # How the event log names a table's rows: {table: [(resource_type, prefix, coder kind)]}; a prefix of
-# None is a plain number. The codes of ``ghee.ids`` are public and can never change, so importing it is safe.
+# None is a plain number.
 NAMED_IN_EVENTS: dict[str, list[tuple[str, str | None, str]]] = {
     "projects": [("project", "proj", "proj")],
     "builds": [("build", "build", "build")],
@@ -172,11 +170,31 @@ def _row_ids(codes: Iterable[str], prefix: str | None, kind: str) -> Iterable[in
         if prefix is None:
             if code.isascii() and code.isdigit() and len(code) < 19:  # noqa: PLR2004 (fits a 64-bit integer)
                 yield int(code)
-            continue
-        try:
-            yield ids.decode(prefix, code, kind, coder_kind=kind)
-        except NotFound:
-            continue
+        else:
+            row_id = _decoded(code, prefix, kind)
+            if row_id is not None:
+                yield row_id
+
+
+# ``ghee.ids.decode`` as it is at this revision (a migration keeps what it ran with, and ``db`` does
+# not import ``ids``): the 8 characters of a public id are a keyed scramble of the row id in base32.
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_MASK = (1 << 40) - 1
+
+
+def _decoded(code: str, prefix: str, kind: str) -> int | None:
+    head, _, tail = code.partition("_")
+    if head != prefix or len(tail) != 8 or not set(tail) <= set(_ALPHABET):  # noqa: PLR2004 (8 characters)
+        return None
+    number = 0
+    for char in tail:
+        number = (number << 5) | _ALPHABET.index(char)
+    digest = hashlib.sha256(f"ghee-ids:{kind}".encode()).digest()
+    first = int.from_bytes(digest[:8], "big") & _MASK | 1
+    second = int.from_bytes(digest[8:16], "big") & _MASK | 1
+    number = (number * pow(second, -1, 1 << 40)) & _MASK
+    number ^= number >> 20
+    return (number * pow(first, -1, 1 << 40)) & _MASK
 
 
 def _start_above(conn: sa.Connection, table: str, row_id: int) -> None:
