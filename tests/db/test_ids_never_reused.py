@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -151,3 +153,23 @@ def test_the_migration_keeps_every_id_and_never_gives_out_one_the_event_log_name
     assert seen["counted"] == 1
     assert seen.get("found", [1]) == [1]
     assert [table for table, source in seen["sources"].items() if source is None] == []
+
+
+def test_the_migration_refuses_to_rebuild_tables_with_sqlites_foreign_keys_on(tmp_path: Path) -> None:
+    url, _ = make_empty_database("sqlite", tmp_path)
+
+    async def run() -> list[int]:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine, BEFORE)
+            async with engine.begin() as conn:
+                await _seed(conn)
+            async with engine.connect() as conn:  # foreign keys on, as the engine opens every connection
+                with pytest.raises(RuntimeError, match="foreign keys off"):
+                    await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0016"))
+                await conn.rollback()
+                return list(await conn.scalars(sa.select(builds.c.id).order_by(builds.c.id)))
+        finally:
+            await engine.dispose()
+
+    assert run_async(run) == [1, 2]  # a project's builds were not cascaded away

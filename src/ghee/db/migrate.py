@@ -28,20 +28,26 @@ def upgrade_on(connection: Connection, revision: str = "head") -> None:
     On SQLite the foreign keys are off while the migrations run, as SQLite's
     own procedure for rebuilding a table asks: with them on, dropping a
     table's old copy would delete or empty every row that refers to it. They
-    are checked when the migrations end; a row left pointing nowhere raises
-    ``RuntimeError``, which rolls the whole upgrade back. The caller switches
+    are checked when the migrations end; a row the migrations left pointing
+    nowhere raises ``RuntimeError``, which rolls the whole upgrade back
+    (rows that pointed nowhere before are not theirs to judge). The caller switches
     them on again once the transaction has ended (``PRAGMA foreign_keys`` is a
     no-op inside one).
     """
-    sqlite = connection.dialect.name == "sqlite"
-    if sqlite:
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    if connection.dialect.name != "sqlite":
+        command.upgrade(alembic_config(connection), revision)
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    before = _dangling(connection)
     command.upgrade(alembic_config(connection), revision)
-    if sqlite:
-        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
-        if broken is not None:
-            msg = f"the migrations left a row of {broken[0]} referring to a missing row of {broken[2]}"
-            raise RuntimeError(msg)
+    for table, row_id, parent, _ in _dangling(connection) - before:
+        msg = f"the migrations left row {row_id} of {table} referring to a missing row of {parent}"
+        raise RuntimeError(msg)
+
+
+def _dangling(connection: Connection) -> set[tuple[str, int, str, int]]:
+    """SQLite's rows that refer to a missing row: ``(table, rowid, parent table, foreign key)``."""
+    return {(row[0], row[1], row[2], row[3]) for row in connection.exec_driver_sql("PRAGMA foreign_key_check")}
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
