@@ -47,6 +47,15 @@ def test_a_given_secret_is_kept_and_changes_apply(api: Api, receiver: Receiver) 
     assert api.get(f"/v1/webhooks/{created['id']}").status_code == 404
 
 
+def test_a_new_webhook_never_takes_a_deleted_ones_id(api: Api, receiver: Receiver) -> None:
+    deleted = api.ok("POST", "/v1/webhooks", 201, json={"url": receiver.url("/gone"), "events": ["*"]})
+    assert api.http.delete(f"/v1/webhooks/{deleted['id']}").status_code == 204
+    made = api.ok("POST", "/v1/webhooks", 201, json={"url": receiver.url("/new"), "events": ["*"]})
+    assert made["id"] != deleted["id"]
+    assert api.get(f"/v1/webhooks/{deleted['id']}").status_code == 404
+    api.http.delete(f"/v1/webhooks/{made['id']}")
+
+
 def test_lists_are_paginated(api: Api, receiver: Receiver) -> None:
     made = [
         api.ok("POST", "/v1/webhooks", 201, json={"url": receiver.url(f"/p{i}"), "events": ["*"]}) for i in range(3)

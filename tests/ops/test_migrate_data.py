@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from ghee.db.engine import create_engine
-from ghee.db.tables import blog_posts
+from ghee.db.tables import blog_posts, projects
 from ghee.ops.verify import compare
 from tests.support.databases import make_database, make_empty_database
 from tests.support.servers import Server, start_server
@@ -27,6 +28,7 @@ from tests.support.services import GHEE, ROOT
 
 POST = "community-spotlight-pocket-tactics-fan-art"
 PAGE = "/v2/pages/landing_page/skyforge-launch/"
+NOW = datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None)
 
 
 def ghee(*args: str, database_url: str | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -254,5 +256,41 @@ def test_a_row_the_target_refuses_names_its_table_and_leaves_postgresql_empty(
         assert "Traceback" not in failed.stderr
         again = ghee("migrate-data", "--from", installation.database_url, "--to", url)
         assert again.returncode == 0, again.stderr
+    finally:
+        drop()
+
+
+def _projects_then_new(url: str, *, delete_newest: bool) -> tuple[list[int], int]:
+    """The project ids on ``url``, and the id a new project gets there (deleted again if ``delete_newest``)."""
+
+    async def run() -> tuple[list[int], int]:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                found = list(await conn.scalars(sa.select(projects.c.id).order_by(projects.c.id)))
+                new = projects.insert().values(name=f"New {len(found)}", engine="godot", created_at=NOW)
+                made = (await conn.execute(new.returning(projects.c.id))).scalar_one()
+                if delete_newest:
+                    await conn.execute(projects.delete().where(projects.c.id == made))
+                return found, made
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_an_id_deleted_before_a_move_is_not_handed_out_after_it(tmp_path: Path) -> None:
+    source, _ = make_database("sqlite", tmp_path)
+    assert _projects_then_new(source, delete_newest=False) == ([], 1)
+    assert _projects_then_new(source, delete_newest=True) == ([1], 2)
+    target, drop = make_empty_database("postgres", tmp_path)
+    try:
+        moved = ghee("migrate-data", "--from", source, "--to", target)
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+        assert _projects_then_new(target, delete_newest=True) == ([1], 3)
+        back = f"sqlite:///{tmp_path / 'back.db'}"
+        moved = ghee("migrate-data", "--from", target, "--to", back)
+        assert moved.returncode == 0, moved.stdout + moved.stderr
+        assert _projects_then_new(back, delete_newest=False) == ([1], 4)
     finally:
         drop()

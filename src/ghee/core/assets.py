@@ -197,15 +197,54 @@ async def asset_history(reads: Reads, asset_id: int, limit: int = 100) -> list[A
 
 
 async def set_approval_status(work: Write, asset: Asset, status: str) -> Asset:
-    """Record a review decision; emits ``asset.approval_changed`` when it changes. Raises ``Invalid``."""
+    """Record a review decision; emits ``asset.approval_changed`` when it changes. Raises ``Invalid``.
+
+    ``asset`` may have been read before ``work`` began: another review may
+    have changed it since, so the decision is judged against the status the
+    row has when it is written (each event's ``previous_status`` is the one it
+    really replaced), as ``report_build`` judges a build's report.
+    """
     check_approval_status(status)
-    if status == asset.approval_status:
-        return asset
-    now = utcnow()
-    await work.execute(assets.update().where(assets.c.id == asset.id).values(approval_status=status, updated_at=now))
-    updated = msgspec.structs.replace(asset, approval_status=status, updated_at=now)
-    await _approval_changed(work, updated, previous=asset.approval_status)
-    return updated
+    while status != asset.approval_status:
+        changed = await _change_status(work, asset, status)
+        if changed is not None:
+            return changed
+        asset = await _current(work, asset)
+    return asset
+
+
+async def _change_status(work: Write, asset: Asset, status: str, *, deleted: bool | None = None) -> Asset | None:
+    """Write ``status`` (and ``deleted`` if given) if the row's status is still ``asset``'s.
+
+    Returns the row as written, or ``None`` when another write changed the
+    status since ``asset`` was read. A compare-and-set rather than a lock: on
+    PostgreSQL the UPDATE waits for a concurrent writer of the row, then
+    matches nothing if it left another status; on SQLite the write lock the
+    UPDATE takes already orders the writers.
+    """
+    values: dict[str, object] = {"approval_status": status, "updated_at": utcnow()}
+    if deleted is not None:
+        values["deleted"] = deleted
+    written = await work.first(
+        assets.update()
+        .where(assets.c.id == asset.id, assets.c.approval_status == asset.approval_status)
+        .values(values)
+        .returning(*_COLUMNS)
+    )
+    if written is None:
+        return None
+    changed = _asset(written)
+    if status != asset.approval_status:
+        await _approval_changed(work, changed, previous=asset.approval_status)
+    return changed
+
+
+async def _current(work: Write, asset: Asset) -> Asset:
+    """``asset`` as it is now, read in ``work``."""
+    row = await work.first(_ONE, {"asset_id": asset.id})
+    if row is None:  # assets are marked deleted, never removed; a purge of the project would cascade here
+        raise NotFound("asset", asset.public_id)
+    return _asset(row)
 
 
 async def _approval_changed(work: Write, asset: Asset, previous: str) -> None:
@@ -240,7 +279,7 @@ async def touch_assets(work: Write, project_id: int, changes: dict[str, tuple[st
         )
         for row in rows:
             asset = _asset(row)
-            await _revise(work, asset, deleted=changes[asset.path][1] in DELETING_ACTIONS, now=now)
+            await _revise(work, asset, deleted=changes[asset.path][1] in DELETING_ACTIONS)
             result[asset.path] = asset.id
     return result
 
@@ -276,11 +315,6 @@ async def _insert_new_assets(
     return created
 
 
-async def _revise(work: Write, asset: Asset, *, deleted: bool, now: datetime) -> None:
-    status = asset.approval_status if deleted else "pending"
-    await work.execute(
-        assets.update().where(assets.c.id == asset.id).values(deleted=deleted, approval_status=status, updated_at=now)
-    )
-    if status != asset.approval_status:
-        changed = msgspec.structs.replace(asset, approval_status=status, deleted=deleted, updated_at=now)
-        await _approval_changed(work, changed, previous=asset.approval_status)
+async def _revise(work: Write, asset: Asset, *, deleted: bool) -> None:
+    while await _change_status(work, asset, asset.approval_status if deleted else "pending", deleted=deleted) is None:
+        asset = await _current(work, asset)

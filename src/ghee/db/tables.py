@@ -648,3 +648,19 @@ job_build_counts = sa.Table(
     sa.Column("succeeded", sa.Integer(), nullable=False),
     sa.Column("finished", sa.Integer(), nullable=False),
 )
+
+
+def _ids_never_reused() -> None:
+    """Make every table with a row id ``AUTOINCREMENT`` on SQLite (migration 0016).
+
+    Public ids are codes of row ids, so an id given twice would name a deleted
+    resource's successor with its links and its history in the event log.
+    SQLite otherwise gives a new row the largest id in use plus one, freeing
+    the id of a deleted newest row; PostgreSQL's sequences never go back.
+    """
+    for table in metadata.tables.values():
+        if "id" in table.c and table.c.id.autoincrement is True:
+            table.dialect_options["sqlite"]["autoincrement"] = True
+
+
+_ids_never_reused()

@@ -3,7 +3,8 @@
 The target must be empty. Its schema is made by the Alembic migrations, then
 every table is copied in foreign-key order in batches, primary keys kept, in
 one transaction on the target. What lives beside the tables is then put right
-on the target: PostgreSQL's sequences start after the copied ids, SQLite's
+on the target: each table's ids go on from where the source's went (past its
+rows, and past ids it gave to rows deleted since: ``ghee.db.row_ids``), SQLite's
 full-text index is rebuilt, and the count tables its triggers kept while the
 rows went in are checked against a recount by ``ghee.ops.verify``.
 """
@@ -15,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ghee.db.engine import create_engine
-from ghee.db.migrate import alembic_config
+from ghee.db.migrate import alembic_config, upgrade_on
+from ghee.db.row_ids import give_only_above, highest_given
 from ghee.db.tables import metadata
 from ghee.ops.errors import CopyFailed, OperationRefused
 from ghee.ops.verify import (
@@ -57,12 +58,12 @@ async def migrate_data(
         await _check_target_is_empty(target)
         async with source.connect() as src, target.begin() as dst:
             progress("creating the schema on the target")
-            await dst.run_sync(lambda conn: command.upgrade(alembic_config(conn), "head"))
+            await dst.run_sync(upgrade_on, "head")
             await _remove_seeded_rows(dst)
             for table in metadata.sorted_tables:
                 if table.name not in DERIVED_TABLES:
                     await _copy_table(src, dst, table, progress)
-            await _rebuild_beside_tables(dst)
+            await _rebuild_beside_tables(src, dst)
         return await compare(source, target, progress)
     finally:
         await source.dispose()
@@ -141,15 +142,10 @@ def _values(row: Any, columns: list[sa.Column[Any]], json_names: set[str]) -> di
     return values
 
 
-async def _rebuild_beside_tables(conn: AsyncConnection) -> None:
-    if conn.dialect.name == "postgresql":
-        for table in metadata.sorted_tables:
-            if "id" in table.c and table.c.id.autoincrement is True:
-                await conn.execute(
-                    sa.text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608 (our table names)
-                        f"coalesce(max(id), 0) + 1, false) FROM {table.name}"
-                    )
-                )
-    else:
-        await conn.execute(sa.text("INSERT INTO blog_posts_fts(blog_posts_fts) VALUES ('rebuild')"))
+async def _rebuild_beside_tables(src: AsyncConnection, dst: AsyncConnection) -> None:
+    for table in metadata.sorted_tables:
+        if "id" in table.c and table.c.id.autoincrement is True:
+            # Past the copied ids, and past any the source gave to rows it deleted since.
+            await give_only_above(dst, table.name, await highest_given(src, table.name))
+    if dst.dialect.name == "sqlite":
+        await dst.execute(sa.text("INSERT INTO blog_posts_fts(blog_posts_fts) VALUES ('rebuild')"))

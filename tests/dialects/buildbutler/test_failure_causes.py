@@ -164,3 +164,13 @@ def test_only_admins_change_causes(client: MakeClient) -> None:
     assert_error(writer.patch(f"/api/v1/failure-causes/{cause['id']}", json={"priority": 1}), 403, "forbidden")
     assert_error(writer.http.delete(f"/api/v1/failure-causes/{cause['id']}"), 403, "forbidden")
     assert writer.ok("GET", f"/api/v1/failure-causes/{cause['id']}") == cause
+
+
+def test_a_new_cause_never_takes_a_deleted_causes_id(api: Api) -> None:
+    cause = {"category": "license", "indications": ["license refused"]}
+    gone = api.ok("POST", "/api/v1/failure-causes", 201, json={**cause, "name": "license_gone"})
+    assert api.http.delete(f"/api/v1/failure-causes/{gone['id']}").status_code == 204
+    made = api.ok("POST", "/api/v1/failure-causes", 201, json={**cause, "name": "license_new"})
+    assert made["id"] != gone["id"]
+    assert api.get(f"/api/v1/failure-causes/{gone['id']}").status_code == 404
+    api.http.delete(f"/api/v1/failure-causes/{made['id']}")

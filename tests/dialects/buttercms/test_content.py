@@ -282,3 +282,15 @@ def test_twenty_parallel_first_writes_of_a_new_field_all_land(server: Server, re
     assert statuses.count(202) >= 1
     value = reader.ok("GET", "/v2/content/", params={"keys": key})["data"][key]
     assert value in {f"banner {n}" for n in range(20)}
+
+
+def test_a_new_item_never_takes_a_deleted_items_id_or_its_history(api: Api, server: Server) -> None:
+    coll = new_collection(api, TEAM_FIELDS)
+    write(api, "POST", "/v2/content/", {"key": coll, "status": "published", "fields": {"name": "Gone"}})
+    [gone] = [item["meta"]["id"] for item in api.ok("GET", f"/v2/content/{coll}/")["data"][coll]]
+    assert api.http.delete(f"/v2/content/{coll}/{gone}/").status_code == 204
+    write(api, "POST", "/v2/content/", {"key": coll, "status": "published", "fields": {"name": "New"}})
+    [made] = [item["meta"]["id"] for item in api.ok("GET", f"/v2/content/{coll}/")["data"][coll]]
+    assert made != gone
+    history = [kind for kind, rid, _ in events_about(server, "collectionitem") if rid == str(made)]
+    assert history == ["collectionitem.create"]

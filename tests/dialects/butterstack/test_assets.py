@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
+from ghee import ids
 from tests.support.api import Api
-from tests.support.butterstack import Estate, MakeClient, assert_error, fresh_number
+from tests.support.butterstack import Estate, MakeClient, assert_error, at_once, fresh_number
 
 CONTENT = "//depot/Game/Content"
 
@@ -286,3 +287,40 @@ def test_project_bound_token_cannot_reach_other_projects_assets(estate: Estate, 
     assert_error(bound.get(f"/v1/projects/{estate.project['id']}/assets"), 404, "not_found")
     response = bound.patch(f"/v1/assets/{estate.asset['id']}", json={"approval_status": "approved"})
     assert_error(response, 404, "not_found")
+
+
+def _approval_history(api: Api, asset_id: str) -> list[dict[str, Any]]:
+    """Every ``asset.approval_changed`` event of an asset, oldest first."""
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"resource": asset_id, "type": "asset.approval_changed", "limit": 100}
+    while True:
+        page = api.ok("GET", "/v1/events", params=params)
+        found += page["events"]
+        if not page["has_more"]:
+            # The order the changes happened in: each wrote its event holding the row.
+            return [event["data"] for event in sorted(found, key=lambda e: ids.decode("evt", e["id"], "event"))]
+        params["cursor"] = page["next_cursor"]
+
+
+def test_parallel_reviews_leave_each_asset_with_a_history_that_adds_up(api: Api) -> None:
+    project = api.new_project()
+    paths = [f"{CONTENT}/Race/SM_Car_{n}.uasset" for n in range(4)]
+    api.new_changelist(project["id"], fresh_number(), [(path, "add") for path in paths])
+    assets = _assets(api, project)
+    decisions = ["approved", "rejected", "needs_changes", "pending"]
+    calls = [
+        lambda asset=asset, n=n: api.patch(
+            f"/v1/assets/{asset['id']}", json={"approval_status": decisions[n % len(decisions)]}
+        )
+        for n in range(16)
+        for asset in assets
+    ]
+    assert {response.status_code for response in at_once(calls)} == {200}
+    for asset in assets:
+        history = _approval_history(api, asset["id"])
+        assert history, asset["path"]
+        # Each change replaced the status the one before it left, starting from pending.
+        replaced = [change["previous_status"] for change in history]
+        assert replaced == ["pending"] + [change["approval_status"] for change in history[:-1]], asset["path"]
+        assert all(change["previous_status"] != change["approval_status"] for change in history)
+        assert _asset(api, project, asset["path"])["approval_status"] == history[-1]["approval_status"]

@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
 from ghee import ids
 from ghee.config import Settings
 from ghee.core.builds import rollups
 from ghee.core.builds.synced import CiBuild, JobRef, record_job_builds
 from ghee.db.database import opened
+from ghee.db.tables import builds
 from tests.support.api import Api
 from tests.support.fake_jenkins import T0, FakeJenkins
-from tests.support.jenkins import assert_problem, connect, job_rows, sync
+from tests.support.jenkins import assert_problem, connect, job_rows, query, sync
 from tests.support.jenkins_estate import furnish
 from tests.support.servers import Server
 from tests.support.services import run_async
@@ -159,3 +162,49 @@ def test_a_build_whose_result_changes_after_it_was_counted_is_counted_as_it_is_n
 
     run_async(rebuild)
     assert api.ok("GET", "/api/v1/analytics/metrics", params={**RANGE, "job": app}) == after
+
+
+def _history(api: Api, resource: str) -> set[str]:
+    """The ids of every event ``/v1/events?resource=`` lists for ``resource``."""
+    found, params = set(), {"resource": resource, "limit": 100}
+    while True:
+        page = api.ok("GET", "/v1/events", params=params)
+        found |= {event["id"] for event in page["events"]}
+        if not page["has_more"]:
+            return found
+        params["cursor"] = page["next_cursor"]
+
+
+def _build_ids(server: Server, connection: dict[str, Any]) -> set[str]:
+    job_ids = [row.id for row in job_rows(server, connection).values()]
+    return {
+        ids.encode("build", row.id) for row in query(server, sa.select(builds.c.id).where(builds.c.job_id.in_(job_ids)))
+    }
+
+
+def test_after_a_purge_the_connection_its_jobs_and_builds_made_again_take_none_of_the_purged_ids(
+    api: Api, server: Server, settings: Settings, jenkins: FakeJenkins
+) -> None:
+    furnish(jenkins)
+    purged = connect(api, jenkins)
+    sync(settings, purged["name"])
+    purged_jobs = {ids.encode("j", row.id, "job") for row in job_rows(server, purged).values()}
+    purged_builds = _build_ids(server, purged)
+    purged_history = set().union(*(_history(api, build) for build in purged_builds))
+    assert purged_history  # each synced build has its events
+    assert api.http.delete(f"/api/v1/connections/{purged['id']}", params={"purge": "true"}).status_code == 204
+
+    again = connect(api, jenkins)
+    sync(settings, again["name"])
+    assert again["id"] != purged["id"]
+    jobs_again = {ids.encode("j", row.id, "job") for row in job_rows(server, again).values()}
+    builds_again = _build_ids(server, again)
+    assert len(jobs_again) == len(purged_jobs)
+    assert len(builds_again) == len(purged_builds)
+    assert not jobs_again & purged_jobs
+    assert not builds_again & purged_builds
+    # /v1/events?resource= of a new build lists its own events, none of a purged build's.
+    for build in builds_again:
+        history = _history(api, build)
+        assert history
+        assert not history & purged_history
