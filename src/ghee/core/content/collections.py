@@ -31,7 +31,7 @@ from ghee.core.content.schemas import ContentSchema, check_key, find_schema, fin
 from ghee.core.events import record_event
 from ghee.db.database import Write
 from ghee.db.reads import Reads
-from ghee.errors import Invalid, NotFound
+from ghee.errors import Conflict, Invalid, NotFound
 
 MAX_KEYS = 50
 MAX_ITEMS_PER_WRITE = 100
@@ -228,7 +228,12 @@ async def put_content_field(work: Write, key: str, value: object, locale: str, s
             raise Invalid("locale", "a content field is created in the default locale first")
         field_id = await insert_entry(work, "field", _FIELD_SCOPE, key, "", status)
         if field_id is None:
-            raise Invalid("key", "is being created by another request; try again")
+            # Another request created it first (PostgreSQL waited for it to commit): set that one.
+            field = await read_one(work, "field", _FIELD_SCOPE, key, View(drafts=True))
+            if field is None:
+                raise Conflict(f"content field {key!r} is being created by another request; try again")
+            field_id = field.id
+            await update_entry(work, field_id, name=None, status=status)
     else:
         field_id = field.id
         await update_entry(work, field_id, name=None, status=status)
