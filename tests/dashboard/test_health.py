@@ -144,6 +144,13 @@ def test_bad_controls_are_explained_not_failed(signed_in_page: Page, dash_server
         refused = client.get("/health/export?format=xls")
     assert refused.status_code == 400
     assert "format: must be one of csv, json, png" in refused.text
+    # What Litestar itself refuses (a page number that is no number) is an HTML page too, not the APIs' JSON.
+    malformed = page.goto("/health?page=abc&builds_page=-1")
+    assert malformed is not None
+    assert malformed.status == 400
+    assert malformed.headers["content-type"].startswith("text/html")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Something is not right")
+    expect(page.get_by_role("main")).to_contain_text("page")
 
 
 @pytest.mark.parametrize("path", ["/health", "/health?range=90d&sort=p95", "/webhooks"])

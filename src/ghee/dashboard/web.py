@@ -14,7 +14,7 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.di import Provide
-from litestar.exceptions import ClientException, SerializationException
+from litestar.exceptions import ClientException, HTTPException, SerializationException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
@@ -23,6 +23,7 @@ from ghee.core.sessions import LIFETIME, Session, resolve_session, slide_session
 from ghee.core.users import User
 from ghee.dashboard.nav import visible_nav
 from ghee.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited
+from ghee.http.errors import validation_message
 from ghee.http.services import provide_db, services_of
 
 SESSION_COOKIE = "ghee_session"
@@ -221,8 +222,18 @@ def domain_error_page(request: Request[Any, Any, Any], exc: DomainError) -> Resp
     return render(request, "error.html", status_code=status, title="Something is not right", message=str(exc))
 
 
+def bad_request_page(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """What Litestar refuses before a page's handler runs, as an HTML page (not the APIs' JSON).
+
+    A malformed query parameter, a body too large, a method the page does not take.
+    """
+    message, _ = validation_message(exc) if isinstance(exc, ValidationException) else (str(exc.detail), None)
+    return render(request, "error.html", status_code=exc.status_code, title="Something is not right", message=message)
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     SignInRequired: sign_in_redirect,
     CsrfRejected: csrf_page,
     DomainError: domain_error_page,
+    HTTPException: bad_request_page,
 }

@@ -66,7 +66,8 @@ def _problem(status: int, message: str, *, field: str | None = None, retry_after
 _MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
 
 
-def _validation_message(exc: ValidationException) -> tuple[str, str | None]:
+def validation_message(exc: ValidationException) -> tuple[str, str | None]:
+    """What Litestar's validation error says, in ghee's words (``field: problem``), and the field it names."""
     extra = exc.extra
     if isinstance(extra, list) and extra and isinstance(extra[0], dict):
         first = extra[0]
@@ -118,7 +119,7 @@ def classify(exc: Exception) -> Problem:  # noqa: PLR0911 (one return per kind o
         # Also what a multipart part without a filename holding binary data ends in: it is read as text.
         return _problem(400, "body: is not valid UTF-8 (a file part needs a filename)", field="body")
     if isinstance(exc, ValidationException):
-        message, field = _validation_message(exc)
+        message, field = validation_message(exc)
         return _problem(400, message, field=field)
     if isinstance(exc, HTTPException):
         if exc.status_code == HTTP_404_NOT_FOUND:

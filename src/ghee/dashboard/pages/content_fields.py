@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import msgspec
@@ -72,16 +73,28 @@ def inputs_for(schema: Schema, values: Values, fallback: Values | None = None) -
     ]
 
 
+MAX_NUMBER_TEXT = 40  # characters of a number field: enough for any double, too few to cost anything to parse
+MAX_ITEM_ID = 18  # digits of a collection item id (a 64-bit row id)
+
+
 def _number(key: str, text: str) -> int | float:
+    """A number field's value; raises ``Invalid`` for text that is not a finite number (``inf``, ``nan``, ``1e400``)."""
     try:
-        number = float(text)
+        number = float(text) if len(text) <= MAX_NUMBER_TEXT else math.inf
     except ValueError:
         raise Invalid("fields", f"{key}: must be a number") from None
+    if not math.isfinite(number):
+        raise Invalid("fields", f"{key}: must be a finite number")
     return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
 
 
-def _reference(text: str) -> str | int:
-    return int(text) if text.isdigit() else text
+def _reference(key: str, text: str) -> str | int:
+    """A page slug, or a collection item's id (ASCII digits: ``²`` and ``①`` are digits to Python, not to ids)."""
+    if text.isascii() and text.isdigit():
+        if len(text) > MAX_ITEM_ID:
+            raise Invalid("fields", f"{key}: {text[:20]}... is no collection item id")
+        return int(text)
+    return text
 
 
 def _value(spec: FieldSpec, raw: object) -> Any:  # noqa: ANN401, PLR0911 (decoded JSON; a return a type)
@@ -94,14 +107,14 @@ def _value(spec: FieldSpec, raw: object) -> Any:  # noqa: ANN401, PLR0911 (decod
         case "number":
             return _number(spec.key, text)
         case "reference" if spec.many:
-            return [_reference(part.strip()) for part in text.split(",") if part.strip()]
+            return [_reference(spec.key, part.strip()) for part in text.split(",") if part.strip()]
         case "reference":
-            return _reference(text)
+            return _reference(spec.key, text)
         case "repeater":
             try:
                 return msgspec.json.decode(text)
-            except msgspec.DecodeError:
-                raise Invalid("fields", f"{spec.key}: must be a JSON list of objects") from None
+            except (msgspec.DecodeError, RecursionError):
+                raise Invalid("fields", f"{spec.key}: must be a JSON list of objects, nested a few levels") from None
     return text
 
 
