@@ -62,7 +62,10 @@ def test_json_body_with_invalid_utf8_is_400(api: Api) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert response.json() == {"error": "bad_request", "message": "body: is not valid UTF-8"}
+    assert response.json() == {
+        "error": "bad_request",
+        "message": "body: is not valid UTF-8 (text must be; a file part needs a filename)",
+    }
 
 
 def test_form_body_with_invalid_utf8_is_400(api: Api) -> None:
@@ -94,12 +97,11 @@ def test_query_with_invalid_utf8_is_400(api: Api) -> None:
     assert response.json()["message"] == "query: percent-encoded bytes must be UTF-8"
 
 
-def test_a_nul_in_a_path_or_query_is_a_400_on_every_database(api: Api) -> None:
+def test_a_nul_in_a_path_is_a_404_and_in_a_query_a_400_on_every_database(api: Api) -> None:
     """PostgreSQL cannot compare text holding a NUL: it answered 500 where SQLite answered 404."""
     for path in ("/v2/posts/a%00b/", "/v2/authors/a%00b/", "/v2/categories/a%00b/", "/v2/tags/a%00b/"):
         response = api.get(path)
-        assert response.status_code == 400, (path, response.status_code, response.text)
-        assert "NUL" in response.text
+        assert response.status_code == 404, (path, response.status_code, response.text)
     response = api.get("/v2/posts/", params={"category_slug": "a\x00b"})
     assert response.status_code == 400
     assert "NUL" in response.text

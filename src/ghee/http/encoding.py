@@ -17,7 +17,7 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
-from ghee.errors import Invalid
+from ghee.errors import Invalid, NotFound
 
 MAX_BODY = 8 * 1024 * 1024
 FORM = "application/x-www-form-urlencoded"
@@ -60,11 +60,12 @@ def check_url_encoding(raw_path: bytes, query_string: bytes) -> None:
     """Raise ``Invalid`` unless the percent-decoded path and query are UTF-8 without NUL characters.
 
     PostgreSQL cannot hold or compare a NUL in text, so a slug or name with
-    one is refused here for every route alike, on both databases.
+    one is refused here for every route alike, on both databases: a path
+    holding one is a 404 (``NotFound``), a query a 400.
     """
     if raw_path.isascii() and query_string.isascii() and b"%" not in raw_path and b"%" not in query_string:
         if b"\x00" in raw_path or b"\x00" in query_string:
-            raise Invalid("path" if b"\x00" in raw_path else "query", "must not contain NUL characters")
+            _refuse_nul("path" if b"\x00" in raw_path else "query")
         return  # plain ASCII, the usual case: nothing to decode
     for field, raw in (("path", raw_path), ("query", query_string.replace(b"+", b" "))):
         try:
@@ -72,7 +73,14 @@ def check_url_encoding(raw_path: bytes, query_string: bytes) -> None:
         except UnicodeDecodeError as exc:
             raise Invalid(field, "percent-encoded bytes must be UTF-8") from exc
         if "\x00" in decoded:
-            raise Invalid(field, "must not contain NUL characters")
+            _refuse_nul(field)
+
+
+def _refuse_nul(field: str) -> None:
+    """No id, slug or name holds a NUL: a path with one names nothing (404), a query with one is malformed (400)."""
+    if field == "path":
+        raise NotFound("resource", "at a path holding a NUL character")
+    raise Invalid(field, "must not contain NUL characters")
 
 
 def _is_json(media: str) -> bool:

@@ -117,7 +117,7 @@ def classify(exc: Exception) -> Problem:  # noqa: PLR0911 (one return per kind o
         return _problem(503, "A backing service is unreachable; try again shortly", retry_after=5)
     if isinstance(exc, UnicodeDecodeError):
         # Also what a multipart part without a filename holding binary data ends in: it is read as text.
-        return _problem(400, "body: is not valid UTF-8 (a file part needs a filename)", field="body")
+        return _problem(400, "body: is not valid UTF-8 (text must be; a file part needs a filename)", field="body")
     if isinstance(exc, ValidationException):
         message, field = validation_message(exc)
         return _problem(400, message, field=field)
