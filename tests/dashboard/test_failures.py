@@ -174,6 +174,25 @@ def test_a_ci_build_outside_any_project_offers_no_rebuild(signed_in_page: Page, 
     expect(signed_in_page.get_by_role("button", name="Rebuild")).to_have_count(0)
 
 
+def test_the_overview_lists_the_projects_whose_newest_build_failed(signed_in_page: Page, dash_server: Server) -> None:
+    api = Api(dash_server, dash_server.token("admin"))
+    red, green = api.new_project(), api.new_project()
+    api.finished_build(red["id"], status="success")
+    failed = api.finished_build(red["id"], status="failed")
+    api.finished_build(green["id"], status="failed")
+    api.finished_build(green["id"], status="success")  # fixed since
+    api.http.close()
+    page = signed_in_page
+    page.goto("/")
+    failing = page.locator("#failing-projects")
+    expect(failing.get_by_role("link", name=red["name"], exact=True)).to_have_attribute(
+        "href", f"/builds?project={red['id']}"
+    )
+    expect(failing.get_by_role("link", name=green["name"], exact=True)).to_have_count(0)
+    failing.get_by_role("link", name=f"{red['name']}: failed build {failed['number']}").click()
+    expect(page).to_have_url(f"{dash_server.base_url}/builds/{failed['id']}")
+
+
 def test_an_admin_previews_a_failure_cause_on_recent_builds_then_saves_it(
     signed_in_page: Page, dash_server: Server
 ) -> None:
