@@ -172,6 +172,12 @@ def test_a_ci_build_outside_any_project_offers_no_rebuild(signed_in_page: Page, 
     signed_in_page.goto(f"/builds/{build_id}")
     expect(signed_in_page.locator("#build-log mark#first-error")).to_have_text(ERROR)
     expect(signed_in_page.get_by_role("button", name="Rebuild")).to_have_count(0)
+    csrf = signed_in_page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+    with session_client(signed_in_page, dash_server) as client:
+        outside = client.post(f"/builds/{build_id}/rebuild", data={"_csrf": csrf})
+        assert outside.status_code == 400
+        assert "belongs to no project" in outside.text
+        assert client.post("/builds/build_nope/rebuild", data={"_csrf": csrf}).status_code == 404
 
 
 def test_the_overview_lists_the_projects_whose_newest_build_failed(signed_in_page: Page, dash_server: Server) -> None:
