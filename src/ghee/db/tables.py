@@ -111,6 +111,9 @@ builds = sa.Table(
     sa.Column("queue_id", sa.BigInteger(), nullable=True),
     sa.Column("url", sa.String(2048), nullable=True),
     sa.Column("failure_category", sa.String(60), nullable=True),
+    # The log line that gave the category, and the byte where it starts in the log (migration 0018).
+    sa.Column("failure_line", sa.String(500), nullable=True),
+    sa.Column("failure_line_at", sa.BigInteger(), nullable=True),
     sa.Column("log_bytes", sa.BigInteger(), nullable=True),  # console text stored so far (build_log_chunks)
     sa.Column("log_complete", sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column("deleted", sa.Boolean(), server_default=sa.false(), nullable=False),

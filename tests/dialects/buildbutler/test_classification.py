@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ghee import ids
-from ghee.core.builds.failures import HEAD_BYTES, TAIL_BYTES, classify_builds
+from ghee.core.builds.failures import HEAD_BYTES, TAIL_BYTES, classify_builds, matched_line
 from ghee.core.builds.model import build_public_id
 from ghee.db.database import Write
 from tests.support.api import Api
@@ -111,3 +111,50 @@ def test_a_change_of_category_records_a_build_classified_event(server: Server) -
     [(event_type, payload)] = in_db(server, seed)
     assert event_type == "build.classified"
     assert (payload["result"], payload["failureCategory"]) == ("ABORTED", "aborted_by_user")
+
+
+def _line_starting_at(log: str, at: int) -> str:
+    """The line of ``log`` that starts at byte ``at``, stripped as stored."""
+    raw = log.encode()
+    assert at == 0 or raw[at - 1 : at] == b"\n"
+    return raw[at:].split(b"\n", 1)[0].decode().strip()
+
+
+def test_the_line_a_category_rests_on_is_kept_with_the_byte_where_it_starts(server: Server) -> None:
+    # Two-byte characters everywhere, so a character count is no byte count.
+    lines = [f"[INFO] Überprüfe Asset {n:07} — Größe geändert\n" for n in range(20_000)]
+    filler = "".join(lines)
+    assert len(filler.encode()) > HEAD_BYTES + TAIL_BYTES
+    error = "Source/Game/Player.cpp:118:7: error: use of undeclared identifier 'Healht'\n"
+    end = "Finished: FAILURE\n"
+    # The searched tail starts on the second byte of "—" (E2 80 94): two bytes of no character to step over.
+    padding = TAIL_BYTES - 2 - len(("\n" + error + end).encode())
+    mid_character = filler + "—\n" + error + ("." * 99 + "\n") * (padding // 100) + "." * (padding % 100) + end
+    assert mid_character.encode()[-TAIL_BYTES:].startswith(b"\x80\x94\n" + error.encode())
+    logs = {
+        "small": "".join(lines[:100]) + error + "".join(lines[:100]) + end,
+        "in the head": "".join(lines[:400]) + error + filler + end,
+        "in the tail": filler + error + "".join(lines[:2000]) + end,
+        "tail starting mid-character": mid_character,
+    }
+
+    async def seed(work: Write) -> dict[str, tuple[str, int] | None]:
+        connection_id, _ = await new_connection(work)
+        job = await new_job(work, connection_id)
+        made = {
+            name: await new_build(work, job, n, "FAILURE", log=log) for n, (name, log) in enumerate(logs.items(), 1)
+        }
+        silent = await new_build(work, job, 9, "FAILURE", log="ERROR: script returned exit code 1\n")
+        passed = await new_build(work, job, 10, "SUCCESS", log=error)
+        await classify_builds(work, [*made.values(), silent, passed])
+        found = {name: await matched_line(work, build) for name, build in made.items()}
+        return found | {"unknown": await matched_line(work, silent), "passed": await matched_line(work, passed)}
+
+    found = in_db(server, seed)
+    for name, log in logs.items():
+        stored = found[name]
+        assert stored is not None, name
+        assert stored[0] == error.strip(), name
+        assert _line_starting_at(log, stored[1]) == error.strip(), name
+    assert found["unknown"] is None
+    assert found["passed"] is None

@@ -67,8 +67,66 @@ def matching_cause(
     return None
 
 
+MATCHED_LINE_CHARS = 500
+"""How much of the line that gave a build its category is stored (``builds.failure_line``)."""
+
+
+class Classification(msgspec.Struct, frozen=True):
+    """What a failed build's log and stages say: the cause that applies (``None``: unknown), and its line.
+
+    ``line`` is the first log line one of the cause's indications found
+    (stripped, ``MATCHED_LINE_CHARS`` at most) and ``line_at`` the byte of the
+    log where it starts; both ``None`` when no cause applies or the cause
+    names only a failed stage.
+    """
+
+    cause: FailureCause | None
+    line: str | None = None
+    line_at: int | None = None
+
+    @property
+    def category(self) -> str:
+        """The failure category: the cause's, or ``unknown``."""
+        return UNKNOWN if self.cause is None else self.cause.category
+
+
+def classify(
+    causes: Sequence[FailureCause], pieces: Sequence[tuple[int, str]], failed_stages: Sequence[str]
+) -> Classification:
+    """The cause of ``causes`` (highest priority first) that applies to a failed build, and the line that shows it.
+
+    ``pieces``: what is searched of the log, each as (the byte where it starts, its text). The line's
+    byte is exact for a UTF-8 log; bytes that are not UTF-8 before it count as the 3 of U+FFFD.
+    """
+    cause = matching_cause(causes, [text for _, text in pieces], failed_stages)
+    if cause is None:
+        return Classification(None)
+    for at, text in pieces:
+        found = _indicated_line(cause, text)
+        if found is not None:
+            line = text[found[0] : found[1]].replace("\x00", "").strip()[:MATCHED_LINE_CHARS]
+            return Classification(cause, line, at + len(text[: found[0]].encode()))
+    return Classification(cause)
+
+
+def _indicated_line(cause: FailureCause, text: str) -> tuple[int, int] | None:
+    """Where the first line of ``text`` one of ``cause``'s indications finds starts and ends, or ``None``."""
+    first: tuple[int, int] | None = None
+    for indication in cause.indications:
+        found = compile_pattern(indication).search(text)
+        if found is not None and (first is None or found.start() < first[0]):
+            first = (found.start(), found.end())
+    return None if first is None else line_around(text, *first)
+
+
+def line_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole lines of ``text`` holding ``text[start:end]``, with the last line's newline."""
+    after = text.find("\n", end)
+    return text.rfind("\n", 0, start) + 1, len(text) if after < 0 else after + 1
+
+
 class Explanation(msgspec.Struct, frozen=True):
-    """Where a failed build's log says why: the cause that applies (if any) and the line that shows it.
+    """Where a piece of a failed build's log says why: the cause that applies (if any) and the line that shows it.
 
     ``start`` and ``end`` are character offsets of that line in the text
     searched; ``None`` when no line stands out.
@@ -87,23 +145,16 @@ def explain(causes: Sequence[FailureCause], text: str, failed_stages: Sequence[s
     """The cause that applies to ``text`` and the first line of it matching one of the cause's indications.
 
     Without a cause, or when the cause names no indication, the first line
-    that looks like an error (``ERROR_LINE``).
+    that looks like an error (``ERROR_LINE``). For a piece of log the
+    classification did not see whole, or builds classified before lines were
+    stored; ``classify`` says what a build's category rests on.
     """
     cause = matching_cause(causes, [text], failed_stages)
-    patterns = [compile_pattern(indication) for indication in cause.indications] if cause is not None else []
-    first: tuple[int, int] | None = None
-    for pattern in patterns:
-        found = pattern.search(text)
-        if found is not None and (first is None or found.start() < first[0]):
-            first = (found.start(), found.end())
+    first = _indicated_line(cause, text) if cause is not None else None
     if first is None:
         found = ERROR_LINE.search(text)
-        first = (found.start(), found.end()) if found is not None else None
-    if first is None:
-        return Explanation(cause)
-    start = text.rfind("\n", 0, first[0]) + 1
-    end = text.find("\n", first[1])
-    return Explanation(cause, start, len(text) if end < 0 else end + 1)
+        first = line_around(text, found.start(), found.end()) if found is not None else None
+    return Explanation(cause) if first is None else Explanation(cause, *first)
 
 
 PREVIEW_BUILDS = 100
@@ -111,7 +162,7 @@ PREVIEW_BUILDS = 100
 
 
 class PreviewMatch(msgspec.Struct, frozen=True):
-    """A recent failed build a cause would apply to, and the log line that shows it."""
+    """A recent failed build a cause would apply to, and the log line that would show it (``None``: stage only)."""
 
     build: Build
     line: str | None
@@ -137,32 +188,27 @@ async def preview_cause(
     matches = []
     for build in sorted(looked, key=lambda b: b.id, reverse=True):
         stages = [stage.name for stage in build.stages if stage.failed]
-        for text in await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES):
-            explained = explain([cause], text, stages)
-            if explained.cause is not None:
-                line = text[explained.start : explained.end].strip() if explained.start is not None else None
-                matches.append(PreviewMatch(build, line))
-                break
+        tried = classify([cause], await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES), stages)
+        if tried.cause is not None:
+            matches.append(PreviewMatch(build, tried.line))
     return len(looked), matches
 
 
-async def category_of(
+async def classification_of(
     reads: Reads, build: Build, causes: Sequence[FailureCause], whole_log: str | None = None
-) -> str | None:
-    """The failure category ``build`` deserves: ``None`` unless it failed, ``unknown`` if no cause applies.
+) -> Classification | None:
+    """Why ``build`` failed by ``causes`` (``classify``), or ``None`` unless it failed.
 
     ``whole_log``: the build's log when the caller read it already (a small one).
     """
     if build.result not in FAILED_RESULTS:
         return None
-    texts = [whole_log] if whole_log is not None else await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES)
-    failed_stages = [stage.name for stage in build.stages if stage.failed]
-    cause = matching_cause(causes, texts, failed_stages)
-    return UNKNOWN if cause is None else cause.category
+    pieces = [(0, whole_log)] if whole_log is not None else await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES)
+    return classify(causes, pieces, [stage.name for stage in build.stages if stage.failed])
 
 
 async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
-    """Set ``builds.failure_category`` of each build from its stored log and stages.
+    """Set each build's ``failure_category`` and the line it rests on (``failure_line``) from its log and stages.
 
     Call it when builds finish (or their logs are complete). A build whose
     category changes gets a ``build.classified`` event. Builds that do not
@@ -172,17 +218,22 @@ async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
     causes = await all_causes(reads)
     happened: list[NewEvent] = []
     changed: list[dict[str, object]] = []
-    looked = await builds_by_row_ids(reads, await _worth_a_look(work, build_ids))
+    stored = await _worth_a_look(work, build_ids)
+    looked = await builds_by_row_ids(reads, list(stored))
     # Logs that fit in the head and tail searched are read whole, all in one statement.
     small = await small_logs(
         reads,
         [b.id for b in looked if b.result in FAILED_RESULTS and (b.log_bytes or 0) <= HEAD_BYTES + TAIL_BYTES],
     )
     for build in looked:
-        category = await category_of(reads, build, causes, small.get(build.id))
-        if category == build.failure_category:
+        classified = await classification_of(reads, build, causes, small.get(build.id))
+        category = None if classified is None else classified.category
+        line = (None, None) if classified is None else (classified.line, classified.line_at)
+        if (category, *line) == (build.failure_category, *stored[build.id]):
             continue
-        changed.append({"build_id": build.id, "category": category})
+        changed.append({"build_id": build.id, "category": category, "line": line[0], "line_at": line[1]})
+        if category == build.failure_category:
+            continue  # the same category, shown by another line (the causes changed): no news
         payload = ClassifiedPayload(
             build.public_id,
             None if build.job_id is None else job_public_id(build.job_id),
@@ -199,10 +250,16 @@ async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
 
 
 _SET_CATEGORY = (
-    builds.update().where(builds.c.id == sa.bindparam("build_id")).values(failure_category=sa.bindparam("category"))
+    builds.update()
+    .where(builds.c.id == sa.bindparam("build_id"))
+    .values(
+        failure_category=sa.bindparam("category"),
+        failure_line=sa.bindparam("line"),
+        failure_line_at=sa.bindparam("line_at"),
+    )
 )
 _WORTH_A_LOOK = (
-    sa.select(builds.c.id)
+    sa.select(builds.c.id, builds.c.failure_line, builds.c.failure_line_at)
     .where(
         in_json_list(builds.c.id, sa.bindparam("ids")),
         sa.or_(
@@ -215,9 +272,30 @@ _WORTH_A_LOOK = (
 )
 
 
-async def _worth_a_look(work: Write, build_ids: Sequence[int]) -> list[int]:
-    """Those of ``build_ids`` that failed or have a category: a passing build without one stays as it is."""
-    return [row[0] for row in await work.execute(_WORTH_A_LOOK, {"ids": json_list(list(build_ids))})]
+async def _worth_a_look(work: Write, build_ids: Sequence[int]) -> dict[int, tuple[str | None, int | None]]:
+    """Those of ``build_ids`` that failed or have a category, each with its stored line and where it starts.
+
+    A passing build without a category stays as it is.
+    """
+    rows = await work.execute(_WORTH_A_LOOK, {"ids": json_list(list(build_ids))})
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+_MATCHED_LINE = sa.select(builds.c.failure_line, builds.c.failure_line_at).where(
+    builds.c.id == sa.bindparam("build_id")
+)
+
+
+async def matched_line(reads: Reads, build_id: int) -> tuple[str, int] | None:
+    """The log line that gave the build its failure category and the byte where it starts, or ``None``.
+
+    ``None`` when the build did not fail, no cause applies, the cause names
+    only a failed stage, or it was classified before lines were stored.
+    """
+    row = await reads.first(_MATCHED_LINE, {"build_id": build_id})
+    if row is None or not row[0] or row[1] is None:
+        return None
+    return str(row[0]), int(row[1])
 
 
 _RECENT_FAILED = (

@@ -84,11 +84,12 @@ async def small_logs(reads: Reads, build_ids: list[int]) -> dict[int, str]:
     return {build_id: b"".join(parts).decode("utf-8", errors="replace") for build_id, parts in found.items()}
 
 
-async def log_excerpts(reads: Reads, build_id: int, head: int, tail: int) -> list[str]:
-    """The first ``head`` and last ``tail`` bytes of the log as text (one piece when they overlap).
+async def log_excerpts(reads: Reads, build_id: int, head: int, tail: int) -> list[tuple[int, str]]:
+    """The first ``head`` and last ``tail`` bytes of the log as text (one piece when they overlap), with offsets.
 
     Failures show at the end of a log and setup problems at its start, so
-    scanning these bounds the work on a log of any size.
+    scanning these bounds the work on a log of any size. Each piece comes as
+    (the byte in the log where it starts, its text).
     """
     size = await log_size(reads, build_id)
     if size <= head + tail:
@@ -96,9 +97,13 @@ async def log_excerpts(reads: Reads, build_id: int, head: int, tail: int) -> lis
     return [await _text(reads, build_id, 0, head), await _text(reads, build_id, size - tail, size)]
 
 
-async def _text(reads: Reads, build_id: int, start: int, end: int) -> str:
-    pieces = [piece async for piece in read_log(reads, build_id, start, end)]
-    return b"".join(pieces).decode("utf-8", errors="replace")
+async def _text(reads: Reads, build_id: int, start: int, end: int) -> tuple[int, str]:
+    """Bytes ``start`` to ``end`` as text; a piece starting inside a UTF-8 character starts at the next one."""
+    raw = b"".join([piece async for piece in read_log(reads, build_id, start, end)])
+    skip = 0
+    while start and skip < min(3, len(raw)) and raw[skip] & 0xC0 == 0x80:  # noqa: PLR2004 (UTF-8 continuation bytes)
+        skip += 1
+    return start + skip, raw[skip:].decode("utf-8", errors="replace")
 
 
 async def whole_log(reads: Reads, build_id: int) -> bytes:

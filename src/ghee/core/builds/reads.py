@@ -17,11 +17,11 @@ import sqlalchemy as sa
 from ghee.core.builds.model import Artifact, Build, BuildFilter, Stage, build_row_id, check_result, check_status
 from ghee.core.inputs import check_filter, check_moment
 from ghee.core.paging import Window
-from ghee.core.projects import check_visible, get_project
+from ghee.core.projects import Project, check_visible, get_project
 from ghee.db.functions import in_json_list, json_list, json_rows
 from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.reads import Reads, Row, as_datetime
-from ghee.db.tables import artifacts, build_stages, builds, jobs
+from ghee.db.tables import artifacts, build_stages, builds, jobs, projects
 from ghee.errors import Invalid, NotFound
 
 
@@ -297,6 +297,34 @@ async def builds_by_row_ids(reads: Reads, row_ids: list[int]) -> list[Build]:
     if not row_ids:
         return []
     return [_build(row) for row in await reads.all(_MANY, {"ids": json_list(sorted(set(row_ids)))})]
+
+
+_NEWEST_OF_PROJECT = (
+    sa.select(builds.c.id)
+    .where(builds.c.project_id == projects.c.id, builds.c.deleted == sa.false())
+    .order_by(builds.c.created_at.desc(), builds.c.id.desc())
+    .limit(1)
+    .correlate(projects)
+    .scalar_subquery()
+)
+_FAILING_NOW = (
+    sa.select(builds.c.id, projects.c.id, projects.c.name, projects.c.engine, projects.c.created_at)
+    .select_from(projects.join(builds, builds.c.id == _NEWEST_OF_PROJECT))
+    .where(builds.c.status == "failed")
+    .order_by(builds.c.created_at.desc(), builds.c.id.desc())
+    .limit(sa.bindparam("limit"))
+)
+
+
+async def failing_projects(reads: Reads, limit: int) -> list[tuple[Project, Build]]:
+    """The projects whose newest build failed, with that build, the most recently queued first; ``limit`` at most."""
+    rows = await reads.all(_FAILING_NOW, {"limit": limit})
+    failed = {build.id: build for build in await builds_by_row_ids(reads, [row[0] for row in rows])}
+    return [
+        (Project(row[1], row[2], row[3], as_datetime(row[4])), failed[row[0]])  # type: ignore[arg-type]
+        for row in rows
+        if row[0] in failed
+    ]
 
 
 _OF_CHANGELIST = (

@@ -22,14 +22,13 @@ from ghee.core import changelists, deployments
 from ghee.core.builds import dispatches
 from ghee.core.builds import logs as build_logs
 from ghee.core.builds import reads as build_reads
-from ghee.core.builds.failures import Explanation, explain
-from ghee.core.builds.model import FAILED_RESULTS, STATUSES, Build, BuildFilter, Stage
+from ghee.core.builds.model import STATUSES, Build, BuildFilter, Stage
 from ghee.core.builds.reports import DEFAULT_BRANCH, NewBuild
 from ghee.core.builds.trigger import trigger_build
-from ghee.core.failure_causes import all_causes
 from ghee.core.jobs.model import job_public_id
 from ghee.core.paging import Window
 from ghee.core.projects import Project, get_project, list_projects
+from ghee.dashboard.log_view import log_view
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render
 from ghee.db.database import Database
@@ -41,8 +40,6 @@ BUILDS_PER_PAGE = 25
 CHANGELISTS_PER_PAGE = 25
 DEPLOYMENTS_PER_PAGE = 25
 PROJECT_CHOICES = 200
-LOG_TAIL = 64 * 1024
-"""Bytes of the console log a build page shows at first (the end, where failures are)."""
 LOG_PIECE = 256 * 1024
 """The most bytes one ``/builds/:id/log`` answer carries when asked for an open range."""
 LINKED_BUILDS = 50
@@ -227,17 +224,7 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
         changelist = await changelists.get_changelist_by_row_id(reads, build.changelist_id)
     deployed = await deployments.deployments_of_build(reads, build.id)
     causes = await build_reads.build_causes(reads, build.id)
-    log_size = await build_logs.log_size(reads, build.id)
-    has_log = build.job_id is not None or log_size > 0
-    tail_start = max(0, log_size - LOG_TAIL)
-    log_text = ""
-    if log_size:
-        pieces = [piece async for piece in build_logs.read_log(reads, build.id, tail_start, log_size)]
-        log_text = b"".join(pieces).decode("utf-8", errors="replace")
-    explained = Explanation(None)
-    if build.result in FAILED_RESULTS and log_text:
-        explained = explain(await all_causes(reads), log_text, [stage.name for stage in build.stages if stage.failed])
-    cut_at = (explained.start, explained.end) if explained.start is not None else (len(log_text), len(log_text))
+    log = await log_view(reads, build)
     return render(
         request,
         "pages/build.html",
@@ -256,13 +243,8 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
         ci_link=web_link(build.url),
         changelist=changelist,
         deployments=deployed,
-        has_log=has_log,
-        log_before=log_text[: cut_at[0]],
-        log_error=log_text[cut_at[0] : cut_at[1]],
-        log_after=log_text[cut_at[1] :],
-        matched_cause=explained.cause,
-        log_offset=log_size,
-        log_truncated=tail_start > 0,
+        has_log=build.job_id is not None or log.size > 0,
+        log=log,
         log_more=build.job_id is not None and not build.log_complete,
         tab="builds",
     )

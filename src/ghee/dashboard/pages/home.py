@@ -9,7 +9,7 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from ghee.core.builds.model import BuildFilter
-from ghee.core.builds.reads import list_builds
+from ghee.core.builds.reads import failing_projects, list_builds
 from ghee.core.jobs.reads import failing_jobs
 from ghee.core.paging import Window
 from ghee.core.projects import list_projects
@@ -20,6 +20,7 @@ from ghee.db.database import Database
 PROJECTS_PER_PAGE = 20
 LATEST_BUILDS = 5
 FAILING_JOBS = 10
+FAILING_PROJECTS = 10
 
 add_nav(NavItem("Overview", "/", order=10))
 
@@ -28,7 +29,7 @@ add_nav(NavItem("Overview", "/", order=10))
 async def overview(
     request: Request[Any, Any, Any], db: Database, page: int = Parameter(default=1, ge=1, le=100_000)
 ) -> Template:
-    """What is failing now (Jenkins jobs whose newest build failed), then projects by name with their newest builds."""
+    """What is failing now (projects and Jenkins jobs whose newest build failed), then projects and their builds."""
     reads = db.read()
     projects = await list_projects(reads, Window(PROJECTS_PER_PAGE, (page - 1) * PROJECTS_PER_PAGE))
     rows = [
@@ -40,6 +41,7 @@ async def overview(
         "pages/home.html",
         title="Overview",
         rows=rows,
+        failing_projects=await failing_projects(reads, FAILING_PROJECTS),
         failing=await failing_jobs(reads, FAILING_JOBS),
         page=page,
         has_more=projects.has_more,
