@@ -22,7 +22,7 @@ from ghee.core import changelists, deployments
 from ghee.core.builds import dispatches
 from ghee.core.builds import logs as build_logs
 from ghee.core.builds import reads as build_reads
-from ghee.core.builds.failures import Explanation, explain
+from ghee.core.builds.failures import Explanation, explain_in_thread
 from ghee.core.builds.model import FAILED_RESULTS, STATUSES, Build, BuildFilter, Stage
 from ghee.core.builds.reports import DEFAULT_BRANCH, NewBuild
 from ghee.core.builds.trigger import trigger_build
@@ -236,7 +236,9 @@ async def build_page(request: Request[Any, Any, Any], db: Database, build_id: st
         log_text = b"".join(pieces).decode("utf-8", errors="replace")
     explained = Explanation(None)
     if build.result in FAILED_RESULTS and log_text:
-        explained = explain(await all_causes(reads), log_text, [stage.name for stage in build.stages if stage.failed])
+        explained = await explain_in_thread(
+            await all_causes(reads), log_text, [stage.name for stage in build.stages if stage.failed]
+        )
     cut_at = (explained.start, explained.end) if explained.start is not None else (len(log_text), len(log_text))
     return render(
         request,
