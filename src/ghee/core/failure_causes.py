@@ -4,14 +4,15 @@ Each cause has a category (what ``failureCategory`` shows), indications
 (regular expressions searched in the console log, any one suffices) and
 optionally a stage pattern (a failed stage's name must match it). The
 defaults come with migration 0006; admins edit them. ``ghee.core.failures``
-applies them.
+applies them. Patterns are RE2's (``ghee.core.log_patterns``): one RE2
+cannot compile is refused when saved; one stored before ghee used RE2 stays
+as stored, is skipped by the classifier and shows in ``unusable_patterns``.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -22,6 +23,7 @@ from ghee.clock import utcnow
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label
 from ghee.core.inserts import insert_unless_taken
+from ghee.core.log_patterns import PatternRefused, compile_line_pattern, refusal
 from ghee.core.paging import Counted, Window
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
@@ -34,8 +36,6 @@ MAX_PATTERN = 500
 MAX_INDICATIONS = 50
 MAX_PRIORITY = 1000
 _CATEGORY = re.compile(r"[a-z][a-z0-9_]*")
-# Every indication is searched line-wise: ``^`` and ``$`` mark a line's ends.
-FLAGS = re.MULTILINE
 
 
 class FailureCause(msgspec.Struct, frozen=True):
@@ -55,6 +55,16 @@ class FailureCause(msgspec.Struct, frozen=True):
     def public_id(self) -> str:
         """``fc_...``."""
         return ids.encode("fc", self.id, "failure_cause")
+
+    def unusable_patterns(self) -> dict[str, str]:
+        """The stored patterns RE2 refuses (``indications[2]``: why), which classification skips; none normally.
+
+        Only a cause saved before ghee used RE2 can hold one: saving checks every pattern.
+        """
+        fields = [(f"indications[{i}]", p) for i, p in enumerate(self.indications)]
+        if self.stage_pattern is not None:
+            fields.append(("stage_pattern", self.stage_pattern))
+        return {field: problem for field, pattern in fields if (problem := refusal(pattern)) is not None}
 
 
 class NewCause(msgspec.Struct, frozen=True):
@@ -79,23 +89,19 @@ class CauseChanges(msgspec.Struct, frozen=True):
     priority: int | msgspec.UnsetType = msgspec.UNSET
 
 
-@lru_cache(maxsize=1024)
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """``pattern`` compiled with ``FLAGS`` (cached: the classifier applies the same ones to every build)."""
-    return re.compile(pattern, FLAGS)
-
-
 def check_pattern(field: str, pattern: str) -> str:
-    """``pattern`` if it is a valid regular expression of at most ``MAX_PATTERN`` characters, else ``Invalid``."""
+    """``pattern`` if RE2 compiles it and it has at most ``MAX_PATTERN`` characters.
+
+    Raises ``Invalid``, naming the construct RE2 lacks (a backreference, a
+    lookahead, ...) when that is why.
+    """
     if not pattern or len(pattern) > MAX_PATTERN:
         raise Invalid(field, f"must be 1 to {MAX_PATTERN} characters")
     check_free_text(field, pattern)
     try:
-        compile_pattern(pattern)
-    except re.error as exc:
-        raise Invalid(field, f"is not a valid regular expression: {exc}") from exc
-    except (RecursionError, OverflowError, ValueError) as exc:
-        raise Invalid(field, "is not a usable regular expression") from exc
+        compile_line_pattern(pattern)
+    except PatternRefused as exc:
+        raise Invalid(field, exc.problem) from exc
     return pattern
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ghee.core.builds import logs as build_logs
-from ghee.core.builds.failures import explain, line_around, matched_line
+from ghee.core.builds.failures import explain_in_thread, line_around, matched_line
 from ghee.core.builds.model import FAILED_RESULTS, Build
 from ghee.core.failure_causes import all_causes
 from ghee.db.reads import Reads
@@ -66,7 +66,8 @@ async def log_view(reads: Reads, build: Build) -> LogView:
         span = None if found < 0 else line_around(text, found, found + len(matched[0]))
     guessed = False
     if span is None and failed:
-        explained = explain(await all_causes(reads), text, [stage.name for stage in build.stages if stage.failed])
+        stages = [stage.name for stage in build.stages if stage.failed]
+        explained = await explain_in_thread(await all_causes(reads), text, stages)
         span = None if explained.start is None or explained.end is None else (explained.start, explained.end)
         guessed = span is not None
     cut = span or (len(text), len(text))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from ghee import ids
+from ghee.clock import to_storage
 from ghee.core.builds.failures import classify_builds
 from ghee.core.builds.model import build_public_id
 from ghee.db.database import Write
+from ghee.db.tables import failure_causes
 from tests.support.api import Api
 from tests.support.buildbutler import MakeClient, assert_error
 from tests.support.buildbutler_factory import in_db, new_build, new_connection, new_job
@@ -58,7 +62,9 @@ def test_the_defaults_cover_what_fails_on_a_studio_jenkins(client: MakeClient) -
         "priority",
         "createdAt",
         "updatedAt",
+        "unusablePatterns",
     }
+    assert all(c["unusablePatterns"] == {} for c in causes)
     assert cause["id"].startswith("fc_")
     priorities = [c["priority"] for c in causes]
     assert priorities == sorted(priorities, reverse=True)
@@ -174,3 +180,74 @@ def test_a_new_cause_never_takes_a_deleted_causes_id(api: Api) -> None:
     assert made["id"] != gone["id"]
     assert api.get(f"/api/v1/failure-causes/{gone['id']}").status_code == 404
     api.http.delete(f"/api/v1/failure-causes/{made['id']}")
+
+
+def test_a_backreference_or_lookaround_is_a_400_naming_the_construct(api: Api) -> None:
+    backreference = api.post(
+        "/api/v1/failure-causes", json={"name": "echo", "category": "x", "indications": ["ok", r"(\w+) \1"]}
+    )
+    error = assert_error(backreference, 400, "bad_request")["error"]
+    assert error["details"] == {"field": "indications[1]"}
+    assert "backreference \\1" in error["message"]
+    lookahead = api.post("/api/v1/failure-causes", json={"name": "ahead", "category": "x", "stagePattern": "(?=Test)"})
+    error = assert_error(lookahead, 400, "bad_request")["error"]
+    assert error["details"] == {"field": "stagePattern"}
+    assert "lookahead (?=" in error["message"]
+    cause = _all_causes(api)[-1]
+    edit = api.patch(f"/api/v1/failure-causes/{cause['id']}", json={"indications": ["(?<!not )failed"]})
+    assert "negative lookbehind (?<!" in assert_error(edit, 400, "bad_request")["error"]["message"]
+    assert api.ok("GET", f"/api/v1/failure-causes/{cause['id']}") == cause
+
+
+def test_a_catastrophic_pattern_is_saved_and_classifies_a_hostile_log(api: Api, server: Server) -> None:
+    # Python's re tries every way to split each line's a's in up to 12 groups before giving up: ghee stalled.
+    hostile = _failed_build(server, ("a" * 64 + "!\n") * 20 + "Finished: FAILURE\n")
+    plain = _failed_build(server, "aaaa\nFinished: FAILURE\n")
+    created = api.post(
+        "/api/v1/failure-causes",
+        json={"name": "all_a", "category": "all_a", "indications": ["^(a+){1,12}$"], "priority": 1},
+    )
+    assert created.status_code == 201, created.text
+    assert int(created.headers["x-reclassified-builds"]) >= 2
+    assert api.ok("GET", f"/api/v1/builds/{hostile}")["failureCategory"] == "unknown"
+    assert api.ok("GET", f"/api/v1/builds/{plain}")["failureCategory"] == "all_a"
+    api.http.delete(f"/api/v1/failure-causes/{created.json()['id']}")
+
+
+def test_a_stored_pattern_re2_refuses_is_skipped_and_reported(api: Api, server: Server) -> None:
+    """A cause saved before ghee used RE2 may hold one: it must not break classification."""
+
+    async def store(work: Write) -> list[str]:
+        now = to_storage(datetime.now(UTC))
+        stored = []
+        for name, indications in (
+            ("legacy_mixed", [r"(?=LogLegacy)x", r"^LogLegacy: Error: \S+"]),
+            ("legacy_only", [r"^(LogLegacy): Error: \1"]),
+        ):
+            row = await work.scalar(
+                failure_causes.insert()
+                .values(name=name, category=name, description="", indications=indications, priority=2)
+                .values(stage_pattern=None, created_at=now, updated_at=now)
+                .returning(failure_causes.c.id)
+            )
+            stored.append(ids.encode("fc", row, "failure_cause"))
+        return stored
+
+    mixed, only = in_db(server, store)
+    try:
+        build = _failed_build(server, "LogLegacy: Error: LogLegacy\nFinished: FAILURE\n")
+        assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "legacy_mixed"
+        reported = api.ok("GET", f"/api/v1/failure-causes/{mixed}")["unusablePatterns"]
+        assert list(reported) == ["indications[0]"]
+        assert "lookahead (?=" in reported["indications[0]"]
+        reported = api.ok("GET", f"/api/v1/failure-causes/{only}")["unusablePatterns"]
+        assert "backreference \\1" in reported["indications[0]"]
+        # Without the first, the second explains nothing (its one indication is skipped), rather than everything.
+        assert api.http.delete(f"/api/v1/failure-causes/{mixed}").status_code == 204
+        assert api.ok("GET", f"/api/v1/builds/{build}")["failureCategory"] == "unknown"
+        # Changing it checks every pattern again, so the stored one must be fixed first.
+        edit = api.patch(f"/api/v1/failure-causes/{only}", json={"priority": 3})
+        assert assert_error(edit, 400, "bad_request")["error"]["details"] == {"field": "indications[0]"}
+    finally:
+        for cause in (mixed, only):
+            api.http.delete(f"/api/v1/failure-causes/{cause}")

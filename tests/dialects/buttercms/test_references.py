@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ghee.core.content.references import MAX_EXPANDED
 from tests.support.api import Api
 from tests.support.content import new_collection, new_items, new_page, new_page_type, unique, write
 
@@ -96,3 +97,50 @@ def test_reference_values_are_checked(api: Api) -> None:
     assert response.json() == {"fields": ["people: must be a list of page slugs or collection item ids"]}
     body["fields"] = {"next": {"slug": "b"}}
     assert api.post("/v2/pages/", json=body).json() == {"fields": ["next: must be page slugs or collection item ids"]}
+
+
+def _shown(value: Any) -> int:
+    """How many referenced entries an answer shows expanded."""
+    if isinstance(value, list):
+        return sum(_shown(item) for item in value)
+    if not isinstance(value, dict):
+        return 0
+    if "slug" in value and "fields" in value:  # a page
+        return 1 + _shown(value["fields"])
+    if "meta" in value:  # a collection item
+        return 1 + sum(_shown(item) for key, item in value.items() if key != "meta")
+    return sum(_shown(item) for item in value.values())  # fields, or a repeater's row
+
+
+def self_referencing(api: Api, times: int) -> str:
+    """A page type whose page ``loop`` references itself ``times`` times; returns the type."""
+    page_type = unique("pt")
+    fields = [
+        {"key": "title", "type": "text"},
+        {"key": "again", "type": "reference", "to": f"page_type:{page_type}", "many": True},
+    ]
+    new_page_type(api, fields, key=page_type)
+    new_page(api, page_type, "loop", {"title": "Loop", "again": ["loop"] * times})
+    return page_type
+
+
+def test_a_page_referencing_itself_20_times_at_levels_5_is_a_clear_400(api: Api) -> None:
+    # 20 + 400 + 8,000 + 160,000 entries: it answered 47.7 MB.
+    page_type = self_referencing(api, 20)
+    response = api.get(f"/v2/pages/{page_type}/loop/?levels=5")
+    assert response.status_code == 400
+    [problem] = response.json()["levels"]
+    assert problem.startswith(f"would expand more than {MAX_EXPANDED} referenced entries in one answer")
+    listed = api.get(f"/v2/pages/{page_type}/", params={"levels": 4})
+    assert listed.status_code == 400
+    assert list(listed.json()) == ["levels"]
+
+
+def test_within_the_cap_each_repeated_reference_is_expanded_in_full(api: Api) -> None:
+    page_type = self_referencing(api, 20)
+    page = api.ok("GET", f"/v2/pages/{page_type}/loop/?levels=3")["data"]
+    assert _shown(page["fields"]) == 20 + 20 * 20
+    [first, *others] = page["fields"]["again"]
+    assert all(other == first for other in others)
+    assert first["slug"] == "loop"
+    assert first["fields"]["again"][0] == {**first, "fields": {"title": "Loop", "again": ["loop"] * 20}}

@@ -9,11 +9,16 @@ Only the head and the tail of a log are searched (``HEAD_BYTES``,
 ``TAIL_BYTES``): Jenkins logs end with what went wrong, and start with what
 went wrong before the build could begin. A build's classification thus costs
 the same whatever its log's size.
+
+The patterns are searched with RE2 (``ghee.core.log_patterns``), in a worker
+thread (``asyncio.to_thread``): the search lets go of the GIL, so the event
+loop goes on serving requests, and whoever classifies (an agent's report,
+the Jenkins sync, an admin's change of the causes) waits without blocking.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -25,8 +30,9 @@ from ghee.core.builds.logs import log_excerpts, small_logs
 from ghee.core.builds.model import FAILED_RESULTS, Build
 from ghee.core.builds.reads import builds_by_row_ids
 from ghee.core.events import NewEvent, record_events
-from ghee.core.failure_causes import FailureCause, all_causes, compile_pattern
+from ghee.core.failure_causes import FailureCause, all_causes
 from ghee.core.jobs.model import job_public_id
+from ghee.core.log_patterns import LinePattern, compile_line_pattern, usable_pattern
 from ghee.db.database import Write
 from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads
@@ -53,18 +59,27 @@ RECLASSIFY_LIMIT = 1000
 def matching_cause(
     causes: Sequence[FailureCause], texts: Sequence[str], failed_stages: Sequence[str]
 ) -> FailureCause | None:
-    """The first cause of ``causes`` (ordered by priority, highest first) that applies, or ``None``."""
-    for cause in causes:
-        if cause.stage_pattern is not None:
-            stage = compile_pattern(cause.stage_pattern)
-            if not any(stage.search(name) for name in failed_stages):
-                continue
-        if cause.indications and not any(
-            compile_pattern(indication).search(text) for indication in cause.indications for text in texts
-        ):
-            continue
-        return cause
-    return None
+    """The first cause of ``causes`` (ordered by priority, highest first) that applies, or ``None``.
+
+    CPU work: call it through ``asyncio.to_thread`` from a coroutine.
+    """
+    encoded = [text.encode() for text in texts]  # once, not once per pattern
+    return next((cause for cause in causes if _applies(cause, encoded, failed_stages)), None)
+
+
+def _applies(cause: FailureCause, texts: Sequence[bytes], failed_stages: Sequence[str]) -> bool:
+    """Whether ``cause`` explains the log; a pattern RE2 refuses (stored before ghee used RE2) matches nothing."""
+    if cause.stage_pattern is not None:
+        stage = usable_pattern(cause.stage_pattern)
+        if stage is None or not any(stage.search(name) is not None for name in failed_stages):
+            return False
+    if not cause.indications:
+        return True
+    return any(pattern.found_in(text) for pattern in _indications(cause) for text in texts)
+
+
+def _indications(cause: FailureCause) -> list[LinePattern]:
+    return [pattern for indication in cause.indications if (pattern := usable_pattern(indication)) is not None]
 
 
 MATCHED_LINE_CHARS = 500
@@ -97,6 +112,7 @@ def classify(
 
     ``pieces``: what is searched of the log, each as (the byte where it starts, its text). The line's
     byte is exact for a UTF-8 log; bytes that are not UTF-8 before it count as the 3 of U+FFFD.
+    CPU work: call it through ``asyncio.to_thread`` from a coroutine.
     """
     cause = matching_cause(causes, [text for _, text in pieces], failed_stages)
     if cause is None:
@@ -112,10 +128,10 @@ def classify(
 def _indicated_line(cause: FailureCause, text: str) -> tuple[int, int] | None:
     """Where the first line of ``text`` one of ``cause``'s indications finds starts and ends, or ``None``."""
     first: tuple[int, int] | None = None
-    for indication in cause.indications:
-        found = compile_pattern(indication).search(text)
-        if found is not None and (first is None or found.start() < first[0]):
-            first = (found.start(), found.end())
+    for pattern in _indications(cause):
+        found = pattern.search(text)
+        if found is not None and (first is None or found[0] < first[0]):
+            first = found
     return None if first is None else line_around(text, *first)
 
 
@@ -137,7 +153,7 @@ class Explanation(msgspec.Struct, frozen=True):
     end: int | None = None
 
 
-ERROR_LINE = re.compile(r"\b(error|fatal|failed|failure|exception|traceback)\b|\berror[:\[]", re.IGNORECASE)
+ERROR_LINE = compile_line_pattern(r"(?i)\b(error|fatal|failed|failure|exception|traceback)\b|\berror[:\[]")
 """What marks a line as an error when no cause's indication does."""
 
 
@@ -147,14 +163,20 @@ def explain(causes: Sequence[FailureCause], text: str, failed_stages: Sequence[s
     Without a cause, or when the cause names no indication, the first line
     that looks like an error (``ERROR_LINE``). For a piece of log the
     classification did not see whole, or builds classified before lines were
-    stored; ``classify`` says what a build's category rests on.
+    stored; ``classify`` says what a build's category rests on. CPU work: a
+    coroutine calls ``explain_in_thread``.
     """
     cause = matching_cause(causes, [text], failed_stages)
     first = _indicated_line(cause, text) if cause is not None else None
     if first is None:
         found = ERROR_LINE.search(text)
-        first = line_around(text, found.start(), found.end()) if found is not None else None
+        first = line_around(text, *found) if found is not None else None
     return Explanation(cause) if first is None else Explanation(cause, *first)
+
+
+async def explain_in_thread(causes: Sequence[FailureCause], text: str, failed_stages: Sequence[str]) -> Explanation:
+    """``explain``, run in a worker thread so that the event loop goes on serving meanwhile."""
+    return await asyncio.to_thread(explain, causes, text, failed_stages)
 
 
 PREVIEW_BUILDS = 100
@@ -188,7 +210,8 @@ async def preview_cause(
     matches = []
     for build in sorted(looked, key=lambda b: b.id, reverse=True):
         stages = [stage.name for stage in build.stages if stage.failed]
-        tried = classify([cause], await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES), stages)
+        pieces = await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES)
+        tried = await asyncio.to_thread(classify, [cause], pieces, stages)
         if tried.cause is not None:
             matches.append(PreviewMatch(build, tried.line))
     return len(looked), matches
@@ -204,7 +227,7 @@ async def classification_of(
     if build.result not in FAILED_RESULTS:
         return None
     pieces = [(0, whole_log)] if whole_log is not None else await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES)
-    return classify(causes, pieces, [stage.name for stage in build.stages if stage.failed])
+    return await asyncio.to_thread(classify, causes, pieces, [stage.name for stage in build.stages if stage.failed])
 
 
 async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:

@@ -6,6 +6,9 @@ classifies the newest failed builds again in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import msgspec
 from litestar import Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
@@ -18,6 +21,7 @@ from ghee.core.failure_causes import CauseChanges, FailureCause, NewCause
 from ghee.db.database import Database
 from ghee.dialects.buildbutler.errors import ERRORS, BuildButlerError
 from ghee.dialects.buildbutler.paging import Meta, Page, PerPage, window
+from ghee.errors import Invalid
 from ghee.http.auth import ApiRequest, requires
 
 _WRITE_ERRORS = {**ERRORS, 409: ResponseSpec(BuildButlerError, description="conflict: the name is taken")}
@@ -38,6 +42,8 @@ class BuildButlerCause(msgspec.Struct, rename="camel"):
     priority: int
     created_at: str
     updated_at: str
+    unusable_patterns: dict[str, str]
+    """Stored patterns RE2 refuses, by field (``indications[2]``), with why: classification skips them."""
 
 
 class CauseList(msgspec.Struct):
@@ -63,6 +69,17 @@ class CauseChangesBody(msgspec.Struct, rename="camel"):
     priority: int | msgspec.UnsetType = msgspec.UNSET
 
 
+@asynccontextmanager
+async def _wire_fields() -> AsyncIterator[None]:
+    """Name the offending field as the client sent it (``stagePattern``), not as core calls it."""
+    try:
+        yield
+    except Invalid as exc:
+        if exc.field != "stage_pattern":
+            raise
+        raise Invalid("stagePattern", exc.problem) from exc
+
+
 def cause_shape(cause: FailureCause) -> BuildButlerCause:
     return BuildButlerCause(
         cause.public_id,
@@ -74,6 +91,7 @@ def cause_shape(cause: FailureCause) -> BuildButlerCause:
         cause.priority,
         iso(cause.created_at) or "",
         iso(cause.updated_at) or "",
+        cause.unusable_patterns(),
     )
 
 
@@ -98,9 +116,9 @@ async def get_cause(request: ApiRequest, cause_id: str) -> BuildButlerCause:
     opt=requires("admin", unbound=True),
 )
 async def create_cause(db: Database, data: NewCauseBody) -> Response[BuildButlerCause]:
-    """Add a cause (admin); invalid regular expressions are a 400, a taken name a 409."""
+    """Add a cause (admin); a pattern RE2 cannot compile is a 400 naming the construct, a taken name a 409."""
     new = NewCause(data.name, data.category, data.description, data.indications, data.stage_pattern, data.priority)
-    async with db.write() as work:
+    async with _wire_fields(), db.write() as work:
         cause = await failure_causes.create_cause(work, new)
         count = await failures.reclassify_recent(work)
     return Response(cause_shape(cause), status_code=201, headers={RECLASSIFIED: str(count)})
@@ -115,7 +133,7 @@ async def create_cause(db: Database, data: NewCauseBody) -> Response[BuildButler
 async def update_cause(db: Database, cause_id: str, data: CauseChangesBody) -> Response[BuildButlerCause]:
     """Change a cause (admin); only the fields sent change, ``stagePattern: null`` removes the stage pattern."""
     changes = CauseChanges(**msgspec.structs.asdict(data))
-    async with db.write() as work:
+    async with _wire_fields(), db.write() as work:
         cause = await failure_causes.get_cause(work, cause_id)
         updated = await failure_causes.update_cause(work, cause, changes)
         count = await failures.reclassify_recent(work)
