@@ -270,8 +270,13 @@ def demo() -> None:
     """Load a believable demo studio (idempotent: running it twice changes nothing)."""
     from ghee.demo import load_demo
 
-    summary = _run(load_demo)
-    click.echo(summary)
+    def progress(part: str) -> None:
+        click.echo(f"loading {part}...", err=True)
+
+    async def job(work: Write) -> str:
+        return await load_demo(work, progress)
+
+    click.echo(_run(job))
 
 
 @main.group()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -232,13 +232,23 @@ class _Load:
     rng: random.Random
 
 
-async def load_demo(work: Write) -> str:
-    """Load the demo studio and its content, each part unless it exists already; returns a summary."""
-    parts = [await load_studio(work)]
-    parts.append(await load_demo_ci(work))  # after the studio: it links its folders to the studio's projects
-    # Content loaders (ButterCMS blog, pages) go here, each idempotent on its own.
-    parts.append(await load_demo_pages(work))
-    parts.append(await load_demo_blog(work))
+async def load_demo(work: Write, progress: Callable[[str], None] | None = None) -> str:
+    """Load the demo studio and its content, each part unless it exists already; returns a summary.
+
+    ``progress`` is told which part is about to load, for a progress line.
+    """
+    # The CI history comes after the studio: it links its folders to the studio's projects.
+    loaders = (
+        ("the studio (projects, changelists, builds, reviews, releases)", load_studio),
+        ("a month of its Jenkins (jobs, builds, stages, logs)", load_demo_ci),
+        ("its website's pages", load_demo_pages),
+        ("its blog", load_demo_blog),
+    )
+    parts = []
+    for part, load in loaders:
+        if progress is not None:
+            progress(part)
+        parts.append(await load(work))
     return " ".join(parts)
 
 

@@ -6,8 +6,10 @@ multibranch project with release, feature and pull-request branches, and a
 few hundred builds over the last thirty days with stages, console logs,
 causes and agents. Failed builds log what really fails in a game studio
 (compile errors, failing tests, a lost agent, a timeout, running out of
-memory, a shader or a cook error), so the default failure causes classify
-them into several categories, and one job flips on the same commit (flaky).
+memory or disk, a shader or a cook error, a failed checkout, a build someone
+stopped: ``demo_ci_console``), each job the ways it fails least so far, so
+the default failure causes classify them into ten categories; one job flips
+on the same commit (flaky).
 
 Everything goes through core as a sync would: ``record_seen_jobs`` for the
 jobs, ``record_job_builds`` for each job's builds (which classifies them,
@@ -19,6 +21,7 @@ A fixed seed makes every load the same.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,6 +35,7 @@ from ghee.core.jobs.reads import jobs_of
 from ghee.core.jobs.seen import SeenJob, record_job_progress, record_seen_jobs
 from ghee.db.database import Write
 from ghee.db.tables import connections, projects
+from ghee.demo_ci_console import CAUSES, FAILURES, Console, Failure, console_text
 
 SEED = 4242
 DAYS = 30
@@ -40,135 +44,153 @@ URL = "https://jenkins.ironpeak.example/"
 AGENTS = tuple(f"build-agent-{n:02d}" for n in range(1, 7))
 STILL_BROKEN = 0.6  # chance that the build after a failed one fails the same way
 QUIET_AFTER_FIX = 15  # builds after a fix before a job breaks again: steady jobs do not look flaky
-STARTED_BY = ("Started by timer", "Started by user Maya Chen", "Started by an SCM change", "Branch indexing")
-
-# What a failed build's log says, by what went wrong; each matches one of the default failure causes.
-FAILURES: dict[str, tuple[str, ...]] = {
-    "compile": (
-        "Source/Skyforge/Player/PlayerMovement.cpp:212:14: error: use of undeclared identifier 'bIsSprintng'",
-        "Source/Skyforge/AI/Patrol.cpp:88:3: error: no matching function for call to 'FindPath'",
-    ),
-    "test": (
-        "Tests run: 412, Failures: 3, Errors: 0, Skipped: 2",
-        "[FAIL] Skyforge.Inventory.StackSplit: expected 5 but was 4",
-    ),
-    "agent": (
-        "java.io.IOException: Backing channel 'build-agent-04' is disconnected.",
-        "FATAL: command execution failed",
-    ),
-    "timeout": ("Cancelling nested steps due to timeout", "Timeout has been exceeded"),
-    "memory": ("LogMemory: Fatal error: Ran out of memory allocating 2147483648 bytes", "std::bad_alloc"),
-    "shader": (
-        "Shader compile error in /Engine/Private/BasePassPixelShader.usf(812): error X3004: undeclared identifier",
-    ),
-    "cook": ("LogCook: Error: Cook failed for package /Game/Maps/Harbor_P",),
-}
+RUNNING_FOR = timedelta(minutes=12)  # how long the build still running has been
 
 
 @dataclass(frozen=True)
 class DemoJob:
-    """A job of the demo Jenkins: where it sits, how often it runs, how it fails."""
+    """A job of the demo Jenkins: where it sits, how often and why it runs, how it fails."""
 
     full_name: str
     kind: str  # pipeline, freestyle or branch
     every_hours: float
-    stages: tuple[str, ...]
     fails: tuple[str, ...]  # kinds of failure (FAILURES keys) it suffers
     fail_rate: float  # chance that a passing job breaks at its next build
     minutes: tuple[int, int]
+    started_by: tuple[str, ...]  # CAUSES keys, repeated for weight
+    stages: tuple[str, ...] = ()  # a pipeline's; a freestyle job runs ``script``
+    target: str = ""
+    script: tuple[str, ...] = ()
     flaky: bool = False
 
 
+GAME = ("Checkout", "Compile", "Test", "Cook", "Package")
+BRANCH = ("scm", "scm", "indexing", "user")
+NIGHTLY = ("timer", "timer", "timer", "user")
 JOBS = (
     DemoJob(
         "skyforge/game/main",
         "branch",
         8,
-        ("Checkout", "Compile", "Test", "Cook", "Package"),
-        ("compile", "test", "cook", "shader"),
+        ("compile", "test", "cook", "shader", "disk"),
         0.12,
         (38, 55),
+        BRANCH,
+        GAME,
+        "Win64",
     ),
-    DemoJob(
-        "skyforge/game/release%2F1.2",
-        "branch",
-        24,
-        ("Checkout", "Compile", "Test", "Cook", "Package"),
-        ("cook", "memory"),
-        0.12,
-        (45, 60),
-    ),
+    DemoJob("skyforge/game/release%2F1.2", "branch", 24, ("cook", "memory"), 0.12, (45, 60), BRANCH, GAME, "PS5"),
     DemoJob(
         "skyforge/game/feature%2Fnew-ui",
         "branch",
         12,
-        ("Checkout", "Compile", "Test"),
         ("compile", "test"),
         0.12,
         (20, 32),
+        BRANCH,
+        ("Checkout", "Compile", "Test"),
+        "Win64",
     ),
-    DemoJob("skyforge/game/PR-12", "branch", 36, ("Checkout", "Compile", "Test"), ("compile",), 0.087, (18, 25)),
+    DemoJob(
+        "skyforge/game/PR-12",
+        "branch",
+        36,
+        ("compile", "aborted"),
+        0.1,
+        (18, 25),
+        BRANCH,
+        ("Checkout", "Compile", "Test"),
+        "Win64",
+    ),
     DemoJob(
         "skyforge/server-linux",
         "pipeline",
         12,
-        ("Checkout", "Compile", "Test", "Package"),
-        ("compile", "agent"),
+        ("compile", "agent", "checkout"),
         0.12,
         (14, 22),
+        ("scm", "scm", "timer"),
+        ("Checkout", "Compile", "Test", "Package"),
+        "Linux",
     ),
     DemoJob(
-        "skyforge/shaders", "pipeline", 24, ("Checkout", "Compile Shaders"), ("shader", "timeout"), 0.037, (25, 70)
+        "skyforge/shaders",
+        "pipeline",
+        24,
+        ("shader", "timeout"),
+        0.1,
+        (25, 70),
+        NIGHTLY,
+        ("Checkout", "Compile Shaders"),
+        "Win64",
     ),
     DemoJob(
         "pocket-tactics/android-nightly",
         "pipeline",
         24,
-        ("Checkout", "Build", "Test", "Sign"),
         ("test", "memory", "agent"),
         0.12,
         (16, 24),
+        NIGHTLY,
+        ("Checkout", "Build", "Test", "Sign"),
+        "Android",
     ),
     DemoJob(
         "pocket-tactics/ios-nightly",
         "pipeline",
         24,
-        ("Checkout", "Build", "Test", "Sign"),
         ("test", "timeout"),
         0.12,
         (22, 30),
+        NIGHTLY,
+        ("Checkout", "Build", "Test", "Sign"),
+        "iOS",
     ),
-    DemoJob("tools/asset-validator", "freestyle", 6, (), ("test",), 0.02, (3, 6)),
-    DemoJob("tools/farm-health-check", "freestyle", 8, (), ("test",), 0.5, (1, 3), flaky=True),
+    DemoJob(
+        "tools/asset-validator",
+        "freestyle",
+        6,
+        ("test",),
+        0.02,
+        (3, 6),
+        ("scm", "timer"),
+        script=("+ python3 tools/validate_assets.py --changed", "Checked 1204 assets"),
+    ),
+    DemoJob(
+        "tools/farm-health-check",
+        "freestyle",
+        8,
+        ("test",),
+        0.5,
+        (1, 3),
+        ("timer",),
+        script=("+ ./tools/check_farm.sh", "Checked 6 agents"),
+        flaky=True,
+    ),
 )
 
 
 def _seen(job: DemoJob, last: int) -> SeenJob:
     folder, _, name = job.full_name.rpartition("/")
-    branch = name.replace("%2F", "/") if job.kind == "branch" else None
     return SeenJob(
         full_name=job.full_name,
         name=name,
         folder=f"/{folder}",
-        url=URL + "".join(f"job/{part}/" for part in job.full_name.split("/")),
+        url=_url(job),
         kind=job.kind,
-        branch=branch,
+        branch=_branch(job) if job.kind == "branch" else None,
         last_build_number=last,
         first_build_number=1,
         label=None if job.kind == "branch" else "linux",
     )
 
 
-def _log(job: DemoJob, number: int, result: str | None, why: str | None, rng: random.Random) -> bytes:
-    lines = [f"Started by {rng.choice(STARTED_BY).removeprefix('Started by ')}", f"Running on {rng.choice(AGENTS)}"]
-    for stage in job.stages or ("Build",):
-        lines.append(f"[Pipeline] stage ({stage})")
-        lines += [f"[{stage}] step {n} of {number % 7 + 4} done" for n in range(1, rng.randint(4, 9))]
-    if why is not None:
-        lines += ["[Pipeline] // stage", *FAILURES[why][: rng.randint(1, len(FAILURES[why]))]]
-    if result is not None:
-        lines.append(f"Finished: {result}")
-    return ("\n".join(lines) + "\n").encode()
+def _url(job: DemoJob) -> str:
+    return URL + "".join(f"job/{part}/" for part in job.full_name.split("/"))
+
+
+def _branch(job: DemoJob) -> str:
+    return job.full_name.rpartition("/")[2].replace("%2F", "/") if job.kind == "branch" else "main"
 
 
 def _builds(job: DemoJob, now: datetime, rng: random.Random) -> list[CiBuild]:
@@ -178,6 +200,7 @@ def _builds(job: DemoJob, now: datetime, rng: random.Random) -> list[CiBuild]:
     number = 0
     why: str | None = None
     quiet = 0
+    suffered: Counter[str] = Counter()
     commit = f"{rng.getrandbits(160):040x}"
     while moment < now - timedelta(minutes=job.minutes[1]):
         number += 1
@@ -190,58 +213,80 @@ def _builds(job: DemoJob, now: datetime, rng: random.Random) -> list[CiBuild]:
                 why, quiet = None, QUIET_AFTER_FIX
         elif quiet > 0:
             quiet -= 1
-        elif rng.random() < job.fail_rate:
-            why = rng.choice(job.fails)
-        result = ("ABORTED" if why == "timeout" else "UNSTABLE" if why == "test" else "FAILURE") if why else "SUCCESS"
-        made.append(_build(job, number, moment, result, why, commit, rng))
+        elif rng.random() < job.fail_rate:  # the way it has failed least so far: every kind shows up in a month
+            why = min(job.fails, key=lambda kind: (suffered[kind], rng.random()))
+            suffered[why] += 1
+        made.append(_build(job, _Run(number, moment, commit, why), rng))
         moment += timedelta(hours=job.every_hours * rng.uniform(0.7, 1.3))
     if job.full_name == "skyforge/game/main":
-        made.append(_build(job, number + 1, now - timedelta(minutes=12), None, None, commit, rng))
+        made.append(_build(job, _Run(number + 1, now - RUNNING_FOR, commit, None, running=True), rng))
     return made
 
 
-def _build(  # noqa: PLR0913 (one build's facts)
-    job: DemoJob, number: int, started: datetime, result: str | None, why: str | None, commit: str, rng: random.Random
-) -> CiBuild:
-    total_ms = rng.randint(*job.minutes) * 60_000 * (rng.uniform(0.2, 0.8) if why else 1)
-    running = result is None
-    failed_at = rng.randrange(1, len(job.stages)) if why and len(job.stages) > 1 else None
-    stages, at = [], started
-    for index, name in enumerate(job.stages):
-        share = int(total_ms / len(job.stages))
-        status = "SUCCESS"
-        if running and index == len(job.stages) - 2:
-            status = "IN_PROGRESS"
-        elif running and index >= len(job.stages) - 1:
-            break
-        elif failed_at is not None and index == failed_at:
-            status = "FAILED"
-        elif failed_at is not None and index > failed_at:
-            break
-        stages.append(Stage(name, status, at, share))
-        at += timedelta(milliseconds=share)
-    text = _log(job, number, result, why, rng)
-    branch = job.full_name.rpartition("/")[2].replace("%2F", "/") if job.kind == "branch" else "main"
+@dataclass(frozen=True)
+class _Run:
+    """One build of a job: its number, start and commit, and how it goes wrong (``why``: a FAILURES key)."""
+
+    number: int
+    started: datetime
+    commit: str
+    why: str | None
+    running: bool = False
+
+
+def _build(job: DemoJob, run: _Run, rng: random.Random) -> CiBuild:
+    failure = FAILURES[run.why] if run.why else None
+    cause = CAUSES[rng.choice(job.started_by)]
+    agent = rng.choice(AGENTS)
+    total_ms = int(rng.randint(*job.minutes) * 60_000 * (rng.uniform(0.2, 0.8) if failure else 1))
+    spent_ms = int(RUNNING_FOR / timedelta(milliseconds=1)) if run.running else total_ms
+    reached = _last_stage(job, failure, rng, running=run.running)
+    result = None if run.running else failure.result if failure else "SUCCESS"
+    facts = {"target": job.target, "commit": run.commit, "branch": _branch(job)}
+    ran = job.stages[: reached + 1]
+    text = console_text(Console(job.full_name, run.number, cause, agent, ran, job.script, facts, failure, result))
     return CiBuild(
-        number=number,
+        number=run.number,
         result=result,
-        building=running,
-        started_at=started,
-        duration_ms=None if running else int(total_ms),
+        building=run.running,
+        started_at=run.started,
+        duration_ms=None if run.running else total_ms,
         queue_ms=rng.randint(2, 240) * 1000,
-        branch=branch,
-        commit=commit,
+        branch=_branch(job),
+        commit=run.commit,
         platform="",
         configuration="",
-        causes=[{"description": rng.choice(STARTED_BY), "user": None}],
+        causes=[{"description": cause.text, "user": cause.user}],
         parameters={},
-        agent=rng.choice(AGENTS),
+        agent=agent,
         label=None if job.kind == "branch" else "linux",
         queue_id=None,
-        url=URL + "".join(f"job/{part}/" for part in job.full_name.split("/")) + f"{number}/",
-        stages=stages or None,
-        log=LogPiece(text, len(text), complete=not running),
+        url=f"{_url(job)}{run.number}/",
+        stages=_stages(ran, run.started, spent_ms, result) or None,
+        log=LogPiece(text, len(text), complete=not run.running),
     )
+
+
+def _last_stage(job: DemoJob, failure: Failure | None, rng: random.Random, *, running: bool) -> int:
+    """The index of the last stage that ran: where it failed, the one running now, or the last."""
+    if running:
+        return max(len(job.stages) - 2, 0)
+    if failure is None or len(job.stages) < 2:  # noqa: PLR2004 (the first stage and the rest)
+        return len(job.stages) - 1
+    where = [index for index, name in enumerate(job.stages) if name in failure.stages]
+    return rng.choice(where or range(1, len(job.stages)))
+
+
+def _stages(ran: tuple[str, ...], started: datetime, spent_ms: int, result: str | None) -> list[Stage]:
+    """The stages that ran, sharing the time spent; the last ends as the build did, or still runs."""
+    share = spent_ms // max(len(ran), 1)
+    ending = "IN_PROGRESS" if result is None else {"SUCCESS": "SUCCESS", "FAILURE": "FAILED"}.get(result, result)
+    return [
+        Stage(
+            name, ending if index == len(ran) - 1 else "SUCCESS", started + timedelta(milliseconds=share * index), share
+        )
+        for index, name in enumerate(ran)
+    ]
 
 
 async def load_demo_ci(work: Write) -> str:

@@ -21,7 +21,19 @@ from tests.support.jenkins import SECRET_KEY, assert_problem, connect, query
 from tests.support.servers import Server
 from tests.support.services import free_port
 
-FIELDS = {"id", "name", "url", "username", "status", "lastError", "lastSyncAt", "nextSyncAt", "jobs", "createdAt"}
+FIELDS = {
+    "id",
+    "name",
+    "url",
+    "username",
+    "status",
+    "lastError",
+    "lastSyncAt",
+    "nextSyncAt",
+    "jobs",
+    "createdAt",
+    "demo",
+}
 
 
 def test_new_connection_is_checked_listed_and_its_token_never_returned(
@@ -31,6 +43,7 @@ def test_new_connection_is_checked_listed_and_its_token_never_returned(
     assert set(made) == FIELDS
     assert made["id"].startswith("conn_")
     assert (made["url"], made["username"], made["status"], made["lastSyncAt"]) == (jenkins.url, "ci-bot", "new", None)
+    assert made["demo"] is False  # only the demo's sample Jenkins is
     assert jenkins.requests == [("GET", "/api/json?tree=mode")]
     listed = api.ok("GET", "/api/v1/connections", params={"per_page": 100})
     assert made in listed["data"]

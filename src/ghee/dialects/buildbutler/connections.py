@@ -40,6 +40,7 @@ class BuildButlerConnection(msgspec.Struct, rename="camel"):
     next_sync_at: str | None
     jobs: int
     created_at: str | None
+    demo: bool  # ghee's addition: the demo's sample Jenkins (``ghee demo``), never contacted
 
 
 class ConnectionList(msgspec.Struct):
@@ -66,6 +67,7 @@ def connection_shape(connection: connections.Connection) -> BuildButlerConnectio
         iso(connection.next_sync_at),
         connection.jobs,
         iso(connection.created_at),
+        connection.demo,
     )
 
 
