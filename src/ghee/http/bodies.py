@@ -1,0 +1,221 @@
+"""Request bodies: read only once the caller is let in, and parsed within limits.
+
+``ghee.http.encoding`` hands every request that may carry a body on with
+``deferred_body``: nothing is read there. The body is read the first time the
+route asks for it, which is after ``ghee.http.auth.authenticated`` (the APIs)
+or the session guard (the dashboard) has let the caller in, so a request
+without credentials is refused whatever its body holds, before it is sent.
+
+Then it is read whole (at most ``MAX_BODY`` bytes) and checked, and a form is
+turned into the equivalent JSON, so every endpoint accepts both without
+knowing (``artifacts[0][name]=x`` bracket notation builds nested lists and
+objects). Each limit broken is an ``Invalid("body", ...)``, which every
+dialect answers with a 400 in its own envelope and the dashboard with its
+error page:
+
+- at most ``MAX_BODY`` bytes, UTF-8, no NUL character (PostgreSQL cannot
+  store one in text);
+- JSON nested at most ``MAX_DEPTH`` levels (deeper, decoding it would
+  exhaust the interpreter's stack);
+- a form of at most ``MAX_FIELDS`` fields, names nested at most
+  ``MAX_DEPTH`` levels, list positions (``x[12]``) below ``MAX_POSITION``.
+
+Checking a body costs up to a few tenths of a second at the largest size
+(bench/hostile_bodies.py), so bodies past ``OFF_LOOP_BYTES`` are checked on a
+worker thread, not on the event loop every other request shares.
+"""
+
+from __future__ import annotations
+
+import array
+import itertools
+import re
+from typing import Any, cast
+from urllib.parse import parse_qsl
+
+import anyio.to_thread
+import msgspec
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+
+from ghee.errors import Invalid
+
+MAX_BODY = 8 * 1024 * 1024
+MAX_DEPTH = 64
+"""Nesting of JSON arrays and objects, and of form names (``a[b][c]`` is 3); content values nest at most 32."""
+MAX_FIELDS = 1000
+MAX_POSITION = 1_000_000
+OFF_LOOP_BYTES = 256 * 1024
+FORM = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+
+_KEY = re.compile(r"([^\[\]]+)|\[([^\[\]]*)\]")
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')  # once escapes are gone, a string holds no quote
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")  # \u0000, not a literal backslash before "u0000"
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
+
+
+def form_to_object(text: str) -> dict[str, Any]:
+    """Parse a form body into nested dicts and lists (``a[0][b]=1`` → ``{"a": [{"b": "1"}]}``).
+
+    Raises ``Invalid("body")`` past the limits, for a NUL, or for a name that
+    is both a value and an object (``a=1&a[b]=2``).
+    """
+    if "\x00" in text or "%00" in text:
+        raise Invalid("body", "must not contain NUL characters")
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_FIELDS)
+    except UnicodeDecodeError as exc:
+        raise Invalid("body", "is not valid UTF-8") from exc
+    except ValueError as exc:  # parse_qsl counts the fields before it parses any
+        raise Invalid("body", f"a form must have at most {MAX_FIELDS} fields") from exc
+    root: dict[str, Any] = {}
+    for key, value in pairs:
+        parts = [m.group(1) or m.group(2) for m in _KEY.finditer(key)]
+        if not parts:
+            continue
+        if len(parts) > MAX_DEPTH:
+            raise Invalid("body", f"form field names must not nest deeper than {MAX_DEPTH} levels")
+        node = root
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise Invalid(key[:100], "conflicts with another form field")
+            node = child
+        node[parts[-1]] = value
+    listified = _listify(root)  # recursion as deep as the names nest: at most MAX_DEPTH
+    if not isinstance(listified, dict):
+        raise Invalid("body", "form fields must have names")
+    return listified
+
+
+def _listify(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    if value and all(key.isascii() and key.isdigit() for key in value):  # "³".isdigit() holds too
+        if any(len(key.lstrip("0")) > len(str(MAX_POSITION - 1)) for key in value):
+            raise Invalid("body", f"a list position in a form field name must be below {MAX_POSITION}")
+        return [_listify(value[key]) for key in sorted(value, key=int)]
+    return {key: _listify(item) for key, item in value.items()}
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the arrays and objects of a JSON document nest (brackets inside strings do not count)."""
+    brackets = _STRING.sub(b"", _ESCAPE.sub(b"", raw)).translate(None, _NOT_BRACKETS).translate(_STEPS)
+    return max(itertools.accumulate(array.array("b", brackets)), default=0)
+
+
+def check_json(raw: bytes) -> None:
+    """Raise ``Invalid("body")`` unless a JSON body is UTF-8, nests at most ``MAX_DEPTH`` levels and holds no NUL."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid("body", "is not valid UTF-8") from exc
+    if b"\x00" in raw or (b"\\u0000" in raw and _NUL_ESCAPE.search(raw)):
+        raise Invalid("body", "must not contain NUL characters")
+    # Fewer brackets than the limit cannot nest past it: most bodies stop here.
+    if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and json_depth(raw) > MAX_DEPTH:
+        raise Invalid("body", f"must not nest deeper than {MAX_DEPTH} levels")
+
+
+def is_json(media: str) -> bool:
+    """Whether a body of this media type (lower case, no parameters) is read as JSON; none given means JSON."""
+    return media in ("", "application/json") or media.endswith("+json")
+
+
+def check_charset(content_type: str) -> None:
+    """Raise ``Invalid`` unless the content type's charset (if any) is UTF-8."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.strip().partition("=")
+        if name.lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise Invalid("body", "only the UTF-8 character encoding is supported")
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a ``Content-Type`` header, lower case, without its parameters."""
+    return content_type.split(";", maxsplit=1)[0].strip().lower()
+
+
+def checked_body(content_type: str, raw: bytes) -> bytes:
+    """The body as JSON the route can decode (a form converted); raises ``Invalid("body")`` past the limits."""
+    check_charset(content_type)
+    media = media_type(content_type)
+    if media == FORM:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Invalid("body", "is not valid UTF-8") from exc
+        return msgspec.json.encode(form_to_object(text))
+    if not is_json(media):
+        raise Invalid("body", f"unsupported content type {media!r}; send JSON or form-encoded data")
+    check_json(raw)
+    return raw
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole body; raises ``Invalid("body")`` as soon as it passes ``MAX_BODY`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise Invalid("body", f"must be at most {MAX_BODY} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def deferred_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Pass on a request that may carry a body, to be read and checked when the route first asks for it.
+
+    A multipart body (file uploads) goes to Litestar's own parser, which
+    reads it when the route asks for it too. A form is announced to the route
+    as JSON, which is what it will be once read.
+    """
+    headers = scope["headers"]
+    content_type = next((v for k, v in headers if k == b"content-type"), b"").decode("latin-1")
+    media = media_type(content_type)
+    if media == MULTIPART:
+        await app(scope, receive, send)
+        return
+    if media == FORM:
+        headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
+        headers.append((b"content-type", b"application/json"))
+    read = False
+
+    async def receive_checked() -> ReceiveMessage:
+        nonlocal read
+        if read:
+            return await receive()
+        read = True
+        raw = await read_body(receive)
+        if len(raw) > OFF_LOOP_BYTES:
+            body = await anyio.to_thread.run_sync(checked_body, content_type, raw)
+        else:
+            body = checked_body(content_type, raw)
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    await app(cast("Scope", {**scope, "headers": headers}), receive_checked, send)
+    if not read:
+        await discard_body(receive)
+
+
+async def discard_body(receive: Receive) -> None:
+    """Read and drop a body the route answered without reading (a 401, a redirect), up to ``MAX_BODY`` bytes.
+
+    The answer has gone out by then; without this the server would close a
+    keep-alive connection with the body unread, sometimes after telling the
+    client it could send its next request on it.
+    """
+    size = 0
+    while size <= MAX_BODY:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
+        size += len(message.get("body", b""))
