@@ -5,10 +5,20 @@ The same limits over HTTP, on every route: test_hostile_bodies.py.
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from ghee.errors import Invalid
-from ghee.http.bodies import MAX_DEPTH, MAX_FIELDS, check_json, form_to_object, json_depth
+from ghee.http.bodies import (
+    MAX_DEPTH,
+    MAX_FIELDS,
+    MAX_VALUES,
+    SCAN_CHUNK,
+    JsonShape,
+    check_json,
+    form_to_object,
+    json_shape,
+)
 
 
 def test_form_fields_in_bracket_notation_nest() -> None:
@@ -78,11 +88,25 @@ def test_a_nul_in_a_form_is_invalid() -> None:
     assert form_to_object("name=100%2500") == {"name": "100%00"}
 
 
-def test_json_depth_counts_arrays_and_objects_not_brackets_in_strings() -> None:
-    assert json_depth(b'{"a": [1, {"b": []}]}') == 4
-    assert json_depth(b'"[[[["') == 0
-    assert json_depth(b'{"a": "\\"[[[", "b": ["\\\\", [2]]}') == 3
-    assert json_depth(b"1") == 0
+def test_json_shape_counts_arrays_and_objects_not_brackets_in_strings() -> None:
+    assert json_shape(b'{"a": [1, {"b": []}]}') == JsonShape(depth=4, values=2)
+    assert json_shape(b'"[[[[,,,"') == JsonShape(depth=0, values=0)
+    assert json_shape(b'{"a": "\\"[[[", "b": ["\\\\", [2]]}') == JsonShape(depth=3, values=3)
+    assert json_shape(b"1") == JsonShape(depth=0, values=0)
+    assert json_shape(b"[0, 1, 2]") == JsonShape(depth=1, values=3)
+
+
+def nested(depth: int) -> object:
+    return [nested(depth - 1)] if depth else 0
+
+
+@pytest.mark.parametrize("offset", range(12))
+def test_json_shape_reads_strings_and_escapes_across_its_chunks(offset: int) -> None:
+    """A string, or a backslash and the character it escapes, cut by a chunk's end are read as one."""
+    document = msgspec.json.encode({"pad": "x" * (SCAN_CHUNK - 20 + offset), "s": '[[\\"{,', "n": nested(5)})
+    assert json_shape(document) == JsonShape(depth=6, values=3)
+    long_string = msgspec.json.encode(['\\"[{,' * SCAN_CHUNK, nested(3)])
+    assert json_shape(long_string) == JsonShape(depth=4, values=2)
 
 
 def test_json_nested_past_the_limit_is_invalid() -> None:
@@ -98,3 +122,12 @@ def test_a_nul_escape_in_json_is_invalid_but_an_escaped_backslash_before_u0000_i
     with pytest.raises(Invalid, match="NUL"):
         check_json(b'{"a": "x\\\\\\u0000"}')  # an escaped backslash, then \u0000
     check_json(b'{"a": "x\\\\u0000"}')  # a backslash, then the text "u0000"
+
+
+def test_json_holds_at_most_the_limit_of_values() -> None:
+    check_json(b"[" + b"0," * (MAX_VALUES - 1) + b"0]")
+    check_json(b'["' + b"," * (MAX_VALUES * 2) + b'"]')  # commas inside a string are no values
+    with pytest.raises(Invalid, match=f"at most {MAX_VALUES} values"):
+        check_json(b"[" + b"0," * MAX_VALUES + b"0]")
+    with pytest.raises(Invalid, match=f"at most {MAX_VALUES} values"):
+        check_json(b'{"a": [' + b"[]," * MAX_VALUES + b"[]]}")
