@@ -39,6 +39,7 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
     "form name 600 deep": (FORM, b"x" + b"[a]" * 600 + b"=1"),
     "form 5000-digit position": (FORM, b"x[" + b"9" * 5000 + b"]=1"),
     "form 7 MB, one %41 value": (FORM, b"v=" + b"%41" * (7 * MB // 3)),
+    "form 2 MB, one %41 value": (FORM, b"v=" + b"%41" * ((2 * MB - 2) // 3)),  # the largest form read
     "form 7 MB, 1M fields": (FORM, b"&".join([b"a=b"] * (7 * MB // 4))),
     "form 7 MB, 1000 names 2300 deep": (FORM, b"&".join([b"x" + b"[a]" * 2300 + b"=1"] * 1000)),
     "json 2000 deep": (JSON, b"[" * 2000 + b"]" * 2000),

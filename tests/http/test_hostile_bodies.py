@@ -27,7 +27,7 @@ from ghee.core.sessions import open_session
 from ghee.core.users import create_user
 from ghee.dashboard.web import CSRF_HEADER, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE
 from ghee.db.database import opened
-from ghee.http.bodies import MAX_DEPTH, MAX_FIELDS
+from ghee.http.bodies import MAX_BODY, MAX_DEPTH, MAX_FIELDS, MAX_FORM_BODY
 from tests.support.databases import make_database
 from tests.support.servers import Server, start_server
 from tests.support.services import run_async
@@ -253,6 +253,15 @@ def test_a_form_with_more_fields_than_the_limit_is_a_400(target: Target) -> None
     response = _api(target, "POST", "/api/v1/failure-causes", FORM, body)
     assert response.status_code == 400, response.text
     assert response.json()["error"]["message"] == f"body: a form must have at most {MAX_FIELDS} fields"
+
+
+def test_bodies_past_their_size_limit_are_a_400(target: Target) -> None:
+    form = _api(target, "POST", "/v2/posts", FORM, b"title=" + b"%41" * (MAX_FORM_BODY // 3))
+    assert form.status_code == 400, form.text
+    assert form.json() == {"body": [f"must be at most {MAX_FORM_BODY} bytes"]}
+    json = _api(target, "POST", "/v1/projects", JSON, b'{"name": "' + b"a" * MAX_BODY + b'"}')
+    assert json.status_code == 400, json.text
+    assert json.json() == {"error": "bad_request", "message": f"body: must be at most {MAX_BODY} bytes"}
 
 
 def test_a_nul_in_a_body_is_a_400_on_every_database(target: Target) -> None:
