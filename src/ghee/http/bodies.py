@@ -6,10 +6,9 @@ route asks for it, which is after ``ghee.http.auth.authenticated`` (the APIs)
 or the session guard (the dashboard) has let the caller in, so a request
 without credentials is refused whatever its body holds, before it is sent.
 
-Then it is read whole and checked, and a form is
-turned into the equivalent JSON, so every endpoint accepts both without
-knowing (``artifacts[0][name]=x`` bracket notation builds nested lists and
-objects). Each limit broken is an ``Invalid("body", ...)``, which every
+Then it is read whole and checked, and a form is turned into the equivalent
+JSON, so every endpoint accepts both without knowing (``artifacts[0][name]=x``
+bracket notation builds nested lists and objects). Each limit broken is an ``Invalid("body", ...)``, which every
 dialect answers with a 400 in its own envelope and the dashboard with its
 error page:
 
