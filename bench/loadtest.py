@@ -45,6 +45,11 @@ def common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk's open connections")
     parser.add_argument("--timeout", type=int, default=2, help="seconds before wrk counts a request as an error")
     parser.add_argument("--profile", type=Path, help="also sample the server with py-spy, into this folder")
+    postgres_argument(parser)
+
+
+def postgres_argument(parser: argparse.ArgumentParser) -> None:
+    """``--postgres-url``: the admin connection that creates and drops the scratch PostgreSQL database."""
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("GHEE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),

@@ -14,6 +14,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
 
 from ghee import __version__, dashboard
 from ghee.config import Settings, get_settings
@@ -67,6 +68,22 @@ def with_form_bodies(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+ROUTE_HANDLERS: tuple[ControllerRouterHandler, ...] = (
+    *OPS_ROUTES,
+    butterstack.router,
+    butterstack.events_router,
+    buddybuild.router,
+    buildbutler.router,
+    buildbutler.push_router,
+    buttercms.router,
+    buttercms.media_files,
+    buttercms.blog.RAW_FEEDS,
+    openapi_json,
+    dashboard.router,
+)
+"""Every route of every dialect and of the dashboard (tests walk them: tests/http/test_hostile_bodies.py)."""
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """The ghee ASGI application for ``settings`` (read from the environment by default)."""
     config = settings or get_settings()
@@ -106,19 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     styles.add("/sitemap.xml", buttercms.render_problem)
 
     app = Litestar(
-        route_handlers=[
-            *OPS_ROUTES,
-            butterstack.router,
-            butterstack.events_router,
-            buddybuild.router,
-            buildbutler.router,
-            buildbutler.push_router,
-            buttercms.router,
-            buttercms.media_files,
-            buttercms.blog.RAW_FEEDS,
-            openapi_json,
-            dashboard.router,
-        ],
+        route_handlers=list(ROUTE_HANDLERS),
         template_config=dashboard.template_config(),
         lifespan=[lifespan],
         exception_handlers={Exception: styles.handler},

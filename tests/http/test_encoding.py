@@ -1,33 +1,8 @@
-"""UTF-8 only, JSON or form bodies, percent-encoded parameters that round-trip."""
+"""UTF-8 only, JSON or form bodies, percent-encoded parameters that round-trip (limits: test_bodies.py)."""
 
 from __future__ import annotations
 
-import pytest
-
-from ghee.errors import Invalid
-from ghee.http.encoding import form_to_object
 from tests.support.api import Api
-
-
-def test_form_fields_in_bracket_notation_nest() -> None:
-    body = "status=success&artifacts[0][name]=a.zip&artifacts[0][size_bytes]=3&artifacts[1][name]=b.zip"
-    assert form_to_object(body) == {
-        "status": "success",
-        "artifacts": [{"name": "a.zip", "size_bytes": "3"}, {"name": "b.zip"}],
-    }
-
-
-def test_form_fields_decode_percent_and_plus() -> None:
-    assert form_to_object("branch=feature%2Ffind%26replace&note=a+b") == {
-        "branch": "feature/find&replace",
-        "note": "a b",
-    }
-
-
-def test_only_ascii_digits_make_a_list_index() -> None:
-    # "³" and "٣" count as digits to str.isdigit, but are names here, not positions.
-    assert form_to_object("a[%C2%B3]=x&a[%D9%A3]=y") == {"a": {"³": "x", "٣": "y"}}
-    assert form_to_object("%C2%B3=1") == {"³": "1"}
 
 
 def test_a_form_of_unicode_digit_names_is_a_400_not_a_500(api: Api) -> None:
@@ -38,16 +13,6 @@ def test_a_form_of_unicode_digit_names_is_a_400_not_a_500(api: Api) -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 400
-
-
-def test_form_field_that_is_both_value_and_object_is_invalid() -> None:
-    with pytest.raises(Invalid):
-        form_to_object("a=1&a[b]=2")
-
-
-def test_form_with_invalid_utf8_is_invalid() -> None:
-    with pytest.raises(UnicodeDecodeError):
-        form_to_object("name=%FF")
 
 
 def _project(api: Api) -> str:
@@ -62,10 +27,7 @@ def test_json_body_with_invalid_utf8_is_400(api: Api) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 400
-    assert response.json() == {
-        "error": "bad_request",
-        "message": "body: is not valid UTF-8 (text must be; a file part needs a filename)",
-    }
+    assert response.json() == {"error": "bad_request", "message": "body: is not valid UTF-8"}
 
 
 def test_form_body_with_invalid_utf8_is_400(api: Api) -> None:

@@ -89,19 +89,22 @@ async def load_session(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     if method in _SAFE_METHODS or not isinstance(connection, Request):
         return
     expected = session.csrf_token if session is not None else connection.cookies.get(SIGN_IN_CSRF_COOKIE, "")
+    if not expected:
+        raise CsrfRejected  # before the form is read: nothing it holds could be let in
     presented = connection.headers.get(CSRF_HEADER)
     if presented is None:
         presented = str((await form_fields(connection)).get(CSRF_FIELD, ""))
-    if not expected or not presented or not secrets.compare_digest(expected.encode(), presented.encode()):
+    if not presented or not secrets.compare_digest(expected.encode(), presented.encode()):
         raise CsrfRejected
 
 
 async def form_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The fields of a submitted form, by name (an empty dict for a body that is not a form).
 
-    ``ghee.http.encoding`` hands URL-encoded forms on as the equivalent JSON
+    ``ghee.http.bodies`` hands URL-encoded forms on as the equivalent JSON
     object, so a form arrives either as that or as ``multipart/form-data``
-    (file uploads). Both are read once and cached by Litestar.
+    (file uploads). Both are read once and cached by Litestar. A body past
+    ``ghee.http.bodies``' limits raises ``Invalid`` (the 400 error page).
     """
     if request.content_type[0] == "multipart/form-data":
         return dict((await request.form()).items())
