@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
+from ghee import ids
 from ghee.clock import utcnow
 from ghee.config import Settings
 from ghee.core.assets import APPROVAL_STATUSES
@@ -87,6 +88,7 @@ class CiHistory:
     agents: set[str]
     linked: set[str]
     history: list[tuple[Any, ...]]
+    announced: int  # connection.created events, as for a connection added through the API
 
 
 async def _ci(conn: Write) -> CiHistory:
@@ -122,6 +124,12 @@ async def _ci(conn: Write) -> CiHistory:
         agents=set(await conn.scalars(sa.select(builds.c.agent).where(ci).distinct())),
         linked=set(names.scalars()),
         history=await _history(conn),
+        announced=await conn.scalar(
+            sa.select(sa.func.count()).where(
+                events.c.type == "connection.created", events.c.resource_id == ids.encode("conn", connection.id)
+            )
+        )
+        or 0,
     )
 
 
@@ -286,7 +294,9 @@ def test_demo_has_a_month_of_jenkins_history_in_folders_and_a_multibranch_projec
     assert {"Started by timer", "Started by an SCM change"} <= ci.causes
     assert len(ci.agents) >= 4
     assert ci.linked == {"Skyforge", "Pocket Tactics", "Studio Tools"}  # the folders belong to the studio's projects
+    assert ci.announced == 1
     assert "Loaded a demo Jenkins" in loaded.first
+    assert f"failures in {len(ci.categories)} categories, 1 flaky job" in loaded.first
 
 
 def test_demo_failures_fall_into_several_categories_and_one_job_is_flaky(loaded: Loaded) -> None:

@@ -30,11 +30,12 @@ import sqlalchemy as sa
 from ghee.clock import utcnow
 from ghee.core.builds.model import Stage
 from ghee.core.builds.synced import CiBuild, JobRef, LogPiece, record_job_builds
+from ghee.core.connections import create_demo_connection
 from ghee.core.jobs.link_rules import LinkRule, save_rules
 from ghee.core.jobs.reads import jobs_of
 from ghee.core.jobs.seen import SeenJob, record_job_progress, record_seen_jobs
 from ghee.db.database import Write
-from ghee.db.tables import connections, projects
+from ghee.db.tables import builds, connections, jobs, projects
 from ghee.demo_ci_console import CAUSES, FAILURES, Console, Failure, console_text
 
 SEED = 4242
@@ -295,25 +296,8 @@ async def load_demo_ci(work: Write) -> str:
         return "The demo CI history is already loaded; nothing was changed."
     now = utcnow().replace(microsecond=0)
     rng = random.Random(SEED)
-    connection_id = await work.scalar(
-        connections.insert()
-        .values(
-            name=NAME,
-            url=URL,
-            username="ghee-demo",
-            token_encrypted="",  # never opened: nothing contacts the demo's Jenkins
-            status="ok",
-            last_error=None,
-            failures=0,
-            last_sync_at=now,
-            next_sync_at=None,
-            lease_owner=None,
-            lease_until=None,
-            created_at=now - timedelta(days=DAYS),
-            demo=True,
-        )
-        .returning(connections.c.id)
-    )
+    demo = await create_demo_connection(work, NAME, URL, created_at=now - timedelta(days=DAYS), synced_at=now)
+    connection_id = demo.id
     history = {job.full_name: _builds(job, now, rng) for job in JOBS}
     seen = [_seen(job, history[job.full_name][-1].number) for job in JOBS]
     stored = await record_seen_jobs(work, connection_id, seen, await jobs_of(work, connection_id))
@@ -330,7 +314,11 @@ async def load_demo_ci(work: Write) -> str:
         if (project_id := await work.scalar(sa.select(projects.c.id).where(projects.c.name == name))) is not None
     ]
     linked = await save_rules(work, connection_id, rules)
+    mine = builds.c.job_id.in_([row.id for row in stored.values()])
+    categories = await work.scalar(sa.select(sa.func.count(sa.distinct(builds.c.failure_category))).where(mine))
+    flaky = await work.scalar(sa.select(sa.func.count()).where(jobs.c.connection_id == connection_id, jobs.c.flaky))
     return (
         f"Loaded a demo Jenkins ({NAME}, never contacted): {len(JOBS)} jobs in 3 folders and a multibranch project, "
-        f"{written} builds over the last {DAYS} days with stages and logs, {linked} jobs linked to the demo projects."
+        f"{written} builds over the last {DAYS} days with stages and logs, failures in {categories} categories, "
+        f"{flaky} flaky job(s), {linked} jobs linked to the demo projects."
     )

@@ -215,6 +215,40 @@ async def create_connection(work: Write, sealer: Sealer, new: NewConnection, url
     return made
 
 
+async def create_demo_connection(
+    work: Write, name: str, url: str, *, created_at: datetime, synced_at: datetime
+) -> Connection:
+    """Store the demo's sample Jenkins (``demo``: never claimed, followed or dispatched to, so never contacted).
+
+    It holds no token and reads as synced at ``synced_at`` with nothing due.
+    Emits ``connection.created``; raises ``Conflict`` when the name is taken.
+    """
+    row_id = await work.scalar(
+        insert_unless_taken(work, connections)
+        .values(
+            name=name,
+            url=url,
+            username="ghee-demo",
+            token_encrypted="",  # nothing to open: no request is ever made with it
+            status="ok",
+            last_error=None,
+            failures=0,
+            last_sync_at=synced_at,
+            next_sync_at=None,
+            lease_owner=None,
+            lease_until=None,
+            created_at=created_at,
+            demo=True,
+        )
+        .returning(connections.c.id)
+    )
+    if row_id is None:
+        raise Conflict(f"a connection named {name!r} already exists")
+    made = Connection(row_id, name, url, "ghee-demo", "ok", None, 0, synced_at, None, created_at, demo=True)
+    await _emit(work, "connection.created", made)
+    return made
+
+
 async def _revive(work: Write, row_id: int, values: Mapping[str, object], new: NewConnection) -> Connection:
     """Bring an archived connection back with new credentials: its jobs and builds are its history again."""
     if await work.scalar(sa.select(connections.c.id).where(connections.c.name == new.name, connections.c.id != row_id)):
