@@ -4,7 +4,7 @@ Issue 15, item 11: the feeds echoed ``?auth_token=`` in their links. This
 calls every route of the app's route table (so a new route is covered the
 day it is added) with real ids of every kind, the token sent as
 ``Authorization: Bearer`` and as ``?auth_token=``, signed in to the
-dashboard and not, and looks for the token in the status line's headers, the
+dashboard and not, and looks for the token in the answer's headers, its
 body and the server's log. A route whose path names a parameter no fixture
 fills fails the test until one is added (``_VALUE_OF``).
 """
