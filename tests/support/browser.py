@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Page
 
 from ghee.core.sessions import open_session
 from ghee.core.users import create_user, find_user
+from ghee.dashboard.web import CSRF_HEADER, SESSION_COOKIE
 from ghee.db.database import opened
 from tests.support.servers import Server
 from tests.support.services import ROOT, run_async
@@ -67,6 +69,32 @@ def open_session_for(server: Server, who: Credentials) -> str:
             return (await open_session(work, user))[1]
 
     return run_async(run)
+
+
+def signed_in_client(
+    server: Server, *, is_admin: bool, who: Credentials | None = None
+) -> tuple[httpx.Client, Credentials]:
+    """An HTTP client signed in (session cookie, CSRF header) as ``who``, or a new user; no browser needed."""
+    if who is None:
+        email = f"user-{uuid.uuid4().hex[:8]}@example.com"
+        who = add_user(server, email, "correct horse battery staple", is_admin=is_admin)
+
+    async def run() -> tuple[str, str]:
+        async with opened(server.database_url) as db, db.write() as work:
+            user = await find_user(work, who.email)
+            assert user is not None
+            session, cookie = await open_session(work, user)
+            return cookie, session.csrf_token
+
+    cookie, csrf_token = run_async(run)
+    client = httpx.Client(
+        base_url=server.base_url,
+        cookies={SESSION_COOKIE: cookie},
+        headers={CSRF_HEADER: csrf_token},
+        timeout=30,
+        follow_redirects=False,
+    )
+    return client, who
 
 
 def session_client(page: Page, server: Server) -> httpx.Client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 import msgspec
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 from ghee.clock import utcnow
 from ghee.core.users import User, user_of
 from ghee.db.database import Write
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads, as_datetime
 from ghee.db.tables import sessions, users
 
@@ -92,6 +94,32 @@ async def resolve_session(reads: Reads, cookie_value: str) -> Resolved | None:
         return None
     session = Session(id=sid, user=user_of(row[4:]), csrf_token=csrf_token, expires_at=expires_at)
     return Resolved(session, slide_due=last_seen_at is None or now - last_seen_at > _TOUCH_GRANULARITY)
+
+
+_LIVE = (
+    sa.select(sessions.c.id, sessions.c.expires_at, users.c.is_admin)
+    .join(users, users.c.id == sessions.c.user_id)
+    .where(in_json_list(sessions.c.id, sa.bindparam("ids")), users.c.disabled_at.is_(None))
+)
+
+
+async def live_sessions(reads: Reads, ids: Collection[str]) -> dict[str, bool]:
+    """Which of the sessions ``ids`` are still live, each with whether its user is an admin now.
+
+    A session that was closed (sign-out, a password reset), expired, or whose
+    user is disabled is left out. One statement, whatever the number of ids:
+    what lets open ``/live`` streams notice their session ended (``ghee.dashboard.pages.live_signal``).
+    """
+    if not ids:
+        return {}
+    now = utcnow()
+    rows = await reads.all(_LIVE, {"ids": json_list(list(ids))})
+    live = {}
+    for sid, expires_raw, is_admin in rows:
+        expires_at = as_datetime(expires_raw)
+        if expires_at is not None and expires_at > now:
+            live[sid] = bool(is_admin)
+    return live
 
 
 async def slide_session(work: Write, session: Session) -> Session:

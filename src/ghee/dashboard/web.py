@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -23,6 +23,7 @@ from ghee.core.sessions import LIFETIME, Session, resolve_session, slide_session
 from ghee.core.users import User
 from ghee.dashboard.nav import visible_nav
 from ghee.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, RateLimited
+from ghee.http.auth import shown_query
 from ghee.http.errors import validation_message
 from ghee.http.services import provide_db, services_of
 
@@ -84,7 +85,8 @@ async def load_session(connection: ASGIConnection[Any, Any, Any, Any], handler: 
     connection.scope.setdefault("state", {})[_SESSION_KEY] = session
     public = bool(handler.opt.get("public"))
     if session is None and not public:
-        raise SignInRequired(connection.url.path + (f"?{connection.url.query}" if connection.url.query else ""))
+        query = urlencode(shown_query(connection))  # a token in the URL is not carried on to the sign-in form
+        raise SignInRequired(connection.url.path + (f"?{query}" if query else ""))
     method = connection.scope.get("method", "GET")
     if method in _SAFE_METHODS or not isinstance(connection, Request):
         return
@@ -156,7 +158,7 @@ def render(request: Request[Any, Any, Any], template: str, *, status_code: int =
             "csrf_token": session.csrf_token if session is not None else "",
             "nav": visible_nav(user),
             "path": request.url.path,
-            "query_items": request.query_params.multi_items(),
+            "query_items": shown_query(request),  # what the pager's links repeat
             **context,
         },
     )

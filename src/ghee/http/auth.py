@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
 from litestar.di import Provide
 from litestar.types import Message, Scope
 
@@ -20,6 +22,8 @@ _RATE_KEY = "ghee.rate"
 _PRINCIPAL_KEY = "ghee.principal"
 
 _SCHEMES = ("bearer", "token")
+TOKEN_PARAMETER = "auth_token"  # noqa: S105 (a parameter name, not a secret)
+"""The query parameter carrying a token where a client cannot send headers (ButterCMS, feed readers)."""
 _NEED_KEY = "ghee.need"
 
 
@@ -55,10 +59,23 @@ def presented_token(request: Request[Any, Any, Any]) -> str:
         if scheme.lower() not in _SCHEMES or not value.strip():
             raise TokenInvalid
         return value.strip()
-    token = str(request.query_params.get("auth_token") or "").strip()
+    token = str(request.query_params.get(TOKEN_PARAMETER) or "").strip()
     if token:
         return token
     raise TokenMissing
+
+
+def shown_query(connection: ASGIConnection[Any, Any, Any, Any]) -> list[tuple[str, str]]:
+    """The request's query parameters without ``auth_token``: what an answer may repeat (links, redirects).
+
+    No answer, header or log line carries the token a request came with.
+    """
+    return [(name, value) for name, value in connection.query_params.multi_items() if name != TOKEN_PARAMETER]
+
+
+def shown_url(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The request's URL without ``auth_token`` (``shown_query``), for a document's link to itself."""
+    return str(connection.url.with_replacements(query=urlencode(shown_query(connection))))
 
 
 async def authenticated(request: Request[Any, Any, Any]) -> Response[bytes] | None:

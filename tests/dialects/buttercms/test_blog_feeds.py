@@ -5,10 +5,12 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import feedparser
+import httpx
 from lxml import etree
 
 from tests.support.api import Api
 from tests.support.blog import _sitemap_schema, assert_valid_sitemap, new_author, new_post, unique
+from tests.support.servers import Server
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
@@ -115,3 +117,22 @@ def test_raw_feeds_have_their_content_types(api: Api) -> None:
 def test_feeds_need_a_token(anonymous: Api) -> None:
     for path in ("/v2/feeds/rss/", "/feeds/rss.xml", "/feeds/atom.xml", "/sitemap.xml"):
         assert anonymous.get(path).status_code == 401
+
+
+def test_feeds_never_carry_the_token_they_were_read_with(api: Api, server: Server) -> None:
+    """A feed reader passes ``?auth_token=``; the feed's links to itself keep its filters, never the token."""
+    token = server.token("read")
+    tag, _, _ = _made(api)
+    documents = {
+        path: httpx.get(f"{server.base_url}{path}", params={"tag_slug": tag, "auth_token": token}, timeout=30)
+        for path in ("/v2/feeds/rss/", "/v2/feeds/atom/", "/v2/feeds/sitemap/", "/feeds/rss.xml", "/feeds/atom.xml")
+    }
+    for path, response in documents.items():
+        assert response.status_code == 200, (path, response.text)
+        assert token not in response.text, path
+    rss = feedparser.parse(documents["/feeds/rss.xml"].text)
+    atom = feedparser.parse(documents["/feeds/atom.xml"].text)
+    assert rss.feed.link == f"{server.base_url}/blog"
+    assert [link.href for link in atom.feed.links if link.rel == "self"] == [
+        f"{server.base_url}/feeds/atom.xml?tag_slug={tag}"
+    ]

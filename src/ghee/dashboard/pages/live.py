@@ -1,4 +1,9 @@
-"""``/live``: the shared event log as server-sent events, for pages that update without a reload."""
+"""``/live``: the shared event log as server-sent events, for pages that update without a reload.
+
+A stream sends what its user may read (``core.event_access``), live and when
+resuming after ``Last-Event-ID``, and ends soon after its session does
+(``live_signal``).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,11 @@ import msgspec
 from litestar import Request, get
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
+from ghee.core.event_access import readable_event
 from ghee.core.event_types import check_patterns, matches
 from ghee.core.events import Event, EventFilter, latest_cursor, list_events
-from ghee.dashboard.pages.live_signal import LogMoved
+from ghee.dashboard.pages.live_signal import LiveSignal, Opened
+from ghee.dashboard.web import SignInRequired, session_of
 from ghee.db.database import Database
 from ghee.db.reads import Reads
 from ghee.http.services import services_of
@@ -40,28 +47,34 @@ def event_message(event: Event) -> ServerSentEventMessage:
 
 
 async def follow(
-    reads: Reads, moved: LogMoved, patterns: list[str], after: str | None
+    reads: Reads, signal: LiveSignal, opened: Opened, patterns: list[str], after: str | None
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Events matching ``patterns`` after cursor ``after`` (``None``: from the start), as they are recorded.
 
-    A comment is sent when nothing matched for ``HEARTBEAT_SECONDS``, so proxies keep the connection open.
+    Only what the user may read is sent (``readable_event``; ``opened`` says
+    whether they are an admin), and the stream ends once ``signal`` says the
+    session it was opened with ended. A comment is sent when nothing matched
+    for ``HEARTBEAT_SECONDS``, so proxies keep the connection open.
 
     Reading the shared ``events`` table (not an in-process queue) makes this
     work whichever ``ghee serve`` process wrote the event; it is read again
-    when ``moved`` says the log moved (see ``live_signal``), and at least
+    when ``signal`` says the log moved (see ``live_signal``), and at least
     every ``HEARTBEAT_SECONDS``.
     """
     quiet_since = time.monotonic()
-    moved.listen()
+    signal.listen(opened)
     try:
         while True:
-            next_move = moved.next_move()
+            next_move = signal.next_move()
+            if signal.ended(opened):
+                return
             page = await list_events(reads, EventFilter(), after, _BATCH)
             after = page.cursor
             for event in page.items:
-                if matches(patterns, event.type):
+                readable = readable_event(event, admin=opened[1])
+                if readable is not None and matches(patterns, readable.type):
                     quiet_since = time.monotonic()
-                    yield event_message(event)
+                    yield event_message(readable)
             if page.has_more:
                 continue
             if time.monotonic() - quiet_since >= HEARTBEAT_SECONDS:
@@ -71,16 +84,16 @@ async def follow(
                 async with asyncio.timeout(HEARTBEAT_SECONDS - (time.monotonic() - quiet_since)):
                     await next_move.wait()
     finally:
-        moved.leave()
+        signal.leave(opened)
 
 
-def log_moved(request: Request[Any, Any, Any]) -> LogMoved:
-    """The process's one ``LogMoved``, made on the first ``/live`` request."""
+def live_signal(request: Request[Any, Any, Any]) -> LiveSignal:
+    """The process's one ``LiveSignal``, made on the first ``/live`` request."""
     state = request.app.state
-    moved: LogMoved | None = state.get("live_moved")
-    if moved is None:
-        moved = state.live_moved = LogMoved(services_of(state).db.read())
-    return moved
+    signal: LiveSignal | None = state.get("live_signal")
+    if signal is None:
+        signal = state.live_signal = LiveSignal(services_of(state).db.read())
+    return signal
 
 
 @get("/live")
@@ -88,7 +101,8 @@ async def live(request: Request[Any, Any, Any], db: Database, types: str = "*") 
     """``text/event-stream`` of the events whose type matches ``types`` (comma-separated, ``build.*``).
 
     Resumes after ``Last-Event-ID`` when the browser reconnects; otherwise
-    starts with what happens next. Raises ``Invalid`` (a 400 page) for an
+    starts with what happens next. Sends only what the user may read, and
+    ends when the session does (see ``follow``). Raises ``Invalid`` (a 400 page) for an
     unknown type pattern.
     """
     patterns = check_patterns([part for part in types[:_MAX_TYPES_TEXT].split(",") if part.strip()], "types")
@@ -101,7 +115,10 @@ async def live(request: Request[Any, Any, Any], db: Database, types: str = "*") 
         resume = await latest_cursor(reads)
     else:
         await list_events(reads, EventFilter(), resume, 1)
-    stream = follow(reads, log_moved(request), patterns, resume)
+    session = session_of(request)
+    if session is None:  # the router's guard lets no one in without a session
+        raise SignInRequired(request.url.path)
+    stream = follow(reads, live_signal(request), (session.id, session.user.is_admin), patterns, resume)
     return ServerSentEvent(stream, headers={"cache-control": "no-store"})
 
 

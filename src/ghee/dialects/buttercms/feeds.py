@@ -22,7 +22,7 @@ from ghee.core.paging import Window
 from ghee.db.reads import Reads
 from ghee.dialects.buttercms.blog_shapes import FeedDocument, blog_url, post_url
 from ghee.dialects.buttercms.errors import ERRORS
-from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, shown_url
 
 FEED_SIZE = 50  # posts in an RSS or Atom feed
 SITEMAP_SIZE = 50_000  # the sitemaps.org limit of URLs per file
@@ -46,8 +46,9 @@ async def _feed(reads: Reads, site: str, self_url: str, filters: PostFilter) -> 
     feed.id(f"{site}/blog")
     feed.title("Blog")
     feed.subtitle("Posts from the blog")  # RSS 2.0 requires a description
-    feed.link(href=f"{site}/blog", rel="alternate")
+    # feedgen makes RSS's <link> of the last link given: the blog, as RSS 2.0 means it (the site, not the feed).
     feed.link(href=self_url, rel="self")
+    feed.link(href=f"{site}/blog", rel="alternate")
     feed.author({"name": "Blog"})  # Atom wants an author for entries without one
     feed.language("en")
     found = await posts.list_posts(reads, filters, Window(FEED_SIZE))
@@ -117,7 +118,8 @@ Document = Callable[[Reads, str, str, PostFilter], Awaitable[str]]
 
 
 async def _wrapped(request: ApiRequest, make: Document, category_slug: str | None, tag_slug: str | None) -> str:
-    return await make(request.reads, _site(request), str(request.url), _filters(category_slug, tag_slug))
+    # The feed's link to itself never carries the caller's ``?auth_token=``: a feed is read and passed on.
+    return await make(request.reads, _site(request), shown_url(request), _filters(category_slug, tag_slug))
 
 
 @get("/feeds/rss", responses=ERRORS)
