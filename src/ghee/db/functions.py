@@ -55,7 +55,9 @@ class in_json_list(FunctionElement[bool]):  # noqa: N801
     ``json_each``, PostgreSQL with ``json_array_elements_text``.
     """
 
-    type = sa.Boolean()
+    # Not Boolean: SQLite has no boolean type, so SQLAlchemy would render a Boolean criterion as
+    # ``(... IN (...)) = 1``, which no index serves: every call scanned the whole table.
+    type = sa.types.NullType()  # type: ignore[assignment]
     inherit_cache = True
 
 
