@@ -265,24 +265,12 @@ async def archive_connection(work: Write, public_id: str) -> None:
     Emits ``connection.archived``. Adding a connection to the same URL later
     brings it back with its history (``create_connection``).
     """
-    row_id = connection_row_id(public_id)
-    gone = await work.execute(
+    statement = (
         connections.update()
-        .where(connections.c.id == row_id, _LIVE)
+        .where(connections.c.id == connection_row_id(public_id), _LIVE)
         .values(archived_at=utcnow(), next_sync_at=None, lease_owner=None, lease_until=None, push_secret_hash=None)
-        .returning(connections.c.name)
     )
-    name = gone.scalar()
-    if name is None:
-        raise NotFound("connection", public_id)
-    await record_event(
-        work,
-        "connection.archived",
-        resource_type="connection",
-        resource_id=public_id,
-        project_id=None,
-        payload={"id": public_id, "name": name},
-    )
+    await _change(work, public_id, statement, "connection.archived")
 
 
 async def purge_connection(work: Write, public_id: str) -> None:
@@ -300,14 +288,18 @@ async def purge_connection(work: Write, public_id: str) -> None:
         raise Conflict(
             f"{deployed} deployment(s) were made from this connection's builds; archive it instead (without purge)"
         )
-    gone = await work.execute(connections.delete().where(connections.c.id == row_id).returning(connections.c.name))
-    name = gone.scalar()
+    await _change(work, public_id, connections.delete().where(connections.c.id == row_id), "connection.deleted")
+    await rollups.rebuild(work)
+
+
+async def _change(work: Write, public_id: str, statement: sa.Update | sa.Delete, event_type: str) -> None:
+    """Run ``statement`` on the connection's row and record ``event_type``; raises ``NotFound`` if it hit no row."""
+    name = (await work.execute(statement.returning(connections.c.name))).scalar()
     if name is None:
         raise NotFound("connection", public_id)
-    await rollups.rebuild(work)
     await record_event(
         work,
-        "connection.deleted",
+        event_type,
         resource_type="connection",
         resource_id=public_id,
         project_id=None,
@@ -339,24 +331,12 @@ async def issue_push_secret(work: Write, public_id: str) -> str:
     Only its SHA-256 is stored: the caller shows the secret once.
     """
     secret = secrets.token_urlsafe(PUSH_SECRET_BYTES)
-    row_id = connection_row_id(public_id)
-    issued = await work.execute(
+    statement = (
         connections.update()
-        .where(connections.c.id == row_id, _LIVE)
+        .where(connections.c.id == connection_row_id(public_id), _LIVE)
         .values(push_secret_hash=_push_digest(secret))
-        .returning(connections.c.name)
     )
-    name = issued.scalar()
-    if name is None:
-        raise NotFound("connection", public_id)
-    await record_event(
-        work,
-        "connection.push_secret_issued",
-        resource_type="connection",
-        resource_id=public_id,
-        project_id=None,
-        payload={"id": public_id, "name": name},
-    )
+    await _change(work, public_id, statement, "connection.push_secret_issued")
     return secret
 
 
