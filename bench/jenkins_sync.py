@@ -111,9 +111,9 @@ def serve_fake(jobs: int, builds_per_job: int, delay_ms: float, commands: Connec
 def timed_pass(settings: Settings, fake: Connection, label: str, backend: str) -> None:
     fake.send(("requests", None))
     fake.recv()
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     [outcome] = asyncio.run(sync_now(settings, "bench"))
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu_began
     assert outcome.error is None, outcome.error
     assert outcome.stats is not None
     stats = outcome.stats
@@ -121,7 +121,7 @@ def timed_pass(settings: Settings, fake: Connection, label: str, backend: str) -
     requests = fake.recv()
     load = os.getloadavg()[0]
     print(
-        f"{backend:<9} {label:<24} {requests:>7} requests {seconds:>8.1f} s   "
+        f"{backend:<9} {label:<24} {requests:>7} requests {seconds:>8.1f} s ({cpu:.1f} s CPU)   "
         f"{stats.changed:>4} changed jobs, {stats.builds:>6} builds written   load {load:.2f}"
     )
 

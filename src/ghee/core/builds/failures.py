@@ -217,17 +217,11 @@ async def preview_cause(
     return len(looked), matches
 
 
-async def classification_of(
-    reads: Reads, build: Build, causes: Sequence[FailureCause], whole_log: str | None = None
-) -> Classification | None:
-    """Why ``build`` failed by ``causes`` (``classify``), or ``None`` unless it failed.
-
-    ``whole_log``: the build's log when the caller read it already (a small one).
-    """
-    if build.result not in FAILED_RESULTS:
-        return None
-    pieces = [(0, whole_log)] if whole_log is not None else await log_excerpts(reads, build.id, HEAD_BYTES, TAIL_BYTES)
-    return await asyncio.to_thread(classify, causes, pieces, [stage.name for stage in build.stages if stage.failed])
+def _classify_each(
+    causes: Sequence[FailureCause], searched: Sequence[tuple[Sequence[tuple[int, str]], Sequence[str]]]
+) -> list[Classification]:
+    """``classify`` for each failed build's (log pieces, failed stages): one worker thread's work."""
+    return [classify(causes, pieces, failed_stages) for pieces, failed_stages in searched]
 
 
 async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
@@ -243,13 +237,21 @@ async def classify_builds(work: Write, build_ids: Sequence[int]) -> None:
     changed: list[dict[str, object]] = []
     stored = await _worth_a_look(work, build_ids)
     looked = await builds_by_row_ids(reads, list(stored))
+    failed = [b for b in looked if b.result in FAILED_RESULTS]
     # Logs that fit in the head and tail searched are read whole, all in one statement.
-    small = await small_logs(
-        reads,
-        [b.id for b in looked if b.result in FAILED_RESULTS and (b.log_bytes or 0) <= HEAD_BYTES + TAIL_BYTES],
-    )
+    small = await small_logs(reads, [b.id for b in failed if (b.log_bytes or 0) <= HEAD_BYTES + TAIL_BYTES])
+    searched = [
+        (
+            [(0, small[b.id])] if b.id in small else await log_excerpts(reads, b.id, HEAD_BYTES, TAIL_BYTES),
+            [stage.name for stage in b.stages if stage.failed],
+        )
+        for b in failed
+    ]
+    # All the searching in one worker thread: the event loop serves meanwhile, without a hand-over per build.
+    classified_each = await asyncio.to_thread(_classify_each, causes, searched) if searched else []
+    found = dict(zip((b.id for b in failed), classified_each, strict=True))
     for build in looked:
-        classified = await classification_of(reads, build, causes, small.get(build.id))
+        classified = found.get(build.id)
         category = None if classified is None else classified.category
         line = (None, None) if classified is None else (classified.line, classified.line_at)
         if (category, *line) == (build.failure_category, *stored[build.id]):

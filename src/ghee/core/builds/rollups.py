@@ -197,10 +197,15 @@ class _Store:
 
     async def merge(self, work: Write, cells: dict[Any, Cell]) -> None:
         """Add ``cells`` to their stored rows, creating the rows that do not exist yet."""
-        keys = sorted(cells)
-        await work.execute(
-            _insert_ignoring_existing(work, self.table), [self.row(key, Cell(), sketch.EMPTY) for key in keys]
+        # A cell whose row does not exist yet is inserted as it is; the rest are added to their rows.
+        made = await work.execute(
+            _insert_ignoring_existing(work, self.table).returning(*self.key),
+            [self.row(key, cell, sketch.encode(cell.durations)) for key, cell in sorted(cells.items())],
         )
+        inserted = {tuple(row) for row in made}
+        keys = sorted(key for key in cells if key not in inserted)
+        if not keys:
+            return
         updates: list[dict[str, object]] = []
         for start in range(0, len(keys), _CHUNK):
             # Lock the rows (PostgreSQL) in key order, so two callers never wait on each other in a circle.

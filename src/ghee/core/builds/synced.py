@@ -186,6 +186,29 @@ async def record_job_builds(work: Write, job: JobRef, reported: Sequence[CiBuild
     result or duration changed, ``build.finished`` on reaching a finished
     status; then calls ``builds_finished`` with the finished ids.
     """
+    [finished] = await record_jobs_builds(work, [(job, reported)])
+    return finished
+
+
+async def record_jobs_builds(work: Write, batches: Sequence[tuple[JobRef, Sequence[CiBuild]]]) -> list[list[int]]:
+    """``record_job_builds`` for several jobs in one transaction; each job's finished ids, in order.
+
+    ``builds_finished`` runs once, for all of them: a first sync's causes,
+    rollup rows shared by its jobs (every build's hour under ``all``, its
+    folder's, its label's) and the like are read and written once a batch.
+    """
+    finished: list[list[int]] = []
+    to_follow: list[int] = []
+    for job, reported in batches:
+        done, recounted = await _record(work, job, reported)
+        finished.append(done)
+        to_follow += [*done, *recounted]
+    await builds_finished(work, to_follow)
+    return finished
+
+
+async def _record(work: Write, job: JobRef, reported: Sequence[CiBuild]) -> tuple[list[int], list[int]]:
+    """Write one job's ``reported`` builds; the ids that finished, and those counted again."""
     stored = await _stored(work, job.id, [b.number for b in reported])
     await _adopt_triggered(work, job, reported, stored)
     happened: list[NewEvent] = []
@@ -240,8 +263,7 @@ async def record_job_builds(work: Write, job: JobRef, reported: Sequence[CiBuild
         work, [(stored[b.number].id, stored[b.number].log_bytes or 0, b.log) for b in reported if b.log is not None]
     )
     await record_events(work, happened)
-    await builds_finished(work, [*finished, *recounted])
-    return finished
+    return finished, recounted
 
 
 async def _store_stages(work: Write, staged: list[tuple[int, list[Stage]]]) -> None:

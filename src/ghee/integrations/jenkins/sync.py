@@ -12,9 +12,10 @@ over a long history leaves older passing builds' logs on the server).
 
 Requests run ``connections.concurrency`` at a time (8 by default): that
 many jobs are fetched at once, and a job's builds have their details asked
-for together. Each job's builds are written in one transaction, after every
-request for them is done, so no transaction waits on Jenkins; the
-connection's lease is renewed in the same transaction.
+for together. A job's builds are written after every request for them is
+done, so no transaction waits on Jenkins. Writes take turns; a turn writes
+every job fetched while the last one ran, in one transaction (up to
+``BATCH_BUILDS`` builds), and renews the connection's lease in it.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from ghee.core.builds.synced import (
     OpenBuild,
     mark_builds_deleted,
     open_builds,
-    record_job_builds,
+    record_jobs_builds,
 )
 from ghee.core.connections import renew_lease
 from ghee.core.jobs.link_rules import apply_rules, rules_of
@@ -51,6 +52,7 @@ from ghee.integrations.jenkins.shapes import KINDS, MULTIBRANCH_CLASS, RemoteBui
 log = logging.getLogger("ghee.sync")
 
 PAGE = 100  # builds per allBuilds request
+BATCH_BUILDS = 1000  # builds one write turn of a pass stores at most (several jobs' worth, when fetched meanwhile)
 DETAILED = 50  # newest new builds per job per pass whose stages and log are fetched if they failed
 NEWEST_DETAILED = 10  # newest new builds per job per pass whose stages and log are fetched whatever their result
 _FAILED = frozenset({"FAILURE", "UNSTABLE", "ABORTED"})
@@ -256,12 +258,27 @@ async def fetch_job(client: JenkinsClient, job: Job, seen: SeenJob, open_now: Se
     return JobChanges(found, vanished)
 
 
+class Fetched(msgspec.Struct, frozen=True):
+    """One job's part of a pass, fetched and waiting to be written."""
+
+    job: Job
+    seen: SeenJob
+    changes: JobChanges
+
+
 async def write_job_changes(work: Write, job: Job, seen: SeenJob, changes: JobChanges) -> list[int]:
     """Write what ``fetch_job`` found, and where the job now stands; the ids of builds that finished."""
-    finished = await record_job_builds(work, JobRef(job.id, job.project_id), changes.builds)
-    await mark_builds_deleted(work, job.id, below=_first_kept(job, seen), numbers=changes.vanished)
-    last = next((b for b in changes.builds if b.number == seen.last_build_number), None)
-    await record_job_progress(work, job.id, seen.last_build_number, last.result if last else job.last_result)
+    [finished] = await write_jobs_changes(work, [Fetched(job, seen, changes)])
+    return finished
+
+
+async def write_jobs_changes(work: Write, fetched: Sequence[Fetched]) -> list[list[int]]:
+    """``write_job_changes`` for several jobs in one transaction; each one's finished ids, in order."""
+    finished = await record_jobs_builds(work, [(JobRef(f.job.id, f.job.project_id), f.changes.builds) for f in fetched])
+    for f in fetched:
+        await mark_builds_deleted(work, f.job.id, below=_first_kept(f.job, f.seen), numbers=f.changes.vanished)
+        last = next((b for b in f.changes.builds if b.number == f.seen.last_build_number), None)
+        await record_job_progress(work, f.job.id, f.seen.last_build_number, last.result if last else f.job.last_result)
     return finished
 
 
@@ -320,6 +337,7 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
     # As many jobs at once as requests in flight: each job's requests mostly follow one another.
     gate = asyncio.Semaphore(client.in_flight)
     write_turn = asyncio.Lock()  # writes take turns: SQLite has one writer, and it keeps PostgreSQL calm
+    waiting: list[Fetched] = []  # fetched, not yet written: the next turn writes them together
 
     async def sync_job(job: Job, seen_now: SeenJob) -> None:
         if stop is not None and stop.is_set():
@@ -331,21 +349,40 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
                 log.warning("sync of job %s failed: %s", job.full_name, exc)
                 stats.errors.append(f"{job.full_name}: {exc}")
                 return
-        async with write_turn, db.write() as work:
-            if not await renew_lease(work, connection_id, owner):
-                raise LeaseLost
-            finished = await write_job_changes(work, job, seen_now, changes)
-        stats.done += 1
-        stats.builds += len(changes.builds)
-        stats.finished += len(finished)
-        stats.requests = client.requests
-        if progress:
-            progress(stats)
+        mine = Fetched(job, seen_now, changes)
+        waiting.append(mine)
+        async with write_turn:
+            # Earlier turns may have written this job along with theirs.
+            while any(fetched is mine for fetched in waiting):
+                batch = _next_batch(waiting)
+                async with db.write() as work:
+                    if not await renew_lease(work, connection_id, owner):
+                        raise LeaseLost
+                    finished = await write_jobs_changes(work, batch)
+                stats.done += len(batch)
+                stats.builds += sum(len(f.changes.builds) for f in batch)
+                stats.finished += sum(map(len, finished))
+                stats.requests = client.requests
+                if progress:
+                    progress(stats)
 
     await asyncio.gather(*(sync_job(job, s) for job, s in changed))
     stats.requests = client.requests
     stats.seconds = time.monotonic() - began
     return stats
+
+
+def _next_batch(waiting: list[Fetched]) -> list[Fetched]:
+    """Take the fetched jobs one write turn stores: the oldest first, up to ``BATCH_BUILDS`` builds (one at least)."""
+    taken, builds_taken = 0, 0
+    for fetched in waiting:
+        if taken and builds_taken + len(fetched.changes.builds) > BATCH_BUILDS:
+            break
+        taken += 1
+        builds_taken += len(fetched.changes.builds)
+    batch = waiting[:taken]
+    del waiting[:taken]
+    return batch
 
 
 def _first_kept(job: Job, seen: SeenJob) -> int | None:
