@@ -6,14 +6,16 @@ import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from ghee.config import Settings
 from ghee.core.builds.logs import whole_log
 from ghee.db.database import opened
 from ghee.db.tables import build_stages, builds, events
+from ghee.integrations.jenkins.loop import sync_now
 from tests.support.api import Api
-from tests.support.fake_jenkins import T0, FakeBuild, FakeJenkins, FakeJob
+from tests.support.fake_jenkins import FREESTYLE, T0, FakeBuild, FakeJenkins, FakeJob
 from tests.support.jenkins import connect, job_rows, query, sync
 from tests.support.jenkins_estate import DEEP, SHA, furnish
 from tests.support.servers import Server
@@ -265,3 +267,38 @@ def test_synced_builds_are_classified_counted_and_weighed_for_flakiness(
     assert stored[2].failure_category is not None
     job = api.ok("GET", f"/api/v1/jobs/{job_public_id(app.id)}")
     assert job["flaky"] is False
+
+
+def test_jobs_fetched_while_another_is_written_are_all_written_in_batches(
+    api: Api, server: Server, settings: Settings, jenkins: FakeJenkins, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write turn takes the jobs fetched meanwhile, up to ``BATCH_BUILDS`` builds: none lost or counted twice."""
+    from ghee.core.jobs.model import job_public_id  # noqa: PLC0415
+    from ghee.integrations.jenkins import sync as sync_pass  # noqa: PLC0415
+
+    monkeypatch.setattr(sync_pass, "BATCH_BUILDS", 45)  # a batch holds one job of 30 builds, sometimes none more
+    jenkins.delay = 0.005
+    for index in range(12):
+        job = jenkins.put(f"batch-{index}", FakeJob(FREESTYLE))
+        for number in range(1, 31):
+            failed = number % 3 == 0
+            log = b"ld: error: undefined symbol\n" if failed else b"ok\n"
+            job.add(FakeBuild(number, "FAILURE" if failed else "SUCCESS", timestamp=T0 + number * 60_000, log=log))
+    made = connect(api, jenkins)
+    reported: list[tuple[int, int]] = []
+    [outcome] = asyncio.run(sync_now(settings, made["name"], lambda stats: reported.append((stats.done, stats.builds))))
+    assert outcome.error is None, outcome.error
+    assert outcome.stats is not None
+    assert (outcome.stats.done, outcome.stats.builds, outcome.stats.finished) == (12, 360, 360)
+    assert reported[-1] == (12, 360)
+    assert [done for done, _ in reported] == sorted(done for done, _ in reported)
+    found = job_rows(server, made)
+    window = {"from": "2025-12-01T00:00:00Z", "to": "2025-12-31T00:00:00Z"}
+    for index in range(12):
+        job_id = found[f"batch-{index}"].id
+        stored = build_rows(server, job_id)
+        assert sorted(stored) == list(range(1, 31))
+        assert {stored[n].failure_category is not None for n in (3, 6, 30)} == {True}
+        metrics = api.ok("GET", "/api/v1/analytics/metrics", params={**window, "job": job_public_id(job_id)})
+        assert metrics["totalBuilds"] == 30
+        assert metrics["results"]["FAILURE"] == 10

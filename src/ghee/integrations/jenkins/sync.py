@@ -349,22 +349,22 @@ async def run_pass(  # noqa: PLR0913 (the pass's options are named at the call)
                 log.warning("sync of job %s failed: %s", job.full_name, exc)
                 stats.errors.append(f"{job.full_name}: {exc}")
                 return
-        mine = Fetched(job, seen_now, changes)
-        waiting.append(mine)
+        waiting.append(Fetched(job, seen_now, changes))
+        # A turn per job fetched, each taking one job at least: every job is written by some turn.
         async with write_turn:
-            # Earlier turns may have written this job along with theirs.
-            while any(fetched is mine for fetched in waiting):
-                batch = _next_batch(waiting)
-                async with db.write() as work:
-                    if not await renew_lease(work, connection_id, owner):
-                        raise LeaseLost
-                    finished = await write_jobs_changes(work, batch)
-                stats.done += len(batch)
-                stats.builds += sum(len(f.changes.builds) for f in batch)
-                stats.finished += sum(map(len, finished))
-                stats.requests = client.requests
-                if progress:
-                    progress(stats)
+            batch = _next_batch(waiting)
+            if not batch:
+                return  # earlier turns wrote this job with theirs
+            async with db.write() as work:
+                if not await renew_lease(work, connection_id, owner):
+                    raise LeaseLost
+                finished = await write_jobs_changes(work, batch)
+        stats.done += len(batch)
+        stats.builds += sum(len(f.changes.builds) for f in batch)
+        stats.finished += sum(map(len, finished))
+        stats.requests = client.requests
+        if progress:
+            progress(stats)
 
     await asyncio.gather(*(sync_job(job, s) for job, s in changed))
     stats.requests = client.requests
