@@ -34,6 +34,29 @@ from tests.support.services import run_async
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a2e1a10d0000000049454e44ae426082"
+)
+"""A 1x1 PNG: an upload that gets as far as being stored."""
+BOUNDARY = "hostile-boundary"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+
+
+def multipart(fields: dict[str, bytes], files: dict[str, tuple[str, bytes]] | None = None) -> bytes:
+    """A ``multipart/form-data`` body of ``fields`` and ``files`` (name: (filename, content)), bytes as given."""
+    parts = [
+        b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (BOUNDARY.encode(), name.encode(), value)
+        for name, value in fields.items()
+    ]
+    parts += [
+        b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\nContent-Type: image/png\r\n\r\n%s\r\n'
+        % (BOUNDARY.encode(), name.encode(), filename.encode(), content)
+        for name, (filename, content) in (files or {}).items()
+    ]
+    return b"".join(parts) + b"--%s--\r\n" % BOUNDARY.encode()
+
+
 API_PREFIXES = ("/v1/", "/api/v1/", "/v2/")
 PUSH_ROUTE = "/api/v1/connections/{connection_id:str}/notifications"
 """Jenkins pushes carry a per-connection secret, not a token: an unknown connection's push is a 401 as well."""
@@ -55,6 +78,14 @@ HOSTILE: dict[str, tuple[str, bytes]] = {
     "json 5000-digit number": (JSON, b'{"name": 1' + b"0" * 5000 + b', "number": 1' + b"0" * 5000 + b"}"),
     "json NUL": (JSON, b'{"name": "a\\u0000b", "title": "a\\u0000b", "slug": "a\\u0000b", "email": "a\\u0000b"}'),
     "json non-UTF-8": (JSON, b'{"name": "\xff\xfe", "title": "\xc3"}'),
+    "multipart NUL": (MULTIPART, multipart({"name": b"a\x00b", "title": b"a\x00b", "slug": b"a\x00b"})),
+    "multipart non-UTF-8": (MULTIPART, multipart({"name": b"\xff\xfe", "title": b"\xc3", "slug": b"\xff"})),
+    "multipart 5000 parts": (MULTIPART, multipart({f"k{i}": b"v" for i in range(5000)})),
+    "multipart name nested 600 deep": (MULTIPART, multipart({"x" + "[a]" * 600: b"1"})),
+    "multipart NUL filename": (
+        MULTIPART,
+        multipart({}, files={"file": ("a\x00b.png", PNG)}),
+    ),
 }
 
 

@@ -109,7 +109,13 @@ async def form_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
     ``ghee.http.bodies``' limits raises ``Invalid`` (the 400 error page).
     """
     if request.content_type[0] == "multipart/form-data":
-        return dict((await request.form()).items())
+        try:
+            fields = dict((await request.form()).items())
+        except UnicodeDecodeError as exc:  # a part without a filename is read as text
+            raise Invalid("body", "is not valid UTF-8 (text must be; a file part needs a filename)") from exc
+        if any("\x00" in value for value in fields.values() if isinstance(value, str)):
+            raise Invalid("body", "must not hold a NUL character")
+        return fields
     try:
         body = await request.json()
     except (SerializationException, ClientException):

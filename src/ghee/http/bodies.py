@@ -220,14 +220,15 @@ async def deferred_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send
     """Pass on a request that may carry a body, to be read and checked when the route first asks for it.
 
     A multipart body (file uploads) goes to Litestar's own parser, which
-    reads it when the route asks for it too. A form is announced to the route
+    reads it when the route asks for it too (within its own limits: 1000
+    parts, the route's size); the dashboard checks its text parts. A form is announced to the route
     as JSON, which is what it will be once read.
     """
     headers = scope["headers"]
     content_type = next((v for k, v in headers if k == b"content-type"), b"").decode("latin-1")
     media = media_type(content_type)
     if media == MULTIPART:
-        await app(scope, receive, send)
+        await _multipart(app, scope, receive, send)
         return
     if media == FORM:
         headers = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
@@ -248,6 +249,21 @@ async def deferred_body(app: ASGIApp, scope: Scope, receive: Receive, send: Send
 
     await app(cast("Scope", {**scope, "headers": headers}), receive_checked, send)
     if not read:
+        await discard_body(receive)
+
+
+async def _multipart(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Pass a multipart body on to Litestar's parser; drop what it left unread (it stops at its limits too)."""
+    ended = False
+
+    async def receive_noted() -> ReceiveMessage:
+        nonlocal ended
+        message = await receive()
+        ended = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    await app(scope, receive_noted, send)
+    if not ended:
         await discard_body(receive)
 
 
