@@ -299,6 +299,7 @@ def _header(text: str) -> tuple[str, str]:
 @click.option("--description", default="", help="What the subscription is for.")
 def webhook_create(url: str, patterns: str, headers: tuple[str, ...], secret: str | None, description: str) -> None:
     """Subscribe a URL to events; the signing secret is printed once, alone on the last line."""
+    from ghee.db.sealing import sealer_for
     from ghee.delivery.subscriptions import SubscriptionChanges, create_subscription
 
     changes = SubscriptionChanges(
@@ -308,11 +309,13 @@ def webhook_create(url: str, patterns: str, headers: tuple[str, ...], secret: st
         secret=secret,
         description=description,
     )
-    allow_private = get_settings().delivery.allow_private
+    settings = get_settings()
+    sealer = sealer_for(settings)
 
     async def job(work: Write) -> str:
-        created = await create_subscription(work, changes, allow_private=allow_private)
-        click.echo(f"created {created.public_id} for {', '.join(created.event_types)} - the signing secret:")
+        created = await create_subscription(work, sealer, changes, allow_private=settings.delivery.allow_private)
+        made = created.subscription
+        click.echo(f"created {made.public_id} for {', '.join(made.event_types)} - the signing secret:")
         return created.secret
 
     click.echo(_run(job))

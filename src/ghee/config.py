@@ -173,7 +173,7 @@ class Settings:
     """Webhook delivery and the background worker (``GHEE_WEBHOOK_*``, ``GHEE_WORKER_*``)."""
 
     secret_key: str | None = None
-    """Fernet key sealing Jenkins tokens at rest; when unset, one is kept in ``secret_key_file``."""
+    """Fernet key sealing Jenkins tokens and webhook secrets at rest; when unset, one is kept in ``secret_key_file``."""
 
     secret_key_file: str | None = None
     """Where a generated key is kept; by default ``secret.key`` next to the SQLite file, else in ``./data``."""

@@ -19,6 +19,7 @@ import click
 
 from ghee.config import Settings, get_settings
 from ghee.db.database import Database, opened
+from ghee.db.sealing import sealer_for
 from ghee.delivery.dispatcher import run_webhooks
 from ghee.integrations.jenkins.dispatch import dispatch_loop
 from ghee.integrations.jenkins.follow import follow_loop
@@ -44,7 +45,7 @@ Loop = Callable[[WorkerContext], Awaitable[None]]
 
 async def deliver_webhooks(context: WorkerContext) -> None:
     """Deliver webhooks as events happen (``ghee.delivery.dispatcher``)."""
-    await run_webhooks(context.settings.delivery, context.db, context.stopping)
+    await run_webhooks(context.settings.delivery, context.db, sealer_for(context.settings), context.stopping)
 
 
 async def run_jenkins_sync(context: WorkerContext) -> None:

@@ -21,13 +21,13 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.builds import rollups
-from ghee.core.credentials import Sealer
 from ghee.core.events import record_event
 from ghee.core.inputs import check_free_text, check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
+from ghee.db.sealing import Sealer
 from ghee.db.tables import builds, connections, deployments, jobs
 from ghee.errors import Conflict, Invalid, NotFound, TokenInvalid
 

@@ -29,9 +29,10 @@ from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.newest_first import newest_first, of_parent
 from ghee.db.reads import Reads, Row, as_datetime
+from ghee.db.sealing import SealBroken, Sealer
 from ghee.db.tables import events, webhook_attempts, webhook_deliveries, webhook_subscriptions
 from ghee.delivery.sender import AttemptResult
-from ghee.delivery.subscriptions import disable_subscription
+from ghee.delivery.subscriptions import UNOPENED, SigningSecrets, disable_subscription, signing_secrets
 from ghee.errors import Conflict, Invalid, NotFound
 
 STATES = ("pending", "delivered", "dead")
@@ -54,7 +55,11 @@ class ClaimedDelivery(msgspec.Struct, frozen=True):
     subscription_id: int
     url: str
     headers: dict[str, str]
+    """The subscription's custom headers, opened (empty when ``unopened``)."""
     secret: str
+    """Its signing secret, opened (empty when ``unopened``)."""
+    unopened: str | None = None
+    """Why the headers and secret could not be opened (the key changed), or ``None``: then nothing is sent."""
 
 
 class Attempt(msgspec.Struct, frozen=True):
@@ -112,8 +117,11 @@ def _due(now: datetime, limit: int, *, skip_locked: bool) -> sa.Select[tuple[int
     return query.with_for_update(skip_locked=True, of=_d) if skip_locked else query
 
 
-async def claim_deliveries(work: Write, limit: int, lease_seconds: float) -> list[ClaimedDelivery]:
-    """Lease up to ``limit`` due deliveries for ``lease_seconds``; commit right after, then send them."""
+async def claim_deliveries(work: Write, sealer: Sealer, limit: int, lease_seconds: float) -> list[ClaimedDelivery]:
+    """Lease up to ``limit`` due deliveries for ``lease_seconds``; commit right after, then send them.
+
+    Each comes with its subscription's headers and secret opened with ``sealer``.
+    """
     now = utcnow()
     token = uuid.uuid4().hex
     due = _due(now, limit, skip_locked=work.dialect.name == "postgresql")
@@ -150,20 +158,27 @@ async def claim_deliveries(work: Write, limit: int, lease_seconds: float) -> lis
         .where(webhook_deliveries.c.id.in_(list(attempts)))
         .order_by(webhook_deliveries.c.id)
     )
-    return [
-        ClaimedDelivery(
-            id=row.id,
-            lease_token=token,
-            attempt=attempts[row.id],
-            event_type=row.event_type,
-            data=row.payload,
-            subscription_id=row.subscription_id,
-            url=row.url,
-            headers=row.headers or {},
-            secret=row.secret,
+    found = []
+    for row in rows:
+        try:
+            opened, unopened = signing_secrets(sealer, row.headers or {}, row.secret), None
+        except SealBroken:
+            opened, unopened = SigningSecrets({}, ""), UNOPENED
+        found.append(
+            ClaimedDelivery(
+                id=row.id,
+                lease_token=token,
+                attempt=attempts[row.id],
+                event_type=row.event_type,
+                data=row.payload,
+                subscription_id=row.subscription_id,
+                url=row.url,
+                headers=opened.headers,
+                secret=opened.secret,
+                unopened=unopened,
+            )
         )
-        for row in rows
-    ]
+    return found
 
 
 def next_delay(schedule: tuple[float, ...], attempt: int, retry_after: float | None) -> float | None:

@@ -27,6 +27,7 @@ from ghee.delivery.signing import signed_headers
 if TYPE_CHECKING:
     from ghee.config import DeliverySettings
     from ghee.db.database import Database
+    from ghee.db.sealing import Sealer
 
 log = logging.getLogger("ghee.webhooks")
 
@@ -46,6 +47,9 @@ Attempt = tuple[ClaimedDelivery, AttemptResult]
 
 
 async def _send(delivery: DeliverySettings, client: httpx.AsyncClient, claimed: ClaimedDelivery) -> Attempt:
+    if claimed.unopened is not None:
+        # Not sent unsigned: a failed attempt, retried on schedule (the key may be put back meanwhile).
+        return claimed, AttemptResult(None, 0, claimed.unopened, "")
     body = message_body(claimed.event_type, claimed.data, claimed.url)
     result = await post_message(
         client,
@@ -70,17 +74,17 @@ async def _record(delivery: DeliverySettings, db: Database, attempts: list[Attem
         log.exception("webhooks: could not record %d attempts; they are retried once their leases pass", len(attempts))
 
 
-async def _take_work(delivery: DeliverySettings, db: Database, room: int) -> list[ClaimedDelivery]:
+async def _take_work(delivery: DeliverySettings, db: Database, sealer: Sealer, room: int) -> list[ClaimedDelivery]:
     async with db.write() as work:
         await hand_on_events(work, delivery.batch)
     if room <= 0:
         return []
     async with db.write() as work:
-        return await claim_deliveries(work, min(room, delivery.batch), delivery.lease_seconds)
+        return await claim_deliveries(work, sealer, min(room, delivery.batch), delivery.lease_seconds)
 
 
-async def run_webhooks(delivery: DeliverySettings, db: Database, stop: asyncio.Event) -> None:
-    """Deliver webhooks until ``stop`` is set, then finish the attempts in flight."""
+async def run_webhooks(delivery: DeliverySettings, db: Database, sealer: Sealer, stop: asyncio.Event) -> None:
+    """Deliver webhooks until ``stop`` is set, then finish the attempts in flight (``sealer`` opens their secrets)."""
     limits = httpx.Limits(max_connections=delivery.concurrency, max_keepalive_connections=delivery.concurrency)
     in_flight: set[asyncio.Task[Attempt]] = set()
     stopping = asyncio.ensure_future(stop.wait())
@@ -88,7 +92,7 @@ async def run_webhooks(delivery: DeliverySettings, db: Database, stop: asyncio.E
         try:
             while not stop.is_set():
                 try:
-                    claimed = await _take_work(delivery, db, delivery.concurrency - len(in_flight))
+                    claimed = await _take_work(delivery, db, sealer, delivery.concurrency - len(in_flight))
                 except Exception:
                     # The database is down or busy: say so, wait, try again; the loop must outlive it.
                     log.exception("webhooks: could not take work")

@@ -1,4 +1,10 @@
-"""Webhook subscriptions: a target URL, the events it wants, custom headers and its signing secret."""
+"""Webhook subscriptions: a target URL, the events it wants, custom headers and its signing secret.
+
+The signing secret and the custom headers' values (an ``Authorization``
+header is a credential) are stored sealed, as Jenkins tokens are
+(``ghee.db.sealing``): a ``Subscription`` carries them sealed, and only
+``signing_secrets`` opens them, for what sends a message.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +21,11 @@ from ghee.core.inputs import check_free_text
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
+from ghee.db.sealing import SealBroken, Sealer
 from ghee.db.tables import webhook_subscriptions
 from ghee.delivery.signing import check_secret, new_secret
 from ghee.delivery.ssrf import check_target
-from ghee.errors import Invalid, NotFound
+from ghee.errors import Conflict, Invalid, NotFound
 
 MAX_HEADERS = 20
 MAX_HEADER_VALUE = 1000
@@ -31,13 +38,14 @@ RESERVED_HEADERS = frozenset(
 
 
 class Subscription(msgspec.Struct, frozen=True):
-    """One subscription row (the secret included: only ``create`` shows it to a caller)."""
+    """One subscription row, its custom headers' values and its signing secret sealed."""
 
     id: int
     url: str
     event_types: list[str]
-    headers: dict[str, str]
-    secret: str
+    sealed_headers: dict[str, str]
+    """Each custom header's name and its value, sealed."""
+    sealed_secret: str
     description: str
     active: bool
     disabled_reason: str | None
@@ -48,6 +56,48 @@ class Subscription(msgspec.Struct, frozen=True):
     def public_id(self) -> str:
         """``wh_...``."""
         return ids.encode("wh", self.id)
+
+    @property
+    def header_names(self) -> list[str]:
+        """The custom headers' names (their values are shown to no one)."""
+        return list(self.sealed_headers)
+
+
+class Created(msgspec.Struct, frozen=True):
+    """A new subscription and its signing secret in clear, to be shown once."""
+
+    subscription: Subscription
+    secret: str
+
+
+class SigningSecrets(msgspec.Struct, frozen=True):
+    """A subscription's custom headers and signing secret in clear: held in memory to send a message, nowhere else."""
+
+    headers: dict[str, str]
+    secret: str
+
+
+UNOPENED = "the signing secret or custom headers cannot be decrypted: GHEE_SECRET_KEY changed since they were set"
+"""Why a subscription's messages cannot be sent when its sealed values do not open with this installation's key."""
+
+
+def signing_secrets(sealer: Sealer, sealed_headers: dict[str, str], sealed_secret: str) -> SigningSecrets:
+    """The sealed headers and secret of a subscription opened; raises ``SealBroken`` if another key sealed them."""
+    return SigningSecrets(
+        {name: sealer.open(value) for name, value in sealed_headers.items()}, sealer.open(sealed_secret)
+    )
+
+
+def opened(sealer: Sealer, subscription: Subscription) -> SigningSecrets:
+    """``signing_secrets`` of ``subscription``; raises ``Conflict`` (saying why) if they do not open."""
+    try:
+        return signing_secrets(sealer, subscription.sealed_headers, subscription.sealed_secret)
+    except SealBroken as exc:
+        raise Conflict(f"{UNOPENED}; restore that key, or delete the subscription and make it again") from exc
+
+
+def _sealed(sealer: Sealer, headers: dict[str, str]) -> dict[str, str]:
+    return {name: sealer.seal(value) for name, value in headers.items()}
 
 
 class SubscriptionChanges(msgspec.Struct, frozen=True):
@@ -83,8 +133,10 @@ def subscription_row_id(public_id: str) -> int:
     return ids.decode("wh", public_id, "webhook")
 
 
-async def create_subscription(work: Write, changes: SubscriptionChanges, *, allow_private: bool) -> Subscription:
-    """Store a new, active subscription; a secret is generated unless one is given.
+async def create_subscription(
+    work: Write, sealer: Sealer, changes: SubscriptionChanges, *, allow_private: bool
+) -> Created:
+    """Store a new, active subscription; a secret is generated unless one is given. Headers and secret are sealed.
 
     Raises ``Invalid`` for a missing or refused URL (see ``ghee.delivery.ssrf``),
     unknown event patterns, bad headers or a malformed secret.
@@ -94,11 +146,12 @@ async def create_subscription(work: Write, changes: SubscriptionChanges, *, allo
     if changes.events is None:
         raise Invalid("events", "is required")
     now = utcnow()
+    secret = check_secret(changes.secret) if changes.secret is not None else new_secret()
     values = {
         "url": await check_target(changes.url, allow_private=allow_private),
         "event_types": check_patterns(changes.events),
-        "headers": check_headers(changes.headers or {}),
-        "secret": check_secret(changes.secret) if changes.secret is not None else new_secret(),
+        "headers": _sealed(sealer, check_headers(changes.headers or {})),
+        "secret": sealer.seal(secret),
         "description": _description(changes.description or ""),
         "active": True if changes.active is None else changes.active,
         "disabled_reason": None,
@@ -106,11 +159,12 @@ async def create_subscription(work: Write, changes: SubscriptionChanges, *, allo
         "updated_at": now,
     }
     row_id = await work.scalar(webhook_subscriptions.insert().values(**values).returning(webhook_subscriptions.c.id))
-    return Subscription(id=row_id, **values)  # type: ignore[arg-type]
+    fields = {_FIELDS.get(name, name): value for name, value in values.items()}
+    return Created(Subscription(id=row_id, **fields), secret)  # type: ignore[arg-type]
 
 
 async def update_subscription(
-    work: Write, subscription: Subscription, changes: SubscriptionChanges, *, allow_private: bool
+    work: Write, sealer: Sealer, subscription: Subscription, changes: SubscriptionChanges, *, allow_private: bool
 ) -> Subscription:
     """Change a subscription; re-activating one clears why it was disabled. Raises ``Invalid`` as create does."""
     values: dict[str, object] = {}
@@ -119,9 +173,9 @@ async def update_subscription(
     if changes.events is not None:
         values["event_types"] = check_patterns(changes.events)
     if changes.headers is not None:
-        values["headers"] = check_headers(changes.headers)
+        values["headers"] = _sealed(sealer, check_headers(changes.headers))
     if changes.secret is not None:
-        values["secret"] = check_secret(changes.secret)
+        values["secret"] = sealer.seal(check_secret(changes.secret))
     if changes.description is not None:
         values["description"] = _description(changes.description)
     if changes.active is not None:
@@ -132,7 +186,8 @@ async def update_subscription(
     await work.execute(
         webhook_subscriptions.update().where(webhook_subscriptions.c.id == subscription.id).values(**values)
     )
-    return msgspec.structs.replace(subscription, **values)
+    fields = {_FIELDS.get(name, name): value for name, value in values.items()}
+    return msgspec.structs.replace(subscription, **fields)
 
 
 async def disable_subscription(work: Write, subscription_id: int, reason: str) -> None:
@@ -149,7 +204,10 @@ async def delete_subscription(work: Write, subscription: Subscription) -> None:
     await work.execute(webhook_subscriptions.delete().where(webhook_subscriptions.c.id == subscription.id))
 
 
-_COLUMNS = [webhook_subscriptions.c[name] for name in Subscription.__struct_fields__]
+_FIELDS = {"headers": "sealed_headers", "secret": "sealed_secret"}
+"""The ``Subscription`` fields of the columns named otherwise."""
+_COLUMN_NAMES = ("id", "url", "event_types", "headers", "secret", "description", "active", "disabled_reason")
+_COLUMNS = [webhook_subscriptions.c[name] for name in (*_COLUMN_NAMES, "created_at", "updated_at")]
 _EVENT_TYPES = msgspec.json.Decoder(list[str])
 _HEADERS = msgspec.json.Decoder(dict[str, str] | None)
 

@@ -24,9 +24,9 @@ from alembic.util import CommandError
 from sqlalchemy.engine import make_url
 
 from ghee.config import Settings
-from ghee.core.credentials import key_file
 from ghee.db.engine import private_file
 from ghee.db.migrate import alembic_config
+from ghee.db.sealing import key_file
 from ghee.ops.errors import OperationRefused
 
 DEFAULT_FOLDER = Path("data") / "backups"

@@ -18,6 +18,7 @@ from ghee.core.paging import Window
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
+from ghee.db.sealing import Sealer, sealer_for
 from ghee.delivery import deliveries, subscriptions
 from ghee.delivery.sender import AttemptResult, send_test
 from ghee.errors import Invalid
@@ -36,7 +37,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
     db: Database,
     page: int = 1,
     *,
-    created: subscriptions.Subscription | None = None,
+    created: subscriptions.Created | None = None,
     tested: tuple[subscriptions.Subscription, AttemptResult] | None = None,
     error: str = "",
     form: dict[str, str] | None = None,
@@ -69,6 +70,10 @@ async def webhooks_page(
     return await _list_page(request, db, page)
 
 
+def _sealer(request: Request[Any, Any, Any]) -> Sealer:
+    return sealer_for(services_of(request.app.state).settings)
+
+
 def _events(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
@@ -84,20 +89,23 @@ async def create_webhook(request: Request[Any, Any, Any], db: Database) -> Templ
     allow_private = services_of(request.app.state).settings.delivery.allow_private
     try:
         async with db.write() as work:
-            sub = await subscriptions.create_subscription(work, changes, allow_private=allow_private)
+            created = await subscriptions.create_subscription(
+                work, _sealer(request), changes, allow_private=allow_private
+            )
     except Invalid as exc:
         field = {"url": "URL", "events": "event types"}.get(exc.field, exc.field)
         return await _list_page(request, db, error=f"The {field} {exc.problem}.", form=form, status_code=400)
-    return await _list_page(request, db, created=sub)
+    return await _list_page(request, db, created=created)
 
 
 @post("/webhooks/{webhook_id:str}/test", guards=[require_admin])
 async def test_webhook(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Template:
     """Send a signed ``webhook.test`` message now and show what the target answered (nothing is queued)."""
     sub = await subscriptions.get_subscription(db.read(), webhook_id)
+    opened = subscriptions.opened(_sealer(request), sub)
     settings = services_of(request.app.state).settings.delivery
     result = await send_test(
-        sub.url, sub.headers, sub.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
+        sub.url, opened.headers, opened.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
     )
     return await _list_page(request, db, tested=(sub, result))
 
@@ -110,7 +118,7 @@ async def set_active(request: Request[Any, Any, Any], db: Database, webhook_id: 
     changes = subscriptions.SubscriptionChanges(active=active)
     async with db.write() as work:
         sub = await subscriptions.get_subscription(work, webhook_id)
-        await subscriptions.update_subscription(work, sub, changes, allow_private=allow_private)
+        await subscriptions.update_subscription(work, _sealer(request), sub, changes, allow_private=allow_private)
     return Redirect("/webhooks", status_code=303)
 
 

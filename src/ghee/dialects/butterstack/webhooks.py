@@ -15,6 +15,7 @@ from ghee import ids
 from ghee.clock import iso
 from ghee.core.paging import Window
 from ghee.db.database import Database
+from ghee.db.sealing import Sealer, sealer_for
 from ghee.delivery import deliveries, subscriptions
 from ghee.delivery.sender import AttemptResult, send_test
 from ghee.dialects.butterstack.routes import _ERRORS
@@ -115,9 +116,9 @@ class Replayed(msgspec.Struct):
 MASK = "********"
 
 
-def masked(headers: dict[str, str]) -> dict[str, str]:
+def masked(names: list[str]) -> dict[str, str]:
     """Custom headers with their values hidden: they often carry credentials (``Authorization``)."""
-    return dict.fromkeys(headers, MASK)
+    return dict.fromkeys(names, MASK)
 
 
 def webhook_shape(sub: subscriptions.Subscription) -> ButterstackWebhook:
@@ -125,7 +126,7 @@ def webhook_shape(sub: subscriptions.Subscription) -> ButterstackWebhook:
         id=sub.public_id,
         url=sub.url,
         events=sub.event_types,
-        headers=masked(sub.headers),
+        headers=masked(sub.header_names),
         description=sub.description,
         active=sub.active,
         disabled_reason=sub.disabled_reason,
@@ -169,6 +170,10 @@ def _allow_private(request: ApiRequest) -> bool:
     return services_of(request.app.state).settings.delivery.allow_private
 
 
+def _sealer(request: ApiRequest) -> Sealer:
+    return sealer_for(services_of(request.app.state).settings)
+
+
 @post("/webhooks", responses=_ERRORS)
 async def create_webhook(request: ApiRequest, db: Database, data: NewWebhookBody) -> Response[CreatedWebhook]:
     """Subscribe a URL to events; the response shows the signing secret, the only time it is shown."""
@@ -176,9 +181,11 @@ async def create_webhook(request: ApiRequest, db: Database, data: NewWebhookBody
         url=data.url, events=data.events, headers=data.headers, secret=data.secret, description=data.description
     )
     async with db.write() as work:
-        sub = await subscriptions.create_subscription(work, changes, allow_private=_allow_private(request))
-    shape = webhook_shape(sub)
-    return Response(CreatedWebhook(**msgspec.structs.asdict(shape), secret=sub.secret), status_code=201)
+        created = await subscriptions.create_subscription(
+            work, _sealer(request), changes, allow_private=_allow_private(request)
+        )
+    shape = webhook_shape(created.subscription)
+    return Response(CreatedWebhook(**msgspec.structs.asdict(shape), secret=created.secret), status_code=201)
 
 
 @get("/webhooks", responses=_ERRORS)
@@ -204,7 +211,9 @@ async def update_webhook(
         url=data.url, events=data.events, headers=data.headers, description=data.description, active=data.active
     )
     async with db.write() as work:
-        updated = await subscriptions.update_subscription(work, sub, changes, allow_private=_allow_private(request))
+        updated = await subscriptions.update_subscription(
+            work, _sealer(request), sub, changes, allow_private=_allow_private(request)
+        )
     return webhook_shape(updated)
 
 
@@ -220,9 +229,10 @@ async def delete_webhook(db: Database, webhook_id: str) -> None:
 async def test_webhook(request: ApiRequest, webhook_id: str) -> TestResult:
     """Send a signed ``webhook.test`` message now and report what the target answered (nothing is queued)."""
     sub = await subscriptions.get_subscription(request.reads, webhook_id)
+    opened = subscriptions.opened(_sealer(request), sub)
     settings = services_of(request.app.state).settings.delivery
     result: AttemptResult = await send_test(
-        sub.url, sub.headers, sub.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
+        sub.url, opened.headers, opened.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
     )
     return TestResult(result.ok, result.status_code, result.latency_ms, result.error, result.excerpt)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from ghee.config import Settings
 from ghee.core.connections import Connection, NewConnection, check_new_connection, create_connection
-from ghee.core.credentials import sealer_for
 from ghee.db.database import Database
+from ghee.db.sealing import sealer_for
 from ghee.delivery.ssrf import TargetRefused, check_url_shape, resolve_target
 from ghee.errors import Invalid
 from ghee.integrations.jenkins.client import (

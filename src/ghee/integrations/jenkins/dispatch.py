@@ -22,8 +22,8 @@ from ghee.config import Settings
 from ghee.core.builds import dispatches
 from ghee.core.builds.dispatches import Dispatch
 from ghee.core.connections import credentials_of
-from ghee.core.credentials import SealBroken, sealer_for
 from ghee.db.database import Database
+from ghee.db.sealing import SealBroken, sealer_for
 from ghee.errors import NotFound, Unavailable
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsError
 

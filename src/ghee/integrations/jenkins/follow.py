@@ -29,11 +29,11 @@ from ghee.clock import utcnow
 from ghee.config import Settings
 from ghee.core.builds.synced import OpenBuild, open_builds
 from ghee.core.connections import claim_connection, credentials_of, hand_back, renew_lease, sync_soon
-from ghee.core.credentials import SealBroken, sealer_for
 from ghee.core.jobs.following import Followed, followed, followed_jobs, jobs_to_follow
 from ghee.core.jobs.model import Job
 from ghee.core.jobs.seen import SeenJob
 from ghee.db.database import Database
+from ghee.db.sealing import SealBroken, sealer_for
 from ghee.errors import NotFound, Unavailable
 from ghee.ids import encode
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsError

@@ -28,9 +28,9 @@ from ghee.core.connections import (
     list_connections,
     release_connection,
 )
-from ghee.core.credentials import SealBroken, sealer_for
 from ghee.core.paging import Window
 from ghee.db.database import Database, opened
+from ghee.db.sealing import SealBroken, sealer_for
 from ghee.errors import Unavailable
 from ghee.integrations.jenkins.client import JenkinsClient, JenkinsError
 from ghee.integrations.jenkins.sync import LeaseLost, PassStats, Progress, run_pass

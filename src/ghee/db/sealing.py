@@ -1,4 +1,4 @@
-"""Secrets ghee must use again later (Jenkins API tokens), sealed at rest with Fernet.
+"""Secrets ghee must use again later (Jenkins API tokens, webhook secrets and headers), sealed at rest with Fernet.
 
 The key comes from ``GHEE_SECRET_KEY``; when that is unset, from a key file
 that the first process to need it creates (next to the SQLite database, or
