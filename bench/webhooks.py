@@ -24,10 +24,12 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+from cryptography.fernet import Fernet
 
 from ghee.core.events import record_event
 from ghee.db.database import opened
 from ghee.db.migrate import upgrade
+from ghee.db.sealing import Sealer
 from ghee.delivery.subscriptions import SubscriptionChanges, create_subscription
 from loadtest import GHEE, ROOT, scratch_database
 
@@ -65,13 +67,14 @@ def receiver(arrivals: Arrivals) -> ThreadingHTTPServer:
     return server
 
 
-async def prepare(url: str, target: str) -> None:
+async def prepare(url: str, target: str, key: str) -> None:
+    sealer = Sealer(key.encode())  # the key the workers are given: they open the secrets it seals
     async with opened(url) as db:
         await upgrade(db.engine)
         async with db.write() as work:
             for i in range(SUBSCRIPTIONS):
                 changes = SubscriptionChanges(url=f"{target}/s{i}", events=["*"])
-                await create_subscription(work, changes, allow_private=True)
+                await create_subscription(work, sealer, changes, allow_private=True)
 
 
 async def write_events(url: str, total: int, batch: int, pause: float) -> dict[str, float]:
@@ -97,10 +100,12 @@ def run(backend: str, workers: int, args: argparse.Namespace, logs: Path) -> Non
     server = receiver(arrivals)
     target = f"http://127.0.0.1:{server.server_address[1]}"
     with scratch_database(backend, args.postgres_url) as url:
-        asyncio.run(prepare(url, target))
+        key = Fernet.generate_key().decode()
+        asyncio.run(prepare(url, target, key))
         env = {
             **os.environ,
             "GHEE_DATABASE_URL": url,
+            "GHEE_SECRET_KEY": key,
             "GHEE_WEBHOOK_ALLOW_PRIVATE": "1",
             "GHEE_WORKER_POLL_SECONDS": str(args.poll),
         }

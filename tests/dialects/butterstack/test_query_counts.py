@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+from cryptography.fernet import Fernet
+
 from ghee.core import assets, changelists, deployments, events
 from ghee.core.paging import Window
 from ghee.core.projects import project_row_id
 from ghee.db.database import opened
+from ghee.db.sealing import Sealer
 from ghee.delivery import deliveries, subscriptions
 from tests.support.api import Api
 from tests.support.butterstack import fresh_number
@@ -31,7 +34,8 @@ def test_each_list_page_is_one_statement(api: Api, server: Server) -> None:
         async with opened(server.database_url) as db, db.write() as work:
             # Inactive: nothing is delivered to it for the rest of the session.
             changes = subscriptions.SubscriptionChanges(url="http://127.0.0.1:9/hook", events=["*"], active=False)
-            webhook = await subscriptions.create_subscription(work, changes, allow_private=True)
+            sealer = Sealer(Fernet.generate_key())  # its values are never opened here
+            webhook = (await subscriptions.create_subscription(work, sealer, changes, allow_private=True)).subscription
         spent: dict[str, int] = {}
         async with opened(server.database_url) as db:
             reads = CountingReads(db.read())

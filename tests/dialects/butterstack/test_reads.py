@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from cryptography.fernet import Fernet
+
 from ghee.core import assets, changelists, deployments, events, project_settings, projects
 from ghee.core.builds import reads as builds
 from ghee.core.paging import Window
 from ghee.db.database import opened
 from ghee.db.reads import Reads
+from ghee.db.sealing import Sealer
 from ghee.delivery import deliveries, subscriptions
 from tests.support.api import Api
 from tests.support.butterstack import Estate
@@ -62,6 +65,8 @@ def test_readers_answer_alike_on_the_fast_path_and_in_a_unit_of_work(api: Api, s
     api.ok("PATCH", f"/v1/deployments/{estate.deployment['id']}", json={"status": "live"})
     api.ok("PATCH", f"/v1/assets/{estate.asset['id']}", json={"approval_status": "approved"})
 
+    sealer = Sealer(Fernet.generate_key())
+
     async def run() -> tuple[dict[str, Any], dict[str, Any]]:
         async with opened(server.database_url) as db:
             async with db.write() as work:
@@ -69,7 +74,8 @@ def test_readers_answer_alike_on_the_fast_path_and_in_a_unit_of_work(api: Api, s
                 changes = subscriptions.SubscriptionChanges(
                     url="http://127.0.0.1:9/hook", events=["build.*"], headers={"X-Studio": "north"}, active=False
                 )
-                webhook = (await subscriptions.create_subscription(work, changes, allow_private=True)).public_id
+                made = await subscriptions.create_subscription(work, sealer, changes, allow_private=True)
+                webhook = made.subscription.public_id
             fast = await _everything(db.read(), estate, webhook)
             async with db.write() as work:
                 slow = await _everything(work, estate, webhook)
@@ -89,7 +95,8 @@ def test_readers_answer_alike_on_the_fast_path_and_in_a_unit_of_work(api: Api, s
     assert fast["asset"].approval_status == "approved"
     assert fast["asset"].deleted is False
     assert [d.status for d in fast["live"]] == ["live"]
-    assert fast["webhook"].headers == {"X-Studio": "north"}
+    assert fast["webhook"].header_names == ["X-Studio"]
+    assert sealer.open(fast["webhook"].sealed_headers["X-Studio"]) == "north"
     assert fast["webhook"].active is False
     assert [e.type for e in fast["events"].items] == ["deployment.created", "deployment.live"]
     assert fast["events"].items[0].payload["platform"] == "steam"
