@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.fernet import Fernet
 
 from ghee.config import Settings
 
@@ -15,3 +16,10 @@ def test_passwords_are_hashed_at_argon2s_standard_cost_unless_a_test_suite_asks_
 def test_an_unknown_argon2_cost_is_refused_at_start_up_naming_the_variable() -> None:
     with pytest.raises(ValueError, match="GHEE_ARGON2_COST must be one of standard, minimal, not 'cheap'"):
         Settings.from_env({"GHEE_ARGON2_COST": "cheap"})
+
+
+def test_a_malformed_secret_key_is_refused_at_start_up_saying_how_to_make_one() -> None:
+    with pytest.raises(ValueError, match=r"GHEE_SECRET_KEY must be a Fernet key .*Fernet\.generate_key"):
+        Settings.from_env({"GHEE_SECRET_KEY": "not-a-key"})
+    key = Fernet.generate_key().decode()
+    assert Settings.from_env({"GHEE_SECRET_KEY": f" {key}\n"}).secret_key == key

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from cryptography.fernet import Fernet
+
 DEFAULT_DATABASE_URL = "sqlite:///./data/ghee.db"
 DEFAULT_RATE_LIMIT = "60/minute;10/second"
 DEFAULT_CACHE_CONTROL = "private, no-cache"
@@ -219,7 +221,7 @@ class Settings:
             media_dir=env.get("GHEE_MEDIA_DIR") or DEFAULT_MEDIA_DIR,
             media=MediaSettings.from_env(env),
             delivery=DeliverySettings.from_env(env),
-            secret_key=env.get("GHEE_SECRET_KEY") or None,
+            secret_key=_fernet_key(env.get("GHEE_SECRET_KEY") or None),
             secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,
             sync_interval=int(env.get("GHEE_SYNC_INTERVAL") or DEFAULT_SYNC_INTERVAL),
             jenkins_allow_private=_flag(env.get("GHEE_JENKINS_ALLOW_PRIVATE")),
@@ -251,6 +253,20 @@ def _access_log_mode(value: str) -> str:
     if mode not in ACCESS_LOG_MODES:
         raise ValueError(f"GHEE_ACCESS_LOG must be one of {', '.join(ACCESS_LOG_MODES)}, not {value!r}")
     return mode
+
+
+def _fernet_key(value: str | None) -> str | None:
+    """A ``GHEE_SECRET_KEY`` checked at start-up, not when a secret is first sealed or opened."""
+    if value is None:
+        return None
+    try:
+        Fernet(value.strip().encode())
+    except ValueError:
+        raise ValueError(
+            "GHEE_SECRET_KEY must be a Fernet key (32 bytes in URL-safe base64, 44 characters): make one with "
+            "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
+    return value.strip()
 
 
 def _argon2_cost(value: str) -> str:
