@@ -125,6 +125,24 @@ def test_token_create_rejects_bad_input_without_a_traceback(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("command", "variable", "value", "message"),
+    [
+        (("migrate",), "GHEE_SECRET_KEY", "not-a-key", "GHEE_SECRET_KEY must be a Fernet key"),
+        (("serve", "--port", "1"), "GHEE_SYNC_INTERVAL", "soon", "GHEE_SYNC_INTERVAL must be a whole number"),
+        (("worker",), "GHEE_WEBHOOK_BATCH", "-5", "GHEE_WEBHOOK_BATCH must be a whole number, 1 or more"),
+    ],
+)
+def test_a_malformed_setting_is_one_error_line_naming_it_not_a_traceback(
+    tmp_path: Path, command: tuple[str, ...], variable: str, value: str, message: str
+) -> None:
+    env = {**os.environ, "GHEE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", variable: value}
+    done = subprocess.run([GHEE, *command], env=env, capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"Error: {message}"), done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_revoking_an_unknown_token_is_an_error(fresh_sqlite: str) -> None:
     result = ghee("token", "revoke", "tok_nope", database_url=fresh_sqlite, check=False)
     assert result.returncode != 0

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from ghee.config import get_settings
+from ghee.config import SettingsError, get_settings
 from ghee.core.scopes import SCOPES
 
 if TYPE_CHECKING:
@@ -48,6 +48,13 @@ class _LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self._lazy])
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a ``GHEE_*`` variable ghee cannot use is an error line and exit status 1."""
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self._lazy:
@@ -125,6 +132,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from ghee.ops.metrics_files import metrics_directory
 
+    get_settings()  # a malformed GHEE_* variable is refused here, once, not in every worker process
     with metrics_directory():
         Granian(
             "ghee.app:create_app",

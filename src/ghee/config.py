@@ -30,12 +30,16 @@ DEFAULT_RENDER_THREADS = 2
 DEFAULT_RENDER_SECONDS = 10.0
 
 
+class SettingsError(ValueError):
+    """A ``GHEE_*`` variable holds a value ghee cannot use; the message names it and what it takes."""
+
+
 def _whole(env: Mapping[str, str], name: str, default: int, low: int) -> int:
     text = (env.get(name) or "").strip()
     if not text:
         return default
     if not text.isdigit() or int(text) < low:
-        raise ValueError(f"{name} must be a whole number, {low} or more, not {text!r}")
+        raise SettingsError(f"{name} must be a whole number, {low} or more, not {text!r}")
     return int(text)
 
 
@@ -48,7 +52,7 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     except ValueError:
         seconds = 0.0
     if not 0 < seconds < float("inf"):
-        raise ValueError(f"{name} must be a number of seconds above 0, not {text!r}")
+        raise SettingsError(f"{name} must be a number of seconds above 0, not {text!r}")
     return seconds
 
 
@@ -70,7 +74,7 @@ class MediaSettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> MediaSettings:
-        """Read the settings from ``env``; raises ``ValueError`` for a malformed value."""
+        """Read the settings from ``env``; raises ``SettingsError`` for a malformed value."""
         return cls(
             render_cache_mb=_whole(env, "GHEE_MEDIA_RENDER_CACHE_MB", DEFAULT_RENDER_CACHE_MB, 0),
             render_rate_limit=(env.get("GHEE_MEDIA_RENDER_RATE_LIMIT") or "").strip() or DEFAULT_RENDER_RATE_LIMIT,
@@ -92,7 +96,7 @@ def _schedule(text: str | None) -> tuple[float, ...]:
     delays = tuple(float(part) for part in text.split(",") if part.strip())
     if not delays or any(delay < 0 for delay in delays):
         msg = "GHEE_WEBHOOK_RETRY_SCHEDULE must list non-negative seconds, e.g. '0,5,300'"
-        raise ValueError(msg)
+        raise SettingsError(msg)
     return delays
 
 
@@ -130,15 +134,15 @@ class DeliverySettings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DeliverySettings:
-        """Read the settings from ``env``; raises ``ValueError`` for a malformed value."""
+        """Read the settings from ``env``; raises ``SettingsError`` for a malformed value."""
         return cls(
             retry_schedule=_schedule(env.get("GHEE_WEBHOOK_RETRY_SCHEDULE")),
             allow_private=_flag(env.get("GHEE_WEBHOOK_ALLOW_PRIVATE")),
             timeout_seconds=float(env.get("GHEE_WEBHOOK_TIMEOUT") or 10.0),
             lease_seconds=float(env.get("GHEE_WEBHOOK_LEASE_SECONDS") or 60.0),
             poll_seconds=float(env.get("GHEE_WORKER_POLL_SECONDS") or 0.2),
-            batch=int(env.get("GHEE_WEBHOOK_BATCH") or 100),
-            concurrency=int(env.get("GHEE_WEBHOOK_CONCURRENCY") or 32),
+            batch=_whole(env, "GHEE_WEBHOOK_BATCH", 100, 1),
+            concurrency=_whole(env, "GHEE_WEBHOOK_CONCURRENCY", 32, 1),
             in_process=(env.get("GHEE_WORKER_IN_PROCESS") or "auto").strip().lower(),
         )
 
@@ -223,7 +227,7 @@ class Settings:
             delivery=DeliverySettings.from_env(env),
             secret_key=_fernet_key(env.get("GHEE_SECRET_KEY") or None),
             secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,
-            sync_interval=int(env.get("GHEE_SYNC_INTERVAL") or DEFAULT_SYNC_INTERVAL),
+            sync_interval=_whole(env, "GHEE_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL, 1),
             jenkins_allow_private=_flag(env.get("GHEE_JENKINS_ALLOW_PRIVATE")),
             secure_cookies=env.get("GHEE_SECURE_COOKIES", "") in {"1", "true", "yes"},
             login_rate_limit=env.get("GHEE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
@@ -244,14 +248,14 @@ def _answer_cache_mb(value: str | None) -> int:
     except ValueError:
         megabytes = -1
     if megabytes < 0:
-        raise ValueError(f"GHEE_ANSWER_CACHE_MB must be a whole number of megabytes, 0 or more, not {value!r}")
+        raise SettingsError(f"GHEE_ANSWER_CACHE_MB must be a whole number of megabytes, 0 or more, not {value!r}")
     return megabytes
 
 
 def _access_log_mode(value: str) -> str:
     mode = value.strip().lower()
     if mode not in ACCESS_LOG_MODES:
-        raise ValueError(f"GHEE_ACCESS_LOG must be one of {', '.join(ACCESS_LOG_MODES)}, not {value!r}")
+        raise SettingsError(f"GHEE_ACCESS_LOG must be one of {', '.join(ACCESS_LOG_MODES)}, not {value!r}")
     return mode
 
 
@@ -262,7 +266,7 @@ def _fernet_key(value: str | None) -> str | None:
     try:
         Fernet(value.strip().encode())
     except ValueError:
-        raise ValueError(
+        raise SettingsError(
             "GHEE_SECRET_KEY must be a Fernet key (32 bytes in URL-safe base64, 44 characters): make one with "
             "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         ) from None
@@ -271,7 +275,7 @@ def _fernet_key(value: str | None) -> str | None:
 
 def _argon2_cost(value: str) -> str:
     if value not in ARGON2_COSTS:
-        raise ValueError(f"GHEE_ARGON2_COST must be one of {', '.join(ARGON2_COSTS)}, not {value!r}")
+        raise SettingsError(f"GHEE_ARGON2_COST must be one of {', '.join(ARGON2_COSTS)}, not {value!r}")
     return value
 
 
