@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 from litestar import Litestar, Request, Response, get
+from litestar.exceptions import NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -19,6 +20,7 @@ from litestar.types import ControllerRouterHandler
 from ghee import __version__, dashboard
 from ghee.config import Settings, get_settings
 from ghee.core.media_renders import Renderer
+from ghee.dashboard.web import not_found_page, wants_page
 from ghee.db.database import Database
 from ghee.dialects import buddybuild, buildbutler, buttercms, butterstack
 from ghee.dialects.buttercms.media import IMAGE_TYPES
@@ -122,11 +124,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
     styles.add("/feeds", buttercms.render_problem)
     styles.add("/sitemap.xml", buttercms.render_problem)
 
+    def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        # A browser at an address no route serves, outside the APIs, gets the dashboard's page, not JSON.
+        if isinstance(exc, NotFoundException) and not styles.has_style(request.url.path) and wants_page(request):
+            return not_found_page(request)
+        return styles.handler(request, exc)
+
     app = Litestar(
         route_handlers=list(ROUTE_HANDLERS),
         template_config=dashboard.template_config(),
         lifespan=[lifespan],
-        exception_handlers={Exception: styles.handler},
+        exception_handlers={Exception: handle},
         middleware=[DefineMiddleware(utf8_requests)],
         before_send=[rate_limit_headers, content_security_policy],
         openapi_config=OpenAPIConfig(

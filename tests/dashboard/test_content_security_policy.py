@@ -86,6 +86,26 @@ def test_pages_with_parameters_errors_and_redirects_carry_the_policy(
         _assert_strict(signed_out.get("/login"))
 
 
+def test_a_browser_at_an_address_nothing_serves_gets_a_404_page_under_the_policy(
+    client: httpx.Client, dash_server: Server
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for path in ("/no-such-page", "/content/posts/x/y/z"):
+        page = client.get(path, headers=browser)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Page not found" in page.text
+        _assert_strict(page)
+    with httpx.Client(base_url=dash_server.base_url) as signed_out:
+        assert signed_out.get("/no-such-page", headers=browser).status_code == 404
+        # API clients, and browsers under an API's prefix, get the API's JSON as before.
+        plain = signed_out.get("/no-such-page", headers={"Accept": "application/json"})
+        assert (plain.status_code, plain.json()["error"]) == (404, "not_found")
+        under_api = signed_out.get("/v2/no-such-thing/", headers=browser)
+        assert under_api.status_code == 404
+        assert under_api.headers["content-type"].startswith("application/json")
+
+
 def test_the_json_api_answers_forbid_rendering(api: Api) -> None:
     for response in (api.get("/v2/posts/"), api.get("/v2/posts/no-such-post/")):
         directives = _directives(response.headers["content-security-policy"])

@@ -242,6 +242,20 @@ def bad_request_page(request: Request[Any, Any, Any], exc: HTTPException) -> Res
     return render(request, "error.html", status_code=exc.status_code, title="Something is not right", message=message)
 
 
+def wants_page(request: Request[Any, Any, Any]) -> bool:
+    """Whether the client is a browser asking for a page (``Accept`` names HTML), not an API client."""
+    return "text/html" in request.headers.get("accept", "")
+
+
+def not_found_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A 404 page for a browser at a path no route serves, under the dashboard's policy (no handler set one)."""
+    page = render(
+        request, "error.html", status_code=404, title="Page not found", message="No page of ghee is at this address."
+    )
+    page.headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+    return page
+
+
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     SignInRequired: sign_in_redirect,
     CsrfRejected: csrf_page,

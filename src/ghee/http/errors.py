@@ -129,6 +129,10 @@ def classify(exc: Exception) -> Problem:  # noqa: PLR0911 (one return per kind o
     return _problem(500, "Internal server error")
 
 
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
+
+
 class ErrorStyles:
     """Which dialect renders errors for which path prefix (the longest prefix wins)."""
 
@@ -143,10 +147,11 @@ class ErrorStyles:
 
     def for_path(self, path: str) -> Renderer:
         """The renderer for a request path."""
-        for prefix, renderer in self._by_prefix:
-            if path == prefix or path.startswith(prefix + "/"):
-                return renderer
-        return self._default
+        return next((renderer for prefix, renderer in self._by_prefix if _under(path, prefix)), self._default)
+
+    def has_style(self, path: str) -> bool:
+        """Whether ``path`` is under a prefix given its own renderer (an API's), not left to the default."""
+        return any(_under(path, prefix) for prefix, _ in self._by_prefix)
 
     def handler(self, request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
         """Litestar exception handler: classify, render in the path's dialect, add the rate-limit headers."""
