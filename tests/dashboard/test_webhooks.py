@@ -98,6 +98,24 @@ def test_a_subscription_made_in_the_browser_receives_events_and_logs_them(
     expect(page.locator("tr", has_text=receiver.url(path))).to_have_count(0)
 
 
+def test_a_new_secret_is_shown_once_and_signs_what_follows(
+    hook_page: Page, admin_api: Api, delivery_receiver: Receiver
+) -> None:
+    page, receiver = hook_page, delivery_receiver
+    path = receiver.path()
+    webhook_id = subscribe(page, receiver.url(path), "project.created")
+    first = page.get_by_label("Signing secret", exact=True).input_value()
+    page.get_by_role("button", name=f"Replace the secret of {receiver.url(path)}").click()
+    renewed = page.get_by_label("New signing secret", exact=True).input_value()
+    assert renewed.startswith("whsec_")
+    assert renewed != first
+    project = admin_api.new_project()
+    wait_until(lambda: [d for d in deliveries(admin_api, webhook_id) if d["state"] == "delivered"], "a delivery")
+    assert receiver.at(path)[-1].verified(renewed)["data"]["id"] == project["id"]
+    page.goto("/webhooks")
+    expect(page.get_by_label("New signing secret", exact=True)).to_have_count(0)  # shown once
+
+
 def test_dead_deliveries_are_replayed_from_the_log(
     hook_page: Page, admin_api: Api, delivery_receiver: Receiver
 ) -> None:

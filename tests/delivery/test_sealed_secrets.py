@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from ghee import ids
 from ghee.config import Settings
@@ -108,3 +111,34 @@ def test_a_subscription_sealed_under_another_key_fails_clearly_and_the_others_ar
     assert tested.status_code == 409, tested.text
     assert "GHEE_SECRET_KEY changed" in tested.json()["message"]
     assert receiver.at(broken_path) == []
+    # A new secret and the headers set again mend it.
+    api.ok("PATCH", f"/v1/webhooks/{broken['id']}", json={"headers": {"Authorization": CREDENTIAL}})
+    renewed = api.ok("POST", f"/v1/webhooks/{broken['id']}/secret")
+    mended = api.ok("POST", f"/v1/webhooks/{broken['id']}/test")
+    assert mended["ok"] is True, mended
+    (sent,) = [r for r in receiver.at(broken_path) if r.json()["webhook"]["event"] == "webhook.test"]
+    assert sent.headers["authorization"] == CREDENTIAL
+    sent.verified(renewed["secret"])
+
+
+def test_a_new_secret_signs_every_message_from_then_on_and_the_old_one_none(
+    hub: Hub, api: Api, receiver: Receiver, subscribe: Subscribe
+) -> None:
+    path = receiver.path()
+    hook = subscribe(path, ["project.created"])
+    renewed = api.ok("POST", f"/v1/webhooks/{hook['id']}/secret")
+    assert renewed["id"] == hook["id"]
+    assert renewed["secret"].startswith("whsec_")
+    assert renewed["secret"] != hook["secret"]
+    assert servers_sealer(hub).open(stored(hub, hook["id"])[1]) == renewed["secret"]
+    assert renewed["secret"] not in json.dumps(api.ok("GET", f"/v1/webhooks/{hook['id']}"))
+    project = api.new_project()
+    (request,) = wait_until(lambda: receiver.at(path), "the project.created delivery")
+    assert request.verified(renewed["secret"])["data"]["id"] == project["id"]
+    with pytest.raises(WebhookVerificationError):
+        request.verified(hook["secret"])
+    given = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    assert api.ok("POST", f"/v1/webhooks/{hook['id']}/secret", json={"secret": given})["secret"] == given
+    refused = api.http.post(f"/v1/webhooks/{hook['id']}/secret", json={"secret": "not-a-secret"})
+    assert refused.status_code == 400, refused.text
+    assert api.http.post("/v1/webhooks/wh_nope/secret").status_code == 404

@@ -93,7 +93,7 @@ def opened(sealer: Sealer, subscription: Subscription) -> SigningSecrets:
     try:
         return signing_secrets(sealer, subscription.sealed_headers, subscription.sealed_secret)
     except SealBroken as exc:
-        raise Conflict(f"{UNOPENED}; restore that key, or delete the subscription and make it again") from exc
+        raise Conflict(f"{UNOPENED}; restore that key, or give the subscription a new secret and headers") from exc
 
 
 def _sealed(sealer: Sealer, headers: dict[str, str]) -> dict[str, str]:
@@ -188,6 +188,22 @@ async def update_subscription(
     )
     fields = {_FIELDS.get(name, name): value for name, value in values.items()}
     return msgspec.structs.replace(subscription, **fields)
+
+
+async def rotate_secret(work: Write, sealer: Sealer, subscription: Subscription, secret: str | None) -> Created:
+    """Give the subscription a new signing secret (``secret``, or a generated one); the old one signs nothing more.
+
+    Messages sent from now on are signed with the new secret, retries of
+    earlier ones included. Raises ``Invalid`` for a malformed ``secret``.
+    """
+    new = check_secret(secret) if secret is not None else new_secret()
+    values = {"secret": sealer.seal(new), "updated_at": utcnow()}
+    await work.execute(
+        webhook_subscriptions.update().where(webhook_subscriptions.c.id == subscription.id).values(**values)
+    )
+    return Created(
+        msgspec.structs.replace(subscription, sealed_secret=values["secret"], updated_at=values["updated_at"]), new
+    )
 
 
 async def disable_subscription(work: Write, subscription_id: int, reason: str) -> None:

@@ -38,6 +38,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
     page: int = 1,
     *,
     created: subscriptions.Created | None = None,
+    rotated: subscriptions.Created | None = None,
     tested: tuple[subscriptions.Subscription, AttemptResult] | None = None,
     error: str = "",
     form: dict[str, str] | None = None,
@@ -53,6 +54,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
         has_more=found.has_more,
         page=page,
         created=created,
+        rotated=rotated,
         tested=tested,
         error=error,
         form=form or {},
@@ -108,6 +110,15 @@ async def test_webhook(request: Request[Any, Any, Any], db: Database, webhook_id
         sub.url, opened.headers, opened.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
     )
     return await _list_page(request, db, tested=(sub, result))
+
+
+@post("/webhooks/{webhook_id:str}/secret", guards=[require_admin])
+async def new_secret(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Template:
+    """Give a subscription a new signing secret, shown this once; the old one signs nothing more."""
+    async with db.write() as work:
+        sub = await subscriptions.get_subscription(work, webhook_id)
+        rotated = await subscriptions.rotate_secret(work, _sealer(request), sub, None)
+    return await _list_page(request, db, rotated=rotated)
 
 
 @post("/webhooks/{webhook_id:str}/active", guards=[require_admin])
@@ -207,6 +218,7 @@ ROUTES = [
     webhooks_page,
     create_webhook,
     test_webhook,
+    new_secret,
     set_active,
     delete_webhook,
     delivery_log,

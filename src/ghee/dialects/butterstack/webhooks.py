@@ -58,6 +58,17 @@ class NewWebhookBody(msgspec.Struct):
     description: str = ""
 
 
+class NewSecretBody(msgspec.Struct):
+    secret: str | None = None
+    """``whsec_`` + base64 of 16 to 64 bytes; generated when absent."""
+
+
+class NewSecret(msgspec.Struct):
+    id: str
+    secret: str
+    """Shown once: messages are signed with it from now on, the old secret no longer."""
+
+
 class WebhookChangesBody(msgspec.Struct):
     url: str | None = None
     events: list[str] | None = None
@@ -225,6 +236,17 @@ async def delete_webhook(db: Database, webhook_id: str) -> None:
         await subscriptions.delete_subscription(work, sub)
 
 
+@post("/webhooks/{webhook_id:str}/secret", responses=_ERRORS, status_code=200)
+async def rotate_webhook_secret(
+    request: ApiRequest, db: Database, webhook_id: str, data: NewSecretBody | None = None
+) -> NewSecret:
+    """Replace the signing secret (the one given, or a generated one); the answer shows it, the only time."""
+    sub = await subscriptions.get_subscription(db.read(), webhook_id)
+    async with db.write() as work:
+        rotated = await subscriptions.rotate_secret(work, _sealer(request), sub, data.secret if data else None)
+    return NewSecret(rotated.subscription.public_id, rotated.secret)
+
+
 @post("/webhooks/{webhook_id:str}/test", responses=_ERRORS, status_code=200)
 async def test_webhook(request: ApiRequest, webhook_id: str) -> TestResult:
     """Send a signed ``webhook.test`` message now and report what the target answered (nothing is queued)."""
@@ -295,6 +317,7 @@ HANDLERS = [
     get_webhook,
     update_webhook,
     delete_webhook,
+    rotate_webhook_secret,
     test_webhook,
     list_webhook_deliveries,
     get_webhook_delivery,
