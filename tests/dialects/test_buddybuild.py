@@ -38,6 +38,12 @@ def test_list_apps_is_a_json_array_of_apps(api: Api) -> None:
     project = api.new_project(engine="unity")
     apps = api.ok("GET", "/v1/apps")
     assert isinstance(apps, list)
+    # The server is shared: past the first page, the new app is on a later one.
+    offset = 0
+    while not any(a["_id"] == project["id"] for a in apps):
+        assert len(apps) == 100, "the new app is on no page"
+        offset += len(apps)
+        apps = api.ok("GET", "/v1/apps", params={"offset": offset})
     app = next(a for a in apps if a["_id"] == project["id"])
     assert app["app_name"] == project["name"]
 

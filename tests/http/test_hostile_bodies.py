@@ -105,7 +105,7 @@ class BodyRoute:
 def body_routes() -> list[BodyRoute]:
     """Every POST, PUT and PATCH route of the app (its route table, as ``ghee serve`` builds it)."""
     with warnings.catch_warnings():
-        # Litestar 2.25 deprecates what some routes still do (Parameter(query=...), inferred dependencies);
+        # Litestar 2.25 deprecates what most routes still do (inferred dependencies and parameters);
         # ``ghee serve`` builds the same table without turning its warnings into errors.
         warnings.simplefilter("ignore", DeprecationWarning)
         from ghee.app import ROUTE_HANDLERS  # noqa: PLC0415

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 import msgspec
 from litestar import Response, get
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from ghee.analytics import exports
 from ghee.analytics.metrics import (
@@ -38,13 +38,17 @@ RangeName = Annotated[
         max_length=100, description="24h, 7d or 30d back from now (default 7d), or an ISO 8601 interval start/end"
     ),
 ]
-From = Annotated[str | None, Parameter(query="from", max_length=64, description="Custom range start, ISO 8601")]
-To = Annotated[str | None, Parameter(query="to", max_length=64, description="Custom range end, ISO 8601 (default now)")]
+From = Annotated[str | None, QueryParameter(name="from", max_length=64, description="Custom range start, ISO 8601")]
+To = Annotated[
+    str | None, QueryParameter(name="to", max_length=64, description="Custom range end, ISO 8601 (default now)")
+]
 JobFilter = Annotated[str | None, Parameter(description="Only this job (j_...)")]
-GroupByParam = Annotated[str | None, Parameter(query="group_by", description="job, folder, label or branch")]
+GroupByParam = Annotated[str | None, QueryParameter(name="group_by", description="job, folder, label or branch")]
 Page = Annotated[int, Parameter(ge=1, le=1_000_000, description="Page of groups (default 1)")]
-PerPage = Annotated[int, Parameter(query="per_page", ge=1, le=MAX_PER_PAGE, description="Groups per page (max 100)")]
-ExportFormat = Annotated[Literal["csv", "json", "png"], Parameter(query="format", description="csv, json or png")]
+PerPage = Annotated[
+    int, QueryParameter(name="per_page", ge=1, le=MAX_PER_PAGE, description="Groups per page (max 100)")
+]
+ExportFormat = Annotated[Literal["csv", "json", "png"], QueryParameter(name="format", description="csv, json or png")]
 
 
 class MetricsFigures(msgspec.Struct, rename="camel"):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from litestar import Request, delete, get, patch, post, put
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import Parameter, QueryParameter
 
 from ghee.core.blog import authors, posts, search, taxonomy, writing
 from ghee.core.blog.posts import PostFilter
@@ -98,7 +98,7 @@ async def get_post(request: ApiRequest, slug: str, preview: Preview = 0) -> Post
 @get(["/search", "/posts/search"], responses=ERRORS, opt=kept())
 async def search_posts(
     request: ApiRequest,
-    search_query: Annotated[str, Parameter(query="query", description="Words to find; quote a phrase")] = "",
+    search_query: Annotated[str, QueryParameter(name="query", description="Words to find; quote a phrase")] = "",
     page: Page = 1,
     page_size: PageSize = 10,
     exclude_body: bool = False,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import get, patch, post, put
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from ghee.core.content import pages, schemas
 from ghee.core.content.entries import ListQuery, View, check_locale
@@ -42,7 +42,8 @@ from ghee.http.auth import ApiRequest, requires
 
 # "query" names Litestar's own query-string argument, so the parameter takes another name in Python.
 SearchText = Annotated[
-    str | None, Parameter(query="query", description=f"Text to look for (required, 1 to {pages.MAX_QUERY} characters)")
+    str | None,
+    QueryParameter(name="query", description=f"Text to look for (required, 1 to {pages.MAX_QUERY} characters)"),
 ]
 
 

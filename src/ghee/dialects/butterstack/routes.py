@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from litestar import Response, Router, get, patch, post
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from ghee.core import assets, changelists, deployments, projects
 from ghee.core.builds import reads as build_reads
@@ -204,7 +204,7 @@ async def list_project_assets(  # noqa: PLR0913 (one parameter per documented qu
     request: ApiRequest,
     project_id: str,
     path: str | None = None,
-    asset_type: Annotated[str | None, Parameter(query="type")] = None,
+    asset_type: Annotated[str | None, QueryParameter(name="type")] = None,
     status: ApprovalStatus | None = None,
     include_deleted: bool = False,
     limit: Limit = 20,

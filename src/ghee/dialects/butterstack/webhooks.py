@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Response, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from ghee import ids
 from ghee.clock import iso
@@ -263,7 +263,7 @@ async def test_webhook(request: ApiRequest, webhook_id: str) -> TestResult:
 async def list_webhook_deliveries(
     request: ApiRequest,
     webhook_id: str,
-    delivery_state: Annotated[DeliveryState | None, Parameter(query="state")] = None,
+    delivery_state: Annotated[DeliveryState | None, QueryParameter(name="state")] = None,
     limit: Limit = 20,
     offset: Offset = 0,
 ) -> DeliveryList:
