@@ -131,6 +131,8 @@ def test_token_create_rejects_bad_input_without_a_traceback(
         (("migrate",), "GHEE_SECRET_KEY", "not-a-key", "GHEE_SECRET_KEY must be a Fernet key"),
         (("serve", "--port", "1"), "GHEE_SYNC_INTERVAL", "soon", "GHEE_SYNC_INTERVAL must be a whole number"),
         (("worker",), "GHEE_WEBHOOK_BATCH", "-5", "GHEE_WEBHOOK_BATCH must be a whole number, 1 or more"),
+        (("worker",), "GHEE_WEBHOOK_RETRY_SCHEDULE", "0,soon", "GHEE_WEBHOOK_RETRY_SCHEDULE must list"),
+        (("migrate",), "GHEE_WORKER_POLL_SECONDS", "fast", "GHEE_WORKER_POLL_SECONDS must be a number of seconds"),
     ],
 )
 def test_a_malformed_setting_is_one_error_line_naming_it_not_a_traceback(

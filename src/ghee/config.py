@@ -93,9 +93,12 @@ DEFAULT_SCHEDULE = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 
 def _schedule(text: str | None) -> tuple[float, ...]:
     if not text:
         return DEFAULT_SCHEDULE
-    delays = tuple(float(part) for part in text.split(",") if part.strip())
-    if not delays or any(delay < 0 for delay in delays):
-        msg = "GHEE_WEBHOOK_RETRY_SCHEDULE must list non-negative seconds, e.g. '0,5,300'"
+    msg = "GHEE_WEBHOOK_RETRY_SCHEDULE must list non-negative seconds, e.g. '0,5,300'"
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(msg) from None
+    if not delays or any(not 0 <= delay < float("inf") for delay in delays):
         raise SettingsError(msg)
     return delays
 
@@ -138,9 +141,9 @@ class DeliverySettings:
         return cls(
             retry_schedule=_schedule(env.get("GHEE_WEBHOOK_RETRY_SCHEDULE")),
             allow_private=_flag(env.get("GHEE_WEBHOOK_ALLOW_PRIVATE")),
-            timeout_seconds=float(env.get("GHEE_WEBHOOK_TIMEOUT") or 10.0),
-            lease_seconds=float(env.get("GHEE_WEBHOOK_LEASE_SECONDS") or 60.0),
-            poll_seconds=float(env.get("GHEE_WORKER_POLL_SECONDS") or 0.2),
+            timeout_seconds=_seconds(env, "GHEE_WEBHOOK_TIMEOUT", 10.0),
+            lease_seconds=_seconds(env, "GHEE_WEBHOOK_LEASE_SECONDS", 60.0),
+            poll_seconds=_seconds(env, "GHEE_WORKER_POLL_SECONDS", 0.2),
             batch=_whole(env, "GHEE_WEBHOOK_BATCH", 100, 1),
             concurrency=_whole(env, "GHEE_WEBHOOK_CONCURRENCY", 32, 1),
             in_process=(env.get("GHEE_WORKER_IN_PROCESS") or "auto").strip().lower(),
