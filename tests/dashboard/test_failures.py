@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Locator, Page, expect
 
@@ -56,10 +58,17 @@ def _failed_build(server: Server, api: Api, log: str = LOG) -> tuple[dict[str, A
     return project, ids.encode("build", _in_db(server, made)), job_name
 
 
+@pytest.fixture
+def api(dash_server: Server) -> Iterator[Api]:
+    """An admin token's client, closed however the test ends (a socket left open fails a later test)."""
+    client = Api(dash_server, dash_server.token("admin"))
+    yield client
+    client.http.close()
+
+
 def test_a_failed_build_opens_at_its_highlighted_error_line_and_can_be_rebuilt(
-    signed_in_page: Page, dash_server: Server
+    signed_in_page: Page, dash_server: Server, api: Api
 ) -> None:
-    api = Api(dash_server, dash_server.token("admin"))
     project, build_id, job_name = _failed_build(dash_server, api)
     page = signed_in_page
 
@@ -83,7 +92,9 @@ def test_a_failed_build_opens_at_its_highlighted_error_line_and_can_be_rebuilt(
 
     # Rebuild: the same build again by the one trigger rule; the project is linked, so it goes to Jenkins.
     page.get_by_role("button", name="Rebuild").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("pending")
+    expect(page).not_to_have_url(f"{dash_server.base_url}/builds/{build_id}")
+    # The new build waits for Jenkins, unless the dispatcher already tried the made-up one and gave it up.
+    expect(page.get_by_role("heading", level=1)).to_contain_text(re.compile(r"pending|cancelled"))
     rebuilt = page.url.rsplit("/", 1)[1]
     assert rebuilt != build_id
     row_id = ids.decode("build", rebuilt, "build")
@@ -95,7 +106,6 @@ def test_a_failed_build_opens_at_its_highlighted_error_line_and_can_be_rebuilt(
 
     # One dispatch to Jenkins (the dispatcher may already have tried the made-up Jenkins and given up).
     assert len(_in_db(dash_server, dispatched)) == 1
-    api.http.close()
 
 
 def _in_view(page: Page, mark: Locator) -> None:
@@ -111,14 +121,12 @@ def _in_view(page: Page, mark: Locator) -> None:
 
 
 def test_a_log_whose_error_lies_far_before_its_end_opens_around_that_line(
-    signed_in_page: Page, dash_server: Server
+    signed_in_page: Page, dash_server: Server, api: Api
 ) -> None:
     # ~150 KB of compiling, the error, ~150 KB of cleanup: the error is not in the last 64 KB a page shows first.
     noise = "".join(f"[{n:05d}] Compiling module {n} of 4000 (shaders, materials, blueprints)\n" for n in range(2000))
     cleanup = "".join(f"[cleanup] removing intermediate file Intermediate/Build/{n}.obj\n" for n in range(2500))
-    api = Api(dash_server, dash_server.token("admin"))
     _, build_id, _ = _failed_build(dash_server, api, noise + ERROR + cleanup)
-    api.http.close()
     page = signed_in_page
     page.goto(f"/builds/{build_id}")
     expect(page.locator("#failure-line").get_by_role("link")).to_have_text(ERROR.strip())
@@ -132,8 +140,7 @@ def test_a_log_whose_error_lies_far_before_its_end_opens_around_that_line(
         assert ERROR in client.get(f"/builds/{build_id}/log").text
 
 
-def test_rebuild_is_for_signed_in_users_through_the_form_only(page: Page, dash_server: Server) -> None:
-    api = Api(dash_server, dash_server.token("admin"))
+def test_rebuild_is_for_signed_in_users_through_the_form_only(page: Page, dash_server: Server, api: Api) -> None:
     project = api.new_project()
     reported = api.finished_build(project["id"], status="failed", branch="release/1.2")
     someone = add_user(dash_server, f"dev-{uuid.uuid4().hex[:8]}@example.com", "a long enough password", is_admin=False)
@@ -161,7 +168,6 @@ def test_rebuild_is_for_signed_in_users_through_the_form_only(page: Page, dash_s
         "release/1.2",
     )
     assert build_count() == 2
-    api.http.close()
 
 
 def test_a_ci_build_outside_any_project_offers_no_rebuild(signed_in_page: Page, dash_server: Server) -> None:
@@ -182,14 +188,14 @@ def test_a_ci_build_outside_any_project_offers_no_rebuild(signed_in_page: Page, 
         assert client.post("/builds/build_nope/rebuild", data={"_csrf": csrf}).status_code == 404
 
 
-def test_the_overview_lists_the_projects_whose_newest_build_failed(signed_in_page: Page, dash_server: Server) -> None:
-    api = Api(dash_server, dash_server.token("admin"))
+def test_the_overview_lists_the_projects_whose_newest_build_failed(
+    signed_in_page: Page, dash_server: Server, api: Api
+) -> None:
     red, green = api.new_project(), api.new_project()
     api.finished_build(red["id"], status="success")
     failed = api.finished_build(red["id"], status="failed")
     api.finished_build(green["id"], status="failed")
     api.finished_build(green["id"], status="success")  # fixed since
-    api.http.close()
     page = signed_in_page
     page.goto("/")
     failing = page.locator("#failing-projects")
@@ -202,9 +208,8 @@ def test_the_overview_lists_the_projects_whose_newest_build_failed(signed_in_pag
 
 
 def test_an_admin_previews_a_failure_cause_on_recent_builds_then_saves_it(
-    signed_in_page: Page, dash_server: Server
+    signed_in_page: Page, dash_server: Server, api: Api
 ) -> None:
-    api = Api(dash_server, dash_server.token("admin"))
     _, build_id, _ = _failed_build(dash_server, api)
     page = signed_in_page
     page.goto("/health")
@@ -233,7 +238,6 @@ def test_an_admin_previews_a_failure_cause_on_recent_builds_then_saves_it(
     page.get_by_role("button", name="Delete").click()
     expect(page.get_by_role("status")).to_contain_text("deleted")
     assert api.ok("GET", f"/api/v1/builds/{build_id}")["failureCategory"] == "compilation_error"
-    api.http.close()
 
 
 def test_failure_causes_are_for_admins_only(page: Page, dash_server: Server) -> None:
