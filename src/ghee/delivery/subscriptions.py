@@ -196,14 +196,9 @@ async def rotate_secret(work: Write, sealer: Sealer, subscription: Subscription,
     Messages sent from now on are signed with the new secret, retries of
     earlier ones included. Raises ``Invalid`` for a malformed ``secret``.
     """
-    new = check_secret(secret) if secret is not None else new_secret()
-    values = {"secret": sealer.seal(new), "updated_at": utcnow()}
-    await work.execute(
-        webhook_subscriptions.update().where(webhook_subscriptions.c.id == subscription.id).values(**values)
-    )
-    return Created(
-        msgspec.structs.replace(subscription, sealed_secret=values["secret"], updated_at=values["updated_at"]), new
-    )
+    new = secret if secret is not None else new_secret()
+    changes = SubscriptionChanges(secret=new)  # no URL: nothing to check against private addresses
+    return Created(await update_subscription(work, sealer, subscription, changes, allow_private=False), new)
 
 
 async def disable_subscription(work: Write, subscription_id: int, reason: str) -> None:
