@@ -159,11 +159,11 @@ async def claim_deliveries(work: Write, sealer: Sealer, limit: int, lease_second
         .order_by(webhook_deliveries.c.id)
     )
     found = []
+    opened_by_subscription: dict[int, tuple[SigningSecrets, str | None]] = {}  # opened once per claim, not per row
     for row in rows:
-        try:
-            opened, unopened = signing_secrets(sealer, row.headers or {}, row.secret), None
-        except SealBroken:
-            opened, unopened = SigningSecrets({}, ""), UNOPENED
+        if row.subscription_id not in opened_by_subscription:
+            opened_by_subscription[row.subscription_id] = _signing(sealer, row.headers or {}, row.secret)
+        opened, unopened = opened_by_subscription[row.subscription_id]
         found.append(
             ClaimedDelivery(
                 id=row.id,
@@ -179,6 +179,14 @@ async def claim_deliveries(work: Write, sealer: Sealer, limit: int, lease_second
             )
         )
     return found
+
+
+def _signing(sealer: Sealer, sealed_headers: dict[str, str], sealed_secret: str) -> tuple[SigningSecrets, str | None]:
+    """A subscription's headers and secret opened; empty ones and why, when they do not open."""
+    try:
+        return signing_secrets(sealer, sealed_headers, sealed_secret), None
+    except SealBroken:
+        return SigningSecrets({}, ""), UNOPENED
 
 
 def next_delay(schedule: tuple[float, ...], attempt: int, retry_after: float | None) -> float | None:
