@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -121,6 +122,15 @@ def migrate() -> None:
     click.echo(f"database at {shown_url(settings.database_url)} is up to date")
 
 
+def served_address(host: str, port: int) -> str:
+    """The address ``ghee serve --host --port`` answers at, for ``GHEE_PUBLIC_URL`` when it is not set."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 (listening everywhere: name the machine's own loopback)
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
@@ -132,6 +142,9 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from ghee.ops.metrics_files import metrics_directory
 
+    if not os.environ.get("GHEE_PUBLIC_URL", "").strip():
+        # Links in answers name this address, never a request's Host header: the workers inherit it.
+        os.environ["GHEE_PUBLIC_URL"] = served_address(host, port)
     get_settings()  # a malformed GHEE_* variable is refused here, once, not in every worker process
     with metrics_directory():
         Granian(

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import quote, urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -28,6 +29,12 @@ DEFAULT_RENDER_CACHE_MB = 512
 DEFAULT_RENDER_RATE_LIMIT = "60/minute;20/second"
 DEFAULT_RENDER_THREADS = 2
 DEFAULT_RENDER_SECONDS = 10.0
+
+# Addresses (GHEE_PUBLIC_URL, GHEE_SITE_URL, GHEE_POST_URL) and public feeds (GHEE_FEEDS_*)
+
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8080"
+DEFAULT_POST_PATH = "/blog/{slug}"
+DEFAULT_FEEDS_RATE_LIMIT = "120/minute;10/second"
 
 
 class SettingsError(ValueError):
@@ -80,6 +87,69 @@ class MediaSettings:
             render_rate_limit=(env.get("GHEE_MEDIA_RENDER_RATE_LIMIT") or "").strip() or DEFAULT_RENDER_RATE_LIMIT,
             render_threads=_whole(env, "GHEE_MEDIA_RENDER_THREADS", DEFAULT_RENDER_THREADS, 1),
             render_seconds=_seconds(env, "GHEE_MEDIA_RENDER_SECONDS", DEFAULT_RENDER_SECONDS),
+        )
+
+
+def _base_url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise SettingsError(f"{name} must be an http:// or https:// address without query or fragment, not {text!r}")
+    return text.rstrip("/")
+
+
+def _post_path(text: str | None) -> str:
+    path = (text or "").strip() or DEFAULT_POST_PATH
+    rest = path.replace("{slug}", "", 1)
+    if not path.startswith("/") or "{slug}" not in path or "{" in rest or "}" in rest or "?" in path or "#" in path:
+        raise SettingsError(f"GHEE_POST_URL must be a path starting with '/' holding '{{slug}}' once, not {path!r}")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSettings:
+    """The addresses answers link to, never taken from a request's ``Host`` header, and who may read the feeds."""
+
+    public_url: str = DEFAULT_PUBLIC_URL
+    """ghee's own address (``GHEE_PUBLIC_URL``): media links, Jenkins push URLs; ``ghee serve`` defaults it."""
+
+    site_url: str | None = None
+    """The public website's address (``GHEE_SITE_URL``) posts and feeds link to; unset, ghee's own."""
+
+    post_path: str = DEFAULT_POST_PATH
+    """Where the site shows a post (``GHEE_POST_URL``), a path holding ``{slug}``."""
+
+    feeds_public: bool = True
+    """RSS, Atom and the sitemap at ``/feeds/*.xml`` and ``/sitemap.xml`` answer without a token."""
+
+    feeds_rate_limit: str = DEFAULT_FEEDS_RATE_LIMIT
+    """Public feed reads each client address may make, ``limits`` notation joined by ``;``."""
+
+    @property
+    def base(self) -> str:
+        """The website's base address, without a trailing ``/``."""
+        return self.site_url or self.public_url
+
+    def post_url(self, slug: str) -> str:
+        """Where the website shows the post ``slug``."""
+        return self.base + self.post_path.replace("{slug}", quote(slug, safe=""), 1)
+
+    @property
+    def blog_url(self) -> str:
+        """The blog's front page: the post path up to the slug (``/blog``), or the site itself."""
+        return self.base + self.post_path.partition("{slug}")[0].rstrip("/")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> SiteSettings:
+        """Read the settings from ``env``; raises ``SettingsError`` for a malformed value."""
+        return cls(
+            public_url=_base_url(env, "GHEE_PUBLIC_URL", DEFAULT_PUBLIC_URL) or DEFAULT_PUBLIC_URL,
+            site_url=_base_url(env, "GHEE_SITE_URL", None),
+            post_path=_post_path(env.get("GHEE_POST_URL")),
+            feeds_public=(env.get("GHEE_FEEDS_PUBLIC") or "1").strip().lower() not in {"0", "false", "no", "off"},
+            feeds_rate_limit=(env.get("GHEE_FEEDS_RATE_LIMIT") or "").strip() or DEFAULT_FEEDS_RATE_LIMIT,
         )
 
 
@@ -181,6 +251,9 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     """Webhook delivery and the background worker (``GHEE_WEBHOOK_*``, ``GHEE_WORKER_*``)."""
 
+    site: SiteSettings = field(default_factory=SiteSettings)
+    """The addresses answers link to and who may read the feeds (``GHEE_PUBLIC_URL``, ``GHEE_SITE_URL`` ...)."""
+
     secret_key: str | None = None
     """Fernet key sealing Jenkins tokens and webhook secrets at rest; when unset, one is kept in ``secret_key_file``."""
 
@@ -228,6 +301,7 @@ class Settings:
             media_dir=env.get("GHEE_MEDIA_DIR") or DEFAULT_MEDIA_DIR,
             media=MediaSettings.from_env(env),
             delivery=DeliverySettings.from_env(env),
+            site=SiteSettings.from_env(env),
             secret_key=_fernet_key(env.get("GHEE_SECRET_KEY") or None),
             secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,
             sync_interval=_whole(env, "GHEE_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL, 1),

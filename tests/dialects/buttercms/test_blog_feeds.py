@@ -114,9 +114,16 @@ def test_raw_feeds_have_their_content_types(api: Api) -> None:
     assert ET.fromstring(response.content).tag == f"{SITEMAP_NS}urlset"  # noqa: S314
 
 
-def test_feeds_need_a_token(anonymous: Api) -> None:
-    for path in ("/v2/feeds/rss/", "/feeds/rss.xml", "/feeds/atom.xml", "/sitemap.xml"):
-        assert anonymous.get(path).status_code == 401
+def test_the_v2_feeds_need_a_token_and_the_raw_feeds_are_public(anonymous: Api, api: Api) -> None:
+    """A feed reader cannot send a token: ``/feeds/*.xml`` and ``/sitemap.xml`` answer without one."""
+    tag, posts, draft = _made(api)
+    assert anonymous.get("/v2/feeds/rss/").status_code == 401
+    for path in ("/feeds/rss.xml", "/feeds/atom.xml", "/sitemap.xml"):
+        response = anonymous.get(path, params={"tag_slug": tag})
+        assert response.status_code == 200, (path, response.text)
+        assert response.headers["cache-control"] == "public, max-age=60"
+        assert all(slug in response.text for slug in posts)
+        assert draft not in response.text
 
 
 def test_feeds_never_carry_the_token_they_were_read_with(api: Api, server: Server) -> None:

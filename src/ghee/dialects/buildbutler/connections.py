@@ -120,7 +120,7 @@ async def issue_push_secret(request: ApiRequest, db: Database, connection_id: st
     """Make a new push URL for Jenkins' Notification plugin (the previous one stops working); shown once."""
     async with db.write() as work:
         secret = await connections.issue_push_secret(work, connection_id)
-    return PushSecret(push_url(str(request.base_url), connection_id, secret), secret)
+    return PushSecret(push_url(services_of(request.app.state).settings.site.public_url, connection_id, secret), secret)
 
 
 class WireRule(msgspec.Struct, rename="camel", omit_defaults=True, forbid_unknown_fields=True):

@@ -9,6 +9,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter, QueryParameter
 
+from ghee.config import SiteSettings
 from ghee.core.blog import authors, posts, search, taxonomy, writing
 from ghee.core.blog.posts import PostFilter
 from ghee.core.inputs import check_filter
@@ -42,6 +43,7 @@ from ghee.dialects.buttercms.errors import ERRORS
 from ghee.errors import Invalid
 from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest, requires
+from ghee.http.services import services_of
 
 ACCEPTED = 202
 RECENT_POSTS = 10
@@ -53,9 +55,9 @@ Preview = Annotated[int, Parameter(ge=0, le=1, description="1 to include drafts"
 Include = Literal["recent_posts"]
 
 
-def site_of(request: Request[Any, Any, Any]) -> str:
-    """The base URL posts' ``url`` fields and feeds link to (this server's)."""
-    return str(request.base_url).rstrip("/")
+def site_of(request: Request[Any, Any, Any]) -> SiteSettings:
+    """Where posts' ``url`` fields and feeds link to: the configured site, never the request's ``Host``."""
+    return services_of(request.app.state).settings.site
 
 
 def _window(page: int, page_size: int) -> Window:
@@ -151,7 +153,7 @@ async def delete_post(db: Database, slug: str) -> Accepted:
 # Authors
 
 
-async def _recent(reads: Reads, site: str, filters: PostFilter) -> list[ButterPost]:
+async def _recent(reads: Reads, site: SiteSettings, filters: PostFilter) -> list[ButterPost]:
     found = await posts.list_posts(reads, filters, Window(RECENT_POSTS))
     return [post_shape(p, site) for p in found.items]
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import msgspec
 
 from ghee.clock import iso
+from ghee.config import SiteSettings
 from ghee.core.blog.authors import Author, AuthorChanges
 from ghee.core.blog.posts import Neighbour, Post, PostPage
 from ghee.core.blog.taxonomy import Term
@@ -193,19 +194,9 @@ def term_shape(term: Term, recent: list[ButterPost] | msgspec.UnsetType = msgspe
     return ButterTerm(term.name, term.slug, recent)
 
 
-def blog_url(site: str) -> str:
-    """The blog's front page: ``<site>/blog``."""
-    return f"{site}/blog"
-
-
-def post_url(site: str, slug: str) -> str:
-    """Where the post is read: ``<site>/blog/<slug>``."""
-    return f"{blog_url(site)}/{slug}"
-
-
-def post_shape(post: Post, site: str, *, body: bool = True) -> ButterPost:
+def post_shape(post: Post, site: SiteSettings, *, body: bool = True) -> ButterPost:
     return ButterPost(
-        post_url(site, post.slug),
+        site.post_url(post.slug),
         iso(post.created_at) or "",
         iso(post.published_at),
         author_shape(post.author) if post.author else None,
@@ -223,7 +214,7 @@ def post_shape(post: Post, site: str, *, body: bool = True) -> ButterPost:
     )
 
 
-def post_list_shape(page: PostPage, site: str, number: int, size: int, *, body: bool = True) -> PostList:
+def post_list_shape(page: PostPage, site: SiteSettings, number: int, size: int, *, body: bool = True) -> PostList:
     more = number * size < page.count
     meta = ListMeta(page.count, number + 1 if more else None, number - 1 if number > 1 else None)
     return PostList(meta, [post_shape(p, site, body=body) for p in page.items])

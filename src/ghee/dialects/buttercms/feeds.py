@@ -1,28 +1,35 @@
 """The blog's feeds: RSS 2.0 and Atom 1.0 (made with feedgen) and a sitemaps.org sitemap.
 
 ButterCMS serves them as ``{"data": "<?xml ...>"}`` under ``/v2/feeds/``;
-``RAW_ROUTES`` serves the same documents as XML at ``/feeds/rss.xml``,
-``/feeds/atom.xml`` and ``/sitemap.xml`` for feed readers and crawlers.
+``raw_router`` serves the same documents as XML at ``/feeds/rss.xml``,
+``/feeds/atom.xml`` and ``/sitemap.xml`` for feed readers and crawlers, without
+a token unless ``GHEE_FEEDS_PUBLIC=0``. Every link in them is built from the
+configured addresses (``SiteSettings``), never from the request's ``Host``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
-from litestar import Response, Router, get
+from litestar import Request, Response, Router, get
 from litestar.handlers import HTTPRouteHandler
 
+from ghee.config import SiteSettings
 from ghee.core.blog import posts
 from ghee.core.blog.posts import Post, PostFilter
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Window
 from ghee.db.reads import Reads
-from ghee.dialects.buttercms.blog_shapes import FeedDocument, blog_url, post_url
+from ghee.dialects.buttercms.blog_shapes import FeedDocument
 from ghee.dialects.buttercms.errors import ERRORS
-from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, shown_url
+from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, remember_rate, shown_query
+from ghee.http.ratelimit import RateLimitExceeded
+from ghee.http.services import services_of
 
 FEED_SIZE = 50  # posts in an RSS or Atom feed
 SITEMAP_SIZE = 50_000  # the sitemaps.org limit of URLs per file
@@ -31,8 +38,14 @@ ATOM = "application/atom+xml; charset=utf-8"
 XML = "application/xml; charset=utf-8"
 
 
-def _site(request: ApiRequest) -> str:
-    return str(request.base_url).rstrip("/")
+def _site(request: Request[Any, Any, Any]) -> SiteSettings:
+    return services_of(request.app.state).settings.site
+
+
+def _self_url(request: Request[Any, Any, Any]) -> str:
+    """The document's link to itself: ghee's configured address, the path, the query without ``auth_token``."""
+    query = urlencode(shown_query(request))
+    return f"{_site(request).public_url}{request.url.path}{'?' + query if query else ''}"
 
 
 def _filters(category_slug: str | None, tag_slug: str | None) -> PostFilter:
@@ -41,14 +54,14 @@ def _filters(category_slug: str | None, tag_slug: str | None) -> PostFilter:
     )
 
 
-async def _feed(reads: Reads, site: str, self_url: str, filters: PostFilter) -> FeedGenerator:
+async def _feed(reads: Reads, site: SiteSettings, self_url: str, filters: PostFilter) -> FeedGenerator:
     feed = FeedGenerator()
-    feed.id(f"{site}/blog")
+    feed.id(site.blog_url)
     feed.title("Blog")
     feed.subtitle("Posts from the blog")  # RSS 2.0 requires a description
     # feedgen makes RSS's <link> of the last link given: the blog, as RSS 2.0 means it (the site, not the feed).
     feed.link(href=self_url, rel="self")
-    feed.link(href=f"{site}/blog", rel="alternate")
+    feed.link(href=site.blog_url, rel="alternate")
     feed.author({"name": "Blog"})  # Atom wants an author for entries without one
     feed.language("en")
     found = await posts.list_posts(reads, filters, Window(FEED_SIZE))
@@ -59,8 +72,8 @@ async def _feed(reads: Reads, site: str, self_url: str, filters: PostFilter) -> 
     return feed
 
 
-def _add_entry(feed: FeedGenerator, site: str, post: Post) -> None:
-    url = post_url(site, post.slug)
+def _add_entry(feed: FeedGenerator, site: SiteSettings, post: Post) -> None:
+    url = site.post_url(post.slug)
     entry = feed.add_entry()
     entry.id(url)
     entry.guid(url, permalink=True)
@@ -78,17 +91,17 @@ def _add_entry(feed: FeedGenerator, site: str, post: Post) -> None:
         entry.category({"term": term.slug, "label": term.name})
 
 
-async def rss_document(reads: Reads, site: str, self_url: str, filters: PostFilter) -> str:
+async def rss_document(reads: Reads, site: SiteSettings, self_url: str, filters: PostFilter) -> str:
     """The newest published posts as an RSS 2.0 document."""
     return (await _feed(reads, site, self_url, filters)).rss_str(pretty=True).decode("utf-8")  # type: ignore[no-any-return]
 
 
-async def atom_document(reads: Reads, site: str, self_url: str, filters: PostFilter) -> str:
+async def atom_document(reads: Reads, site: SiteSettings, self_url: str, filters: PostFilter) -> str:
     """The newest published posts as an Atom 1.0 document."""
     return (await _feed(reads, site, self_url, filters)).atom_str(pretty=True).decode("utf-8")  # type: ignore[no-any-return]
 
 
-async def sitemap_document(reads: Reads, site: str, _self_url: str, filters: PostFilter) -> str:
+async def sitemap_document(reads: Reads, site: SiteSettings, _self_url: str, filters: PostFilter) -> str:
     """The blog's front page, then every published post's URL, as a sitemaps.org ``urlset``.
 
     The front page comes first so the document is valid even when no post
@@ -98,9 +111,9 @@ async def sitemap_document(reads: Reads, site: str, _self_url: str, filters: Pos
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
-        _sitemap_url(blog_url(site), published[0].updated_at if published else None, "daily"),
+        _sitemap_url(site.blog_url, published[0].updated_at if published else None, "daily"),
     ]
-    lines.extend(_sitemap_url(post_url(site, listed.slug), listed.updated_at, None) for listed in published)
+    lines.extend(_sitemap_url(site.post_url(listed.slug), listed.updated_at, None) for listed in published)
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
 
@@ -114,12 +127,12 @@ def _sitemap_url(loc: str, lastmod: datetime | None, changefreq: str | None) -> 
     return f"  <url>{''.join(parts)}</url>"
 
 
-Document = Callable[[Reads, str, str, PostFilter], Awaitable[str]]
+Document = Callable[[Reads, SiteSettings, str, PostFilter], Awaitable[str]]
 
 
 async def _wrapped(request: ApiRequest, make: Document, category_slug: str | None, tag_slug: str | None) -> str:
     # The feed's link to itself never carries the caller's ``?auth_token=``: a feed is read and passed on.
-    return await make(request.reads, _site(request), shown_url(request), _filters(category_slug, tag_slug))
+    return await make(request.reads, _site(request), _self_url(request), _filters(category_slug, tag_slug))
 
 
 @get("/feeds/rss", responses=ERRORS)
@@ -145,14 +158,33 @@ async def sitemap_feed(
 ROUTES: list[HTTPRouteHandler] = [rss_feed, atom_feed, sitemap_feed]
 
 
-# The same documents as XML, outside /v2, for feed readers and crawlers (a token is still needed:
-# ``?auth_token=`` works where a reader cannot send headers).
+# The same documents as XML, outside /v2, for feed readers and crawlers: public unless
+# GHEE_FEEDS_PUBLIC=0 (then ``?auth_token=`` works where a reader cannot send headers).
+
+PUBLIC_CACHE = "public, max-age=60"
+
+
+async def feed_reader(request: Request[Any, Any, Any]) -> Response[bytes] | None:
+    """``before_request`` hook of the raw feeds: each client address has its own rate limit, or a token is needed."""
+    services = services_of(request.app.state)
+    if not services.settings.site.feeds_public:
+        return await authenticated(request)
+    client = request.client.host if request.client else "unknown"
+    try:
+        state = await services.limiter.hit(f"feeds:{client}", services.settings.site.feeds_rate_limit)
+    except RateLimitExceeded as exc:
+        remember_rate(request.scope, exc.state)
+        raise
+    remember_rate(request.scope, state)
+    return None
 
 
 async def _raw(
     request: ApiRequest, make: Document, media_type: str, category_slug: str | None, tag_slug: str | None
 ) -> Response[str]:
-    return Response(await _wrapped(request, make, category_slug, tag_slug), media_type=media_type)
+    public = services_of(request.app.state).settings.site.feeds_public
+    headers = {"Cache-Control": PUBLIC_CACHE} if public else {}
+    return Response(await _wrapped(request, make, category_slug, tag_slug), media_type=media_type, headers=headers)
 
 
 @get("/feeds/rss.xml", responses=ERRORS, media_type=RSS)
@@ -179,7 +211,7 @@ raw_router = Router(
     path="/",
     route_handlers=[raw_rss, raw_atom, raw_sitemap],
     dependencies=DEPENDENCIES,
-    before_request=authenticated,
+    before_request=feed_reader,
     request_class=ApiRequest,
     tags=["ButterCMS"],
 )

@@ -80,7 +80,7 @@ async def upload_media(
     content = await upload.read()
     async with db.write() as work:
         item = await media.upload(work, _root(request), upload.filename, content)
-    url = f"{str(request.base_url).rstrip('/')}/media/{item.handle}"
+    url = f"{services_of(request.app.state).settings.site.public_url}/media/{item.handle}"
     return MediaCreated(
         MediaShape(
             item.handle,
