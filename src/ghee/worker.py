@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import click
 
 from ghee.config import Settings, get_settings
+from ghee.core.scheduled import schedule_loop
 from ghee.db.database import Database, opened
 from ghee.db.sealing import sealer_for
 from ghee.delivery.dispatcher import run_webhooks
@@ -63,8 +64,14 @@ async def run_jenkins_follow(context: WorkerContext) -> None:
     await follow_loop(context.settings, context.db, context.stopping)
 
 
+async def publish_scheduled(context: WorkerContext) -> None:
+    """Publish posts and pages when their scheduled time comes (``ghee.core.scheduled``)."""
+    await schedule_loop(context.db, context.stopping)
+
+
 LOOPS: dict[str, Loop] = {
     "webhooks": deliver_webhooks,
+    "schedule": publish_scheduled,
     "jenkins-sync": run_jenkins_sync,
     "jenkins-dispatch": run_jenkins_dispatch,
     "jenkins-follow": run_jenkins_follow,
@@ -107,7 +114,7 @@ async def run_worker(settings: Settings, loops: Mapping[str, Loop] = LOOPS) -> N
 @click.command("worker")
 @click.option("--only", "only", multiple=True, type=click.Choice(sorted(LOOPS)), help="Run only these loops.")
 def worker_command(only: tuple[str, ...]) -> None:
-    """Run the background loops (webhook delivery, Jenkins sync, dispatch and follow) until SIGTERM or SIGINT."""
+    """Run the background loops (webhooks, scheduled publication, Jenkins sync, dispatch, follow) until SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # httpx logs every request at INFO: a line per webhook delivery and Jenkins call is noise, and costs.
     logging.getLogger("httpx").setLevel(logging.WARNING)

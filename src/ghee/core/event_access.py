@@ -22,6 +22,7 @@ EVERYONE_FAMILIES = frozenset(
         "asset",
         "changelist",
         "post",
+        "draft",
         "contentfield",
         "page",
         "pagetype",

@@ -162,6 +162,15 @@ async def record_token_use(work: Write, token_id: int) -> None:
     await work.execute(tokens.update().where(tokens.c.id == token_id).values(last_used_at=utcnow()))
 
 
+_NAME = sa.select(tokens.c.name, tokens.c.prefix).where(tokens.c.id == sa.bindparam("id"))
+
+
+async def token_label(reads: Reads, token_id: int) -> str:
+    """How a revision names the token that published it: ``token <name> (<prefix>…)``."""
+    row = await reads.first(_NAME, {"id": token_id})
+    return "token" if row is None else f"token {row[0]} ({row[1]}…)"
+
+
 _LISTED_COLUMNS = [tokens.c[name] for name in Token.__struct_fields__]
 _PAGE = (
     sa.select(*_LISTED_COLUMNS).order_by(tokens.c.id.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))

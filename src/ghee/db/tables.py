@@ -305,9 +305,13 @@ blog_posts = sa.Table(
     sa.Column("published_at", sa.DateTime(), nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("updated_at", sa.DateTime(), nullable=False),
+    # The working draft of a published post, JSON text (migration 0020; ghee.core.blog.drafts).
+    sa.Column("draft", sa.Text(), nullable=True),
+    sa.Column("scheduled_at", sa.DateTime(), nullable=True),
     sa.UniqueConstraint("slug", name="uq_blog_posts_slug"),
     sa.Index("ix_blog_posts_status_published", "status", "published_at", "id"),
     sa.Index("ix_blog_posts_author", "author_id"),
+    sa.Index("ix_blog_posts_scheduled", "scheduled_at"),
 )
 
 # How many posts have each status ('draft', 'published'), kept by triggers
@@ -367,8 +371,28 @@ content_entries = sa.Table(
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("updated_at", sa.DateTime(), nullable=False),
     sa.Column("published_at", sa.DateTime(), nullable=True),
+    # The working draft of a published entry, JSON text (migration 0020; ghee.core.content.entries).
+    sa.Column("draft", sa.Text(), nullable=True),
+    sa.Column("scheduled_at", sa.DateTime(), nullable=True),
     sa.UniqueConstraint("kind", "scope", "slug", name="uq_content_entries_kind_scope_slug"),
     sa.Index("ix_content_entries_scope", "kind", "scope", "id"),
+    sa.Index("ix_content_entries_scheduled", "scheduled_at"),
+)
+
+# Every publication of a post ("post") or an entry ("page", "item", "field"): the live
+# version it made, as JSON text, numbered per post or entry (migration 0020; ghee.core.revisions).
+content_revisions = sa.Table(
+    "content_revisions",
+    metadata,
+    _pk(),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("entry_id", BigId, nullable=False),
+    sa.Column("number", sa.Integer(), nullable=False),
+    sa.Column("editor", sa.String(200), nullable=False),
+    sa.Column("changed", sa.Text(), nullable=False),
+    sa.Column("snapshot", sa.Text(), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
+    sa.UniqueConstraint("kind", "entry_id", "number", name="uq_content_revisions_number"),
 )
 
 # An entry's field values in one locale ("" is the default locale), as JSON text.

@@ -181,9 +181,16 @@ def test_item_writes_round_trip_and_record_events(api: Api, server: Server) -> N
         "name": "One",
         "role": "CEO",
     }
+    # A draft of a live item keeps the live version answering; preview shows the draft.
     write(api, "PUT", f"/v2/content/{coll}/{item_id}/", {"fields": {"name": "Uno"}, "status": "draft"})
-    assert api.ok("GET", f"/v2/content/{coll}/")["data"][coll] == []
+    assert api.ok("GET", f"/v2/content/{coll}/")["data"][coll][0] == {
+        "meta": {"id": item_id},
+        "name": "One",
+        "role": "CEO",
+    }
     assert api.ok("GET", f"/v2/content/{coll}/?preview=1")["data"][coll][0] == {"meta": {"id": item_id}, "name": "Uno"}
+    write(api, "PATCH", f"/v2/content/{coll}/{item_id}/", {"status": "published"})
+    assert api.ok("GET", f"/v2/content/{coll}/")["data"][coll][0] == {"meta": {"id": item_id}, "name": "Uno"}
     response = api.http.delete(f"/v2/content/{coll}/{item_id}/")
     assert response.status_code == 204
     assert api.ok("GET", f"/v2/content/{coll}/?preview=1")["data"][coll] == []
@@ -194,6 +201,7 @@ def test_item_writes_round_trip_and_record_events(api: Api, server: Server) -> N
     assert mine == [
         ("collectionitem.create", str(item_id)),
         ("collectionitem.update", str(item_id)),
+        ("draft.saved", str(item_id)),
         ("collectionitem.update", str(item_id)),
         ("collectionitem.delete", str(item_id)),
     ]

@@ -215,9 +215,17 @@ def test_create_then_update_a_page_round_trips_and_records_events(api: Api, serv
     assert page["fields"] == {"title": "Only"}
     assert page["name"] == "Launch day"
     mine = [(kind, payload) for kind, _, payload in events_about(server, "page") if payload["page_type"] == page_type]
-    assert [kind for kind, _ in mine] == ["page.create", "page.update", "page.update"]
-    assert mine[0][1] == {"id": "launch", "page_type": page_type, "status": "draft", "locale": None}
-    assert mine[1][1]["status"] == "published"
+    # A draft sends no page.* event; it goes live (page.create), then changes live (page.update).
+    assert [kind for kind, _ in mine] == ["draft.saved", "page.create", "page.update"]
+    assert mine[0][1] == {
+        "type": "page",
+        "id": "launch",
+        "live": False,
+        "scheduled": None,
+        "page_type": page_type,
+        "locale": None,
+    }
+    assert mine[1][1] == {"id": "launch", "page_type": page_type, "status": "published", "locale": None}
     types = [(kind, rid) for kind, rid, _ in events_about(server, "page_type") if rid == page_type]
     assert types == [("pagetype.create", page_type)]
 

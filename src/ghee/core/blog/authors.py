@@ -74,6 +74,7 @@ class AuthorChanges(msgspec.Struct, frozen=True):
 COLUMNS = (blog_authors.c.id, blog_authors.c.slug, *(blog_authors.c[name] for name in PROFILE_FIELDS))
 _LIST = sa.select(*COLUMNS).order_by(blog_authors.c.first_name, blog_authors.c.last_name, blog_authors.c.id)
 _BY_SLUG = sa.select(*COLUMNS).where(blog_authors.c.slug == sa.bindparam("slug"))
+_BY_ID = sa.select(*COLUMNS).where(blog_authors.c.id == sa.bindparam("id"))
 _BY_EMAIL = (
     sa.select(*COLUMNS).where(sa.func.lower(blog_authors.c.email) == sa.bindparam("email")).order_by(blog_authors.c.id)
 )
@@ -95,6 +96,12 @@ async def get_author(reads: Reads, slug: str) -> Author:
     if row is None:
         raise NotFound("author", slug)
     return author_from(row)
+
+
+async def author_by_id(reads: Reads, author_id: int) -> Author | None:
+    """The author with row id ``author_id``, or ``None`` (deleted)."""
+    row = await reads.first(_BY_ID, {"id": author_id})
+    return None if row is None else author_from(row)
 
 
 async def find_author(reads: Reads, field: str, slug: str | None, email: str | None) -> Author:

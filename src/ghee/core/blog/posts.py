@@ -42,6 +42,10 @@ class Post(msgspec.Struct, frozen=True):
     categories: list[Term]
     tags: list[Term]
     rank: float | None = None
+    scheduled_at: datetime | None = None
+    """When the worker publishes it (its working draft, if it is live)."""
+    has_draft: bool = False
+    """A live post with a working draft (``preview`` reads show the draft; ``ghee.core.blog.drafts``)."""
 
 
 class PostFilter(msgspec.Struct, frozen=True):
@@ -91,6 +95,8 @@ _POST_COLUMNS = (
     blog_posts.c.published_at,
     blog_posts.c.created_at,
     blog_posts.c.updated_at,
+    blog_posts.c.scheduled_at,
+    blog_posts.c.draft.is_not(None),
 )
 # A post as read: its columns, its author's (NULLs without one), then its
 # categories and tags as JSON text of [id, name, slug] arrays.
@@ -134,6 +140,8 @@ def post_from(row: Row, rank: float | None = None) -> Post:
         _terms(row[_TERMS_AT]),
         _terms(row[_TERMS_AT + 1]),
         rank,
+        as_datetime(row[12]),
+        bool(row[13]),
     )
 
 

@@ -13,6 +13,7 @@ from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.core.inserts import insert_unless_taken
 from ghee.db.database import Write
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads
 from ghee.db.tables import blog_categories, blog_post_categories, blog_post_tags, blog_tags
 from ghee.errors import Invalid, NotFound
@@ -39,11 +40,14 @@ class Vocabulary:
     link_column: str
     list_statement: sa.Select[tuple[int, str, str]] = field(init=False)
     by_slug: sa.Select[tuple[int, str, str]] = field(init=False)
+    by_ids: sa.Select[tuple[int, str, str]] = field(init=False)
 
     def __post_init__(self) -> None:
         columns = (self.table.c.id, self.table.c.name, self.table.c.slug)
-        object.__setattr__(self, "list_statement", sa.select(*columns).order_by(self.table.c.name, self.table.c.id))
+        ordered = sa.select(*columns).order_by(self.table.c.name, self.table.c.id)
+        object.__setattr__(self, "list_statement", ordered)
         object.__setattr__(self, "by_slug", sa.select(*columns).where(self.table.c.slug == sa.bindparam("slug")))
+        object.__setattr__(self, "by_ids", ordered.where(in_json_list(self.table.c.id, sa.bindparam("ids"))))
 
 
 CATEGORIES = Vocabulary("category", blog_categories, blog_post_categories, "category_id")
@@ -53,6 +57,13 @@ TAGS = Vocabulary("tag", blog_tags, blog_post_tags, "tag_id")
 async def list_terms(reads: Reads, vocabulary: Vocabulary) -> list[Term]:
     """Every term of the vocabulary, by name."""
     return [Term(*row) for row in await reads.all(vocabulary.list_statement, {})]
+
+
+async def terms_by_id(reads: Reads, vocabulary: Vocabulary, term_ids: list[int]) -> list[Term]:
+    """The terms among ``term_ids`` that still exist, by name."""
+    if not term_ids:
+        return []
+    return [Term(*row) for row in await reads.all(vocabulary.by_ids, {"ids": json_list(term_ids)})]
 
 
 async def get_term(reads: Reads, vocabulary: Vocabulary, slug: str) -> Term:

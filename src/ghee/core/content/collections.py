@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
+from ghee.core.content import publishing
 from ghee.core.content.entries import (
     DEFAULT_LOCALE,
+    STORED,
     Entry,
     ListQuery,
     PageOf,
@@ -22,13 +24,12 @@ from ghee.core.content.entries import (
     read_scope,
     read_slugs,
     store_values,
-    stored_values,
-    update_entry,
 )
 from ghee.core.content.fields import Values, check_depth, check_values
+from ghee.core.content.publishing import EntryChange
 from ghee.core.content.references import Resolver
 from ghee.core.content.schemas import ContentSchema, check_key, find_schema, find_schemas, get_schema
-from ghee.core.events import record_event
+from ghee.core.revisions import forget_revisions
 from ghee.db.database import Write
 from ghee.db.reads import Reads
 from ghee.errors import Conflict, Invalid, NotFound
@@ -138,9 +139,10 @@ async def _writable_collection(work: Write, key: str) -> ContentSchema:
     return found
 
 
-async def create_items(work: Write, key: str, status: Status, items: list[Values]) -> list[int]:
-    """Add items to a collection in the default locale; returns their ids, emits ``collectionitem.create`` each.
+async def create_items(work: Write, key: str, status: Status, items: list[Values], editor: str = "") -> list[int]:
+    """Add items to a collection in the default locale; returns their ids.
 
+    Each sends ``collectionitem.create`` if published, ``draft.saved`` if not.
     Raises ``Invalid`` for an unknown collection, no items or too many, or values off the schema.
     """
     collection = await _writable_collection(work, key)
@@ -152,7 +154,9 @@ async def create_items(work: Write, key: str, status: Status, items: list[Values
         item_id = await insert_entry(work, "item", key, None, "", status)
         assert item_id is not None  # noqa: S101 (items have no slug, so no unique key to clash on)
         await store_values(work, item_id, DEFAULT_LOCALE, checked)
-        await _record_item(work, "collectionitem.create", key, item_id, status, DEFAULT_LOCALE)
+        await publishing.announce(
+            work, "item", item_id, await publishing.created(work, "item", item_id, status, None, editor)
+        )
         ids.append(item_id)
     return ids
 
@@ -168,52 +172,43 @@ class ItemChange:
 
 
 async def _item(work: Write, key: str, item_id: int) -> tuple[ContentSchema, Entry]:
-    reads = work
-    collection = await get_schema(reads, "collection", key)
-    item = await read_by_id(reads, "item", key, item_id, View(drafts=True))
+    collection = await get_schema(work, "collection", key)
+    item = await read_by_id(work, "item", key, item_id, STORED)
     if item is None:
         raise NotFound("item", str(item_id))
     return collection, item
 
 
-async def update_item(work: Write, key: str, item_id: int, change: ItemChange) -> None:
-    """Update a collection item; emits ``collectionitem.update``.
+async def update_item(work: Write, key: str, item_id: int, change: ItemChange, editor: str = "") -> None:
+    """Update a collection item as ``ghee.core.content.publishing`` says (a live item's draft keeps it live).
 
     Raises ``NotFound`` for an unknown collection or item, ``Invalid`` for values off the schema.
     """
     collection, item = await _item(work, key, item_id)
-    await update_entry(work, item.id, name=None, status=change.status)  # first: holds the row's lock
-    if change.values is not None:
-        stored = {} if change.replace else (await stored_values(work, item.id, change.locale) or {})
-        merged = {**stored, **change.values}
-        checked = check_values(collection.fields, merged, complete=change.locale == DEFAULT_LOCALE)
-        await store_values(work, item.id, change.locale, checked)
-    await _record_item(work, "collectionitem.update", key, item.id, change.status or item.status, change.locale)
+
+    def check(values: Values, locale: str) -> Values:
+        return check_values(collection.fields, values, complete=locale == DEFAULT_LOCALE)
+
+    written = EntryChange(None, change.status, change.locale, change.values, change.replace)
+    outcome = await publishing.change_entry(work, "item", item.id, written, check, editor)
+    await publishing.announce(work, "item", item.id, outcome, change.locale)
 
 
 async def delete_item(work: Write, key: str, item_id: int) -> None:
-    """Delete a collection item in every locale; emits ``collectionitem.delete``; raises ``NotFound``."""
+    """Delete a collection item in every locale: ``collectionitem.delete`` if it was live; raises ``NotFound``."""
     _, item = await _item(work, key, item_id)
     await delete_entry(work, item.id)
-    await _record_item(work, "collectionitem.delete", key, item.id, item.status, DEFAULT_LOCALE)
+    await forget_revisions(work, "item", item.id)
+    await publishing.announce_deleted(work, "item", item)
 
 
-async def _record_item(  # noqa: PLR0913 (every field of the event is named at the call)
-    work: Write, event: str, key: str, item_id: int, status: str, locale: str
+async def put_content_field(  # noqa: PLR0913 (the field, its value, locale, status and who sets it)
+    work: Write, key: str, value: object, locale: str, status: Status, editor: str = ""
 ) -> None:
-    await record_event(
-        work,
-        event,
-        resource_type="collectionitem",
-        resource_id=str(item_id),
-        project_id=None,
-        payload={"id": item_id, "collection": key, "status": status, "locale": locale or None},
-    )
+    """Set a content field's value in one locale, creating the field if new.
 
-
-async def put_content_field(work: Write, key: str, value: object, locale: str, status: Status) -> None:
-    """Set a content field's value in one locale, creating the field if new; emits ``contentfield.update``.
-
+    ``contentfield.update`` when the live value changes; ``status: "draft"`` on
+    a live field drafts the value and keeps the live one (``draft.saved``).
     Raises ``Invalid("key")`` for a bad key or the key of a collection, ``Invalid("value")`` for a null value.
     """
     key = check_key("key", key)
@@ -222,27 +217,24 @@ async def put_content_field(work: Write, key: str, value: object, locale: str, s
     if value is None:
         raise Invalid("value", "is required")
     check_depth("value", value)
-    field = await read_one(work, "field", _FIELD_SCOPE, key, View(drafts=True))
+    field = await read_one(work, "field", _FIELD_SCOPE, key, STORED)
     if field is None:
         if locale != DEFAULT_LOCALE:
             raise Invalid("locale", "a content field is created in the default locale first")
         field_id = await insert_entry(work, "field", _FIELD_SCOPE, key, "", status)
-        if field_id is None:
-            # Another request created it first (PostgreSQL waited for it to commit): set that one.
-            field = await read_one(work, "field", _FIELD_SCOPE, key, View(drafts=True))
-            if field is None:
-                raise Conflict(f"content field {key!r} is being created by another request; try again")
-            field_id = field.id
-            await update_entry(work, field_id, name=None, status=status)
-    else:
-        field_id = field.id
-        await update_entry(work, field_id, name=None, status=status)
-    await store_values(work, field_id, locale, {"value": value})
-    await record_event(
-        work,
-        "contentfield.update",
-        resource_type="contentfield",
-        resource_id=key[:80],
-        project_id=None,
-        payload={"id": key, "status": status, "locale": locale or None},
-    )
+        if field_id is not None:
+            await store_values(work, field_id, locale, {"value": value})
+            outcome = await publishing.created(work, "field", field_id, status, None, editor)
+            await publishing.announce(work, "field", field_id, outcome, locale)
+            return
+        # Another request created it first (PostgreSQL waited for it to commit): set that one.
+        field = await read_one(work, "field", _FIELD_SCOPE, key, STORED)
+        if field is None:
+            raise Conflict(f"content field {key!r} is being created by another request; try again")
+    written = EntryChange(None, status, locale, {"value": value}, replace=True)
+    outcome = await publishing.change_entry(work, "field", field.id, written, _as_given, editor)
+    await publishing.announce(work, "field", field.id, outcome, locale)
+
+
+def _as_given(values: Values, _locale: str) -> Values:
+    return values  # a content field holds any JSON value (its depth checked above)

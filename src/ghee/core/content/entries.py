@@ -50,15 +50,25 @@ def check_locale(locale: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """How entries are read: in which locale, and whether drafts show (``preview=1``, ``test=1``)."""
+    """How entries are read: in which locale, and whether drafts show (``preview=1``, ``test=1``).
+
+    With ``drafts``, entries never published show, and a live entry's working
+    draft shows over it (``ghee.core.content.publishing``); writers read
+    entries as stored (``STORED``): drafts shown, working drafts not applied.
+    """
 
     locale: str = DEFAULT_LOCALE
     drafts: bool = False
+    working: bool = True
 
     @property
     def params(self) -> dict[str, object]:
         """The bind parameters every entry read takes."""
-        return {"locale": self.locale, "hidden": "" if self.drafts else "draft"}
+        return {
+            "locale": self.locale,
+            "hidden": "" if self.drafts else "draft",
+            "working": self.drafts and self.working,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +83,14 @@ class Entry:
     updated_at: datetime
     published_at: datetime | None
     values: Values
+    scheduled_at: datetime | None = None
+    """When the worker publishes it (its working draft, if it is live)."""
+    has_draft: bool = False
+    """A live entry with a working draft."""
 
+
+STORED = View(drafts=True, working=False)
+"""Entries as writers read them: drafts shown, live entries' working drafts not applied."""
 
 _COLUMNS = (
     entries.c.id,
@@ -83,6 +100,10 @@ _COLUMNS = (
     entries.c.status,
     entries.c.updated_at,
     entries.c.published_at,
+    entries.c.scheduled_at,
+    entries.c.draft.is_not(None),
+    # The working draft's text only for a preview: other reads never carry it.
+    sa.case((sa.bindparam("working", type_=sa.Boolean()), entries.c.draft)),
     content_values.c.locale,
     content_values.c.fields,
 )
@@ -101,34 +122,89 @@ _ONE = _SCOPE.where(entries.c.slug == sa.bindparam("slug"))
 _BY_ID = _SCOPE.where(entries.c.id == sa.bindparam("entry_id"))
 
 
-def _merge(rows: Sequence[Row]) -> list[Entry]:
-    """Entries from rows ordered by id then locale: the default locale's values first, the translation over them."""
+class WorkingDraft(msgspec.Struct, frozen=True):
+    """A live entry's working draft: a new name, and new values by locale (each locale's whole set)."""
+
+    name: str | None = None
+    values: dict[str, Values] = {}
+
+
+_WORKING = msgspec.json.Decoder(WorkingDraft)
+
+
+def decode_draft(stored: str | bytes | None) -> WorkingDraft:
+    """A working draft from its stored form (an empty one for ``NULL``)."""
+    return WorkingDraft() if stored is None else _WORKING.decode(stored)
+
+
+def encode_draft(draft: WorkingDraft) -> str:
+    """The stored form of a working draft."""
+    return _ENCODER.encode(draft).decode()
+
+
+def _merge(rows: Sequence[Row], locale: str) -> list[Entry]:
+    """Entries from rows ordered by id then locale: the default locale's values first, the translation over them.
+
+    A working draft (read only for previews) replaces the live values of each locale it holds.
+    """
     merged: list[Entry] = []
+    draft: WorkingDraft | None = None
     for row in rows:
-        row_id, scope, slug, name, status, updated_at, published_at, _, stored = row
-        values = _DECODE.decode(stored)
+        (
+            row_id,
+            scope,
+            slug,
+            name,
+            status,
+            updated_at,
+            published_at,
+            scheduled_at,
+            has_draft,
+            working,
+            row_locale,
+            stored,
+        ) = row
         if merged and merged[-1].id == row_id:
-            merged[-1].values.update(values)
+            if draft is None or row_locale not in draft.values:
+                merged[-1].values.update(_DECODE.decode(stored))
             continue
+        draft = decode_draft(working) if working is not None else None
+        values = _DECODE.decode(stored) if draft is None or DEFAULT_LOCALE not in draft.values else {}
+        if draft is not None:
+            values.update(draft.values.get(DEFAULT_LOCALE, {}))
+            if locale != DEFAULT_LOCALE:
+                values.update(draft.values.get(locale, {}))
+            name = draft.name if draft.name is not None else name
         merged.append(
-            Entry(row_id, scope, slug, name, status, as_datetime(updated_at), as_datetime(published_at), values)  # type: ignore[arg-type]
+            Entry(
+                row_id,
+                scope,
+                slug,
+                name,
+                status,
+                as_datetime(updated_at),  # type: ignore[arg-type]
+                as_datetime(published_at),
+                values,
+                as_datetime(scheduled_at),
+                bool(has_draft),
+            )
         )
     return merged
 
 
 async def read_scope(reads: Reads, kind: EntryKind, scope: str, view: View) -> list[Entry]:
     """Every entry of a page type or collection visible in ``view``, oldest first."""
-    return _merge(await reads.all(_SCOPE, {"kind": kind, "scope": scope, **view.params}))
+    return _merge(await reads.all(_SCOPE, {"kind": kind, "scope": scope, **view.params}), view.locale)
 
 
 async def read_kind(reads: Reads, kind: EntryKind, view: View) -> list[Entry]:
     """Every entry of a kind (every page, of every type) visible in ``view``, oldest first."""
-    return _merge(await reads.all(_KIND, {"kind": kind, **view.params}))
+    return _merge(await reads.all(_KIND, {"kind": kind, **view.params}), view.locale)
 
 
 async def read_one(reads: Reads, kind: EntryKind, scope: str, slug: str, view: View) -> Entry | None:
     """The entry ``slug`` of ``scope`` visible in ``view``, or ``None``."""
-    found = _merge(await reads.all(_ONE, {"kind": kind, "scope": scope, "slug": slug, **view.params}))
+    found = _merge(await reads.all(_ONE, {"kind": kind, "scope": scope, "slug": slug, **view.params}), view.locale)
     return found[0] if found else None
 
 
@@ -140,13 +216,14 @@ async def read_slugs(reads: Reads, kind: EntryKind, scope: str, slugs: list[str]
     if not slugs:
         return {}
     params = {"kind": kind, "scope": scope, "slugs": json_list(slugs), **view.params}
-    return {entry.slug: entry for entry in _merge(await reads.all(_SLUGS, params)) if entry.slug is not None}
+    found = _merge(await reads.all(_SLUGS, params), view.locale)
+    return {entry.slug: entry for entry in found if entry.slug is not None}
 
 
 async def read_by_id(reads: Reads, kind: EntryKind, scope: str, entry_id: int, view: View) -> Entry | None:
     """The entry with row id ``entry_id`` of ``scope`` visible in ``view``, or ``None``."""
     params = {"kind": kind, "scope": scope, "entry_id": entry_id, **view.params}
-    found = _merge(await reads.all(_BY_ID, params))
+    found = _merge(await reads.all(_BY_ID, params), view.locale)
     return found[0] if found else None
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 
+from ghee.core.content import publishing
 from ghee.core.content.entries import (
     DEFAULT_LOCALE,
+    STORED,
     Entry,
     ListQuery,
     PageOf,
@@ -19,13 +22,11 @@ from ghee.core.content.entries import (
     read_one,
     read_scope,
     store_values,
-    stored_values,
-    update_entry,
 )
 from ghee.core.content.fields import Schema, Values, check_depth, check_values
+from ghee.core.content.publishing import EntryChange
 from ghee.core.content.references import SINGLE_PAGES, Resolver
 from ghee.core.content.schemas import check_key, find_schema, known_key
-from ghee.core.events import record_event
 from ghee.core.inputs import check_label
 from ghee.db.database import Write
 from ghee.db.reads import Reads
@@ -109,24 +110,26 @@ async def search_pages(  # noqa: PLR0913 (one parameter per documented query arg
 
 @dataclass(frozen=True, slots=True)
 class NewPage:
-    """A page to create, with its default-locale values."""
+    """A page to create, with its default-locale values; ``scheduled`` has the worker publish it then."""
 
     page_type: str
     slug: str
     title: str
     status: Status
     values: Values
+    scheduled: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PageChange:
-    """An update of a page: any of a new title, status, and values in one locale (merged or replacing)."""
+    """An update of a page: any of a new title, status, values in one locale (merged or replacing), a schedule."""
 
     title: str | None = None
     status: Status | None = None
     locale: str = DEFAULT_LOCALE
     values: Values | None = None
     replace: bool = False
+    scheduled: datetime | None = None
 
 
 async def _writable_schema(work: Write, page_type: str) -> Schema | None:
@@ -145,50 +148,38 @@ def _checked(schema: Schema | None, values: Values, locale: str) -> Values:
     return check_values(schema, values, complete=locale == DEFAULT_LOCALE)
 
 
-async def create_page(work: Write, new: NewPage) -> int:
-    """Create a page in the default locale; returns its row id and emits ``page.create``.
+async def create_page(work: Write, new: NewPage, editor: str = "") -> int:
+    """Create a page in the default locale; returns its row id. ``page.create`` if published, else ``draft.saved``.
 
     Raises ``Invalid`` for an unknown page type, a bad or taken slug, a bad title or values off the schema.
     """
     schema = await _writable_schema(work, new.page_type)
     slug = check_key("slug", new.slug)
     values = _checked(schema, new.values, DEFAULT_LOCALE)
-    entry_id = await insert_entry(work, "page", new.page_type, slug, check_label("title", new.title, 200), new.status)
+    status: Status = "draft" if new.scheduled is not None else new.status
+    entry_id = await insert_entry(work, "page", new.page_type, slug, check_label("title", new.title, 200), status)
     if entry_id is None:
         raise Invalid("slug", "a page of this page type with this slug already exists")
     await store_values(work, entry_id, DEFAULT_LOCALE, values)
-    await _record(work, "page.create", entry_id, new.page_type, slug, new.status, DEFAULT_LOCALE)
+    outcome = await publishing.created(work, "page", entry_id, status, new.scheduled, editor)
+    await publishing.announce(work, "page", entry_id, outcome)
     return entry_id
 
 
-async def update_page(work: Write, page_type: str, slug: str, change: PageChange) -> None:
-    """Update a page (drafts included); emits ``page.update``.
+async def update_page(work: Write, page_type: str, slug: str, change: PageChange, editor: str = "") -> None:
+    """Update a page as ``ghee.core.content.publishing`` says (a live page's draft keeps it live).
 
     Raises ``NotFound`` for an unknown page type or page, ``Invalid`` for a bad title or values off the schema.
     """
-    reads = work
-    schema = await _schema(reads, page_type)
-    entry = await read_one(reads, "page", page_type, known_key("page", slug), View(drafts=True))
+    schema = await _schema(work, page_type)
+    entry = await read_one(work, "page", page_type, known_key("page", slug), STORED)
     if entry is None:
         raise NotFound("page", slug)
     title = None if change.title is None else check_label("title", change.title, 200)
-    # Updating the row first holds its lock, so concurrent merges of the same values take turns.
-    await update_entry(work, entry.id, name=title, status=change.status)
-    if change.values is not None:
-        stored = {} if change.replace else (await stored_values(work, entry.id, change.locale) or {})
-        await store_values(work, entry.id, change.locale, _checked(schema, {**stored, **change.values}, change.locale))
-    status = change.status or entry.status
-    await _record(work, "page.update", entry.id, page_type, slug, status, change.locale)
 
+    def check(values: Values, locale: str) -> Values:
+        return _checked(schema, values, locale)
 
-async def _record(  # noqa: PLR0913 (every field of the event is named at the call)
-    work: Write, event: str, entry_id: int, page_type: str, slug: str, status: str, locale: str
-) -> None:
-    await record_event(
-        work,
-        event,
-        resource_type="page",
-        resource_id=str(entry_id),
-        project_id=None,
-        payload={"id": slug, "page_type": page_type, "status": status, "locale": locale or None},
-    )
+    written = EntryChange(title, change.status, change.locale, change.values, change.replace, change.scheduled)
+    outcome = await publishing.change_entry(work, "page", entry.id, written, check, editor)
+    await publishing.announce(work, "page", entry.id, outcome, change.locale)

@@ -10,10 +10,11 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter, QueryParameter
 
 from ghee.config import SiteSettings
-from ghee.core.blog import authors, posts, search, taxonomy, writing
-from ghee.core.blog.posts import PostFilter
+from ghee.core.blog import authors, drafts, posts, search, taxonomy, writing
+from ghee.core.blog.posts import PostFilter, PostPage
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Window
+from ghee.core.tokens import Principal, token_label
 from ghee.db.database import Database
 from ghee.db.reads import Reads
 from ghee.dialects.buttercms import feeds
@@ -86,6 +87,8 @@ async def list_posts(  # noqa: PLR0913 (one parameter per documented query argum
         preview=preview == 1,
     )
     found = await posts.list_posts(request.reads, filters, _window(page, page_size))
+    if filters.preview:
+        found = PostPage(await drafts.all_previewed(request.reads, found.items), found.count)
     return post_list_shape(found, site_of(request), page, page_size, body=not exclude_body)
 
 
@@ -94,7 +97,8 @@ async def get_post(request: ApiRequest, slug: str, preview: Preview = 0) -> Post
     """Get one post, with the posts published just after and before it."""
     found = await posts.get_post(request.reads, slug, preview=preview == 1)
     newer, older = await posts.neighbours(request.reads, found)
-    return PostDetail(PostMeta(neighbour_shape(newer), neighbour_shape(older)), post_shape(found, site_of(request)))
+    shown = await drafts.previewed(request.reads, found) if preview == 1 else found
+    return PostDetail(PostMeta(neighbour_shape(newer), neighbour_shape(older)), post_shape(shown, site_of(request)))
 
 
 @get(["/search", "/posts/search"], responses=ERRORS, opt=kept())
@@ -111,30 +115,30 @@ async def search_posts(
 
 
 @post("/posts", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
-async def create_post(db: Database, data: PostBody) -> Accepted:
+async def create_post(db: Database, principal: Principal, data: PostBody) -> Accepted:
     """Write a post: ``title`` and ``slug`` required; categories and tags by name, made on first use."""
     async with db.write() as work:
-        await writing.create_post(work, post_changes(data))
+        await writing.create_post(work, post_changes(data), await token_label(work, principal.token_id))
     return Accepted()
 
 
-async def _update_post(db: Database, slug: str, changes: writing.PostChanges) -> Accepted:
+async def _update_post(db: Database, principal: Principal, slug: str, changes: writing.PostChanges) -> Accepted:
     async with db.write() as work:
         found = await posts.get_post(work, slug, preview=True)
-        await writing.update_post(work, found, changes)
+        await writing.update_post(work, found, changes, await token_label(work, principal.token_id))
     return Accepted()
 
 
 @patch("/posts/{slug:str}", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
-async def update_post(db: Database, slug: str, data: PostPatchBody) -> Accepted:
-    """Change the fields given of a post."""
-    return await _update_post(db, slug, post_changes(data))
+async def update_post(db: Database, principal: Principal, slug: str, data: PostPatchBody) -> Accepted:
+    """Change the fields given of a post: ``status: "draft"`` on a live post saves a draft and keeps it live."""
+    return await _update_post(db, principal, slug, post_changes(data))
 
 
 @put("/posts/{slug:str}", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
-async def replace_post(db: Database, slug: str, data: PostBody) -> Accepted:
+async def replace_post(db: Database, principal: Principal, slug: str, data: PostBody) -> Accepted:
     """Replace a post: fields left out take their defaults (the author stays)."""
-    return await _update_post(db, slug, post_changes(data))
+    return await _update_post(db, principal, slug, post_changes(data))
 
 
 @delete(

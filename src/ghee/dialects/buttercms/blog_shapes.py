@@ -129,6 +129,7 @@ class PostBody(msgspec.Struct):
     author: AuthorRefBody | None = None
     categories: list[str] = []
     tags: list[str] = []
+    scheduled: datetime | None = None
 
 
 class PostPatchBody(msgspec.Struct):
@@ -146,6 +147,7 @@ class PostPatchBody(msgspec.Struct):
     author: AuthorRefBody | None = None
     categories: list[str] | None = None
     tags: list[str] | None = None
+    scheduled: datetime | None = None
 
 
 class AuthorBody(msgspec.Struct):
@@ -239,6 +241,7 @@ def post_changes(body: PostBody | PostPatchBody) -> PostChanges:
         author=author,
         categories=body.categories,
         tags=body.tags,
+        scheduled=body.scheduled,
     )
 
 

@@ -12,6 +12,7 @@ from ghee.core.content import collections, schemas
 from ghee.core.content.collections import ItemChange
 from ghee.core.content.entries import ListQuery, View, check_locale
 from ghee.core.inputs import check_filter
+from ghee.core.tokens import Principal, token_label
 from ghee.db.database import Database
 from ghee.dialects.buttercms.content_params import (
     DEFAULT_LEVELS,
@@ -91,55 +92,62 @@ async def list_collection(  # noqa: PLR0913 (one parameter per documented query 
 @put("/content/{key:str}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def put_content_field(
     db: Database,
+    principal: Principal,
     key: str,
     data: ContentFieldBody,
 ) -> Pending:
     """Set a content field's value (in ``locale``), creating the field if new."""
     locale = check_locale(data.locale)
     async with db.write() as work:
-        await collections.put_content_field(work, key, data.value, locale, data.status)
+        editor = await token_label(work, principal.token_id)
+        await collections.put_content_field(work, key, data.value, locale, data.status, editor)
     return Pending()
 
 
 @post("/content", responses=ERRORS, status_code=202, opt=requires("write"))
 async def create_items(
     db: Database,
+    principal: Principal,
     data: NewItemsBody,
 ) -> Pending:
     """Add one item (``fields`` an object) or several (a list of objects) to collection ``key``."""
     items = data.fields if isinstance(data.fields, list) else [data.fields]
     async with db.write() as work:
-        await collections.create_items(work, data.key, data.status, items)
+        await collections.create_items(work, data.key, data.status, items, await token_label(work, principal.token_id))
     return Pending()
 
 
-async def _update_item(db: Database, key: str, item_id: int, data: ItemUpdateBody, *, whole: bool) -> Pending:
+async def _update_item(  # noqa: PLR0913 (the caller, the item and the change)
+    db: Database, principal: Principal, key: str, item_id: int, data: ItemUpdateBody, *, whole: bool
+) -> Pending:
     change = ItemChange(data.status, check_locale(data.locale), data.fields, replace=whole)
     async with db.write() as work:
-        await collections.update_item(work, key, item_id, change)
+        await collections.update_item(work, key, item_id, change, await token_label(work, principal.token_id))
     return Pending()
 
 
 @put("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def replace_item(
     db: Database,
+    principal: Principal,
     key: str,
     item_id: ItemId,
     data: ItemUpdateBody,
 ) -> Pending:
     """Update a collection item; ``fields`` replace its values in ``locale``."""
-    return await _update_item(db, key, item_id, data, whole=True)
+    return await _update_item(db, principal, key, item_id, data, whole=True)
 
 
 @patch("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def update_item(
     db: Database,
+    principal: Principal,
     key: str,
     item_id: ItemId,
     data: ItemUpdateBody,
 ) -> Pending:
     """Update a collection item; ``fields`` are merged into its values in ``locale``."""
-    return await _update_item(db, key, item_id, data, whole=False)
+    return await _update_item(db, principal, key, item_id, data, whole=False)
 
 
 @delete("/content/{key:str}/{item_id:int}", responses=ERRORS, status_code=204, opt=requires("write"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
@@ -92,6 +93,7 @@ class NewPageBody(msgspec.Struct, forbid_unknown_fields=True):
     page_type: str = SINGLE_PAGES
     status: Status = "draft"
     fields: dict[str, Any] = msgspec.field(default_factory=dict)
+    scheduled: datetime | None = None
 
 
 class PageUpdateBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -101,6 +103,7 @@ class PageUpdateBody(msgspec.Struct, forbid_unknown_fields=True):
     status: Status | None = None
     locale: str | None = None
     fields: dict[str, Any] | None = None
+    scheduled: datetime | None = None
 
 
 class NewItemsBody(msgspec.Struct, forbid_unknown_fields=True):

@@ -12,6 +12,7 @@ from ghee.core.content import pages, schemas
 from ghee.core.content.entries import ListQuery, View, check_locale
 from ghee.core.content.pages import NewPage, PageChange
 from ghee.core.inputs import check_filter
+from ghee.core.tokens import Principal, token_label
 from ghee.db.database import Database
 from ghee.dialects.buttercms import content
 from ghee.dialects.buttercms.content_params import (
@@ -99,41 +100,48 @@ async def get_page(  # noqa: PLR0913 (one parameter per documented query argumen
 @post("/pages", responses=ERRORS, status_code=202, opt=requires("write"))
 async def create_page(
     db: Database,
+    principal: Principal,
     data: NewPageBody,
 ) -> Pending:
-    """Create a page in the default locale (``page_type`` ``*`` for a single page)."""
+    """Create a page in the default locale (``page_type`` ``*`` for a single page); ``scheduled`` publishes it then."""
+    new = NewPage(data.page_type, data.slug, data.title, data.status, data.fields, data.scheduled)
     async with db.write() as work:
-        await pages.create_page(work, NewPage(data.page_type, data.slug, data.title, data.status, data.fields))
+        await pages.create_page(work, new, await token_label(work, principal.token_id))
     return Pending()
 
 
-async def _update_page(db: Database, page_type: str, slug: str, data: PageUpdateBody, *, whole: bool) -> Pending:
-    change = PageChange(data.title, data.status, check_locale(data.locale), data.fields, replace=whole)
+async def _update_page(  # noqa: PLR0913 (the caller, the page and the change)
+    db: Database, principal: Principal, page_type: str, slug: str, data: PageUpdateBody, *, whole: bool
+) -> Pending:
+    locale = check_locale(data.locale)
+    change = PageChange(data.title, data.status, locale, data.fields, replace=whole, scheduled=data.scheduled)
     async with db.write() as work:
-        await pages.update_page(work, page_type, slug, change)
+        await pages.update_page(work, page_type, slug, change, await token_label(work, principal.token_id))
     return Pending()
 
 
 @put("/pages/{page_type:str}/{slug:str}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def replace_page(
     db: Database,
+    principal: Principal,
     page_type: str,
     slug: str,
     data: PageUpdateBody,
 ) -> Pending:
-    """Update a page; ``fields`` replace the page's values in ``locale``."""
-    return await _update_page(db, page_type, slug, data, whole=True)
+    """Update a page; ``fields`` replace its values in ``locale`` (``status: "draft"`` keeps a live page live)."""
+    return await _update_page(db, principal, page_type, slug, data, whole=True)
 
 
 @patch("/pages/{page_type:str}/{slug:str}", responses=ERRORS, status_code=202, opt=requires("write"))
 async def update_page(
     db: Database,
+    principal: Principal,
     page_type: str,
     slug: str,
     data: PageUpdateBody,
 ) -> Pending:
-    """Update a page; ``fields`` are merged into the page's values in ``locale``."""
-    return await _update_page(db, page_type, slug, data, whole=False)
+    """Update a page; ``fields`` are merged into the page's values in ``locale`` (``status: "draft"`` keeps it live)."""
+    return await _update_page(db, principal, page_type, slug, data, whole=False)
 
 
 # Page types

@@ -1,0 +1,61 @@
+"""drafts and revisions: a live version keeps answering while the next one is drafted
+
+- ``blog_posts.draft`` and ``content_entries.draft``: the working draft of a
+  published post, page, collection item or content field (JSON text), or
+  ``NULL``. Reads without ``preview``/``test`` never look at it; publishing
+  copies it over the live columns and clears it. A post or entry that was
+  never published keeps its draft in its own columns, as before.
+- ``scheduled_at`` on both: when the worker publishes the post or entry
+  (its draft, or itself while never published); ``NULL`` when not scheduled.
+- ``content_revisions``: every publication's resulting live version (who,
+  when, which fields changed, the whole version as JSON), numbered per post
+  or entry from 1.
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-04 09:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0020"
+down_revision: str | None = "0019"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def upgrade() -> None:
+    for table in ("blog_posts", "content_entries"):
+        # Added columns only: SQLite's ALTER TABLE ADD COLUMN, no rebuild (the FTS triggers stay).
+        op.add_column(table, sa.Column("draft", sa.Text(), nullable=True))
+        op.add_column(table, sa.Column("scheduled_at", sa.DateTime(), nullable=True))
+    op.create_index("ix_blog_posts_scheduled", "blog_posts", ["scheduled_at"])
+    op.create_index("ix_content_entries_scheduled", "content_entries", ["scheduled_at"])
+    op.create_table(
+        "content_revisions",
+        sa.Column("id", _ID, primary_key=True, autoincrement=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("entry_id", _ID, nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("editor", sa.String(200), nullable=False),
+        sa.Column("changed", sa.Text(), nullable=False),
+        sa.Column("snapshot", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.UniqueConstraint("kind", "entry_id", "number", name="uq_content_revisions_number"),
+        sqlite_autoincrement=True,
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("content_revisions")
+    op.drop_index("ix_content_entries_scheduled", "content_entries")
+    op.drop_index("ix_blog_posts_scheduled", "blog_posts")
+    for table in ("content_entries", "blog_posts"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("scheduled_at")
+            batch.drop_column("draft")
