@@ -13,10 +13,12 @@ answer newer than its marker, never older, and the next request reads
 another marker, so a kept answer is never staler than a fresh one would be.
 
 The key holds everything such an answer depends on besides the rows: the
-path and query string, the scheme, host and root path the request came
-through (answers hold absolute links), the caller's scope and project, and,
-for a route whose answer moves with the clock, what of the time it depends
-on (``Keep.clock``). Each process keeps its own answers, the most recently
+path and query string, the caller's scope and project, and, for a route
+whose answer moves with the clock, what of the time it depends on
+(``Keep.clock``). The links answers hold come from settings
+(``SiteSettings``), never from the request's ``Host``, so neither it nor the
+scheme is part of the key: a caller varying ``Host`` gets the same answer
+and cannot fill the store with copies of it. Each process keeps its own answers, the most recently
 used up to ``GHEE_ANSWER_CACHE_MB`` of bodies.
 
 Litestar's own response cache (``cache=True``) does not fit: it answers
@@ -189,14 +191,9 @@ class Answers:
 
 
 def _key(scope: Scope, principal: Principal, keep: Keep) -> Hashable:
-    host = next((value for name, value in scope["headers"] if name == b"host"), None)
     return (
         scope["path"],
         scope["query_string"],
-        scope["scheme"],
-        host,
-        scope.get("server"),
-        scope.get("root_path", ""),
         principal.scope,
         principal.project_id,
         keep.clock(utcnow()) if keep.clock is not None else None,
