@@ -27,7 +27,7 @@ from ghee.core.deployments import create_deployment, set_deployment_status
 from ghee.core.paging import Window
 from ghee.core.projects import create_project
 from ghee.db.database import Write
-from ghee.db.tables import artifacts, assets, builds, changelists, deployments, projects
+from ghee.db.tables import artifacts, assets, builds, changelists, deployments, event_queue, events, projects
 from ghee.demo_blog import load_demo_blog
 from ghee.demo_ci import load_demo_ci
 from ghee.demo_pages import load_demo_pages
@@ -271,6 +271,10 @@ async def load_studio(work: Write) -> str:
         await _release(load, spec, made)
         await _review_assets(load, project_id)
         project_ids.append(project_id)
+    # The demo's releases are history: nobody asked for their patch notes, so their deployment.live
+    # events are taken off the queue before anything hands them on. A deployment a user makes drafts its own.
+    releases = sa.select(events.c.id).where(events.c.type == "deployment.live", events.c.project_id.in_(project_ids))
+    await work.execute(event_queue.delete().where(event_queue.c.event_id.in_(releases)))
     return await _summary(work, project_ids)
 
 

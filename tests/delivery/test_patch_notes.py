@@ -8,6 +8,7 @@ from typing import Any
 
 from ghee.core.projects import project_row_id
 from tests.support.api import Api
+from tests.support.blog import events_about, new_author
 from tests.support.webhooks import Receiver, wait_until
 
 Subscribe = Callable[..., dict[str, Any]]
@@ -90,15 +91,42 @@ def test_a_project_can_turn_patch_notes_off(api: Api, receiver: Receiver, subscr
     path = receiver.path("off")
     subscribe(path, ["deployment.live"])
     project = api.new_project()
-    assert api.ok("GET", f"/v1/projects/{project['id']}/settings") == {"patch_notes": True}
+    assert api.ok("GET", f"/v1/projects/{project['id']}/settings") == {"patch_notes": True, "patch_notes_author": None}
     assert api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes": False}) == {
-        "patch_notes": False
+        "patch_notes": False,
+        "patch_notes_author": None,
     }
     number = next(_numbers)
     api.new_changelist(project["id"], number, description="Quiet change")
     live = go_live(api, project["id"], number)
     handed_on(receiver, path, live["id"])
     assert draft_of(api, live["id"]) is None
+
+
+def test_patch_notes_are_written_by_the_project_s_author_under_their_own_tag(
+    api: Api, receiver: Receiver, subscribe: Subscribe
+) -> None:
+    path = receiver.path("author")
+    subscribe(path, ["deployment.live"])
+    project = api.new_project()
+    author = new_author(api, first_name="Release", last_name="Desk")
+    settings = api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes_author": author})
+    assert settings == {"patch_notes": True, "patch_notes_author": author}
+    number = next(_numbers)
+    api.new_changelist(project["id"], number, description="[UI] Clearer tooltips")
+    live = go_live(api, project["id"], number)
+    handed_on(receiver, path, live["id"])
+    draft = draft_of(api, live["id"])
+    assert draft["author"]["slug"] == author
+    assert draft["tags"] == [{"name": "patch-notes", "slug": "patch-notes"}]
+    slug = draft["slug"]
+    assert [kind for kind, _, _ in events_about(api.server, slug)] == ["draft.saved"]  # a draft announces nothing
+    assert (
+        api.patch(f"/v1/projects/{project['id']}/settings", json={"patch_notes_author": "nobody-here"}).status_code
+        == 404
+    )
+    reset = api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes_author": None})
+    assert reset == {"patch_notes": True, "patch_notes_author": None}
 
 
 def test_settings_reject_bad_input_and_unknown_projects(api: Api) -> None:
@@ -117,8 +145,8 @@ def test_only_admin_tokens_change_settings_a_bound_one_its_own_project(api: Api)
         response = writer.patch(f"/v1/projects/{project['id']}/settings", json={"patch_notes": "sometimes"})
         assert response.status_code == 403
         changed = bound_admin.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes": False})
-        assert changed == {"patch_notes": False}
-        assert bound_admin.ok("GET", f"/v1/projects/{project['id']}/settings") == {"patch_notes": False}
+        assert changed == {"patch_notes": False, "patch_notes_author": None}
+        assert bound_admin.ok("GET", f"/v1/projects/{project['id']}/settings")["patch_notes"] is False
     finally:
         writer.http.close()
         bound_admin.http.close()

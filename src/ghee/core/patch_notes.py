@@ -16,13 +16,24 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.core.blog.posts import Post
-from ghee.core.blog.writing import PostChanges, create_post
+from ghee.core.blog.writing import AuthorRef, PostChanges, create_post
 from ghee.core.project_settings import get_project_settings
 from ghee.core.release_areas import area_of, headline
 from ghee.db.database import Write
-from ghee.db.tables import assets, blog_posts, builds, changelist_files, changelists, deployments, projects
+from ghee.db.tables import (
+    assets,
+    blog_authors,
+    blog_posts,
+    builds,
+    changelist_files,
+    changelists,
+    deployments,
+    projects,
+)
 from ghee.errors import NotFound
 
+PATCH_NOTES_TAG = "patch-notes"
+"""The tag every patch-note draft carries: the dashboard's post list can hide them by it."""
 MAX_CHANGELISTS = 200
 MAX_ASSETS = 100
 
@@ -71,20 +82,24 @@ class _Target(msgspec.Struct, frozen=True):
 
 
 async def draft_patch_notes(work: Write, deployment_public_id: str) -> Post | None:
-    """Draft the patch notes of a deployment that went live; emits ``post.create``.
+    """Draft the patch notes of a deployment that went live, by the project's patch-notes author; ``draft.saved``.
 
     Returns the draft, or ``None`` when the project turned patch notes off or
     the draft already exists (an event handed over twice drafts once). Raises
     ``NotFound`` if the deployment is gone.
     """
     target = await _target(work, ids.decode("deploy", deployment_public_id, "deployment"), deployment_public_id)
-    if not (await get_project_settings(work, target.project_id)).patch_notes:
+    settings = await get_project_settings(work, target.project_id)
+    if not settings.patch_notes:
         return None
     slug = f"patch-notes-{deployment_public_id.replace('_', '-')}"
     if await work.scalar(sa.select(sa.literal(1)).where(sa.exists().where(blog_posts.c.slug == slug))):
         return None
     release = await _release_of(work, target, deployment_public_id)
     title = f"{release.project_name}: build {release.build_number} live on {release.platform}/{release.branch}"
+    author = settings.patch_notes_author or await work.scalar(
+        sa.select(blog_authors.c.slug).order_by(blog_authors.c.id).limit(1)
+    )
     return await create_post(
         work,
         PostChanges(
@@ -93,8 +108,10 @@ async def draft_patch_notes(work: Write, deployment_public_id: str) -> Post | No
             body=render_body(release),
             summary=_summary(release),
             status="draft",
-            tags=["patch-notes"],
+            author=AuthorRef(slug=author) if author else None,
+            tags=[PATCH_NOTES_TAG],
         ),
+        editor="patch notes",
     )
 
 

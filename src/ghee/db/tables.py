@@ -579,6 +579,8 @@ project_settings = sa.Table(
     sa.Column("project_id", BigId, sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("patch_notes", sa.Boolean(), nullable=False),
     sa.Column("updated_at", sa.DateTime(), nullable=False),
+    # Who the project's patch-note drafts are written by (migration 0020); NULL: the blog's first author.
+    _fk("patch_notes_author_id", "blog_authors.id", nullable=True, ondelete="SET NULL"),
 )
 # Jenkins sync (migration 0009): where the next progressiveText read of a
 # build's console starts, in Jenkins' own offsets (X-Text-Size), which count

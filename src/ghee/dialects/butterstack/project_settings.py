@@ -14,10 +14,14 @@ from ghee.http.auth import ApiRequest, requires
 
 class ButterstackProjectSettings(msgspec.Struct):
     patch_notes: bool
+    patch_notes_author: str | None
 
 
 class ProjectSettingsBody(msgspec.Struct):
-    patch_notes: bool
+    """The settings to change; absent ones stay, ``"patch_notes_author": null`` goes back to the default."""
+
+    patch_notes: bool | msgspec.UnsetType = msgspec.UNSET
+    patch_notes_author: str | msgspec.UnsetType | None = msgspec.UNSET
 
 
 @get("/projects/{project_id:str}/settings", responses=_ERRORS)
@@ -25,18 +29,19 @@ async def get_project_settings(request: ApiRequest, project_id: str) -> Butterst
     """A project's settings."""
     project = await projects.get_project(request.reads, project_id, request.principal.project_id)
     settings = await project_settings.get_project_settings(request.reads, project.id)
-    return ButterstackProjectSettings(patch_notes=settings.patch_notes)
+    return ButterstackProjectSettings(settings.patch_notes, settings.patch_notes_author)
 
 
 @patch("/projects/{project_id:str}/settings", responses=_ERRORS, opt=requires("admin"))
 async def set_project_settings(
     db: Database, principal: Principal, project_id: str, data: ProjectSettingsBody
 ) -> ButterstackProjectSettings:
-    """Change a project's settings (admin); ``patch_notes: false`` stops drafting patch notes."""
+    """Change a project's settings (admin); ``patch_notes_author`` (an author's slug) writes the patch notes."""
     project = await projects.get_project(db.read(), project_id, principal.project_id)
+    change = project_settings.SettingsChange(data.patch_notes, data.patch_notes_author)
     async with db.write() as work:
-        settings = await project_settings.set_project_settings(work, project, patch_notes=data.patch_notes)
-    return ButterstackProjectSettings(patch_notes=settings.patch_notes)
+        settings = await project_settings.set_project_settings(work, project, change)
+    return ButterstackProjectSettings(settings.patch_notes, settings.patch_notes_author)
 
 
 HANDLERS = [get_project_settings, set_project_settings]

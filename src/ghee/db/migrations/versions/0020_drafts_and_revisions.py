@@ -10,6 +10,8 @@
 - ``content_revisions``: every publication's resulting live version (who,
   when, which fields changed, the whole version as JSON), numbered per post
   or entry from 1.
+- ``project_settings.patch_notes_author_id``: the blog author a project's
+  patch-note drafts are written by (``NULL``: the blog's first author).
 
 Revision ID: 0020
 Revises: 0019
@@ -30,10 +32,10 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
-    for table in ("blog_posts", "content_entries"):
+    for name in ("blog_posts", "content_entries"):
         # Added columns only: SQLite's ALTER TABLE ADD COLUMN, no rebuild (the FTS triggers stay).
-        op.add_column(table, sa.Column("draft", sa.Text(), nullable=True))
-        op.add_column(table, sa.Column("scheduled_at", sa.DateTime(), nullable=True))
+        op.add_column(name, sa.Column("draft", sa.Text(), nullable=True))
+        op.add_column(name, sa.Column("scheduled_at", sa.DateTime(), nullable=True))
     op.create_index("ix_blog_posts_scheduled", "blog_posts", ["scheduled_at"])
     op.create_index("ix_content_entries_scheduled", "content_entries", ["scheduled_at"])
     op.create_table(
@@ -49,13 +51,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "entry_id", "number", name="uq_content_revisions_number"),
         sqlite_autoincrement=True,
     )
+    with op.batch_alter_table("project_settings") as batch:  # a small table without triggers: rebuilt on SQLite
+        batch.add_column(sa.Column("patch_notes_author_id", _ID, nullable=True))
+        batch.create_foreign_key(
+            "fk_project_settings_patch_notes_author_id_blog_authors",
+            "blog_authors",
+            ["patch_notes_author_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("project_settings") as batch:
+        batch.drop_constraint("fk_project_settings_patch_notes_author_id_blog_authors", type_="foreignkey")
+        batch.drop_column("patch_notes_author_id")
     op.drop_table("content_revisions")
     op.drop_index("ix_content_entries_scheduled", "content_entries")
     op.drop_index("ix_blog_posts_scheduled", "blog_posts")
-    for table in ("content_entries", "blog_posts"):
-        with op.batch_alter_table(table) as batch:
+    for name in ("content_entries", "blog_posts"):
+        with op.batch_alter_table(name) as batch:
             batch.drop_column("scheduled_at")
             batch.drop_column("draft")
