@@ -36,6 +36,7 @@ from ghee.db.tables import (
     changelists,
     connections,
     deployments,
+    event_queue,
     events,
     jobs,
     metadata,
@@ -45,6 +46,7 @@ from ghee.demo import load_demo
 from ghee.demo_ci import NAME as DEMO_JENKINS
 from ghee.integrations.jenkins.loop import PassOutcome, sync_now
 from tests.support.api import Api
+from tests.support.buildbutler_factory import in_db
 from tests.support.cluster import session_cookies
 from tests.support.databases import make_database
 from tests.support.servers import Server, start_server
@@ -433,3 +435,17 @@ def test_ci_health_in_the_dashboard_has_the_demo_jobs_and_failure_categories(dem
     assert page.status_code == 200
     assert page.text.count('data-category="') >= 8
     assert "farm-health-check" in page.text
+
+
+def test_the_demo_drafts_no_patch_notes_nobody_asked_for(demo_api: Api, demo_server: Server) -> None:
+    """Its releases went live as history: no deployment.live event of theirs waits to draft patch notes."""
+
+    async def queued_releases(work: Write) -> int:
+        waiting = sa.select(sa.func.count()).select_from(
+            event_queue.join(events, events.c.id == event_queue.c.event_id)
+        )
+        return await work.scalar(waiting.where(events.c.type == "deployment.live")) or 0
+
+    assert in_db(demo_server, queued_releases) == 0
+    drafts = demo_api.ok("GET", "/v2/posts/", params={"tag_slug": "patch-notes", "preview": 1})
+    assert drafts["meta"]["count"] == 0
