@@ -86,7 +86,7 @@ def test_write_and_publish_a_post_and_see_it_on_the_api_and_the_feed(
     not_image = tmp_path / "notes.png"
     not_image.write_text("not an image")
     page.get_by_label("Upload an image").set_input_files(not_image)
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("not an image")
     expect(page.get_by_label("Title", exact=True)).to_have_value(title)  # the form keeps what was typed
     assert api.get(f"/v2/posts/{slug}/", params={"preview": 1}).status_code == 404
@@ -94,7 +94,7 @@ def test_write_and_publish_a_post_and_see_it_on_the_api_and_the_feed(
     page.get_by_role("textbox", name="Body").click()
     page.get_by_label("Upload an image").set_input_files(_png(tmp_path))
     expect(page.locator("#featured-preview")).to_be_visible()
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("button", name="Publish", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Published.")
     expect(page.locator("#featured-preview")).to_have_attribute("src", re.compile(r"/media/[0-9a-f]+$"))
     shoot(page, "content-post-editor")
@@ -167,11 +167,11 @@ def test_edit_a_page_in_a_second_locale(signed_in_page: Page, api: Api) -> None:
     page.get_by_role("link", name="Landing pages").click()
     page.get_by_role("link", name="New page").click()
     page.get_by_label("Title", exact=True).fill("Sale")
-    page.get_by_role("button", name="Create page").click()
+    page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("alert")).to_contain_text("headline: is required")
     page.get_by_label("headline").fill("Half price")
-    page.get_by_role("button", name="Create page").click()
-    expect(page.get_by_role("status")).to_contain_text("Saved")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status")).to_contain_text("Draft saved")
     assert (
         api.ok("GET", f"/v2/pages/{page_type}/sale/", params={"preview": 1})["data"]["fields"]["headline"]
         == "Half price"
@@ -185,12 +185,17 @@ def test_edit_a_page_in_a_second_locale(signed_in_page: Page, api: Api) -> None:
     expect(page.get_by_label("headline")).to_have_attribute("placeholder", "Hello")  # the default shows through
 
     page.get_by_label("players").fill("many")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Update").click()
     expect(page.get_by_role("alert")).to_contain_text("players: must be a number")
     page.get_by_label("players").fill("")
     page.get_by_label("headline").fill("Bonjour")
-    page.get_by_role("button", name="Save").click()
-    expect(page.get_by_role("status")).to_contain_text("Saved in locale fr")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("status")).to_contain_text("Draft saved. (locale fr)")
+    expect(page.get_by_label("headline")).to_have_value("Bonjour")  # the editor shows the draft
+    live = api.ok("GET", f"/v2/pages/{page_type}/launch/", params={"locale": "fr"})["data"]["fields"]
+    assert live["headline"] == "Hello"  # the live page keeps answering while its draft waits
+    page.get_by_role("button", name="Update").click()
+    expect(page.get_by_role("status")).to_contain_text("Published. (locale fr)")
     shoot(page, "content-page-locale")
 
     french = api.ok("GET", f"/v2/pages/{page_type}/launch/", params={"locale": "fr"})["data"]["fields"]

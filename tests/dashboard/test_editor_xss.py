@@ -114,7 +114,7 @@ def test_the_editor_keeps_a_post_formatting_and_saves_what_is_typed(signed_in_pa
     page.keyboard.press("End")
     page.keyboard.press("Control+End")
     body.press_sequentially(" and more")
-    page.get_by_role("button", name="Publish").click()
+    page.get_by_role("button", name="Update").click()
     expect(page.get_by_role("status")).to_contain_text("Published.")
     stored = api.ok("GET", f"/v2/posts/{slug}/")["data"]["body"]
     assert "<strong>bold</strong>" in stored

@@ -313,11 +313,13 @@ MAX_TITLE_QUERY = 200
 
 
 @cache
-def _editing_statements(status: bool, text: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
+def _editing_statements(status: bool, text: bool, hide_tag: bool) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """A page of posts for the editor's list and the count of all matching, for one combination of filters."""
     conditions: list[sa.ColumnElement[bool]] = []
     if status:
         conditions.append(blog_posts.c.status == sa.bindparam("status"))
+    if hide_tag:
+        conditions.append(~_has_term(TAGS, "hidden_tag"))
     if text:
         pattern: sa.BindParameter[str] = sa.bindparam("pattern")
         conditions.append(
@@ -337,20 +339,23 @@ def _editing_statements(status: bool, text: bool) -> tuple[sa.Select[Any], sa.Se
     return page, sa.select(sa.func.count()).select_from(blog_posts).where(*conditions)
 
 
-async def list_for_editing(reads: Reads, status: str | None, text: str, window: Window) -> PostPage:
+async def list_for_editing(
+    reads: Reads, status: str | None, text: str, window: Window, hide_tag: str | None = None
+) -> PostPage:
     """Posts of any status (or of ``status``) whose title or slug contains ``text``, newest first.
 
     The editor's list: drafts included, matched case-insensitively by
-    substring (search_posts ranks published posts' words instead). Raises
-    ``Invalid`` for an unknown status or a query over 200 characters.
+    substring (search_posts ranks published posts' words instead), without
+    the posts tagged ``hide_tag`` if given. Raises ``Invalid`` for an unknown
+    status or a query over 200 characters.
     """
     if status is not None and status not in STATUSES:
         raise Invalid("status", f"must be one of {', '.join(STATUSES)}")
     if len(text) > MAX_TITLE_QUERY:
         raise Invalid("query", f"must be at most {MAX_TITLE_QUERY} characters")
     text = check_free_text("query", text).strip().lower()
-    page, count = _editing_statements(status is not None, bool(text))
-    params: dict[str, object] = {}
+    page, count = _editing_statements(status is not None, bool(text), hide_tag is not None)
+    params: dict[str, object] = {} if hide_tag is None else {"hidden_tag": hide_tag}
     if status is not None:
         params["status"] = status
     if text:

@@ -46,6 +46,10 @@ from ghee.db.tables import content_values
 from ghee.errors import NotFound
 
 Outcome = Literal["went_live", "live_changed", "draft_saved"]
+_DECODE = msgspec.json.Decoder(dict[str, object])
+_ONE_LOCALE = sa.select(content_values.c.fields).where(
+    content_values.c.entry_id == sa.bindparam("id"), content_values.c.locale == sa.bindparam("locale")
+)
 Check = Callable[[Values, str], Values]
 """Checks one locale's whole set of values against the entry's schema; returns them as stored."""
 
@@ -104,6 +108,16 @@ async def _values_in(work: Write, entry_id: int, draft: WorkingDraft, locale: st
     if locale in draft.values:
         return dict(draft.values[locale])
     return await stored_values(work, entry_id, locale) or {}
+
+
+async def editing_values(reads: Reads, entry_id: int, locale: str) -> Values:
+    """The values an editor shows for exactly ``locale``: the working draft's if it holds them, else the live ones."""
+    row = await reads.first(sa.select(entries.c.draft).where(entries.c.id == sa.bindparam("id")), {"id": entry_id})
+    draft = decode_draft(row[0] if row else None)
+    if locale in draft.values:
+        return dict(draft.values[locale])
+    stored = await reads.first(_ONE_LOCALE, {"id": entry_id, "locale": locale})
+    return {} if stored is None else _DECODE.decode(stored[0])
 
 
 async def change_entry(  # noqa: PLR0913 (the entry, the change, its check and who makes it)
@@ -170,7 +184,6 @@ async def _apply(work: Write, entry_id: int, draft: WorkingDraft) -> None:
 _ALL_VALUES = sa.select(content_values.c.locale, content_values.c.fields).where(
     content_values.c.entry_id == sa.bindparam("id")
 )
-_DECODE = msgspec.json.Decoder(dict[str, object])
 
 
 async def snapshot(reads: Reads, entry_id: int) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,18 @@ from litestar.response import Redirect, Template
 
 from ghee.core import media
 from ghee.core.blog.authors import list_authors
+from ghee.core.blog.drafts import previewed
 from ghee.core.blog.posts import Post, get_post, list_for_editing
 from ghee.core.blog.slugs import slugify
-from ghee.core.blog.writing import AuthorRef, PostChanges, create_post, delete_post, update_post
+from ghee.core.blog.writing import (
+    AuthorRef,
+    PostChanges,
+    create_post,
+    delete_post,
+    restore_revision,
+    unpublish_post,
+    update_post,
+)
 from ghee.core.content.entries import (
     DEFAULT_LOCALE,
     ListQuery,
@@ -23,12 +33,16 @@ from ghee.core.content.entries import (
     View,
     check_locale,
     locales_in_use,
-    stored_values,
 )
 from ghee.core.content.pages import NewPage, PageChange, create_page, get_page, list_pages, update_page
+from ghee.core.content.publishing import announce, editing_values
+from ghee.core.content.publishing import restore_revision as restore_entry_revision
 from ghee.core.content.schemas import get_schema, list_schemas
 from ghee.core.paging import Window
+from ghee.core.patch_notes import PATCH_NOTES_TAG
+from ghee.core.revisions import list_revisions
 from ghee.core.rich_text import clean_html
+from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.pages.content_fields import form_inputs, inputs_for, values_from_form
 from ghee.dashboard.web import form_fields, render
@@ -59,21 +73,22 @@ def content_home() -> Redirect:
 
 
 @get("/content/posts")
-async def posts_page(
+async def posts_page(  # noqa: PLR0913 (one parameter per query argument)
     request: Request[Any, Any, Any],
     db: Database,
     status: str = "",
     q: str = "",
+    patch_notes: str = "",
     page: int = Parameter(default=1, ge=1, le=MAX_PAGE),
 ) -> Template:
-    """Every post, newest first: filtered by status, searched by title or slug, 20 a page."""
+    """Every post, newest first: filtered by status, searched by title or slug, patch notes hidden or not."""
     error = ""
     if status not in _STATUSES:
         status, error = "", "Status must be draft, published or all."
+    hide = PATCH_NOTES_TAG if patch_notes == "hide" else None
     try:
-        found = await list_for_editing(
-            db.read(), status or None, q, Window(POSTS_PER_PAGE, (page - 1) * POSTS_PER_PAGE)
-        )
+        window = Window(POSTS_PER_PAGE, (page - 1) * POSTS_PER_PAGE)
+        found = await list_for_editing(db.read(), status or None, q, window, hide_tag=hide)
     except Invalid as exc:
         return render(
             request,
@@ -85,6 +100,7 @@ async def posts_page(
             page=1,
             status=status,
             q="",
+            patch_notes=patch_notes,
             error=_problem(exc),
             has_more=False,
         )
@@ -99,6 +115,7 @@ async def posts_page(
         has_more=page * POSTS_PER_PAGE < found.count,
         status=status,
         q=q,
+        patch_notes=patch_notes,
         error=error,
     )
 
@@ -144,9 +161,10 @@ def _names(text: str) -> list[str]:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _changes(form: PostForm, status: str, featured_image: str) -> PostChanges:
+def _changes(form: PostForm, status: str, featured_image: str, scheduled: datetime | None) -> PostChanges:
     slug = form.slug.strip() or (slugify("slug", form.title) if form.title.strip() else "")
     return PostChanges(
+        scheduled=scheduled,
         slug=slug or None,
         title=form.title,
         body=form.body,  # core cleans it (core/blog/writing.py)
@@ -166,13 +184,14 @@ async def _editor(  # noqa: PLR0913 (the page and its notices)
     reads: Reads,
     form: PostForm,
     *,
-    original: str | None,
+    original: Post | None,
     error: str = "",
     error_field: str = "",
     saved: str = "",
     status_code: int = 200,
 ) -> Template:
     authors = await list_authors(reads)
+    revisions = (await list_revisions(reads, "post", original.id, Window(REVISIONS_SHOWN)))[0] if original else []
     return render(
         request,
         "pages/content_post_edit.html",
@@ -181,12 +200,24 @@ async def _editor(  # noqa: PLR0913 (the page and its notices)
         # The editor shows the body as HTML: clean what it is given (a row stored before bodies were
         # cleaned, or a refused form sent back), so it never holds more than a save would keep.
         form=msgspec.structs.replace(form, body=clean_html(form.body)),
-        original=original,
+        original=original.slug if original else None,
+        post=original,
+        revisions=revisions,
         authors=authors,
         error=error,
         error_field=error_field,
         saved=saved,
     )
+
+
+REVISIONS_SHOWN = 20
+_NOTICES = {
+    "draft": "Draft saved.",
+    "published": "Published.",
+    "scheduled": "Scheduled.",
+    "unpublished": "Unpublished: the post is a draft again.",
+    "restored": "The revision is now the draft: publish it to make it live.",
+}
 
 
 @get("/content/posts/new")
@@ -197,59 +228,103 @@ async def new_post_page(request: Request[Any, Any, Any], db: Database) -> Templa
 
 @get("/content/posts/{slug:str}/edit")
 async def edit_post_page(request: Request[Any, Any, Any], db: Database, slug: str, saved: str = "") -> Template:
-    """The editor, filled with the post (drafts included)."""
-    found = await get_post(db.read(), slug, preview=True)
-    notice = {"draft": "Draft saved.", "published": "Published."}.get(saved, "")
-    return await _editor(request, db.read(), _form_of(found), original=found.slug, saved=notice)
+    """The editor, filled with the post's working draft if it has one (drafts included)."""
+    reads = db.read()
+    found = await get_post(reads, slug, preview=True)
+    form = _form_of(await previewed(reads, found))
+    return await _editor(request, reads, form, original=found, saved=_NOTICES.get(saved, ""))
 
 
-async def _save(request: Request[Any, Any, Any], db: Database, original: str | None) -> Template | Redirect:
-    """Create or update a post from the editor, in one transaction: all of it is written, or nothing."""
+def _scheduled(text: str) -> datetime:
+    """The editor's "Publish at" (UTC, ``datetime-local``); raises ``Invalid("scheduled")``."""
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=UTC)
+    except ValueError:
+        raise Invalid("scheduled", "must be a date and time (UTC)") from None
+
+
+async def _save(request: Request[Any, Any, Any], db: Database, user: User, original: str | None) -> Template | Redirect:
+    """Create or update a post from the editor, in one transaction: all of it is written, or nothing.
+
+    "Save draft" keeps a live post live and a schedule as it is; "Publish" (or
+    "Update") makes the editor's content live; "Schedule" publishes it at the
+    time given; "Cancel schedule" keeps it a draft.
+    """
     fields = await form_fields(request)
     form = _submitted(fields)
-    status = "published" if fields.get("action") == "publish" else "draft"
+    action = str(fields.get("action") or "draft")
+    status = "published" if action == "publish" else "draft"
     upload = fields.get("featured_image_file")
     media_dir = Path(services_of(request.app.state).settings.media_dir)
     image = (upload.filename, await upload.read()) if isinstance(upload, UploadFile) and upload.filename else None
     try:
+        scheduled = _scheduled(str(fields.get("scheduled_at") or "")) if action == "schedule" else None
         async with db.write() as work:
+            found = await get_post(work, original, preview=True) if original is not None else None
+            if action == "draft" and found is not None and found.scheduled_at is not None:
+                scheduled = found.scheduled_at.replace(tzinfo=UTC)  # saving a draft keeps its schedule
             featured = form.featured_image.strip()
             if image is not None:
                 item = await media.upload(work, media_dir, *image)
-                featured = f"{str(request.base_url).rstrip('/')}/media/{item.handle}"
-            changes = _changes(form, status, featured)
-            if original is None:
-                saved = await create_post(work, changes)
+                featured = f"{services_of(request.app.state).settings.site.public_url}/media/{item.handle}"
+            changes = _changes(form, status, featured, scheduled)
+            if found is None:
+                saved = await create_post(work, changes, user.email)
             else:
-                found = await get_post(work, original, preview=True)
-                saved = await update_post(work, found, changes)
+                saved = await update_post(work, found, changes, user.email)
     except Invalid as exc:
         field = {"file": "featured_image", "file_name": "featured_image"}.get(exc.field, exc.field)
         return await _editor(
             request,
             db.read(),
             msgspec.structs.replace(form, status=status),
-            original=original,
+            original=await get_post(db.read(), original, preview=True) if original else None,
             error=_problem(exc),
             error_field=field,
             status_code=400,
         )
-    return Redirect(f"/content/posts/{saved.slug}/edit?saved={saved.status}", status_code=303)
+    notice = "scheduled" if saved.scheduled_at is not None else status
+    return Redirect(f"/content/posts/{saved.slug}/edit?saved={notice}", status_code=303)
 
 
 _UPLOAD_LIMIT = media.MAX_BYTES + 1024 * 1024
 
 
 @post("/content/posts/new", request_max_body_size=_UPLOAD_LIMIT)
-async def create_post_page(request: Request[Any, Any, Any], db: Database) -> Template | Redirect:
-    """Write a new post as a draft, or published."""
-    return await _save(request, db, None)
+async def create_post_page(request: Request[Any, Any, Any], db: Database, current_user: User) -> Template | Redirect:
+    """Write a new post as a draft, published, or scheduled."""
+    return await _save(request, db, current_user, None)
 
 
 @post("/content/posts/{slug:str}/edit", request_max_body_size=_UPLOAD_LIMIT)
-async def update_post_page(request: Request[Any, Any, Any], db: Database, slug: str) -> Template | Redirect:
-    """Save a post's changes, as a draft or published."""
-    return await _save(request, db, slug)
+async def update_post_page(
+    request: Request[Any, Any, Any], db: Database, current_user: User, slug: str
+) -> Template | Redirect:
+    """Save a post's changes: a draft (a live post stays live), published, or scheduled."""
+    return await _save(request, db, current_user, slug)
+
+
+@post("/content/posts/{slug:str}/unpublish")
+async def unpublish_post_page(db: Database, slug: str) -> Redirect:
+    """Take a live post offline: it is a draft again (``post.delete``)."""
+    async with db.write() as work:
+        found = await unpublish_post(work, await get_post(work, slug, preview=True))
+    return Redirect(f"/content/posts/{found.slug}/edit?saved=unpublished", status_code=303)
+
+
+@post("/content/posts/{slug:str}/revisions/{number:int}/restore")
+async def restore_post_revision_page(
+    request: Request[Any, Any, Any], db: Database, current_user: User, slug: str, number: int
+) -> Template | Redirect:
+    """Make an old revision the post's draft (a live post keeps its live version until published)."""
+    try:
+        async with db.write() as work:
+            await restore_revision(work, await get_post(work, slug, preview=True), number, current_user.email)
+    except Invalid as exc:
+        found = await get_post(db.read(), slug, preview=True)
+        form = _form_of(await previewed(db.read(), found))
+        return await _editor(request, db.read(), form, original=found, error=_problem(exc), status_code=400)
+    return Redirect(f"/content/posts/{slug}/edit?saved=restored", status_code=303)
 
 
 @post("/content/posts/{slug:str}/delete")
@@ -262,8 +337,8 @@ async def delete_post_page(db: Database, slug: str) -> Redirect:
 
 @get("/content/posts/{slug:str}/preview")
 async def preview_post_page(request: Request[Any, Any, Any], db: Database, slug: str) -> Template:
-    """The post (a draft too) as the blog shows it; its body cleaned, whoever wrote it."""
-    found = await get_post(db.read(), slug, preview=True)
+    """The post as the blog would show it once published (its working draft, if any); its body cleaned."""
+    found = await previewed(db.read(), await get_post(db.read(), slug, preview=True))
     return render(
         request,
         "pages/content_post_preview.html",
@@ -317,26 +392,26 @@ async def _page_editor(  # noqa: PLR0913 (the page and its notices)
     *,
     form: dict[str, Any] | None = None,
     error: str = "",
-    saved: bool = False,
+    saved: str = "",
     status_code: int = 200,
 ) -> Template:
     reads = db.read()
     schema = await get_schema(reads, "page_type", page_type)
     locales = await locales_in_use(reads)
-    title, status, fallback = "", "draft", None
+    title, fallback, entry, revisions = "", None, None, []
     values: dict[str, object] = {}
     if slug is not None:
-        entry = await get_page(reads, page_type, slug, View(drafts=True), levels=0)
-        title, status = entry.name, entry.status
+        entry = await get_page(reads, page_type, slug, View(drafts=True), levels=0)  # its working draft, if any
+        title = entry.name
         if locale == DEFAULT_LOCALE:
             values = entry.values
         else:
-            async with db.write() as work:
-                values = await stored_values(work, entry.id, locale) or {}
+            values = await editing_values(reads, entry.id, locale)
             fallback = entry.values
+        revisions = (await list_revisions(reads, "page", entry.id, Window(REVISIONS_SHOWN)))[0]
     if form is not None:
         fields = form_inputs(schema.fields, form)
-        title, status = str(form.get("title", title)), str(form.get("status", status))
+        title = str(form.get("title", title))
     else:
         fields = inputs_for(schema.fields, values, fallback)
     return render(
@@ -346,15 +421,24 @@ async def _page_editor(  # noqa: PLR0913 (the page and its notices)
         title=f"{title or 'New page'} · {schema.name}",
         schema=schema,
         slug=slug,
+        entry=entry,
+        revisions=revisions,
         page_title=title,
-        status=status,
         locale=locale,
         locales=sorted({*locales, *([locale] if locale else [])}),
         fields=fields,
         error=error,
-        saved=saved,
+        saved=_NOTICES.get(saved, ""),
         form_slug=str((form or {}).get("slug", "")),
     )
+
+
+def _page_action(form: dict[str, Any]) -> tuple[Status, datetime | None]:
+    """The status and schedule the page editor's button asks for."""
+    action = str(form.get("action") or "draft")
+    if action == "schedule":
+        return "draft", _scheduled(str(form.get("scheduled_at") or ""))
+    return ("published" if action == "publish" else "draft"), None
 
 
 @get("/content/pages/{page_type:str}/new")
@@ -364,21 +448,25 @@ async def new_page_page(request: Request[Any, Any, Any], db: Database, page_type
 
 
 @post("/content/pages/{page_type:str}/new")
-async def create_page_page(request: Request[Any, Any, Any], db: Database, page_type: str) -> Template | Redirect:
+async def create_page_page(
+    request: Request[Any, Any, Any], db: Database, current_user: User, page_type: str
+) -> Template | Redirect:
     """Create a page from the form."""
     form = await form_fields(request)
     schema = await get_schema(db.read(), "page_type", page_type)
     try:
         values = values_from_form(schema.fields, form)
-        status: Status = "published" if form.get("status") == "published" else "draft"
+        status, scheduled = _page_action(form)
         slug = str(form.get("slug", "")).strip() or slugify("slug", str(form.get("title", "")))
+        new = NewPage(page_type, slug, str(form.get("title", "")), status, values, scheduled)
         async with db.write() as work:
-            await create_page(work, NewPage(page_type, slug, str(form.get("title", "")), status, values))
+            await create_page(work, new, current_user.email)
     except Invalid as exc:
         return await _page_editor(
             request, db, page_type, None, DEFAULT_LOCALE, form=form, error=_problem(exc), status_code=400
         )
-    return Redirect(f"/content/pages/{page_type}/{slug}?saved=1", status_code=303)
+    notice = "scheduled" if scheduled else status
+    return Redirect(f"/content/pages/{page_type}/{slug}?saved={notice}", status_code=303)
 
 
 @get("/content/pages/{page_type:str}/{slug:str}")
@@ -386,14 +474,14 @@ async def edit_page_page(  # noqa: PLR0913 (the page's query arguments)
     request: Request[Any, Any, Any], db: Database, page_type: str, slug: str, locale: str = "", saved: str = ""
 ) -> Template:
     """The page's fields in one locale (``?locale=``; the default locale's values show through as placeholders)."""
-    return await _page_editor(request, db, page_type, slug, check_locale(locale.strip()), saved=saved == "1")
+    return await _page_editor(request, db, page_type, slug, check_locale(locale.strip()), saved=saved)
 
 
 @post("/content/pages/{page_type:str}/{slug:str}")
 async def update_page_page(
-    request: Request[Any, Any, Any], db: Database, page_type: str, slug: str
+    request: Request[Any, Any, Any], db: Database, current_user: User, page_type: str, slug: str
 ) -> Template | Redirect:
-    """Save the page's values in the form's locale (its title and status are shared by every locale)."""
+    """Save the page's values in the form's locale as a draft, published, or scheduled (title shared by all)."""
     form = await form_fields(request)
     schema = await get_schema(db.read(), "page_type", page_type)
     try:
@@ -404,19 +492,32 @@ async def update_page_page(
         )
     try:
         values = values_from_form(schema.fields, form)
+        status, scheduled = _page_action(form)
         change = PageChange(
             title=str(form.get("title", "")) if locale == DEFAULT_LOCALE else None,
-            status="published" if form.get("status") == "published" else "draft",
+            status=status,
             locale=locale,
             values=values,
             replace=True,
+            scheduled=scheduled,
         )
         async with db.write() as work:
-            await update_page(work, page_type, slug, change)
+            await update_page(work, page_type, slug, change, current_user.email)
     except Invalid as exc:
         return await _page_editor(request, db, page_type, slug, locale, form=form, error=_problem(exc), status_code=400)
-    query = f"?locale={locale}&saved=1" if locale else "?saved=1"
+    notice = "scheduled" if scheduled else status
+    query = f"?locale={locale}&saved={notice}" if locale else f"?saved={notice}"
     return Redirect(f"/content/pages/{page_type}/{slug}{query}", status_code=303)
+
+
+@post("/content/pages/{page_type:str}/{slug:str}/revisions/{number:int}/restore")
+async def restore_page_revision_page(db: Database, page_type: str, slug: str, number: int) -> Redirect:
+    """Make an old revision the page's draft (a live page keeps its live version until published)."""
+    entry = await get_page(db.read(), page_type, slug, View(drafts=True), levels=0)
+    async with db.write() as work:
+        outcome = await restore_entry_revision(work, "page", entry.id, number)
+        await announce(work, "page", entry.id, outcome)
+    return Redirect(f"/content/pages/{page_type}/{slug}?saved=restored", status_code=303)
 
 
 ROUTES = [
@@ -427,6 +528,8 @@ ROUTES = [
     edit_post_page,
     update_post_page,
     delete_post_page,
+    unpublish_post_page,
+    restore_post_revision_page,
     preview_post_page,
     page_types_page,
     pages_page,
@@ -434,4 +537,5 @@ ROUTES = [
     create_page_page,
     edit_page_page,
     update_page_page,
+    restore_page_revision_page,
 ]
