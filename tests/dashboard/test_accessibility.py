@@ -8,7 +8,18 @@ from playwright.sync_api import Page
 from tests.support.accessibility import _PAIRS_SCRIPT, contrast
 
 
-@pytest.mark.parametrize("path", ["/login", "/", "/profile/tokens", "/health/causes"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/login",
+        "/",
+        "/profile/tokens",
+        "/health/causes",
+        "/content/authors/new",
+        "/content/terms/tags",
+        "/content/media",
+    ],
+)
 def test_pages_have_labels_contrast_and_a_viewport(signed_in_page: Page, path: str) -> None:
     page = signed_in_page
     if path == "/login":

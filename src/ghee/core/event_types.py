@@ -59,6 +59,7 @@ EVENT_TYPES: dict[str, str] = {
     "tag.create": "A blog tag was created.",
     "tag.update": "A blog tag was renamed.",
     "media.created": "An image was uploaded.",
+    "media.deleted": "An image nothing used was deleted from the media library.",
 }
 """Every event type, with what it means (``docs/webhooks.md`` lists the same)."""
 

@@ -180,7 +180,8 @@ _ONE = sa.select(
 ).where(media.c.handle == sa.bindparam("handle"))
 
 
-def _media(row: Row) -> Media:
+def media_from(row: Row) -> Media:
+    """A ``Media`` from a row of its columns in ``Media``'s order."""
     row_id, handle, file_name, content_type, size_bytes, width, height, created_at = row
     return Media(row_id, handle, file_name, content_type, size_bytes, width, height, as_datetime(created_at))  # type: ignore[arg-type]
 
@@ -192,7 +193,7 @@ async def get_media(reads: Reads, handle: str) -> Media:
     row = await reads.first(_ONE, {"handle": handle})
     if row is None:
         raise NotFound("media", handle)
-    return _media(row)
+    return media_from(row)
 
 
 def parse_steps(segments: list[str]) -> list[Step]:

@@ -54,11 +54,10 @@ def clean_html(html: str) -> str:
 def allowed_markup() -> dict[str, object]:
     """The tags, attributes (by tag) and URL schemes ``clean_html`` keeps, as JSON values.
 
-    The dashboard's editor keeps to the same lists when it shows a body
-    (``static/editor.js``); the server's cleaning on save stays the authority.
+    The dashboard's editor keeps to the same lists when it shows a body or
+    takes a paste (``static/editor.js``), so what it shows is what a save
+    stores; links keep the ``rel`` the cleaning gives them. The server's
+    cleaning on save stays the authority.
     """
-    return {
-        "tags": sorted(TAGS),
-        "attributes": {tag: sorted(names) for tag, names in sorted(ATTRIBUTES.items())},
-        "schemes": sorted(URL_SCHEMES),
-    }
+    attributes = {tag: sorted(names | ({"rel"} if tag == "a" else set())) for tag, names in sorted(ATTRIBUTES.items())}
+    return {"tags": sorted(TAGS), "attributes": attributes, "schemes": sorted(URL_SCHEMES)}

@@ -14,12 +14,14 @@ from ghee.dashboard.assets import static_file
 from ghee.dashboard.pages import (
     asset_review,
     auth,
+    blog_people,
     causes,
     connections,
     content,
     health,
     home,
     live,
+    media_library,
     profile,
     webhooks,
 )
@@ -41,6 +43,8 @@ PAGES = (
     connections,
     webhooks,
     content,
+    blog_people,
+    media_library,
     content_collections,
 )
 

@@ -1,4 +1,5 @@
-/* ghee post editor: slug from title, a small rich-text editor over the body textarea, image preview.
+/* ghee post editor: slug from title, a small rich-text editor over the body textarea (undo, images from the
+   media library), image preview.
    Loaded on the post editor only. Without JavaScript the textarea takes HTML and the form still works.
    The server cleans the body (core/rich_text.py) before showing it and when saving it. */
 (function () {
@@ -24,7 +25,8 @@
 
   var tools = [
     ["Bold", "bold", null], ["Italic", "italic", null], ["Heading", "formatBlock", "h2"],
-    ["List", "insertUnorderedList", null], ["Link", "createLink", null], ["Quote", "formatBlock", "blockquote"]
+    ["List", "insertUnorderedList", null], ["Link", "createLink", null], ["Quote", "formatBlock", "blockquote"],
+    ["Image", "image", null], ["Undo", "undo", null], ["Redo", "redo", null]
   ];
   // The body's HTML is shown by copying, element by element, only what the server's cleaner keeps
   // (data-rich-text: its tags, attributes and URL schemes): the text is parsed by DOMParser into an
@@ -47,11 +49,13 @@
       if (node.namespaceURI !== "http://www.w3.org/1999/xhtml" || DROPPED_WHOLE.indexOf(tag) >= 0) { return; }
       if (rules.tags.indexOf(tag) < 0) { copyAllowed(node, target, rules); return; } // keep the text, drop the tag
       var copy = document.createElement(tag);
-      (rules.attributes[tag] || []).forEach(function (name) {
-        var value = node.getAttribute(name);
-        if (value === null) { return; }
-        if ((name === "href" || name === "src") && !safeUrl(value, rules.schemes)) { return; }
-        copy.setAttribute(name, value);
+      var allowed = rules.attributes[tag] || [];
+      // In the source's order, as the server's cleaner keeps them: the editor shows the stored body byte for byte.
+      Array.prototype.forEach.call(node.attributes, function (attribute) {
+        var name = attribute.name;
+        if (allowed.indexOf(name) < 0) { return; }
+        if ((name === "href" || name === "src") && !safeUrl(attribute.value, rules.schemes)) { return; }
+        copy.setAttribute(name, attribute.value);
       });
       copyAllowed(node, copy, rules);
       target.appendChild(copy);
@@ -62,6 +66,72 @@
     var kept = document.createDocumentFragment();
     copyAllowed(parsed.body, kept, rules);
     box.replaceChildren(kept);
+  }
+
+  // The media library's images, to put one in the body: a dialog of thumbnails from /content/media.json.
+  function imagePicker(choose) {
+    var dialog = document.createElement("dialog");
+    dialog.className = "image-picker";
+    dialog.setAttribute("aria-labelledby", "image-picker-title");
+    var heading = document.createElement("h2");
+    heading.id = "image-picker-title";
+    heading.textContent = "Insert an image from the library";
+    var list = document.createElement("ul");
+    list.className = "media-grid";
+    var more = document.createElement("button");
+    more.type = "button";
+    more.className = "secondary";
+    more.textContent = "More images";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "secondary";
+    close.textContent = "Close";
+    var note = document.createElement("p");
+    note.className = "muted";
+    var page = 0;
+    function load() {
+      page += 1;
+      fetch("/content/media.json?page=" + page, { credentials: "same-origin" })
+        .then(function (response) { return response.json(); })
+        .then(function (found) {
+          found.images.forEach(function (image) {
+            var item = document.createElement("li");
+            var pick = document.createElement("button");
+            pick.type = "button";
+            pick.className = "secondary image-choice";
+            pick.setAttribute("aria-label", "Insert " + image.file_name);
+            var thumb = document.createElement("img");
+            thumb.src = image.thumbnail;
+            thumb.alt = "";
+            thumb.width = 240;
+            thumb.height = 160;
+            pick.appendChild(thumb);
+            pick.addEventListener("click", function () { dialog.close(); choose(image); });
+            var name = document.createElement("span");
+            name.className = "media-name";
+            name.textContent = image.file_name;
+            item.appendChild(pick);
+            item.appendChild(name);
+            list.appendChild(item);
+          });
+          more.hidden = !found.has_more;
+          note.textContent = list.children.length ? "" : "The library is empty: upload images under Content › Media.";
+        });
+    }
+    more.addEventListener("click", load);
+    close.addEventListener("click", function () { dialog.close(); });
+    dialog.appendChild(heading);
+    dialog.appendChild(note);
+    dialog.appendChild(list);
+    dialog.appendChild(more);
+    dialog.appendChild(close);
+    return {
+      dialog: dialog,
+      open: function () {
+        if (!page) { load(); }
+        dialog.showModal();
+      }
+    };
   }
 
   form.querySelectorAll("textarea[data-rich-text]").forEach(function (area) {
@@ -80,6 +150,44 @@
     if (label) { box.setAttribute("aria-labelledby", label.id || (label.id = area.id + "-label")); }
     showHtml(box, area.value, rules);
     function sync() { area.value = box.innerHTML; }
+    // Formatting the cleaner keeps, and nothing it would strip: <b>/<i> rather than styled spans,
+    // a new paragraph as <p> rather than <div>, and a paste copied through the same rules as a load.
+    document.execCommand("styleWithCSS", false, false);
+    document.execCommand("defaultParagraphSeparator", false, "p");
+    box.addEventListener("paste", function (event) {
+      var html = event.clipboardData && event.clipboardData.getData("text/html");
+      if (!html) { return; } // plain text pastes as text
+      event.preventDefault();
+      var holder = document.createElement("div");
+      showHtml(holder, html, rules);
+      document.execCommand("insertHTML", false, holder.innerHTML);
+      sync();
+    });
+    var saved = null;
+    function remember() {
+      var selection = window.getSelection();
+      if (selection.rangeCount && box.contains(selection.anchorNode)) { saved = selection.getRangeAt(0).cloneRange(); }
+    }
+    box.addEventListener("keyup", remember);
+    box.addEventListener("mouseup", remember);
+    box.addEventListener("input", remember);
+    function insertImage(image) {
+      box.focus();
+      if (saved) {
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(saved);
+      }
+      var img = document.createElement("img");
+      img.setAttribute("src", image.url);
+      img.setAttribute("alt", image.file_name);
+      img.setAttribute("width", String(image.width));
+      img.setAttribute("height", String(image.height));
+      document.execCommand("insertHTML", false, img.outerHTML); // undoable, like every other edit
+      sync();
+    }
+    var picker = imagePicker(insertImage);
+    form.appendChild(picker.dialog);
     tools.forEach(function (tool) {
       var button = document.createElement("button");
       button.type = "button";
@@ -89,6 +197,11 @@
       button.addEventListener("click", function () {
         box.focus();
         var value = tool[2];
+        if (tool[1] === "image") {
+          remember();
+          picker.open();
+          return;
+        }
         if (tool[1] === "createLink") {
           value = window.prompt("Link address (https://…)", "https://");
           if (!value) { return; }
