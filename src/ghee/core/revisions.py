@@ -2,7 +2,7 @@
 
 A revision is numbered per post or entry from 1 and holds who published,
 when, which fields changed from the version before, and the whole version
-(JSON). Restoring one makes it the working draft again (the callers in
+(JSON). The newest ``KEPT`` are kept. Restoring one makes it the working draft again (the callers in
 ``ghee.core.blog.drafts`` and ``ghee.core.content.entries`` decide how).
 """
 
@@ -23,6 +23,8 @@ from ghee.errors import NotFound
 
 RevisionKind = Literal["post", "page", "item", "field"]
 MAX_EDITOR = 200
+KEPT = 100
+"""Revisions kept per post or entry: publishing the 101st forgets the oldest (a body is up to 1 MB)."""
 
 _ENCODE = msgspec.json.Encoder()
 _SNAPSHOT = msgspec.json.Decoder(dict[str, Any])
@@ -73,6 +75,12 @@ async def keep_revision(
             created_at=now,
         )
     )
+    if number > KEPT:
+        await work.execute(
+            revisions.delete().where(
+                revisions.c.kind == kind, revisions.c.entry_id == entry_id, revisions.c.number <= number - KEPT
+            )
+        )
     return Revision(number, editor[:MAX_EDITOR], now, changed, snapshot)
 
 
