@@ -90,21 +90,37 @@ class MediaSettings:
         )
 
 
+def site_address_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a site's base address (``GHEE_SITE_URL``, a project's ``site_url``), or ``None``."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return "must be an http:// or https:// address without query or fragment"
+    return None
+
+
+def post_path_problem(path: str) -> str | None:
+    """Why ``path`` cannot be a post URL pattern (``GHEE_POST_URL``, a project's ``post_url``), or ``None``."""
+    rest = path.replace("{slug}", "", 1)
+    if not path.startswith("/") or "{slug}" not in path or "{" in rest or "}" in rest or "?" in path or "#" in path:
+        return "must be a path starting with '/' holding '{slug}' once"
+    return None
+
+
 def _base_url(env: Mapping[str, str], name: str, default: str | None) -> str | None:
     text = (env.get(name) or "").strip()
     if not text:
         return default
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-        raise SettingsError(f"{name} must be an http:// or https:// address without query or fragment, not {text!r}")
+    problem = site_address_problem(text)
+    if problem is not None:
+        raise SettingsError(f"{name} {problem}, not {text!r}")
     return text.rstrip("/")
 
 
 def _post_path(text: str | None) -> str:
     path = (text or "").strip() or DEFAULT_POST_PATH
-    rest = path.replace("{slug}", "", 1)
-    if not path.startswith("/") or "{slug}" not in path or "{" in rest or "}" in rest or "?" in path or "#" in path:
-        raise SettingsError(f"GHEE_POST_URL must be a path starting with '/' holding '{{slug}}' once, not {path!r}")
+    problem = post_path_problem(path)
+    if problem is not None:
+        raise SettingsError(f"GHEE_POST_URL {problem}, not {path!r}")
     return path
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from ghee.core.projects import project_row_id
 from tests.support.api import Api
-from tests.support.blog import events_about, new_author
+from tests.support.blog import events_about, new_author, new_post
 from tests.support.webhooks import Receiver, wait_until
 
 Subscribe = Callable[..., dict[str, Any]]
+DEFAULTS = {"patch_notes": True, "patch_notes_author": None, "site_url": None, "post_url": None}
 _numbers = itertools.count(50_000)
 
 
@@ -91,10 +92,10 @@ def test_a_project_can_turn_patch_notes_off(api: Api, receiver: Receiver, subscr
     path = receiver.path("off")
     subscribe(path, ["deployment.live"])
     project = api.new_project()
-    assert api.ok("GET", f"/v1/projects/{project['id']}/settings") == {"patch_notes": True, "patch_notes_author": None}
+    assert api.ok("GET", f"/v1/projects/{project['id']}/settings") == DEFAULTS
     assert api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes": False}) == {
+        **DEFAULTS,
         "patch_notes": False,
-        "patch_notes_author": None,
     }
     number = next(_numbers)
     api.new_changelist(project["id"], number, description="Quiet change")
@@ -111,7 +112,7 @@ def test_patch_notes_are_written_by_the_project_s_author_under_their_own_tag(
     project = api.new_project()
     author = new_author(api, first_name="Release", last_name="Desk")
     settings = api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes_author": author})
-    assert settings == {"patch_notes": True, "patch_notes_author": author}
+    assert settings == {**DEFAULTS, "patch_notes_author": author}
     number = next(_numbers)
     api.new_changelist(project["id"], number, description="[UI] Clearer tooltips")
     live = go_live(api, project["id"], number)
@@ -126,7 +127,34 @@ def test_patch_notes_are_written_by_the_project_s_author_under_their_own_tag(
         == 404
     )
     reset = api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes_author": None})
-    assert reset == {"patch_notes": True, "patch_notes_author": None}
+    assert reset == DEFAULTS
+
+
+def test_a_project_s_own_website_is_where_its_patch_notes_link(
+    api: Api, receiver: Receiver, subscribe: Subscribe
+) -> None:
+    path = receiver.path("site")
+    subscribe(path, ["deployment.live"])
+    project = api.new_project()
+    wanted = {"site_url": "https://skyforge.example/", "post_url": "/news/{slug}.html"}
+    settings = api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json=wanted)
+    assert (settings["site_url"], settings["post_url"]) == ("https://skyforge.example", "/news/{slug}.html")
+    number = next(_numbers)
+    api.new_changelist(project["id"], number, description="[UI] Sharper fonts")
+    live = go_live(api, project["id"], number)
+    handed_on(receiver, path, live["id"])
+    slug = draft_of(api, live["id"])["slug"]
+    api.ok("PATCH", f"/v2/posts/{slug}/", 202, json={"status": "published"})
+    assert api.ok("GET", f"/v2/posts/{slug}/")["data"]["url"] == f"https://skyforge.example/news/{slug}.html"
+    studio = new_post(api)  # the studio's own posts keep the installation's site
+    assert api.ok("GET", f"/v2/posts/{studio}/")["data"]["url"] == f"{api.server.base_url}/blog/{studio}"
+    assert f"https://skyforge.example/news/{slug}.html" in api.get("/sitemap.xml").text
+    for bad in ({"site_url": "skyforge.example"}, {"post_url": "/news/"}, {"post_url": "news/{slug}"}):
+        response = api.patch(f"/v1/projects/{project['id']}/settings", json=bad)
+        assert response.status_code == 400, bad
+    reset = api.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"site_url": None, "post_url": None})
+    assert reset == DEFAULTS
+    assert api.ok("GET", f"/v2/posts/{slug}/")["data"]["url"] == f"{api.server.base_url}/blog/{slug}"
 
 
 def test_settings_reject_bad_input_and_unknown_projects(api: Api) -> None:
@@ -145,7 +173,7 @@ def test_only_admin_tokens_change_settings_a_bound_one_its_own_project(api: Api)
         response = writer.patch(f"/v1/projects/{project['id']}/settings", json={"patch_notes": "sometimes"})
         assert response.status_code == 403
         changed = bound_admin.ok("PATCH", f"/v1/projects/{project['id']}/settings", json={"patch_notes": False})
-        assert changed == {"patch_notes": False, "patch_notes_author": None}
+        assert changed == {**DEFAULTS, "patch_notes": False}
         assert bound_admin.ok("GET", f"/v1/projects/{project['id']}/settings")["patch_notes"] is False
     finally:
         writer.http.close()

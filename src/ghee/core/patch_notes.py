@@ -112,6 +112,7 @@ async def draft_patch_notes(work: Write, deployment_public_id: str) -> Post | No
             tags=[PATCH_NOTES_TAG],
         ),
         editor="patch notes",
+        project_id=target.project_id,
     )
 
 

@@ -308,6 +308,8 @@ blog_posts = sa.Table(
     # The working draft of a published post, JSON text (migration 0020; ghee.core.blog.drafts).
     sa.Column("draft", sa.Text(), nullable=True),
     sa.Column("scheduled_at", sa.DateTime(), nullable=True),
+    # The project whose website shows the post (its patch notes; migration 0020), or NULL.
+    _fk("project_id", "projects.id", nullable=True, ondelete="SET NULL"),
     sa.UniqueConstraint("slug", name="uq_blog_posts_slug"),
     sa.Index("ix_blog_posts_status_published", "status", "published_at", "id"),
     sa.Index("ix_blog_posts_author", "author_id"),
@@ -579,7 +581,10 @@ project_settings = sa.Table(
     sa.Column("project_id", BigId, sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("patch_notes", sa.Boolean(), nullable=False),
     sa.Column("updated_at", sa.DateTime(), nullable=False),
-    # Who the project's patch-note drafts are written by (migration 0020); NULL: the blog's first author.
+    # Where the project's own website shows its posts, and who its patch-note drafts are written by
+    # (migration 0020); NULL: the installation's GHEE_SITE_URL / GHEE_POST_URL, the blog's first author.
+    sa.Column("site_url", sa.String(2048), nullable=True),
+    sa.Column("post_path", sa.String(200), nullable=True),
     _fk("patch_notes_author_id", "blog_authors.id", nullable=True, ondelete="SET NULL"),
 )
 # Jenkins sync (migration 0009): where the next progressiveText read of a

@@ -46,6 +46,8 @@ class Post(msgspec.Struct, frozen=True):
     """When the worker publishes it (its working draft, if it is live)."""
     has_draft: bool = False
     """A live post with a working draft (``preview`` reads show the draft; ``ghee.core.blog.drafts``)."""
+    project_id: int | None = None
+    """The project whose website shows the post (its patch notes), or ``None``: the studio's own."""
 
 
 class PostFilter(msgspec.Struct, frozen=True):
@@ -97,6 +99,7 @@ _POST_COLUMNS = (
     blog_posts.c.updated_at,
     blog_posts.c.scheduled_at,
     blog_posts.c.draft.is_not(None),
+    blog_posts.c.project_id,
 )
 # A post as read: its columns, its author's (NULLs without one), then its
 # categories and tags as JSON text of [id, name, slug] arrays.
@@ -142,6 +145,7 @@ def post_from(row: Row, rank: float | None = None) -> Post:
         rank,
         as_datetime(row[12]),
         bool(row[13]),
+        row[14],
     )
 
 
@@ -290,12 +294,13 @@ class Listed(msgspec.Struct, frozen=True):
 
     slug: str
     updated_at: datetime
+    project_id: int | None = None
 
 
 @cache
 def _listed_statement(category: bool, tag: bool) -> sa.Select[Any]:
     return (
-        sa.select(blog_posts.c.slug, blog_posts.c.updated_at)
+        sa.select(blog_posts.c.slug, blog_posts.c.updated_at, blog_posts.c.project_id)
         .where(*_where(False, False, category, tag))  # noqa: FBT003 (the cached function's flags)
         .order_by(*_NEWEST_FIRST)
         .limit(sa.bindparam("limit"))
@@ -306,7 +311,8 @@ async def list_published(reads: Reads, filters: PostFilter, limit: int) -> list[
     """Slugs and change times of the newest ``limit`` published posts matching ``filters`` (author ignored)."""
     statement = _listed_statement(filters.category_slug is not None, filters.tag_slug is not None)
     params = _filter_params(msgspec.structs.replace(filters, author_slug=None)) | {"limit": limit}
-    return [Listed(slug, as_datetime(updated_at)) for slug, updated_at in await reads.all(statement, params)]  # type: ignore[arg-type]
+    rows = await reads.all(statement, params)
+    return [Listed(slug, as_datetime(updated_at), project_id) for slug, updated_at, project_id in rows]  # type: ignore[arg-type]
 
 
 MAX_TITLE_QUERY = 200

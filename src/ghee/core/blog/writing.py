@@ -183,8 +183,10 @@ async def _locked(work: Write, post: Post) -> Post:
     return await _stored(work, post.id)
 
 
-async def create_post(work: Write, changes: PostChanges, editor: str = "") -> Post:
+async def create_post(work: Write, changes: PostChanges, editor: str = "", project_id: int | None = None) -> Post:
     """Write a new post, a draft unless ``status`` says published (then it is live, ``post.create``).
+
+    ``project_id`` names the project whose website shows the post (patch notes).
 
     A published post without a publication date is published now. Raises
     ``Invalid`` for a missing title or slug, a taken slug, an unknown author
@@ -202,7 +204,14 @@ async def create_post(work: Write, changes: PostChanges, editor: str = "") -> Po
     columns = {name: value for name, value in fields.items() if name in COLUMNS or name == "published_at"}
     post_id = await work.scalar(
         insert_unless_taken(work, blog_posts)
-        .values(**(_DEFAULTS | columns), status=status, created_at=now, updated_at=now, **_schedule(changes))
+        .values(
+            **(_DEFAULTS | columns),
+            status=status,
+            project_id=project_id,
+            created_at=now,
+            updated_at=now,
+            **_schedule(changes),
+        )
         .returning(blog_posts.c.id)
     )
     if post_id is None:

@@ -11,7 +11,8 @@ from litestar.params import Parameter, QueryParameter
 
 from ghee.config import SiteSettings
 from ghee.core.blog import authors, drafts, posts, search, taxonomy, writing
-from ghee.core.blog.posts import PostFilter, PostPage
+from ghee.core.blog.addresses import Sites, sites_for
+from ghee.core.blog.posts import Post, PostFilter, PostPage
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Window
 from ghee.core.tokens import Principal, token_label
@@ -61,6 +62,11 @@ def site_of(request: Request[Any, Any, Any]) -> SiteSettings:
     return services_of(request.app.state).settings.site
 
 
+async def sites_of(request: ApiRequest, found: list[Post]) -> Sites:
+    """The sites the posts ``found`` link to: the configured one, or their projects' own."""
+    return await sites_for(request.reads, site_of(request), (post.project_id for post in found))
+
+
 def _window(page: int, page_size: int) -> Window:
     return Window(page_size, (page - 1) * page_size)
 
@@ -89,7 +95,7 @@ async def list_posts(  # noqa: PLR0913 (one parameter per documented query argum
     found = await posts.list_posts(request.reads, filters, _window(page, page_size))
     if filters.preview:
         found = PostPage(await drafts.all_previewed(request.reads, found.items), found.count)
-    return post_list_shape(found, site_of(request), page, page_size, body=not exclude_body)
+    return post_list_shape(found, await sites_of(request, found.items), page, page_size, body=not exclude_body)
 
 
 @get("/posts/{slug:str}", responses=ERRORS, opt=kept())
@@ -98,7 +104,8 @@ async def get_post(request: ApiRequest, slug: str, preview: Preview = 0) -> Post
     found = await posts.get_post(request.reads, slug, preview=preview == 1)
     newer, older = await posts.neighbours(request.reads, found)
     shown = await drafts.previewed(request.reads, found) if preview == 1 else found
-    return PostDetail(PostMeta(neighbour_shape(newer), neighbour_shape(older)), post_shape(shown, site_of(request)))
+    sites = await sites_of(request, [shown])
+    return PostDetail(PostMeta(neighbour_shape(newer), neighbour_shape(older)), post_shape(shown, sites))
 
 
 @get(["/search", "/posts/search"], responses=ERRORS, opt=kept())
@@ -111,7 +118,7 @@ async def search_posts(
 ) -> PostList:
     """Search published posts' titles and bodies, most relevant first; each post carries its ``rank``."""
     found = await search.search_posts(request.reads, search_query, _window(page, page_size))
-    return post_list_shape(found, site_of(request), page, page_size, body=not exclude_body)
+    return post_list_shape(found, await sites_of(request, found.items), page, page_size, body=not exclude_body)
 
 
 @post("/posts", responses=ERRORS, status_code=ACCEPTED, opt=requires("write"))
@@ -158,8 +165,10 @@ async def delete_post(db: Database, slug: str) -> Accepted:
 
 
 async def _recent(reads: Reads, site: SiteSettings, filters: PostFilter) -> list[ButterPost]:
+    """The newest published posts matching ``filters``, as full post objects."""
     found = await posts.list_posts(reads, filters, Window(RECENT_POSTS))
-    return [post_shape(p, site) for p in found.items]
+    sites = await sites_for(reads, site, (post.project_id for post in found.items))
+    return [post_shape(p, sites) for p in found.items]
 
 
 @get("/authors", responses=ERRORS, opt=kept())

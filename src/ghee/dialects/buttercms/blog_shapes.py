@@ -7,7 +7,7 @@ from datetime import datetime
 import msgspec
 
 from ghee.clock import iso
-from ghee.config import SiteSettings
+from ghee.core.blog.addresses import Sites
 from ghee.core.blog.authors import Author, AuthorChanges
 from ghee.core.blog.posts import Neighbour, Post, PostPage
 from ghee.core.blog.taxonomy import Term
@@ -196,9 +196,9 @@ def term_shape(term: Term, recent: list[ButterPost] | msgspec.UnsetType = msgspe
     return ButterTerm(term.name, term.slug, recent)
 
 
-def post_shape(post: Post, site: SiteSettings, *, body: bool = True) -> ButterPost:
+def post_shape(post: Post, sites: Sites, *, body: bool = True) -> ButterPost:
     return ButterPost(
-        site.post_url(post.slug),
+        sites.post_url(post.slug, post.project_id),
         iso(post.created_at) or "",
         iso(post.published_at),
         author_shape(post.author) if post.author else None,
@@ -216,10 +216,10 @@ def post_shape(post: Post, site: SiteSettings, *, body: bool = True) -> ButterPo
     )
 
 
-def post_list_shape(page: PostPage, site: SiteSettings, number: int, size: int, *, body: bool = True) -> PostList:
+def post_list_shape(page: PostPage, sites: Sites, number: int, size: int, *, body: bool = True) -> PostList:
     more = number * size < page.count
     meta = ListMeta(page.count, number + 1 if more else None, number - 1 if number > 1 else None)
-    return PostList(meta, [post_shape(p, site, body=body) for p in page.items])
+    return PostList(meta, [post_shape(p, sites, body=body) for p in page.items])
 
 
 def neighbour_shape(neighbour: Neighbour | None) -> ButterNeighbour | None:

@@ -21,6 +21,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from ghee.config import SiteSettings
 from ghee.core.blog import posts
+from ghee.core.blog.addresses import Sites, sites_for
 from ghee.core.blog.posts import Post, PostFilter
 from ghee.core.inputs import check_filter
 from ghee.core.paging import Window
@@ -65,15 +66,16 @@ async def _feed(reads: Reads, site: SiteSettings, self_url: str, filters: PostFi
     feed.author({"name": "Blog"})  # Atom wants an author for entries without one
     feed.language("en")
     found = await posts.list_posts(reads, filters, Window(FEED_SIZE))
+    sites = await sites_for(reads, site, (post.project_id for post in found.items))
     for post in reversed(found.items):  # feedgen prepends: add oldest first to list newest first
-        _add_entry(feed, site, post)
+        _add_entry(feed, sites, post)
     if found.items:
         feed.updated(max(p.updated_at for p in found.items).replace(tzinfo=UTC))
     return feed
 
 
-def _add_entry(feed: FeedGenerator, site: SiteSettings, post: Post) -> None:
-    url = site.post_url(post.slug)
+def _add_entry(feed: FeedGenerator, sites: Sites, post: Post) -> None:
+    url = sites.post_url(post.slug, post.project_id)
     entry = feed.add_entry()
     entry.id(url)
     entry.guid(url, permalink=True)
@@ -108,12 +110,15 @@ async def sitemap_document(reads: Reads, site: SiteSettings, _self_url: str, fil
     matches: the sitemaps.org schema requires at least one ``url``.
     """
     published = await posts.list_published(reads, filters, SITEMAP_SIZE - 1)
+    sites = await sites_for(reads, site, (listed.project_id for listed in published))
     lines = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
         _sitemap_url(site.blog_url, published[0].updated_at if published else None, "daily"),
     ]
-    lines.extend(_sitemap_url(site.post_url(listed.slug), listed.updated_at, None) for listed in published)
+    lines.extend(
+        _sitemap_url(sites.post_url(listed.slug, listed.project_id), listed.updated_at, None) for listed in published
+    )
     lines.append("</urlset>")
     return "\n".join(lines) + "\n"
 

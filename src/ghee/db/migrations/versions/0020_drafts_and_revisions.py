@@ -12,6 +12,11 @@
   or entry from 1.
 - ``project_settings.patch_notes_author_id``: the blog author a project's
   patch-note drafts are written by (``NULL``: the blog's first author).
+- ``project_settings.site_url`` and ``post_path``: where a project's own
+  website shows its posts, when it differs from ``GHEE_SITE_URL`` /
+  ``GHEE_POST_URL`` (``NULL``: the installation's).
+- ``blog_posts.project_id``: the project a post belongs to (its patch notes),
+  whose website its URL names; ``NULL`` for the studio's own posts.
 
 Revision ID: 0020
 Revises: 0019
@@ -51,7 +56,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("kind", "entry_id", "number", name="uq_content_revisions_number"),
         sqlite_autoincrement=True,
     )
+    if op.get_bind().dialect.name == "sqlite":
+        # No rebuild of blog_posts (it would drop the FTS triggers): SQLite's ADD COLUMN takes REFERENCES inline.
+        op.execute("ALTER TABLE blog_posts ADD COLUMN project_id INTEGER REFERENCES projects (id) ON DELETE SET NULL")
+    else:
+        op.add_column(
+            "blog_posts",
+            sa.Column(
+                "project_id",
+                _ID,
+                sa.ForeignKey("projects.id", ondelete="SET NULL", name="fk_blog_posts_project_id_projects"),
+                nullable=True,
+            ),
+        )
     with op.batch_alter_table("project_settings") as batch:  # a small table without triggers: rebuilt on SQLite
+        batch.add_column(sa.Column("site_url", sa.String(2048), nullable=True))
+        batch.add_column(sa.Column("post_path", sa.String(200), nullable=True))
         batch.add_column(sa.Column("patch_notes_author_id", _ID, nullable=True))
         batch.create_foreign_key(
             "fk_project_settings_patch_notes_author_id_blog_authors",
@@ -66,6 +86,10 @@ def downgrade() -> None:
     with op.batch_alter_table("project_settings") as batch:
         batch.drop_constraint("fk_project_settings_patch_notes_author_id_blog_authors", type_="foreignkey")
         batch.drop_column("patch_notes_author_id")
+        batch.drop_column("post_path")
+        batch.drop_column("site_url")
+    with op.batch_alter_table("blog_posts") as batch:
+        batch.drop_column("project_id")
     op.drop_table("content_revisions")
     op.drop_index("ix_content_entries_scheduled", "content_entries")
     op.drop_index("ix_blog_posts_scheduled", "blog_posts")
