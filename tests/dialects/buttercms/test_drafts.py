@@ -120,7 +120,10 @@ def test_a_live_page_answers_its_live_values_while_a_draft_is_saved_in_a_locale(
     page_type = new_page_type(api, [{"key": "headline", "type": "text"}, {"key": "body", "type": "rich_text"}])
     new_page(api, page_type, "faq", {"headline": "FAQ", "body": "<p>Live</p>"})
     write(api, "PATCH", f"/v2/pages/{page_type}/faq/", {"locale": "fr", "fields": {"headline": "FAQ (fr)"}})
+    updated = api.ok("GET", f"/v2/pages/{page_type}/faq/")["data"]["updated"]
+    time.sleep(1.1)  # timestamps are read to the second
     write(api, "PATCH", f"/v2/pages/{page_type}/faq/", {"status": "draft", "fields": {"body": "<p>Next</p>"}})
+    assert api.ok("GET", f"/v2/pages/{page_type}/faq/")["data"]["updated"] == updated  # a draft changes nothing live
     write(
         api,
         "PATCH",
@@ -138,6 +141,7 @@ def test_a_live_page_answers_its_live_values_while_a_draft_is_saved_in_a_locale(
     assert page(preview=1, locale="fr") == {"headline": "Questions", "body": "<p>Next</p>"}
     write(api, "PATCH", f"/v2/pages/{page_type}/faq/", {"status": "published"})
     assert page(locale="fr") == {"headline": "Questions", "body": "<p>Next</p>"}
+    assert api.ok("GET", f"/v2/pages/{page_type}/faq/")["data"]["updated"] > updated
     mine = [kind for kind, _, payload in events_of_type(server, "page") if payload.get("page_type") == page_type]
     assert mine == ["page.create", "page.update", "draft.saved", "draft.saved", "page.update"]
 

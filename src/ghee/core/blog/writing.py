@@ -178,8 +178,12 @@ async def _stored(work: Write, post_id: int) -> Post:
 
 
 async def _locked(work: Write, post: Post) -> Post:
-    """``post`` read again once this transaction holds its row: writers of one post take turns."""
-    await work.execute(blog_posts.update().where(blog_posts.c.id == post.id).values(updated_at=utcnow()))
+    """``post`` read again once this transaction holds its row: writers of one post take turns.
+
+    ``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time already. Nothing is written, so a
+    draft's save leaves the live post's ``updated_at`` (the sitemap's ``lastmod``) alone.
+    """
+    await work.execute(sa.select(blog_posts.c.id).where(blog_posts.c.id == post.id).with_for_update())
     return await _stored(work, post.id)
 
 
@@ -240,9 +244,7 @@ async def update_post(work: Write, post: Post, changes: PostChanges, editor: str
         await _check_slug_free(work, version.slug, post.id)
         if status == "draft":
             await work.execute(
-                blog_posts.update()
-                .where(blog_posts.c.id == post.id)
-                .values(draft=encode_version(version), updated_at=utcnow(), **schedule)
+                blog_posts.update().where(blog_posts.c.id == post.id).values(draft=encode_version(version), **schedule)
             )
             saved = await _stored(work, post.id)
             await _draft_event(work, "draft.saved", saved, version)

@@ -88,9 +88,11 @@ _ROW = sa.select(
 
 
 async def _locked(work: Write, entry_id: int) -> _Row:
-    """The entry as stored, once this transaction holds its row (writers of one entry take turns)."""
-    await work.execute(entries.update().where(entries.c.id == entry_id).values(updated_at=utcnow()))
-    row = (await work.execute(_ROW, {"id": entry_id})).first()
+    """The entry as stored, once this transaction holds its row (writers of one entry take turns).
+
+    ``FOR UPDATE`` on PostgreSQL (SQLite has one writer at a time): a draft's save leaves ``updated`` alone.
+    """
+    row = (await work.execute(_ROW.with_for_update(), {"id": entry_id})).first()
     if row is None:
         raise NotFound("entry", str(entry_id))
     kind, scope, slug, name, status, draft, scheduled_at = row
@@ -144,7 +146,8 @@ async def change_entry(  # noqa: PLR0913 (the entry, the change, its check and w
             )
             return "draft_saved"
         await _apply(work, entry_id, draft)
-        await work.execute(entries.update().where(entries.c.id == entry_id).values(draft=None, scheduled_at=None))
+        live_now = {"draft": None, "scheduled_at": None, "updated_at": utcnow()}
+        await work.execute(entries.update().where(entries.c.id == entry_id).values(**live_now))
         await keep_revision(work, kind, entry_id, editor, await snapshot(work, entry_id))
         return "live_changed"
     first_time = not live and target == "published"
