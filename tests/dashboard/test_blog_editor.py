@@ -115,11 +115,16 @@ def test_write_a_post_with_an_inline_image_from_the_library_schedule_it_and_see_
     expect(body.locator("img")).to_have_count(0)  # an inserted image is undone like any edit
     page.get_by_role("button", name="Redo").click()
     expect(body.locator("img")).to_have_count(1)
+    page.get_by_role("button", name="Choose from the library").click()  # the same image, reused as the cover
+    page.get_by_role("button", name=f"Insert {name}").click()
+    expect(page.locator("#featured-preview")).to_be_visible()
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("status")).to_contain_text("Draft saved")
 
     # What the editor holds after the save is, byte for byte, the body the API returns.
-    stored = api.ok("GET", f"/v2/posts/{slug}/", params={"preview": 1})["data"]["body"]
+    drafted = api.ok("GET", f"/v2/posts/{slug}/", params={"preview": 1})["data"]
+    stored = drafted["body"]
+    assert drafted["featured_image"].endswith(f"/media/{handle}")
     assert f"/media/{handle}" in stored
     assert "<b>big</b>" in stored
     assert page.get_by_role("textbox", name="Body").evaluate("box => box.innerHTML") == stored

@@ -69,7 +69,9 @@
   }
 
   // The media library's images, to put one in the body: a dialog of thumbnails from /content/media.json.
-  function imagePicker(choose) {
+  // One picker for the page: open(choose) shows it and hands the image picked to choose.
+  function imagePicker() {
+    var choose = function () {};
     var dialog = document.createElement("dialog");
     dialog.className = "image-picker";
     dialog.setAttribute("aria-labelledby", "image-picker-title");
@@ -127,12 +129,16 @@
     dialog.appendChild(close);
     return {
       dialog: dialog,
-      open: function () {
+      open: function (then) {
+        choose = then;
         if (!page) { load(); }
         dialog.showModal();
       }
     };
   }
+
+  var picker = imagePicker();
+  form.appendChild(picker.dialog);
 
   form.querySelectorAll("textarea[data-rich-text]").forEach(function (area) {
     var rules = JSON.parse(area.getAttribute("data-rich-text") || "{}");
@@ -186,8 +192,7 @@
       document.execCommand("insertHTML", false, img.outerHTML); // undoable, like every other edit
       sync();
     }
-    var picker = imagePicker(insertImage);
-    form.appendChild(picker.dialog);
+
     tools.forEach(function (tool) {
       var button = document.createElement("button");
       button.type = "button";
@@ -199,7 +204,7 @@
         var value = tool[2];
         if (tool[1] === "image") {
           remember();
-          picker.open();
+          picker.open(insertImage);
           return;
         }
         if (tool[1] === "createLink") {
@@ -237,5 +242,16 @@
   }
   if (preview && url) {
     url.addEventListener("change", function () { if (!file || !file.value) { show(url.value); } });
+  }
+  var fromLibrary = form.querySelector("[data-featured-from-library]");
+  if (fromLibrary && url) {
+    fromLibrary.hidden = false;
+    fromLibrary.addEventListener("click", function () {
+      picker.open(function (image) {
+        url.value = image.url;
+        if (file) { file.value = ""; }
+        show(image.url);
+      });
+    });
   }
 })();
