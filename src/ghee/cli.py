@@ -80,7 +80,7 @@ class _LazyGroup(click.Group):
 _ELSEWHERE = {  # the summaries are the commands' own (tests/test_cli.py keeps them so)
     "worker": (
         "ghee.worker:worker_command",
-        "Run the background loops (webhooks, scheduled publication, Jenkins sync, dispatch, follow) until SIGTERM.",
+        "Run the background loops (webhooks, retention, publishing, Jenkins sync, dispatch, follow) until SIGTERM.",
     ),
     "backup": (
         "ghee.ops.commands:backup_command",

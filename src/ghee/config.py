@@ -169,6 +169,32 @@ class SiteSettings:
         )
 
 
+# Retention of delivered webhooks and old events (GHEE_RETENTION_*, GHEE_DEAD_RETENTION_DAYS)
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """How long delivered webhooks, their attempts and events are kept (``ghee.delivery.retention``)."""
+
+    days: int = 30
+    """Delivered deliveries (with their attempts) and events older than this are removed (``GHEE_RETENTION_DAYS``)."""
+
+    dead_days: int = 90
+    """Dead letters not replayed are removed after this (``GHEE_DEAD_RETENTION_DAYS``)."""
+
+    interval_seconds: float = 3600.0
+    """Seconds between two passes of the worker (``GHEE_RETENTION_INTERVAL``)."""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> RetentionSettings:
+        """Read the settings from ``env``; raises ``SettingsError`` for a malformed value."""
+        return cls(
+            days=_whole(env, "GHEE_RETENTION_DAYS", 30, 1),
+            dead_days=_whole(env, "GHEE_DEAD_RETENTION_DAYS", 90, 1),
+            interval_seconds=_seconds(env, "GHEE_RETENTION_INTERVAL", 3600.0),
+        )
+
+
 # Webhook delivery and the worker (GHEE_WEBHOOK_*, GHEE_WORKER_*)
 
 # Standard Webhooks' example schedule: the first attempt now, then retries after
@@ -270,6 +296,9 @@ class Settings:
     site: SiteSettings = field(default_factory=SiteSettings)
     """The addresses answers link to and who may read the feeds (``GHEE_PUBLIC_URL``, ``GHEE_SITE_URL`` ...)."""
 
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
+    """How long delivered webhooks and events are kept (``GHEE_RETENTION_DAYS`` ...)."""
+
     secret_key: str | None = None
     """Fernet key sealing Jenkins tokens and webhook secrets at rest; when unset, one is kept in ``secret_key_file``."""
 
@@ -318,6 +347,7 @@ class Settings:
             media=MediaSettings.from_env(env),
             delivery=DeliverySettings.from_env(env),
             site=SiteSettings.from_env(env),
+            retention=RetentionSettings.from_env(env),
             secret_key=_fernet_key(env.get("GHEE_SECRET_KEY") or None),
             secret_key_file=env.get("GHEE_SECRET_KEY_FILE") or None,
             sync_interval=_whole(env, "GHEE_SYNC_INTERVAL", DEFAULT_SYNC_INTERVAL, 1),

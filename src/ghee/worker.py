@@ -22,6 +22,7 @@ from ghee.core.scheduled import schedule_loop
 from ghee.db.database import Database, opened
 from ghee.db.sealing import sealer_for
 from ghee.delivery.dispatcher import run_webhooks
+from ghee.delivery.retention import retention_loop
 from ghee.integrations.jenkins.dispatch import dispatch_loop
 from ghee.integrations.jenkins.follow import follow_loop
 from ghee.integrations.jenkins.loop import sync_loop
@@ -69,9 +70,15 @@ async def publish_scheduled(context: WorkerContext) -> None:
     await schedule_loop(context.db, context.stopping)
 
 
+async def remove_expired_history(context: WorkerContext) -> None:
+    """Remove delivered webhooks and old events past their age (``ghee.delivery.retention``)."""
+    await retention_loop(context.settings.retention, context.db, context.stopping)
+
+
 LOOPS: dict[str, Loop] = {
     "webhooks": deliver_webhooks,
     "schedule": publish_scheduled,
+    "retention": remove_expired_history,
     "jenkins-sync": run_jenkins_sync,
     "jenkins-dispatch": run_jenkins_dispatch,
     "jenkins-follow": run_jenkins_follow,
@@ -114,7 +121,7 @@ async def run_worker(settings: Settings, loops: Mapping[str, Loop] = LOOPS) -> N
 @click.command("worker")
 @click.option("--only", "only", multiple=True, type=click.Choice(sorted(LOOPS)), help="Run only these loops.")
 def worker_command(only: tuple[str, ...]) -> None:
-    """Run the background loops (webhooks, scheduled publication, Jenkins sync, dispatch, follow) until SIGTERM."""
+    """Run the background loops (webhooks, retention, publishing, Jenkins sync, dispatch, follow) until SIGTERM."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # httpx logs every request at INFO: a line per webhook delivery and Jenkins call is noise, and costs.
     logging.getLogger("httpx").setLevel(logging.WARNING)

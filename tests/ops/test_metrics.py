@@ -13,6 +13,7 @@ import pytest
 from ghee.clock import utcnow
 from ghee.db.engine import create_engine
 from ghee.db.tables import connections, event_queue, events, webhook_attempts, webhook_deliveries, webhook_subscriptions
+from ghee.ops.metrics import GROWING_TABLES
 from tests.support.api import Api
 from tests.support.databases import make_database
 from tests.support.metrics import METRICS_TOKEN, scrape
@@ -151,6 +152,8 @@ def test_queue_delivery_and_sync_figures_come_from_the_database(backend: str, tm
     assert lag >= 600
     assert samples[("ghee_sync_lag_max_seconds", frozenset())] == lag
     assert ("ghee_sync_lag_seconds", frozenset({("connection", "never")})) not in samples
+    sizes = {table: samples[("ghee_table_rows", frozenset({("table", table)}))] for table in GROWING_TABLES}
+    assert sizes == {"events": 3, "webhook_deliveries": 5, "webhook_attempts": 3}
 
 
 def test_every_worker_counts_into_one_scrape(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ghee.clock import utcnow
 from ghee.db.reads import as_datetime
@@ -45,6 +45,7 @@ class DatabaseReading(msgspec.Struct, frozen=True):
     attempts_failed: int
     last_syncs: list[tuple[str, datetime | None]]
     read_at: datetime
+    table_rows: dict[str, int] = msgspec.field(default_factory=dict)
 
 
 async def read_database(engine: AsyncEngine) -> DatabaseReading:
@@ -58,6 +59,7 @@ async def read_database(engine: AsyncEngine) -> DatabaseReading:
         )
     )
     async with engine.connect() as conn:
+        table_rows = await _table_rows(conn)
         states: dict[str, int] = dict((await conn.execute(by_state)).tuples().all())
         queued = await conn.scalar(sa.select(sa.func.count()).select_from(event_queue))
         attempts_failed = await conn.scalar(failed.select_from(webhook_attempts))
@@ -69,7 +71,31 @@ async def read_database(engine: AsyncEngine) -> DatabaseReading:
         attempts_failed=attempts_failed or 0,
         last_syncs=[(name, as_datetime(at)) for name, at in syncs],
         read_at=utcnow(),
+        table_rows=table_rows,
     )
+
+
+GROWING_TABLES = ("events", "webhook_deliveries", "webhook_attempts")
+"""The tables retention keeps in check (``ghee.delivery.retention``), whose sizes ``/metrics`` shows."""
+
+
+async def _table_rows(conn: AsyncConnection) -> dict[str, int]:
+    """Rows in each of ``GROWING_TABLES``: counted, or on PostgreSQL past ``COUNTED_UP_TO`` the planner's estimate."""
+    estimates: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":
+        estimate = sa.text("SELECT relname, reltuples::bigint FROM pg_class WHERE relname = ANY(:names)")
+        estimates = dict((await conn.execute(estimate, {"names": list(GROWING_TABLES)})).tuples().all())
+    rows = {}
+    for name in GROWING_TABLES:
+        if estimates.get(name, -1) > COUNTED_UP_TO:  # -1: never analysed yet
+            rows[name] = estimates[name]
+        else:
+            rows[name] = await conn.scalar(sa.select(sa.func.count()).select_from(sa.table(name))) or 0
+    return rows
+
+
+COUNTED_UP_TO = 100_000
+"""Past this many rows a PostgreSQL table's size is the planner's estimate: a count would scan it every scrape."""
 
 
 class DatabaseCollector(Collector):
@@ -131,6 +157,14 @@ class DatabaseCollector(Collector):
             "The largest ghee_sync_lag_seconds (0 without any synced connection).",
             value=max((seconds for _, seconds in lags), default=0.0),
         )
+        rows = GaugeMetricFamily(
+            "ghee_table_rows",
+            "Rows in the tables retention keeps in check (PostgreSQL: the planner's estimate).",
+            labels=["table"],
+        )
+        for name, count in sorted(reading.table_rows.items()):
+            rows.add_metric([name], count)
+        yield rows
         yield GaugeMetricFamily(
             "ghee_sync_never_synced",
             "Jenkins connections without any successful sync yet.",
