@@ -64,6 +64,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    arrived_at: float = 0.0
+    """``time.monotonic()`` when the request was read (this test process's clock)."""
 
     def json(self) -> Any:
         return httpx.Response(200, content=self.body).json()
@@ -127,7 +129,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             headers = {name.lower(): value for name, value in self.headers.items()}
-            status = receiver.respond(Received(self.path, headers, body))
+            status = receiver.respond(Received(self.path, headers, body, time.monotonic()))
             reply = b'{"ok": true}'
             try:
                 self.send_response(status)

@@ -19,6 +19,9 @@ from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import event_queue, events
 from ghee.errors import Invalid, NotFound
 
+EVENTS_CHANNEL = "ghee_events"
+"""What a unit that records events announces (``Write.announce``): the webhooks loop wakes at its commit."""
+
 
 async def record_event(  # noqa: PLR0913 (every field of an event is named at the call)
     work: Write,
@@ -35,6 +38,7 @@ async def record_event(  # noqa: PLR0913 (every field of an event is named at th
     exactly when the change does. The event is also queued for its consumers
     (webhook fan-out, patch notes), which take it off the queue once handled.
     """
+    await work.announce(EVENTS_CHANNEL)
     event_id = await work.scalar(
         events.insert()
         .values(
@@ -64,6 +68,7 @@ async def record_events(work: Write, happened: Sequence[NewEvent]) -> None:
     """Append many events in one statement (a sync pass writes thousands); same rules as ``record_event``."""
     if not happened:
         return
+    await work.announce(EVENTS_CHANNEL)
     now = utcnow()
     # The queue needs the ids, not which event got which: without asking for the
     # parameters' order, SQLite's RETURNING comes in batches instead of a statement per row.

@@ -18,6 +18,7 @@ no caller wraps one in the other, and nobody commits by hand.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar, TypeVarTuple, overload
@@ -31,6 +32,7 @@ from sqlalchemy.util.typing import TupleAny
 
 from ghee.db.engine import create_engine
 from ghee.db.reads import PostgresReads, Reads, Row, SqliteReads, open_reads
+from ghee.db.wakes import Wakes, check_channel
 from ghee.errors import Unavailable
 
 _T = TypeVar("_T")
@@ -44,10 +46,24 @@ _CANNOT_CONNECT = (OSError, TimeoutError, OperationalError, InterfaceError)
 class Write(Reads):
     """A unit of work: one connection, one transaction (see the module's docstring)."""
 
-    __slots__ = ("_conn",)
+    __slots__ = ("_announced", "_conn")
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
+        self._announced: set[str] = set()
+
+    async def announce(self, channel: str) -> None:
+        """Wake the loops waiting on ``channel`` when this unit commits (``ghee.db.wakes``)."""
+        if channel in self._announced:
+            return
+        self._announced.add(check_channel(channel))
+        if self._conn.dialect.name == "postgresql":
+            await self._conn.exec_driver_sql(f"NOTIFY {channel}")  # delivered at commit, to every listener
+
+    @property
+    def announced(self) -> frozenset[str]:
+        """The channels this unit announced."""
+        return frozenset(self._announced)
 
     @property
     def dialect(self) -> Dialect:
@@ -99,6 +115,8 @@ class Database:
     def __init__(self, engine: AsyncEngine, reads: SqliteReads | PostgresReads) -> None:
         self._engine = engine
         self._reads = reads
+        self.wakes = Wakes()
+        """This process's wake-ups: set when a unit that announced a channel commits."""
 
     @classmethod
     async def open(cls, database_url: str) -> Database:
@@ -133,9 +151,21 @@ class Database:
             raise Unavailable("database") from exc
         try:
             async with conn.begin():
-                yield Write(conn)
+                work = Write(conn)
+                yield work
         finally:
             await conn.close()
+        self.wakes.fire(work.announced)  # committed: wake this process's loops (PostgreSQL's NOTIFY wakes the rest)
+
+    async def listen(self, channels: list[str], stop: asyncio.Event) -> None:
+        """On PostgreSQL, wake this process's loops on every commit announcing ``channels`` until ``stop``.
+
+        Returns at once on SQLite, whose writers and loops share a process.
+        """
+        if self.dialect.name != "postgresql":
+            return
+        dsn = self._engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        await self.wakes.listen(dsn, channels, stop)
 
     async def close(self) -> None:
         """Close the read path's connections and the engine's pool."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from ghee import __version__
+from ghee.core.events import EVENTS_CHANNEL
 from ghee.delivery.deliveries import ClaimedDelivery, claim_deliveries, record_attempt
 from ghee.delivery.outbox import hand_on_events
 from ghee.delivery.payloads import message_body, message_id
@@ -84,13 +85,20 @@ async def _take_work(delivery: DeliverySettings, db: Database, sealer: Sealer, r
 
 
 async def run_webhooks(delivery: DeliverySettings, db: Database, sealer: Sealer, stop: asyncio.Event) -> None:
-    """Deliver webhooks until ``stop`` is set, then finish the attempts in flight (``sealer`` opens their secrets)."""
+    """Deliver webhooks until ``stop`` is set, then finish the attempts in flight (``sealer`` opens their secrets).
+
+    An idle loop sleeps until a commit that recorded events wakes it (``EVENTS_CHANNEL``: in this process,
+    or through PostgreSQL's LISTEN/NOTIFY), or ``poll_seconds`` pass (retries come due by the clock).
+    """
     limits = httpx.Limits(max_connections=delivery.concurrency, max_keepalive_connections=delivery.concurrency)
     in_flight: set[asyncio.Task[Attempt]] = set()
     stopping = asyncio.ensure_future(stop.wait())
+    woken = db.wakes.event(EVENTS_CHANNEL)
+    listening = asyncio.create_task(db.listen([EVENTS_CHANNEL], stop))
     async with httpx.AsyncClient(follow_redirects=False, limits=limits, headers={"user-agent": USER_AGENT}) as client:
         try:
             while not stop.is_set():
+                woken.clear()  # a commit from here on wakes the wait below
                 try:
                     claimed = await _take_work(delivery, db, sealer, delivery.concurrency - len(in_flight))
                 except Exception:
@@ -100,9 +108,13 @@ async def run_webhooks(delivery: DeliverySettings, db: Database, sealer: Sealer,
                 for item in claimed:
                     in_flight.add(asyncio.create_task(_send(delivery, client, item)))
                 if not claimed or len(in_flight) >= delivery.concurrency:
+                    waking = asyncio.ensure_future(woken.wait())
                     await asyncio.wait(
-                        {*in_flight, stopping}, timeout=delivery.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                        {*in_flight, stopping, waking},
+                        timeout=delivery.poll_seconds,
+                        return_when=asyncio.FIRST_COMPLETED,
                     )
+                    waking.cancel()
                 else:
                     await asyncio.sleep(0)
                 await _record(delivery, db, _reap(in_flight))
@@ -112,6 +124,9 @@ async def run_webhooks(delivery: DeliverySettings, db: Database, sealer: Sealer,
                 await _record(delivery, db, _reap(in_flight))
         finally:
             stopping.cancel()
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
             for task in in_flight:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
