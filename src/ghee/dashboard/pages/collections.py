@@ -13,7 +13,7 @@ from ghee.core.content.entries import DEFAULT_LOCALE, ListQuery, Status, View, r
 from ghee.core.content.schemas import ContentSchema, get_schema, list_schemas
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.pages.content_fields import FieldInput, form_inputs, inputs_for, values_from_form
-from ghee.dashboard.web import form_fields, render
+from ghee.dashboard.web import form_fields, problem_text, render
 from ghee.db.database import Database
 from ghee.errors import Invalid, NotFound
 
@@ -23,10 +23,6 @@ MAX_COLUMNS = 5
 _CELL = 80
 
 add_nav(NavItem("Collections", "/collections", order=60))
-
-
-def _problem(exc: Invalid) -> str:
-    return f"{exc.field.replace('_', ' ').capitalize()} {exc.problem}."
 
 
 def _cell(value: object) -> str:
@@ -116,7 +112,7 @@ async def create_item_page(request: Request[Any, Any, Any], db: Database, key: s
             None,
             form_inputs(collection.fields, form),
             status,
-            error=_problem(exc),
+            error=problem_text(exc),
             status_code=400,
         )
     return Redirect(f"/collections/{key}", status_code=303)
@@ -153,7 +149,7 @@ async def update_item_page(
             item_id,
             form_inputs(collection.fields, form),
             status,
-            error=_problem(exc),
+            error=problem_text(exc),
             status_code=400,
         )
     return Redirect(f"/collections/{key}", status_code=303)
