@@ -26,6 +26,7 @@ from ghee.core.blog.writing import (
     unpublish_post,
     update_post,
 )
+from ghee.core.content.choices import reference_choices, reference_targets
 from ghee.core.content.entries import (
     DEFAULT_LOCALE,
     ListQuery,
@@ -405,11 +406,12 @@ async def _page_editor(  # noqa: PLR0913 (the page and its notices)
             values = await editing_values(reads, entry.id, locale)
             fallback = entry.values
         revisions = (await list_revisions(reads, "page", entry.id, Window(REVISIONS_SHOWN)))[0]
+    choices = await reference_choices(reads, reference_targets(schema.fields))
     if form is not None:
-        fields = form_inputs(schema.fields, form)
+        fields = form_inputs(schema.fields, form, choices)
         title = str(form.get("title", title))
     else:
-        fields = inputs_for(schema.fields, values, fallback)
+        fields = inputs_for(schema.fields, values, fallback, choices)
     return render(
         request,
         "pages/content_page_edit.html",
