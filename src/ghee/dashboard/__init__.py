@@ -21,6 +21,7 @@ from ghee.dashboard.pages import (
     home,
     live,
     profile,
+    schemas,
     webhooks,
 )
 from ghee.dashboard.pages import builds as project_builds
@@ -42,6 +43,7 @@ PAGES = (
     webhooks,
     content,
     content_collections,
+    schemas,
 )
 
 router = Router(
