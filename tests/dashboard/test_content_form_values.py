@@ -52,3 +52,16 @@ def test_ordinary_values_still_read_as_before() -> None:
         "faq": [{"q": "Why?"}],
     }
     assert values_from_form(SCHEMA, _form(price="3")) == {"price": 3}
+
+
+def test_ticked_reference_checkboxes_are_a_list_of_slugs_and_ids() -> None:
+    form = {PREFIX + "related": ["home", "7"]}  # f.related[0]=home&f.related[1]=7
+    assert values_from_form(SCHEMA, form) == {"related": ["home", 7]}
+    assert values_from_form(SCHEMA, {PREFIX + "related": []}) == {}
+
+
+def test_a_reference_sent_as_an_object_is_refused() -> None:
+    with pytest.raises(Invalid, match="related: must be page slugs or collection item ids"):
+        values_from_form(SCHEMA, {PREFIX + "related": [{"slug": "home"}]})
+    with pytest.raises(Invalid, match="author: must be a single value"):
+        values_from_form(SCHEMA, {PREFIX + "author": ["1", "2"]})

@@ -23,6 +23,7 @@ from ghee.dashboard.pages import (
     live,
     media_library,
     profile,
+    schemas,
     webhooks,
 )
 from ghee.dashboard.pages import builds as project_builds
@@ -46,6 +47,7 @@ PAGES = (
     blog_people,
     media_library,
     content_collections,
+    schemas,
 )
 
 router = Router(

@@ -170,6 +170,11 @@ def render(request: Request[Any, Any, Any], template: str, *, status_code: int =
     )
 
 
+def problem_text(exc: Invalid) -> str:
+    """A refused form's error as the sentence shown above it (``Slug a post with this slug already exists.``)."""
+    return f"{exc.field.replace('_', ' ').capitalize()} {exc.problem}."
+
+
 def local_path(candidate: str | None, default: str = "/") -> str:
     """``candidate`` if it is a path on this site (``/profile?x=1``), else ``default``: no open redirects."""
     if not candidate or not candidate.startswith("/") or candidate.startswith(("//", "/\\")):

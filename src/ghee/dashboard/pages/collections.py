@@ -1,4 +1,7 @@
-"""Collections (``/collections``): each collection's items in a table; add, edit and delete items by its schema."""
+"""Collections (``/collections``): each collection's items in a table; add, edit and delete items by its schema.
+
+References show by their entries' display text (``ghee.core.content.choices``), in the table and the editor.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,23 @@ from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from ghee.core.content.choices import reference_choices, reference_targets
 from ghee.core.content.collections import ItemChange, create_items, delete_item, list_items, update_item
 from ghee.core.content.entries import DEFAULT_LOCALE, ListQuery, Status, View, read_by_id
+from ghee.core.content.fields import FieldSpec
 from ghee.core.content.schemas import ContentSchema, get_schema, list_schemas
 from ghee.dashboard.nav import NavItem, add_nav
-from ghee.dashboard.pages.content_fields import FieldInput, form_inputs, inputs_for, values_from_form
-from ghee.dashboard.web import form_fields, render
+from ghee.dashboard.pages.content_fields import (
+    Choices,
+    FieldInput,
+    form_inputs,
+    inputs_for,
+    reference_text,
+    values_from_form,
+)
+from ghee.dashboard.web import form_fields, problem_text, render
 from ghee.db.database import Database
+from ghee.db.reads import Reads
 from ghee.errors import Invalid, NotFound
 
 ITEMS_PER_PAGE = 25
@@ -25,15 +38,18 @@ _CELL = 80
 add_nav(NavItem("Collections", "/collections", order=60))
 
 
-def _problem(exc: Invalid) -> str:
-    return f"{exc.field.replace('_', ' ').capitalize()} {exc.problem}."
-
-
-def _cell(value: object) -> str:
+def _cell(spec: FieldSpec, value: object, choices: Choices) -> str:
     if value is None:
         return ""
-    text = str(value) if not isinstance(value, bool) else ("yes" if value else "no")
+    if spec.type == "reference":
+        text = reference_text(spec, value, choices)
+    else:
+        text = str(value) if not isinstance(value, bool) else ("yes" if value else "no")
     return text if len(text) <= _CELL else text[: _CELL - 1] + "…"
+
+
+async def _choices(reads: Reads, collection: ContentSchema) -> Choices:
+    return await reference_choices(reads, reference_targets(collection.fields))
 
 
 @get("/collections")
@@ -54,8 +70,10 @@ async def items_page(
     reads = db.read()
     collection = await get_schema(reads, "collection", key)
     found = await list_items(reads, key, View(drafts=True), ListQuery(page=page, page_size=ITEMS_PER_PAGE, levels=0))
-    columns = [spec.key for spec in collection.fields[:MAX_COLUMNS]]
-    rows = [(item, [_cell(item.values.get(column)) for column in columns]) for item in found.items]
+    shown = collection.fields[:MAX_COLUMNS]
+    choices = await reference_choices(reads, reference_targets(shown))
+    columns = [spec.key for spec in shown]
+    rows = [(item, [_cell(spec, item.values.get(spec.key), choices) for spec in shown]) for item in found.items]
     return render(
         request,
         "pages/collection_items.html",
@@ -95,8 +113,10 @@ def _item_editor(  # noqa: PLR0913 (the page and its notices)
 @get("/collections/{key:str}/new")
 async def new_item_page(request: Request[Any, Any, Any], db: Database, key: str) -> Template:
     """An empty item of the collection."""
-    collection = await get_schema(db.read(), "collection", key)
-    return _item_editor(request, collection, None, inputs_for(collection.fields, {}), "published")
+    reads = db.read()
+    collection = await get_schema(reads, "collection", key)
+    choices = await _choices(reads, collection)
+    return _item_editor(request, collection, None, inputs_for(collection.fields, {}, choices=choices), "published")
 
 
 @post("/collections/{key:str}/new")
@@ -114,9 +134,9 @@ async def create_item_page(request: Request[Any, Any, Any], db: Database, key: s
             request,
             collection,
             None,
-            form_inputs(collection.fields, form),
+            form_inputs(collection.fields, form, await _choices(db.read(), collection)),
             status,
-            error=_problem(exc),
+            error=problem_text(exc),
             status_code=400,
         )
     return Redirect(f"/collections/{key}", status_code=303)
@@ -130,7 +150,8 @@ async def edit_item_page(request: Request[Any, Any, Any], db: Database, key: str
     item = await read_by_id(reads, "item", key, item_id, View(drafts=True))
     if item is None:
         raise NotFound("item", str(item_id))
-    return _item_editor(request, collection, item_id, inputs_for(collection.fields, item.values), item.status)
+    fields = inputs_for(collection.fields, item.values, choices=await _choices(reads, collection))
+    return _item_editor(request, collection, item_id, fields, item.status)
 
 
 @post("/collections/{key:str}/items/{item_id:int}")
@@ -151,9 +172,9 @@ async def update_item_page(
             request,
             collection,
             item_id,
-            form_inputs(collection.fields, form),
+            form_inputs(collection.fields, form, await _choices(db.read(), collection)),
             status,
-            error=_problem(exc),
+            error=problem_text(exc),
             status_code=400,
         )
     return Redirect(f"/collections/{key}", status_code=303)

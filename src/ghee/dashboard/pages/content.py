@@ -26,6 +26,7 @@ from ghee.core.blog.writing import (
     unpublish_post,
     update_post,
 )
+from ghee.core.content.choices import reference_choices, reference_targets
 from ghee.core.content.entries import (
     DEFAULT_LOCALE,
     ListQuery,
@@ -45,7 +46,7 @@ from ghee.core.rich_text import clean_html
 from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.pages.content_fields import form_inputs, inputs_for, values_from_form
-from ghee.dashboard.web import form_fields, render
+from ghee.dashboard.web import form_fields, problem_text, render
 from ghee.db.database import Database
 from ghee.db.reads import Reads
 from ghee.errors import Invalid
@@ -57,10 +58,6 @@ MAX_PAGE = 100_000
 _STATUSES = ("", "draft", "published")
 
 add_nav(NavItem("Content", "/content", order=50))
-
-
-def _problem(exc: Invalid) -> str:
-    return f"{exc.field.replace('_', ' ').capitalize()} {exc.problem}."
 
 
 @get("/content", sync_to_thread=False)
@@ -101,7 +98,7 @@ async def posts_page(  # noqa: PLR0913 (one parameter per query argument)
             status=status,
             q="",
             patch_notes=patch_notes,
-            error=_problem(exc),
+            error=problem_text(exc),
             has_more=False,
         )
     return render(
@@ -279,7 +276,7 @@ async def _save(request: Request[Any, Any, Any], db: Database, user: User, origi
             db.read(),
             msgspec.structs.replace(form, status=status),
             original=await get_post(db.read(), original, preview=True) if original else None,
-            error=_problem(exc),
+            error=problem_text(exc),
             error_field=field,
             status_code=400,
         )
@@ -323,7 +320,7 @@ async def restore_post_revision_page(
     except Invalid as exc:
         found = await get_post(db.read(), slug, preview=True)
         form = _form_of(await previewed(db.read(), found))
-        return await _editor(request, db.read(), form, original=found, error=_problem(exc), status_code=400)
+        return await _editor(request, db.read(), form, original=found, error=problem_text(exc), status_code=400)
     return Redirect(f"/content/posts/{slug}/edit?saved=restored", status_code=303)
 
 
@@ -409,11 +406,12 @@ async def _page_editor(  # noqa: PLR0913 (the page and its notices)
             values = await editing_values(reads, entry.id, locale)
             fallback = entry.values
         revisions = (await list_revisions(reads, "page", entry.id, Window(REVISIONS_SHOWN)))[0]
+    choices = await reference_choices(reads, reference_targets(schema.fields))
     if form is not None:
-        fields = form_inputs(schema.fields, form)
+        fields = form_inputs(schema.fields, form, choices)
         title = str(form.get("title", title))
     else:
-        fields = inputs_for(schema.fields, values, fallback)
+        fields = inputs_for(schema.fields, values, fallback, choices)
     return render(
         request,
         "pages/content_page_edit.html",
@@ -463,7 +461,7 @@ async def create_page_page(
             await create_page(work, new, current_user.email)
     except Invalid as exc:
         return await _page_editor(
-            request, db, page_type, None, DEFAULT_LOCALE, form=form, error=_problem(exc), status_code=400
+            request, db, page_type, None, DEFAULT_LOCALE, form=form, error=problem_text(exc), status_code=400
         )
     notice = "scheduled" if scheduled else status
     return Redirect(f"/content/pages/{page_type}/{slug}?saved={notice}", status_code=303)
@@ -488,7 +486,7 @@ async def update_page_page(
         locale = check_locale(str(form.get("locale", "")).strip())
     except Invalid as exc:
         return await _page_editor(
-            request, db, page_type, slug, DEFAULT_LOCALE, form=form, error=_problem(exc), status_code=400
+            request, db, page_type, slug, DEFAULT_LOCALE, form=form, error=problem_text(exc), status_code=400
         )
     try:
         values = values_from_form(schema.fields, form)
@@ -504,7 +502,9 @@ async def update_page_page(
         async with db.write() as work:
             await update_page(work, page_type, slug, change, current_user.email)
     except Invalid as exc:
-        return await _page_editor(request, db, page_type, slug, locale, form=form, error=_problem(exc), status_code=400)
+        return await _page_editor(
+            request, db, page_type, slug, locale, form=form, error=problem_text(exc), status_code=400
+        )
     notice = "scheduled" if scheduled else status
     query = f"?locale={locale}&saved={notice}" if locale else f"?saved={notice}"
     return Redirect(f"/content/pages/{page_type}/{slug}{query}", status_code=303)
