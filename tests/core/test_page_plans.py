@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from ghee.clock import utcnow
 from ghee.core.builds import reads as build_reads
 from ghee.core.projects import create_project
+from ghee.db.database import Write
 from ghee.db.engine import create_engine
 from ghee.db.tables import builds
 from tests.support.databases import make_database
@@ -37,8 +38,8 @@ def skewed(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[t
         engine = create_engine(url)
         try:
             async with engine.begin() as conn:
-                older = await create_project(conn, "Older", "unreal")
-                newer = await create_project(conn, "Newer", "unity")
+                older = await create_project(Write(conn), "Older", "unreal")
+                newer = await create_project(Write(conn), "Newer", "unity")
                 now = utcnow()
                 for project_id, count in ((older.id, OLDER), (newer.id, NEWER)):
                     await conn.execute(
