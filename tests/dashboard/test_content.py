@@ -239,6 +239,22 @@ def test_add_edit_and_delete_collection_items(signed_in_page: Page, api: Api) ->
     page.get_by_label("level").fill("31")
     page.get_by_role("button", name="Save item").click()
     expect(page.locator("tbody tr").last).to_contain_text("31")
+
+    # A draft of the live item waits aside; an old revision comes back as the draft.
+    page.get_by_role("link", name=f"Edit item {dragon['meta']['id']}").click()
+    page.get_by_label("level").fill("99")
+    page.get_by_label("Save as").select_option("draft")
+    page.get_by_role("button", name="Save item").click()
+    live = next(item for item in api.ok("GET", f"/v2/content/{key}/")["data"][key] if item["name"] == "Dragon")
+    assert live["level"] == 31
+    drafted = api.ok("GET", f"/v2/content/{key}/", params={"test": 1})["data"][key]
+    assert next(item for item in drafted if item["name"] == "Dragon")["level"] == 99
+    page.get_by_role("link", name=f"Edit item {dragon['meta']['id']}").click()
+    expect(page.locator("#item-state")).to_contain_text("unpublished changes")
+    expect(page.locator("[data-revision]")).to_have_count(2)
+    page.get_by_role("button", name="Restore revision 1 as the draft").click()
+    expect(page.get_by_label("level")).to_have_value("30")
+    page.goto(f"/collections/{key}")
     page.get_by_role("button", name=f"Delete item {dragon['meta']['id']}").click()
     expect(page.locator("tbody tr")).to_have_count(1)
     assert [item["name"] for item in api.ok("GET", f"/v2/content/{key}/")["data"][key]] == ["Slime"]

@@ -13,9 +13,13 @@ from litestar.response import Redirect, Template
 
 from ghee.core.content.choices import reference_choices, reference_targets
 from ghee.core.content.collections import ItemChange, create_items, delete_item, list_items, update_item
-from ghee.core.content.entries import DEFAULT_LOCALE, ListQuery, Status, View, read_by_id
+from ghee.core.content.entries import DEFAULT_LOCALE, Entry, ListQuery, Status, View, read_by_id
 from ghee.core.content.fields import FieldSpec
+from ghee.core.content.publishing import announce, restore_revision
 from ghee.core.content.schemas import ContentSchema, get_schema, list_schemas
+from ghee.core.paging import Window
+from ghee.core.revisions import Revision, list_revisions
+from ghee.core.users import User
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.pages.content_fields import (
     Choices,
@@ -31,6 +35,7 @@ from ghee.db.reads import Reads
 from ghee.errors import Invalid, NotFound
 
 ITEMS_PER_PAGE = 25
+REVISIONS_SHOWN = 20
 MAX_PAGE = 100_000
 MAX_COLUMNS = 5
 _CELL = 80
@@ -94,6 +99,8 @@ def _item_editor(  # noqa: PLR0913 (the page and its notices)
     fields: list[FieldInput],
     status: str,
     *,
+    item: Entry | None = None,
+    revisions: list[Revision] | None = None,
     error: str = "",
     status_code: int = 200,
 ) -> Template:
@@ -104,6 +111,8 @@ def _item_editor(  # noqa: PLR0913 (the page and its notices)
         title=f"{'Edit' if item_id else 'New'} item · {collection.name}",
         collection=collection,
         item_id=item_id,
+        item=item,
+        revisions=revisions or [],
         fields=fields,
         status=status,
         error=error,
@@ -120,7 +129,9 @@ async def new_item_page(request: Request[Any, Any, Any], db: Database, key: str)
 
 
 @post("/collections/{key:str}/new")
-async def create_item_page(request: Request[Any, Any, Any], db: Database, key: str) -> Template | Redirect:
+async def create_item_page(
+    request: Request[Any, Any, Any], db: Database, current_user: User, key: str
+) -> Template | Redirect:
     """Add an item from the form."""
     form = await form_fields(request)
     collection = await get_schema(db.read(), "collection", key)
@@ -128,7 +139,7 @@ async def create_item_page(request: Request[Any, Any, Any], db: Database, key: s
     try:
         values = values_from_form(collection.fields, form)
         async with db.write() as work:
-            await create_items(work, key, status, [values])
+            await create_items(work, key, status, [values], current_user.email)
     except Invalid as exc:
         return _item_editor(
             request,
@@ -151,14 +162,15 @@ async def edit_item_page(request: Request[Any, Any, Any], db: Database, key: str
     if item is None:
         raise NotFound("item", str(item_id))
     fields = inputs_for(collection.fields, item.values, choices=await _choices(reads, collection))
-    return _item_editor(request, collection, item_id, fields, item.status)
+    revisions = (await list_revisions(reads, "item", item.id, Window(REVISIONS_SHOWN)))[0]
+    return _item_editor(request, collection, item_id, fields, item.status, item=item, revisions=revisions)
 
 
 @post("/collections/{key:str}/items/{item_id:int}")
 async def update_item_page(
-    request: Request[Any, Any, Any], db: Database, key: str, item_id: int
+    request: Request[Any, Any, Any], db: Database, current_user: User, key: str, item_id: int
 ) -> Template | Redirect:
-    """Replace an item's values (in the default locale) and status."""
+    """Replace an item's values (in the default locale); "Draft" on a live item keeps it live until published."""
     form = await form_fields(request)
     collection = await get_schema(db.read(), "collection", key)
     status: Status = "published" if form.get("status") == "published" else "draft"
@@ -166,7 +178,7 @@ async def update_item_page(
         values = values_from_form(collection.fields, form)
         change = ItemChange(status=status, locale=DEFAULT_LOCALE, values=values, replace=True)
         async with db.write() as work:
-            await update_item(work, key, item_id, change)
+            await update_item(work, key, item_id, change, current_user.email)
     except Invalid as exc:
         return _item_editor(
             request,
@@ -178,6 +190,17 @@ async def update_item_page(
             status_code=400,
         )
     return Redirect(f"/collections/{key}", status_code=303)
+
+
+@post("/collections/{key:str}/items/{item_id:int}/revisions/{number:int}/restore")
+async def restore_item_revision_page(db: Database, key: str, item_id: int, number: int) -> Redirect:
+    """Make an old revision the item's draft (a live item keeps its live version until published)."""
+    item = await read_by_id(db.read(), "item", key, item_id, View(drafts=True))
+    if item is None:
+        raise NotFound("item", str(item_id))
+    async with db.write() as work:
+        await announce(work, "item", item.id, await restore_revision(work, "item", item.id, number))
+    return Redirect(f"/collections/{key}/items/{item_id}", status_code=303)
 
 
 @post("/collections/{key:str}/items/{item_id:int}/delete")
@@ -195,5 +218,6 @@ ROUTES = [
     create_item_page,
     edit_item_page,
     update_item_page,
+    restore_item_revision_page,
     delete_item_page,
 ]
