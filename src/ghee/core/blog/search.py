@@ -1,4 +1,4 @@
-"""Full-text search over published posts' titles and bodies, ranked by relevance.
+"""Full-text search over live posts' titles and bodies, ranked by relevance.
 
 Each database does it its own way, behind one statement compiled per dialect:
 SQLite an FTS5 table (Porter stemming, ``bm25`` ranking with the title
@@ -6,6 +6,11 @@ weighted 10 to 1 over the body), PostgreSQL the English text-search
 configuration (``websearch_to_tsquery``, ``ts_rank`` over a tsvector where the
 title weighs more than the body). Both stem ("running" finds "run") and both
 read double-quoted text as a phrase; every other word must appear.
+
+Only live posts are in the index (migration 0021): SQLite's triggers keep
+drafts out of ``blog_posts_fts``, and PostgreSQL's GIN index is partial, on
+``status = 'published'``. A search reads no entry it would throw away, and
+counts its matches without looking at ``blog_posts``.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from ghee.core.blog.posts import READ_COLUMNS, READ_FROM, PostPage, post_from
 from ghee.core.inputs import check_free_text
 from ghee.core.paging import Window
+from ghee.db.database import Write
 from ghee.db.reads import Reads
 from ghee.db.tables import blog_posts
 from ghee.errors import Invalid
@@ -30,7 +36,7 @@ _WORD = re.compile(r"\w+")
 
 
 class post_search_hits(FunctionElement[tuple[int, float]]):  # noqa: N801 (SQL functions read as lower case)
-    """Table of ``(id, score)`` for the posts matching a query; its one argument is the prepared query."""
+    """Table of ``(id, rank)`` for the live posts matching a query; its one argument is the prepared query."""
 
     inherit_cache = True
 
@@ -38,45 +44,51 @@ class post_search_hits(FunctionElement[tuple[int, float]]):  # noqa: N801 (SQL f
 @compiles(post_search_hits, "sqlite")
 def _hits_sqlite(element: post_search_hits, compiler: SQLCompiler, **kw: object) -> str:
     query = compiler.process(element.clauses, **kw)
-    # The query is a bound parameter: only SQL of ours is formatted in.
-    select = "(SELECT rowid AS id, -bm25(blog_posts_fts, 10.0, 1.0) AS score FROM blog_posts_fts"
+    # The query is a bound parameter: only SQL of ours is formatted in. Drafts are not in blog_posts_fts.
+    select = "(SELECT rowid AS id, -bm25(blog_posts_fts, 10.0, 1.0) AS rank FROM blog_posts_fts"
     return f"{select} WHERE blog_posts_fts MATCH {query})"
 
 
 @compiles(post_search_hits, "postgresql")
 def _hits_postgresql(element: post_search_hits, compiler: SQLCompiler, **kw: object) -> str:
     query = compiler.process(element.clauses, **kw)
-    # ``search`` is the generated tsvector column migration 0002 adds (and indexes) on PostgreSQL.
-    select = "(SELECT id, ts_rank(search, q) AS score FROM blog_posts"
-    return f"{select}, websearch_to_tsquery('english'::regconfig, {query}) AS q WHERE search @@ q)"
+    # ``search`` is the generated tsvector column of migration 0002; the status condition is the
+    # predicate of its partial GIN index (0021), which answers both conditions.
+    select = "(SELECT id, ts_rank(search, q) AS rank FROM blog_posts"
+    query_from = f"websearch_to_tsquery('english'::regconfig, {query}) AS q"
+    return f"{select}, {query_from} WHERE search @@ q AND status = 'published')"
 
 
-_HITS = post_search_hits(sa.bindparam("query", type_=sa.Text())).table_valued(
-    sa.column("id", sa.Integer()), sa.column("score", sa.Float())
+_HITS = (
+    post_search_hits(sa.bindparam("query", type_=sa.Text()))
+    .table_valued(sa.column("id", sa.Integer()), sa.column("rank", sa.Float()))
+    .alias("hits")
 )
-_HITS_ALIAS = _HITS.alias("hits")
-# The page's ids and scores are chosen first; only those rows are read whole,
-# so the subqueries gathering categories and tags never run for the other
-# matches. The number of matches rides along as a window count: the match is
-# evaluated once, not again by a counting query.
+# Every match is ranked once, into a materialized table the rest reads.
+_MATCHED = sa.select(_HITS.c.id, _HITS.c.rank).cte("matched").prefix_with("MATERIALIZED")
 _CHOSEN = (
-    sa.select(blog_posts.c.id, _HITS_ALIAS.c.score, sa.func.count().over().label("total"))
-    .select_from(blog_posts.join(_HITS_ALIAS, _HITS_ALIAS.c.id == blog_posts.c.id))
-    .where(blog_posts.c.status == "published")
-    .order_by(_HITS_ALIAS.c.score.desc(), blog_posts.c.id.desc())
+    sa.select(_MATCHED.c.id, _MATCHED.c.rank)
+    .order_by(_MATCHED.c.rank.desc(), _MATCHED.c.id.desc())
     .limit(sa.bindparam("limit"))
     .offset(sa.bindparam("offset"))
     .subquery("chosen")
 )
+# Only the page's rows are read whole (bodies, author, categories and tags); the number of
+# matches rides along, counted from the ranked table.
 _PAGE = (
-    sa.select(*READ_COLUMNS, _CHOSEN.c.score, _CHOSEN.c.total)
+    sa.select(*READ_COLUMNS, _CHOSEN.c.rank, sa.select(sa.func.count()).select_from(_MATCHED).scalar_subquery())
     .select_from(READ_FROM.join(_CHOSEN, _CHOSEN.c.id == blog_posts.c.id))
-    .order_by(_CHOSEN.c.score.desc(), blog_posts.c.id.desc())
+    .order_by(_CHOSEN.c.rank.desc(), blog_posts.c.id.desc())
 )
-_COUNT = (
-    sa.select(sa.func.count())
-    .select_from(blog_posts.join(_HITS_ALIAS, _HITS_ALIAS.c.id == blog_posts.c.id))
-    .where(blog_posts.c.status == "published")
+# A page past the end: the matches counted alone (the ranks are not computed).
+_COUNT = sa.select(sa.func.count()).select_from(_HITS)
+# SQLite's index emptied, then given every live post (FTS5's 'rebuild' would index the drafts too).
+_INDEX_LIVE_POSTS = (
+    sa.text("INSERT INTO blog_posts_fts(blog_posts_fts) VALUES ('delete-all')"),
+    sa.text(
+        "INSERT INTO blog_posts_fts(rowid, title, body) "
+        "SELECT id, title, body FROM blog_posts WHERE status = 'published'"
+    ),
 )
 
 
@@ -98,7 +110,7 @@ def prepared_query(text: str) -> str:
 
 
 async def search_posts(reads: Reads, text: str, window: Window) -> PostPage:
-    """Published posts matching ``text``, most relevant first, each with its ``rank``.
+    """Live posts matching ``text``, most relevant first, each with its ``rank``.
 
     An empty page when no word of ``text`` matches; raises ``Invalid`` on
     ``query`` for a query over 500 characters or with NUL characters.
@@ -116,3 +128,13 @@ async def search_posts(reads: Reads, text: str, window: Window) -> PostPage:
     else:  # a page past the end: count the matches alone
         total = (await reads.first(_COUNT, {"query": query}) or (0,))[0]
     return PostPage([post_from(row[:-2], round(float(row[-2]), 6)) for row in rows], int(total))
+
+
+async def index_live_posts(work: Write) -> None:
+    """Make SQLite's full-text index anew from the live posts, for rows written with its triggers off or copied in.
+
+    PostgreSQL needs nothing: its index is kept by the database. Raises nothing of its own.
+    """
+    if work.dialect.name == "sqlite":
+        for statement in _INDEX_LIVE_POSTS:
+            await work.execute(statement)
