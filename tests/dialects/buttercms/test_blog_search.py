@@ -1,4 +1,4 @@
-"""ButterCMS post search (seed 004): relevance ranking, stemming, phrases, paging, empty results.
+"""ButterCMS post search (seed 004): relevance ranking, ties newest first, stemming, phrases, paging, empty results.
 
 Only live posts are found, by their live words (never a working draft's).
 """
@@ -95,6 +95,19 @@ def test_terms_with_punctuation_and_numbers_find_what_they_name(api: Api) -> Non
     for term in terms:
         assert [p["slug"] for p in _search(api, f"{word} {term}")["data"]] == [slug], term  # type: ignore[index]
         assert [p["slug"] for p in _search(api, f'{word} "{term} "')["data"]] == [slug], term  # type: ignore[index]
+
+
+def test_equal_ranks_put_the_newest_first(api: Api) -> None:
+    """Two posts with the same words tie; the one published later comes first, though it was written first."""
+    word = _word()
+    text = {"title": f"{word} roadmap", "body": "<p>What the next season brings.</p>"}
+    newer = new_post(api, **text, published="2026-11-20T10:00:00Z")
+    older = new_post(api, **text, published="2026-10-01T10:00:00Z")
+    data = _search(api, word)["data"]
+    assert isinstance(data, list)
+    assert [post["slug"] for post in data] == [newer, older]
+    assert data[0]["rank"] == data[1]["rank"]
+    assert [post["slug"] for post in _search(api, word, page_size=1, page=2)["data"]] == [older]  # type: ignore[index]
 
 
 def test_drafts_are_never_found(api: Api) -> None:

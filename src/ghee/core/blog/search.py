@@ -1,4 +1,4 @@
-"""Full-text search over live posts' titles and bodies, ranked by relevance.
+"""Full-text search over live posts' titles and bodies, ranked by relevance, ties newest first.
 
 Each database does it its own way, behind one statement compiled per dialect:
 SQLite an FTS5 table (Porter stemming, ``bm25`` ranking with the title
@@ -36,7 +36,11 @@ _WORD = re.compile(r"\w+")
 
 
 class post_search_hits(FunctionElement[tuple[int, float]]):  # noqa: N801 (SQL functions read as lower case)
-    """Table of ``(id, rank)`` for the live posts matching a query; its one argument is the prepared query."""
+    """Table of ``(id, rank)`` for the live posts matching a query; its one argument is the prepared query.
+
+    ``rank`` is the relevance rounded to six places, as a post carries it: the
+    order is by that value, so two posts showing the same rank are tied.
+    """
 
     inherit_cache = True
 
@@ -45,7 +49,7 @@ class post_search_hits(FunctionElement[tuple[int, float]]):  # noqa: N801 (SQL f
 def _hits_sqlite(element: post_search_hits, compiler: SQLCompiler, **kw: object) -> str:
     query = compiler.process(element.clauses, **kw)
     # The query is a bound parameter: only SQL of ours is formatted in. Drafts are not in blog_posts_fts.
-    select = "(SELECT rowid AS id, -bm25(blog_posts_fts, 10.0, 1.0) AS rank FROM blog_posts_fts"
+    select = "(SELECT rowid AS id, round(-bm25(blog_posts_fts, 10.0, 1.0), 6) AS rank FROM blog_posts_fts"
     return f"{select} WHERE blog_posts_fts MATCH {query})"
 
 
@@ -54,7 +58,7 @@ def _hits_postgresql(element: post_search_hits, compiler: SQLCompiler, **kw: obj
     query = compiler.process(element.clauses, **kw)
     # ``search`` is the generated tsvector column of migration 0002; the status condition is the
     # predicate of its partial GIN index (0021), which answers both conditions.
-    select = "(SELECT id, ts_rank(search, q) AS rank FROM blog_posts"
+    select = "(SELECT id, round(ts_rank(search, q)::numeric, 6)::float8 AS rank FROM blog_posts"
     query_from = f"websearch_to_tsquery('english'::regconfig, {query}) AS q"
     return f"{select}, {query_from} WHERE search @@ q AND status = 'published')"
 
@@ -66,9 +70,17 @@ _HITS = (
 )
 # Every match is ranked once, into a materialized table the rest reads.
 _MATCHED = sa.select(_HITS.c.id, _HITS.c.rank).cte("matched").prefix_with("MATERIALIZED")
+# The rank of the page's last post (``last``: offset + limit) by relevance alone, or the lowest of
+# all when fewer match. Only the matches ranked at least that high can be on the page, so only
+# those are looked up in blog_posts for their publication dates, which order the tied ones.
+_BEST = sa.select(_MATCHED.c.rank).order_by(_MATCHED.c.rank.desc()).limit(sa.bindparam("last")).subquery("best")
+_LOWEST_ON_PAGE = sa.select(sa.func.min(_BEST.c.rank)).scalar_subquery()
+_ORDER = (blog_posts.c.published_at.desc().nulls_last(), blog_posts.c.id.desc())
 _CHOSEN = (
     sa.select(_MATCHED.c.id, _MATCHED.c.rank)
-    .order_by(_MATCHED.c.rank.desc(), _MATCHED.c.id.desc())
+    .select_from(_MATCHED.join(blog_posts, blog_posts.c.id == _MATCHED.c.id))
+    .where(_MATCHED.c.rank >= _LOWEST_ON_PAGE)
+    .order_by(_MATCHED.c.rank.desc(), *_ORDER)
     .limit(sa.bindparam("limit"))
     .offset(sa.bindparam("offset"))
     .subquery("chosen")
@@ -78,7 +90,7 @@ _CHOSEN = (
 _PAGE = (
     sa.select(*READ_COLUMNS, _CHOSEN.c.rank, sa.select(sa.func.count()).select_from(_MATCHED).scalar_subquery())
     .select_from(READ_FROM.join(_CHOSEN, _CHOSEN.c.id == blog_posts.c.id))
-    .order_by(_CHOSEN.c.rank.desc(), blog_posts.c.id.desc())
+    .order_by(_CHOSEN.c.rank.desc(), *_ORDER)
 )
 # A page past the end: the matches counted alone (the ranks are not computed).
 _COUNT = sa.select(sa.func.count()).select_from(_HITS)
@@ -110,7 +122,7 @@ def prepared_query(text: str) -> str:
 
 
 async def search_posts(reads: Reads, text: str, window: Window) -> PostPage:
-    """Live posts matching ``text``, most relevant first, each with its ``rank``.
+    """Live posts matching ``text``, most relevant first (the newest first among equals), each with its ``rank``.
 
     An empty page when no word of ``text`` matches; raises ``Invalid`` on
     ``query`` for a query over 500 characters or with NUL characters.
@@ -120,7 +132,8 @@ async def search_posts(reads: Reads, text: str, window: Window) -> PostPage:
     query = prepared_query(check_free_text("query", text))
     if not query:
         return PostPage([], 0)
-    rows = await reads.all(_PAGE, {"query": query, "limit": window.limit, "offset": window.offset})
+    page = {"limit": window.limit, "offset": window.offset, "last": window.offset + window.limit}
+    rows = await reads.all(_PAGE, {"query": query, **page})
     if rows:
         total = rows[0][-1]
     elif window.offset == 0:
