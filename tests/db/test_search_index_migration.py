@@ -59,13 +59,18 @@ async def _indexed_rows(url: str) -> int | None:
         await engine.dispose()
 
 
-async def _search_indexes(url: str) -> list[str]:
-    """The definitions of PostgreSQL's indexes on ``blog_posts.search``."""
+async def _postgres_search(url: str) -> tuple[list[str], dict[str, str]]:
+    """The definitions of PostgreSQL's indexes on ``blog_posts.search``, and the storage of ``search`` and ``body``."""
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
             query = "SELECT indexdef FROM pg_indexes WHERE tablename = 'blog_posts' AND indexdef LIKE '%(search)%'"
-            return list(await conn.scalars(sa.text(query)))
+            storage = (
+                "SELECT attname, attstorage::text FROM pg_attribute "
+                "WHERE attrelid = 'blog_posts'::regclass AND attname IN ('search', 'body')"
+            )
+            kinds = {row[0]: row[1] for row in await conn.execute(sa.text(storage))}
+            return list(await conn.scalars(sa.text(query))), kinds
     finally:
         await engine.dispose()
 
@@ -80,15 +85,17 @@ def test_only_live_posts_stay_indexed_and_downgrading_indexes_every_post_again(b
         assert run_async(lambda: _found(url, "part two")) == []
         assert run_async(lambda: _indexed_rows(url)) in (2, None)
         if backend == "postgres":
-            [index] = run_async(lambda: _search_indexes(url))
+            [index], storage = run_async(lambda: _postgres_search(url))
             assert "ix_blog_posts_search_published" in index
             assert "WHERE ((status)::text = 'published'::text)" in index
+            assert storage == {"search": "m", "body": "m"}  # kept in the row
         downgrade(url, "0020")
         assert run_async(lambda: _indexed_rows(url)) in (3, None)
         if backend == "postgres":
-            [index] = run_async(lambda: _search_indexes(url))
+            [index], storage = run_async(lambda: _postgres_search(url))
             assert "ix_blog_posts_search " in index
             assert "WHERE" not in index
+            assert storage == {"search": "x", "body": "x"}
     finally:
         drop()
 
