@@ -125,10 +125,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(database_url: str, log: Path) -> Iterator[tuple[int, str]]:
-    """One ``ghee serve`` worker pinned to the server CPU; yields its process id and base URL."""
+def serve(database_url: str, log: Path, settings: dict[str, str] | None = None) -> Iterator[tuple[int, str]]:
+    """One ``ghee serve`` worker pinned to the server CPU, with ``settings`` (``GHEE_*`` variables) if given.
+
+    Yields its process id and base URL.
+    """
     port = free_port()
-    env = {**os.environ, "GHEE_DATABASE_URL": database_url, "GHEE_RATE_LIMIT": RATE_LIMIT}
+    env = {**os.environ, "GHEE_DATABASE_URL": database_url, "GHEE_RATE_LIMIT": RATE_LIMIT, **(settings or {})}
     env.pop("GHEE_REDIS_URL", None)
     with server([GHEE, "serve", "--port", str(port), "--workers", "1"], port, env, log) as running:
         yield running
@@ -277,12 +280,13 @@ def load(  # noqa: PLR0913 (what to load, how, and where to log)
     folder: Path,
     script: Path | None = None,
     check: Callable[[Any], bool] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Result:
-    """Serve ``database_url``, warm up, then measure ``path`` under wrk.
+    """Serve ``database_url`` (with ``settings``, ``GHEE_*`` variables, if given), warm up, then measure ``path``.
 
     ``GET path`` must first answer 200, with a JSON body ``check`` accepts if given.
     """
-    with serve(database_url, folder / f"serve-{backend}.log") as (pid, base_url):
+    with serve(database_url, folder / f"serve-{backend}.log", settings) as (pid, base_url):
         probe(backend, base_url + path, token, folder, check)
         return measure(backend, pid, base_url + path, token, args, script)
 

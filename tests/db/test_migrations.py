@@ -22,10 +22,11 @@ from tests.support.services import run_async
 
 # SQLite's full-text index of blog posts (migration 0002): a virtual table and its shadow tables.
 _SQLITE_ONLY_TABLES = {"blog_posts_fts", *(f"blog_posts_fts_{part}" for part in ("config", "data", "docsize", "idx"))}
-# PostgreSQL's full-text column and its index, and the transaction id index the event log follows (0002, 0008).
+# PostgreSQL's full-text column and its partial index of live posts, and the transaction id index the event
+# log follows (0002, 0021, 0008).
 _POSTGRES_ONLY = {
     ("remove_column", "blog_posts.search"),
-    ("remove_index", "ix_blog_posts_search"),
+    ("remove_index", "ix_blog_posts_search_published"),
     ("remove_index", "ix_events_txid"),
 }
 

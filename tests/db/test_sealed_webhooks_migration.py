@@ -13,10 +13,10 @@ from cryptography.fernet import Fernet
 from sqlalchemy.engine import make_url
 
 from ghee.db.engine import create_engine
-from ghee.db.migrate import alembic_config, upgrade
+from ghee.db.migrate import upgrade
 from ghee.db.sealing import KEY_FILE_NAME, Sealer
 from ghee.db.tables import webhook_subscriptions
-from tests.support.databases import make_empty_database
+from tests.support.databases import downgrade, make_empty_database, migrate
 from tests.support.services import run_async
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None)
@@ -61,25 +61,6 @@ _INSERT = (
 )
 
 
-async def _migrate(url: str, revision: str = "head") -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine, revision)
-    finally:
-        await engine.dispose()
-
-
-async def _downgrade(url: str, revision: str) -> None:
-    from alembic import command  # noqa: PLC0415
-
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as conn:
-            await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
-    finally:
-        await engine.dispose()
-
-
 def test_stored_secrets_are_sealed_with_the_key_and_opened_again_on_downgrade(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,7 +69,7 @@ def test_stored_secrets_are_sealed_with_the_key_and_opened_again_on_downgrade(
     url, drop = make_empty_database(backend, tmp_path)
     try:
         run_async(lambda: _at_0018_with_a_plain_subscription(url))
-        run_async(lambda: _migrate(url))
+        migrate(url)
         headers, secret = run_async(lambda: _stored(url))
         sealer = Sealer(key)
         assert set(headers) == set(HEADERS)
@@ -96,7 +77,7 @@ def test_stored_secrets_are_sealed_with_the_key_and_opened_again_on_downgrade(
         assert all(value not in json.dumps(headers) for value in HEADERS.values())
         assert sealer.open(secret) == SECRET
         assert {name: sealer.open(value) for name, value in headers.items()} == HEADERS
-        run_async(lambda: _downgrade(url, "0018"))
+        downgrade(url, "0018")
         assert run_async(lambda: _stored(url)) == (HEADERS, SECRET)
     finally:
         drop()
@@ -109,7 +90,7 @@ def test_a_database_without_subscriptions_is_migrated_without_making_a_key(
     monkeypatch.delenv("GHEE_SECRET_KEY_FILE", raising=False)
     url, drop = make_empty_database("sqlite", tmp_path)
     try:
-        run_async(lambda: _migrate(url))
+        migrate(url)
         database: Any = make_url(url).database
         assert not (Path(database).parent / KEY_FILE_NAME).exists()
     finally:

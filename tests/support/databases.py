@@ -12,10 +12,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from alembic import command
 from sqlalchemy.engine import make_url
 
 from ghee.db.engine import create_engine
-from ghee.db.migrate import upgrade
+from ghee.db.migrate import alembic_config, upgrade
 from tests.support.services import WORKER, require_postgres, run_async
 
 
@@ -35,11 +36,27 @@ def _psql_admin(sql: str) -> None:
     run_async(run)
 
 
-def _migrate(url: str) -> None:
+def migrate(url: str, revision: str = "head") -> None:
+    """Upgrade the database at ``url`` to ``revision``."""
+
     async def run() -> None:
         engine = create_engine(url)
         try:
-            await upgrade(engine)
+            await upgrade(engine, revision)
+        finally:
+            await engine.dispose()
+
+    run_async(run)
+
+
+def downgrade(url: str, revision: str) -> None:
+    """Downgrade the database at ``url`` to ``revision``."""
+
+    async def run() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), revision))
         finally:
             await engine.dispose()
 
@@ -56,13 +73,13 @@ def _template(backend: str) -> str:
     if backend not in _TEMPLATES:
         if backend == "sqlite":
             path = _TEMPLATE_DIR / "template.db"
-            _migrate(f"sqlite:///{path}")
+            migrate(f"sqlite:///{path}")
             _TEMPLATES[backend] = str(path)
         else:
             name = f"ghee_template_{WORKER}_{os.getpid()}"
             _psql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             _psql_admin(f'CREATE DATABASE "{name}"')
-            _migrate(_postgres_url(name))
+            migrate(_postgres_url(name))
             atexit.register(_psql_admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             _TEMPLATES[backend] = name
     return _TEMPLATES[backend]

@@ -5,7 +5,7 @@ every table is copied in foreign-key order in batches, primary keys kept, in
 one transaction on the target. What lives beside the tables is then put right
 on the target: each table's ids go on from where the source's went (past its
 rows, and past ids it gave to rows deleted since: ``ghee.db.row_ids``), SQLite's
-full-text index is rebuilt, and the count tables its triggers kept while the
+full-text index is made anew from the live posts, and the count tables its triggers kept while the
 rows went in are checked against a recount by ``ghee.ops.verify``.
 """
 
@@ -21,6 +21,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from ghee.core.blog.search import index_live_posts
+from ghee.db.database import Write
 from ghee.db.engine import create_engine
 from ghee.db.migrate import alembic_config, upgrade_on
 from ghee.db.row_ids import give_only_above, highest_given
@@ -147,5 +149,4 @@ async def _rebuild_beside_tables(src: AsyncConnection, dst: AsyncConnection) -> 
         if "id" in table.c and table.c.id.autoincrement is True:
             # Past the copied ids, and past any the source gave to rows it deleted since.
             await give_only_above(dst, table.name, await highest_given(src, table.name))
-    if dst.dialect.name == "sqlite":
-        await dst.execute(sa.text("INSERT INTO blog_posts_fts(blog_posts_fts) VALUES ('rebuild')"))
+    await index_live_posts(Write(dst))

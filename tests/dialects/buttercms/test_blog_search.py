@@ -1,9 +1,16 @@
-"""ButterCMS post search (seed 004): relevance ranking, stemming, phrases, paging, empty results."""
+"""ButterCMS post search (seed 004): relevance ranking, ties newest first, stemming, phrases, paging, empty results.
+
+Only live posts are found, by their live words (never a working draft's).
+"""
 
 from __future__ import annotations
 
+from ghee.core.blog.posts import get_post
+from ghee.core.blog.writing import unpublish_post
+from ghee.db.database import opened
 from tests.support.api import Api
-from tests.support.blog import POST_FIELDS, new_post, unique
+from tests.support.blog import POST_FIELDS, new_post, unique, write
+from tests.support.services import run_async
 
 
 def _word() -> str:
@@ -14,6 +21,23 @@ def _word() -> str:
 def _search(api: Api, query: str, path: str = "/v2/search/", **params: object) -> dict[str, object]:
     result: dict[str, object] = api.ok("GET", path, params={"query": query, **params})
     return result
+
+
+def _found(api: Api, query: str) -> list[str]:
+    """The slugs a search finds, in order."""
+    data = _search(api, query)["data"]
+    assert isinstance(data, list)
+    return [post["slug"] for post in data]
+
+
+def _unpublish(api: Api, slug: str) -> None:
+    """Take a live post offline (a draft again), as the dashboard's core call does, on the server's database."""
+
+    async def run() -> None:
+        async with opened(api.server.database_url) as db, db.write() as work:
+            await unpublish_post(work, await get_post(work, slug, preview=True))
+
+    run_async(run)
 
 
 def test_title_matches_rank_above_body_matches(api: Api) -> None:
@@ -73,10 +97,63 @@ def test_terms_with_punctuation_and_numbers_find_what_they_name(api: Api) -> Non
         assert [p["slug"] for p in _search(api, f'{word} "{term} "')["data"]] == [slug], term  # type: ignore[index]
 
 
+def test_equal_ranks_put_the_newest_first(api: Api) -> None:
+    """Two posts with the same words tie; the one published later comes first, though it was written first."""
+    word = _word()
+    text = {"title": f"{word} roadmap", "body": "<p>What the next season brings.</p>"}
+    newer = new_post(api, **text, published="2026-11-20T10:00:00Z")
+    older = new_post(api, **text, published="2026-10-01T10:00:00Z")
+    data = _search(api, word)["data"]
+    assert isinstance(data, list)
+    assert [post["slug"] for post in data] == [newer, older]
+    assert data[0]["rank"] == data[1]["rank"]
+    assert [post["slug"] for post in _search(api, word, page_size=1, page=2)["data"]] == [older]  # type: ignore[index]
+
+
 def test_drafts_are_never_found(api: Api) -> None:
     word = _word()
     new_post(api, title=word, status="draft")
     assert _search(api, word)["data"] == []
+
+
+def test_a_post_is_found_while_it_is_live(api: Api) -> None:
+    word = _word()
+    slug = new_post(api, title=f"{word} hotfix", status="draft")
+    assert _found(api, word) == []
+    write(api, "PATCH", f"/v2/posts/{slug}/", {"status": "published"})
+    assert _found(api, word) == [slug]
+    _unpublish(api, slug)
+    assert _found(api, word) == []
+    write(api, "PATCH", f"/v2/posts/{slug}/", {"status": "published"})
+    assert _found(api, word) == [slug]
+
+
+def test_a_deleted_post_is_not_found(api: Api) -> None:
+    word = _word()
+    slug = new_post(api, title=f"{word} recap")
+    assert _found(api, word) == [slug]
+    write(api, "DELETE", f"/v2/posts/{slug}/")
+    assert _found(api, word) == []
+
+
+def test_a_live_post_is_found_by_its_live_words_not_its_working_drafts(api: Api) -> None:
+    live, drafted = _word(), _word()
+    slug = new_post(api, title=f"{live} balance pass", body=f"<p>Numbers for {live}.</p>")
+    draft = {"status": "draft", "title": f"{drafted} balance pass", "body": f"<p>Numbers for {drafted}.</p>"}
+    write(api, "PATCH", f"/v2/posts/{slug}/", draft)
+    assert _found(api, live) == [slug]
+    assert _found(api, drafted) == []
+    write(api, "PATCH", f"/v2/posts/{slug}/", {"status": "published"})  # the draft goes live
+    assert _found(api, drafted) == [slug]
+    assert _found(api, live) == []
+
+
+def test_a_live_post_changed_in_place_is_found_by_its_new_words(api: Api) -> None:
+    old, new = _word(), _word()
+    slug = new_post(api, title="Server maintenance", body=f"<p>Downtime for {old}.</p>")
+    write(api, "PATCH", f"/v2/posts/{slug}/", {"body": f"<p>Downtime for {new}.</p>"})
+    assert _found(api, new) == [slug]
+    assert _found(api, old) == []
 
 
 def test_search_pages(api: Api) -> None:
