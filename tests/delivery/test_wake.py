@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.servers import kept
 from tests.support.webhooks import Hub, Receiver, start_hub, stop_hub, wait_until
 
 
 @pytest.fixture(scope="module")
-def slow_poll(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Hub:
-    def make() -> Hub:
-        return start_hub(backend, Path(tmp_path_factory.mktemp(f"wake-{backend}")), GHEE_WORKER_POLL_SECONDS="10")
-
-    return kept(("hub-slow-poll", backend), make, stop_hub)
+def slow_poll(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """Stopped after this module: its server and worker hold PostgreSQL connections other suites need."""
+    hub = start_hub(backend, Path(tmp_path_factory.mktemp(f"wake-{backend}")), GHEE_WORKER_POLL_SECONDS="10")
+    yield hub
+    stop_hub(hub)
 
 
 def test_a_delivery_starts_within_100_ms_of_the_write_though_the_poll_is_10_s(

@@ -17,7 +17,7 @@ from tests.support.blog import events_about, new_post, unique, write
 from tests.support.buildbutler_factory import in_db
 from tests.support.content import events_about as events_of_type
 from tests.support.content import new_page, new_page_type
-from tests.support.servers import Server, shared_server
+from tests.support.servers import Server, serve_fresh
 
 
 def _live(api: Api, slug: str) -> dict[str, Any]:
@@ -150,8 +150,8 @@ def test_a_live_page_answers_its_live_values_while_a_draft_is_saved_in_a_locale(
 
 
 @pytest.fixture(scope="module")
-def scheduling(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
-    return shared_server(backend, tmp_path_factory, "scheduling", GHEE_WORKER_IN_PROCESS="1")
+def scheduling(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from serve_fresh(backend, tmp_path_factory, "scheduling", GHEE_WORKER_IN_PROCESS="1")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from ghee.config import Settings, SettingsError
 from tests.support.api import Api
 from tests.support.blog import new_post, unique
 from tests.support.media import image_bytes, upload
-from tests.support.servers import Server, shared_server
+from tests.support.servers import Server, serve_fresh
 
 SITE = "https://www.studio.example"
 HUB = "https://hub.studio.example"
@@ -23,8 +23,8 @@ SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 
 
 @pytest.fixture(scope="module")
-def site_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
-    return shared_server(
+def site_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from serve_fresh(
         backend,
         tmp_path_factory,
         "site",
