@@ -30,13 +30,8 @@ from tests.support.servers import Server, kept, shared_server
 
 @pytest.fixture(scope="session")
 def dash_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Server:
-    """A real ``ghee serve`` for the dashboard tests; sign-in limits high enough for a test session.
-
-    Its background loops run in process on either backend, so a post scheduled in the browser goes live.
-    """
-    return shared_server(
-        backend, tmp_path_factory, "dashboard", GHEE_LOGIN_RATE_LIMIT="10000/minute", GHEE_WORKER_IN_PROCESS="1"
-    )
+    """A real ``ghee serve`` for the dashboard tests; sign-in limits high enough for a test session."""
+    return shared_server(backend, tmp_path_factory, "dashboard", GHEE_LOGIN_RATE_LIMIT="10000/minute")
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from tests.support.api import Api
 from tests.support.blog import new_post, unique, write
 from tests.support.browser import PHONE, shoot
 from tests.support.servers import Server
+from tests.support.webhooks import start_worker, stop
 
 
 @pytest.fixture
@@ -91,8 +92,20 @@ def test_create_an_author_with_an_avatar_a_category_and_a_tag(signed_in_page: Pa
     _fits_the_phone(page)
 
 
+@pytest.fixture
+def publisher(backend: str, dash_server: Server, tmp_path: Path) -> Iterator[None]:
+    """What publishes scheduled posts: ``ghee serve`` itself on SQLite, a ``ghee worker`` for the test on PostgreSQL."""
+    if backend == "sqlite":
+        yield
+        return
+    worker = start_worker(dash_server, tmp_path / "worker.log", GHEE_WORKER_POLL_SECONDS="0.2")
+    yield
+    stop(worker)
+
+
+@pytest.mark.usefixtures("publisher")
 def test_write_a_post_with_an_inline_image_from_the_library_schedule_it_and_see_it_go_live(
-    signed_in_page: Page, api: Api, dash_server: Server, tmp_path: Path
+    signed_in_page: Page, api: Api, tmp_path: Path
 ) -> None:
     page = signed_in_page
     name = f"{unique('map')}.png"
