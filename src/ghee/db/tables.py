@@ -285,10 +285,11 @@ blog_tags = sa.Table(
     sa.UniqueConstraint("slug", name="uq_blog_tags_slug"),
 )
 
-# Full-text search lives beside this table, per database (migration 0002):
-# SQLite an FTS5 table ``blog_posts_fts`` kept by triggers, PostgreSQL a
-# generated column ``search`` (the weighted tsvector of title and body) with a
-# GIN index. Neither is declared here: see ``ghee.core.blog.search``.
+# Full-text search lives beside this table, per database (migrations 0002 and
+# 0021), over the published posts only: SQLite an FTS5 table ``blog_posts_fts``
+# kept by triggers, PostgreSQL a generated column ``search`` (the weighted
+# tsvector of title and body) with a GIN index partial on ``status =
+# 'published'``. Neither is declared here: see ``ghee.core.blog.search``.
 blog_posts = sa.Table(
     "blog_posts",
     metadata,
