@@ -86,6 +86,9 @@ def start_server(database_url: str, log: Path, *, workers: int = 1, **extra_env:
         "GHEE_WORKER_POLL_SECONDS": "1",
         "GHEE_JENKINS_ALLOW_PRIVATE": "1",  # the fake Jenkins listens on 127.0.0.1
         "GHEE_LOGIN_CLIENT_RATE_LIMIT": "10000/minute",  # every test signs in from 127.0.0.1
+        # A session keeps a dozen servers and workers on one PostgreSQL (max_connections 100): idle, each
+        # process keeps one connection per pool open rather than up to fifteen.
+        "GHEE_DATABASE_IDLE_CONNECTIONS": "1",
         **extra_env,
     }
     env.pop("GHEE_REDIS_URL", None) if "GHEE_REDIS_URL" not in extra_env else None

@@ -44,7 +44,18 @@ def create_engine(database_url: str) -> AsyncEngine:
         return engine
     # Up to 20 connections at a busy moment, but only 5 kept open idle: many processes (serve workers,
     # ghee worker, a test suite's servers) share one server's max_connections (100 by default).
-    return create_async_engine(url, pool_size=5, max_overflow=15, pool_pre_ping=False)
+    kept = idle_connections(5)
+    return create_async_engine(url, pool_size=kept, max_overflow=20 - kept, pool_pre_ping=False)
+
+
+def idle_connections(default: int) -> int:
+    """Connections a PostgreSQL pool keeps open while idle: ``GHEE_DATABASE_IDLE_CONNECTIONS``, else ``default``.
+
+    Each process has two pools (units of work, and the read path); a host running many processes
+    (a test suite's servers) sets it low so they fit PostgreSQL's ``max_connections``.
+    """
+    text = os.environ.get("GHEE_DATABASE_IDLE_CONNECTIONS", "").strip()
+    return max(1, min(int(text), default)) if text.isdigit() else default
 
 
 def private_file(path: Path) -> None:

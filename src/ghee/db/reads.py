@@ -30,7 +30,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 
-from ghee.db.engine import async_url
+from ghee.db.engine import async_url, idle_connections
 from ghee.errors import Unavailable
 
 Row = Sequence[Any]
@@ -157,10 +157,11 @@ class _Connections:
     adds (connection setup hooks, resets, timeouts), only reuse and a bound.
     """
 
-    def __init__(self, dsn: str, size: int) -> None:
+    def __init__(self, dsn: str, size: int, keep: int | None = None) -> None:
         self._dsn = dsn
         self._idle: list[asyncpg.Connection] = []
         self._slots = asyncio.Semaphore(size)
+        self._keep_idle = size if keep is None else keep
 
     async def fetch(self, sql: str, args: list[object]) -> list[Row]:
         async with self._slots:
@@ -188,7 +189,10 @@ class _Connections:
             raise Unavailable("database") from exc
 
     def _keep(self, conn: asyncpg.Connection, rows: list[Row]) -> list[Row]:
-        self._idle.append(conn)
+        if len(self._idle) < self._keep_idle:
+            self._idle.append(conn)
+        else:
+            conn.terminate()  # more are idle than this process keeps (``idle_connections``)
         return rows
 
     async def close(self) -> None:
@@ -201,7 +205,7 @@ class PostgresReads(Reads):
 
     def __init__(self, database_url: str, dialect: Dialect, size: int = 10) -> None:
         dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-        self._connections = _Connections(dsn, size)
+        self._connections = _Connections(dsn, size, keep=idle_connections(size))
         self._dialect = dialect
         self._statements = _Statements(dialect)
 
