@@ -41,6 +41,8 @@ MAX_SIDE = 4096
 MAX_STEPS = 5  # a URL's transformations: each may decode and resize up to MAX_RENDER_PIXELS
 MAX_RENDER_PIXELS = 16_000_000  # of every step's result (4096 on a side as well)
 MAX_FILE_NAME = 255
+MAX_UPLOAD_BODY = MAX_BYTES + 1024 * 1024
+"""A request carrying one upload may be this large: the file and its multipart framing and form fields."""
 # Pillow's format name -> (content type, file extension)
 FORMATS = {
     "PNG": ("image/png", "png"),
@@ -168,7 +170,7 @@ def write_once(path: Path, content: bytes) -> None:
     partial.replace(path)  # atomic: a reader never sees half a file
 
 
-_ONE = sa.select(
+COLUMNS = (
     media.c.id,
     media.c.handle,
     media.c.file_name,
@@ -177,7 +179,9 @@ _ONE = sa.select(
     media.c.width,
     media.c.height,
     media.c.created_at,
-).where(media.c.handle == sa.bindparam("handle"))
+)
+"""A ``Media``'s columns, in its order (``media_from`` reads a row of them)."""
+_ONE = sa.select(*COLUMNS).where(media.c.handle == sa.bindparam("handle"))
 
 
 def media_from(row: Row) -> Media:

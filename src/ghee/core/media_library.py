@@ -17,7 +17,7 @@ import msgspec
 import sqlalchemy as sa
 
 from ghee.core.events import record_event
-from ghee.core.media import Media, get_media, media_from, original_path
+from ghee.core.media import COLUMNS, Media, get_media, media_from, original_path
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
 from ghee.db.reads import Reads
@@ -36,17 +36,7 @@ class Use(msgspec.Struct, frozen=True):
     label: str
 
 
-_COLUMNS = (
-    media.c.id,
-    media.c.handle,
-    media.c.file_name,
-    media.c.content_type,
-    media.c.size_bytes,
-    media.c.width,
-    media.c.height,
-    media.c.created_at,
-)
-_PAGE = sa.select(*_COLUMNS).order_by(media.c.id.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
+_PAGE = sa.select(*COLUMNS).order_by(media.c.id.desc()).limit(sa.bindparam("limit")).offset(sa.bindparam("offset"))
 
 
 async def list_media(reads: Reads, window: Window) -> Slice[Media]:

@@ -243,6 +243,7 @@ async def list_posts(reads: Reads, filters: PostFilter, window: Window) -> PostP
 
 
 _BY_SLUG = sa.select(*READ_COLUMNS).select_from(READ_FROM).where(blog_posts.c.slug == sa.bindparam("slug"))
+_BY_ID = sa.select(*READ_COLUMNS).select_from(READ_FROM).where(blog_posts.c.id == sa.bindparam("id"))
 
 
 async def get_post(reads: Reads, slug: str, preview: bool = False) -> Post:
@@ -250,6 +251,14 @@ async def get_post(reads: Reads, slug: str, preview: bool = False) -> Post:
     row = await reads.first(_BY_SLUG, {"slug": slug})
     if row is None or (row[2] != "published" and not preview):
         raise NotFound("post", slug)
+    return post_from(row)
+
+
+async def get_post_by_id(reads: Reads, post_id: int) -> Post:
+    """The post with row id ``post_id``, drafts included; raises ``NotFound``."""
+    row = await reads.first(_BY_ID, {"id": post_id})
+    if row is None:
+        raise NotFound("post", str(post_id))
     return post_from(row)
 
 

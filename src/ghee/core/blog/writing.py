@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from ghee.clock import iso, utcnow
 from ghee.core.blog.authors import author_by_id, find_author
 from ghee.core.blog.drafts import working_draft
-from ghee.core.blog.posts import STATUSES, Post, get_post
+from ghee.core.blog.posts import STATUSES, Post, get_post_by_id
 from ghee.core.blog.slugs import check_slug
 from ghee.core.blog.taxonomy import CATEGORIES, TAGS, link_terms, terms_by_id, terms_named
 from ghee.core.blog.versions import COLUMNS, PostVersion, as_snapshot, encode_version, from_snapshot, version_of
@@ -45,7 +45,7 @@ from ghee.core.rich_text import clean_html
 from ghee.db.database import Write
 from ghee.db.reads import Reads
 from ghee.db.tables import blog_post_categories, blog_post_tags, blog_posts
-from ghee.errors import Invalid, NotFound
+from ghee.errors import Invalid
 
 MAX_TITLE = 500
 MAX_TEXT = 1_000_000
@@ -166,15 +166,9 @@ async def _write_row(work: Write, post_id: int, fields: dict[str, Any], **extra:
         await link_terms(work, TAGS, post_id, fields["tags"])
 
 
-_BY_ID = sa.select(blog_posts.c.slug).where(blog_posts.c.id == sa.bindparam("id"))
-
-
 async def _stored(work: Write, post_id: int) -> Post:
     """The post's row as stored now (a live post's live version)."""
-    slug = await work.scalar(_BY_ID, {"id": post_id})
-    if slug is None:
-        raise NotFound("post", str(post_id))
-    return await get_post(work, slug, preview=True)
+    return await get_post_by_id(work, post_id)
 
 
 async def _locked(work: Write, post: Post) -> Post:

@@ -19,17 +19,12 @@ from ghee.core import media
 from ghee.core.blog.authors import PROFILE_FIELDS, Author, AuthorChanges, create_author, get_author, list_authors
 from ghee.core.blog.authors import update_author as change_author
 from ghee.core.blog.taxonomy import CATEGORIES, TAGS, Vocabulary, create_term, get_term, list_terms, update_term
-from ghee.dashboard.web import form_fields, render
+from ghee.dashboard.web import form_fields, problem_text, render
 from ghee.db.database import Database
 from ghee.errors import Invalid, NotFound
 from ghee.http.services import services_of
 
-_UPLOAD_LIMIT = media.MAX_BYTES + 1024 * 1024
 _VOCABULARIES = {"categories": CATEGORIES, "tags": TAGS}
-
-
-def _problem(exc: Invalid) -> str:
-    return f"{exc.field.replace('_', ' ').capitalize()} {exc.problem}."
 
 
 # Authors
@@ -102,18 +97,18 @@ async def _save_author(request: Request[Any, Any, Any], db: Database, original: 
     except Invalid as exc:
         field = "profile_image" if exc.field in ("file", "file_name") else exc.field
         return _author_editor(
-            request, values, original=original, error=_problem(exc), error_field=field, status_code=400
+            request, values, original=original, error=problem_text(exc), error_field=field, status_code=400
         )
     return Redirect(f"/content/authors/{author.slug}?saved=1", status_code=303)
 
 
-@post("/content/authors/new", request_max_body_size=_UPLOAD_LIMIT)
+@post("/content/authors/new", request_max_body_size=media.MAX_UPLOAD_BODY)
 async def create_author_page(request: Request[Any, Any, Any], db: Database) -> Template | Redirect:
     """Add an author (``author.create``)."""
     return await _save_author(request, db, None)
 
 
-@post("/content/authors/{slug:str}", request_max_body_size=_UPLOAD_LIMIT)
+@post("/content/authors/{slug:str}", request_max_body_size=media.MAX_UPLOAD_BODY)
 async def update_author_page(request: Request[Any, Any, Any], db: Database, slug: str) -> Template | Redirect:
     """Change an author's profile (``author.update``)."""
     return await _save_author(request, db, slug)
@@ -170,7 +165,7 @@ async def create_term_page(request: Request[Any, Any, Any], db: Database, kind: 
         async with db.write() as work:
             term = await create_term(work, vocabulary, form["name"], form["slug"] or None)
     except Invalid as exc:
-        return await _terms_page(request, db, kind, error=_problem(exc), form=form, status_code=400)
+        return await _terms_page(request, db, kind, error=problem_text(exc), form=form, status_code=400)
     return Redirect(f"/content/terms/{kind}?saved={term.slug}", status_code=303)
 
 
@@ -184,7 +179,7 @@ async def update_term_page(request: Request[Any, Any, Any], db: Database, kind: 
         async with db.write() as work:
             term = await update_term(work, vocabulary, await get_term(work, vocabulary, slug), name, new_slug or None)
     except Invalid as exc:
-        return await _terms_page(request, db, kind, error=_problem(exc), status_code=400)
+        return await _terms_page(request, db, kind, error=problem_text(exc), status_code=400)
     return Redirect(f"/content/terms/{kind}?saved={term.slug}", status_code=303)
 
 

@@ -284,16 +284,13 @@ async def _save(request: Request[Any, Any, Any], db: Database, user: User, origi
     return Redirect(f"/content/posts/{saved.slug}/edit?saved={notice}", status_code=303)
 
 
-_UPLOAD_LIMIT = media.MAX_BYTES + 1024 * 1024
-
-
-@post("/content/posts/new", request_max_body_size=_UPLOAD_LIMIT)
+@post("/content/posts/new", request_max_body_size=media.MAX_UPLOAD_BODY)
 async def create_post_page(request: Request[Any, Any, Any], db: Database, current_user: User) -> Template | Redirect:
     """Write a new post as a draft, published, or scheduled."""
     return await _save(request, db, current_user, None)
 
 
-@post("/content/posts/{slug:str}/edit", request_max_body_size=_UPLOAD_LIMIT)
+@post("/content/posts/{slug:str}/edit", request_max_body_size=media.MAX_UPLOAD_BODY)
 async def update_post_page(
     request: Request[Any, Any, Any], db: Database, current_user: User, slug: str
 ) -> Template | Redirect:

@@ -25,7 +25,6 @@ from ghee.http.services import services_of
 
 PER_PAGE = 24
 MAX_PAGE = 100_000
-_UPLOAD_LIMIT = media.MAX_BYTES + 1024 * 1024
 
 
 class LibraryImage(msgspec.Struct, frozen=True):
@@ -88,7 +87,7 @@ async def media_json(
     return {"images": [_shown(item, public_url) for item in found.items], "has_more": found.has_more}
 
 
-@post("/content/media", request_max_body_size=_UPLOAD_LIMIT)
+@post("/content/media", request_max_body_size=media.MAX_UPLOAD_BODY)
 async def upload_media_page(request: Request[Any, Any, Any], db: Database) -> Template | Redirect:
     """Add an image to the library (the same image twice is kept once)."""
     fields = await form_fields(request)

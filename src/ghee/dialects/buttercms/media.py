@@ -63,7 +63,7 @@ def _root(request: Request[Any, Any, Any]) -> Path:
     "/media",
     status_code=201,
     responses=ERRORS,
-    request_max_body_size=media.MAX_BYTES + 1024 * 1024,
+    request_max_body_size=media.MAX_UPLOAD_BODY,
     opt=requires("write"),
 )
 async def upload_media(
