@@ -10,8 +10,6 @@ from hypothesis import strategies as st
 
 from ghee.core.rich_text import clean_html
 
-_HANDLER = re.compile(r"\son\w+\s*=", re.IGNORECASE)
-
 _TAGS = ["p", "a", "img", "b", "ul", "li", "h2", "pre", "code"]  # kept by the cleaner
 _TAGS += ["script", "svg", "math", "iframe", "style", "object", "embed", "template", "noscript", "textarea", "title"]
 _TAGS += ["form", "button", "input", "base", "meta", "link", "details", "video", "ScRiPt", "IMG", "A"]
@@ -70,18 +68,14 @@ _TEXT_ATTRIBUTES = {"title", "alt"}
 
 
 class _Attributes(HTMLParser):
-    """The attributes of a document's elements, and the start tags without the text-only ones."""
+    """The attributes of a document's elements, as a browser parses them."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.attributes: list[tuple[str, str]] = []
-        self.tags: list[str] = []
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        pairs = [(name, value or "") for name, value in attrs]
-        self.attributes.extend(pairs)
-        kept = [f'{name}="{value}"' for name, value in pairs if name not in _TEXT_ATTRIBUTES]
-        self.tags.append(f"<{tag} {' '.join(kept)}>")
+    def handle_starttag(self, _tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attributes.extend((name, value or "") for name, value in attrs)
 
 
 def _assert_safe(cleaned: str) -> None:
@@ -89,10 +83,8 @@ def _assert_safe(cleaned: str) -> None:
     parsed = _Attributes()
     parsed.feed(cleaned)
     parsed.close()
-    for tag in parsed.tags:
-        assert not _HANDLER.search(tag), tag
-        # A script URL is one whose value starts with the scheme (checked below, value by value): the text
-        # "javascript:" later in a relative URL (``href="0/x=javascript:y"``) is a path, not a script.
+    # Handlers and script URLs are judged attribute by attribute, as a browser parses them: the text
+    # " onerror=" or "javascript:" inside a quoted value (``src="' onerror='x"``) is a value, not markup.
     for name, value in parsed.attributes:
         assert not name.startswith("on"), name
         squeezed = re.sub(r"[\x00-\x20]", "", value).lower()  # what a browser ignores in a URL's scheme
