@@ -117,6 +117,18 @@ def _due(now: datetime, limit: int, *, skip_locked: bool) -> sa.Select[tuple[int
     return query.with_for_update(skip_locked=True, of=_d) if skip_locked else query
 
 
+_WALK_THE_QUEUE_IN_ORDER = sa.text(
+    "SELECT set_config('enable_sort', 'off', true), set_config('plan_cache_mode', 'force_custom_plan', true)"
+)
+"""PostgreSQL: take the due deliveries in id order from an index, stopping at the limit, whatever the statistics say.
+
+A burst fills the queue faster than autovacuum analyses it: planned with the
+empty table's statistics, the claim read and sorted every pending delivery
+(37 ms for 20,000, each claim) instead of walking ``ix_webhook_deliveries_due``
+until it had its 32 (0.17 ms). For the rest of the claim's transaction only.
+"""
+
+
 async def claim_deliveries(work: Write, sealer: Sealer, limit: int, lease_seconds: float) -> list[ClaimedDelivery]:
     """Lease up to ``limit`` due deliveries for ``lease_seconds``; commit right after, then send them.
 
@@ -124,7 +136,10 @@ async def claim_deliveries(work: Write, sealer: Sealer, limit: int, lease_second
     """
     now = utcnow()
     token = uuid.uuid4().hex
-    due = _due(now, limit, skip_locked=work.dialect.name == "postgresql")
+    postgres = work.dialect.name == "postgresql"
+    if postgres:
+        await work.execute(_WALK_THE_QUEUE_IN_ORDER)
+    due = _due(now, limit, skip_locked=postgres)
     claimed = (
         await work.execute(
             webhook_deliveries.update()
@@ -197,45 +212,77 @@ def next_delay(schedule: tuple[float, ...], attempt: int, retry_after: float | N
     return max(delay, retry_after or 0.0)
 
 
-async def record_attempt(
-    work: Write, claimed: ClaimedDelivery, result: AttemptResult, schedule: tuple[float, ...]
-) -> str:
-    """Log the attempt and move the delivery on: delivered, retried later, or dead. Returns the new state.
+_GONE_ERROR = "410 Gone: the subscription was disabled"
+Ended = tuple[ClaimedDelivery, AttemptResult]
+"""A claimed delivery and what its attempt got."""
 
-    A 410 answer disables the subscription. Should the lease have passed to
-    another worker meanwhile, only the attempt is logged: the holder decides.
-    """
-    now = utcnow()
-    started = now - timedelta(milliseconds=result.latency_ms)
-    await work.execute(
-        webhook_attempts.insert().values(
-            delivery_id=claimed.id,
-            number=claimed.attempt,
-            started_at=started,
-            status_code=result.status_code,
-            latency_ms=result.latency_ms,
-            error=result.error,
-            response_excerpt=result.excerpt,
-        )
+_LOG_ATTEMPT = webhook_attempts.insert()
+# A delivery moved on, unless its lease passed to another worker meanwhile (then only the attempt is logged).
+_MOVE_ON = (
+    webhook_deliveries.update()
+    .where(webhook_deliveries.c.id == sa.bindparam("b_id"), webhook_deliveries.c.lease_token == sa.bindparam("b_lease"))
+    .values(
+        lease_until=None,
+        lease_token=None,
+        state=sa.bindparam("b_state"),
+        last_status=sa.bindparam("b_status"),
+        last_error=sa.bindparam("b_error"),
+        finished_at=sa.bindparam("b_finished", type_=sa.DateTime()),
+        next_attempt_at=sa.func.coalesce(
+            sa.bindparam("b_next", type_=sa.DateTime()), webhook_deliveries.c.next_attempt_at
+        ),
     )
-    values: dict[str, Any] = {"lease_until": None, "lease_token": None, "last_status": result.status_code}
-    values["last_error"] = None if result.ok else (result.error or f"HTTP {result.status_code}")[:500]
+)
+
+
+def _moved_on(
+    claimed: ClaimedDelivery, result: AttemptResult, schedule: tuple[float, ...], now: datetime
+) -> dict[str, Any]:
+    """The delivery's next state after ``result``: delivered, retried at a time, or dead."""
+    moved: dict[str, Any] = {"b_id": claimed.id, "b_lease": claimed.lease_token, "b_status": result.status_code}
+    moved |= {"b_error": None if result.ok else (result.error or f"HTTP {result.status_code}")[:500]}
+    moved |= {"b_state": "dead", "b_finished": now, "b_next": None}
     if result.ok:
-        values |= {"state": "delivered", "finished_at": now}
+        moved["b_state"] = "delivered"
     elif result.status_code == GONE:
-        values |= {"state": "dead", "finished_at": now, "last_error": "410 Gone: the subscription was disabled"}
-    elif (delay := next_delay(schedule, claimed.attempt, result.retry_after)) is None:
-        values |= {"state": "dead", "finished_at": now}
-    else:
-        values |= {"state": "pending", "next_attempt_at": now + timedelta(seconds=delay)}
-    moved = await work.execute(
-        webhook_deliveries.update()
-        .where(webhook_deliveries.c.id == claimed.id, webhook_deliveries.c.lease_token == claimed.lease_token)
-        .values(**values)
+        moved["b_error"] = _GONE_ERROR
+    elif (delay := next_delay(schedule, claimed.attempt, result.retry_after)) is not None:
+        moved |= {"b_state": "pending", "b_finished": None, "b_next": now + timedelta(seconds=delay)}
+    return moved
+
+
+async def record_attempts(work: Write, ended: list[Ended], schedule: tuple[float, ...]) -> None:
+    """Log each attempt and move its delivery on: delivered, retried later, or dead; in two statements for all.
+
+    A 410 answer disables the subscription. Should a lease have passed to
+    another worker meanwhile, only that attempt is logged: the holder decides.
+    """
+    if not ended:
+        return
+    now = utcnow()
+    await work.execute(
+        _LOG_ATTEMPT,
+        [
+            {
+                "delivery_id": claimed.id,
+                "number": claimed.attempt,
+                "started_at": now - timedelta(milliseconds=result.latency_ms),
+                "status_code": result.status_code,
+                "latency_ms": result.latency_ms,
+                "error": result.error,
+                "response_excerpt": result.excerpt,
+            }
+            for claimed, result in ended
+        ],
     )
-    if moved.rowcount == 1 and result.status_code == GONE:
-        await disable_subscription(work, claimed.subscription_id, "the target answered 410 Gone")
-    return str(values["state"]) if moved.rowcount == 1 else "pending"
+    moves = [(claimed, _moved_on(claimed, result, schedule, now)) for claimed, result in ended]
+    kept_on = [move for claimed, move in moves if move["b_error"] != _GONE_ERROR]
+    if kept_on:
+        await work.execute(_MOVE_ON, kept_on)
+    for claimed, move in moves:
+        # One at a time, rare: the subscription is disabled only if this worker's attempt moved the delivery.
+        if move["b_error"] == _GONE_ERROR and (await work.execute(_MOVE_ON, move)).rowcount == 1:
+            await disable_subscription(work, claimed.subscription_id, "the target answered 410 Gone")
 
 
 def delivery_row_id(public_id: str) -> int:

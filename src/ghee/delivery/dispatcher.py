@@ -1,10 +1,10 @@
 """The webhooks loop: hand queued events on, then claim due deliveries and send them, signed.
 
 One loop per worker process. It keeps up to ``concurrency`` deliveries in
-flight; the attempts that ended since the loop last looked are recorded
-(delivered, retried later, or dead) together, in one short transaction, before
-more work is taken: one commit per round instead of one per delivery (SQLite
-has one writer). A worker killed between an attempt and its record leaves the
+flight. Each round is one short transaction: the attempts that ended since the
+last round are recorded (delivered, retried later, or dead) together, queued
+events are handed on, and more deliveries are claimed: one commit per round
+instead of several per delivery (SQLite has one writer). A worker killed between an attempt and its record leaves the
 delivery leased; it is sent again once the lease expires (at least once).
 """
 
@@ -15,11 +15,9 @@ import contextlib
 import logging
 from typing import TYPE_CHECKING
 
-import httpx
-
-from ghee import __version__
 from ghee.core.events import EVENTS_CHANNEL
-from ghee.delivery.deliveries import ClaimedDelivery, claim_deliveries, record_attempt
+from ghee.delivery.connections import Connections, connections
+from ghee.delivery.deliveries import ClaimedDelivery, claim_deliveries, record_attempts
 from ghee.delivery.outbox import hand_on_events
 from ghee.delivery.payloads import message_body, message_id
 from ghee.delivery.sender import AttemptResult, post_message
@@ -31,8 +29,6 @@ if TYPE_CHECKING:
     from ghee.db.sealing import Sealer
 
 log = logging.getLogger("ghee.webhooks")
-
-USER_AGENT = f"ghee-webhooks/{__version__}"
 
 
 def request_headers(claimed: ClaimedDelivery, body: bytes) -> dict[str, str]:
@@ -47,13 +43,13 @@ def request_headers(claimed: ClaimedDelivery, body: bytes) -> dict[str, str]:
 Attempt = tuple[ClaimedDelivery, AttemptResult]
 
 
-async def _send(delivery: DeliverySettings, client: httpx.AsyncClient, claimed: ClaimedDelivery) -> Attempt:
+async def _send(delivery: DeliverySettings, pool: Connections, claimed: ClaimedDelivery) -> Attempt:
     if claimed.unopened is not None:
         # Not sent unsigned: a failed attempt, retried on schedule (the key may be put back meanwhile).
         return claimed, AttemptResult(None, 0, claimed.unopened, "")
     body = message_body(claimed.event_type, claimed.data, claimed.url)
     result = await post_message(
-        client,
+        pool,
         claimed.url,
         body,
         request_headers(claimed, body),
@@ -63,24 +59,18 @@ async def _send(delivery: DeliverySettings, client: httpx.AsyncClient, claimed: 
     return claimed, result
 
 
-async def _record(delivery: DeliverySettings, db: Database, attempts: list[Attempt]) -> None:
-    """Record ended attempts in one transaction; on failure they stay leased and are sent again later."""
-    if not attempts:
-        return
-    try:
-        async with db.write() as work:
-            for claimed, result in attempts:
-                await record_attempt(work, claimed, result, delivery.retry_schedule)
-    except Exception:
-        log.exception("webhooks: could not record %d attempts; they are retried once their leases pass", len(attempts))
+async def _round(
+    delivery: DeliverySettings, db: Database, sealer: Sealer, ended: list[Attempt], room: int
+) -> list[ClaimedDelivery]:
+    """One transaction: record the attempts that ended, hand queued events on, claim up to ``room`` due deliveries.
 
-
-async def _take_work(delivery: DeliverySettings, db: Database, sealer: Sealer, room: int) -> list[ClaimedDelivery]:
+    Should it fail, the ended attempts stay leased and are sent again once their leases pass (at least once).
+    """
     async with db.write() as work:
+        await record_attempts(work, ended, delivery.retry_schedule)
         await hand_on_events(work, delivery.batch)
-    if room <= 0:
-        return []
-    async with db.write() as work:
+        if room <= 0:
+            return []
         return await claim_deliveries(work, sealer, min(room, delivery.batch), delivery.lease_seconds)
 
 
@@ -90,23 +80,23 @@ async def run_webhooks(delivery: DeliverySettings, db: Database, sealer: Sealer,
     An idle loop sleeps until a commit that recorded events wakes it (``EVENTS_CHANNEL``: in this process,
     or through PostgreSQL's LISTEN/NOTIFY), or ``poll_seconds`` pass (retries come due by the clock).
     """
-    limits = httpx.Limits(max_connections=delivery.concurrency, max_keepalive_connections=delivery.concurrency)
     in_flight: set[asyncio.Task[Attempt]] = set()
     stopping = asyncio.ensure_future(stop.wait())
     woken = db.wakes.event(EVENTS_CHANNEL)
     listening = asyncio.create_task(db.listen([EVENTS_CHANNEL], stop))
-    async with httpx.AsyncClient(follow_redirects=False, limits=limits, headers={"user-agent": USER_AGENT}) as client:
+    async with connections(keep_idle=delivery.concurrency) as pool:
         try:
             while not stop.is_set():
                 woken.clear()  # a commit from here on wakes the wait below
+                ended = _reap(in_flight)
                 try:
-                    claimed = await _take_work(delivery, db, sealer, delivery.concurrency - len(in_flight))
+                    claimed = await _round(delivery, db, sealer, ended, delivery.concurrency - len(in_flight))
                 except Exception:
                     # The database is down or busy: say so, wait, try again; the loop must outlive it.
-                    log.exception("webhooks: could not take work")
+                    log.exception("webhooks: could not record %d attempts and take work", len(ended))
                     claimed = []
                 for item in claimed:
-                    in_flight.add(asyncio.create_task(_send(delivery, client, item)))
+                    in_flight.add(asyncio.create_task(_send(delivery, pool, item)))
                 if not claimed or len(in_flight) >= delivery.concurrency:
                     waking = asyncio.ensure_future(woken.wait())
                     await asyncio.wait(
@@ -117,11 +107,13 @@ async def run_webhooks(delivery: DeliverySettings, db: Database, sealer: Sealer,
                     waking.cancel()
                 else:
                     await asyncio.sleep(0)
-                await _record(delivery, db, _reap(in_flight))
             if in_flight:
                 # Let the attempts in flight finish and be recorded; what is cut short is retried after its lease.
                 await asyncio.wait(in_flight, timeout=delivery.timeout_seconds + 1)
-                await _record(delivery, db, _reap(in_flight))
+            try:
+                await _round(delivery, db, sealer, _reap(in_flight), 0)
+            except Exception:
+                log.exception("webhooks: could not record the last attempts; they are retried once their leases pass")
         finally:
             stopping.cancel()
             listening.cancel()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import secrets
 import time
 
-import httpx
 import msgspec
 
+from ghee import __version__
+from ghee.delivery.connections import Answer, Connections, ProtocolError, connections
 from ghee.delivery.payloads import TEST_EVENT, message_body
 from ghee.delivery.signing import signed_headers
 from ghee.delivery.ssrf import TargetRefused, pinned, resolve_target
@@ -19,6 +19,7 @@ RESPONSE_CAP = 64 * 1024
 EXCERPT_CHARS = 1000
 """Characters of the response kept in the attempt log."""
 MAX_RETRY_AFTER = 86400.0
+USER_AGENT = f"ghee-webhooks/{__version__}"
 
 
 class AttemptResult(msgspec.Struct, frozen=True):
@@ -37,15 +38,15 @@ class AttemptResult(msgspec.Struct, frozen=True):
         return self.status_code is not None and 200 <= self.status_code < 300  # noqa: PLR2004 (the 2xx range)
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "").strip()
+def _retry_after(answer: Answer) -> float | None:
+    value = (answer.header(b"retry-after") or b"").strip()
     if value.isdigit():
         return min(float(value), MAX_RETRY_AFTER)
     return None
 
 
 async def post_message(  # noqa: PLR0913 (each part of the request is named at the call)
-    client: httpx.AsyncClient,
+    pool: Connections,
     url: str,
     body: bytes,
     headers: dict[str, str],
@@ -53,7 +54,7 @@ async def post_message(  # noqa: PLR0913 (each part of the request is named at t
     timeout: float,  # noqa: ASYNC109 (one deadline covers resolving, sending and reading)
     allow_private: bool,
 ) -> AttemptResult:
-    """POST ``body`` to ``url`` once; never raises for what the network or the receiver does."""
+    """POST ``body`` to ``url`` once, on a connection of ``pool``; never raises for what the network or target does."""
     started = time.perf_counter()
 
     def elapsed() -> int:
@@ -62,23 +63,16 @@ async def post_message(  # noqa: PLR0913 (each part of the request is named at t
     try:
         async with asyncio.timeout(timeout):
             addresses = await resolve_target(url, allow_private=allow_private)
-            target, host, extensions = pinned(url, addresses[0])
-            request = client.build_request(
-                "POST", target, content=body, headers={**headers, **host}, timeout=timeout, extensions=extensions
-            )
-            async with contextlib.aclosing(await client.send(request, stream=True)) as response:
-                received = bytearray()
-                async for chunk in response.aiter_bytes():
-                    received += chunk
-                    if len(received) >= RESPONSE_CAP:
-                        break
-                excerpt = bytes(received[:RESPONSE_CAP]).decode("utf-8", "replace")[:EXCERPT_CHARS]
-                return AttemptResult(response.status_code, elapsed(), None, excerpt, _retry_after(response))
+            origin, target = pinned(url, addresses[0])
+            sent = [("user-agent", USER_AGENT), *headers.items()]
+            answer = await pool.post(origin, target, sent, body, RESPONSE_CAP)
+            excerpt = answer.body.decode("utf-8", "replace")[:EXCERPT_CHARS]
+            return AttemptResult(answer.status, elapsed(), None, excerpt, _retry_after(answer))
     except TargetRefused as exc:
         return AttemptResult(None, elapsed(), f"refused: {exc.reason}", "")
     except TimeoutError:
         return AttemptResult(None, elapsed(), f"timed out after {timeout:g} s", "")
-    except httpx.HTTPError as exc:
+    except (OSError, ProtocolError) as exc:
         return AttemptResult(None, elapsed(), f"{type(exc).__name__}: {exc}"[:500], "")
 
 
@@ -94,5 +88,5 @@ async def send_test(
     body = message_body(TEST_EVENT, {"id": "test"}, url)
     sent = {**headers, "content-type": "application/json"}
     sent |= signed_headers(secret, f"msg_test_{secrets.token_hex(8)}", body)
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        return await post_message(client, url, body, sent, timeout=timeout, allow_private=allow_private)
+    async with connections() as pool:
+        return await post_message(pool, url, body, sent, timeout=timeout, allow_private=allow_private)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
+from ghee.delivery.connections import Origin
 from ghee.errors import Invalid
 
 MAX_URL = 2048
@@ -95,8 +93,8 @@ async def check_target(url: str, *, allow_private: bool, field: str = "url") -> 
     return url
 
 
-def pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
-    """``url`` aimed at ``address``, the one the guard checked: the URL, a ``Host`` header and request extensions.
+def pinned(url: str, address: str) -> tuple[Origin, str]:
+    """``url`` aimed at ``address``, the one the guard checked: the origin to connect to, and the request target.
 
     Sending to the checked address, not to the host name, closes the gap in
     which a DNS server answers the guard with a public address and the client's
@@ -104,9 +102,8 @@ def pinned(url: str, address: str) -> tuple[httpx.URL, dict[str, str], dict[str,
     name still travels in ``Host`` and, for HTTPS, as the TLS server name
     against which the certificate is verified.
     """
-    original = httpx.URL(url)
-    host = original.host
-    default_port = 443 if original.scheme == "https" else 80
-    host_header = host if original.port in (None, default_port) else f"{host}:{original.port}"
-    extensions: dict[str, Any] = {"sni_hostname": host} if original.scheme == "https" else {}
-    return original.copy_with(host=address.split("%", 1)[0]), {"host": host_header}, extensions
+    parts = urlsplit(url)
+    default_port = 443 if parts.scheme == "https" else 80
+    origin = Origin(parts.scheme, address.split("%", 1)[0], parts.port or default_port, parts.hostname or "")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return origin, target
