@@ -196,9 +196,7 @@ def paced(backend: str, args: argparse.Namespace, logs: Path) -> None:
     firsts = arrived(arrivals_file)
     delays = sorted((at - written[key.split(" ")[1]]) * 1000 for key, at in firsts.items())
     p50, p99 = statistics.median(delays), delays[int(len(delays) * 0.99) - 1]
-    if os.environ.get("SHOW_SLOW"):
-        slow = sorted(((at - written[key.split(" ")[1]]) * 1000, key) for key, at in firsts.items())[-30:]
-        print(slow)
+
     print(
         f"paced   {backend:<8} {args.rate:g} events/s  delivered {len(delays)}/{len(written) * SUBSCRIPTIONS}  "
         f"delay p50 {p50:6.1f} ms  p99 {p99:6.1f} ms",
