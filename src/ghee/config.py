@@ -402,6 +402,48 @@ def _argon2_cost(value: str) -> str:
     return value
 
 
+DEFAULT_SPOOL_DIR = "~/.ghee/spool"
+DEFAULT_SEND_SECONDS = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class SenderSettings:
+    """What ``ghee p4`` and ``ghee git hook`` need on a VCS server to send changes to ghee (never ghee's own)."""
+
+    url: str
+    """Where ghee answers (``GHEE_URL``), e.g. ``https://ghee.studio.example``."""
+
+    token: str = field(repr=False)
+    """A write token (``GHEE_TOKEN``), best bound to the project."""
+
+    project: str
+    """The project the changes belong to (``GHEE_PROJECT``, ``proj_...``)."""
+
+    spool_dir: str = DEFAULT_SPOOL_DIR
+    """Where changes wait while ghee cannot be reached (``GHEE_SPOOL_DIR``; a folder per source inside)."""
+
+    send_seconds: float = DEFAULT_SEND_SECONDS
+    """How long a trigger or hook may spend sending before it spools the rest (``GHEE_SEND_SECONDS``)."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SenderSettings:
+        """Read them from the environment (or the mapping given); raises ``SettingsError`` naming what is missing."""
+        env = os.environ if environ is None else environ
+        missing = [name for name in ("GHEE_URL", "GHEE_TOKEN", "GHEE_PROJECT") if not (env.get(name) or "").strip()]
+        if missing:
+            raise SettingsError(f"{', '.join(missing)} must be set to send changes to ghee (see docs/perforce.md)")
+        url = env["GHEE_URL"].strip().rstrip("/")
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise SettingsError(f"GHEE_URL must be an http:// or https:// address, not {url!r}")
+        return cls(
+            url=url,
+            token=env["GHEE_TOKEN"].strip(),
+            project=env["GHEE_PROJECT"].strip(),
+            spool_dir=env.get("GHEE_SPOOL_DIR") or DEFAULT_SPOOL_DIR,
+            send_seconds=_seconds(env, "GHEE_SEND_SECONDS", DEFAULT_SEND_SECONDS),
+        )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The settings of this process, read on first use."""
