@@ -94,6 +94,10 @@ _ELSEWHERE = {  # the summaries are the commands' own (tests/test_cli.py keeps t
         "ghee.ops.commands:migrate_data_command",
         "Move every row from one database to an empty one, then compare them table by table.",
     ),
+    "p4": (
+        "ghee.integrations.perforce.commands:p4_command",
+        "Send Perforce changes to ghee: a change-commit trigger, its spool, a history import.",
+    ),
 }
 
 

@@ -15,11 +15,16 @@ from ghee.core.git_push_secrets import git_push_secret
 from ghee.core.projects import project_row_id
 from ghee.db.database import opened
 from ghee.db.sealing import Sealer
-from tests.support.servers import Server
+from tests.support.servers import Server, shared_server
 from tests.support.services import run_async
 
 SECRET_KEY = Fernet.generate_key().decode()
 PAYLOADS = Path(__file__).resolve().parent.parent / "integrations" / "git" / "payloads"
+
+
+def changes_server(backend: str, tmp_path_factory: Any) -> Server:
+    """The ``ghee serve`` of the git and Perforce tests: a known secret key (they make push secrets), no loops."""
+    return shared_server(backend, tmp_path_factory, "changes", GHEE_SECRET_KEY=SECRET_KEY, GHEE_WORKER_IN_PROCESS="0")
 
 
 def push_secret(server: Server, project_id: str) -> str:
