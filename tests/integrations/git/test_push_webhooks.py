@@ -8,9 +8,13 @@ from typing import Any
 
 import pytest
 
+from ghee.core.blog.posts import Post
+from ghee.core.patch_notes import draft_patch_notes
+from ghee.db.database import opened
 from tests.support.api import Api
 from tests.support.butterstack import assert_error
 from tests.support.servers import Server
+from tests.support.services import run_async
 from tests.support.vcs import (
     commits_of,
     gitea_headers,
@@ -189,3 +193,23 @@ def test_the_push_secret_never_reaches_the_servers_log(api: Api, server: Server,
     logs = list(Path(server.env["GHEE_MEDIA_DIR"]).parent.glob("*.log"))
     assert logs
     assert all(secret not in log.read_text(errors="replace") for log in logs)
+
+
+def test_pushed_commits_are_in_the_patch_notes_of_the_release_that_ships_them(api: Api, server: Server) -> None:
+    project = api.new_project()
+    body = payload("github_push")
+    post_push(server, project["id"], body, github_headers(body, push_secret(server, project["id"])))
+    build = api.finished_build(project["id"], changelist="latest")
+    deployment = api.ok(
+        "POST", f"/v1/builds/{build['id']}/deployments", 201, json={"platform": "steam", "branch": "main"}
+    )
+    api.ok("PATCH", f"/v1/deployments/{deployment['id']}", json={"status": "live"})
+
+    async def draft() -> Post | None:  # what the worker does when deployment.live is handed on
+        async with opened(server.database_url) as db, db.write() as work:
+            return await draft_patch_notes(work, deployment["id"])
+
+    notes = run_async(draft)
+    assert notes is not None
+    for commit in commits_of("github_push"):
+        assert commit["message"].splitlines()[0] in notes.body
