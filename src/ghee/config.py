@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -403,6 +404,7 @@ def _argon2_cost(value: str) -> str:
 
 
 DEFAULT_SPOOL_DIR = "~/.ghee/spool"
+_PROJECT_ID = re.compile(r"proj_[0-9a-z]{1,40}")
 DEFAULT_SEND_SECONDS = 4.0
 
 
@@ -435,10 +437,13 @@ class SenderSettings:
         url = env["GHEE_URL"].strip().rstrip("/")
         if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
             raise SettingsError(f"GHEE_URL must be an http:// or https:// address, not {url!r}")
+        project = env["GHEE_PROJECT"].strip()
+        if not _PROJECT_ID.fullmatch(project):  # it also names the spool's folder
+            raise SettingsError(f"GHEE_PROJECT must be a project id like proj_1a2b3c4d, not {project!r}")
         return cls(
             url=url,
             token=env["GHEE_TOKEN"].strip(),
-            project=env["GHEE_PROJECT"].strip(),
+            project=project,
             spool_dir=env.get("GHEE_SPOOL_DIR") or DEFAULT_SPOOL_DIR,
             send_seconds=_seconds(env, "GHEE_SEND_SECONDS", DEFAULT_SEND_SECONDS),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -213,3 +214,15 @@ def test_pushed_commits_are_in_the_patch_notes_of_the_release_that_ships_them(ap
     assert notes is not None
     for commit in commits_of("github_push"):
         assert commit["message"].splitlines()[0] in notes.body
+
+
+def test_a_commit_of_more_files_than_a_changelist_holds_keeps_its_first_10000(api: Api, server: Server) -> None:
+    project = api.new_project()
+    push = json.loads(payload("gitea_push"))
+    push["commits"][0]["added"] = [f"ThirdParty/Vendor/file{i:05}.h" for i in range(10_001)]
+    body = json.dumps(push).encode()
+    response = post_push(server, project["id"], body, gitea_headers(body, push_secret(server, project["id"])))
+    assert response.status_code == 200, response.text
+    [changelist] = _listed(api, project["id"])
+    assert len(changelist["files"]) == 10_000
+    assert changelist["files"][-1] == {"path": "ThirdParty/Vendor/file09999.h", "action": "add"}

@@ -188,3 +188,19 @@ def test_a_trigger_without_ghees_address_says_what_to_set(env: dict[str, str]) -
     assert "GHEE_URL, GHEE_TOKEN must be set" in done.stderr
     assert "Traceback" not in done.stderr
     assert env["GHEE_TOKEN"] not in done.stdout + done.stderr
+
+
+def test_a_project_that_is_no_project_id_is_refused_before_anything_runs(env: dict[str, str]) -> None:
+    done = run_ghee(["p4", "trigger", str(GOLEM)], {**env, "GHEE_PROJECT": "../../etc"})
+    assert done.returncode == 1
+    assert "GHEE_PROJECT must be a project id" in done.stderr
+    assert not Path(env["FAKE_P4_LOG"]).exists()
+
+
+def test_a_spool_that_cannot_be_written_is_one_error_line(env: dict[str, str], tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the spool should be")
+    done = run_ghee(["p4", "trigger", str(GOLEM)], {**env, "GHEE_URL": closed_url(), "GHEE_SPOOL_DIR": str(blocked)})
+    assert done.returncode == 1
+    assert f"change {GOLEM} could not be kept in" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -35,7 +35,10 @@ def hook_command() -> None:
     except GitFailed as exc:
         raise click.ClickException(f"could not read the pushed commits: {exc}") from None
     sender = Sender(settings, SOURCE, budget=settings.send_seconds)
-    sender.send([new_entry(f"git-{c.revision}", c) for c in commits])
+    try:
+        sender.send([new_entry(f"git-{c.revision}", c) for c in commits])
+    except OSError as exc:
+        raise click.ClickException(f"the commits could not be kept in {sender.spool.folder}: {exc}") from None
     click.echo(f"ghee: {len(commits)} commit(s): {sender.tally.line()}")
 
 

@@ -7,7 +7,7 @@ ref the push left alone, nor from a branch's old tip (``git rev-list``),
 oldest first. A deleted branch brings none; tags are left out (their
 commits arrive with the branches that hold them). Each commit's files are
 its changes against its first parent (``git diff-tree --name-status``),
-every file of a root commit an addition.
+every file of a root commit an addition; its first ``MAX_FILES`` are sent.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import re
 import subprocess
 from collections.abc import Iterable
 
+from ghee.core.changelists import MAX_FILES
 from ghee.integrations.sender.spool import OutgoingChangelist, SpooledFile
 
 MAX_COMMITS = 1000  # per push; a larger push sends its newest 1,000
@@ -77,6 +78,6 @@ def commit_changelist(commit: str) -> OutgoingChangelist:
         author=(name.strip() or email.strip() or "unknown")[:200],
         description=message.rstrip("\n"),
         submitted_at=when.strip(),
-        files=files,
+        files=files[:MAX_FILES],
         revision=revision,
     )

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import msgspec
 
-from ghee.core.changelists import MAX_AUTHOR, FileChange, NewChangelist
+from ghee.core.changelists import MAX_AUTHOR, MAX_FILES, FileChange, NewChangelist
 from ghee.errors import Invalid
 
 MAX_PUSH_BYTES = 8 * 1024 * 1024  # GitHub caps a payload at 25 MB; 2,048 commits' file lists fit in far less
@@ -85,6 +85,6 @@ def _changelist(commit: PushCommit) -> NewChangelist:
         author=author[:MAX_AUTHOR] or "unknown",
         description=commit.message,
         submitted_at=commit.timestamp,
-        files=files,
+        files=files[:MAX_FILES],  # a vendor drop of 50,000 files keeps its first 10,000, as Perforce changes do
         revision=commit.id,
     )

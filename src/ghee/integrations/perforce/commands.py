@@ -49,7 +49,10 @@ def trigger(change: int) -> None:
         click.echo(f"ghee: p4 describe {change} failed, spooled to describe later: {exc}", err=True)
         entry = new_entry(f"p4-{change}", p4_change=change)
     describe_later = functools.partial(describe_change, timeout=max(settings.send_seconds / 2, 1.0))
-    sender.send([entry], describe_later)
+    try:
+        sender.send([entry], describe_later)
+    except OSError as exc:
+        raise click.ClickException(f"change {change} could not be kept in {sender.spool.folder}: {exc}") from None
     click.echo(f"ghee: change {change}: {sender.tally.line()}")
 
 
