@@ -50,4 +50,3 @@ def check_signature(scheme: str, given: str, body: bytes, secret: str | None) ->
     expected = f"sha256={digest}" if scheme == GITHUB else digest
     if not _same(given.strip(), expected):
         raise SignatureInvalid(scheme)
-
