@@ -204,3 +204,15 @@ def test_a_spool_that_cannot_be_written_is_one_error_line(env: dict[str, str], t
     assert done.returncode == 1
     assert f"change {GOLEM} could not be kept in" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_change_ghee_refuses_is_set_aside_not_retried(
+    api: Api, project: dict[str, Any], env: dict[str, str], tmp_path: Path
+) -> None:
+    done = run_ghee(["p4", "trigger", "48230"], env)  # a depot path past 1024 characters
+    assert done.returncode == 0
+    assert "0 sent to ghee, 0 spooled for later, 1 rejected" in done.stdout
+    [rejected] = (tmp_path / "spool").rglob("rejected/p4-48230.json")
+    assert "files[0].path" in rejected.read_text()
+    assert not list((tmp_path / "spool").glob("*/*/*.json"))
+    assert _listed(api, project["id"]) == []
