@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from ghee.cli import _ELSEWHERE, main
+from ghee.cli import _ELSEWHERE, _GIT_ELSEWHERE, git, main
 from tests.support.databases import make_database
 from tests.support.servers import Server
 from tests.support.services import GHEE
@@ -168,9 +168,17 @@ def test_help_lists_every_command_without_loading_the_database_layer() -> None:
     assert shown.stdout.rstrip().endswith("[]")
 
 
-@pytest.mark.parametrize("name", ["worker", "backup", "restore", "migrate-data"])
+@pytest.mark.parametrize("name", ["worker", "backup", "restore", "migrate-data", "p4"])
 def test_a_command_kept_elsewhere_is_summed_up_in_help_as_it_sums_itself_up(name: str) -> None:
     command = main.get_command(click.Context(main), name)
     assert command is not None
     assert command.name == name
     assert _ELSEWHERE[name][1] == command.get_short_help_str(limit=1000)
+
+
+@pytest.mark.parametrize("name", ["hook", "flush"])
+def test_a_git_command_kept_elsewhere_is_summed_up_as_it_sums_itself_up(name: str) -> None:
+    command = git.get_command(click.Context(git), name)
+    assert command is not None
+    assert command.name == name
+    assert _GIT_ELSEWHERE[name][1] == command.get_short_help_str(limit=1000)

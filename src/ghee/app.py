@@ -74,6 +74,7 @@ ROUTE_HANDLERS: tuple[ControllerRouterHandler, ...] = (
     *OPS_ROUTES,
     butterstack.router,
     butterstack.events_router,
+    butterstack.git_push_router,
     buddybuild.router,
     buildbutler.router,
     buildbutler.push_router,

@@ -94,6 +94,10 @@ _ELSEWHERE = {  # the summaries are the commands' own (tests/test_cli.py keeps t
         "ghee.ops.commands:migrate_data_command",
         "Move every row from one database to an empty one, then compare them table by table.",
     ),
+    "p4": (
+        "ghee.integrations.perforce.commands:p4_command",
+        "Send Perforce changes to ghee: a change-commit trigger, its spool, a history import.",
+    ),
 }
 
 
@@ -433,3 +437,43 @@ def analytics_rebuild() -> None:
 
     counted = _run(job)
     click.echo(f"\nrollups rebuilt from {counted:,} finished builds")
+
+
+_GIT_ELSEWHERE = {  # the commands a git server runs (the summaries are the commands' own)
+    "hook": (
+        "ghee.integrations.git.commands:hook_command",
+        "A post-receive hook: send the pushed commits to ghee; spool them if ghee is slow or down.",
+    ),
+    "flush": (
+        "ghee.integrations.git.commands:flush_command",
+        "Send the commits earlier hooks spooled (from cron); exit status 1 if some remain.",
+    ),
+}
+
+
+@main.group(cls=_LazyGroup, lazy=_GIT_ELSEWHERE)
+def git() -> None:
+    """Send git commits to ghee (a post-receive hook) and show each project's push webhook secret."""
+
+
+@git.command("secret")
+@click.argument("project")
+@click.option("--rotate", is_flag=True, help="Replace the secret: the hosts using the old one are refused.")
+def git_secret(project: str, *, rotate: bool) -> None:
+    """Show PROJECT's push webhook URL and secret (made on first use); the secret is alone on the last line."""
+    from ghee.core.git_push_secrets import git_push_secret, rotate_git_push_secret
+    from ghee.core.projects import get_project
+    from ghee.db.sealing import sealer_for
+
+    settings = get_settings()
+    sealer = sealer_for(settings)
+
+    async def job(work: Write) -> tuple[str, str]:
+        found = await get_project(work, project)
+        make = rotate_git_push_secret if rotate else git_push_secret
+        return found.public_id, await make(work, sealer, found.id)
+
+    public_id, secret = _run(job)
+    click.echo(f"push URL: {settings.site.public_url}/v1/projects/{public_id}/git/push")
+    click.echo("secret (GitHub and Gitea: the webhook's secret; GitLab: its secret token):")
+    click.echo(secret)

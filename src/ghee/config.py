@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -400,6 +401,52 @@ def _argon2_cost(value: str) -> str:
     if value not in ARGON2_COSTS:
         raise SettingsError(f"GHEE_ARGON2_COST must be one of {', '.join(ARGON2_COSTS)}, not {value!r}")
     return value
+
+
+DEFAULT_SPOOL_DIR = "~/.ghee/spool"
+_PROJECT_ID = re.compile(r"proj_[0-9a-z]{1,40}")
+DEFAULT_SEND_SECONDS = 4.0
+
+
+@dataclass(frozen=True, slots=True)
+class SenderSettings:
+    """What ``ghee p4`` and ``ghee git hook`` need on a VCS server to send changes to ghee (never ghee's own)."""
+
+    url: str
+    """Where ghee answers (``GHEE_URL``), e.g. ``https://ghee.studio.example``."""
+
+    token: str = field(repr=False)
+    """A write token (``GHEE_TOKEN``), best bound to the project."""
+
+    project: str
+    """The project the changes belong to (``GHEE_PROJECT``, ``proj_...``)."""
+
+    spool_dir: str = DEFAULT_SPOOL_DIR
+    """Where changes wait while ghee cannot be reached (``GHEE_SPOOL_DIR``; a folder per source inside)."""
+
+    send_seconds: float = DEFAULT_SEND_SECONDS
+    """How long a trigger or hook may spend sending before it spools the rest (``GHEE_SEND_SECONDS``)."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SenderSettings:
+        """Read them from the environment (or the mapping given); raises ``SettingsError`` naming what is missing."""
+        env = os.environ if environ is None else environ
+        missing = [name for name in ("GHEE_URL", "GHEE_TOKEN", "GHEE_PROJECT") if not (env.get(name) or "").strip()]
+        if missing:
+            raise SettingsError(f"{', '.join(missing)} must be set to send changes to ghee (see docs/perforce.md)")
+        url = env["GHEE_URL"].strip().rstrip("/")
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise SettingsError(f"GHEE_URL must be an http:// or https:// address, not {url!r}")
+        project = env["GHEE_PROJECT"].strip()
+        if not _PROJECT_ID.fullmatch(project):  # it also names the spool's folder
+            raise SettingsError(f"GHEE_PROJECT must be a project id like proj_1a2b3c4d, not {project!r}")
+        return cls(
+            url=url,
+            token=env["GHEE_TOKEN"].strip(),
+            project=project,
+            spool_dir=env.get("GHEE_SPOOL_DIR") or DEFAULT_SPOOL_DIR,
+            send_seconds=_seconds(env, "GHEE_SEND_SECONDS", DEFAULT_SEND_SECONDS),
+        )
 
 
 @lru_cache(maxsize=1)

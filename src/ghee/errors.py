@@ -52,6 +52,17 @@ class TokenInvalid(DomainError):
     """Credentials came, but match no live token (unknown or revoked)."""
 
 
+class SignatureInvalid(DomainError):
+    """A push from a git host whose signature or token (``scheme``, the header) does not match the project's secret.
+
+    An unknown project and one without a secret are refused alike, so the answer tells a prober nothing.
+    """
+
+    def __init__(self, scheme: str) -> None:
+        super().__init__(f"the push's {scheme} does not match the project's git push secret")
+        self.scheme = scheme
+
+
 class RateLimited(DomainError):
     """The token spent its budget; it may try again in ``retry_after`` seconds."""
 

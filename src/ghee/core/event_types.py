@@ -16,6 +16,7 @@ from ghee.errors import Invalid
 EVENT_TYPES: dict[str, str] = {
     "project.created": "A project was created.",
     "project.settings_changed": "A project's settings (patch notes on or off) changed.",
+    "project.git_secret_issued": "A project was given a new git push secret (its old one stopped working).",
     "build.created": "A build was queued or reported for the first time.",
     "build.updated": "A build's status or artifacts changed.",
     "build.finished": "A build reached success, failed or cancelled.",

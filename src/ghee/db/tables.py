@@ -53,6 +53,18 @@ changelists = sa.Table(
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.UniqueConstraint("project_id", "number", name="uq_changelists_project_number"),
     sa.UniqueConstraint("public_id", name="uq_changelists_public_id"),
+    # A git commit's id (migration 0022); NULL for Perforce changes. One changelist per commit and project.
+    sa.Column("revision", sa.String(64), nullable=True),
+    sa.Index("uq_changelists_project_revision", "project_id", "revision", unique=True),
+)
+
+# The secret each project's git host signs its pushes with (migration 0022), sealed (``ghee.db.sealing``).
+git_push_secrets = sa.Table(
+    "git_push_secrets",
+    metadata,
+    sa.Column("project_id", BigId, sa.ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("secret", sa.String(500), nullable=False),
+    sa.Column("created_at", sa.DateTime(), nullable=False),
 )
 
 assets = sa.Table(

@@ -245,3 +245,53 @@ def test_project_bound_token_cannot_reach_other_projects_changelists(
     assert_error(bound.get(f"/v1/projects/{estate.project['id']}/changelists"), 404, "not_found")
     response = _submit(bound, estate.project["id"], {"number": fresh_number(), "author": "a"})
     assert_error(response, 404, "not_found")
+
+
+REVISION = "9fceb02d0ae598e95dc970b74767f19372d61af8"
+
+
+def test_a_git_commit_posted_without_a_number_is_numbered_after_the_newest(api: Api) -> None:
+    project = api.new_project()
+    api.new_changelist(project["id"], 41)
+    body = {"revision": REVISION, "author": "Mira Okafor", "files": [{"path": "Source/Golem.cpp", "action": "add"}]}
+    response = _submit(api, project["id"], body)
+    assert response.status_code == 201, response.text
+    assert (response.json()["number"], response.json()["revision"]) == (42, REVISION)
+    assert api.ok("GET", f"/v1/changelists/{response.json()['id']}") == response.json()
+
+
+def test_posting_a_commit_again_returns_200_and_the_stored_changelist(api: Api) -> None:
+    project = api.new_project()
+    first = _submit(api, project["id"], {"revision": REVISION, "author": "a", "description": "one"})
+    again = _submit(api, project["id"], {"revision": REVISION.upper(), "author": "b", "description": "two"})
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert len(api.ok("GET", f"/v1/projects/{project['id']}/changelists")["changelists"]) == 1
+
+
+def test_changelists_without_a_revision_carry_none(api: Api) -> None:
+    project = api.new_project()
+    assert "revision" not in api.new_changelist(project["id"], fresh_number())
+
+
+def test_simultaneous_commits_all_get_numbers_of_their_own(api: Api) -> None:
+    project = api.new_project()
+    revisions = [f"{n:040x}" for n in range(1, 9)]
+    responses = at_once([lambda r=r: _submit(api, project["id"], {"revision": r, "author": "a"}) for r in revisions])
+    assert [r.status_code for r in responses] == [201] * 8, [r.text for r in responses]
+    assert sorted(r.json()["number"] for r in responses) == list(range(1, 9))
+
+
+def test_a_number_holding_another_commit_is_409(api: Api) -> None:
+    project = api.new_project()
+    number = _submit(api, project["id"], {"revision": REVISION, "author": "a"}).json()["number"]
+    clash = _submit(api, project["id"], {"number": number, "revision": "1" * 40, "author": "a"})
+    assert_error(clash, 409, "conflict")
+
+
+@pytest.mark.parametrize(
+    "revision", ["abc123", "g" * 40, "9fceb02d" * 6, "", "9fceb02d0ae598e95dc970b74767f19372d61af8\x00"]
+)
+def test_a_revision_that_is_not_a_commit_id_is_400(api: Api, revision: str) -> None:
+    project = api.new_project()
+    assert_error(_submit(api, project["id"], {"revision": revision, "author": "a"}), 400, "bad_request")

@@ -1,12 +1,14 @@
 """The ButterStack dialect at ``/v1`` (seed 000): projects, builds, changelists, assets, deployments.
 
 ``events_router`` adds what ghee has beyond the seed: the event log, webhook
-subscriptions and their deliveries, and project settings.
+subscriptions and their deliveries, and project settings; ``git_push_router``
+takes git hosts' push webhooks, authenticated by the project's git push secret.
 """
 
 from litestar import Router
 
 from ghee.dialects.butterstack import events, project_settings, webhooks
+from ghee.dialects.butterstack.git_pushes import push_router as git_push_router
 from ghee.dialects.butterstack.routes import router
 from ghee.dialects.butterstack.shapes import render_problem
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, requires
@@ -25,4 +27,4 @@ events_router = Router(
     tags=["ButterStack: events and webhooks"],
 )
 
-__all__ = ["events_router", "render_problem", "router"]
+__all__ = ["events_router", "git_push_router", "render_problem", "router"]

@@ -175,7 +175,11 @@ async def list_project_changelists(
 async def submit_changelist(
     db: Database, principal: Principal, project_id: str, data: NewChangelistBody
 ) -> Response[ButterstackChangelist]:
-    """Record a submitted changelist (what a VCS trigger sends); re-posting a number returns it with 200."""
+    """Record a submitted changelist (what a VCS trigger sends); re-posting a number returns it with 200.
+
+    A git commit gives its ``revision`` and may leave ``number`` out: ghee numbers it after the project's
+    newest changelist, and re-posting the revision returns it with 200.
+    """
     project = await projects.get_project(db.read(), project_id, principal.project_id)
     new = changelists.NewChangelist(
         number=data.number,
@@ -183,6 +187,7 @@ async def submit_changelist(
         description=data.description,
         submitted_at=data.submitted_at,
         files=[changelists.FileChange(f.path, f.action) for f in data.files],
+        revision=data.revision,
     )
     async with db.write() as work:
         changelist, created = await changelists.record_changelist(work, project.id, new)

@@ -132,7 +132,7 @@ class ButterstackFile(msgspec.Struct):
     action: str
 
 
-class ButterstackChangelist(msgspec.Struct):
+class ButterstackChangelist(msgspec.Struct, omit_defaults=True):
     id: str
     project_id: str
     number: int
@@ -140,6 +140,8 @@ class ButterstackChangelist(msgspec.Struct):
     description: str
     submitted_at: str
     files: list[ButterstackFile]
+    revision: str | None = None
+    """The git commit id of a changelist that came from git; absent for Perforce changes."""
 
 
 class ChangelistList(msgspec.Struct):
@@ -155,11 +157,14 @@ class FileBody(msgspec.Struct):
 
 
 class NewChangelistBody(msgspec.Struct):
-    number: int
     author: str
+    number: int | None = None
+    """The Perforce change number; a git commit may leave it out and give ``revision``: ghee numbers it."""
     description: str = ""
     submitted_at: datetime | None = None
     files: list[FileBody] = []
+    revision: str | None = None
+    """A git commit's id (40 or 64 hexadecimal digits): posting it again returns the stored changelist."""
 
 
 def changelist_shape(changelist: Changelist) -> ButterstackChangelist:
@@ -171,6 +176,7 @@ def changelist_shape(changelist: Changelist) -> ButterstackChangelist:
         description=changelist.description,
         submitted_at=iso(changelist.submitted_at) or "",
         files=[ButterstackFile(f.path, f.action) for f in changelist.files],
+        revision=changelist.revision,
     )
 
 
