@@ -242,7 +242,7 @@ class DeliverySettings:
     batch: int = 100
     """Events fanned out, or deliveries claimed, per transaction."""
 
-    concurrency: int = 32
+    concurrency: int = 64
     """Deliveries one worker has in flight at once."""
 
     in_process: str = "auto"
@@ -258,7 +258,7 @@ class DeliverySettings:
             lease_seconds=_seconds(env, "GHEE_WEBHOOK_LEASE_SECONDS", 60.0),
             poll_seconds=_seconds(env, "GHEE_WORKER_POLL_SECONDS", 0.2),
             batch=_whole(env, "GHEE_WEBHOOK_BATCH", 100, 1),
-            concurrency=_whole(env, "GHEE_WEBHOOK_CONCURRENCY", 32, 1),
+            concurrency=_whole(env, "GHEE_WEBHOOK_CONCURRENCY", 64, 1),
             in_process=(env.get("GHEE_WORKER_IN_PROCESS") or "auto").strip().lower(),
         )
 

@@ -209,3 +209,25 @@ def test_https_verifies_the_certificate_against_the_host_name_not_the_address(
         assert len(receiver.requests) == (1 if accepted else 0)
 
     asyncio.run(scenario())
+
+
+def test_an_installation_names_its_own_authority_in_ssl_cert_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Behind a studio's own certificate authority, ``SSL_CERT_FILE`` is trusted instead of certifi's bundle."""
+    cert_file, key_file = _certificate("hooks.example.com", tmp_path)
+    serving = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    serving.load_cert_chain(cert_file, key_file)
+
+    async def scenario() -> tuple[int, bytes]:
+        async with receiving(no_content, tls=serving) as (_, port):
+            pool = Connections()
+            try:
+                return await post(pool, f"https://hooks.example.com:{port}/in")
+            finally:
+                await pool.close()
+
+    with pytest.raises(ssl.SSLCertVerificationError):
+        asyncio.run(scenario())  # certifi's authorities do not know this one
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    assert asyncio.run(scenario()) == (204, b"")

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import ssl
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 
+import certifi
 import h11
 
 MAX_HEAD = 64 * 1024
@@ -77,7 +79,7 @@ class _Connection:
 class Connections:
     """Idle connections by origin, at most ``keep_idle`` of them in all; ``close`` ends them.
 
-    HTTPS verifies certificates against ``tls`` (by default the system's trusted authorities).
+    HTTPS verifies certificates against ``tls`` (by default ``trusted_authorities()``).
     """
 
     def __init__(self, *, keep_idle: int = 64, tls: ssl.SSLContext | None = None) -> None:
@@ -143,7 +145,7 @@ class Connections:
         tls = None
         if origin.scheme == "https":
             if self._tls is None:
-                self._tls = ssl.create_default_context()
+                self._tls = trusted_authorities()
             tls = self._tls
         reader, writer = await asyncio.open_connection(
             origin.address, origin.port, ssl=tls, server_hostname=origin.host if tls else None, limit=READ_SIZE
@@ -172,6 +174,16 @@ class Connections:
         else:
             connection.close()
         return answer
+
+
+def trusted_authorities() -> ssl.SSLContext:
+    """Certificates are checked as httpx checked them: against certifi's authorities, or ``SSL_CERT_FILE``/``_DIR``.
+
+    (An installation behind its own authority names its bundle in ``SSL_CERT_FILE``.)
+    """
+    if os.environ.get("SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context()  # OpenSSL reads both variables
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class _Stale(Exception):
