@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -175,3 +177,42 @@ def test_a_command_kept_elsewhere_is_summed_up_in_help_as_it_sums_itself_up(name
     assert command is not None
     assert command.name == name
     assert _ELSEWHERE[name][1] == command.get_short_help_str(limit=1000)
+
+
+def test_token_create_expires_is_shown_in_token_list(fresh_sqlite: str) -> None:
+    made = ghee(
+        "token", "create", "--name", "quarterly", "--scopes", "read", "--expires", "90d", database_url=fresh_sqlite
+    )
+    expected = (datetime.now(UTC) + timedelta(days=90)).date().isoformat()
+    assert f", expires {expected}T" in made.stdout.splitlines()[0]
+    ghee("token", "create", "--name", "forever", "--scopes", "read", database_url=fresh_sqlite)
+    rows = {line.split()[1]: line for line in ghee("token", "list", database_url=fresh_sqlite).stdout.splitlines()}
+    assert re.search(rf"{expected}T\S+Z\s+active$", rows["quarterly"])
+    assert re.search(r"never\s+never\s+active$", rows["forever"])
+
+
+@pytest.mark.parametrize(
+    ("expires", "message"),
+    [
+        ("soon", "expires: must be like 30d"),
+        ("2020-01-01", "expires: must be in the future"),
+        ("0d", "expires: must be in the future"),
+    ],
+)
+def test_token_create_refuses_a_bad_expiry_in_one_line(fresh_sqlite: str, expires: str, message: str) -> None:
+    done = ghee(
+        "token",
+        "create",
+        "--name",
+        "x",
+        "--scopes",
+        "read",
+        "--expires",
+        expires,
+        database_url=fresh_sqlite,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(f"Error: {message}")
+    assert "Traceback" not in done.stderr
