@@ -25,6 +25,7 @@ from ghee.errors import (
     TokenMissing,
     Unavailable,
 )
+from ghee.http.methods import allowed_methods
 
 log = logging.getLogger("ghee.http")
 
@@ -54,14 +55,18 @@ class Problem(msgspec.Struct, frozen=True):
     message: str
     field: str | None = None
     retry_after: int | None = None
+    allow: str | None = None
+    """The methods the path answers, for a 405's ``Allow`` header."""
 
 
 Renderer = Callable[[Problem], Any]
 """Turns a problem into the JSON body of one dialect."""
 
 
-def _problem(status: int, message: str, *, field: str | None = None, retry_after: int | None = None) -> Problem:
-    return Problem(status, _CODES.get(status, "error"), message, field, retry_after)
+def _problem(
+    status: int, message: str, *, field: str | None = None, retry_after: int | None = None, allow: str | None = None
+) -> Problem:
+    return Problem(status, _CODES.get(status, "error"), message, field, retry_after, allow)
 
 
 _MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
@@ -126,7 +131,7 @@ def classify(exc: Exception) -> Problem:  # noqa: PLR0911 (one return per kind o
     if isinstance(exc, HTTPException):
         if exc.status_code == HTTP_404_NOT_FOUND:
             return _problem(404, "No such endpoint")
-        return _problem(exc.status_code, str(exc.detail))
+        return _problem(exc.status_code, str(exc.detail), allow=allowed_methods(exc))
     log.error("unhandled error", exc_info=exc)
     return _problem(500, "Internal server error")
 
@@ -161,6 +166,8 @@ class ErrorStyles:
         headers: dict[str, str] = {}
         if problem.retry_after is not None:
             headers["Retry-After"] = str(problem.retry_after)
+        if problem.allow is not None:
+            headers["Allow"] = problem.allow
         return Response(
             content=self.for_path(request.url.path)(problem),
             status_code=problem.status,
