@@ -132,11 +132,10 @@ def migrate() -> None:
     the default database's folder (./data) is created too.
     """
     from alembic.util.exc import CommandError
-    from sqlalchemy.exc import DBAPIError
 
     from ghee.db.engine import create_engine, shown_url
     from ghee.db.migrate import upgrade
-    from ghee.db.readiness import require_folder, unreachable
+    from ghee.db.readiness import CANNOT_CONNECT, require_folder, unreachable
 
     settings = get_settings()
     require_folder(settings.database_url, make_folder=settings.database_url == DEFAULT_DATABASE_URL)
@@ -145,7 +144,7 @@ def migrate() -> None:
         engine = create_engine(settings.database_url)
         try:
             await upgrade(engine)
-        except (OSError, TimeoutError, DBAPIError) as exc:
+        except CANNOT_CONNECT as exc:
             raise unreachable(settings.database_url, exc) from exc
         finally:
             await engine.dispose()

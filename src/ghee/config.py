@@ -95,21 +95,30 @@ def _whole(env: Mapping[str, str], name: str, default: int, low: int) -> int:
 _DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
 
 
-def _database_url(text: str) -> str:
-    """``text`` if it is an SQLite or PostgreSQL URL SQLAlchemy can parse; the error never repeats it (passwords)."""
+def database_url_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as ghee's database URL (SQLite or PostgreSQL, parsable), or ``None``.
+
+    The answer never repeats the URL, which may hold a password.
+    """
     from sqlalchemy.engine import make_url  # noqa: PLC0415 (``ghee --help`` loads no database layer)
     from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
 
     example = "sqlite:///./data/ghee.db or postgresql://user:password@host:5432/ghee"
     scheme, sep, _ = text.strip().partition("://")
     if not sep or not scheme:
-        raise SettingsError(f"GHEE_DATABASE_URL is not a database URL; it takes e.g. {example}")
+        return f"is not a database URL; it takes e.g. {example}"
     if scheme.partition("+")[0].lower() not in _DATABASE_SCHEMES:
-        raise SettingsError(f"GHEE_DATABASE_URL has the scheme {scheme[:20]!r}; ghee takes {example}")
+        return f"has the scheme {scheme[:20]!r}; ghee takes {example}"
     try:
         make_url(text.strip())
     except (ArgumentError, ValueError):
-        raise SettingsError(f"GHEE_DATABASE_URL cannot be parsed; it takes e.g. {example}") from None
+        return f"cannot be parsed; it takes e.g. {example}"
+    return None
+
+
+def _database_url(text: str) -> str:
+    if problem := database_url_problem(text):
+        raise SettingsError(f"GHEE_DATABASE_URL {problem}")
     return text.strip()
 
 

@@ -21,7 +21,8 @@ from ghee.db.engine import create_engine, shown_url
 from ghee.db.migrate import alembic_config
 from ghee.errors import Invalid, NotMigrated, Unavailable
 
-_CANNOT_CONNECT = (OSError, TimeoutError, DBAPIError)
+CANNOT_CONNECT = (OSError, TimeoutError, DBAPIError)
+"""What connecting to a database raises when it cannot be reached (``unreachable`` says why in one line)."""
 
 
 def sqlite_file(database_url: str) -> Path | None:
@@ -74,7 +75,7 @@ async def require_schema(database_url: str, *, exact: bool = True) -> None:
     try:
         async with engine.connect() as conn:
             revision = await conn.run_sync(_revision)
-    except _CANNOT_CONNECT as exc:
+    except CANNOT_CONNECT as exc:
         raise unreachable(database_url, exc) from exc
     finally:
         await engine.dispose()
