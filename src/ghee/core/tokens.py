@@ -71,7 +71,12 @@ class Token(msgspec.Struct, frozen=True):
 
     def expired(self, now: datetime) -> bool:
         """Whether the token is refused at ``now`` for having expired (revoked or not)."""
-        return self.expires_at is not None and now >= self.expires_at
+        return has_expired(self.expires_at, now)
+
+
+def has_expired(expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a token expiring at ``expires_at`` (``None``: never) is refused at ``now``: from that very moment."""
+    return expires_at is not None and now >= expires_at
 
 
 def expiry_from(text: str, now: datetime) -> datetime:
@@ -194,8 +199,7 @@ def authenticated_by(token_hash: str, row: Row | None) -> Authenticated:
         raise TokenInvalid
     token_id, scope, project_id, rate_limit, last_used_raw, expires_raw = row[: len(_TOKEN_COLUMNS)]
     now = utcnow()
-    expires_at = as_datetime(expires_raw)
-    if expires_at is not None and now >= expires_at:
+    if has_expired(as_datetime(expires_raw), now):
         raise TokenInvalid
     last_used_at = as_datetime(last_used_raw)
     principal = Principal(
