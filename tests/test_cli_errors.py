@@ -61,7 +61,7 @@ def test_a_never_migrated_sqlite_file_is_not_created_and_migrate_named(
 ) -> None:
     database = tmp_path / "never.db"
     line = one_error_line(ghee(*command, env={"GHEE_DATABASE_URL": f"sqlite:///{database}"}))
-    assert "has no ghee schema yet: run `ghee migrate` first" in line
+    assert line.endswith(f"the database at sqlite:///{database} does not exist yet: run `ghee migrate` first")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -93,12 +93,21 @@ def test_a_schema_behind_this_ghee_names_migrate_then_migrate_brings_it_up(backe
         drop()
 
 
-@pytest.mark.parametrize("command", [("migrate",), ("token", "list")])
-def test_a_missing_folder_is_an_error_and_is_not_created(tmp_path: Path, command: tuple[str, ...]) -> None:
+def test_a_missing_folder_is_an_error_and_is_not_created(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'typo' / 'dir' / 'ghee.db'}"
-    line = one_error_line(ghee(*command, env={"GHEE_DATABASE_URL": url}))
-    assert f"the folder {tmp_path / 'typo' / 'dir'} does not exist" in line
+    assert "does not exist yet: run `ghee migrate` first" in one_error_line(
+        ghee("token", "list", env={"GHEE_DATABASE_URL": url})
+    )
+    line = one_error_line(ghee("migrate", env={"GHEE_DATABASE_URL": url}))
+    assert f"the folder {tmp_path / 'typo' / 'dir'} does not exist; create it first" in line
     assert not (tmp_path / "typo").exists()
+
+
+def test_a_command_before_the_first_migrate_names_it(tmp_path: Path) -> None:
+    env = {name: value for name, value in os.environ.items() if name != "GHEE_DATABASE_URL"}
+    done = subprocess.run([GHEE, "token", "list"], env=env, capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert "sqlite:///./data/ghee.db does not exist yet: run `ghee migrate` first" in one_error_line(done)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_migrate_creates_the_default_database_and_its_folder(tmp_path: Path) -> None:

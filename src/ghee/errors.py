@@ -70,10 +70,17 @@ class Unavailable(DomainError):
 
 
 class NotMigrated(DomainError):
-    """The database holds no ghee schema (``revision`` is ``None``) or another revision than this ghee's ``head``."""
+    """The database does not exist (``exists`` false), holds no ghee schema (``revision`` ``None``) or another one.
 
-    def __init__(self, database: str, revision: str | None, head: str, *, known: bool = True) -> None:
-        if revision is None:
+    ``known`` is false for a revision newer than this ghee's ``head``.
+    """
+
+    def __init__(
+        self, database: str, revision: str | None, head: str, *, known: bool = True, exists: bool = True
+    ) -> None:
+        if not exists:
+            state = "does not exist yet: run `ghee migrate` first"
+        elif revision is None:
             state = "has no ghee schema yet: run `ghee migrate` first"
         elif known:
             state = f"is at schema revision {revision}, older than this ghee's {head}: run `ghee migrate`"
@@ -84,6 +91,7 @@ class NotMigrated(DomainError):
         self.revision = revision
         self.head = head
         self.known = known
+        self.exists = exists
 
 
 class TimedOut(DomainError):

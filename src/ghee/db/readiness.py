@@ -58,19 +58,19 @@ def _revision(connection: Connection) -> str | None:
 async def require_schema(database_url: str, *, exact: bool = True) -> None:
     """Return if the database exists and is at this ghee's newest revision; create nothing either way.
 
-    Raises ``Invalid`` for a missing SQLite folder, ``NotMigrated`` for a
-    missing SQLite file or a schema at another revision, ``Unavailable`` when
-    the server cannot be reached. Not ``exact`` (long-running processes, which
-    wait out a database restart and report a schema behind on ``/readyz``
-    during a rolling upgrade), only a database never migrated is refused.
+    Raises ``NotMigrated`` for a missing SQLite file (its folder missing too:
+    ``ghee migrate`` then names the folder), a database without ghee's schema
+    or at another revision, ``Unavailable`` when the server cannot be reached.
+    Not ``exact`` (long-running processes, which wait out a database restart
+    and report a schema behind on ``/readyz`` during a rolling upgrade), only
+    a database never migrated is refused.
     """
-    require_folder(database_url)
     shown = shown_url(database_url)
     scripts = ScriptDirectory.from_config(alembic_config())
     head = scripts.get_current_head() or ""
     path = sqlite_file(database_url)
     if path is not None and not path.is_file():
-        raise NotMigrated(shown, None, head)
+        raise NotMigrated(shown, None, head, exists=False)
     engine = create_engine(database_url)
     try:
         async with engine.connect() as conn:
