@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,3 +159,12 @@ def test_help_names_every_environment_variable_ghee_reads() -> None:
     assert read == listed
     for name in listed:
         assert re.search(rf"^\s+{name}\s", shown, re.MULTILINE), name
+
+
+def test_a_database_from_a_newer_ghee_is_one_line_for_migrate_and_every_command(tmp_path: Path) -> None:
+    url, _ = make_database("sqlite", tmp_path)
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    env = {"GHEE_DATABASE_URL": url}
+    assert "which this ghee does not know: it needs a newer ghee" in one_error_line(ghee("token", "list", env=env))
+    assert "Can't locate revision identified by '9999'" in one_error_line(ghee("migrate", env=env))

@@ -175,13 +175,12 @@ def serve(host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
+    from ghee.ops.listening import require_free_port
     from ghee.ops.metrics_files import metrics_directory
 
     if not os.environ.get("GHEE_PUBLIC_URL", "").strip():
         # Links in answers name this address, never a request's Host header: the workers inherit it.
         os.environ["GHEE_PUBLIC_URL"] = served_address(host, port)
-    from ghee.ops.listening import require_free_port
-
     get_settings()  # a malformed GHEE_* variable is refused here, once, not in every worker process
     require_free_port(host, port)  # granian shares a port (SO_REUSEPORT): a second ghee would answer alongside
     _refuse_unmigrated()
