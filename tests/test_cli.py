@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -31,10 +33,10 @@ def fresh_sqlite(tmp_path: Path) -> str:
 
 
 def test_migrate_creates_the_database_and_is_repeatable(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'nested' / 'ghee.db'}"
+    url = f"sqlite:///{tmp_path / 'ghee.db'}"
     first = ghee("migrate", database_url=url)
     second = ghee("migrate", database_url=url)
-    assert (tmp_path / "nested" / "ghee.db").exists()
+    assert (tmp_path / "ghee.db").exists()
     assert "up to date" in first.stdout
     assert second.returncode == 0
 
@@ -162,7 +164,8 @@ def test_help_lists_every_command_without_loading_the_database_layer() -> None:
         "print(sorted(m for m in ('sqlalchemy', 'numpy', 'ghee.worker', 'ghee.app') if m in sys.modules))\n"
     )
     shown = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
-    listed = {line.split()[0] for line in shown.stdout.split("Commands:")[1].splitlines() if line.startswith("  ")}
+    commands = shown.stdout.split("Commands:")[1].split("Environment variables")[0]
+    listed = {line.split()[0] for line in commands.splitlines() if line.startswith("  ") and line.strip()}
     assert listed == set(main.list_commands(click.Context(main)))
     assert {"worker", "backup", "restore", "migrate-data", "token", "serve"} <= listed
     assert shown.stdout.rstrip().endswith("[]")
@@ -182,3 +185,42 @@ def test_a_git_command_kept_elsewhere_is_summed_up_as_it_sums_itself_up(name: st
     assert command is not None
     assert command.name == name
     assert _GIT_ELSEWHERE[name][1] == command.get_short_help_str(limit=1000)
+
+
+def test_token_create_expires_is_shown_in_token_list(fresh_sqlite: str) -> None:
+    made = ghee(
+        "token", "create", "--name", "quarterly", "--scopes", "read", "--expires", "90d", database_url=fresh_sqlite
+    )
+    expected = (datetime.now(UTC) + timedelta(days=90)).date().isoformat()
+    assert f", expires {expected}T" in made.stdout.splitlines()[0]
+    ghee("token", "create", "--name", "forever", "--scopes", "read", database_url=fresh_sqlite)
+    rows = {line.split()[1]: line for line in ghee("token", "list", database_url=fresh_sqlite).stdout.splitlines()}
+    assert re.search(rf"{expected}T\S+Z\s+active$", rows["quarterly"])
+    assert re.search(r"never\s+never\s+active$", rows["forever"])
+
+
+@pytest.mark.parametrize(
+    ("expires", "message"),
+    [
+        ("soon", "expires: must be like 30d"),
+        ("2020-01-01", "expires: must be in the future"),
+        ("0d", "expires: must be in the future"),
+    ],
+)
+def test_token_create_refuses_a_bad_expiry_in_one_line(fresh_sqlite: str, expires: str, message: str) -> None:
+    done = ghee(
+        "token",
+        "create",
+        "--name",
+        "x",
+        "--scopes",
+        "read",
+        "--expires",
+        expires,
+        database_url=fresh_sqlite,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.stderr.startswith(f"Error: {message}")
+    assert "Traceback" not in done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
@@ -50,7 +51,7 @@ from tests.support.buildbutler_factory import in_db
 from tests.support.cluster import session_cookies
 from tests.support.databases import make_database
 from tests.support.servers import Server, start_server
-from tests.support.services import GHEE
+from tests.support.services import GHEE, ROOT
 
 
 @dataclass(frozen=True)
@@ -308,6 +309,29 @@ def test_demo_failures_fall_into_several_categories_and_one_job_is_flaky(loaded:
     assert "unknown" not in ci.categories  # every failure's log says why, in words the default causes know
     assert "error: use of undeclared identifier" in ci.failed_log  # the log explains the category
     assert [name for name, row in ci.jobs.items() if row.flaky] == ["tools/farm-health-check"]
+
+
+def test_the_blog_docs_state_what_ghee_demo_loads(loaded: Loaded) -> None:
+    said = re.search(
+        r"Blog: (\d+) published posts and (\d+) draft\(s\) by (\d+) authors in (\d+) categories", loaded.first
+    )
+    assert said is not None, loaded.first
+    published, drafts, authors, categories = map(int, said.groups())
+    rows = loaded.rows_after_first
+    assert (published + drafts, authors, categories) == (
+        rows["blog_posts"],
+        rows["blog_authors"],
+        rows["blog_categories"],
+    )
+    text = (ROOT / "docs" / "buttercms-blog.md").read_text().split("## Demo content", 1)[1].split("\n## ", 1)[0]
+    stated = {kind: int(n) for n, kind in re.findall(r"(\d+) (authors|categories|tags|published posts|draft)\b", text)}
+    assert stated == {
+        "authors": authors,
+        "categories": categories,
+        "tags": rows["blog_tags"],
+        "published posts": published,
+        "draft": drafts,
+    }
 
 
 def test_ghee_demo_says_what_it_is_loading_as_it_goes(loaded: Loaded) -> None:

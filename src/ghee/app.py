@@ -30,7 +30,9 @@ from ghee.http.content_security import content_security_policy
 from ghee.http.encoding import utf8_requests
 from ghee.http.errors import ErrorStyles
 from ghee.http.logs import configure_logging
+from ghee.http.methods import serve_head
 from ghee.http.observe import RequestObserver
+from ghee.http.pagination import clamp_page_sizes
 from ghee.http.ratelimit import RateLimiter, parse_limits
 from ghee.http.services import Services
 from ghee.ops.endpoints import OPS_ROUTES
@@ -136,7 +138,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         template_config=dashboard.template_config(),
         lifespan=[lifespan],
         exception_handlers={Exception: handle},
-        middleware=[DefineMiddleware(utf8_requests)],
+        middleware=[DefineMiddleware(utf8_requests), DefineMiddleware(clamp_page_sizes)],
         before_send=[rate_limit_headers, content_security_policy],
         openapi_config=OpenAPIConfig(
             title="ghee",
@@ -159,5 +161,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging()
     metrics = create_metrics(config.metrics_dir)
     app.state.metrics = metrics
-    app.asgi_handler = RequestObserver(app.asgi_handler, metrics.http, config.access_log)
+    app.asgi_handler = RequestObserver(serve_head(app.asgi_handler), metrics.http, config.access_log)
     return app

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from ghee.config import SettingsError, get_settings
+from ghee.config import DEFAULT_DATABASE_URL, ENVIRONMENT, SettingsError, get_settings
 from ghee.core.scopes import SCOPES
 
 if TYPE_CHECKING:
@@ -26,18 +26,27 @@ T = TypeVar("T")
 
 
 def _run(job: Callable[[Write], Awaitable[T]]) -> T:
-    """Run ``job`` as one unit of work on the configured database."""
+    """Run ``job`` as one unit of work on the configured database, once it is known to be migrated."""
     from ghee.db.database import opened
-    from ghee.errors import DomainError
+    from ghee.db.readiness import require_schema
+
+    database_url = get_settings().database_url
 
     async def main() -> T:
-        async with opened(get_settings().database_url) as db, db.write() as work:
+        await require_schema(database_url)  # creates nothing: no empty file where a database was expected
+        async with opened(database_url) as db, db.write() as work:
             return await job(work)
 
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        raise click.ClickException(str(exc)) from exc
+    return asyncio.run(main())
+
+
+def _refuse_unmigrated() -> None:
+    """For a long-running command: refuse a database never migrated; warn if it cannot be reached yet."""
+    from ghee.db.readiness import refuse_unmigrated
+
+    down = asyncio.run(refuse_unmigrated(get_settings().database_url))
+    if down is not None:
+        click.echo(f"warning: {down}; starting anyway (answering 503 until it is back)", err=True)
 
 
 class _LazyGroup(click.Group):
@@ -51,10 +60,12 @@ class _LazyGroup(click.Group):
         return sorted([*super().list_commands(ctx), *self._lazy])
 
     def invoke(self, ctx: click.Context) -> object:
-        """Run the command; a ``GHEE_*`` variable ghee cannot use is an error line and exit status 1."""
+        """Run the command; a ``GHEE_*`` variable ghee cannot use, or a domain error, is one line and exit status 1."""
+        from ghee.errors import DomainError
+
         try:
             return super().invoke(ctx)
-        except SettingsError as exc:
+        except (SettingsError, DomainError) as exc:
             raise click.ClickException(str(exc)) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
@@ -101,28 +112,52 @@ _ELSEWHERE = {  # the summaries are the commands' own (tests/test_cli.py keeps t
 }
 
 
-@click.group(cls=_LazyGroup, lazy=_ELSEWHERE)
+def _environment_help() -> str:
+    width = max(len(name) for name, _ in ENVIRONMENT)
+    lines = "\n".join(f"  {name:<{width}}  {summary}" for name, summary in ENVIRONMENT)
+    return f"\b\nEnvironment variables (read once when a command starts):\n{lines}"
+
+
+@click.group(cls=_LazyGroup, lazy=_ELSEWHERE, epilog=_environment_help())
 @click.version_option(package_name="ghee")
 def main() -> None:
-    """ghee: a self-hosted build, release and content hub."""
+    """ghee: a self-hosted build, release and content hub.
+
+    Start with `ghee migrate` (creates the database GHEE_DATABASE_URL names),
+    then `ghee serve`; `ghee demo` fills an empty database with a demo studio.
+    """
 
 
 @main.command()
 def migrate() -> None:
-    """Create or upgrade the database schema to the newest revision."""
+    """Create or upgrade the database schema to the newest revision.
+
+    An SQLite file is created if missing, in a folder that must exist; only
+    the default database's folder (./data) is created too.
+    """
+    from alembic.util.exc import CommandError
+
     from ghee.db.engine import create_engine, shown_url
     from ghee.db.migrate import upgrade
+    from ghee.db.readiness import CANNOT_CONNECT, require_folder, unreachable
 
     settings = get_settings()
+    require_folder(settings.database_url, make_folder=settings.database_url == DEFAULT_DATABASE_URL)
 
     async def run() -> None:
         engine = create_engine(settings.database_url)
         try:
             await upgrade(engine)
+        except CANNOT_CONNECT as exc:
+            raise unreachable(settings.database_url, exc) from exc
         finally:
             await engine.dispose()
 
-    asyncio.run(run())
+    try:
+        asyncio.run(run())
+    except CommandError as exc:  # a revision this ghee does not know: the database is newer than the code
+        message = f"cannot migrate the database at {shown_url(settings.database_url)}: {exc}"
+        raise click.ClickException(message) from None
     click.echo(f"database at {shown_url(settings.database_url)} is up to date")
 
 
@@ -144,12 +179,15 @@ def serve(host: str, port: int, workers: int) -> None:
     from granian import Granian
     from granian.constants import Interfaces, Loops
 
+    from ghee.ops.listening import require_free_port
     from ghee.ops.metrics_files import metrics_directory
 
     if not os.environ.get("GHEE_PUBLIC_URL", "").strip():
         # Links in answers name this address, never a request's Host header: the workers inherit it.
         os.environ["GHEE_PUBLIC_URL"] = served_address(host, port)
     get_settings()  # a malformed GHEE_* variable is refused here, once, not in every worker process
+    require_free_port(host, port)  # granian shares a port (SO_REUSEPORT): a second ghee would answer alongside
+    _refuse_unmigrated()
     with metrics_directory():
         Granian(
             "ghee.app:create_app",
@@ -174,17 +212,30 @@ def token() -> None:
 @click.option("--project", "project", default=None, help="Restrict the token to one project (proj_...).")
 @click.option("--rate-limit", default=None, help="Override the default, e.g. '600/minute;50/second'.")
 @click.option("--replace", is_flag=True, help="First revoke live tokens with the same name.")
-def token_create(name: str, scope: str, project: str | None, rate_limit: str | None, *, replace: bool) -> None:
+@click.option(
+    "--expires",
+    default=None,
+    help="When it stops working: 90d, 12h, 2w from now, or an ISO date/time (a date: 00:00 UTC). Default: never.",
+)
+def token_create(  # noqa: PLR0913 (one argument per option)
+    name: str, scope: str, project: str | None, rate_limit: str | None, expires: str | None, *, replace: bool
+) -> None:
     """Create a token; the secret is printed once, alone on the last line."""
+    from ghee.clock import iso, utcnow
     from ghee.core.projects import get_project
-    from ghee.core.tokens import create_token, revoke_tokens_named
+    from ghee.core.tokens import create_token, expiry_from, revoke_tokens_named
+
+    expires_at = expiry_from(expires, utcnow()) if expires is not None else None
 
     async def job(work: Write) -> str:
         if replace and (revoked := await revoke_tokens_named(work, name)):
             click.echo(f"revoked {revoked} earlier token(s) named {name!r}")
         project_id = (await get_project(work, project)).id if project else None
-        created, secret = await create_token(work, name=name, scope=scope, project_id=project_id, rate_limit=rate_limit)
-        click.echo(f"created {created.public_id} ({scope}) - store the secret now, it is not shown again:")
+        created, secret = await create_token(
+            work, name=name, scope=scope, project_id=project_id, rate_limit=rate_limit, expires_at=expires_at
+        )
+        until = f", expires {iso(created.expires_at)}" if created.expires_at else ""
+        click.echo(f"created {created.public_id} ({scope}{until}) - store the secret now, it is not shown again:")
         return secret
 
     click.echo(_run(job))
@@ -192,20 +243,27 @@ def token_create(name: str, scope: str, project: str | None, rate_limit: str | N
 
 @token.command("list")
 def token_list() -> None:
-    """List tokens (never their secrets)."""
-    from ghee.clock import iso
+    """List tokens (never their secrets), with their last use and expiry."""
+    from ghee.clock import iso, utcnow
     from ghee.core.paging import Window
     from ghee.core.tokens import list_tokens
 
     async def job(work: Write) -> None:
         offset = 0
-        click.echo(f"{'ID':<14} {'NAME':<24} {'SCOPE':<6} {'PREFIX':<13} {'LAST USED':<21} STATUS")
+        now = utcnow()
+        click.echo(f"{'ID':<14} {'NAME':<24} {'SCOPE':<6} {'PREFIX':<13} {'LAST USED':<21} {'EXPIRES':<21} STATUS")
         while True:
             page = await list_tokens(work, Window(100, offset))
             for t in page.items:
-                status = f"revoked {iso(t.revoked_at)}" if t.revoked_at else "active"
-                last = iso(t.last_used_at) or "never"
-                click.echo(f"{t.public_id:<14} {t.name[:24]:<24} {t.scope:<6} {t.prefix:<13} {last:<21} {status}")
+                status = "active"
+                if t.revoked_at:
+                    status = f"revoked {iso(t.revoked_at)}"
+                elif t.expired(now):
+                    status = "expired"
+                last, expires = iso(t.last_used_at) or "never", iso(t.expires_at) or "never"
+                click.echo(
+                    f"{t.public_id:<14} {t.name[:24]:<24} {t.scope:<6} {t.prefix:<13} {last:<21} {expires:<21} {status}"
+                )
             if not page.has_more:
                 return
             offset += 100
@@ -283,6 +341,47 @@ def user_list() -> None:
                 status = f"disabled {iso(u.disabled_at)}" if u.disabled_at else "active"
                 admin = "yes" if u.is_admin else "no"
                 click.echo(f"{u.email[:32]:<32} {u.name[:24]:<24} {admin:<6} {iso(u.created_at):<21} {status}")
+            if not page.has_more:
+                return
+            offset += 100
+
+    _run(job)
+
+
+@main.group()
+def project() -> None:
+    """Create and list projects: what builds, assets, deployments and posts belong to."""
+
+
+@project.command("create")
+@click.option("--name", required=True, help="The project's name, unique.")
+@click.option("--engine", default="unreal", show_default=True, help="unreal, unity, godot, cryengine, custom or none.")
+def project_create(name: str, engine: str) -> None:
+    """Create a project; its id (proj_...) is printed alone on the last line."""
+    from ghee.core.projects import create_project
+
+    async def job(work: Write) -> str:
+        created = await create_project(work, name, engine.strip().lower())
+        click.echo(f"created project {created.name!r} ({created.engine}):")
+        return created.public_id
+
+    click.echo(_run(job))
+
+
+@project.command("list")
+def project_list() -> None:
+    """List projects by name."""
+    from ghee.clock import iso
+    from ghee.core.paging import Window
+    from ghee.core.projects import list_projects
+
+    async def job(work: Write) -> None:
+        offset = 0
+        click.echo(f"{'ID':<14} {'ENGINE':<10} {'CREATED':<21} NAME")
+        while True:
+            page = await list_projects(work, Window(100, offset))
+            for p in page.items:
+                click.echo(f"{p.public_id:<14} {p.engine:<10} {iso(p.created_at):<21} {p.name}")
             if not page.has_more:
                 return
             offset += 100
@@ -385,6 +484,7 @@ def webhook_delete(subscription_id: str) -> None:
 @click.argument("connection", required=False)
 def sync(connection: str | None) -> None:
     """Run one sync pass of every Jenkins connection, or of CONNECTION (its name or conn_... id)."""
+    from ghee.db.readiness import require_schema
     from ghee.errors import DomainError
     from ghee.integrations.jenkins.loop import sync_now
     from ghee.integrations.jenkins.sync import PassStats
@@ -397,6 +497,7 @@ def sync(connection: str | None) -> None:
             err=True,
         )
 
+    asyncio.run(require_schema(get_settings().database_url))
     try:
         outcomes = asyncio.run(sync_now(get_settings(), connection, progress=show))
     except DomainError as exc:

@@ -38,6 +38,53 @@ DEFAULT_POST_PATH = "/blog/{slug}"
 DEFAULT_FEEDS_RATE_LIMIT = "120/minute;10/second"
 
 
+ENVIRONMENT = (
+    ("GHEE_DATABASE_URL", f"sqlite:///path or postgresql://user@host/db (default {DEFAULT_DATABASE_URL})"),
+    ("GHEE_DATABASE_IDLE_CONNECTIONS", "PostgreSQL connections each pool keeps open idle (5)"),
+    ("GHEE_REDIS_URL", "redis://... for rate-limit counters shared by many processes"),
+    ("GHEE_SECRET_KEY", "Fernet key sealing stored secrets (else one kept in a file)"),
+    ("GHEE_SECRET_KEY_FILE", "where that generated key is kept"),
+    ("GHEE_PUBLIC_URL", "ghee's own address, for links (ghee serve sets it)"),
+    ("GHEE_SITE_URL", "the public website posts and feeds link to"),
+    ("GHEE_POST_URL", f"a post's path on that site ({DEFAULT_POST_PATH})"),
+    ("GHEE_RATE_LIMIT", f"requests per token ({DEFAULT_RATE_LIMIT})"),
+    ("GHEE_LOGIN_RATE_LIMIT", "sign-in attempts per address and e-mail"),
+    ("GHEE_LOGIN_CLIENT_RATE_LIMIT", "sign-in attempts per address"),
+    ("GHEE_CACHE_CONTROL", f"Cache-Control of API answers ({DEFAULT_CACHE_CONTROL})"),
+    ("GHEE_ANSWER_CACHE_MB", f"read answers kept in memory per process ({DEFAULT_ANSWER_CACHE_MB})"),
+    ("GHEE_ACCESS_LOG", "on, off or errors"),
+    ("GHEE_METRICS_TOKEN", "bearer token /metrics asks for"),
+    ("GHEE_SECURE_COOKIES", "1: Secure cookies behind a TLS proxy"),
+    ("GHEE_ARGON2_COST", "standard, or minimal for test suites"),
+    ("GHEE_MEDIA_DIR", f"where uploaded media are kept ({DEFAULT_MEDIA_DIR})"),
+    ("GHEE_MEDIA_RENDER_CACHE_MB", "disk kept for resized images"),
+    ("GHEE_MEDIA_RENDER_RATE_LIMIT", "new renderings per client address"),
+    ("GHEE_MEDIA_RENDER_THREADS", "threads making renderings"),
+    ("GHEE_MEDIA_RENDER_SECONDS", "time one rendering may take"),
+    ("GHEE_FEEDS_PUBLIC", "0: feeds need a token"),
+    ("GHEE_FEEDS_RATE_LIMIT", "feed requests per client address"),
+    ("GHEE_SYNC_INTERVAL", f"seconds between Jenkins sync passes ({DEFAULT_SYNC_INTERVAL})"),
+    ("GHEE_JENKINS_ALLOW_PRIVATE", "1: Jenkins may be on a private address"),
+    ("GHEE_WEBHOOK_ALLOW_PRIVATE", "1: webhooks may go to private addresses"),
+    ("GHEE_WEBHOOK_RETRY_SCHEDULE", "seconds between delivery attempts, e.g. 0,5,300"),
+    ("GHEE_WEBHOOK_TIMEOUT", "seconds one delivery may take"),
+    ("GHEE_WEBHOOK_LEASE_SECONDS", "how long a worker holds a delivery"),
+    ("GHEE_WEBHOOK_BATCH", "deliveries claimed at once"),
+    ("GHEE_WEBHOOK_CONCURRENCY", "deliveries in flight per worker"),
+    ("GHEE_WORKER_IN_PROCESS", "auto, or 1/0: ghee serve runs the background loops"),
+    ("GHEE_WORKER_POLL_SECONDS", "how often an idle worker looks for work"),
+    ("GHEE_RETENTION_DAYS", "days delivered webhooks and events are kept"),
+    ("GHEE_DEAD_RETENTION_DAYS", "days dead letters are kept"),
+    ("GHEE_RETENTION_INTERVAL", "seconds between retention passes"),
+    ("GHEE_URL", "ghee's address, for ghee p4 and ghee git hook on a depot or git server"),
+    ("GHEE_TOKEN", "their write token"),
+    ("GHEE_PROJECT", "their project (proj_...)"),
+    ("GHEE_SPOOL_DIR", "where their changes wait while ghee cannot be reached"),
+    ("GHEE_SEND_SECONDS", "how long a trigger or hook may spend sending (4)"),
+)
+"""Every ``GHEE_*`` variable ghee reads and what it sets, as ``ghee --help`` lists them."""
+
+
 class SettingsError(ValueError):
     """A ``GHEE_*`` variable holds a value ghee cannot use; the message names it and what it takes."""
 
@@ -49,6 +96,36 @@ def _whole(env: Mapping[str, str], name: str, default: int, low: int) -> int:
     if not text.isdigit() or int(text) < low:
         raise SettingsError(f"{name} must be a whole number, {low} or more, not {text!r}")
     return int(text)
+
+
+_DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+def database_url_problem(text: str) -> str | None:
+    """What is wrong with ``text`` as ghee's database URL (SQLite or PostgreSQL, parsable), or ``None``.
+
+    The answer never repeats the URL, which may hold a password.
+    """
+    from sqlalchemy.engine import make_url  # noqa: PLC0415 (``ghee --help`` loads no database layer)
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
+    example = "sqlite:///./data/ghee.db or postgresql://user:password@host:5432/ghee"
+    scheme, sep, _ = text.strip().partition("://")
+    if not sep or not scheme:
+        return f"is not a database URL; it takes e.g. {example}"
+    if scheme.partition("+")[0].lower() not in _DATABASE_SCHEMES:
+        return f"has the scheme {scheme[:20]!r}; ghee takes {example}"
+    try:
+        make_url(text.strip())
+    except (ArgumentError, ValueError):
+        return f"cannot be parsed; it takes e.g. {example}"
+    return None
+
+
+def _database_url(text: str) -> str:
+    if problem := database_url_problem(text):
+        raise SettingsError(f"GHEE_DATABASE_URL {problem}")
+    return text.strip()
 
 
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
@@ -340,7 +417,7 @@ class Settings:
         """Read the settings from the environment (or the mapping given)."""
         env = os.environ if environ is None else environ
         return cls(
-            database_url=env.get("GHEE_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            database_url=_database_url(env.get("GHEE_DATABASE_URL") or DEFAULT_DATABASE_URL),
             redis_url=env.get("GHEE_REDIS_URL") or None,
             rate_limit=env.get("GHEE_RATE_LIMIT") or DEFAULT_RATE_LIMIT,
             cache_control=env.get("GHEE_CACHE_CONTROL") or DEFAULT_CACHE_CONTROL,

@@ -72,11 +72,37 @@ class RateLimited(DomainError):
 
 
 class Unavailable(DomainError):
-    """A backing service (database, Redis) cannot be reached right now."""
+    """A backing service (database, Redis) cannot be reached right now; ``reason`` says why, when known."""
 
-    def __init__(self, service: str) -> None:
-        super().__init__(f"{service} is unavailable")
+    def __init__(self, service: str, reason: str = "") -> None:
+        super().__init__(f"{service} is unavailable" + (f": {reason}" if reason else ""))
         self.service = service
+        self.reason = reason
+
+
+class NotMigrated(DomainError):
+    """The database does not exist (``exists`` false), holds no ghee schema (``revision`` ``None``) or another one.
+
+    ``known`` is false for a revision newer than this ghee's ``head``.
+    """
+
+    def __init__(
+        self, database: str, revision: str | None, head: str, *, known: bool = True, exists: bool = True
+    ) -> None:
+        if not exists:
+            state = "does not exist yet: run `ghee migrate` first"
+        elif revision is None:
+            state = "has no ghee schema yet: run `ghee migrate` first"
+        elif known:
+            state = f"is at schema revision {revision}, older than this ghee's {head}: run `ghee migrate`"
+        else:
+            state = f"is at schema revision {revision}, which this ghee does not know: it needs a newer ghee"
+        super().__init__(f"the database at {database} {state}")
+        self.database = database
+        self.revision = revision
+        self.head = head
+        self.known = known
+        self.exists = exists
 
 
 class TimedOut(DomainError):

@@ -20,6 +20,7 @@ import click
 from ghee.config import Settings, get_settings
 from ghee.core.scheduled import schedule_loop
 from ghee.db.database import Database, opened
+from ghee.db.readiness import refuse_unmigrated
 from ghee.db.sealing import sealer_for
 from ghee.delivery.dispatcher import run_webhooks
 from ghee.delivery.retention import retention_loop
@@ -126,7 +127,11 @@ def worker_command(only: tuple[str, ...]) -> None:
     # httpx logs every request at INFO: a line per webhook delivery and Jenkins call is noise, and costs.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     loops = {name: LOOPS[name] for name in only} if only else LOOPS
-    asyncio.run(run_worker(get_settings(), loops))
+    settings = get_settings()
+    down = asyncio.run(refuse_unmigrated(settings.database_url))  # never migrated: one line naming `ghee migrate`
+    if down is not None:
+        click.echo(f"warning: {down}; starting anyway (the loops retry until it is back)", err=True)
+    asyncio.run(run_worker(settings, loops))
 
 
 @dataclass(frozen=True)

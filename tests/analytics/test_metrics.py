@@ -266,7 +266,7 @@ def test_unknown_job_is_404(api: Api, seed: Seeder) -> None:
         ({"from": "1900-01-01T00:00:00Z"}, "from"),
         ({"from": "2024-01-01T00:00:00Z", "to": "9999-12-31T23:59:59Z"}, "to"),
         ({"per_page": "0"}, None),
-        ({"per_page": "101"}, None),
+        ({"per_page": "-1"}, None),
         ({"page": "x"}, None),
     ],
 )

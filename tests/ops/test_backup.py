@@ -233,6 +233,7 @@ def test_backup_on_postgresql_points_at_pg_dump(tmp_path: Path) -> None:
 def test_the_database_and_its_backups_are_their_owners_alone(tmp_path: Path) -> None:
     database = tmp_path / "data" / "ghee.db"
     url, media = f"sqlite:///{database}", tmp_path / "media"
+    database.parent.mkdir()  # ghee migrate makes the file, not the folder a URL names
     made = ghee("migrate", database_url=url, media_dir=media, cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert stat.S_IMODE(database.stat().st_mode) == 0o600

@@ -208,7 +208,9 @@ def test_a_target_that_is_not_empty_is_refused(installation: Installation, tmp_p
 @pytest.mark.parametrize(
     ("source", "target", "message"),
     [
-        ("mysql://db/ghee", "sqlite:///new.db", "unsupported database URL scheme"),
+        ("mysql://db/ghee", "sqlite:///new.db", "--from has the scheme 'mysql'"),
+        ("sqlite:///missing.db", "::::", "--to is not a database URL"),
+        ("postgresql://ghee:hunter2@127.0.0.1:1/ghee", "sqlite:///new.db", "ghee:***@127.0.0.1:1/ghee is unavailable"),
         ("sqlite:///same.db", "sqlite:///same.db", "the same database"),
         ("sqlite:///missing.db", "sqlite:///new.db", "there is no SQLite database at missing.db"),
     ],
@@ -218,7 +220,9 @@ def test_bad_urls_are_refused_clearly(source: str, target: str, message: str, tm
     assert refused.returncode == 1
     assert message in refused.stderr
     assert "Traceback" not in refused.stderr
-    assert not (tmp_path / "missing.db").exists()
+    assert "hunter2" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []  # neither the source nor the target file was made
 
 
 def test_a_row_changed_on_the_target_is_a_mismatch(installation: Installation, tmp_path: Path) -> None:

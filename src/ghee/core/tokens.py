@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 
@@ -11,7 +12,7 @@ import sqlalchemy as sa
 from limits import parse_many
 
 from ghee import ids
-from ghee.clock import utcnow
+from ghee.clock import to_storage, utcnow
 from ghee.core.paging import Slice, Window, cut
 from ghee.core.scopes import SCOPES
 from ghee.db.database import Write
@@ -24,6 +25,10 @@ TOKEN_PREFIX = "ghee_"  # noqa: S105 (a marker that makes leaked tokens easy to 
 # last_used_at is a convenience for humans; refreshing it at most once a
 # minute keeps reads from turning into writes.
 _LAST_USED_GRANULARITY = timedelta(seconds=60)
+_LIFETIME = re.compile(r"(\d{1,6})\s*([hdw])")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+MAX_LIFETIME = timedelta(days=3660)
+"""The furthest ahead a token may expire: ten years (and a leap day or two)."""
 
 
 class Principal(msgspec.Struct, frozen=True):
@@ -56,11 +61,44 @@ class Token(msgspec.Struct, frozen=True):
     revoked_at: datetime | None
     user_id: int | None = None
     """The dashboard user who made it, or ``None`` for a token made with ``ghee token create``."""
+    expires_at: datetime | None = None
+    """From when the token is refused (naive UTC), or ``None``: it never expires."""
 
     @property
     def public_id(self) -> str:
         """``tok_...``."""
         return ids.encode("tok", self.id)
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the token is refused at ``now`` for having expired (revoked or not)."""
+        return has_expired(self.expires_at, now)
+
+
+def has_expired(expires_at: datetime | None, now: datetime) -> bool:
+    """Whether a token expiring at ``expires_at`` (``None``: never) is refused at ``now``: from that very moment."""
+    return expires_at is not None and now >= expires_at
+
+
+def expiry_from(text: str, now: datetime) -> datetime:
+    """When a token given ``text`` expires, as naive UTC: ``90d``, ``12h``, ``2w`` from ``now``, or an ISO date or time.
+
+    A date alone means midnight UTC at its start; a time without an offset is
+    taken as UTC. Raises ``Invalid`` (field ``expires``) for anything else, a
+    moment not after ``now``, or one more than ``MAX_LIFETIME`` ahead.
+    """
+    cleaned = text.strip()
+    if lifetime := _LIFETIME.fullmatch(cleaned.lower()):
+        moment = now + min(int(lifetime.group(1)) * _UNITS[lifetime.group(2)], MAX_LIFETIME + _UNITS["d"])
+    else:
+        try:
+            moment = to_storage(datetime.fromisoformat(cleaned))  # a date alone is its midnight
+        except ValueError:
+            raise Invalid("expires", "must be like 30d, 12h, 2w, or an ISO date such as 2027-03-01") from None
+    if moment <= now:
+        raise Invalid("expires", "must be in the future")
+    if moment - now > MAX_LIFETIME:
+        raise Invalid("expires", f"must be at most {MAX_LIFETIME.days} days ahead")
+    return moment
 
 
 def hash_secret(secret: str) -> str:
@@ -85,10 +123,12 @@ async def create_token(  # noqa: PLR0913 (every field of a token is named at the
     project_id: int | None = None,
     rate_limit: str | None = None,
     user_id: int | None = None,
+    expires_at: datetime | None = None,
 ) -> tuple[Token, str]:
     """Create a token (owned by ``user_id`` if given); returns it and its secret, never stored nor shown again.
 
-    Raises ``Invalid`` for a blank name, an unknown scope or a malformed rate limit.
+    ``expires_at`` (naive UTC, see ``expiry_from``) is when it stops working; ``None``: never.
+    Raises ``Invalid`` for a blank name, an unknown scope, a malformed rate limit or an expiry not in the future.
     """
     if not name.strip():
         raise Invalid("name", "must not be blank")
@@ -96,8 +136,10 @@ async def create_token(  # noqa: PLR0913 (every field of a token is named at the
         raise Invalid("scope", f"must be one of {', '.join(SCOPES)}")
     if rate_limit is not None:
         validate_rate_limit(rate_limit)
-    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
+    if expires_at is not None and expires_at <= now:
+        raise Invalid("expires", "must be in the future")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = Token(
         id=0,
         name=name.strip(),
@@ -109,6 +151,7 @@ async def create_token(  # noqa: PLR0913 (every field of a token is named at the
         last_used_at=None,
         revoked_at=None,
         user_id=user_id,
+        expires_at=expires_at,
     )
     values = msgspec.structs.asdict(token)
     del values["id"], values["last_used_at"], values["revoked_at"]
@@ -118,13 +161,22 @@ async def create_token(  # noqa: PLR0913 (every field of a token is named at the
     return msgspec.structs.replace(token, id=inserted.scalar_one()), secret
 
 
-_TOKEN_COLUMNS = (tokens.c.id, tokens.c.scope, tokens.c.project_id, tokens.c.rate_limit, tokens.c.last_used_at)
+_TOKEN_COLUMNS = (
+    tokens.c.id,
+    tokens.c.scope,
+    tokens.c.project_id,
+    tokens.c.rate_limit,
+    tokens.c.last_used_at,
+    tokens.c.expires_at,
+)
 TOKEN_BY_HASH = sa.select(*_TOKEN_COLUMNS).where(
     tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.revoked_at.is_(None)
 )
-"""The live token whose hash is the ``token_hash`` parameter (``hash_secret``), as ``authenticated_by`` reads it.
+"""The unrevoked token whose hash is the ``token_hash`` parameter (``hash_secret``), as ``authenticated_by`` reads it.
 
-A caller may add columns after these, to read them in the same statement.
+Expiry is judged by ``authenticated_by``, against the clock when the request
+is checked, never by a cached answer: an expired token is refused from its
+very moment. A caller may add columns after these, to read them in the same statement.
 """
 
 
@@ -140,11 +192,15 @@ def authenticated_by(token_hash: str, row: Row | None) -> Authenticated:
     """The principal a ``TOKEN_BY_HASH`` row stands for, and whether its last use is due a stamp.
 
     Columns a caller added after the statement's own are left to it. Raises
-    ``TokenInvalid`` when there is no row: the secret matches no live token.
+    ``TokenInvalid`` when there is no row (the secret matches no unrevoked
+    token) or the token has expired.
     """
     if row is None:
         raise TokenInvalid
-    token_id, scope, project_id, rate_limit, last_used_raw = row[: len(_TOKEN_COLUMNS)]
+    token_id, scope, project_id, rate_limit, last_used_raw, expires_raw = row[: len(_TOKEN_COLUMNS)]
+    now = utcnow()
+    if has_expired(as_datetime(expires_raw), now):
+        raise TokenInvalid
     last_used_at = as_datetime(last_used_raw)
     principal = Principal(
         token_id=token_id,
@@ -153,7 +209,7 @@ def authenticated_by(token_hash: str, row: Row | None) -> Authenticated:
         rate_limit=rate_limit,
         rate_key=f"token:{token_hash[:24]}",
     )
-    stamp_due = last_used_at is None or utcnow() - last_used_at > _LAST_USED_GRANULARITY
+    stamp_due = last_used_at is None or now - last_used_at > _LAST_USED_GRANULARITY
     return Authenticated(principal, stamp_due)
 
 
@@ -186,7 +242,7 @@ _USER_PAGE = (
 
 def _token_of(row: Row) -> Token:
     """A ``Token`` from its columns in ``Token``'s order, as either read path returns them (SQLite: text times)."""
-    token_id, name, prefix, scope, project_id, rate_limit, created_at, last_used_at, revoked_at, user_id = row
+    token_id, name, prefix, scope, project_id, rate_limit, created_at, last_used_at, revoked_at, user_id, expires = row
     return Token(
         token_id,
         name,
@@ -198,6 +254,7 @@ def _token_of(row: Row) -> Token:
         as_datetime(last_used_at),
         as_datetime(revoked_at),
         user_id,
+        as_datetime(expires),
     )
 
 

@@ -232,6 +232,7 @@ tokens = sa.Table(
     sa.Column("last_used_at", sa.DateTime(), nullable=True),
     sa.Column("revoked_at", sa.DateTime(), nullable=True),
     _fk("user_id", "users.id", nullable=True),
+    sa.Column("expires_at", sa.DateTime(), nullable=True),
     sa.UniqueConstraint("token_hash", name="uq_tokens_token_hash"),
     sa.Index("ix_tokens_user_id", "user_id"),
 )

@@ -20,7 +20,7 @@ from ghee.core.tokens import Principal
 from ghee.db.database import Database
 from ghee.http.auth import DEPENDENCIES, ApiRequest, authenticated, requires
 from ghee.http.errors import Problem
-from ghee.http.pagination import MAX_LIMIT, Offset
+from ghee.http.pagination import CLAMPED, MAX_LIMIT, Offset
 
 # buddybuild names the build states differently; ghee's "pending" is its "queued".
 _STATUS_OUT = {"pending": "queued"}
@@ -109,7 +109,7 @@ _ERRORS = {
 
 
 BuildStatus = Literal["cancelled", "failed", "queued", "running", "success"]
-Limit10 = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description="Number of builds to list: min=1, max=100")]
+Limit10 = Annotated[int, Parameter(ge=1, le=MAX_LIMIT, description=f"Number of builds to list {CLAMPED}")]
 
 
 @get("/", responses=_ERRORS)

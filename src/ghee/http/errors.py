@@ -18,6 +18,7 @@ from ghee.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    NotMigrated,
     RateLimited,
     SignatureInvalid,
     TimedOut,
@@ -25,6 +26,7 @@ from ghee.errors import (
     TokenMissing,
     Unavailable,
 )
+from ghee.http.methods import allowed_methods
 
 log = logging.getLogger("ghee.http")
 
@@ -54,14 +56,18 @@ class Problem(msgspec.Struct, frozen=True):
     message: str
     field: str | None = None
     retry_after: int | None = None
+    allow: str | None = None
+    """The methods the path answers, for a 405's ``Allow`` header."""
 
 
 Renderer = Callable[[Problem], Any]
 """Turns a problem into the JSON body of one dialect."""
 
 
-def _problem(status: int, message: str, *, field: str | None = None, retry_after: int | None = None) -> Problem:
-    return Problem(status, _CODES.get(status, "error"), message, field, retry_after)
+def _problem(
+    status: int, message: str, *, field: str | None = None, retry_after: int | None = None, allow: str | None = None
+) -> Problem:
+    return Problem(status, _CODES.get(status, "error"), message, field, retry_after, allow)
 
 
 _MISSING_FIELD = re.compile(r"Object missing required field `([^`]+)`")
@@ -94,6 +100,7 @@ _DOMAIN: dict[type[Exception], Callable[[Any], Problem]] = {
     Conflict: lambda e: _problem(409, e.reason),
     RateLimited: lambda e: _problem(429, f"Rate limit exceeded; retry in {e.retry_after} s", retry_after=e.retry_after),
     Unavailable: lambda e: _problem(503, f"The {e.service} is unavailable; try again shortly", retry_after=5),
+    NotMigrated: lambda _: _problem(503, "The database schema is not this ghee's; an operator must run `ghee migrate`"),
     TimedOut: lambda e: _problem(
         503, f"The {e.work} took longer than its {e.seconds:g} s budget; try again later", retry_after=5
     ),
@@ -126,7 +133,7 @@ def classify(exc: Exception) -> Problem:  # noqa: PLR0911 (one return per kind o
     if isinstance(exc, HTTPException):
         if exc.status_code == HTTP_404_NOT_FOUND:
             return _problem(404, "No such endpoint")
-        return _problem(exc.status_code, str(exc.detail))
+        return _problem(exc.status_code, str(exc.detail), allow=allowed_methods(exc))
     log.error("unhandled error", exc_info=exc)
     return _problem(500, "Internal server error")
 
@@ -161,6 +168,8 @@ class ErrorStyles:
         headers: dict[str, str] = {}
         if problem.retry_after is not None:
             headers["Retry-After"] = str(problem.retry_after)
+        if problem.allow is not None:
+            headers["Allow"] = problem.allow
         return Response(
             content=self.for_path(request.url.path)(problem),
             status_code=problem.status,

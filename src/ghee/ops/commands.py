@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from ghee.clock import utcnow
-from ghee.config import get_settings
+from ghee.config import database_url_problem, get_settings
 from ghee.db.engine import create_engine, shown_url
 from ghee.db.migrate import upgrade
+from ghee.errors import DomainError
 from ghee.ops.backup import backup, default_backup_path, restore
 from ghee.ops.errors import CopyFailed, OperationRefused
 from ghee.ops.migrate_data import migrate_data
@@ -83,10 +84,13 @@ def migrate_data_command(source: str, target: str) -> None:
 
     Stop ghee serve and ghee worker first. Exits with 1 when any table differs.
     """
+    for option, url in (("--from", source), ("--to", target)):
+        if problem := database_url_problem(url):
+            raise click.ClickException(f"{option} {problem}")
     started = utcnow()
     try:
         checks, recounts = asyncio.run(migrate_data(source, target, _progress))
-    except (OperationRefused, CopyFailed, ValueError) as exc:
+    except (OperationRefused, CopyFailed, ValueError, DomainError) as exc:
         _done_progress()
         raise click.ClickException(str(exc)) from exc
     _done_progress()

@@ -25,6 +25,7 @@ from ghee.core.blog.search import index_live_posts
 from ghee.db.database import Write
 from ghee.db.engine import create_engine
 from ghee.db.migrate import alembic_config, upgrade_on
+from ghee.db.readiness import CANNOT_CONNECT, unreachable
 from ghee.db.row_ids import give_only_above, highest_given
 from ghee.db.tables import metadata
 from ghee.ops.errors import CopyFailed, OperationRefused
@@ -51,13 +52,20 @@ async def migrate_data(
     count tables against a recount. Raises ``OperationRefused`` when both URLs
     are the same database, the source is not a ghee database at the newest
     revision, or the target holds any table; ``CopyFailed`` when the target
-    refuses a row.
+    refuses a row; ``Unavailable`` when either cannot be reached.
     """
     _check_urls(source_url, target_url)
-    source, target = create_engine(source_url), create_engine(target_url)
+    source, target = create_engine(source_url), None
     try:
-        await _check_source(source)
-        await _check_target_is_empty(target)
+        try:
+            await _check_source(source)
+        except CANNOT_CONNECT as exc:
+            raise unreachable(source_url, exc) from exc
+        target = create_engine(target_url)  # only now: a source refused leaves no target file behind
+        try:
+            await _check_target_is_empty(target)
+        except CANNOT_CONNECT as exc:
+            raise unreachable(target_url, exc) from exc
         async with source.connect() as src, target.begin() as dst:
             progress("creating the schema on the target")
             await dst.run_sync(upgrade_on, "head")
@@ -69,7 +77,8 @@ async def migrate_data(
         return await compare(source, target, progress)
     finally:
         await source.dispose()
-        await target.dispose()
+        if target is not None:
+            await target.dispose()
 
 
 def _check_urls(source_url: str, target_url: str) -> None:

@@ -142,5 +142,6 @@ def test_delete_connection(api: Api, jenkins: FakeJenkins) -> None:
 
 def test_pages_are_checked(api: Api) -> None:
     assert_problem(api.get("/api/v1/connections", params={"page": 0}), 400, "bad_request")
-    assert_problem(api.get("/api/v1/connections", params={"per_page": 101}), 400, "bad_request")
+    assert_problem(api.get("/api/v1/connections", params={"per_page": 0}), 400, "bad_request")
+    assert api.ok("GET", "/api/v1/connections", params={"per_page": 101})["meta"]["per_page"] == 100
     assert api.ok("GET", "/api/v1/connections", params={"page": 999})["data"] == []

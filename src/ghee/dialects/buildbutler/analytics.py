@@ -31,6 +31,7 @@ from ghee.dialects.buildbutler.errors import ERRORS
 from ghee.errors import Invalid, NotFound
 from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest
+from ghee.http.pagination import CLAMPED
 
 RangeName = Annotated[
     str | None,
@@ -46,7 +47,7 @@ JobFilter = Annotated[str | None, Parameter(description="Only this job (j_...)")
 GroupByParam = Annotated[str | None, QueryParameter(name="group_by", description="job, folder, label or branch")]
 Page = Annotated[int, Parameter(ge=1, le=1_000_000, description="Page of groups (default 1)")]
 PerPage = Annotated[
-    int, QueryParameter(name="per_page", ge=1, le=MAX_PER_PAGE, description="Groups per page (max 100)")
+    int, QueryParameter(name="per_page", ge=1, le=MAX_PER_PAGE, description=f"Groups per page {CLAMPED}")
 ]
 ExportFormat = Annotated[Literal["csv", "json", "png"], QueryParameter(name="format", description="csv, json or png")]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Response, get
+from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Stream
 
@@ -125,7 +126,8 @@ _LOG_RESPONSES: dict[int, ResponseSpec] = {
 }
 
 
-@get("/builds/{build_id:str}/log", responses=_LOG_RESPONSES, media_type="text/plain; charset=utf-8")
+# Litestar adds "; charset=utf-8" to text types itself: naming it here sent it twice.
+@get("/builds/{build_id:str}/log", responses=_LOG_RESPONSES, media_type=MediaType.TEXT)
 async def get_build_log(request: ApiRequest, build_id: str) -> Response[Any]:
     """The raw console output as text/plain, streamed; ``Range: bytes=`` gives a part of it (206).
 
@@ -152,7 +154,7 @@ async def get_build_log(request: ApiRequest, build_id: str) -> Response[Any]:
     return Stream(
         build_logs.read_log(request.reads, build.id, start, end),
         status_code=206 if wanted is not None else 200,
-        media_type="text/plain; charset=utf-8",
+        media_type=MediaType.TEXT,
         headers=headers,
     )
 

@@ -8,14 +8,13 @@ import msgspec
 from litestar.params import Parameter
 
 from ghee.core.paging import Window
+from ghee.http.pagination import CLAMPED, MAX_PAGE_SIZE
 
-MAX_PER_PAGE = 100
+MAX_PER_PAGE = MAX_PAGE_SIZE
 MAX_PAGE = 10_000_000
 
 Page = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="Page number (default: 1)")]
-PerPage = Annotated[
-    int, Parameter(ge=1, le=MAX_PER_PAGE, description=f"Items per page (default: 25, max: {MAX_PER_PAGE})")
-]
+PerPage = Annotated[int, Parameter(ge=1, le=MAX_PER_PAGE, description=f"Items per page, 25 by default {CLAMPED}")]
 
 
 class Meta(msgspec.Struct):

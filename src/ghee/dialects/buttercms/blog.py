@@ -45,6 +45,7 @@ from ghee.dialects.buttercms.errors import ERRORS
 from ghee.errors import Invalid
 from ghee.http.answers import kept
 from ghee.http.auth import ApiRequest, requires
+from ghee.http.pagination import CLAMPED, MAX_PAGE_SIZE
 from ghee.http.services import services_of
 
 ACCEPTED = 202
@@ -52,7 +53,7 @@ RECENT_POSTS = 10
 MAX_PAGE = 100_000
 
 Page = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="Page number, from 1")]
-PageSize = Annotated[int, Parameter(ge=1, le=100, description="Posts per page (1 to 100)")]
+PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description=f"Posts per page {CLAMPED}")]
 Preview = Annotated[int, Parameter(ge=0, le=1, description="1 to include drafts")]
 Include = Literal["recent_posts"]
 

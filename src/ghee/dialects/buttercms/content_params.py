@@ -9,15 +9,15 @@ from litestar.params import Parameter
 from ghee.core.content.references import DEFAULT_LEVELS, MAX_LEVELS
 from ghee.core.inputs import check_filter
 from ghee.http.auth import ApiRequest
+from ghee.http.pagination import CLAMPED, MAX_PAGE_SIZE
 
 MAX_PAGE = 1_000_000
-MAX_PAGE_SIZE = 100
 FILTER_PREFIX = "fields."
 
 __all__ = ["DEFAULT_LEVELS", "Flag", "Levels", "Locale", "PageNumber", "PageSize", "field_filters"]
 
 PageNumber = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="Page of results, from 1")]
-PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description=f"Results per page (1 to {MAX_PAGE_SIZE})")]
+PageSize = Annotated[int, Parameter(ge=1, le=MAX_PAGE_SIZE, description=f"Results per page {CLAMPED}")]
 Flag = Annotated[int, Parameter(ge=0, le=1, description="1 to include drafts")]
 Levels = Annotated[
     int,
