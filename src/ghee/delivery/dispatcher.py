@@ -1,11 +1,12 @@
 """The webhooks loop: hand queued events on, then claim due deliveries and send them, signed.
 
 One loop per worker process. It keeps up to ``concurrency`` deliveries in
-flight. Each round is one short transaction: the attempts that ended since the
-last round are recorded (delivered, retried later, or dead) together, queued
-events are handed on, and more deliveries are claimed: one commit per round
-instead of several per delivery (SQLite has one writer). A worker killed between an attempt and its record leaves the
-delivery leased; it is sent again once the lease expires (at least once).
+flight. Each round records the attempts that ended since the last round
+(delivered, retried later, or dead) together in one short transaction, then
+hands queued events on and claims more deliveries in another: two commits per
+round instead of several per delivery (SQLite has one writer). A worker
+killed between an attempt and its record leaves the delivery leased; it is
+sent again once the lease expires (at least once).
 """
 
 from __future__ import annotations
@@ -62,12 +63,16 @@ async def _send(delivery: DeliverySettings, pool: Connections, claimed: ClaimedD
 async def _round(
     delivery: DeliverySettings, db: Database, sealer: Sealer, ended: list[Attempt], room: int
 ) -> list[ClaimedDelivery]:
-    """One transaction: record the attempts that ended, hand queued events on, claim up to ``room`` due deliveries.
+    """Record the attempts that ended, then hand queued events on and claim up to ``room`` due deliveries.
 
-    Should it fail, the ended attempts stay leased and are sent again once their leases pass (at least once).
+    Two short transactions, so that nothing going wrong in handing on or
+    claiming can take the records with it. Should the first fail, the ended
+    attempts stay leased and are sent again once their leases pass (at least once).
     """
+    if ended:
+        async with db.write() as work:
+            await record_attempts(work, ended, delivery.retry_schedule)
     async with db.write() as work:
-        await record_attempts(work, ended, delivery.retry_schedule)
         await hand_on_events(work, delivery.batch)
         if room <= 0:
             return []
@@ -93,7 +98,7 @@ async def run_webhooks(delivery: DeliverySettings, db: Database, sealer: Sealer,
                     claimed = await _round(delivery, db, sealer, ended, delivery.concurrency - len(in_flight))
                 except Exception:
                     # The database is down or busy: say so, wait, try again; the loop must outlive it.
-                    log.exception("webhooks: could not record %d attempts and take work", len(ended))
+                    log.exception("webhooks: a round failed (%d attempts to record, then work to take)", len(ended))
                     claimed = []
                 for item in claimed:
                     in_flight.add(asyncio.create_task(_send(delivery, pool, item)))
