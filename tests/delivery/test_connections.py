@@ -151,7 +151,7 @@ def test_a_request_header_carrying_a_line_break_is_never_sent() -> None:
         async with receiving(no_content) as (receiver, port):
             pool = Connections()
             origin, target = pinned(f"http://hooks.example.com:{port}/", "127.0.0.1")
-            with pytest.raises(Exception, match="Illegal header value"):
+            with pytest.raises(ProtocolError, match="Illegal header value"):
                 await pool.post(origin, target, [("x-note", "a\r\nx-injected: 1")], b"{}", 1000)
             await pool.close()
         assert receiver.requests == []

@@ -94,15 +94,18 @@ class Connections:
         """POST ``body`` to ``target`` (path and query) at ``origin``; the answer's body is cut at ``cap`` bytes.
 
         Raises ``OSError`` when no connection can be made or it fails,
-        ``ProtocolError`` for an answer that is not HTTP/1.1 or never comes,
+        ``ProtocolError`` for a request or an answer that is not HTTP/1.1, or an answer that never comes,
         ``ssl.SSLError`` for a refused certificate. A kept-alive connection that
         the server closed meanwhile is replaced once, before anything was read.
         """
-        request = h11.Request(
-            method="POST",
-            target=target,
-            headers=[("host", _host_header(origin)), *headers, ("content-length", str(len(body)))],
-        )
+        try:
+            request = h11.Request(
+                method="POST",
+                target=target,
+                headers=[("host", _host_header(origin)), *headers, ("content-length", str(len(body)))],
+            )
+        except h11.LocalProtocolError as exc:  # a header no HTTP/1.1 message may carry: nothing is sent
+            raise ProtocolError(f"the request would not be valid HTTP/1.1: {exc}") from exc
         connection = self._take(origin)
         if connection is not None:
             try:
@@ -123,15 +126,19 @@ class Connections:
                 connection.close()
 
     def _take(self, origin: Origin) -> _Connection | None:
-        stack = self._idle.get(origin)
+        stack = self._idle.pop(origin, None)  # put back below if connections remain: no empty stacks kept
         now = time.monotonic()
-        while stack:
+        found = None
+        while stack and found is None:
             connection = stack.pop()
             self._idle_count -= 1
             if now - connection.idle_since < IDLE_SECONDS and not connection.reader.at_eof():
-                return connection
-            connection.close()
-        return None
+                found = connection
+            else:
+                connection.close()
+        if stack:
+            self._idle[origin] = stack
+        return found
 
     def _put(self, origin: Origin, connection: _Connection) -> None:
         if self._idle_count >= self._keep_idle:
