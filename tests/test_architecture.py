@@ -36,6 +36,7 @@ LEVELS = {
     "dashboard": 5,
     "ops": 5,
     "worker": 5,
+    "openapi": 5,
     # the process: the app and the command
     "app": 6,
     "cli": 6,

@@ -15,6 +15,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -93,6 +94,11 @@ def test_fuzzed_requests_get_no_server_error_and_match_the_schema(
 
             try:
                 check()
+            except Unsatisfiable:
+                # Negative mode needs something that can be wrong: a public route whose only parameters
+                # take any string (a media path, a git push's project) has none. Positive mode runs it.
+                if mode is not GenerationMode.NEGATIVE:
+                    raise
             except Exception as exc:  # noqa: BLE001 (collect every operation's failures, then fail once)
                 failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
         assert not failures, "\n\n".join(failures)

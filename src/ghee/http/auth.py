@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.di import Provide
+from litestar.handlers import BaseRouteHandler
 from litestar.types import Message, Scope
 
 from ghee.core.tokens import Principal, record_token_use
@@ -49,6 +50,12 @@ def requires(scope: str, *, unbound: bool = False) -> dict[str, Any]:
     refused with 403 whatever else is wrong with the request.
     """
     return {_NEED_KEY: Need(scope, unbound)}
+
+
+def need_of(handler: BaseRouteHandler) -> Need | None:
+    """What ``handler`` asks of a caller's token beyond being valid (``requires``), or ``None``."""
+    need: Need | None = handler.opt.get(_NEED_KEY)
+    return need
 
 
 def presented_token(request: Request[Any, Any, Any]) -> str:
