@@ -110,8 +110,8 @@ class Connections:
         if connection is not None:
             try:
                 return await self._exchange(origin, connection, request, body, cap)
-            except _Stale:
-                pass  # closed by the server while idle: once more, on a new connection
+            except (_Stale, BrokenPipeError, ConnectionResetError):
+                pass  # closed by the server while idle: once more, on a new connection (at least once)
         connection = await self._open(origin)
         try:
             return await self._exchange(origin, connection, request, body, cap)
