@@ -33,8 +33,10 @@ def test_a_delivery_starts_within_100_ms_of_the_write_though_the_poll_is_10_s(
     time.sleep(1.0)  # the loop has looked for work and sleeps: 10 s unless a commit wakes it
     delays = []
     for n in range(5):
-        written = time.monotonic()
         slow_poll.api.new_project()
+        # From the write's answer, which comes after its commit: the time the request itself took to
+        # be served is the server's, not the delivery's (on a busy machine it was most of the delay).
+        written = time.monotonic()
         arrived = wait_until(lambda count=n + 1: len(receiver.at(path)) >= count and receiver.at(path), "delivery")
         delays.append(arrived[n].arrived_at - written)
         time.sleep(0.3)  # idle again between writes
