@@ -119,11 +119,7 @@ def _discord(news: News) -> dict[str, Any]:
     facts = facts[:DISCORD_FIELDS]
     quote = cut(news.quote, CODE_CHARS) if news.quote else ""
     description = "```\n" + quote.replace("```", "`\u200b``") + "\n```" if quote else ""
-    while len(title) + len(description) + sum(len(n) + len(v) for n, v in facts) > DISCORD_TOTAL:
-        # Over the 6,000 characters of a message's embeds (long names): halve the longest value.
-        longest = max(range(len(facts)), key=lambda i: len(facts[i][1]))
-        name, value = facts[longest]
-        facts[longest] = (name, cut(value, len(value) // 2))
+    facts = _shortened(facts, DISCORD_TOTAL - len(title) - len(description))
     fields = [{"name": name, "value": value, "inline": True} for name, value in facts]
     embed: dict[str, Any] = {"title": title, "color": _DISCORD_COLOURS[news.tone], "fields": fields}
     if description:
@@ -133,22 +129,32 @@ def _discord(news: News) -> dict[str, Any]:
     return {"content": cut(news.title, DISCORD_CONTENT), "embeds": [embed], "allowed_mentions": {"parse": []}}
 
 
+def _shortened(facts: list[tuple[str, str]], budget: int) -> list[tuple[str, str]]:
+    """``facts`` within ``budget`` characters in all: the longest values halved, then the last facts dropped."""
+    facts = list(facts)
+    while facts and sum(len(name) + len(value) for name, value in facts) > budget:
+        longest = max(range(len(facts)), key=lambda i: len(facts[i][1]))
+        name, value = facts[longest]
+        if len(value) > 16:  # noqa: PLR2004 (shorter is not worth showing cut)
+            facts[longest] = (name, cut(value, len(value) // 2))
+        else:
+            facts.pop()
+    return facts
+
+
 _TEAMS_COLOURS = {"bad": "Attention", "good": "Good", "info": "Accent"}
 
 
 def _teams(news: News) -> dict[str, Any]:
     quote = cut(news.quote, CODE_CHARS) if news.quote else None
-    facts = list(news.facts)
-    while True:
-        card = _teams_card(news, facts, quote)
-        if len(msgspec.json.encode(card)) <= TEAMS_MAX_BYTES:
-            return card
-        # Too big (only absurd names get here): shorten the longest value and try again.
-        longest = max(range(len(facts)), key=lambda i: len(facts[i][1]), default=None)
-        if longest is None or len(facts[longest][1]) <= 1:
-            return _teams_card(news, [], None)
-        name, value = facts[longest]
-        facts[longest] = (name, cut(value, len(value) // 2))
+    facts = [(cut(name, 200), cut(value, TEAMS_TEXT)) for name, value in news.facts]
+    card = _teams_card(news, facts, quote)
+    size = len(msgspec.json.encode(card))
+    if size > TEAMS_MAX_BYTES:
+        # Only absurd names get here. Characters may take several bytes and escapes more: count 6 bytes each.
+        budget = max((TEAMS_MAX_BYTES - (size - sum(len(msgspec.json.encode([n, v])) for n, v in facts))) // 6, 0)
+        card = _teams_card(news, _shortened(facts, budget), quote)
+    return card
 
 
 def _teams_card(news: News, facts: list[tuple[str, str]], quote: str | None) -> dict[str, Any]:
@@ -163,9 +169,7 @@ def _teams_card(news: News, facts: list[tuple[str, str]], quote: str | None) -> 
         }
     ]
     if facts:
-        body.append(
-            {"type": "FactSet", "facts": [{"title": cut(n, 200), "value": cut(v, TEAMS_TEXT)} for n, v in facts]}
-        )
+        body.append({"type": "FactSet", "facts": [{"title": name, "value": value} for name, value in facts]})
     if quote:
         body.append({"type": "TextBlock", "text": quote, "fontType": "Monospace", "wrap": True})
     content: dict[str, Any] = {

@@ -8,7 +8,7 @@ category and the log line that gave it. Events that make no message
 delivered to chat subscriptions at all: no delivery row is made.
 
 - ``build.finished``, failed: "Build failed", with the category and line.
-- ``build.finished``, success after a failed build of the same job: "Build fixed".
+- ``build.finished``, success after a failed build of the same job and branch: "Build fixed".
 - ``deployment.live``: "Deployment live".
 - ``asset.approval_changed`` to ``pending``: "Asset needs review".
 - ``job.flaky``: "Job turned flaky".
@@ -128,13 +128,14 @@ async def _job_names(work: Write, job_ids: set[int | None]) -> dict[int, str]:
 
 
 def job_key(row: FinishedBuild) -> str:
-    """Which job a build is of: its Jenkins job, or (an agent's build) its project, platform, configuration, branch."""
+    """What fails or gets fixed: a Jenkins job's branch, or an agent's project, platform, configuration, branch."""
     if row.job_id is not None:
-        return f"job:{row.job_id}"
+        return f"job:{row.job_id}:{row.branch}"[:JOB_KEY_CHARS]
     return f"agent:{row.project_id}:{row.platform}:{row.configuration}:{row.branch}"[:JOB_KEY_CHARS]
 
 
 async def _previous_status(work: Write, row: FinishedBuild) -> str | None:
+    """How the build before ``row`` of the same job and branch finished (success or failed), if there is one."""
     same_job = (
         [builds.c.job_id == row.job_id]
         if row.job_id is not None
@@ -143,18 +144,21 @@ async def _previous_status(work: Write, row: FinishedBuild) -> str | None:
             builds.c.project_id == row.project_id,
             builds.c.platform == row.platform,
             builds.c.configuration == row.configuration,
-            builds.c.branch == row.branch,
         ]
     )
     query = (
         sa.select(builds.c.status)
         .where(
-            *same_job, builds.c.id != row.id, builds.c.status.in_(("success", "failed")), builds.c.deleted.is_(False)
+            *same_job,
+            builds.c.branch == row.branch,
+            builds.c.number < row.number,
+            builds.c.status.in_(("success", "failed")),
+            builds.c.deleted.is_(False),
         )
         .order_by(builds.c.number.desc())
         .limit(1)
     )
-    return await work.scalar(query.where(builds.c.number < row.number))
+    return await work.scalar(query)
 
 
 async def _build_news(work: Write, row: FinishedBuild, public_url: str) -> Composed | None:

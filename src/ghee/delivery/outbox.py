@@ -122,19 +122,21 @@ async def _chat_messages(
 ) -> dict[tuple[int, int], str]:
     """The body of each (event, chat subscription) to deliver, by their ids; quiet "failed" messages left out."""
     composed = await compose_news(work, list({event.id: event for event, _ in wanted}.values()), public_url)
-    fixed = {c.job_key for c in composed.values() if c.kind == "fixed" and c.job_key is not None}
-    await quiet.forget_jobs(work, fixed)
     failing = {
         (s.id, str(c.job_key)) for e, s in wanted if (c := composed.get(e.id)) and _failed(c) and s.quiet_minutes
     }
     last_failed = await quiet.quiet_until(work, failing)
+    fixed: set[str] = set()
     now = utcnow()
     messages: dict[tuple[int, int], str] = {}
     rendered: dict[tuple[int, str], str] = {}  # one body per event and format, however many subscriptions share it
-    for event, subscription in wanted:
+    for event, subscription in wanted:  # in event order: a fix ends the quiet period of the failures after it
         news = composed.get(event.id)
         if news is None:
             continue
+        if news.kind == "fixed" and news.job_key is not None and news.job_key not in fixed:
+            fixed.add(news.job_key)
+            last_failed = {pair: at for pair, at in last_failed.items() if pair[1] != news.job_key}
         if _failed(news) and subscription.quiet_minutes:
             pair = (subscription.id, str(news.job_key))
             if quiet.is_quiet(last_failed.get(pair), subscription.quiet_minutes, now):
@@ -144,6 +146,7 @@ async def _chat_messages(
         if key not in rendered:
             rendered[key] = render(subscription.format, news.news).decode()
         messages[(event.id, subscription.id)] = rendered[key]
+    await quiet.forget_jobs(work, fixed)
     await quiet.remember_failures(work, {pair: at for pair, at in last_failed.items() if at == now})
     return messages
 
