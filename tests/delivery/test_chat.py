@@ -190,3 +190,25 @@ def test_a_chat_subscription_has_no_secret_to_rotate_and_keeps_its_format(
     rotated = api.http.post(f"/v1/webhooks/{hook['id']}/secret", json={})
     assert rotated.status_code == 400, rotated.text
     assert api.ok("GET", f"/v1/webhooks/{hook['id']}")["format"] == "slack"
+
+
+def test_a_deployment_going_live_links_its_patch_notes_draft(
+    api: Api, receiver: Receiver, subscribe: Subscribe
+) -> None:
+    project = api.new_project(name=f"Skyforge {uuid.uuid4().hex[:6]}")
+    path = secret_path("teams")
+    subscribe(path, ["deployment.*"], format="teams", projects=[project["id"]])
+    build = api.finished_build(project["id"])
+    deployment = api.ok(
+        "POST", f"/v1/builds/{build['id']}/deployments", 201, json={"platform": "steam", "branch": "main"}
+    )
+    api.ok("PATCH", f"/v1/deployments/{deployment['id']}", json={"status": "live"})
+
+    (request,) = wait_until(lambda: receiver.at(path), "the deployment message")  # deployment.created says nothing
+    message = request.json()
+    assert_teams(message)
+    card = message["attachments"][0]["content"]
+    assert card["body"][0]["text"].startswith(f"Deployment live: {project['name']} steam / main")
+    slug = f"patch-notes-{deployment['id'].replace('_', '-')}"
+    assert card["actions"][0]["url"].endswith(f"/content/posts/{slug}/edit")
+    assert api.get(f"/v2/posts/{slug}/", params={"preview": 1}).status_code == 200

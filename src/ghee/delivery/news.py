@@ -9,7 +9,7 @@ delivered to chat subscriptions at all: no delivery row is made.
 
 - ``build.finished``, failed: "Build failed", with the category and line.
 - ``build.finished``, success after a failed build of the same job and branch: "Build fixed".
-- ``deployment.live``: "Deployment live".
+- ``deployment.live``: "Deployment live", with a link to its patch notes' draft when the project drafts them.
 - ``asset.approval_changed`` to ``pending``: "Asset needs review".
 - ``job.flaky``: "Job turned flaky".
 """
@@ -24,8 +24,9 @@ import sqlalchemy as sa
 
 from ghee import ids
 from ghee.core.events import Event
+from ghee.core.patch_notes import patch_notes_slug
 from ghee.db.database import Write
-from ghee.db.tables import builds, jobs, projects
+from ghee.db.tables import blog_posts, builds, jobs, projects
 from ghee.delivery.chat import News
 from ghee.errors import NotFound
 
@@ -89,6 +90,7 @@ async def compose_news(work: Write, happened: Sequence[Event], public_url: str) 
         found = await work.execute(_BUILDS, {"ids": [i for i in build_ids.values() if i is not None]})
         rows = {row[0]: FinishedBuild(*row) for row in found}  # type: ignore[call-arg]  # the columns of _BUILDS, in order
     names = await _project_names(work, {e.project_id for e in happened if e.project_id is not None})
+    notes = await _drafted(work, {patch_notes_slug(e.resource_id) for e in happened if e.type == "deployment.live"})
     job_names = await _job_names(work, {_row_id("j", e.resource_id, "job") for e in happened if e.type == "job.flaky"})
     for event in happened:
         if event.type == "build.finished":
@@ -96,7 +98,9 @@ async def compose_news(work: Write, happened: Sequence[Event], public_url: str) 
             if row is not None and (news := await _build_news(work, row, public_url)) is not None:
                 composed[event.id] = news
         elif event.type == "deployment.live":
-            composed[event.id] = _deployment_news(event, names, public_url)
+            slug = patch_notes_slug(event.resource_id)
+            notes_link = f"{public_url}/content/posts/{slug}/edit" if slug in notes else None
+            composed[event.id] = _deployment_news(event, names, public_url, notes_link)
         elif event.type == "asset.approval_changed" and event.payload.get("approval_status") == "pending":
             composed[event.id] = _review_news(event, names, public_url)
         elif event.type == "job.flaky" and event.payload.get("flaky"):
@@ -117,6 +121,14 @@ async def _project_names(work: Write, project_ids: set[int]) -> dict[int, str]:
         return {}
     found = await work.execute(sa.select(projects.c.id, projects.c.name).where(projects.c.id.in_(list(project_ids))))
     return {row.id: row.name for row in found}
+
+
+async def _drafted(work: Write, slugs: set[str]) -> set[str]:
+    """Which of these patch notes exist (drafted when the deployment went live, unless the project turned them off)."""
+    if not slugs:
+        return set()
+    found = await work.execute(sa.select(blog_posts.c.slug).where(blog_posts.c.slug.in_(sorted(slugs))))
+    return set(found.scalars())
 
 
 async def _job_names(work: Write, job_ids: set[int | None]) -> dict[int, str]:
@@ -186,7 +198,7 @@ def _project(event: Event, names: dict[int, str]) -> str:
     return names.get(event.project_id or 0, "-")
 
 
-def _deployment_news(event: Event, names: dict[int, str], public_url: str) -> Composed:
+def _deployment_news(event: Event, names: dict[int, str], public_url: str, notes_link: str | None) -> Composed:
     data = event.payload
     facts = [
         ("Project", _project(event, names)),
@@ -194,8 +206,10 @@ def _deployment_news(event: Event, names: dict[int, str], public_url: str) -> Co
         ("Branch", str(data.get("branch", "-"))),
         ("Build", str(data.get("build_id", "-"))),
     ]
+    if notes_link is not None:
+        facts.append(("Patch notes", notes_link))
     title = f"Deployment live: {_project(event, names)} {data.get('platform', '')} / {data.get('branch', '')}"
-    return Composed(News(title, facts, "good", link=f"{public_url}/deployments"), "live")
+    return Composed(News(title, facts, "good", link=notes_link or f"{public_url}/deployments"), "live")
 
 
 def _review_news(event: Event, names: dict[int, str], public_url: str) -> Composed:

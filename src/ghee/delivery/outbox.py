@@ -72,7 +72,6 @@ async def hand_on_events(work: Write, limit: int, public_url: str = DEFAULT_PUBL
         return 0
     rows = await work.execute(sa.select(*EVENT_COLUMNS).where(events.c.id.in_(event_ids)).order_by(events.c.id))
     queued = [Event(*row) for row in rows]
-    await _fan_out(work, queued, public_url)
     for event in queued:
         for consumer in CONSUMERS.get(event.type, ()):
             try:
@@ -81,6 +80,8 @@ async def hand_on_events(work: Write, limit: int, public_url: str = DEFAULT_PUBL
                 # The event names something gone or refused (a deleted deployment): nothing to do, and
                 # retrying would block the queue behind it.
                 log.warning("consumer %s skipped event %s (%s)", consumer.__name__, event.id, event.type, exc_info=True)
+    # After the consumers: a deployment's chat message links the patch notes they just drafted.
+    await _fan_out(work, queued, public_url)
     return len(event_ids)
 
 
