@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ghee import ids
 from ghee.core.builds.events import BuildFacts, build_event
 from ghee.core.builds.failures import classify_builds
 from ghee.core.events import record_events
@@ -171,6 +172,7 @@ def test_the_chat_url_is_never_shown_in_answers_or_logs(
         ({"format": "standard", "quiet_minutes": 5}, "quiet_minutes"),
         ({"format": "teams", "quiet_minutes": -1}, "quiet_minutes"),
         ({"format": "teams", "projects": ["nope"]}, "projects"),
+        ({"format": "teams", "projects": [ids.encode("proj", 987_654_321)]}, "no project"),
         ({"format": "teams", "branches": [""]}, "branches"),
     ],
 )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from ghee.core.inputs import check_free_text
 from ghee.core.projects import project_row_id
+from ghee.db.reads import Reads
+from ghee.db.tables import projects
 from ghee.delivery.chat import CHAT_FORMATS, FORMATS
 from ghee.errors import Invalid, NotFound
 
@@ -19,14 +23,26 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def check_projects(public_ids: list[str]) -> list[int] | None:
-    """The row ids of ``proj_...`` ids (``None`` for none: every project); raises ``Invalid`` for a malformed one."""
+async def check_projects(reads: Reads, public_ids: list[str]) -> list[int] | None:
+    """The row ids of ``proj_...`` ids (``None`` for none: every project).
+
+    Raises ``Invalid`` for too many, a malformed one, or one no project has.
+    """
     if len(public_ids) > MAX_RULES:
         raise Invalid("projects", f"at most {MAX_RULES} projects")
     try:
-        return sorted({project_row_id(public_id) for public_id in public_ids}) or None
+        wanted = sorted({project_row_id(public_id) for public_id in public_ids})
     except NotFound as exc:
         raise Invalid("projects", "each must be a project id (proj_...)") from exc
+    if not wanted:
+        return None
+    found = {row[0] for row in await reads.all(_EXISTING, {"ids": wanted})}
+    if missing := [public_id for public_id in public_ids if project_row_id(public_id) not in found]:
+        raise Invalid("projects", f"{missing[0]!r} is no project")
+    return wanted
+
+
+_EXISTING = sa.select(projects.c.id).where(projects.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def check_branches(branches: list[str]) -> list[str] | None:

@@ -242,7 +242,7 @@ async def create_subscription(
         "created_at": now,
         "updated_at": now,
         "format": fmt,
-        "projects": check_projects(changes.projects or []),
+        "projects": await check_projects(work, changes.projects or []),
         "branches": check_branches(changes.branches or []),
         "quiet_minutes": check_quiet_minutes(changes.quiet_minutes or 0, fmt),
     }
@@ -270,7 +270,7 @@ async def update_subscription(
         if changes.active:
             values["disabled_reason"] = None
     if changes.projects is not None:
-        values["projects"] = check_projects(changes.projects)
+        values["projects"] = await check_projects(work, changes.projects)
     if changes.branches is not None:
         values["branches"] = check_branches(changes.branches)
     if changes.quiet_minutes is not None:
