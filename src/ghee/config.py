@@ -325,6 +325,9 @@ class DeliverySettings:
     in_process: str = "auto"
     """Run the loops inside ``ghee serve``: ``auto`` (on SQLite only), ``1`` or ``0``."""
 
+    public_url: str = DEFAULT_PUBLIC_URL
+    """Where ghee's pages are (``GHEE_PUBLIC_URL``, as ``SiteSettings``): chat messages link there."""
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DeliverySettings:
         """Read the settings from ``env``; raises ``SettingsError`` for a malformed value."""
@@ -337,6 +340,7 @@ class DeliverySettings:
             batch=_whole(env, "GHEE_WEBHOOK_BATCH", 100, 1),
             concurrency=_whole(env, "GHEE_WEBHOOK_CONCURRENCY", 64, 1),
             in_process=(env.get("GHEE_WORKER_IN_PROCESS") or "auto").strip().lower(),
+            public_url=_base_url(env, "GHEE_PUBLIC_URL", DEFAULT_PUBLIC_URL) or DEFAULT_PUBLIC_URL,
         )
 
     def runs_in_process(self, database_url: str) -> bool:

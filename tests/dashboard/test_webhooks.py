@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -151,3 +152,44 @@ def test_a_private_target_is_refused_inline_when_not_allowed(signed_in_page: Pag
     expect(page.get_by_role("alert")).to_contain_text("resolves to a non-public address")
     expect(page.get_by_label("URL")).to_have_value("http://127.0.0.1:9/hook")  # kept for correcting
     expect(page.locator("tr", has_text="127.0.0.1:9")).to_have_count(0)
+
+
+def test_a_chat_subscription_made_in_the_browser_sends_a_test_message_and_hides_its_url(
+    hook_page: Page, admin_api: Api, delivery_receiver: Receiver
+) -> None:
+    page, receiver = hook_page, delivery_receiver
+    project = admin_api.new_project(name=f"Chat {uuid.uuid4().hex[:6]}")
+    secret = uuid.uuid4().hex
+    path = f"/services/T0/B0/{secret}"
+    page.goto("/webhooks")
+    page.get_by_label("Send as").select_option("slack")
+    page.get_by_label("URL").fill(receiver.url(path))
+    page.get_by_label("Event types").fill("build.*, deployment.live")
+    page.get_by_label("Projects").select_option(project["id"])
+    page.get_by_label("Branches").fill("main")
+    page.get_by_label("Quiet minutes").fill("30")
+    page.get_by_role("button", name="Add subscription").click()
+    expect(page.get_by_role("heading", name=re.compile("Slack subscription to"))).to_be_visible()
+    expect(page.get_by_label("Signing secret")).to_have_count(0)  # a chat URL is its own secret
+    row = page.locator("tr", has_text=project["name"])
+    expect(row).to_contain_text("slack")
+    expect(row).to_contain_text("quiet 30 min")
+    webhook_id = row.get_attribute("data-webhook")
+    assert webhook_id is not None
+    assert secret not in page.content()
+
+    row.get_by_role("button", name=re.compile("^Send a test to")).click()
+    expect(page.get_by_role("status")).to_contain_text("Delivered: the target answered 200")
+    (request,) = receiver.at(path)
+    message = request.json()
+    assert message["blocks"][0]["type"] == "header"
+    assert "test" in message["text"]
+    assert secret not in page.content()
+    stored = admin_api.ok("GET", f"/v1/webhooks/{webhook_id}")
+    assert (stored["format"], stored["projects"], stored["branches"], stored["quiet_minutes"]) == (
+        "slack",
+        [project["id"]],
+        ["main"],
+        30,
+    )
+    admin_api.http.delete(f"/v1/webhooks/{webhook_id}")

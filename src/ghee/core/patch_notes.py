@@ -81,6 +81,11 @@ class _Target(msgspec.Struct, frozen=True):
     project_name: str
 
 
+def patch_notes_slug(deployment_public_id: str) -> str:
+    """The slug of a deployment's patch notes (``patch-notes-deploy-...``), drafted or not."""
+    return f"patch-notes-{deployment_public_id.replace('_', '-')}"
+
+
 async def draft_patch_notes(work: Write, deployment_public_id: str) -> Post | None:
     """Draft the patch notes of a deployment that went live, by the project's patch-notes author; ``draft.saved``.
 
@@ -92,7 +97,7 @@ async def draft_patch_notes(work: Write, deployment_public_id: str) -> Post | No
     settings = await get_project_settings(work, target.project_id)
     if not settings.patch_notes:
         return None
-    slug = f"patch-notes-{deployment_public_id.replace('_', '-')}"
+    slug = patch_notes_slug(deployment_public_id)
     if await work.scalar(sa.select(sa.literal(1)).where(sa.exists().where(blog_posts.c.slug == slug))):
         return None
     release = await _release_of(work, target, deployment_public_id)

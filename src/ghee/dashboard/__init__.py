@@ -24,6 +24,7 @@ from ghee.dashboard.pages import (
     media_library,
     profile,
     schemas,
+    sources,
     webhooks,
 )
 from ghee.dashboard.pages import builds as project_builds
@@ -43,6 +44,7 @@ PAGES = (
     causes,
     connections,
     webhooks,
+    sources,
     content,
     blog_people,
     media_library,

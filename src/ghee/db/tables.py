@@ -541,12 +541,28 @@ webhook_subscriptions = sa.Table(
     sa.Column("url", sa.String(2048), nullable=False),
     sa.Column("event_types", sa.JSON(), nullable=False),
     sa.Column("headers", sa.JSON(), nullable=False),
-    sa.Column("secret", sa.String(500), nullable=False),  # sealed (migration 0019)
+    sa.Column("secret", sa.String(3000), nullable=False),  # sealed (0019); a chat subscription's URL (0024)
     sa.Column("description", sa.String(500), nullable=False),
     sa.Column("active", sa.Boolean(), nullable=False),
     sa.Column("disabled_reason", sa.String(500), nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("updated_at", sa.DateTime(), nullable=False),
+    # standard, slack, discord or teams; a chat subscription's url is masked, the URL sealed in secret (0024)
+    sa.Column("format", sa.String(20), server_default="standard", nullable=False),
+    sa.Column("projects", sa.JSON(), nullable=True),  # project row ids; NULL: every project
+    sa.Column("branches", sa.JSON(), nullable=True),  # branch names; NULL: every branch
+    sa.Column("quiet_minutes", sa.Integer(), server_default="0", nullable=False),
+)
+
+# When a chat subscription last sent a "failed" message for a job (its quiet period, 0024).
+chat_quiet = sa.Table(
+    "chat_quiet",
+    metadata,
+    sa.Column(
+        "subscription_id", BigId, sa.ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("job_key", sa.String(130), primary_key=True),
+    sa.Column("failed_at", sa.DateTime(), nullable=False),
 )
 
 # One event to one subscription. ``state`` is pending, delivered or dead; a
@@ -569,6 +585,7 @@ webhook_deliveries = sa.Table(
     sa.Column("last_error", sa.String(500), nullable=True),
     sa.Column("created_at", sa.DateTime(), nullable=False),
     sa.Column("finished_at", sa.DateTime(), nullable=True),
+    sa.Column("message", sa.Text(), nullable=True),  # a chat delivery's body, composed at fan-out (0024)
     # Pending deliveries in id order: a claim walks them oldest first and stops at its limit.
     sa.Index("ix_webhook_deliveries_due", "state", "id"),
     sa.Index("ix_webhook_deliveries_order", "subscription_id", "resource_key", "event_id"),

@@ -60,6 +60,8 @@ class ClaimedDelivery(msgspec.Struct, frozen=True):
     """Its signing secret, opened (empty when ``unopened``)."""
     unopened: str | None = None
     """Why the headers and secret could not be opened (the key changed), or ``None``: then nothing is sent."""
+    message: str | None = None
+    """A chat message's body, composed at fan-out: then ``url`` is the chat URL, opened, and nothing is signed."""
 
 
 class Attempt(msgspec.Struct, frozen=True):
@@ -164,6 +166,7 @@ async def claim_deliveries(work: Write, sealer: Sealer, limit: int, lease_second
             webhook_subscriptions.c.url,
             webhook_subscriptions.c.headers,
             webhook_subscriptions.c.secret,
+            webhook_deliveries.c.message,
         )
         .select_from(
             webhook_deliveries.join(events, events.c.id == webhook_deliveries.c.event_id).join(
@@ -187,10 +190,12 @@ async def claim_deliveries(work: Write, sealer: Sealer, limit: int, lease_second
                 event_type=row.event_type,
                 data=row.payload,
                 subscription_id=row.subscription_id,
-                url=row.url,
+                # A chat subscription's URL is the secret it keeps sealed; it signs nothing.
+                url=row.url if row.message is None else opened.secret,
                 headers=opened.headers,
-                secret=opened.secret,
+                secret=opened.secret if row.message is None else "",
                 unopened=unopened,
+                message=row.message,
             )
         )
     return found

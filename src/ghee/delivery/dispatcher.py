@@ -32,8 +32,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("ghee.webhooks")
 
 
+CHAT_HEADERS = {"content-type": "application/json"}
+"""A chat message's headers: its URL authenticates it, so nothing is signed."""
+
+
 def request_headers(claimed: ClaimedDelivery, body: bytes) -> dict[str, str]:
     """The subscription's custom headers, then the content type and the Standard Webhooks headers."""
+    if claimed.message is not None:
+        return CHAT_HEADERS
     return {
         **claimed.headers,
         "content-type": "application/json",
@@ -48,7 +54,11 @@ async def _send(delivery: DeliverySettings, pool: Connections, claimed: ClaimedD
     if claimed.unopened is not None:
         # Not sent unsigned: a failed attempt, retried on schedule (the key may be put back meanwhile).
         return claimed, AttemptResult(None, 0, claimed.unopened, "")
-    body = message_body(claimed.event_type, claimed.data, claimed.url)
+    body = (
+        message_body(claimed.event_type, claimed.data, claimed.url)
+        if claimed.message is None
+        else claimed.message.encode()
+    )
     result = await post_message(
         pool,
         claimed.url,
@@ -73,7 +83,7 @@ async def _round(
         async with db.write() as work:
             await record_attempts(work, ended, delivery.retry_schedule)
     async with db.write() as work:
-        await hand_on_events(work, delivery.batch)
+        await hand_on_events(work, delivery.batch, delivery.public_url)
         if room <= 0:
             return []
         return await claim_deliveries(work, sealer, min(room, delivery.batch), delivery.lease_seconds)

@@ -5,14 +5,21 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from ghee import __version__
+from ghee.delivery.chat import TEST_NEWS, render
 from ghee.delivery.connections import Answer, Connections, ProtocolError, connections
 from ghee.delivery.payloads import TEST_EVENT, message_body
 from ghee.delivery.signing import signed_headers
 from ghee.delivery.ssrf import TargetRefused, pinned, resolve_target
+from ghee.delivery.subscriptions import Subscription, opened
+
+if TYPE_CHECKING:
+    from ghee.config import DeliverySettings
+    from ghee.db.sealing import Sealer
 
 RESPONSE_CAP = 64 * 1024
 """Bytes of a response body read at most; the rest is never downloaded."""
@@ -90,3 +97,32 @@ async def send_test(
     sent |= signed_headers(secret, f"msg_test_{secrets.token_hex(8)}", body)
     async with connections() as pool:
         return await post_message(pool, url, body, sent, timeout=timeout, allow_private=allow_private)
+
+
+async def send_chat_test(
+    fmt: str,
+    url: str,
+    *,
+    timeout: float,  # noqa: ASYNC109 (one deadline, as for every attempt)
+    allow_private: bool,
+) -> AttemptResult:
+    """Send a sample chat message in ``fmt`` to the chat ``url`` now (nothing is queued or logged, nothing signed)."""
+    body = render(fmt, TEST_NEWS)
+    async with connections() as pool:
+        return await post_message(
+            pool, url, body, {"content-type": "application/json"}, timeout=timeout, allow_private=allow_private
+        )
+
+
+async def send_test_message(sealer: Sealer, subscription: Subscription, settings: DeliverySettings) -> AttemptResult:
+    """Send ``subscription`` its test message now: a signed ``webhook.test``, or a sample in its chat format.
+
+    Raises ``Conflict`` when its secret (a chat subscription's URL) cannot be opened with ``sealer``.
+    """
+    opened_now = opened(sealer, subscription)
+    deadline, private = settings.timeout_seconds, settings.allow_private
+    if subscription.chat:
+        return await send_chat_test(subscription.format, opened_now.secret, timeout=deadline, allow_private=private)
+    return await send_test(
+        subscription.url, opened_now.headers, opened_now.secret, timeout=deadline, allow_private=private
+    )

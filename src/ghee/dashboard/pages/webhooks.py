@@ -2,7 +2,8 @@
 
 The same functions as the ``/v1/webhooks`` API (``ghee.delivery``): the SSRF
 guard refuses private targets unless ``GHEE_WEBHOOK_ALLOW_PRIVATE`` is set,
-and its reason is shown next to the form.
+and its reason is shown next to the form. A chat subscription (Slack,
+Discord, Teams) is made here too; its URL is shown masked, as everywhere.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from litestar.response import Redirect, Template
 
 from ghee.core.event_types import EVENT_TYPES, FAMILIES
 from ghee.core.paging import Window
+from ghee.core.projects import list_projects
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
 from ghee.db.sealing import Sealer, sealer_for
 from ghee.delivery import deliveries, subscriptions
-from ghee.delivery.sender import AttemptResult, send_test
+from ghee.delivery.chat import FORMATS
+from ghee.delivery.sender import AttemptResult, send_test_message
 from ghee.errors import Invalid
 from ghee.http.services import services_of
 
@@ -28,6 +31,14 @@ WEBHOOKS_PER_PAGE = 20
 DELIVERIES_PER_PAGE = 50
 ATTEMPTS_PER_PAGE = 50
 _MAX_FIELD = 4000
+PROJECTS_LISTED = 200
+"""Projects offered in the form's project rule (by name)."""
+FORMAT_NAMES = {
+    "standard": "Standard Webhooks (signed JSON)",
+    "slack": "Slack",
+    "discord": "Discord",
+    "teams": "Microsoft Teams",
+}
 
 add_nav(NavItem("Webhooks", "/webhooks", order=80, admin_only=True))
 
@@ -45,6 +56,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
     status_code: int = 200,
 ) -> Template:
     found = await subscriptions.list_subscriptions(db.read(), Window(WEBHOOKS_PER_PAGE, (page - 1) * WEBHOOKS_PER_PAGE))
+    projects = (await list_projects(db.read(), Window(PROJECTS_LISTED, 0))).items
     return render(
         request,
         "pages/webhooks.html",
@@ -61,6 +73,9 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
         event_types=EVENT_TYPES,
         families=sorted(FAMILIES),
         allow_private=services_of(request.app.state).settings.delivery.allow_private,
+        formats=[(name, FORMAT_NAMES[name]) for name in FORMATS],
+        projects=projects,
+        project_names={p.id: p.name for p in projects},
     )
 
 
@@ -80,35 +95,47 @@ def _events(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
 
 
+def _quiet_minutes(text: str) -> int:
+    try:
+        return int(text.strip() or "0")
+    except ValueError as exc:
+        raise Invalid("quiet_minutes", "must be a whole number of minutes") from exc
+
+
 @post("/webhooks", guards=[require_admin])
 async def create_webhook(request: Request[Any, Any, Any], db: Database) -> Template:
-    """Subscribe a URL to events; the signing secret is shown this once."""
+    """Subscribe a URL to events; a standard subscription's signing secret is shown this once."""
     fields = await form_fields(request)
-    form = {name: str(fields.get(name, ""))[:_MAX_FIELD] for name in ("url", "events", "description")}
-    changes = subscriptions.SubscriptionChanges(
-        url=form["url"].strip(), events=_events(form["events"]), description=form["description"]
-    )
+    names = ("url", "events", "description", "format", "branches", "quiet_minutes")
+    form = {name: str(fields.get(name, ""))[:_MAX_FIELD] for name in names}
+    chosen = fields.get("projects", [])
+    projects = [str(p)[:100] for p in (chosen if isinstance(chosen, list) else [chosen]) if p][:100]
     allow_private = services_of(request.app.state).settings.delivery.allow_private
     try:
+        changes = subscriptions.SubscriptionChanges(
+            url=form["url"].strip(),
+            events=_events(form["events"]),
+            description=form["description"],
+            format=form["format"] or "standard",
+            projects=projects,
+            branches=_events(form["branches"]),
+            quiet_minutes=_quiet_minutes(form["quiet_minutes"]),
+        )
         async with db.write() as work:
             created = await subscriptions.create_subscription(
                 work, _sealer(request), changes, allow_private=allow_private
             )
     except Invalid as exc:
-        field = {"url": "URL", "events": "event types"}.get(exc.field, exc.field)
+        field = {"url": "URL", "events": "event types", "quiet_minutes": "quiet period"}.get(exc.field, exc.field)
         return await _list_page(request, db, error=f"The {field} {exc.problem}.", form=form, status_code=400)
     return await _list_page(request, db, created=created)
 
 
 @post("/webhooks/{webhook_id:str}/test", guards=[require_admin])
 async def test_webhook(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Template:
-    """Send a signed ``webhook.test`` message now and show what the target answered (nothing is queued)."""
+    """Send a test message now (signed ``webhook.test``, or a sample chat message) and show the answer."""
     sub = await subscriptions.get_subscription(db.read(), webhook_id)
-    opened = subscriptions.opened(_sealer(request), sub)
-    settings = services_of(request.app.state).settings.delivery
-    result = await send_test(
-        sub.url, opened.headers, opened.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
-    )
+    result = await send_test_message(_sealer(request), sub, services_of(request.app.state).settings.delivery)
     return await _list_page(request, db, tested=(sub, result))
 
 

@@ -14,16 +14,18 @@ from litestar.params import QueryParameter
 from ghee import ids
 from ghee.clock import iso
 from ghee.core.paging import Window
+from ghee.core.projects import project_public_id
 from ghee.db.database import Database
 from ghee.db.sealing import Sealer, sealer_for
 from ghee.delivery import deliveries, subscriptions
-from ghee.delivery.sender import AttemptResult, send_test
+from ghee.delivery.sender import send_test_message
 from ghee.dialects.butterstack.routes import _ERRORS
 from ghee.http.auth import ApiRequest
 from ghee.http.pagination import Limit, Offset
 from ghee.http.services import services_of
 
 DeliveryState = Literal["pending", "delivered", "dead"]
+Format = Literal["standard", "slack", "discord", "teams"]
 
 
 class ButterstackWebhook(msgspec.Struct):
@@ -36,6 +38,11 @@ class ButterstackWebhook(msgspec.Struct):
     disabled_reason: str | None
     created_at: str
     updated_at: str
+    format: str
+    """``standard`` (signed), or ``slack``, ``discord``, ``teams``: then ``url`` is the host and a masked tail."""
+    projects: list[str] | None
+    branches: list[str] | None
+    quiet_minutes: int
 
 
 class CreatedWebhook(ButterstackWebhook):
@@ -56,6 +63,10 @@ class NewWebhookBody(msgspec.Struct):
     headers: dict[str, str] = {}
     secret: str | None = None
     description: str = ""
+    format: Format = "standard"
+    projects: list[str] = []
+    branches: list[str] = []
+    quiet_minutes: int = 0
 
 
 class NewSecretBody(msgspec.Struct):
@@ -75,6 +86,9 @@ class WebhookChangesBody(msgspec.Struct):
     headers: dict[str, str] | None = None
     description: str | None = None
     active: bool | None = None
+    projects: list[str] | None = None
+    branches: list[str] | None = None
+    quiet_minutes: int | None = None
 
 
 class ButterstackAttempt(msgspec.Struct):
@@ -143,6 +157,10 @@ def webhook_shape(sub: subscriptions.Subscription) -> ButterstackWebhook:
         disabled_reason=sub.disabled_reason,
         created_at=iso(sub.created_at) or "",
         updated_at=iso(sub.updated_at) or "",
+        format=sub.format,
+        projects=[project_public_id(p) for p in sub.projects] if sub.projects is not None else None,
+        branches=sub.branches,
+        quiet_minutes=sub.quiet_minutes,
     )
 
 
@@ -186,16 +204,32 @@ def _sealer(request: ApiRequest) -> Sealer:
 
 
 @post("/webhooks", responses=_ERRORS)
-async def create_webhook(request: ApiRequest, db: Database, data: NewWebhookBody) -> Response[CreatedWebhook]:
-    """Subscribe a URL to events; the response shows the signing secret, the only time it is shown."""
+async def create_webhook(
+    request: ApiRequest, db: Database, data: NewWebhookBody
+) -> Response[CreatedWebhook | ButterstackWebhook]:
+    """Subscribe a URL to events; the response shows the signing secret, the only time it is shown.
+
+    A chat subscription (``format`` ``slack``, ``discord`` or ``teams``) has no secret: its URL is one, and
+    is never shown again in full.
+    """
     changes = subscriptions.SubscriptionChanges(
-        url=data.url, events=data.events, headers=data.headers, secret=data.secret, description=data.description
+        url=data.url,
+        events=data.events,
+        headers=data.headers,
+        secret=data.secret,
+        description=data.description,
+        format=data.format,
+        projects=data.projects,
+        branches=data.branches,
+        quiet_minutes=data.quiet_minutes,
     )
     async with db.write() as work:
         created = await subscriptions.create_subscription(
             work, _sealer(request), changes, allow_private=_allow_private(request)
         )
     shape = webhook_shape(created.subscription)
+    if created.subscription.chat:
+        return Response(shape, status_code=201)
     return Response(CreatedWebhook(**msgspec.structs.asdict(shape), secret=created.secret), status_code=201)
 
 
@@ -219,7 +253,14 @@ async def update_webhook(
     """Change a subscription; ``active: true`` re-enables one a 410 disabled (its waiting deliveries resume)."""
     sub = await subscriptions.get_subscription(db.read(), webhook_id)
     changes = subscriptions.SubscriptionChanges(
-        url=data.url, events=data.events, headers=data.headers, description=data.description, active=data.active
+        url=data.url,
+        events=data.events,
+        headers=data.headers,
+        description=data.description,
+        active=data.active,
+        projects=data.projects,
+        branches=data.branches,
+        quiet_minutes=data.quiet_minutes,
     )
     async with db.write() as work:
         updated = await subscriptions.update_subscription(
@@ -249,13 +290,13 @@ async def rotate_webhook_secret(
 
 @post("/webhooks/{webhook_id:str}/test", responses=_ERRORS, status_code=200)
 async def test_webhook(request: ApiRequest, webhook_id: str) -> TestResult:
-    """Send a signed ``webhook.test`` message now and report what the target answered (nothing is queued)."""
+    """Send a signed ``webhook.test`` message (a sample chat message to a chat subscription) now.
+
+    Reports what the target answered; nothing is queued.
+    """
     sub = await subscriptions.get_subscription(request.reads, webhook_id)
-    opened = subscriptions.opened(_sealer(request), sub)
     settings = services_of(request.app.state).settings.delivery
-    result: AttemptResult = await send_test(
-        sub.url, opened.headers, opened.secret, timeout=settings.timeout_seconds, allow_private=settings.allow_private
-    )
+    result = await send_test_message(_sealer(request), sub, settings)
     return TestResult(result.ok, result.status_code, result.latency_ms, result.error, result.excerpt)
 
 
