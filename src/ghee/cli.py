@@ -416,22 +416,50 @@ def _header(text: str) -> tuple[str, str]:
 
 
 @webhook.command("create")
-@click.option("--url", required=True, help="Where to POST the events (http:// or https://).")
+@click.option(
+    "--url", required=True, help="Where to POST the events (http:// or https://); a chat service's webhook URL."
+)
 @click.option("--events", "patterns", required=True, help="Comma-separated: 'post.all,build.*' or '*'.")
-@click.option("--header", "headers", multiple=True, help="A custom header 'Name: value' (repeatable).")
-@click.option("--secret", default=None, help="whsec_ + base64; generated when not given.")
+@click.option("--header", "headers", multiple=True, help="A custom header 'Name: value' (repeatable; standard only).")
+@click.option("--secret", default=None, help="whsec_ + base64; generated when not given (standard only).")
 @click.option("--description", default="", help="What the subscription is for.")
-def webhook_create(url: str, patterns: str, headers: tuple[str, ...], secret: str | None, description: str) -> None:
-    """Subscribe a URL to events; the signing secret is printed once, alone on the last line."""
+@click.option(
+    "--format",
+    "shape",
+    type=click.Choice(["standard", "slack", "discord", "teams"]),
+    default="standard",
+    help="standard: signed Standard Webhooks; slack, discord, teams: chat messages (docs/chat.md).",
+)
+@click.option("--projects", default="", help="Comma-separated project ids (proj_...): only their events.")
+@click.option("--branches", default="", help="Comma-separated branch names: only builds of these.")
+@click.option(
+    "--quiet-minutes", type=click.IntRange(min=0), default=None, help="Chat: one 'failed' per job this often."
+)
+def webhook_create(  # noqa: PLR0913 (one argument per option)
+    url: str,
+    patterns: str,
+    headers: tuple[str, ...],
+    secret: str | None,
+    description: str,
+    shape: str,
+    projects: str,
+    branches: str,
+    quiet_minutes: int | None,
+) -> None:
+    """Subscribe a URL to events; a standard subscription's signing secret is printed once, alone on the last line."""
     from ghee.db.sealing import sealer_for
     from ghee.delivery.subscriptions import SubscriptionChanges, create_subscription
 
     changes = SubscriptionChanges(
         url=url,
-        events=[p.strip() for p in patterns.split(",") if p.strip()],
-        headers=dict(_header(h) for h in headers),
+        events=_listed(patterns),
+        headers=dict(_header(h) for h in headers) if headers else None,
         secret=secret,
         description=description,
+        format=shape,
+        projects=_listed(projects) or None,
+        branches=_listed(branches) or None,
+        quiet_minutes=quiet_minutes,
     )
     settings = get_settings()
     sealer = sealer_for(settings)
@@ -439,10 +467,17 @@ def webhook_create(url: str, patterns: str, headers: tuple[str, ...], secret: st
     async def job(work: Write) -> str:
         created = await create_subscription(work, sealer, changes, allow_private=settings.delivery.allow_private)
         made = created.subscription
-        click.echo(f"created {made.public_id} for {', '.join(made.event_types)} - the signing secret:")
+        events = ", ".join(made.event_types)
+        if not created.secret:
+            return f"created {made.public_id} ({shape}) for {events}, to {made.url}"
+        click.echo(f"created {made.public_id} for {events} - the signing secret:")
         return created.secret
 
     click.echo(_run(job))
+
+
+def _listed(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 @webhook.command("list")

@@ -67,3 +67,20 @@ def test_worker_stops_gracefully_on_sigterm(database: str, tmp_path: Path) -> No
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
     assert "worker loops stopped" in log.read_text()
+
+
+def test_webhook_create_makes_a_chat_subscription_whose_url_is_never_printed(database: str, receiver: Receiver) -> None:
+    chat_url = receiver.url("/services/T000/B000/very-secret-token")
+    made = ghee(database, "webhook", "create", "--url", chat_url, "--events", "build.*", "--format", "slack",
+                "--branches", "main", "--quiet-minutes", "30")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "(slack)" in made.stdout
+    assert "very-secret-token" not in made.stdout
+    assert "whsec_" not in made.stdout
+    listed = ghee(database, "webhook", "list")
+    assert made.stdout.split()[1] in listed.stdout
+    assert "very-secret-token" not in listed.stdout
+    signed = ghee(database, "webhook", "create", "--url", chat_url, "--events", "*", "--format", "discord",
+                  "--secret", "whsec_" + "A" * 32)  # fmt: skip
+    assert signed.returncode != 0
+    assert len(signed.stderr.strip().splitlines()) == 1
