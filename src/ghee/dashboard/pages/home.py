@@ -1,4 +1,4 @@
-"""Overview (``/``): every project with its latest builds."""
+"""Overview (``/``): what is failing now, then every project with its latest builds, following new ones live."""
 
 from __future__ import annotations
 
@@ -8,14 +8,16 @@ from litestar import Request, get
 from litestar.params import Parameter
 from litestar.response import Template
 
+from ghee import ids
 from ghee.core.builds.model import BuildFilter
-from ghee.core.builds.reads import failing_projects, list_builds
+from ghee.core.builds.reads import failing_projects, get_build, list_builds
 from ghee.core.jobs.reads import failing_jobs
 from ghee.core.paging import Window
-from ghee.core.projects import list_projects
+from ghee.core.projects import get_project, list_projects
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import render
 from ghee.db.database import Database
+from ghee.errors import NotFound
 
 PROJECTS_PER_PAGE = 20
 LATEST_BUILDS = 5
@@ -41,6 +43,7 @@ async def overview(
         "pages/home.html",
         title="Overview",
         rows=rows,
+        latest_builds=LATEST_BUILDS,
         failing_projects=await failing_projects(reads, FAILING_PROJECTS),
         failing=await failing_jobs(reads, FAILING_JOBS),
         page=page,
@@ -48,4 +51,15 @@ async def overview(
     )
 
 
-ROUTES = [overview]
+@get("/overview/builds/{build_id:str}/row")
+async def overview_build_row(request: Request[Any, Any, Any], db: Database, build_id: str) -> Template:
+    """One build as a row of its project's card (what the overview adds live); 404 for a build outside any project."""
+    reads = db.read()
+    build = await get_build(reads, build_id, of_project=True)
+    if build.project_id is None:
+        raise NotFound("build", build_id)
+    project = await get_project(reads, ids.encode("proj", build.project_id))
+    return render(request, "pages/_overview_build_row.html", title="", build=build, project=project)
+
+
+ROUTES = [overview, overview_build_row]

@@ -66,6 +66,9 @@
     return row && row.localName === "tr" ? document.importNode(row, true) : null;
   };
 
+  ghee.rowHtml = rowHtml;
+  ghee.toRow = toRow;
+
   // The builds list: a row whose build changes is swapped for a fresh one (status, duration);
   // on the first unfiltered page, a new build of the project appears at the top.
   ghee.followBuildRows = function (tbody) {
@@ -185,14 +188,37 @@
   "use strict";
   var ghee = window.ghee;
 
-  // The overview (<div data-follow-statuses>): each build's status badge follows its events.
+  // The overview (<div data-follow-statuses>): each build's status badge follows its events, and
+  // a new build of a project on the page appears in its card, newest first (which keeps data-keep rows).
   var overview = document.querySelector("[data-follow-statuses]");
+  var addOverviewRow = function (tbody, id) {
+    ghee.rowHtml("/overview/builds/" + encodeURIComponent(id) + "/row").then(function (html) {
+      var row = html ? ghee.toRow(html) : null;
+      if (!row || tbody.querySelector('tr[data-build="' + id + '"]')) { return; }
+      // Rows arrive in whatever order their fetches finish: keep them newest (highest number) first.
+      var number = parseInt(row.getAttribute("data-number"), 10);
+      var after = Array.prototype.find.call(tbody.rows, function (other) {
+        return parseInt(other.getAttribute("data-number"), 10) < number;
+      });
+      tbody.insertBefore(row, after || null);
+      var keep = parseInt(tbody.getAttribute("data-keep"), 10) || 5;
+      while (tbody.rows.length > keep) { tbody.deleteRow(-1); }
+      var card = tbody.closest("section");
+      card.querySelector(".table-scroll").hidden = false;
+      var empty = card.querySelector("[data-no-builds]");
+      if (empty) { empty.hidden = true; }
+    });
+  };
   if (overview) {
     ghee.live(["build.*"], function (event) {
+      var payload = event.payload || {};
       var badge = overview.querySelector('[data-build="' + event.resource_id + '"] [data-status]');
-      if (badge && event.payload && event.payload.status) {
-        badge.textContent = event.payload.status;
-        badge.className = "status status-" + event.payload.status;
+      if (badge && payload.status) {
+        badge.textContent = payload.status;
+        badge.className = "status status-" + payload.status;
+      } else if (!badge && event.type === "build.created" && payload.project) {
+        var tbody = overview.querySelector('tbody[data-project="' + payload.project + '"]');
+        if (tbody) { addOverviewRow(tbody, event.resource_id); }
       }
     });
   }
