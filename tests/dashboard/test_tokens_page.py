@@ -41,6 +41,22 @@ def test_token_made_in_the_browser_works_on_the_api_until_revoked(signed_in_page
     assert api_status(dash_server, secret) == 401
 
 
+def test_reloading_after_making_a_token_neither_makes_another_nor_shows_the_secret(signed_in_page: Page) -> None:
+    page = signed_in_page
+    page.goto("/profile/tokens")
+    page.get_by_label("Name").fill("reload check")
+    page.get_by_role("button", name="Create token").click()
+    expect(page).to_have_url(re.compile(r"/profile/tokens$"))  # redirected: the page is a GET
+    secret = page.get_by_label("Token secret").input_value()
+    assert secret.startswith("ghee_")
+
+    page.reload()
+    expect(page.locator("tr", has_text="reload check")).to_have_count(1)
+    expect(page.get_by_label("Token secret")).to_have_count(0)
+    assert secret not in page.content()
+    assert not [c for c in page.context.cookies() if c["name"] == "ghee_flash"]
+
+
 def test_a_blank_name_is_refused_inline(signed_in_page: Page) -> None:
     page = signed_in_page
     page.goto("/profile/tokens")

@@ -34,11 +34,15 @@ class Sealer:
         """``secret`` encrypted and authenticated, as URL-safe text."""
         return self._fernet.encrypt(secret.encode()).decode("ascii")
 
-    def open(self, sealed: str) -> str:
-        """The secret ``seal`` turned into ``sealed``; raises ``SealBroken`` if another key sealed it."""
+    def open(self, sealed: str, max_age: int | None = None) -> str:
+        """The secret ``seal`` turned into ``sealed``.
+
+        Raises ``SealBroken`` if another key sealed it, it is not a sealed
+        secret, or (with ``max_age``) it was sealed more than that many seconds ago.
+        """
         try:
-            return self._fernet.decrypt(sealed.encode("ascii")).decode()
-        except InvalidToken as exc:
+            return self._fernet.decrypt(sealed.encode("ascii"), ttl=max_age).decode()
+        except (InvalidToken, UnicodeEncodeError) as exc:
             raise SealBroken from exc
 
 

@@ -14,6 +14,7 @@ from ghee.core.scopes import SCOPES
 from ghee.core.sessions import close_user_sessions
 from ghee.core.tokens import create_token, list_user_tokens, revoke_all_user_tokens, revoke_user_token
 from ghee.core.users import SignInFailed, User, authenticate_user, set_password
+from ghee.dashboard.flash import Flash, forget_flash, keep_flash, take_flash
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render
 from ghee.db.database import Database
@@ -70,13 +71,17 @@ async def tokens_page(
     current_user: User,
     page: int = Parameter(default=1, ge=1, le=100_000),
 ) -> Template:
-    """The signed-in user's tokens, newest first, and the form to make one."""
-    return await _tokens_page(request, db.read(), current_user, page)
+    """The signed-in user's tokens, newest first, and the form to make one; a token just made is shown this once."""
+    flash = take_flash(request, "token")
+    created = (flash.name, flash.secret) if flash is not None else None
+    shown = await _tokens_page(request, db.read(), current_user, page, created=created)
+    forget_flash(request, shown)
+    return shown
 
 
 @post("/profile/tokens")
-async def create_token_page(request: Request[Any, Any, Any], db: Database, current_user: User) -> Template:
-    """Make a token for the signed-in user and show its secret, this once."""
+async def create_token_page(request: Request[Any, Any, Any], db: Database, current_user: User) -> Template | Redirect:
+    """Make a token for the signed-in user, then redirect to the list, which shows its secret this once."""
     form = await form_fields(request)
     name = str(form.get("name", ""))[:_MAX_NAME]
     scope = str(form.get("scope", ""))
@@ -95,7 +100,9 @@ async def create_token_page(request: Request[Any, Any, Any], db: Database, curre
     except Invalid as exc:
         error = f"The {exc.field} {exc.problem}."
         return await _tokens_page(request, db.read(), current_user, 1, error=error, status_code=400)
-    return await _tokens_page(request, db.read(), current_user, 1, created=(token.name, secret))
+    made = Redirect("/profile/tokens", status_code=303)
+    keep_flash(request, made, Flash("token", token.name, secret))
+    return made
 
 
 @post("/profile/tokens/{token_id:str}/revoke")
