@@ -36,7 +36,15 @@ def test_token_made_in_the_browser_works_on_the_api_until_revoked(signed_in_page
     assert secret not in page.content()
     expect(page.locator("tr", has_text="build agent")).not_to_contain_text("never")  # used just now
 
-    page.get_by_role("button", name="Revoke build agent").click()
+    page.get_by_role("link", name="Revoke build agent").click()  # asks first, changes nothing yet
+    expect(page.get_by_role("heading", name="Revoke the token “build agent”?")).to_be_visible()
+    assert api_status(dash_server, secret) == 200
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.locator("tr", has_text="build agent")).not_to_contain_text("revoked")
+
+    page.get_by_role("link", name="Revoke build agent").click()
+    page.get_by_role("button", name="Revoke token").click()
+    expect(page.get_by_role("status")).to_contain_text("Token “build agent” revoked")
     expect(page.locator("tr", has_text="build agent")).to_contain_text("revoked")
     assert api_status(dash_server, secret) == 401
 
@@ -91,5 +99,8 @@ def test_a_user_cannot_revoke_someone_elses_token(page: Page, dash_server: Serve
     csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
     with session_client(page, dash_server) as client:
         refused = client.post(f"/profile/tokens/{token_id}/revoke", data={"_csrf": csrf})
+        not_asked = client.get(f"/profile/tokens/{token_id}/revoke")
     assert refused.status_code == 404
+    assert not_asked.status_code == 404
+    assert "mine" not in not_asked.text
     assert api_status(dash_server, secret) == 200

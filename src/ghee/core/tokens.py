@@ -270,6 +270,20 @@ async def list_user_tokens(reads: Reads, user_id: int, window: Window) -> Slice[
     return cut([_token_of(row) for row in rows], window)
 
 
+_USER_TOKEN = sa.select(*_LISTED_COLUMNS).where(
+    tokens.c.id == sa.bindparam("token_id"), tokens.c.user_id == sa.bindparam("user_id")
+)
+
+
+async def get_user_token(reads: Reads, user_id: int, public_id: str) -> Token:
+    """One of ``user_id``'s tokens (``tok_...``), revoked or not; raises ``NotFound`` for a token of anyone else."""
+    row_id = ids.decode("tok", public_id, "token")
+    rows = await reads.all(_USER_TOKEN, {"token_id": row_id, "user_id": user_id})
+    if not rows:
+        raise NotFound("token", public_id)
+    return _token_of(rows[0])
+
+
 async def revoke_user_token(work: Write, user_id: int, public_id: str) -> Token:
     """Revoke one of ``user_id``'s tokens (``tok_...``); raises ``NotFound`` for a token of anyone else."""
     row_id = ids.decode("tok", public_id, "token")

@@ -12,7 +12,13 @@ from litestar.response import Redirect, Template
 from ghee.core.paging import Window
 from ghee.core.scopes import SCOPES
 from ghee.core.sessions import close_user_sessions
-from ghee.core.tokens import create_token, list_user_tokens, revoke_all_user_tokens, revoke_user_token
+from ghee.core.tokens import (
+    create_token,
+    get_user_token,
+    list_user_tokens,
+    revoke_all_user_tokens,
+    revoke_user_token,
+)
 from ghee.core.users import SignInFailed, User, authenticate_user, set_password
 from ghee.dashboard.flash import Flash, forget_flash, keep_flash, take_flash
 from ghee.dashboard.nav import NavItem, add_nav
@@ -40,6 +46,7 @@ async def _tokens_page(  # noqa: PLR0913 (the page and its one-off notices)
     page: int,
     *,
     created: tuple[str, str] | None = None,
+    revoked: str = "",
     error: str = "",
     status_code: int = 200,
 ) -> Template:
@@ -54,6 +61,7 @@ async def _tokens_page(  # noqa: PLR0913 (the page and its one-off notices)
         page=page,
         scopes=scopes_for(user),
         created=created,
+        revoked=revoked,
         error=error,
     )
 
@@ -70,11 +78,12 @@ async def tokens_page(
     db: Database,
     current_user: User,
     page: int = Parameter(default=1, ge=1, le=100_000),
+    revoked: str = Parameter(default="", max_length=_MAX_NAME),
 ) -> Template:
     """The signed-in user's tokens, newest first, and the form to make one; a token just made is shown this once."""
     flash = take_flash(request, "token")
     created = (flash.name, flash.secret) if flash is not None else None
-    shown = await _tokens_page(request, db.read(), current_user, page, created=created)
+    shown = await _tokens_page(request, db.read(), current_user, page, created=created, revoked=revoked)
     forget_flash(request, shown)
     return shown
 
@@ -105,12 +114,28 @@ async def create_token_page(request: Request[Any, Any, Any], db: Database, curre
     return made
 
 
+@get("/profile/tokens/{token_id:str}/revoke")
+async def confirm_revoke(request: Request[Any, Any, Any], db: Database, current_user: User, token_id: str) -> Template:
+    """Ask before revoking one of the signed-in user's tokens (another user's is not found)."""
+    token = await get_user_token(db.read(), current_user.id, token_id)
+    return render(
+        request,
+        "pages/confirm.html",
+        title=f"Revoke {token.name}",
+        question=f"Revoke the token “{token.name}”?",
+        consequence="Every script or CI job using it is refused from its next request on. This cannot be undone.",
+        action=f"/profile/tokens/{token.public_id}/revoke",
+        verb="Revoke token",
+        cancel="/profile/tokens",
+    )
+
+
 @post("/profile/tokens/{token_id:str}/revoke")
 async def revoke_token_page(db: Database, current_user: User, token_id: str) -> Redirect:
-    """Revoke one of the signed-in user's tokens (another user's is not found)."""
+    """Revoke one of the signed-in user's tokens (another user's is not found), then say so on the list."""
     async with db.write() as work:
-        await revoke_user_token(work, current_user.id, token_id)
-    return Redirect("/profile/tokens", status_code=303)
+        token = await revoke_user_token(work, current_user.id, token_id)
+    return Redirect("/profile/tokens?" + urlencode({"revoked": token.name}), status_code=303)
 
 
 def _password_page(request: Request[Any, Any, Any], *, error: str = "", status_code: int = 200) -> Template:
@@ -150,4 +175,12 @@ async def change_password_page(
     return Redirect(f"/login?{urlencode({'next': '/profile/tokens', 'password': said})}", status_code=303)
 
 
-ROUTES = [profile, tokens_page, create_token_page, revoke_token_page, password_page, change_password_page]
+ROUTES = [
+    profile,
+    tokens_page,
+    create_token_page,
+    confirm_revoke,
+    revoke_token_page,
+    password_page,
+    change_password_page,
+]
