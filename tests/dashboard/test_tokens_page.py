@@ -104,3 +104,25 @@ def test_a_user_cannot_revoke_someone_elses_token(page: Page, dash_server: Serve
     assert not_asked.status_code == 404
     assert "mine" not in not_asked.text
     assert api_status(dash_server, secret) == 200
+
+
+def test_a_captured_flash_cookie_shows_nothing_in_another_session(page: Page, dash_server: Server) -> None:
+    owner = add_user(dash_server, "flash-owner@example.com", "owner's long password", is_admin=False)
+    other = add_user(dash_server, "flash-other@example.com", "other's long password", is_admin=False)
+    sign_in(page, owner, "/profile/tokens")
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    with session_client(page, dash_server) as client:
+        made = client.post("/profile/tokens", data={"name": "captured", "scope": "read", "_csrf": csrf})
+    assert made.status_code == 303
+    assert made.headers["location"] == "/profile/tokens"
+    flash = made.cookies["ghee_flash"]
+    assert "ghee_" not in flash  # sealed, not the secret in clear
+
+    page.context.clear_cookies()
+    sign_in(page, other, "/profile/tokens")
+    with session_client(page, dash_server) as client:
+        client.cookies.set("ghee_flash", flash)
+        shown = client.get("/profile/tokens")
+    assert shown.status_code == 200
+    assert 'id="new-secret"' not in shown.text
+    assert "captured" not in shown.text
