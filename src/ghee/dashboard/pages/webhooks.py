@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 from ghee.core.event_types import EVENT_TYPES, FAMILIES
 from ghee.core.paging import Window
 from ghee.core.projects import list_projects
+from ghee.dashboard.flash import Flash, forget_flash, keep_flash, take_flash
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
@@ -48,8 +49,9 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
     db: Database,
     page: int = 1,
     *,
-    created: subscriptions.Created | None = None,
-    rotated: subscriptions.Created | None = None,
+    created: Flash | None = None,
+    chat_created: Flash | None = None,
+    rotated: Flash | None = None,
     tested: tuple[subscriptions.Subscription, AttemptResult] | None = None,
     error: str = "",
     form: dict[str, str] | None = None,
@@ -66,6 +68,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
         has_more=found.has_more,
         page=page,
         created=created,
+        chat_created=chat_created,
         rotated=rotated,
         tested=tested,
         error=error,
@@ -83,8 +86,24 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
 async def webhooks_page(
     request: Request[Any, Any, Any], db: Database, page: int = Parameter(default=1, ge=1, le=100_000)
 ) -> Template:
-    """Every subscription, oldest first, and the form to add one."""
-    return await _list_page(request, db, page)
+    """Every subscription, oldest first, and the form to add one; a secret just made is shown this once."""
+    shown = await _list_page(
+        request,
+        db,
+        page,
+        created=take_flash(request, "webhook"),
+        chat_created=take_flash(request, "webhook-chat"),
+        rotated=take_flash(request, "webhook-secret"),
+    )
+    forget_flash(request, shown)
+    return shown
+
+
+def _shown_once(request: Request[Any, Any, Any], kind: str, made: subscriptions.Created) -> Redirect:
+    """The redirect to the list, which shows ``made``'s secret once (post/redirect/get)."""
+    redirect = Redirect("/webhooks", status_code=303)
+    keep_flash(request, redirect, Flash(kind, made.subscription.url, made.secret))
+    return redirect
 
 
 def _sealer(request: Request[Any, Any, Any]) -> Sealer:
@@ -103,8 +122,8 @@ def _quiet_minutes(text: str) -> int:
 
 
 @post("/webhooks", guards=[require_admin])
-async def create_webhook(request: Request[Any, Any, Any], db: Database) -> Template:
-    """Subscribe a URL to events; a standard subscription's signing secret is shown this once."""
+async def create_webhook(request: Request[Any, Any, Any], db: Database) -> Template | Redirect:
+    """Subscribe a URL to events, then redirect to the list, which shows the signing secret this once."""
     fields = await form_fields(request)
     names = ("url", "events", "description", "format", "branches", "quiet_minutes")
     form = {name: str(fields.get(name, ""))[:_MAX_FIELD] for name in names}
@@ -128,7 +147,8 @@ async def create_webhook(request: Request[Any, Any, Any], db: Database) -> Templ
     except Invalid as exc:
         field = {"url": "URL", "events": "event types", "quiet_minutes": "quiet period"}.get(exc.field, exc.field)
         return await _list_page(request, db, error=f"The {field} {exc.problem}.", form=form, status_code=400)
-    return await _list_page(request, db, created=created)
+    # A chat subscription has no signing secret: its notice names its masked URL only.
+    return _shown_once(request, "webhook" if created.secret else "webhook-chat", created)
 
 
 @post("/webhooks/{webhook_id:str}/test", guards=[require_admin])
@@ -140,12 +160,12 @@ async def test_webhook(request: Request[Any, Any, Any], db: Database, webhook_id
 
 
 @post("/webhooks/{webhook_id:str}/secret", guards=[require_admin])
-async def new_secret(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Template:
-    """Give a subscription a new signing secret, shown this once; the old one signs nothing more."""
+async def new_secret(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Redirect:
+    """Give a subscription a new signing secret, shown this once on the list; the old one signs nothing more."""
     async with db.write() as work:
         sub = await subscriptions.get_subscription(work, webhook_id)
         rotated = await subscriptions.rotate_secret(work, _sealer(request), sub, None)
-    return await _list_page(request, db, rotated=rotated)
+    return _shown_once(request, "webhook-secret", rotated)
 
 
 @post("/webhooks/{webhook_id:str}/active", guards=[require_admin])
