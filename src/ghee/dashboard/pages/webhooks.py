@@ -100,9 +100,15 @@ async def webhooks_page(
 
 
 def _shown_once(request: Request[Any, Any, Any], kind: str, made: subscriptions.Created) -> Redirect:
-    """The redirect to the list, which shows ``made``'s secret once (post/redirect/get)."""
+    """The redirect to the list, which shows ``made``'s secret once (post/redirect/get).
+
+    A chat subscription has no secret: its notice says which service, and its URL masked.
+    """
     redirect = Redirect("/webhooks", status_code=303)
-    keep_flash(request, redirect, Flash(kind, made.subscription.url, made.secret))
+    name = made.subscription.url
+    if made.subscription.format != "standard":
+        name = f"{FORMAT_NAMES.get(made.subscription.format, made.subscription.format)} subscription to {name}"
+    keep_flash(request, redirect, Flash(kind, name, made.secret))
     return redirect
 
 
