@@ -95,7 +95,13 @@ def test_a_subscription_made_in_the_browser_receives_events_and_logs_them(
     page.goto("/webhooks")
     page.get_by_role("button", name=f"Disable {receiver.url(path)}").click()
     expect(page.locator("tr", has_text=receiver.url(path))).to_contain_text("disabled")
-    page.get_by_role("button", name=f"Delete {receiver.url(path)}").click()
+    page.get_by_role("link", name=f"Delete {receiver.url(path)}").click()  # asks first
+    expect(page.get_by_role("heading", name=f"Delete the subscription to {receiver.url(path)}?")).to_be_visible()
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.locator("tr", has_text=receiver.url(path))).to_have_count(1)
+    page.get_by_role("link", name=f"Delete {receiver.url(path)}").click()
+    page.get_by_role("button", name="Delete subscription").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Subscription to {receiver.url(path)} deleted")
     expect(page.locator("tr", has_text=receiver.url(path))).to_have_count(0)
 
 

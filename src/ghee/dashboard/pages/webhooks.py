@@ -9,6 +9,7 @@ Discord, Teams) is made here too; its URL is shown masked, as everywhere.
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.params import Parameter, QueryParameter
@@ -53,6 +54,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
     chat_created: Flash | None = None,
     rotated: Flash | None = None,
     tested: tuple[subscriptions.Subscription, AttemptResult] | None = None,
+    deleted: str = "",
     error: str = "",
     form: dict[str, str] | None = None,
     status_code: int = 200,
@@ -71,6 +73,7 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
         chat_created=chat_created,
         rotated=rotated,
         tested=tested,
+        deleted=deleted,
         error=error,
         form=form or {},
         event_types=EVENT_TYPES,
@@ -84,7 +87,10 @@ async def _list_page(  # noqa: PLR0913 (the page and its one-off notices)
 
 @get("/webhooks", guards=[require_admin])
 async def webhooks_page(
-    request: Request[Any, Any, Any], db: Database, page: int = Parameter(default=1, ge=1, le=100_000)
+    request: Request[Any, Any, Any],
+    db: Database,
+    page: int = Parameter(default=1, ge=1, le=100_000),
+    deleted: str = Parameter(default="", max_length=_MAX_FIELD),
 ) -> Template:
     """Every subscription, oldest first, and the form to add one; a secret just made is shown this once."""
     shown = await _list_page(
@@ -94,6 +100,7 @@ async def webhooks_page(
         created=take_flash(request, "webhook"),
         chat_created=take_flash(request, "webhook-chat"),
         rotated=take_flash(request, "webhook-secret"),
+        deleted=deleted,
     )
     forget_flash(request, shown)
     return shown
@@ -186,12 +193,29 @@ async def set_active(request: Request[Any, Any, Any], db: Database, webhook_id: 
     return Redirect("/webhooks", status_code=303)
 
 
+@get("/webhooks/{webhook_id:str}/delete", guards=[require_admin])
+async def confirm_delete_webhook(request: Request[Any, Any, Any], db: Database, webhook_id: str) -> Template:
+    """Ask before deleting a subscription."""
+    sub = await subscriptions.get_subscription(db.read(), webhook_id)
+    return render(
+        request,
+        "pages/confirm.html",
+        title="Delete a webhook",
+        question=f"Delete the subscription to {sub.url}?",
+        consequence="Nothing more is sent to it, and its delivery log goes with it. This cannot be undone.",
+        action=f"/webhooks/{sub.public_id}/delete",
+        verb="Delete subscription",
+        cancel="/webhooks",
+    )
+
+
 @post("/webhooks/{webhook_id:str}/delete", guards=[require_admin])
 async def delete_webhook(db: Database, webhook_id: str) -> Redirect:
-    """Delete a subscription with its deliveries."""
+    """Delete a subscription with its deliveries, then say so on the list."""
     async with db.write() as work:
-        await subscriptions.delete_subscription(work, await subscriptions.get_subscription(work, webhook_id))
-    return Redirect("/webhooks", status_code=303)
+        sub = await subscriptions.get_subscription(work, webhook_id)
+        await subscriptions.delete_subscription(work, sub)
+    return Redirect("/webhooks?" + urlencode({"deleted": sub.url}), status_code=303)
 
 
 @get("/webhooks/{webhook_id:str}", guards=[require_admin])
@@ -273,6 +297,7 @@ ROUTES = [
     test_webhook,
     new_secret,
     set_active,
+    confirm_delete_webhook,
     delete_webhook,
     delivery_log,
     delivery_attempts,
