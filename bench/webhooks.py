@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import msgspec
 from cryptography.fernet import Fernet
 
@@ -72,8 +73,6 @@ def arrived(arrivals: Path) -> dict[str, float]:
 
 
 def count(base_url: str) -> int:
-    import httpx  # noqa: PLC0415 (only the bench process polls)
-
     return int(httpx.get(f"{base_url}/count", timeout=5).json()["distinct"])
 
 

@@ -217,7 +217,6 @@ def next_delay(schedule: tuple[float, ...], attempt: int, retry_after: float | N
     return max(delay, retry_after or 0.0)
 
 
-_GONE_ERROR = "410 Gone: the subscription was disabled"
 Ended = tuple[ClaimedDelivery, AttemptResult]
 """A claimed delivery and what its attempt got."""
 
@@ -250,7 +249,7 @@ def _moved_on(
     if result.ok:
         moved["b_state"] = "delivered"
     elif result.status_code == GONE:
-        moved["b_error"] = _GONE_ERROR
+        moved["b_error"] = "410 Gone: the subscription was disabled"
     elif (delay := next_delay(schedule, claimed.attempt, result.retry_after)) is not None:
         moved |= {"b_state": "pending", "b_finished": None, "b_next": now + timedelta(seconds=delay)}
     return moved
@@ -280,13 +279,13 @@ async def record_attempts(work: Write, ended: list[Ended], schedule: tuple[float
             for claimed, result in ended
         ],
     )
-    moves = [(claimed, _moved_on(claimed, result, schedule, now)) for claimed, result in ended]
-    kept_on = [move for claimed, move in moves if move["b_error"] != _GONE_ERROR]
+    kept_on = [_moved_on(c, r, schedule, now) for c, r in ended if r.status_code != GONE]
     if kept_on:
         await work.execute(_MOVE_ON, kept_on)
-    for claimed, move in moves:
+    for claimed, result in ended:
         # One at a time, rare: the subscription is disabled only if this worker's attempt moved the delivery.
-        if move["b_error"] == _GONE_ERROR and (await work.execute(_MOVE_ON, move)).rowcount == 1:
+        gone = result.status_code == GONE
+        if gone and (await work.execute(_MOVE_ON, _moved_on(claimed, result, schedule, now))).rowcount == 1:
             await disable_subscription(work, claimed.subscription_id, "the target answered 410 Gone")
 
 
