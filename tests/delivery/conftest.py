@@ -7,11 +7,13 @@ whole retry schedule or a crashed worker's lease plays out in a second or two.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.api import Api
+from tests.support.databases import make_database
 from tests.support.servers import kept
 from tests.support.webhooks import (
     Hub,
@@ -53,3 +55,11 @@ def subscribe(hub: Hub, receiver: Receiver) -> Iterator[Callable[..., dict[str, 
     yield make
     for webhook_id in made:
         hub.api.http.delete(f"/v1/webhooks/{webhook_id}")
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of its own, for tests that call the delivery code directly."""
+    url, drop = make_database(backend, tmp_path)
+    yield url
+    drop()

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -13,81 +11,12 @@ import sqlalchemy as sa
 from ghee.clock import utcnow
 from ghee.config import RetentionSettings
 from ghee.db.database import Database, opened
-from ghee.db.tables import event_queue, events, webhook_attempts, webhook_deliveries, webhook_subscriptions
+from ghee.db.tables import events, webhook_attempts, webhook_deliveries
 from ghee.delivery import retention
 from ghee.delivery.retention import Removed, remove_expired, retention_loop
-from tests.support.databases import make_database
+from tests.support.queue_rows import delivery_row, event_row, subscription_row
 
 DAY = timedelta(days=1)
-
-
-@pytest.fixture
-def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
-    url, drop = make_database(backend, tmp_path)
-    yield url
-    drop()
-
-
-async def _event(db: Database, name: str, created_at: datetime, *, queued: bool = False) -> int:
-    async with db.write() as work:
-        event_id: int = await work.scalar(
-            events.insert()
-            .values(
-                type="build.created",
-                resource_type="build",
-                resource_id=name,
-                payload={"id": name},
-                created_at=created_at,
-            )
-            .returning(events.c.id)
-        )
-        if queued:
-            await work.execute(event_queue.insert().values(event_id=event_id))
-    return event_id
-
-
-async def _subscription(db: Database) -> int:
-    now = utcnow()
-    async with db.write() as work:
-        subscription_id: int = await work.scalar(
-            webhook_subscriptions.insert()
-            .values(
-                url="https://hooks.example.com/ghee",
-                event_types=["*"],
-                headers={},
-                secret="sealed",  # noqa: S106 (never opened here)
-                description="",
-                active=True,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(webhook_subscriptions.c.id)
-        )
-    return subscription_id
-
-
-async def _delivery(
-    db: Database, subscription_id: int, event_id: int, state: str, created_at: datetime, finished_at: datetime | None
-) -> int:
-    async with db.write() as work:
-        delivery_id: int = await work.scalar(
-            webhook_deliveries.insert()
-            .values(
-                subscription_id=subscription_id,
-                event_id=event_id,
-                event_type="build.created",
-                resource_key=f"build:{event_id}",
-                state=state,
-                attempts=2,
-                next_attempt_at=created_at,
-                created_at=created_at,
-                finished_at=finished_at,
-            )
-            .returning(webhook_deliveries.c.id)
-        )
-        attempt = {"delivery_id": delivery_id, "started_at": created_at, "latency_ms": 5, "response_excerpt": ""}
-        await work.execute(webhook_attempts.insert(), [{**attempt, "number": 1}, {**attempt, "number": 2}])
-    return delivery_id
 
 
 async def _left(db: Database) -> tuple[set[str], set[int], int]:
@@ -106,7 +35,7 @@ def test_what_is_past_its_age_goes_and_nothing_undelivered_ever_does(
     async def run() -> tuple[Removed, tuple[set[str], set[int], int], Removed]:
         now = utcnow()
         async with opened(database_url) as db:
-            subscription = await _subscription(db)
+            subscription = await subscription_row(db)
             old, young = now - 40 * DAY, now - 2 * DAY
             kept: dict[str, int] = {}
             # Rows are written in time order, as ghee writes them: ids grow with time.
@@ -116,13 +45,13 @@ def test_what_is_past_its_age_goes_and_nothing_undelivered_ever_does(
                 ("delivered-old", "delivered", old, old + DAY),
                 ("dead-40-days", "dead", old, old + DAY),  # a dead letter is kept 90 days
             ):
-                event_id = await _event(db, name, created)
-                kept[name] = await _delivery(db, subscription, event_id, state, created, finished)
-            await _event(db, "event-old", old)
-            await _event(db, "event-old-queued", old, queued=True)  # not yet handed on: stays
-            event_id = await _event(db, "delivered-young", young)
-            kept["delivered-young"] = await _delivery(db, subscription, event_id, "delivered", young, young)
-            await _event(db, "event-young", young)
+                event_id = await event_row(db, name, created)
+                kept[name] = await delivery_row(db, subscription, event_id, state, created, finished)
+            await event_row(db, "event-old", old)
+            await event_row(db, "event-old-queued", old, queued=True)  # not yet handed on: stays
+            event_id = await event_row(db, "delivered-young", young)
+            kept["delivered-young"] = await delivery_row(db, subscription, event_id, "delivered", young, young)
+            await event_row(db, "event-young", young)
             first = await remove_expired(db, RetentionSettings())
             left = await _left(db)
             again = await remove_expired(db, RetentionSettings())
@@ -139,8 +68,8 @@ def test_what_is_past_its_age_goes_and_nothing_undelivered_ever_does(
 def test_the_worker_loop_removes_at_start_and_stops_when_asked(database_url: str) -> None:
     async def run() -> set[str]:
         async with opened(database_url) as db:
-            await _event(db, "ancient", utcnow() - 365 * DAY)
-            await _event(db, "fresh", utcnow())
+            await event_row(db, "ancient", utcnow() - 365 * DAY)
+            await event_row(db, "fresh", utcnow())
             stop = asyncio.Event()
             loop = asyncio.create_task(retention_loop(RetentionSettings(interval_seconds=3600), db, stop))
             for _ in range(100):

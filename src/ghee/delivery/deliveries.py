@@ -220,7 +220,23 @@ def next_delay(schedule: tuple[float, ...], attempt: int, retry_after: float | N
 Ended = tuple[ClaimedDelivery, AttemptResult]
 """A claimed delivery and what its attempt got."""
 
-_LOG_ATTEMPT = webhook_attempts.insert()
+_ATTEMPT_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
+    "delivery_id": sa.BigInteger(),
+    "number": sa.Integer(),
+    "started_at": sa.DateTime(),
+    "status_code": sa.Integer(),
+    "latency_ms": sa.Integer(),
+    "error": sa.String(),
+    "response_excerpt": sa.Text(),
+}
+# An attempt is logged only if its delivery is still there: a subscription deleted while its attempt
+# was in flight took its deliveries with it, and one such attempt must not fail the others' records.
+_LOG_ATTEMPT = webhook_attempts.insert().from_select(
+    list(_ATTEMPT_TYPES),
+    sa.select(*[sa.bindparam(name, type_=kind) for name, kind in _ATTEMPT_TYPES.items()]).where(
+        sa.exists().where(webhook_deliveries.c.id == sa.bindparam("delivery_id", type_=sa.BigInteger()))
+    ),
+)
 # A delivery moved on, unless its lease passed to another worker meanwhile (then only the attempt is logged).
 _MOVE_ON = (
     webhook_deliveries.update()
@@ -260,6 +276,7 @@ async def record_attempts(work: Write, ended: list[Ended], schedule: tuple[float
 
     A 410 answer disables the subscription. Should a lease have passed to
     another worker meanwhile, only that attempt is logged: the holder decides.
+    An attempt whose delivery was deleted meanwhile (with its subscription) is not logged.
     """
     if not ended:
         return
