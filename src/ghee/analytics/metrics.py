@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from ghee import ids
 from ghee.analytics.ranges import TimeRange
 from ghee.core.builds import sketch
-from ghee.core.builds.rollups import DAY, HOUR, RESULTS, epoch_hour_of
+from ghee.core.builds.rollups import DAY, HOUR, RESULTS, WEEK, epoch_hour_of
 from ghee.db.reads import Reads, Row
 from ghee.db.tables import build_dimension_rollups, build_rollups, jobs
 from ghee.errors import Invalid, NotFound
@@ -112,7 +112,9 @@ class MetricsQuery(msgspec.Struct, frozen=True):
 
 
 # Three range scans of the primary key: the hours before the first whole
-# day, the whole days, the hours after the last whole day.
+# day, the whole days, the hours after the last whole day. A group's totals
+# (no per-day figures asked) read whole weeks instead of their days: five
+# scans, from a fifth to a seventh of the rows over a month.
 _COLUMNS = (
     build_rollups.c.job_id,
     build_rollups.c.branch,
@@ -130,6 +132,13 @@ _DIMENSION_COLUMNS = (
 _SCANS = (
     (HOUR, "head_start", "head_end"),
     (DAY, "days_start", "days_end"),
+    (HOUR, "tail_start", "tail_end"),
+)
+_WEEK_SCANS = (
+    (HOUR, "head_start", "head_end"),
+    (DAY, "days_start", "weeks_start"),
+    (WEEK, "weeks_start", "weeks_end"),
+    (DAY, "weeks_end", "days_end"),
     (HOUR, "tail_start", "tail_end"),
 )
 _PAGE_KEYS = tuple(f"key_{n}" for n in range(MAX_PER_PAGE))
@@ -153,10 +162,13 @@ def _in_range(span: int, first: str, end: str) -> sa.ColumnElement[bool]:
     )
 
 
-def _dimension_scans(*, page: bool) -> sa.CompoundSelect[Any]:
-    """A dimension's rows in the range: of every key, or of the keys ``key_0`` … ``key_99`` (unused ones ``None``)."""
+def _dimension_scans(*, page: bool, weeks: bool) -> sa.CompoundSelect[Any]:
+    """A dimension's rows in the range: of every key, or of the keys ``key_0`` … ``key_99`` (unused ones ``None``).
+
+    ``weeks``: whole weeks from the week rows (for totals; the rows' days are then not the builds' days).
+    """
     selects = []
-    for span, first, end in _SCANS:
+    for span, first, end in _WEEK_SCANS if weeks else _SCANS:
         select = sa.select(*_DIMENSION_COLUMNS).where(_in_range(span, first, end))
         if page:
             select = select.where(build_dimension_rollups.c.key.in_([sa.bindparam(k) for k in _PAGE_KEYS]))
@@ -172,7 +184,7 @@ def _group_page() -> sa.Select[Any]:
             sa.select(t.key, (t.successes + t.failures + t.unstable + t.aborted + t.not_built).label("n")).where(
                 _in_range(*scan)
             )
-            for scan in _SCANS
+            for scan in _WEEK_SCANS
         )
     ).subquery()
     builds_in = sa.func.sum(ranged.c.n)
@@ -186,28 +198,30 @@ def _group_page() -> sa.Select[Any]:
 
 
 _ONE_JOB = sa.union_all(*(_scan(*scan) for scan in _SCANS))
-_EVERY_KEY, _PAGE_OF_KEYS, _PAGE = _dimension_scans(page=False), _dimension_scans(page=True), _group_page()
+_EVERY_KEY, _PAGE_OF_KEYS = _dimension_scans(page=False, weeks=False), _dimension_scans(page=True, weeks=False)
+_EVERY_KEY_BY_WEEK = _dimension_scans(page=False, weeks=True)
+_PAGE_OF_KEYS_BY_WEEK = _dimension_scans(page=True, weeks=True)
+_PAGE = _group_page()
 _JOBS = sa.select(jobs.c.id, jobs.c.full_name, jobs.c.folder, jobs.c.project_id)
 _JOB = _JOBS.where(jobs.c.id == sa.bindparam("job_id"))
 _JOB_NAMES = sa.select(jobs.c.id, jobs.c.full_name).where(jobs.c.id.in_([sa.bindparam(k) for k in _PAGE_KEYS]))
 
 
 def _scan_bounds(time_range: TimeRange) -> dict[str, int]:
+    """Where each scan starts and ends, in epoch hours: ragged hours, whole days (whole weeks within them), hours."""
     first, end = epoch_hour_of(time_range.start), epoch_hour_of(time_range.end)
     days_start, days_end = -(-first // DAY) * DAY, end // DAY * DAY
     if days_start >= days_end:  # no whole day: every hour from the hour rows
-        return {
-            "head_start": first,
-            "head_end": end,
-            "days_start": end,
-            "days_end": end,
-            "tail_start": end,
-            "tail_end": end,
-        }
+        days_start = days_end = end
+    weeks_start, weeks_end = -(-days_start // WEEK) * WEEK, days_end // WEEK * WEEK
+    if weeks_start >= weeks_end:  # no whole week: every day from the day rows
+        weeks_start = weeks_end = days_end
     return {
         "head_start": first,
         "head_end": days_start,
         "days_start": days_start,
+        "weeks_start": weeks_start,
+        "weeks_end": weeks_end,
         "days_end": days_end,
         "tail_start": days_end,
         "tail_end": end,
@@ -270,8 +284,10 @@ async def _measure_dimensions(reads: Reads, query: MetricsQuery, params: dict[st
     if query.group_by is None:
         return (*_summarise(query, overall, overall, [], cells=cells), [])
     grouped = {**params, "dimension": query.group_by}
+    # Per-day cells need the day rows; a group's totals take whole weeks.
+    every_key, page_of_keys = (_EVERY_KEY, _PAGE_OF_KEYS) if cells else (_EVERY_KEY_BY_WEEK, _PAGE_OF_KEYS_BY_WEEK)
     if query.per_page is None:
-        table = _Table(await reads.all(_EVERY_KEY, grouped), key_width=1)
+        table = _Table(await reads.all(every_key, grouped), key_width=1)
         stored = list(table.keys[0])
     else:
         page = await reads.all(_PAGE, {**grouped, "limit": query.per_page, "offset": (query.page - 1) * query.per_page})
@@ -279,7 +295,7 @@ async def _measure_dimensions(reads: Reads, query: MetricsQuery, params: dict[st
             total = (await reads.all(_PAGE, {**grouped, "limit": 1, "offset": 0}) or [(None, 0)])[0][1]
             return (*_summarise(query, overall, _Table([], key_width=1), [], cells=cells, group_total=total), [])
         chosen = dict(zip(_PAGE_KEYS, [row[0] for row in page] + [None] * (MAX_PER_PAGE - len(page)), strict=True))
-        table = _Table(await reads.all(_PAGE_OF_KEYS, {**grouped, **chosen}), key_width=1)
+        table = _Table(await reads.all(page_of_keys, {**grouped, **chosen}), key_width=1)
         stored = list(table.keys[0])
         total = int(page[0][1])
     job_ids = sorted({int(key) for key in stored}) if query.group_by == "job" else []

@@ -14,9 +14,10 @@ counted, so ``add_builds`` may be called again for the same build.
 
 ``build_dimension_rollups`` keeps the same sums per dimension and key (every
 build under ``all``; under its job, its job's folder, its label and its
-branch), per hour and day, written by the same ``add_builds`` and
-``rebuild``: a request without a job filter reads a few rows per day and
-group from it instead of every job, branch and label's. A job's folder is
+branch), per hour, day and week (``span_hours`` 168, weeks of whole days
+counted from the epoch's hour 0), written by the same ``add_builds`` and
+``rebuild``: a request without a job filter reads a few rows per week and
+group from it instead of every job, branch and label's per day. A job's folder is
 taken when its builds are counted: after moving a job, ``rebuild`` regroups
 its past builds.
 """
@@ -36,7 +37,7 @@ from ghee.db.database import Write
 from ghee.db.functions import epoch_hour, in_json_list, json_list
 from ghee.db.tables import build_dimension_rollups, build_rollups, builds, jobs
 
-HOUR, DAY = 1, 24
+HOUR, DAY, WEEK = 1, 24, 168
 RESULTS = ("SUCCESS", "FAILURE", "UNSTABLE", "ABORTED", "NOT_BUILT")
 _RESULT_COLUMNS = ("successes", "failures", "unstable", "aborted", "not_built")
 _EPOCH = datetime(1970, 1, 1)  # noqa: DTZ001 (storage is naive UTC)
@@ -126,9 +127,10 @@ def _tally(cells: dict[CellKey, Cell], rows: Iterable[Sequence[Any]], sign: int 
 
 
 def dimension_cells(cells: dict[CellKey, Cell], folders: dict[int, str]) -> dict[DimensionKey, Cell]:
-    """The base cells summed per dimension and key (``folders``: each job's folder)."""
+    """The base cells summed per dimension and key (``folders``: each job's folder); each day's also into its week."""
     summed: dict[DimensionKey, Cell] = {}
     for (span, start, job_id, branch, label), cell in cells.items():
+        spans = ((span, start), (WEEK, start - start % WEEK)) if span == DAY else ((span, start),)
         for dimension, key in (
             ("all", ""),
             ("job", str(job_id)),
@@ -136,10 +138,11 @@ def dimension_cells(cells: dict[CellKey, Cell], folders: dict[int, str]) -> dict
             ("label", label),
             ("branch", branch),
         ):
-            into = summed.get((dimension, span, start, key))
-            if into is None:
-                into = summed[(dimension, span, start, key)] = Cell()
-            into.add(cell)
+            for into_span, into_start in spans:
+                into = summed.get((dimension, into_span, into_start, key))
+                if into is None:
+                    into = summed[(dimension, into_span, into_start, key)] = Cell()
+                into.add(cell)
     return summed
 
 
