@@ -2,7 +2,8 @@
 
 Adding runs ``integrations.jenkins.connect.add_connection``, the credentials
 check of ``POST /api/v1/connections``: nothing is stored unless Jenkins
-accepts the user name and API token.
+accepts the user name and API token. Editing one (its page) runs the same
+check through ``edit_connection``. A token is never sent back to the browser.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from ghee.core.connections import (
+    ConnectionChange,
     NewConnection,
     archive_connection,
     get_connection,
@@ -30,11 +32,12 @@ from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
 from ghee.errors import Conflict, Invalid, NotFound
 from ghee.http.services import services_of
-from ghee.integrations.jenkins.connect import add_connection
+from ghee.integrations.jenkins.connect import add_connection, edit_connection
 from ghee.integrations.jenkins.push import push_url
 
 CONNECTIONS_PER_PAGE = 25
 _FIELDS = ("name", "url", "username", "token")
+_EDIT_FIELDS = ("url", "username", "token")
 _MAX_FIELD = 4000
 LINKABLE = 500  # projects offered in a rule
 
@@ -138,6 +141,8 @@ async def _connection_page(  # noqa: PLR0913 (the page and its one-off notices)
     notice: str = "",
     error: str = "",
     push: str = "",
+    edit: dict[str, str] | None = None,
+    edit_errors: dict[str, str] | None = None,
 ) -> Template:
     reads = db.read()
     found = await get_connection(reads, connection_id)
@@ -150,7 +155,7 @@ async def _connection_page(  # noqa: PLR0913 (the page and its one-off notices)
     return render(
         request,
         "pages/connection.html",
-        status_code=400 if error else 200,
+        status_code=400 if error or edit_errors else 200,
         title=found.name,
         connection=found,
         rules=rules,
@@ -160,6 +165,8 @@ async def _connection_page(  # noqa: PLR0913 (the page and its one-off notices)
         notice=notice,
         error=error,
         push_url=push,
+        edit=edit or {"url": found.url, "username": found.username},
+        edit_errors=edit_errors or {},
     )
 
 
@@ -169,10 +176,33 @@ async def connection_page(
     db: Database,
     connection_id: str,
     linked: int = Parameter(default=-1, ge=-1, le=1_000_000),
+    edited: bool = False,
 ) -> Template:
-    """One connection: its link rules (which project a job belongs to) and its push URL for Jenkins."""
+    """One connection: its server and credentials, its link rules (which project a job belongs to), its push URL."""
     notice = f"Rules saved: {linked} job{'' if linked == 1 else 's'} linked." if linked >= 0 else ""
+    if edited:
+        notice = "Saved: Jenkins accepted the credentials. The next sync runs shortly."
     return await _connection_page(request, db, connection_id, notice=notice)
+
+
+@post("/connections/{connection_id:str}/edit", guards=[require_admin])
+async def edit_connection_page(
+    request: Request[Any, Any, Any], db: Database, connection_id: str
+) -> Template | Redirect:
+    """Check the new URL, user and token (a blank one keeps the stored token) with Jenkins, then save them."""
+    form = await form_fields(request)
+    values = {name: str(form.get(name, ""))[:_MAX_FIELD] for name in _EDIT_FIELDS}
+    shown = {name: value for name, value in values.items() if name != "token"}  # a token is never sent back
+    change = ConnectionChange(values["url"], values["username"], values["token"])
+    settings = services_of(request.app.state).settings
+    try:
+        found = await edit_connection(db, settings, connection_id, change)
+    except Invalid as exc:
+        field = exc.field if exc.field in _EDIT_FIELDS else "url"
+        return await _connection_page(request, db, connection_id, edit=shown, edit_errors={field: exc.problem})
+    except Conflict as exc:
+        return await _connection_page(request, db, connection_id, edit=shown, edit_errors={"url": exc.reason})
+    return Redirect(f"/connections/{found.public_id}?edited=true", status_code=303)
 
 
 @post("/connections/{connection_id:str}/rules", guards=[require_admin])
@@ -231,6 +261,7 @@ ROUTES = [
     delete_connection_page,
     sync_connection_page,
     connection_page,
+    edit_connection_page,
     change_rules_page,
     push_secret_page,
 ]
