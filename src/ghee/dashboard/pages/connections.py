@@ -27,6 +27,7 @@ from ghee.core.connections import (
 from ghee.core.jobs import link_rules
 from ghee.core.paging import Window
 from ghee.core.projects import list_projects, project_public_id, project_row_id
+from ghee.dashboard.flash import Flash, forget_flash, keep_flash, take_flash
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
@@ -38,6 +39,7 @@ from ghee.integrations.jenkins.push import push_url
 CONNECTIONS_PER_PAGE = 25
 _FIELDS = ("name", "url", "username", "token")
 _EDIT_FIELDS = ("url", "username", "token")
+_PUSH_FLASH = "push-url"  # the flash holding a push URL just made (its secret in it), for its connection's page
 _MAX_FIELD = 4000
 LINKABLE = 500  # projects offered in a rule
 
@@ -178,11 +180,20 @@ async def connection_page(
     linked: int = Parameter(default=-1, ge=-1, le=1_000_000),
     edited: bool = False,
 ) -> Template:
-    """One connection: its server and credentials, its link rules (which project a job belongs to), its push URL."""
+    """One connection: its server and credentials, its link rules (which project a job belongs to), its push URL.
+
+    A push URL just made is shown this once (post/redirect/get through the sealed flash cookie).
+    """
     notice = f"Rules saved: {linked} job{'' if linked == 1 else 's'} linked." if linked >= 0 else ""
     if edited:
         notice = "Saved: Jenkins accepted the credentials. The next sync runs shortly."
-    return await _connection_page(request, db, connection_id, notice=notice)
+    made = take_flash(request, _PUSH_FLASH)
+    push = made.secret if made is not None and made.name == connection_id else ""
+    if push:
+        notice = "A new push URL: copy it into Jenkins now; ghee shows it only this once."
+    shown = await _connection_page(request, db, connection_id, notice=notice, push=push)
+    forget_flash(request, shown)
+    return shown
 
 
 @post("/connections/{connection_id:str}/edit", guards=[require_admin])
@@ -244,14 +255,16 @@ def _project_id(form: dict[str, Any]) -> int | None:
 
 
 @post("/connections/{connection_id:str}/push-secret", guards=[require_admin])
-async def push_secret_page(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Template:
-    """Make a new push URL (the previous one stops working) and show it, this once."""
+async def push_secret_page(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Redirect:
+    """Make a new push URL (the previous one stops working); the connection's page shows it, this once."""
     found = await get_connection(db.read(), connection_id)
     async with db.write() as work:
         secret = await issue_push_secret(work, found.public_id)
-    url = push_url(str(request.base_url), found.public_id, secret)
-    notice = "A new push URL: copy it into Jenkins now; ghee shows it only this once."
-    return await _connection_page(request, db, connection_id, notice=notice, push=url)
+    redirect = Redirect(f"/connections/{found.public_id}", status_code=303)
+    keep_flash(
+        request, redirect, Flash(_PUSH_FLASH, found.public_id, push_url(str(request.base_url), found.public_id, secret))
+    )
+    return redirect
 
 
 ROUTES = [
