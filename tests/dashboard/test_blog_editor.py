@@ -4,6 +4,7 @@ scheduling, revisions, and an editor whose HTML is byte for byte what the API re
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -190,7 +191,8 @@ def test_the_library_refuses_to_delete_an_image_in_use(
     spare = _upload_to_the_library(page, _image(tmp_path, f"{unique('spare')}.png", (10, 10, 200)))
     slug = new_post(api, featured_image=f"{dash_server.base_url}/media/{used}")
     page.goto("/content/media")
-    page.locator(f'[data-media="{used}"]').get_by_role("button", name="Delete").click()
+    page.locator(f'[data-media="{used}"]').get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name="Delete image").click()
     expect(page.get_by_role("alert")).to_contain_text("used by post")
     assert api.get(f"/media/{used}").status_code == 200
     page.goto(f"/content/media/{used}")
@@ -200,8 +202,13 @@ def test_the_library_refuses_to_delete_an_image_in_use(
         )
     ).to_be_visible()
     page.goto("/content/media")
-    page.locator(f'[data-media="{spare}"]').get_by_role("button", name="Delete").click()
-    expect(page.get_by_role("status")).to_contain_text("Image deleted")
+    page.locator(f'[data-media="{spare}"]').get_by_role("link", name="Delete").click()
+    expect(page.locator("h1")).to_have_text(re.compile(r"^Delete the image “spare-.*\.png”\?$"))
+    page.get_by_role("link", name="Cancel").click()
+    assert api.get(f"/media/{spare}").status_code == 200  # asking deleted nothing
+    page.locator(f'[data-media="{spare}"]').get_by_role("link", name="Delete").click()
+    page.get_by_role("button", name="Delete image").click()
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"^Deleted the image “spare-.*\.png”\.$"))
     assert api.get(f"/media/{spare}").status_code == 404
     expect(page.locator(f'[data-media="{spare}"]')).to_have_count(0)
     _fits_the_phone(page)

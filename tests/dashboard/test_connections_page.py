@@ -159,11 +159,77 @@ def test_a_connections_page_sets_its_link_rules_and_makes_a_push_url(signed_in_p
     assert "/notifications?secret=" in url
     pushed = httpx.post(url, json={"name": "client", "url": "job/game/job/client/", "build": {"number": 8}}, timeout=10)
     assert (pushed.status_code, pushed.json()) == (202, {"job": "game/client", "known": True})
-    page.goto(f"/connections/{ids.encode('conn', connection_id)}")
-    expect(page.get_by_label("Push URL")).to_have_count(0)  # shown once
+    assert page.url.endswith(f"/connections/{ids.encode('conn', connection_id)}")  # post/redirect/get
+    page.reload()
+    expect(page.get_by_label("Push URL")).to_have_count(0)  # shown once; the reload made no new one
+    again = {"name": "client", "url": "job/game/job/client/", "build": {"number": 9}}
+    assert httpx.post(url, json=again, timeout=10).status_code == 202  # the URL shown still works
     api.http.close()
 
 
 async def _in_db(server: Server, work: Callable[[Write], Awaitable[T]]) -> T:
     async with opened(server.database_url) as db, db.write() as unit:
         return await work(unit)
+
+
+def test_a_connection_is_edited_in_place_once_jenkins_accepts(
+    signed_in_page: Page, dash_server: Server, jenkins: FakeJenkins
+) -> None:
+    api = Api(dash_server, dash_server.token("admin"))
+    made = api.ok(
+        "POST",
+        "/api/v1/connections",
+        201,
+        json={
+            "name": f"Edit {uuid.uuid4().hex[:6]}",
+            "url": jenkins.url,
+            "username": jenkins.user,
+            "token": jenkins.token,
+        },
+    )
+    page = signed_in_page
+    page.goto(f"/connections/{made['id']}")
+    form = page.locator("#edit-connection")
+    expect(form.get_by_label("Jenkins URL")).to_have_value(jenkins.url)
+    expect(form.get_by_label("User", exact=True)).to_have_value(jenkins.user)
+    expect(form.get_by_label("API token")).to_have_value("")  # the stored token is never sent to the browser
+    assert jenkins.token not in page.content()
+
+    # Jenkins' user rotated the token: the old one is refused, and a wrong new one is refused inline, saving nothing.
+    jenkins.token = "rotated-api-token"  # noqa: S105
+    form.get_by_label("API token").fill("not-the-token")
+    form.get_by_role("button", name="Check and save").click()
+    expect(page.get_by_role("alert")).to_contain_text("API token: Jenkins rejected the user name or API token")
+    expect(page.locator("#edit-connection").get_by_label("API token")).to_have_value("")
+    expect(page.locator("#edit-connection").get_by_label("API token")).to_have_attribute("aria-invalid", "true")
+    assert "not-the-token" not in page.content()
+    assert_accessible(page)
+
+    # The right one is saved; the page says so, and a reload re-posts nothing.
+    form = page.locator("#edit-connection")
+    form.get_by_label("User", exact=True).fill(jenkins.user)
+    form.get_by_label("API token").fill("rotated-api-token")
+    form.get_by_role("button", name="Check and save").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Saved: Jenkins accepted the credentials. The next sync runs shortly."
+    )
+    assert page.url.endswith(f"/connections/{made['id']}?edited=true")
+    assert "rotated-api-token" not in page.content()
+    asked = len(jenkins.requests)
+    page.reload()
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+    assert len([r for r in jenkins.requests[asked:] if r == ("GET", "/api/json?tree=mode")]) == 0
+    [listed] = [
+        c for c in api.ok("GET", "/api/v1/connections", params={"per_page": 100})["data"] if c["id"] == made["id"]
+    ]
+    assert (listed["url"], listed["username"]) == (jenkins.url, jenkins.user)
+
+    # A blank token keeps the stored one: Jenkins is asked with it, and accepts.
+    page.locator("#edit-connection").get_by_role("button", name="Check and save").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved")
+
+    page.set_viewport_size(PHONE)
+    page.goto(f"/connections/{made['id']}")
+    expect(page.locator("#edit-connection")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    api.http.close()

@@ -111,6 +111,28 @@ def test_write_and_publish_a_post_and_see_it_on_the_api_and_the_feed(
     shoot(page, "content-post-editor-phone")
 
 
+def test_a_post_is_deleted_only_after_the_confirm_page_and_the_list_says_which(signed_in_page: Page, api: Api) -> None:
+    page = signed_in_page
+    slug = new_post(api)
+    title = f"Patch notes {slug}"
+    page.goto(f"/content/posts/{slug}/edit")
+    page.get_by_role("link", name="Delete this post…").click()
+    expect(page.locator("h1")).to_have_text(f"Delete the post “{title}”?")
+    expect(page.locator("main")).to_contain_text("It is live")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_label("Title", exact=True)).to_have_value(title)
+    assert api.get(f"/v2/posts/{slug}/").status_code == 200  # asking deleted nothing
+
+    page.get_by_role("link", name="Delete this post…").click()
+    page.get_by_role("button", name="Delete post").click()
+    expect(page).to_have_url(re.compile(r"/content/posts\?deleted="))
+    expect(page.get_by_role("status")).to_have_text(f"Deleted the post “{title}”.")
+    assert api.get(f"/v2/posts/{slug}/", params={"preview": 1}).status_code == 404
+    page.reload()  # a reload gets the list again: nothing is posted twice
+    expect(page.get_by_role("status")).to_have_text(f"Deleted the post “{title}”.")
+    _fits_the_phone(page)
+
+
 def test_a_draft_is_previewed_not_published_and_its_html_is_cleaned(
     signed_in_page: Page, dash_server: Server, api: Api
 ) -> None:
@@ -229,6 +251,8 @@ def test_add_edit_and_delete_collection_items(signed_in_page: Page, api: Api) ->
     page.get_by_role("button", name="Add item").click()
     expect(page.locator("tbody tr")).to_have_count(2)
     expect(page.locator("tbody tr").last).to_contain_text("Dragon")
+    page.reload()  # the add redirected (303): a reload adds nothing
+    expect(page.locator("tbody tr")).to_have_count(2)
     shoot(page, "collections")
 
     items = api.ok("GET", f"/v2/content/{key}/")["data"][key]
@@ -255,10 +279,21 @@ def test_add_edit_and_delete_collection_items(signed_in_page: Page, api: Api) ->
     page.get_by_role("button", name="Restore revision 1 as the draft").click()
     expect(page.get_by_label("level")).to_have_value("30")
     page.goto(f"/collections/{key}")
-    page.get_by_role("button", name=f"Delete item {dragon['meta']['id']}").click()
-    expect(page.locator("tbody tr")).to_have_count(1)
+    _delete_after_asking(page, dragon["meta"]["id"])
     assert [item["name"] for item in api.ok("GET", f"/v2/content/{key}/")["data"][key]] == ["Slime"]
     _fits_the_phone(page)
+
+
+def _delete_after_asking(page: Page, item_id: int) -> None:
+    """Delete the Monsters item ``item_id`` (Dragon) from its list: the confirm page first, then the list says so."""
+    page.get_by_role("link", name=f"Delete item {item_id}").click()
+    expect(page.locator("h1")).to_have_text(f"Delete item {item_id}, “Dragon” from Monsters?")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.locator("tbody tr")).to_have_count(2)  # asking deleted nothing
+    page.get_by_role("link", name=f"Delete item {item_id}").click()
+    page.get_by_role("button", name="Delete item").click()
+    expect(page.get_by_role("status")).to_have_text(f"Deleted item {item_id}, “Dragon”.")
+    expect(page.locator("tbody tr")).to_have_count(1)
 
 
 def test_content_pages_have_labels_contrast_and_one_h1(signed_in_page: Page, api: Api) -> None:

@@ -235,8 +235,10 @@ def test_an_admin_previews_a_failure_cause_on_recent_builds_then_saves_it(
     page.get_by_label("Indications").fill("(unclosed")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("alert")).to_contain_text("indications[0]")
-    page.get_by_role("button", name="Delete").click()
-    expect(page.get_by_role("status")).to_contain_text("deleted")
+    page.get_by_role("link", name="Delete…").click()
+    expect(page.locator("h1")).to_have_text(f"Delete the failure cause “{name}”?")
+    page.get_by_role("button", name="Delete cause").click()
+    expect(page.get_by_role("status")).to_contain_text(f"Deleted {name};")
     assert api.ok("GET", f"/api/v1/builds/{build_id}")["failureCategory"] == "compilation_error"
 
 

@@ -89,18 +89,44 @@ def connection_row_id(public_id: str) -> int:
     return ids.decode("conn", public_id, "connection")
 
 
+class ConnectionChange(msgspec.Struct, frozen=True):
+    """What an edit gives: the server's URL, the user name, and a new API token or ``None`` to keep the sealed one."""
+
+    url: str
+    username: str
+    token: str | None
+
+
 def check_new_connection(new: NewConnection) -> NewConnection:
     """``new`` with its fields trimmed; raises ``Invalid`` naming the first bad field (the URL is checked later)."""
     name = check_label("name", new.name, MAX_NAME)
-    if not new.url.strip() or len(new.url) > MAX_URL:
+    return NewConnection(name, _checked_url(new.url), _checked_username(new.username), _checked_token(new.token))
+
+
+def check_connection_change(change: ConnectionChange) -> ConnectionChange:
+    """``change`` with its fields trimmed (a blank token is ``None``); raises ``Invalid`` naming the first bad field."""
+    token = None if change.token is None or not change.token.strip() else _checked_token(change.token)
+    return ConnectionChange(_checked_url(change.url), _checked_username(change.username), token)
+
+
+def _checked_url(url: str) -> str:
+    if not url.strip() or len(url) > MAX_URL:
         raise Invalid("url", f"must be 1 to {MAX_URL} characters")
-    username = check_free_text("username", new.username.strip())
-    if len(username) > MAX_USERNAME:
+    return url.strip()
+
+
+def _checked_username(username: str) -> str:
+    checked = check_free_text("username", username.strip())
+    if len(checked) > MAX_USERNAME:
         raise Invalid("username", f"must be at most {MAX_USERNAME} characters")
-    token = check_free_text("token", new.token.strip())
-    if not token or len(token) > MAX_TOKEN:
+    return checked
+
+
+def _checked_token(token: str) -> str:
+    checked = check_free_text("token", token.strip())
+    if not checked or len(checked) > MAX_TOKEN:
         raise Invalid("token", f"must be 1 to {MAX_TOKEN} characters")
-    return NewConnection(name, new.url.strip(), username, token)
+    return checked
 
 
 _JOB_COUNT = (
@@ -257,6 +283,34 @@ async def _revive(work: Write, row_id: int, values: Mapping[str, object], new: N
     made = await get_connection(work, ids.encode("conn", row_id))
     await _emit(work, "connection.created", made)
     return made
+
+
+def check_editable(found: Connection) -> None:
+    """Raise ``Conflict`` for the demo's sample Jenkins: it has no credentials to change and is never contacted."""
+    if found.demo:
+        raise Conflict("the demo's sample Jenkins cannot be edited; add a connection to a real Jenkins instead")
+
+
+async def update_connection(
+    work: Write, sealer: Sealer, public_id: str, change: ConnectionChange, url: str
+) -> Connection:
+    """Give a connection a checked URL (``url``, normalised) and user, and a new token if ``change`` has one.
+
+    A new token is sealed as ``create_connection`` seals one; without one the
+    sealed token stays as it is. The next pass is due at once and starts its
+    count of failures afresh. Emits ``connection.updated``; raises
+    ``NotFound`` (for an archived connection too) and ``Conflict`` for the
+    demo's sample Jenkins, which is never contacted.
+    """
+    found = await get_connection(work, public_id)
+    check_editable(found)
+    values: dict[str, object] = {"url": url, "username": change.username, "failures": 0, "next_sync_at": utcnow()}
+    if change.token is not None:
+        values["token_encrypted"] = sealer.seal(change.token)
+    await work.execute(connections.update().where(connections.c.id == found.id, _LIVE).values(**values))
+    changed = await get_connection(work, public_id)
+    await _emit(work, "connection.updated", changed)
+    return changed
 
 
 async def archive_connection(work: Write, public_id: str) -> None:

@@ -77,10 +77,14 @@ def _page_choice(page: Entry) -> Choice:
     return Choice(page.slug or "", page.name or page.slug or "", page.status == "draft")
 
 
-def _item_choice(item: Entry, field: str | None) -> Choice:
+def item_label(item: Entry, field: str | None) -> str:
+    """What names a collection item: its display field's text (``field``), else ``Item <id>``."""
     text = item.values.get(field) if field is not None else None
-    label = text.strip() if isinstance(text, str) and text.strip() else f"Item {item.id}"
-    return Choice(item.id, label, item.status == "draft")
+    return text.strip() if isinstance(text, str) and text.strip() else f"Item {item.id}"
+
+
+def _item_choice(item: Entry, field: str | None) -> Choice:
+    return Choice(item.id, item_label(item, field), item.status == "draft")
 
 
 def _distinct(choices: list[Choice], tells: list[str]) -> list[Choice]:

@@ -90,10 +90,12 @@ async def causes_page(
     request: Request[Any, Any, Any],
     db: Database,
     saved: str = Parameter(default="", max_length=200),
+    deleted: str = Parameter(default="", max_length=200),
     reclassified: int = Parameter(default=-1, ge=-1, le=1_000_000),
 ) -> Template:
     """Every failure cause, and the form adding one."""
-    notice = f"Saved {saved}; {reclassified} recent failed builds classified again." if saved else ""
+    done = f"Saved {saved}" if saved else f"Deleted {deleted}" if deleted else ""
+    notice = f"{done}; {reclassified} recent failed builds classified again." if done else ""
     return await _page(request, db, notice=notice)
 
 
@@ -111,18 +113,39 @@ async def add_cause(request: Request[Any, Any, Any], db: Database) -> Template |
 
 @post("/health/causes/{cause_id:str}", guards=[require_admin])
 async def change_cause(request: Request[Any, Any, Any], db: Database, cause_id: str) -> Template | Redirect:
-    """Preview, save or delete a cause."""
+    """Preview or save a cause's changes."""
     return await _submit(request, db, await failure_causes.get_cause(db.read(), cause_id))
+
+
+@get("/health/causes/{cause_id:str}/delete", guards=[require_admin])
+async def confirm_delete_cause(request: Request[Any, Any, Any], db: Database, cause_id: str) -> Template:
+    """Ask before deleting a cause."""
+    cause = await failure_causes.get_cause(db.read(), cause_id)
+    return render(
+        request,
+        "pages/confirm.html",
+        title=f"Delete {cause.name}",
+        question=f"Delete the failure cause “{cause.name}”?",
+        consequence="The recent failed builds it classified are classified again by the causes left.",
+        action=f"/health/causes/{cause.public_id}/delete",
+        verb="Delete cause",
+        cancel=f"/health/causes/{cause.public_id}",
+    )
+
+
+@post("/health/causes/{cause_id:str}/delete", guards=[require_admin])
+async def delete_cause(db: Database, cause_id: str) -> Redirect:
+    """Delete a cause and classify the recent failed builds again, then say so on the list."""
+    async with db.write() as work:
+        cause = await failure_causes.get_cause(work, cause_id)
+        await failure_causes.delete_cause(work, cause)
+        count = await failures.reclassify_recent(work)
+    return Redirect("/health/causes?" + urlencode({"deleted": cause.name, "reclassified": count}), status_code=303)
 
 
 async def _submit(request: Request[Any, Any, Any], db: Database, editing: FailureCause | None) -> Template | Redirect:
     form = await form_fields(request)
     action = str(form.get("action", "save"))
-    if action == "delete" and editing is not None:
-        async with db.write() as work:
-            await failure_causes.delete_cause(work, editing)
-            count = await failures.reclassify_recent(work)
-        return _saved(f"(deleted) {editing.name}", count)
     values = _values(form)
     try:
         new = _new_cause(values)
@@ -151,4 +174,4 @@ def _saved(name: str, count: int) -> Redirect:
     return Redirect("/health/causes?" + urlencode({"saved": name, "reclassified": count}), status_code=303)
 
 
-ROUTES = [causes_page, cause_page, add_cause, change_cause]
+ROUTES = [causes_page, cause_page, add_cause, change_cause, confirm_delete_cause, delete_cause]

@@ -6,12 +6,13 @@ References show by their entries' display text (``ghee.core.content.choices``), 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
-from ghee.core.content.choices import reference_choices, reference_targets
+from ghee.core.content.choices import display_field, item_label, reference_choices, reference_targets
 from ghee.core.content.collections import ItemChange, create_items, delete_item, list_items, update_item
 from ghee.core.content.entries import DEFAULT_LOCALE, Entry, ListQuery, Status, View, read_by_id
 from ghee.core.content.fields import FieldSpec
@@ -70,6 +71,7 @@ async def items_page(
     db: Database,
     key: str,
     page: int = Parameter(default=1, ge=1, le=MAX_PAGE),
+    deleted: str = Parameter(default="", max_length=1000),
 ) -> Template:
     """A collection's items (drafts included), oldest first, 25 a page; the first fields as columns."""
     reads = db.read()
@@ -89,6 +91,7 @@ async def items_page(
         page=page,
         has_more=found.next_page is not None,
         count=found.count,
+        deleted=deleted,
     )
 
 
@@ -203,12 +206,39 @@ async def restore_item_revision_page(db: Database, key: str, item_id: int, numbe
     return Redirect(f"/collections/{key}/items/{item_id}", status_code=303)
 
 
+async def _named_item(reads: Reads, key: str, item_id: int) -> tuple[ContentSchema, str]:
+    """The item's collection and the words naming the item; raises ``NotFound``."""
+    collection = await get_schema(reads, "collection", key)
+    item = await read_by_id(reads, "item", key, item_id, View(drafts=True))
+    if item is None:
+        raise NotFound("item", str(item_id))
+    label = item_label(item, display_field(collection.fields))
+    return collection, f"item {item_id}" if label == f"Item {item_id}" else f"item {item_id}, “{label}”"
+
+
+@get("/collections/{key:str}/items/{item_id:int}/delete")
+async def confirm_delete_item(request: Request[Any, Any, Any], db: Database, key: str, item_id: int) -> Template:
+    """Ask before deleting an item."""
+    collection, named = await _named_item(db.read(), key, item_id)
+    return render(
+        request,
+        "pages/confirm.html",
+        title=f"Delete an item · {collection.name}",
+        question=f"Delete {named} from {collection.name}?",
+        consequence="It goes in every locale, with its revisions. This cannot be undone.",
+        action=f"/collections/{collection.key}/items/{item_id}/delete",
+        verb="Delete item",
+        cancel=f"/collections/{collection.key}",
+    )
+
+
 @post("/collections/{key:str}/items/{item_id:int}/delete")
 async def delete_item_page(db: Database, key: str, item_id: int) -> Redirect:
-    """Delete an item (in every locale)."""
+    """Delete an item (in every locale), then say so on the list."""
     async with db.write() as work:
+        _, named = await _named_item(work, key, item_id)
         await delete_item(work, key, item_id)
-    return Redirect(f"/collections/{key}", status_code=303)
+    return Redirect(f"/collections/{key}?" + urlencode({"deleted": named}), status_code=303)
 
 
 ROUTES = [
@@ -219,5 +249,6 @@ ROUTES = [
     edit_item_page,
     update_item_page,
     restore_item_revision_page,
+    confirm_delete_item,
     delete_item_page,
 ]

@@ -2,7 +2,8 @@
 
 Adding runs ``integrations.jenkins.connect.add_connection``, the credentials
 check of ``POST /api/v1/connections``: nothing is stored unless Jenkins
-accepts the user name and API token.
+accepts the user name and API token. Editing one (its page) runs the same
+check through ``edit_connection``. A token is never sent back to the browser.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
 from ghee.core.connections import (
+    ConnectionChange,
     NewConnection,
     archive_connection,
     get_connection,
@@ -25,16 +27,19 @@ from ghee.core.connections import (
 from ghee.core.jobs import link_rules
 from ghee.core.paging import Window
 from ghee.core.projects import list_projects, project_public_id, project_row_id
+from ghee.dashboard.flash import Flash, forget_flash, keep_flash, take_flash
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
 from ghee.errors import Conflict, Invalid, NotFound
 from ghee.http.services import services_of
-from ghee.integrations.jenkins.connect import add_connection
+from ghee.integrations.jenkins.connect import add_connection, edit_connection
 from ghee.integrations.jenkins.push import push_url
 
 CONNECTIONS_PER_PAGE = 25
 _FIELDS = ("name", "url", "username", "token")
+_EDIT_FIELDS = ("url", "username", "token")
+_PUSH_FLASH = "push-url"  # the flash holding a push URL just made (its secret in it), for its connection's page
 _MAX_FIELD = 4000
 LINKABLE = 500  # projects offered in a rule
 
@@ -138,6 +143,8 @@ async def _connection_page(  # noqa: PLR0913 (the page and its one-off notices)
     notice: str = "",
     error: str = "",
     push: str = "",
+    edit: dict[str, str] | None = None,
+    edit_errors: dict[str, str] | None = None,
 ) -> Template:
     reads = db.read()
     found = await get_connection(reads, connection_id)
@@ -150,7 +157,7 @@ async def _connection_page(  # noqa: PLR0913 (the page and its one-off notices)
     return render(
         request,
         "pages/connection.html",
-        status_code=400 if error else 200,
+        status_code=400 if error or edit_errors else 200,
         title=found.name,
         connection=found,
         rules=rules,
@@ -160,6 +167,8 @@ async def _connection_page(  # noqa: PLR0913 (the page and its one-off notices)
         notice=notice,
         error=error,
         push_url=push,
+        edit=edit or {"url": found.url, "username": found.username},
+        edit_errors=edit_errors or {},
     )
 
 
@@ -169,10 +178,42 @@ async def connection_page(
     db: Database,
     connection_id: str,
     linked: int = Parameter(default=-1, ge=-1, le=1_000_000),
+    edited: bool = False,
 ) -> Template:
-    """One connection: its link rules (which project a job belongs to) and its push URL for Jenkins."""
+    """One connection: its server and credentials, its link rules (which project a job belongs to), its push URL.
+
+    A push URL just made is shown this once (post/redirect/get through the sealed flash cookie).
+    """
     notice = f"Rules saved: {linked} job{'' if linked == 1 else 's'} linked." if linked >= 0 else ""
-    return await _connection_page(request, db, connection_id, notice=notice)
+    if edited:
+        notice = "Saved: Jenkins accepted the credentials. The next sync runs shortly."
+    made = take_flash(request, _PUSH_FLASH)
+    push = made.secret if made is not None and made.name == connection_id else ""
+    if push:
+        notice = "A new push URL: copy it into Jenkins now; ghee shows it only this once."
+    shown = await _connection_page(request, db, connection_id, notice=notice, push=push)
+    forget_flash(request, shown)
+    return shown
+
+
+@post("/connections/{connection_id:str}/edit", guards=[require_admin])
+async def edit_connection_page(
+    request: Request[Any, Any, Any], db: Database, connection_id: str
+) -> Template | Redirect:
+    """Check the new URL, user and token (a blank one keeps the stored token) with Jenkins, then save them."""
+    form = await form_fields(request)
+    values = {name: str(form.get(name, ""))[:_MAX_FIELD] for name in _EDIT_FIELDS}
+    shown = {name: value for name, value in values.items() if name != "token"}  # a token is never sent back
+    change = ConnectionChange(values["url"], values["username"], values["token"])
+    settings = services_of(request.app.state).settings
+    try:
+        found = await edit_connection(db, settings, connection_id, change)
+    except Invalid as exc:
+        field = exc.field if exc.field in _EDIT_FIELDS else "url"
+        return await _connection_page(request, db, connection_id, edit=shown, edit_errors={field: exc.problem})
+    except Conflict as exc:
+        return await _connection_page(request, db, connection_id, edit=shown, edit_errors={"url": exc.reason})
+    return Redirect(f"/connections/{found.public_id}?edited=true", status_code=303)
 
 
 @post("/connections/{connection_id:str}/rules", guards=[require_admin])
@@ -214,14 +255,16 @@ def _project_id(form: dict[str, Any]) -> int | None:
 
 
 @post("/connections/{connection_id:str}/push-secret", guards=[require_admin])
-async def push_secret_page(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Template:
-    """Make a new push URL (the previous one stops working) and show it, this once."""
+async def push_secret_page(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Redirect:
+    """Make a new push URL (the previous one stops working); the connection's page shows it, this once."""
     found = await get_connection(db.read(), connection_id)
     async with db.write() as work:
         secret = await issue_push_secret(work, found.public_id)
-    url = push_url(str(request.base_url), found.public_id, secret)
-    notice = "A new push URL: copy it into Jenkins now; ghee shows it only this once."
-    return await _connection_page(request, db, connection_id, notice=notice, push=url)
+    redirect = Redirect(f"/connections/{found.public_id}", status_code=303)
+    keep_flash(
+        request, redirect, Flash(_PUSH_FLASH, found.public_id, push_url(str(request.base_url), found.public_id, secret))
+    )
+    return redirect
 
 
 ROUTES = [
@@ -231,6 +274,7 @@ ROUTES = [
     delete_connection_page,
     sync_connection_page,
     connection_page,
+    edit_connection_page,
     change_rules_page,
     push_secret_page,
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, get, post
@@ -77,6 +78,7 @@ async def posts_page(  # noqa: PLR0913 (one parameter per query argument)
     q: str = "",
     patch_notes: str = "",
     page: int = Parameter(default=1, ge=1, le=MAX_PAGE),
+    deleted: str = Parameter(default="", max_length=1000),
 ) -> Template:
     """Every post, newest first: filtered by status, searched by title or slug, patch notes hidden or not."""
     error = ""
@@ -100,6 +102,7 @@ async def posts_page(  # noqa: PLR0913 (one parameter per query argument)
             patch_notes=patch_notes,
             error=problem_text(exc),
             has_more=False,
+            deleted="",
         )
     return render(
         request,
@@ -114,6 +117,7 @@ async def posts_page(  # noqa: PLR0913 (one parameter per query argument)
         q=q,
         patch_notes=patch_notes,
         error=error,
+        deleted=deleted,
     )
 
 
@@ -321,12 +325,30 @@ async def restore_post_revision_page(
     return Redirect(f"/content/posts/{slug}/edit?saved=restored", status_code=303)
 
 
+@get("/content/posts/{slug:str}/delete")
+async def confirm_delete_post(request: Request[Any, Any, Any], db: Database, slug: str) -> Template:
+    """Ask before deleting a post."""
+    found = await get_post(db.read(), slug, preview=True)
+    live = " It is live: the blog stops showing it at once." if found.status == "published" else ""
+    return render(
+        request,
+        "pages/confirm.html",
+        title=f"Delete {found.title}",
+        question=f"Delete the post “{found.title}”?",
+        consequence=f"Its text, drafts and revisions go with it.{live} This cannot be undone.",
+        action=f"/content/posts/{found.slug}/delete",
+        verb="Delete post",
+        cancel=f"/content/posts/{found.slug}/edit",
+    )
+
+
 @post("/content/posts/{slug:str}/delete")
 async def delete_post_page(db: Database, slug: str) -> Redirect:
-    """Delete a post."""
+    """Delete a post, then say so on the list."""
     async with db.write() as work:
-        await delete_post(work, await get_post(work, slug, preview=True))
-    return Redirect("/content/posts", status_code=303)
+        found = await get_post(work, slug, preview=True)
+        await delete_post(work, found)
+    return Redirect("/content/posts?" + urlencode({"deleted": found.title}), status_code=303)
 
 
 @get("/content/posts/{slug:str}/preview")
@@ -524,6 +546,7 @@ ROUTES = [
     create_post_page,
     edit_post_page,
     update_post_page,
+    confirm_delete_post,
     delete_post_page,
     unpublish_post_page,
     restore_post_revision_page,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, get, post
@@ -52,6 +53,7 @@ async def _library(  # noqa: PLR0913 (the page and its notices)
     *,
     error: str = "",
     saved: str = "",
+    deleted: str = "",
     status_code: int = 200,
 ) -> Template:
     found = await list_media(db.read(), Window(PER_PAGE, (page - 1) * PER_PAGE))
@@ -66,15 +68,20 @@ async def _library(  # noqa: PLR0913 (the page and its notices)
         has_more=found.has_more,
         error=error,
         saved=saved,
+        deleted=deleted,
     )
 
 
 @get("/content/media")
 async def media_page(
-    request: Request[Any, Any, Any], db: Database, saved: str = "", page: int = Parameter(default=1, ge=1, le=MAX_PAGE)
+    request: Request[Any, Any, Any],
+    db: Database,
+    saved: str = "",
+    deleted: str = Parameter(default="", max_length=1000),
+    page: int = Parameter(default=1, ge=1, le=MAX_PAGE),
 ) -> Template:
     """Uploaded images, newest first, 24 a page."""
-    return await _library(request, db, page, saved=saved)
+    return await _library(request, db, page, saved=saved, deleted=deleted)
 
 
 @get("/content/media.json")
@@ -104,16 +111,32 @@ async def upload_media_page(request: Request[Any, Any, Any], db: Database) -> Te
     return Redirect(f"/content/media?saved={item.handle}", status_code=303)
 
 
+@get("/content/media/{handle:str}/delete")
+async def confirm_delete_media(request: Request[Any, Any, Any], db: Database, handle: str) -> Template:
+    """Ask before deleting an image (one in use is refused when asked to go, with where it is used)."""
+    item = await media.get_media(db.read(), handle)
+    return render(
+        request,
+        "pages/confirm.html",
+        title=f"Delete {item.file_name}",
+        question=f"Delete the image “{item.file_name}”?",
+        consequence="Its file goes and its URL stops working. An image in use is not deleted. This cannot be undone.",
+        action=f"/content/media/{item.handle}/delete",
+        verb="Delete image",
+        cancel="/content/media",
+    )
+
+
 @post("/content/media/{handle:str}/delete")
 async def delete_media_page(request: Request[Any, Any, Any], db: Database, handle: str) -> Template | Redirect:
-    """Delete an image nothing uses; one in use stays, and the page says where it is used."""
+    """Delete an image nothing uses, then say so on the library; one in use stays, and the page says where."""
     try:
         async with db.write() as work:
             item = await delete_media(work, handle)
     except Conflict as exc:
         return await _library(request, db, 1, error=f"Not deleted: {exc.reason}.", status_code=409)
     await remove_original(Path(services_of(request.app.state).settings.media_dir), item)
-    return Redirect("/content/media?saved=deleted", status_code=303)
+    return Redirect("/content/media?" + urlencode({"deleted": item.file_name}), status_code=303)
 
 
 @get("/content/media/{handle:str}")
@@ -131,4 +154,4 @@ async def media_uses_page(request: Request[Any, Any, Any], db: Database, handle:
     )
 
 
-ROUTES = [media_page, media_json, upload_media_page, delete_media_page, media_uses_page]
+ROUTES = [media_page, media_json, upload_media_page, confirm_delete_media, delete_media_page, media_uses_page]
