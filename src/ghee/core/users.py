@@ -18,6 +18,7 @@ from ghee.clock import utcnow
 from ghee.config import get_settings
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import sessions, tokens, users
 from ghee.errors import Conflict, DomainError, Invalid, NotFound
@@ -205,6 +206,17 @@ async def list_users(reads: Reads, window: Window) -> Slice[User]:
     return cut([user_of(row) for row in rows], window)
 
 
+_EMAILS = sa.select(users.c.id, users.c.email).where(in_json_list(users.c.id, sa.bindparam("ids")))
+
+
+async def emails_of(reads: Reads, user_ids: set[int]) -> dict[int, str]:
+    """The e-mail of each of ``user_ids`` that still exists, in one statement (a list names its rows' owners)."""
+    if not user_ids:
+        return {}
+    rows = await reads.all(_EMAILS, {"ids": json_list(sorted(user_ids))})
+    return {int(user_id): email for user_id, email in rows}
+
+
 def user_row_id(public_id: str) -> int:
     """The row id behind ``user_...``; raises ``NotFound`` for anything malformed."""
     return ids.decode("user", public_id, "user")
@@ -284,11 +296,15 @@ async def delete_user(work: Write, user_id: int, *, actor_id: int | None = None)
     return Deleted(user, ended, removed.rowcount or 0)
 
 
-async def reset_password(work: Write, user_id: int) -> tuple[User, str]:
+async def reset_password(work: Write, user_id: int, *, actor_id: int | None = None) -> tuple[User, str]:
     """Give a user a new generated password and end their sessions; returns the user and the password (shown once).
 
-    Their tokens keep working. Raises ``NotFound``.
+    Their tokens keep working. Raises ``NotFound``, or ``OwnAccount`` when
+    ``actor_id`` is the user: ending their own session would lose the
+    password before it is shown (they change it on their profile instead).
     """
+    if actor_id is not None and actor_id == user_id:
+        raise OwnAccount("reset the password of")
     user = await get_user(work, user_id)
     password = generate_password()
     await set_password(work, user_id, password)

@@ -25,6 +25,7 @@ from ghee.dashboard.pages import (
     profile,
     schemas,
     sources,
+    users,
     webhooks,
 )
 from ghee.dashboard.pages import builds as project_builds
@@ -44,6 +45,7 @@ PAGES = (
     causes,
     connections,
     webhooks,
+    users,
     sources,
     content,
     blog_people,
