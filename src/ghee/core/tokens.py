@@ -284,6 +284,17 @@ _USER_TOKEN = sa.select(*_LISTED_COLUMNS).where(
 )
 
 
+_ONE_TOKEN = sa.select(*_LISTED_COLUMNS).where(tokens.c.id == sa.bindparam("token_id"))
+
+
+async def get_token(reads: Reads, public_id: str) -> Token:
+    """The token ``tok_...``, revoked or not, whoever made it; raises ``NotFound``."""
+    row = await reads.first(_ONE_TOKEN, {"token_id": ids.decode("tok", public_id, "token")})
+    if row is None:
+        raise NotFound("token", public_id)
+    return _token_of(row)
+
+
 async def get_user_token(reads: Reads, user_id: int, public_id: str) -> Token:
     """One of ``user_id``'s tokens (``tok_...``), revoked or not; raises ``NotFound`` for a token of anyone else."""
     row_id = ids.decode("tok", public_id, "token")
