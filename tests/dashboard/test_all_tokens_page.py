@@ -55,7 +55,7 @@ def test_an_admin_sees_every_token_and_revokes_any(signed_in_page: Page, dash_se
     expect(cli).to_contain_text("CLI")
     expect(cli).to_contain_text("write")
     expect(cli).to_contain_text(f"Tokens {suffix}")
-    expect(cli).to_contain_text("never")  # no expiry
+    expect(cli).to_contain_text("no expiry")
     mine = page.locator("tr", has_text=f"mine-{suffix}")
     expect(mine).to_contain_text("admin@example.com")
     expect(mine).to_contain_text("all")  # every project
