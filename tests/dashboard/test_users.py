@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from ghee.clock import utcnow
 from ghee.config import get_settings
 from ghee.core import users as user_rules
+from ghee.core.paging import Window
 from ghee.core.sessions import LIFETIME, close_session, open_session, resolve_session, slide_session
 from ghee.core.tokens import TOKEN_BY_HASH, authenticated_by, create_token, hash_secret
 from ghee.core.users import SignInFailed, authenticate_user, create_user
@@ -21,6 +22,7 @@ from ghee.db.database import Write, opened
 from ghee.db.reads import Reads
 from ghee.db.tables import sessions, users
 from ghee.errors import Conflict, Invalid, NotFound, TokenInvalid
+from tests.support.counting_reads import CountingReads
 from tests.support.databases import make_database
 from tests.support.services import run_async
 
@@ -257,3 +259,22 @@ def test_a_reset_password_replaces_the_old_one_and_ends_sessions(database: str) 
     assert sign_in_works(database, "reset@example.com", password)
     assert read(database, lambda r: resolve_session(r, cookie)) is None
     assert token_accepted(database, secret)  # tokens are revoked on their own page, not by a reset
+
+
+def test_the_users_list_and_token_owners_cost_one_statement_each(database: str) -> None:
+    owners = {
+        run(database, lambda c, n=n: create_user(c, email=f"owner-{n}@example.com", password=PASSWORD)).id
+        for n in range(5)
+    }
+
+    async def count() -> tuple[int, int, dict[int, str]]:
+        async with opened(database) as db:
+            listing = CountingReads(db.read())
+            await user_rules.list_users(listing, Window(50, 0))
+            naming = CountingReads(db.read())
+            emails = await user_rules.emails_of(naming, owners)
+            return listing.statements, naming.statements, emails
+
+    listed, named, emails = run_async(count)
+    assert (listed, named) == (1, 1)
+    assert sorted(emails.values()) == [f"owner-{n}@example.com" for n in range(5)]
