@@ -14,7 +14,7 @@ from ghee.core.tokens import create_token
 from ghee.core.users import find_user
 from ghee.db.database import opened
 from ghee.db.tables import tokens
-from tests.support.browser import add_user, session_client, shoot, sign_in
+from tests.support.browser import PHONE, add_user, session_client, shoot, sign_in
 from tests.support.servers import Server
 from tests.support.services import run_async
 
@@ -70,6 +70,13 @@ def test_an_admin_sees_every_token_and_revokes_any(signed_in_page: Page, dash_se
     expect(page.locator("tr", has_text=f"cli-{suffix}")).to_contain_text("revoked")
     assert api_status(dash_server, secrets["cli"]) == 401
     assert api_status(dash_server, secrets["mine"]) == 200
+
+    page.set_viewport_size(PHONE)  # fits a phone; the table scrolls within its card
+    page.goto("/tokens")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    revoke = page.get_by_role("link", name=f"Revoke mine-{suffix}")
+    revoke.scroll_into_view_if_needed()
+    expect(revoke).to_be_in_viewport()
 
 
 def test_the_tokens_page_is_for_admins_only(page: Page, dash_server: Server) -> None:
