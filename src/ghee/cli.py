@@ -20,6 +20,7 @@ from ghee.config import DEFAULT_DATABASE_URL, ENVIRONMENT, SettingsError, get_se
 from ghee.core.scopes import SCOPES
 
 if TYPE_CHECKING:
+    from ghee.core.users import User
     from ghee.db.database import Write
 
 T = TypeVar("T")
@@ -323,6 +324,69 @@ def user_create(  # noqa: PLR0913 (one argument per option)
     if not password_stdin:
         click.echo("password - store it now, it is not shown again:")
         click.echo(password)
+
+
+async def _user_by_email(work: Write, email: str) -> User:
+    from ghee.core.users import find_user
+    from ghee.errors import NotFound
+
+    found = await find_user(work, email)
+    if found is None:
+        raise NotFound("user", email)
+    return found
+
+
+@user.command("disable")
+@click.argument("email")
+def user_disable(email: str) -> None:
+    """Disable a user: no sign-in, their sessions end, their tokens are refused until enabled again."""
+    from ghee.core.users import disable_user
+
+    async def job(work: Write) -> str:
+        return (await disable_user(work, (await _user_by_email(work, email)).id)).email
+
+    click.echo(f"disabled {_run(job)}")
+
+
+@user.command("enable")
+@click.argument("email")
+def user_enable(email: str) -> None:
+    """Let a disabled user sign in again; their unrevoked tokens work again."""
+    from ghee.core.users import enable_user
+
+    async def job(work: Write) -> str:
+        return (await enable_user(work, (await _user_by_email(work, email)).id)).email
+
+    click.echo(f"enabled {_run(job)}")
+
+
+@user.command("delete")
+@click.argument("email")
+def user_delete(email: str) -> None:
+    """Delete a user with their sessions and tokens (each token is refused from the next request)."""
+    from ghee.core.users import delete_user
+
+    async def job(work: Write) -> str:
+        gone = await delete_user(work, (await _user_by_email(work, email)).id)
+        return f"deleted {gone.user.email} (ended {gone.sessions} session(s), deleted {gone.tokens} token(s))"
+
+    click.echo(_run(job))
+
+
+@user.command("reset-password")
+@click.argument("email")
+def user_reset_password(email: str) -> None:
+    """Give a user a generated password, printed once alone on the last line; their sessions end."""
+    from ghee.core.users import reset_password
+
+    async def job(work: Write) -> tuple[str, str]:
+        user, password = await reset_password(work, (await _user_by_email(work, email)).id)
+        return user.email, password
+
+    reset_email, password = _run(job)
+    click.echo(f"reset the password of {reset_email}")
+    click.echo("password - store it now, it is not shown again:")
+    click.echo(password)
 
 
 @user.command("list")

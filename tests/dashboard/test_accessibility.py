@@ -14,6 +14,8 @@ from tests.support.accessibility import _PAIRS_SCRIPT, contrast
         "/login",
         "/",
         "/profile/tokens",
+        "/users",
+        "/tokens",
         "/health/causes",
         "/content/authors/new",
         "/content/terms/tags",

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import re
+import uuid
+from datetime import timedelta
 
 import httpx
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from ghee.clock import utcnow
+from ghee.core.projects import Project, create_project
+from ghee.db.database import opened
+from ghee.db.tables import tokens
 from tests.support.browser import add_user, session_client, shoot, sign_in
 from tests.support.servers import Server
+from tests.support.services import run_async
 
 
 def api_status(server: Server, secret: str) -> int:
@@ -126,3 +134,66 @@ def test_a_captured_flash_cookie_shows_nothing_in_another_session(page: Page, da
     assert shown.status_code == 200
     assert 'id="new-secret"' not in shown.text
     assert "captured" not in shown.text
+
+
+def two_projects(server: Server) -> tuple[Project, Project]:
+    suffix = uuid.uuid4().hex[:8]
+
+    async def run() -> tuple[Project, Project]:
+        async with opened(server.database_url) as db, db.write() as work:
+            return (
+                await create_project(work, f"Bound {suffix}", "godot"),
+                await create_project(work, f"Other {suffix}", "unity"),
+            )
+
+    return run_async(run)
+
+
+def make_token(page: Page, name: str, *, project: str = "", expires: str = "") -> str:
+    page.goto("/profile/tokens")
+    page.get_by_label("Name").fill(name)
+    if project:
+        page.get_by_label("Project").select_option(label=project)
+    if expires:
+        page.get_by_label("Expires").select_option(label=expires)
+    page.get_by_role("button", name="Create token").click()
+    return page.get_by_label("Token secret").input_value()
+
+
+def test_a_token_bound_to_a_project_and_an_expiry_says_so_and_reaches_only_that_project(
+    signed_in_page: Page, dash_server: Server
+) -> None:
+    bound, other = two_projects(dash_server)
+    page = signed_in_page
+    secret = make_token(page, "bound agent", project=bound.name, expires="in 7 days")
+    row = page.locator("tr", has_text="bound agent")
+    expect(row).to_contain_text(bound.name)
+    week = (utcnow() + timedelta(days=7)).strftime("%Y-%m-%d")
+    expect(row).to_contain_text(week)
+    expect(row).not_to_contain_text("expired")
+
+    bearer = {"Authorization": f"Bearer {secret}"}
+    listed = httpx.get(dash_server.base_url + "/v1/projects", headers=bearer, timeout=30)
+    assert [p["id"] for p in listed.json()["projects"]] == [bound.public_id]
+    elsewhere = httpx.get(f"{dash_server.base_url}/v1/projects/{other.public_id}", headers=bearer, timeout=30)
+    assert elsewhere.status_code == 404
+
+
+def test_an_expired_token_answers_401_invalid_authorization_token(signed_in_page: Page, dash_server: Server) -> None:
+    page = signed_in_page
+    secret = make_token(page, f"soon gone {uuid.uuid4().hex[:6]}", expires="in 30 days")
+    assert api_status(dash_server, secret) == 200
+
+    async def expire() -> None:
+        async with opened(dash_server.database_url) as db, db.write() as work:
+            past = utcnow() - timedelta(minutes=1)
+            await work.execute(sa.update(tokens).where(tokens.c.prefix == secret[:12]).values(expires_at=past))
+
+    run_async(expire)
+    bearer = {"Authorization": f"Bearer {secret}"}
+    refused = httpx.get(dash_server.base_url + "/v1/projects", headers=bearer, timeout=30)
+    assert refused.status_code == 401
+    assert "Invalid authorization token" in refused.text
+    assert secret not in refused.text
+    page.goto("/profile/tokens")
+    expect(page.locator("tr", has_text="soon gone")).to_contain_text("expired")

@@ -104,3 +104,45 @@ def _token_of(server: Server, email: str) -> str:
             return (await create_token(work, name="ci", scope="read", user_id=user.id))[1]
 
     return run_async(run)
+
+
+def api_status(server: Server, token: str) -> int:
+    return httpx.get(f"{server.base_url}/v1/projects", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_disable_enable_reset_and_delete_from_the_command_line(dash_server: Server) -> None:
+    made = ghee(dash_server, "user", "create", "--email", "cli-managed@example.com")
+    first = made.stdout.splitlines()[-1]
+    token = _token_of(dash_server, "cli-managed@example.com")
+
+    disabled = ghee(dash_server, "user", "disable", "CLI-Managed@example.com")
+    assert disabled.returncode == 0, disabled.stderr
+    assert disabled.stdout.strip() == "disabled cli-managed@example.com"
+    assert not signs_in(dash_server, "cli-managed@example.com", first)
+    assert api_status(dash_server, token) == 401
+    assert re.search(r"cli-managed@example\.com .* disabled ", ghee(dash_server, "user", "list").stdout)
+
+    enabled = ghee(dash_server, "user", "enable", "cli-managed@example.com")
+    assert enabled.stdout.strip() == "enabled cli-managed@example.com"
+    assert signs_in(dash_server, "cli-managed@example.com", first)
+    assert api_status(dash_server, token) == 200
+
+    reset = ghee(dash_server, "user", "reset-password", "cli-managed@example.com")
+    assert reset.returncode == 0, reset.stderr
+    second = reset.stdout.splitlines()[-1]
+    assert not signs_in(dash_server, "cli-managed@example.com", first)
+    assert signs_in(dash_server, "cli-managed@example.com", second)
+
+    deleted = ghee(dash_server, "user", "delete", "cli-managed@example.com")
+    assert deleted.returncode == 0, deleted.stderr
+    assert "deleted cli-managed@example.com" in deleted.stdout
+    assert "deleted 1 token(s)" in deleted.stdout
+    assert api_status(dash_server, token) == 401
+    assert not signs_in(dash_server, "cli-managed@example.com", second)
+
+
+def test_user_commands_refuse_in_one_line(dash_server: Server) -> None:
+    for action in ("disable", "enable", "delete", "reset-password"):
+        unknown = ghee(dash_server, "user", action, "nobody-here@example.com")
+        assert unknown.returncode != 0, action
+        assert unknown.stderr.strip() == "Error: user 'nobody-here@example.com' not found", action

@@ -14,12 +14,15 @@ from argon2 import PasswordHasher
 from ghee.clock import utcnow
 from ghee.config import get_settings
 from ghee.core import users as user_rules
+from ghee.core.paging import Window
 from ghee.core.sessions import LIFETIME, close_session, open_session, resolve_session, slide_session
+from ghee.core.tokens import TOKEN_BY_HASH, authenticated_by, create_token, hash_secret
 from ghee.core.users import SignInFailed, authenticate_user, create_user
 from ghee.db.database import Write, opened
 from ghee.db.reads import Reads
 from ghee.db.tables import sessions, users
-from ghee.errors import Conflict, Invalid
+from ghee.errors import Conflict, Invalid, NotFound, TokenInvalid
+from tests.support.counting_reads import CountingReads
 from tests.support.databases import make_database
 from tests.support.services import run_async
 
@@ -163,3 +166,115 @@ def test_an_expired_session_does_not_resolve(database: str) -> None:
     gone = utcnow() - timedelta(seconds=1)
     run(database, lambda c: c.execute(sessions.update().where(sessions.c.id == session.id).values(expires_at=gone)))
     assert read(database, lambda r: resolve_session(r, cookie)) is None
+
+
+def sign_in_works(url: str, email: str, password: str = PASSWORD) -> bool:
+    try:
+        run(url, lambda c: authenticate_user(c, email, password))
+    except SignInFailed:
+        return False
+    return True
+
+
+def token_accepted(url: str, secret: str) -> bool:
+    token_hash = hash_secret(secret)
+    row = read(url, lambda r: r.first(TOKEN_BY_HASH, {"token_hash": token_hash}))
+    try:
+        authenticated_by(token_hash, row)
+    except TokenInvalid:
+        return False
+    return True
+
+
+def test_a_disabled_user_is_refused_everywhere_until_enabled(database: str) -> None:
+    admin = run(database, lambda c: create_user(c, email="da-admin@example.com", password=PASSWORD, is_admin=True))
+    user = run(database, lambda c: create_user(c, email="disabled@example.com", password=PASSWORD))
+    _, cookie = run(database, lambda c: open_session(c, user))
+    _, secret = run(database, lambda c: create_token(c, name="ci", scope="read", user_id=user.id))
+    _, cli_secret = run(database, lambda c: create_token(c, name="cli", scope="read"))
+
+    disabled = run(database, lambda c: user_rules.disable_user(c, user.id, actor_id=admin.id))
+    assert disabled.disabled_at is not None
+    assert not sign_in_works(database, "disabled@example.com")
+    assert read(database, lambda r: resolve_session(r, cookie)) is None
+    assert not token_accepted(database, secret)
+    assert token_accepted(database, cli_secret)  # a token of no user is not anyone's to disable
+
+    enabled = run(database, lambda c: user_rules.enable_user(c, user.id))
+    assert enabled.disabled_at is None
+    assert sign_in_works(database, "disabled@example.com")
+    assert token_accepted(database, secret)
+    assert read(database, lambda r: resolve_session(r, cookie)) is None  # disabling ended the session for good
+
+
+def test_an_admin_cannot_disable_or_delete_themselves(database: str) -> None:
+    admin = run(database, lambda c: create_user(c, email="self@example.com", password=PASSWORD, is_admin=True))
+    run(database, lambda c: create_user(c, email="self-other-admin@example.com", password=PASSWORD, is_admin=True))
+    with pytest.raises(user_rules.OwnAccount, match="disable your own account"):
+        run(database, lambda c: user_rules.disable_user(c, admin.id, actor_id=admin.id))
+    with pytest.raises(user_rules.OwnAccount, match="delete your own account"):
+        run(database, lambda c: user_rules.delete_user(c, admin.id, actor_id=admin.id))
+    assert sign_in_works(database, "self@example.com")
+
+
+def test_the_last_active_admin_is_neither_disabled_nor_deleted(database: str) -> None:
+    def only_admins_left(unit: Write) -> Awaitable[object]:
+        return unit.execute(users.update().where(users.c.email != "last@example.com").values(is_admin=False))
+
+    last = run(database, lambda c: create_user(c, email="last@example.com", password=PASSWORD, is_admin=True))
+    run(database, only_admins_left)
+    with pytest.raises(user_rules.LastActiveAdmin, match="last active admin"):
+        run(database, lambda c: user_rules.disable_user(c, last.id))
+    with pytest.raises(user_rules.LastActiveAdmin):
+        run(database, lambda c: user_rules.delete_user(c, last.id))
+    spare = run(database, lambda c: create_user(c, email="spare@example.com", password=PASSWORD, is_admin=True))
+    run(database, lambda c: user_rules.disable_user(c, spare.id))
+    with pytest.raises(user_rules.LastActiveAdmin):  # a disabled admin manages no one
+        run(database, lambda c: user_rules.disable_user(c, last.id))
+    run(database, lambda c: user_rules.enable_user(c, spare.id))
+    run(database, lambda c: user_rules.disable_user(c, last.id))
+    assert not sign_in_works(database, "last@example.com")
+
+
+def test_deleting_a_user_takes_their_sessions_and_tokens(database: str) -> None:
+    user = run(database, lambda c: create_user(c, email="gone@example.com", password=PASSWORD))
+    _, cookie = run(database, lambda c: open_session(c, user))
+    _, secret = run(database, lambda c: create_token(c, name="gone-ci", scope="write", user_id=user.id))
+    deleted = run(database, lambda c: user_rules.delete_user(c, user.id))
+    assert (deleted.sessions, deleted.tokens) == (1, 1)
+    assert read(database, lambda r: resolve_session(r, cookie)) is None
+    assert not token_accepted(database, secret)
+    assert not sign_in_works(database, "gone@example.com")
+    with pytest.raises(NotFound):
+        read(database, lambda r: user_rules.get_user(r, user.id))
+
+
+def test_a_reset_password_replaces_the_old_one_and_ends_sessions(database: str) -> None:
+    user = run(database, lambda c: create_user(c, email="reset@example.com", password=PASSWORD))
+    _, cookie = run(database, lambda c: open_session(c, user))
+    _, secret = run(database, lambda c: create_token(c, name="reset-ci", scope="read", user_id=user.id))
+    _, password = run(database, lambda c: user_rules.reset_password(c, user.id))
+    assert len(password) >= user_rules.MIN_PASSWORD
+    assert not sign_in_works(database, "reset@example.com")
+    assert sign_in_works(database, "reset@example.com", password)
+    assert read(database, lambda r: resolve_session(r, cookie)) is None
+    assert token_accepted(database, secret)  # tokens are revoked on their own page, not by a reset
+
+
+def test_the_users_list_and_token_owners_cost_one_statement_each(database: str) -> None:
+    owners = {
+        run(database, lambda c, n=n: create_user(c, email=f"owner-{n}@example.com", password=PASSWORD)).id
+        for n in range(5)
+    }
+
+    async def count() -> tuple[int, int, dict[int, str]]:
+        async with opened(database) as db:
+            listing = CountingReads(db.read())
+            await user_rules.list_users(listing, Window(50, 0))
+            naming = CountingReads(db.read())
+            emails = await user_rules.emails_of(naming, owners)
+            return listing.statements, naming.statements, emails
+
+    listed, named, emails = run_async(count)
+    assert (listed, named) == (1, 1)
+    assert sorted(emails.values()) == [f"owner-{n}@example.com" for n in range(5)]

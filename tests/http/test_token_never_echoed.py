@@ -27,7 +27,7 @@ from ghee import ids
 from ghee.core.builds.model import build_public_id
 from ghee.core.jobs.model import job_public_id
 from ghee.core.tokens import create_token
-from ghee.core.users import find_user
+from ghee.core.users import create_user, find_user
 from ghee.dashboard.assets import static_url
 from ghee.db.database import opened
 from ghee.delivery.outbox import hand_on_events
@@ -107,6 +107,12 @@ def _estate(server: Server, api: Api) -> Estate:
             assert user is not None
             return (await create_token(work, name="laptop", scope="read", user_id=user.id))[0].public_id
 
+    async def other_user() -> str:
+        async with opened(server.database_url) as db, db.write() as work:
+            email = f"scanned-{uuid.uuid4().hex[:8]}@example.com"
+            password = "a long enough password"  # noqa: S105 (a scanned user's password)
+            return (await create_user(work, email=email, password=password)).public_id
+
     values = {
         "project": project["id"],
         "changelist": changelist["id"],
@@ -133,6 +139,7 @@ def _estate(server: Server, api: Api) -> Estate:
         "static": static_url("app.js").removeprefix("/static/"),
         "docs": "no-such-page",
         "user_token": run_async(user_token),
+        "user": run_async(other_user),
     }
     return Estate(values, session)
 
@@ -171,6 +178,7 @@ _VALUE_OF: list[tuple[str, str, str]] = [
     ("/docs/", "path", "docs"),
     ("/", "filename", "static"),
     ("/", "token_id", "user_token"),
+    ("/", "user_id", "user"),
 ]
 
 

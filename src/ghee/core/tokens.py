@@ -17,7 +17,7 @@ from ghee.core.paging import Slice, Window, cut
 from ghee.core.scopes import SCOPES
 from ghee.db.database import Write
 from ghee.db.reads import Reads, Row, as_datetime
-from ghee.db.tables import tokens
+from ghee.db.tables import tokens, users
 from ghee.errors import Forbidden, Invalid, NotFound, TokenInvalid
 
 _RANK = {scope: rank for rank, scope in enumerate(SCOPES)}
@@ -169,10 +169,19 @@ _TOKEN_COLUMNS = (
     tokens.c.last_used_at,
     tokens.c.expires_at,
 )
-TOKEN_BY_HASH = sa.select(*_TOKEN_COLUMNS).where(
-    tokens.c.token_hash == sa.bindparam("token_hash"), tokens.c.revoked_at.is_(None)
+TOKEN_BY_HASH = (
+    sa.select(*_TOKEN_COLUMNS)
+    .select_from(tokens.outerjoin(users, users.c.id == tokens.c.user_id))
+    .where(
+        tokens.c.token_hash == sa.bindparam("token_hash"),
+        tokens.c.revoked_at.is_(None),
+        users.c.disabled_at.is_(None),  # a token made with ``ghee token create`` has no user: the join gives NULL
+    )
 )
 """The unrevoked token whose hash is the ``token_hash`` parameter (``hash_secret``), as ``authenticated_by`` reads it.
+
+A token of a disabled user is not found: it is refused while the user is
+disabled, and works again once they are enabled.
 
 Expiry is judged by ``authenticated_by``, against the clock when the request
 is checked, never by a cached answer: an expired token is refused from its
@@ -273,6 +282,17 @@ async def list_user_tokens(reads: Reads, user_id: int, window: Window) -> Slice[
 _USER_TOKEN = sa.select(*_LISTED_COLUMNS).where(
     tokens.c.id == sa.bindparam("token_id"), tokens.c.user_id == sa.bindparam("user_id")
 )
+
+
+_ONE_TOKEN = sa.select(*_LISTED_COLUMNS).where(tokens.c.id == sa.bindparam("token_id"))
+
+
+async def get_token(reads: Reads, public_id: str) -> Token:
+    """The token ``tok_...``, revoked or not, whoever made it; raises ``NotFound``."""
+    row = await reads.first(_ONE_TOKEN, {"token_id": ids.decode("tok", public_id, "token")})
+    if row is None:
+        raise NotFound("token", public_id)
+    return _token_of(row)
 
 
 async def get_user_token(reads: Reads, user_id: int, public_id: str) -> Token:

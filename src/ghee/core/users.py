@@ -13,12 +13,14 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 
+from ghee import ids
 from ghee.clock import utcnow
 from ghee.config import get_settings
 from ghee.core.paging import Slice, Window, cut
 from ghee.db.database import Write
+from ghee.db.functions import in_json_list, json_list
 from ghee.db.reads import Reads, Row, as_datetime
-from ghee.db.tables import users
+from ghee.db.tables import sessions, tokens, users
 from ghee.errors import Conflict, DomainError, Invalid, NotFound
 
 MIN_PASSWORD = 10
@@ -48,6 +50,22 @@ class SignInFailed(DomainError):
         super().__init__("wrong e-mail or password")
 
 
+class OwnAccount(Conflict):
+    """An admin tried to disable or delete the account they are signed in with."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__(f"you cannot {action} your own account")
+        self.action = action
+
+
+class LastActiveAdmin(Conflict):
+    """The change would leave no active admin, and so no one to manage users."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"{email} is the last active admin: make another user an admin first")
+        self.email = email
+
+
 class User(msgspec.Struct, frozen=True):
     """A user as the dashboard sees it (never the password hash)."""
 
@@ -57,6 +75,11 @@ class User(msgspec.Struct, frozen=True):
     is_admin: bool
     created_at: datetime
     disabled_at: datetime | None
+
+    @property
+    def public_id(self) -> str:
+        """``user_...``."""
+        return ids.encode("user", self.id)
 
 
 _COLUMNS = [users.c[name] for name in User.__struct_fields__]
@@ -181,3 +204,109 @@ async def list_users(reads: Reads, window: Window) -> Slice[User]:
     """Users by e-mail."""
     rows = await reads.all(_PAGE, {"limit": window.limit + 1, "offset": window.offset})
     return cut([user_of(row) for row in rows], window)
+
+
+_EMAILS = sa.select(users.c.id, users.c.email).where(in_json_list(users.c.id, sa.bindparam("ids")))
+
+
+async def emails_of(reads: Reads, user_ids: set[int]) -> dict[int, str]:
+    """The e-mail of each of ``user_ids`` that still exists, in one statement (a list names its rows' owners)."""
+    if not user_ids:
+        return {}
+    rows = await reads.all(_EMAILS, {"ids": json_list(sorted(user_ids))})
+    return {int(user_id): email for user_id, email in rows}
+
+
+def user_row_id(public_id: str) -> int:
+    """The row id behind ``user_...``; raises ``NotFound`` for anything malformed."""
+    return ids.decode("user", public_id, "user")
+
+
+_ACTIVE_ADMINS = (
+    sa.select(users.c.id).where(users.c.is_admin.is_(True), users.c.disabled_at.is_(None)).with_for_update()
+)
+
+
+async def _refuse_losing_the_last_admin(work: Write, user: User, actor_id: int | None, action: str) -> None:
+    """Raise ``OwnAccount`` if ``actor_id`` is ``user``, ``LastActiveAdmin`` if ``user`` is the only active admin.
+
+    The active admins' rows are locked (PostgreSQL; SQLite runs one writer at
+    a time), so two admins disabling each other at once cannot both succeed.
+    """
+    if actor_id is not None and actor_id == user.id:
+        raise OwnAccount(action)
+    if not user.is_admin or user.disabled_at is not None:
+        return
+    admins = (await work.execute(_ACTIVE_ADMINS)).scalars().all()
+    if set(admins) <= {user.id}:
+        raise LastActiveAdmin(user.email)
+
+
+async def _end_sessions(work: Write, user_id: int) -> int:
+    # ``core.sessions.close_user_sessions`` does the same, but that module imports this one.
+    result = await work.execute(sessions.delete().where(sessions.c.user_id == user_id))
+    return result.rowcount or 0
+
+
+async def disable_user(work: Write, user_id: int, *, actor_id: int | None = None) -> User:
+    """Disable a user: sign-in, their sessions (ended here) and their tokens are refused until enabled again.
+
+    ``actor_id`` is the admin doing it (``None`` from the command line).
+    Returns the user as now. Raises ``NotFound``, ``OwnAccount`` (an admin
+    disabling themselves) or ``LastActiveAdmin``. Disabling a disabled user
+    changes nothing.
+    """
+    user = await get_user(work, user_id)
+    if user.disabled_at is not None:
+        return user
+    await _refuse_losing_the_last_admin(work, user, actor_id, "disable")
+    now = utcnow()
+    await work.execute(users.update().where(users.c.id == user_id).values(disabled_at=now))
+    await _end_sessions(work, user_id)
+    return msgspec.structs.replace(user, disabled_at=now)
+
+
+async def enable_user(work: Write, user_id: int) -> User:
+    """Let a disabled user sign in again (their unrevoked tokens work again); returns it. Raises ``NotFound``."""
+    user = await get_user(work, user_id)
+    await work.execute(users.update().where(users.c.id == user_id).values(disabled_at=None))
+    return msgspec.structs.replace(user, disabled_at=None)
+
+
+class Deleted(msgspec.Struct, frozen=True):
+    """What deleting a user took with it."""
+
+    user: User
+    sessions: int
+    tokens: int
+    """Their tokens, revoked or not: each is deleted, so a request carrying one is refused."""
+
+
+async def delete_user(work: Write, user_id: int, *, actor_id: int | None = None) -> Deleted:
+    """Delete a user with their sessions and tokens (what scripts used them is refused from the next request).
+
+    Raises ``NotFound``, ``OwnAccount`` (an admin deleting themselves) or
+    ``LastActiveAdmin``. Revisions name a token by text, so none loses its author.
+    """
+    user = await get_user(work, user_id)
+    await _refuse_losing_the_last_admin(work, user, actor_id, "delete")
+    ended = await _end_sessions(work, user_id)
+    removed = await work.execute(tokens.delete().where(tokens.c.user_id == user_id))
+    await work.execute(users.delete().where(users.c.id == user_id))
+    return Deleted(user, ended, removed.rowcount or 0)
+
+
+async def reset_password(work: Write, user_id: int, *, actor_id: int | None = None) -> tuple[User, str]:
+    """Give a user a new generated password and end their sessions; returns the user and the password (shown once).
+
+    Their tokens keep working. Raises ``NotFound``, or ``OwnAccount`` when
+    ``actor_id`` is the user: ending their own session would lose the
+    password before it is shown (they change it on their profile instead).
+    """
+    if actor_id is not None and actor_id == user_id:
+        raise OwnAccount("reset the password of")
+    user = await get_user(work, user_id)
+    password = generate_password()
+    await set_password(work, user_id, password)
+    await _end_sessions(work, user_id)
+    return user, password

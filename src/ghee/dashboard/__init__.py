@@ -25,10 +25,12 @@ from ghee.dashboard.pages import (
     profile,
     schemas,
     sources,
+    users,
     webhooks,
 )
 from ghee.dashboard.pages import builds as project_builds
 from ghee.dashboard.pages import collections as content_collections
+from ghee.dashboard.pages import tokens as all_tokens
 from ghee.dashboard.templating import template_config
 from ghee.dashboard.web import CONTENT_SECURITY_POLICY, DEPENDENCIES, EXCEPTION_HANDLERS, load_session
 from ghee.http.content_security import CSP_OPT
@@ -44,6 +46,8 @@ PAGES = (
     causes,
     connections,
     webhooks,
+    users,
+    all_tokens,
     sources,
     content,
     blog_people,

@@ -14,7 +14,7 @@ class NavItem(msgspec.Struct, frozen=True):
     href: str
     order: int
     """Where it goes: Overview 10, Builds 20, Assets 30, CI health 40, Content 50, Collections 60,
-    Connections 70, Webhooks 80, Profile 90."""
+    Connections 70, Webhooks 80, Users 85, Profile 90."""
     admin_only: bool = False
 
 

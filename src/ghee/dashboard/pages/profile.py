@@ -9,11 +9,14 @@ from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
 
+from ghee.clock import utcnow
 from ghee.core.paging import Window
+from ghee.core.projects import Project, get_project, list_projects
 from ghee.core.scopes import SCOPES
 from ghee.core.sessions import close_user_sessions
 from ghee.core.tokens import (
     create_token,
+    expiry_from,
     get_user_token,
     list_user_tokens,
     revoke_all_user_tokens,
@@ -25,9 +28,13 @@ from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render
 from ghee.db.database import Database
 from ghee.db.reads import Reads
-from ghee.errors import Invalid
+from ghee.errors import Invalid, NotFound
 
 TOKENS_PER_PAGE = 50
+PROJECTS_LISTED = 200
+"""Projects offered in the token form (by name), and named in the list."""
+EXPIRIES = (("", "never"), ("7d", "in 7 days"), ("30d", "in 30 days"), ("90d", "in 90 days"), ("365d", "in a year"))
+"""The token form's expiry choices: ``expiry_from`` text, and what the form says."""
 _MAX_NAME = 200
 _MAX_PASSWORD = 1024
 
@@ -51,6 +58,7 @@ async def _tokens_page(  # noqa: PLR0913 (the page and its one-off notices)
     status_code: int = 200,
 ) -> Template:
     tokens = await list_user_tokens(reads, user.id, Window(TOKENS_PER_PAGE, (page - 1) * TOKENS_PER_PAGE))
+    projects = (await list_projects(reads, Window(PROJECTS_LISTED, 0))).items
     return render(
         request,
         "pages/profile_tokens.html",
@@ -60,6 +68,10 @@ async def _tokens_page(  # noqa: PLR0913 (the page and its one-off notices)
         has_more=tokens.has_more,
         page=page,
         scopes=scopes_for(user),
+        projects=projects,
+        project_names={project.id: project.name for project in projects},
+        expiries=EXPIRIES,
+        now=utcnow(),
         created=created,
         revoked=revoked,
         error=error,
@@ -103,15 +115,35 @@ async def create_token_page(request: Request[Any, Any, Any], db: Database, curre
             error=f"Scope must be one of {', '.join(scopes_for(current_user))}.",
             status_code=400,
         )
+    project_id = str(form.get("project", ""))[:_MAX_NAME]
+    expires = str(form.get("expires", ""))[:_MAX_NAME]  # one of EXPIRIES; expiry_from refuses what it cannot read
     try:
         async with db.write() as work:
-            token, secret = await create_token(work, name=name, scope=scope, user_id=current_user.id)
+            project = await _project(work, project_id)
+            token, secret = await create_token(
+                work,
+                name=name,
+                scope=scope,
+                user_id=current_user.id,
+                project_id=project.id if project is not None else None,
+                expires_at=expiry_from(expires, utcnow()) if expires else None,
+            )
     except Invalid as exc:
         error = f"The {exc.field} {exc.problem}."
         return await _tokens_page(request, db.read(), current_user, 1, error=error, status_code=400)
     made = Redirect("/profile/tokens", status_code=303)
     keep_flash(request, made, Flash("token", token.name, secret))
     return made
+
+
+async def _project(reads: Reads, public_id: str) -> Project | None:
+    """The project a new token is bound to (none chosen: ``None``, every project); ``Invalid`` if there is none such."""
+    if not public_id:
+        return None
+    try:
+        return await get_project(reads, public_id)
+    except NotFound as exc:
+        raise Invalid("project", "is not one of this installation's") from exc
 
 
 @get("/profile/tokens/{token_id:str}/revoke")
