@@ -236,3 +236,19 @@
     ghee.followBuildProgress(running.getAttribute("data-progress-url"));
   }
 })();
+
+/* == phones (issue 18): table cells named for their column, the menu on wide screens == */
+(function () {
+  "use strict";
+  // A browser without ::details-content cannot show a closed <details>' content: open the menu on a wide screen.
+  var menu = document.querySelector("details.menu");
+  if (menu && !(window.CSS && CSS.supports("selector(::details-content)")) && window.matchMedia("(min-width: 40.01rem)").matches) {
+    menu.open = true;
+  }
+  // Escape folds the open menu back onto its button.
+  document.addEventListener("keydown", function (key) {
+    if (key.key !== "Escape" || !menu || !menu.open || !window.matchMedia("(max-width: 40rem)").matches) { return; }
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+})();
