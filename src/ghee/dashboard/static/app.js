@@ -240,6 +240,38 @@
 /* == phones (issue 18): table cells named for their column, the menu on wide screens == */
 (function () {
   "use strict";
+  // app.css turns table rows into cards on a phone, each cell showing data-label before its value.
+  // A column whose header is only for screen readers (an actions column) is left unlabelled.
+  var labelCells = function (table) {
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) { return; }
+    var names = [];
+    Array.prototype.forEach.call(head.cells, function (cell) {
+      var hidden = cell.querySelector(".visually-hidden");
+      var name = hidden && hidden.textContent.trim() === cell.textContent.trim() ? "" : cell.textContent.trim();
+      for (var span = 0; span < cell.colSpan; span += 1) { names.push(name); }
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (cell.localName === "td" && names[column] && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", names[column]);
+          }
+          column += cell.colSpan;
+        });
+      });
+    });
+  };
+  document.querySelectorAll("main table").forEach(labelCells);
+  // Rows the live lists add later are labelled as they arrive.
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      var table = change.target.closest && change.target.closest("table");
+      if (table && change.addedNodes.length) { labelCells(table); }
+    });
+  }).observe(document.querySelector("main") || document.body, { childList: true, subtree: true });
+
   // A browser without ::details-content cannot show a closed <details>' content: open the menu on a wide screen.
   var menu = document.querySelector("details.menu");
   if (menu && !(window.CSS && CSS.supports("selector(::details-content)")) && window.matchMedia("(min-width: 40.01rem)").matches) {
