@@ -24,6 +24,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from ghee import ids
 from ghee.clock import utcnow
+from ghee.core.builds.rollups import add_builds
 from ghee.core.failure_causes import NewCause, create_cause
 from ghee.core.jobs.model import job_public_id
 from ghee.core.projects import project_row_id
@@ -102,6 +103,7 @@ def _ci_build(server: Server, project: str) -> tuple[str, str, str]:
             log=log,
             project_id=project_row_id(project),
         )
+        await add_builds(work, [build_id])  # counted in CI health, as the sync does
         return connection_id, job_id, build_id
 
     async def run() -> tuple[int, int, int]:
