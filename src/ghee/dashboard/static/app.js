@@ -263,12 +263,35 @@
       });
     });
   };
-  document.querySelectorAll("main table").forEach(labelCells);
-  // Rows the live lists add later are labelled as they arrive.
+  // On a phone app.css shows a table as cards unless it fits the screen as a table, as short ones do: each
+  // table is laid out as one (data-fits), measured, and left so if it fits.
+  var narrow = window.matchMedia("(max-width: 40rem)");
+  var measure = function (table) {
+    table.setAttribute("data-fits", "");
+    if (!narrow.matches || !table.parentElement) { return; }
+    var box = table.parentElement;
+    var style = window.getComputedStyle(box);
+    var room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (table.getBoundingClientRect().width > room + 0.5) { table.removeAttribute("data-fits"); }
+  };
+  var tables = function () { return document.querySelectorAll("main table"); };
+  tables().forEach(function (table) { labelCells(table); measure(table); });
+  var again = null;
+  var measureAll = function () {
+    if (again === null) {
+      again = window.requestAnimationFrame(function () { again = null; tables().forEach(measure); });
+    }
+  };
+  window.addEventListener("resize", measureAll);
+  document.addEventListener("toggle", measureAll, true);  // a table inside a <details> just opened
+  // Rows the live lists add later are labelled as they arrive, and their table measured again.
   new MutationObserver(function (changes) {
     changes.forEach(function (change) {
       var table = change.target.closest && change.target.closest("table");
-      if (table && change.addedNodes.length) { labelCells(table); }
+      if (table && change.addedNodes.length) {
+        labelCells(table);
+        measure(table);
+      }
     });
   }).observe(document.querySelector("main") || document.body, { childList: true, subtree: true });
 
