@@ -248,9 +248,10 @@ def _menu_height(page: Page) -> float:
 
 
 @pytest.fixture
-def phone(browser: Browser, dash_server: Server) -> Iterator[Page]:
-    """A page at 390x844, signed out."""
-    context = browser.new_context(viewport=PHONE, base_url=dash_server.base_url)
+def phone(browser: Browser, dash_server: Server, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page at 390x844, signed out; without JavaScript when parametrized with ``False`` (``SCRIPTS``)."""
+    script = getattr(request, "param", True)
+    context = browser.new_context(viewport=PHONE, base_url=dash_server.base_url, java_script_enabled=script)
     context.set_default_timeout(15_000)
     yield context.new_page()
     context.close()
@@ -263,6 +264,11 @@ def _sign_in(page: Page, server: Server, admin: Credentials) -> None:
     )
 
 
+SCRIPTS = pytest.mark.parametrize("phone", [True, False], indirect=True, ids=["script", "no-script"])
+"""Each page twice: as app.js lays it out, and as app.css alone does (a table wider than the screen as cards)."""
+
+
+@SCRIPTS
 def test_every_page_fits_a_phone_with_the_menu_folded(
     phone: Page, dash_server: Server, admin: Credentials, studio: Studio
 ) -> None:
@@ -301,6 +307,7 @@ def _within_the_screen(action: Locator) -> None:
     assert box["x"] + box["width"] <= PHONE["width"], box
 
 
+@SCRIPTS
 def test_the_actions_of_each_row_are_in_reach_on_a_phone(
     phone: Page, dash_server: Server, admin: Credentials, studio: Studio
 ) -> None:
@@ -347,18 +354,15 @@ def test_the_menu_opens_and_closes_from_the_keyboard(phone: Page, dash_server: S
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-def test_the_menu_opens_without_javascript(browser: Browser, dash_server: Server, admin: Credentials) -> None:
-    context = browser.new_context(viewport=PHONE, base_url=dash_server.base_url, java_script_enabled=False)
-    try:
-        page = context.new_page()
-        _sign_in(page, dash_server, admin)
-        page.goto("/")
-        expect(page.get_by_role("link", name="Webhooks")).to_be_hidden()
-        page.locator("summary.menu-button").click()
-        expect(page.get_by_role("link", name="Webhooks")).to_be_visible()
-        page.set_viewport_size(DESKTOP)
-        page.reload()
-        expect(page.locator("summary.menu-button")).to_be_hidden()
-        expect(page.get_by_role("link", name="Webhooks")).to_be_visible()
-    finally:
-        context.close()
+@pytest.mark.parametrize("phone", [False], indirect=True, ids=["no-script"])
+def test_the_menu_opens_without_javascript(phone: Page, dash_server: Server, admin: Credentials) -> None:
+    page = phone
+    _sign_in(page, dash_server, admin)
+    page.goto("/")
+    expect(page.get_by_role("link", name="Webhooks")).to_be_hidden()
+    page.locator("summary.menu-button").click()
+    expect(page.get_by_role("link", name="Webhooks")).to_be_visible()
+    page.set_viewport_size(DESKTOP)
+    page.reload()
+    expect(page.locator("summary.menu-button")).to_be_hidden()
+    expect(page.get_by_role("link", name="Webhooks")).to_be_visible()
