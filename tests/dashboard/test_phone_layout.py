@@ -5,8 +5,9 @@ added later is visited without anyone listing it here; path parameters are
 filled from rows of a small studio made for the test (a project with builds,
 a changelist and assets, a Jenkins job, a webhook with a delivery, a post,
 a page, a collection, an image ...). A route that is not a page is skipped
-by name in ``NOT_PAGES``, saying why; a new parameter name fails the test
-until ``studio`` makes a row for it.
+by name in ``NOT_PAGES``, saying why, and one that only redirects in
+``REDIRECTS`` (checked to redirect); a new parameter name fails the test until
+``studio`` makes a row for it.
 """
 
 from __future__ import annotations
@@ -84,33 +85,35 @@ class Studio:
     project: str
 
 
+async def _jenkins_rows(work: Write, project: str) -> tuple[int, int, int]:
+    """The rows of ``_ci_build``, as the Jenkins sync writes them: their row ids."""
+    connection_id, _ = await new_connection(work, f"Studio Jenkins {uuid.uuid4().hex[:6]}")
+    job_id = await new_job(work, connection_id, f"skyline-{LONG.lower()}", project_id=project_row_id(project))
+    stages = [("Checkout", "SUCCESS", 4_000), ("Compile", "FAILED", 90_000)]
+    log = f"Compiling {LONG}\nSource/Game/{LONG}.cpp:118:7: error: use of undeclared identifier\n"
+    build_id = await new_build(
+        work,
+        job_id,
+        12,
+        "FAILURE",
+        branch=f"feature/{LONG}",
+        started_at=utcnow() - timedelta(hours=2),
+        stages=stages,
+        log=log,
+        project_id=project_row_id(project),
+    )
+    await add_builds(work, [build_id])  # counted in CI health, as the sync does
+    return connection_id, job_id, build_id
+
+
 def _ci_build(server: Server, project: str) -> tuple[str, str, str]:
     """A Jenkins connection, a job linked to ``project``, a failed build with stages and a log: their public ids."""
 
-    async def made(work: Write) -> tuple[int, int, int]:
-        connection_id, _ = await new_connection(work, f"Studio Jenkins {uuid.uuid4().hex[:6]}")
-        job_id = await new_job(work, connection_id, f"skyline-{LONG.lower()}", project_id=project_row_id(project))
-        stages = [("Checkout", "SUCCESS", 4_000), ("Compile", "FAILED", 90_000)]
-        log = f"Compiling {LONG}\nSource/Game/{LONG}.cpp:118:7: error: use of undeclared identifier\n"
-        build_id = await new_build(
-            work,
-            job_id,
-            12,
-            "FAILURE",
-            branch=f"feature/{LONG}",
-            started_at=utcnow() - timedelta(hours=2),
-            stages=stages,
-            log=log,
-            project_id=project_row_id(project),
-        )
-        await add_builds(work, [build_id])  # counted in CI health, as the sync does
-        return connection_id, job_id, build_id
-
-    async def run() -> tuple[int, int, int]:
+    async def made() -> tuple[int, int, int]:
         async with opened(server.database_url) as db, db.write() as work:
-            return await made(work)
+            return await _jenkins_rows(work, project)
 
-    connection_id, job_id, build_id = run_async(run)
+    connection_id, job_id, build_id = run_async(made)
     return ids.encode("conn", connection_id), job_public_id(job_id), ids.encode("build", build_id)
 
 
@@ -208,9 +211,12 @@ def studio(dash_server: Server, admin: Credentials) -> Iterator[Studio]:
         api.http.close()
 
 
-def dashboard_pages(studio: Studio) -> list[str]:
-    """A URL for every dashboard page: each GET route but ``NOT_PAGES`` and ``REDIRECTS``, filled from ``studio``."""
-    urls = []
+def dashboard_pages(studio: Studio) -> list[tuple[str, bool]]:
+    """A URL for every dashboard page, and whether it is public (seen signed out, as the sign-in form).
+
+    Each GET route but ``NOT_PAGES`` and ``REDIRECTS``, its parameters filled from ``studio``.
+    """
+    pages = []
     for route in sorted(router.routes, key=lambda route: route.path):
         if "GET" not in route.methods or route.path in NOT_PAGES or route.path in REDIRECTS:
             continue
@@ -219,8 +225,8 @@ def dashboard_pages(studio: Studio) -> list[str]:
         [handler] = [handler for handler in route.route_handlers if "GET" in handler.http_methods]
         if "project" in handler.parsed_fn_signature.parameters:  # a project's builds, assets ...: the studio's
             url += f"?project={studio.project}"
-        urls.append(url)
-    return [*urls, f"/health?job={studio.values['job']}"]  # one job's view of CI health
+        pages.append((url, bool(handler.opt.get("public"))))
+    return [*pages, (f"/health?job={studio.values['job']}", False)]  # one job's view of CI health
 
 
 def _filled(path: str, values: dict[str, str]) -> str:
@@ -273,18 +279,20 @@ def test_every_page_fits_a_phone_with_the_menu_folded(
     phone: Page, dash_server: Server, admin: Credentials, studio: Studio
 ) -> None:
     page = phone
-    page.goto("/login")
-    problems = [f"/login: {_overflow(page)}"] if _overflow(page) else []
-    _sign_in(page, dash_server, admin)
-    for url in dashboard_pages(studio):
+    pages = sorted(dashboard_pages(studio), key=lambda page: not page[1])  # the public ones first, signed out
+    problems = []
+    signed_in = False
+    for url, public in pages:
+        if not public and not signed_in:
+            _sign_in(page, dash_server, admin)
+            signed_in = True
         response = page.goto(url)
         assert response is not None
-        if response.status != 200:
-            problems.append(f"{url}: answered {response.status}")
+        if response.status != 200 or page.url != f"{dash_server.base_url}{url}":
+            problems.append(f"{url}: answered {response.status} at {page.url}")
         if wider := _overflow(page):
-            problems.append(
-                f"{url}: wider than the screen ({page.evaluate('document.documentElement.scrollWidth')} px): {wider}"
-            )
+            width = page.evaluate("document.documentElement.scrollWidth")
+            problems.append(f"{url}: {width} px wide, on a screen of {PHONE['width']}: {wider}")
         if (height := _menu_height(page)) >= MENU_CLOSED_MAX:
             problems.append(f"{url}: the header is {height} px high with the menu closed")
     assert not problems, "\n".join(problems)
