@@ -240,8 +240,8 @@
 /* == phones (issue 18): table cells named for their column, the menu on wide screens == */
 (function () {
   "use strict";
-  // app.css turns table rows into cards on a phone, each cell showing data-label before its value.
-  // A column whose header is only for screen readers (an actions column) is left unlabelled.
+  // On a phone app.css shows a wide table's rows as cards, each cell's data-label (its column's header) before
+  // its value. A column whose header is only for screen readers (an actions column) is left unlabelled.
   var labelCells = function (table) {
     var head = table.tHead && table.tHead.rows[0];
     if (!head) { return; }
