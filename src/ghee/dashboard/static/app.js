@@ -236,3 +236,74 @@
     ghee.followBuildProgress(running.getAttribute("data-progress-url"));
   }
 })();
+
+/* == phones (issue 18): table cells named for their column, the menu on wide screens == */
+(function () {
+  "use strict";
+  // On a phone app.css shows a wide table's rows as cards, each cell's data-label (its column's header) before
+  // its value. A column whose header is only for screen readers (an actions column) is left unlabelled.
+  var labelCells = function (table) {
+    var head = table.tHead && table.tHead.rows[0];
+    if (!head) { return; }
+    var names = [];
+    Array.prototype.forEach.call(head.cells, function (cell) {
+      var hidden = cell.querySelector(".visually-hidden");
+      var name = hidden && hidden.textContent.trim() === cell.textContent.trim() ? "" : cell.textContent.trim();
+      for (var span = 0; span < cell.colSpan; span += 1) { names.push(name); }
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (cell.localName === "td" && names[column] && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", names[column]);
+          }
+          column += cell.colSpan;
+        });
+      });
+    });
+  };
+  // On a phone app.css shows a table as cards unless it fits the screen as a table, as short ones do: each
+  // table is laid out as one (data-fits), measured, and left so if it fits.
+  var narrow = window.matchMedia("(max-width: 40rem)");
+  var measure = function (table) {
+    table.setAttribute("data-fits", "");
+    if (!narrow.matches || !table.parentElement) { return; }
+    var box = table.parentElement;
+    var style = window.getComputedStyle(box);
+    var room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    if (table.getBoundingClientRect().width > room + 0.5) { table.removeAttribute("data-fits"); }
+  };
+  var tables = function () { return document.querySelectorAll("main table"); };
+  tables().forEach(function (table) { labelCells(table); measure(table); });
+  var again = null;
+  var measureAll = function () {
+    if (again === null) {
+      again = window.requestAnimationFrame(function () { again = null; tables().forEach(measure); });
+    }
+  };
+  window.addEventListener("resize", measureAll);
+  document.addEventListener("toggle", measureAll, true);  // a table inside a <details> just opened
+  // Rows the live lists add later are labelled as they arrive, and their table measured again.
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      var table = change.target.closest && change.target.closest("table");
+      if (table && change.addedNodes.length) {
+        labelCells(table);
+        measure(table);
+      }
+    });
+  }).observe(document.querySelector("main") || document.body, { childList: true, subtree: true });
+
+  // A browser without ::details-content cannot show a closed <details>' content: open the menu on a wide screen.
+  var menu = document.querySelector("details.menu");
+  if (menu && !(window.CSS && CSS.supports("selector(::details-content)")) && window.matchMedia("(min-width: 40.01rem)").matches) {
+    menu.open = true;
+  }
+  // Escape folds the open menu back onto its button.
+  document.addEventListener("keydown", function (key) {
+    if (key.key !== "Escape" || !menu || !menu.open || !window.matchMedia("(max-width: 40rem)").matches) { return; }
+    menu.open = false;
+    menu.querySelector("summary").focus();
+  });
+})();
