@@ -30,7 +30,7 @@ from ghee.core.failure_causes import NewCause, create_cause
 from ghee.core.jobs.model import job_public_id
 from ghee.core.projects import project_row_id
 from ghee.core.tokens import create_token
-from ghee.core.users import find_user
+from ghee.core.users import create_user, find_user
 from ghee.dashboard import router
 from ghee.dashboard.web import SESSION_COOKIE
 from ghee.db.database import Write, opened
@@ -150,6 +150,17 @@ def _owned_rows(server: Server, owner: Credentials) -> tuple[str, str, str, str]
     return run_async(made)
 
 
+def _member(server: Server) -> str:
+    """A user besides the admin, with an e-mail as long as one may be (the users page's rows and confirm pages)."""
+
+    async def made() -> str:
+        async with opened(server.database_url) as db, db.write() as work:
+            email = f"{LONG[:56]}.{uuid.uuid4().hex[:6]}@example.com"
+            return (await create_user(work, email=email, password=uuid.uuid4().hex, name=LONG)).public_id
+
+    return run_async(made)
+
+
 def _content(api: Api) -> dict[str, str]:
     """An author, a post, a page type with a page, a collection with items, an image: their keys."""
     author = new_author(api, bio=f"Writes {LONG}")
@@ -204,6 +215,7 @@ def studio(dash_server: Server, admin: Credentials) -> Iterator[Studio]:
             "cause_id": cause,
             "webhook_id": webhook,
             "delivery_id": delivery,
+            "user_id": _member(dash_server),
             **_content(api),
         }
         yield Studio(values, project)
@@ -329,7 +341,7 @@ def test_the_actions_of_each_row_are_in_reach_on_a_phone(
     _within_the_screen(hook.get_by_role("button", name=re.compile("^Send a test to https")))
     _within_the_screen(hook.get_by_role("link", name=re.compile("^Delete https")))
     page.goto(f"/collections/{studio.values['key']}")
-    _within_the_screen(page.get_by_role("button", name=f"Delete item {studio.values['item_id']}"))
+    _within_the_screen(page.get_by_role("link", name=f"Delete item {studio.values['item_id']}"))
 
 
 def test_the_menu_opens_and_closes_from_the_keyboard(phone: Page, dash_server: Server, admin: Credentials) -> None:
