@@ -14,8 +14,8 @@ import msgspec
 from litestar import Response
 from litestar.exceptions import NotFoundException
 
-MEDIA_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
-"""The files served, by suffix, and the media type each is answered with."""
+MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript"}
+"""The files served, by suffix, and their media type (Litestar adds ``; charset=utf-8`` to every ``text/`` one)."""
 
 FOREVER = "public, max-age=31536000, immutable"
 
