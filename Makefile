@@ -7,7 +7,7 @@ PORT ?= 8080
 # Both cores; a file's tests stay on one worker, so each suite's server starts once per worker.
 PYTEST_ARGS ?= -n 2 --dist=loadfile
 
-.PHONY: run test lint bench chromium screenshots clean
+.PHONY: run test lint bench chromium screenshots swagger-ui clean
 
 $(BIN)/ghee: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "ghee needs $(PYTHON)"; exit 1; }
@@ -45,9 +45,14 @@ test: $(BIN)/ghee chromium
 screenshots: $(BIN)/ghee chromium
 	GHEE_SCREENSHOTS=1 $(BIN)/pytest -q tests/dashboard -k "not postgres"
 
+# Refresh /docs's Swagger UI files from npm (the only use of npm: installing and running ghee never need it).
+# The version pinned in src/ghee/reference/vendored.json again, or another: make swagger-ui VERSION=5.36.0
+swagger-ui:
+	$(PYTHON) tools/vendor_swagger_ui.py $(VERSION)
+
 lint: $(BIN)/ghee
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench tools
+	$(BIN)/ruff format --check src tests bench tools
 	$(BIN)/mypy --strict src
 
 bench: $(BIN)/ghee

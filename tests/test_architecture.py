@@ -37,6 +37,7 @@ LEVELS = {
     "ops": 5,
     "worker": 5,
     "openapi": 5,
+    "reference": 5,
     # the process: the app and the command
     "app": 6,
     "cli": 6,

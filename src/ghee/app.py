@@ -13,11 +13,10 @@ from litestar import Litestar, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
-from ghee import __version__, dashboard, openapi
+from ghee import __version__, dashboard, openapi, reference
 from ghee.config import Settings, get_settings
 from ghee.core.media_renders import Renderer
 from ghee.dashboard.web import not_found_page, wants_page
@@ -48,14 +47,6 @@ def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
         downloads = {"/api/v1/analytics/export": buildbutler.analytics.EXPORT_MEDIA_TYPES, "/media/{path}": IMAGE_TYPES}
         state.openapi_json = msgspec.json.encode(openapi.document(request.app, downloads))
     return Response(state.openapi_json, media_type="application/json")
-
-
-class _Reference(ScalarRenderPlugin):
-    """``/docs``: the API reference, reading the completed document of ``/openapi.json``."""
-
-    @staticmethod
-    def get_openapi_json_route(request: Request[Any, Any, Any]) -> str:  # noqa: ARG004 (Litestar's signature)
-        return "/openapi.json"
 
 
 ROUTE_HANDLERS: tuple[ControllerRouterHandler, ...] = (
@@ -131,8 +122,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Self-hosted build, release and content hub: the ButterStack (/v1), "
             "buddybuild (/v1/apps), BuildButler (/api/v1) and ButterCMS-style (/v2) APIs over one data model.",
-            path="/docs",
-            render_plugins=[_Reference()],
+            render_plugins=[reference.ReferencePage()],
+            openapi_router=reference.reference_router(),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", description="A ghee personal access token"),

@@ -11,18 +11,16 @@ used: ``/usr/bin/chromium`` comes from Debian (``make test`` installs it).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from ghee.dashboard.web import SESSION_COOKIE
 from tests.support.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     Credentials,
     add_user,
+    launched_chromium,
     open_session_for,
 )
 from tests.support.servers import Server, kept, shared_server
@@ -45,17 +43,9 @@ def admin(dash_server: Server) -> Credentials:
 
 @pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for the dashboard's tests.
-
-    Stopped when they end: Playwright's sync API keeps an event loop running
-    on the test thread, where other suites' ``asyncio.run`` would be refused.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    """Debian's Chromium, headless, for the dashboard's tests; stopped when they end."""
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 @pytest.fixture

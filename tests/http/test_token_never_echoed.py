@@ -31,6 +31,7 @@ from ghee.core.users import create_user, find_user
 from ghee.dashboard.assets import static_url
 from ghee.db.database import opened
 from ghee.delivery.outbox import hand_on_events
+from ghee.reference import asset_url as reference_asset_url
 from tests.support.api import Api
 from tests.support.blog import new_author, new_post
 from tests.support.browser import signed_in_client
@@ -138,6 +139,7 @@ def _estate(server: Server, api: Api) -> Estate:
         "revision": "1",
         "static": static_url("app.js").removeprefix("/static/"),
         "docs": "no-such-page",
+        "reference_asset": reference_asset_url("reference.js").removeprefix("/docs/assets/"),
         "user_token": run_async(user_token),
         "user": run_async(other_user),
     }
@@ -175,6 +177,7 @@ _VALUE_OF: list[tuple[str, str, str]] = [
     ("/", "page_type", "page_type"),
     ("/", "item_id", "item"),
     ("/media/", "path", "media"),
+    ("/docs/assets/", "filename", "reference_asset"),
     ("/docs/", "path", "docs"),
     ("/", "filename", "static"),
     ("/", "token_id", "user_token"),

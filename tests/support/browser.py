@@ -6,10 +6,13 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from ghee.core.sessions import open_session
 from ghee.core.users import create_user, find_user
@@ -22,6 +25,22 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@contextmanager
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless, through Playwright (never Playwright's own downloads); closed at the end.
+
+    Keep it to a package's or module's tests: Playwright's sync API keeps an
+    event loop running on the test thread, where other suites' ``asyncio.run``
+    would be refused.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium", pytrace=False)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
