@@ -49,51 +49,51 @@ def test_add_connection_wrong_then_right_token(signed_in_page: Page, dash_server
     before = api.ok("GET", "/api/v1/connections")["meta"]["total"]
 
     # A wrong token: Jenkins answers 401, the form says so next to the field, and nothing is stored.
-    _fill(page, "Studio Jenkins", jenkins.url, jenkins.user, "not-the-token")
+    _fill(page, "Render Farm Jenkins", jenkins.url, jenkins.user, "not-the-token")
     expect(page.get_by_role("alert")).to_contain_text("rejected the user name or API token (HTTP 401")
     token_field = page.get_by_label("API token")
     expect(token_field).to_have_attribute("aria-invalid", "true")
     expect(token_field).to_have_value("")  # a token is never sent back
-    expect(page.get_by_label("Name")).to_have_value("Studio Jenkins")
+    expect(page.get_by_label("Name")).to_have_value("Render Farm Jenkins")
     assert api.ok("GET", "/api/v1/connections")["meta"]["total"] == before
     assert_accessible(page)
     shoot(page, "connections-error")
 
     # A URL that is not http(s) is refused before anything is asked.
-    _fill(page, "Studio Jenkins", "ftp://jenkins.example.com/", jenkins.user, jenkins.token)
+    _fill(page, "Render Farm Jenkins", "ftp://jenkins.example.com/", jenkins.user, jenkins.token)
     expect(page.get_by_role("alert")).to_contain_text("Jenkins URL: must be an absolute http:// or https:// URL")
 
     # The right token connects; the list shows it with its sync status.
-    _fill(page, "Studio Jenkins", jenkins.url, jenkins.user, jenkins.token)
-    expect(page.get_by_role("status")).to_contain_text("Connected Studio Jenkins")
-    row = page.locator("tr", has_text="Studio Jenkins")
+    _fill(page, "Render Farm Jenkins", jenkins.url, jenkins.user, jenkins.token)
+    expect(page.get_by_role("status")).to_contain_text("Connected Render Farm Jenkins")
+    row = page.locator("tr", has_text="Render Farm Jenkins")
     expect(row).to_contain_text(jenkins.url)
     expect(row.locator(".status")).to_have_text(re.compile("^(new|ok)$"))
     listed = api.ok("GET", "/api/v1/connections")["data"]
-    [made] = [c for c in listed if c["name"] == "Studio Jenkins"]
+    [made] = [c for c in listed if c["name"] == "Render Farm Jenkins"]
     assert made["url"] == jenkins.url
     assert_accessible(page)
     shoot(page, "connections")
 
     # The same name again is refused inline.
-    _fill(page, "Studio Jenkins", jenkins.url, jenkins.user, jenkins.token)
+    _fill(page, "Render Farm Jenkins", jenkins.url, jenkins.user, jenkins.token)
     expect(page.get_by_role("alert")).to_contain_text("already exists")
 
     # Sync now makes the next pass due; delete asks first.
     page.goto("/connections")
     clicked = datetime.now(UTC).replace(microsecond=0)
-    row.get_by_role("button", name="Sync Studio Jenkins now").click()
-    expect(page.get_by_role("status")).to_contain_text("A sync of Studio Jenkins is due now")
-    [due] = [c for c in api.ok("GET", "/api/v1/connections")["data"] if c["name"] == "Studio Jenkins"]
+    row.get_by_role("button", name="Sync Render Farm Jenkins now").click()
+    expect(page.get_by_role("status")).to_contain_text("A sync of Render Farm Jenkins is due now")
+    [due] = [c for c in api.ok("GET", "/api/v1/connections")["data"] if c["name"] == "Render Farm Jenkins"]
     # Due now, or already run by the worker inside `ghee serve` (SQLite) since the click.
     ran = due["lastSyncAt"] is not None and datetime.fromisoformat(due["lastSyncAt"]) >= clicked
     assert ran or datetime.fromisoformat(due["nextSyncAt"]) <= datetime.now(UTC)
-    row.get_by_role("link", name="Delete Studio Jenkins").click()
-    expect(page.locator("h1")).to_have_text("Delete Studio Jenkins?")
+    row.get_by_role("link", name="Delete Render Farm Jenkins").click()
+    expect(page.locator("h1")).to_have_text("Delete Render Farm Jenkins?")
     page.get_by_role("button", name="Delete connection").click()
-    expect(page.get_by_role("status")).to_contain_text("Deleted Studio Jenkins")
-    expect(page.locator("tr", has_text="Studio Jenkins")).to_have_count(0)
-    assert all(c["name"] != "Studio Jenkins" for c in api.ok("GET", "/api/v1/connections")["data"])
+    expect(page.get_by_role("status")).to_contain_text("Deleted Render Farm Jenkins")
+    expect(page.locator("tr", has_text="Render Farm Jenkins")).to_have_count(0)
+    assert all(c["name"] != "Render Farm Jenkins" for c in api.ok("GET", "/api/v1/connections")["data"])
     api.http.close()
 
     page.set_viewport_size(PHONE)
