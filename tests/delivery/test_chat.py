@@ -101,6 +101,26 @@ def test_a_failed_build_arrives_in_each_service_s_shape_then_keeps_quiet_then_sa
         assert len(receiver.at(path)) == 2
 
 
+def test_a_discord_answer_without_content_is_a_delivery(
+    hub: Hub, api: Api, receiver: Receiver, subscribe: Subscribe
+) -> None:
+    project = api.new_project()
+    job = Job(hub, project["id"], "nightly")
+    path = secret_path("discord")
+    receiver.answer(path, 204, 204)  # Discord's answer to a webhook message (without ?wait=true)
+    hook = subscribe(path, ["build.*"], format="discord", projects=[project["id"]])
+    job.finished("FAILURE", "Finished: FAILURE\n")
+    job.finished("SUCCESS", "Finished: SUCCESS\n")
+
+    def delivered() -> list[dict[str, Any]] | None:
+        listed: list[dict[str, Any]] = api.ok("GET", f"/v1/webhooks/{hook['id']}/deliveries")["deliveries"]
+        return listed if len(listed) == 2 and all(d["state"] == "delivered" for d in listed) else None
+
+    listed = wait_until(delivered, "both messages recorded as delivered")
+    assert [(d["attempts"], d["last_status"]) for d in listed] == [(1, 204), (1, 204)]  # no retry, none sent twice
+    assert len(receiver.at(path)) == 2
+
+
 def test_other_projects_and_events_without_a_message_reach_no_chat_subscription(
     hub: Hub, api: Api, receiver: Receiver, subscribe: Subscribe
 ) -> None:

@@ -33,6 +33,7 @@ FAST_DELIVERY = {
 
 
 WAIT = 60.0
+NO_CONTENT = 204
 
 
 def wait_until(condition: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
@@ -133,6 +134,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             reply = b'{"ok": true}'
             try:
                 self.send_response(status)
+                if status == NO_CONTENT:  # as Discord answers a message: no body, no length
+                    self.end_headers()
+                    return
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(reply)))
                 self.end_headers()
