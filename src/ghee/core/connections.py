@@ -298,13 +298,16 @@ async def update_connection(
 
     A new token is sealed as ``create_connection`` seals one; without one the
     sealed token stays as it is. The next pass is due at once and starts its
-    count of failures afresh. Emits ``connection.updated``; raises
+    count of failures afresh; a pass running with the old credentials loses its
+    lease, so it stops before its next write and records nothing of how it
+    went (``LeaseLost``). Emits ``connection.updated``; raises
     ``NotFound`` (for an archived connection too) and ``Conflict`` for the
     demo's sample Jenkins, which is never contacted.
     """
     found = await get_connection(work, public_id)
     check_editable(found)
     values: dict[str, object] = {"url": url, "username": change.username, "failures": 0, "next_sync_at": utcnow()}
+    values |= {"lease_owner": None, "lease_until": None}
     if change.token is not None:
         values["token_encrypted"] = sealer.seal(change.token)
     await work.execute(connections.update().where(connections.c.id == found.id, _LIVE).values(**values))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,15 @@ import sqlalchemy as sa
 
 from ghee.clock import utcnow
 from ghee.config import Settings
-from ghee.core.connections import Connection, ConnectionChange, connection_row_id, create_demo_connection
+from ghee.core.connections import (
+    Connection,
+    ConnectionChange,
+    claim_connection,
+    connection_row_id,
+    create_demo_connection,
+    release_connection,
+    renew_lease,
+)
 from ghee.db.database import opened
 from ghee.db.sealing import sealer_for
 from ghee.db.tables import connections, events
@@ -22,6 +31,7 @@ from tests.support.api import Api
 from tests.support.fake_jenkins import FakeJenkins
 from tests.support.jenkins import SECRET_KEY, connect, query
 from tests.support.servers import Server
+from tests.support.webhooks import wait_until
 
 
 @pytest.fixture
@@ -147,3 +157,34 @@ def test_unknown_archived_and_demo_connections_cannot_be_edited(
     with pytest.raises(Conflict, match="demo"):
         _edit(editing, demo_id, "https://jenkins.demo.example/", "ghee-demo", jenkins.token)
     assert jenkins.requests == []
+
+
+def test_an_edit_ends_a_pass_running_with_the_old_credentials(
+    api: Api, server: Server, editing: Settings, jenkins: FakeJenkins
+) -> None:
+    made = connect(api, jenkins)
+    row_id = connection_row_id(made["id"])
+
+    async def in_db(step: Any) -> Any:
+        async with opened(server.database_url) as db, db.write() as work:
+            return await step(work)
+
+    # A pass holds the lease (the server's own worker may hold it a moment first).
+    wait_until(
+        lambda: asyncio.run(in_db(lambda work: claim_connection(work, "old-pass", connection_id=row_id))),
+        "the connection's lease",
+    )
+    _edit(editing, made["id"], jenkins.url, jenkins.user, jenkins.token)
+
+    # The old pass finds its lease gone before its next write, and its outcome is not recorded.
+    assert asyncio.run(in_db(lambda work: renew_lease(work, row_id, "old-pass"))) is False
+    asyncio.run(
+        in_db(
+            lambda work: release_connection(
+                work, row_id, "old-pass", error="HTTP 401 from Jenkins", interval=timedelta(minutes=5)
+            )
+        )
+    )
+    row = _stored(server, made["id"])
+    assert (row.failures, row.status) != (1, "error")
+    assert row.last_error != "HTTP 401 from Jenkins"

@@ -84,10 +84,10 @@ async def sync_connection(  # noqa: PLR0913 (the pass's options are named at the
     except JenkinsError as exc:
         error = str(exc)
     except SealBroken:
-        error = "the stored token cannot be decrypted: GHEE_SECRET_KEY changed; delete and re-add the connection"
+        error = "the stored token cannot be decrypted: GHEE_SECRET_KEY changed; enter the API token again"
     except LeaseLost:
-        log.warning("lost the lease on connection %s to another worker", name)
-        return PassOutcome(name, stats, "lease lost to another worker")
+        log.warning("lost the lease on connection %s (taken by another worker, or its credentials were edited)", name)
+        return PassOutcome(name, stats, "lease lost")
     except Exception as exc:  # one connection's bug must not stop the others: record it and go on
         log.exception("sync of connection %s failed", name)
         error = f"internal error: {type(exc).__name__}: {exc}"
