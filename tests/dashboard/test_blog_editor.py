@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.api import Api
 from tests.support.blog import new_post, unique, write
-from tests.support.browser import PHONE, shoot
+from tests.support.browser import PHONE, shoot, width_on_a_phone
 from tests.support.servers import Server
 from tests.support.webhooks import start_worker, stop
 
@@ -37,8 +37,7 @@ def _image(tmp_path: Path, name: str, color: tuple[int, int, int]) -> Path:
 
 
 def _fits_the_phone(page: Page) -> None:
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert width_on_a_phone(page) <= PHONE["width"]
     page.set_viewport_size({"width": 1280, "height": 800})
 
 

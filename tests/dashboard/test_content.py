@@ -16,7 +16,7 @@ from tests.support.accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
 from tests.support.accessibility import contrast
 from tests.support.api import Api
 from tests.support.blog import new_author, new_post, unique
-from tests.support.browser import PHONE, session_client, shoot
+from tests.support.browser import PHONE, session_client, shoot, width_on_a_phone
 from tests.support.content import new_items, new_page, write
 from tests.support.content import unique as unique_key
 from tests.support.servers import Server
@@ -39,8 +39,7 @@ def _png(tmp_path: Path) -> Path:
 
 
 def _fits_the_phone(page: Page) -> None:
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert width_on_a_phone(page) <= PHONE["width"]
 
 
 def _is_on_the_api_and_the_feed(api: Api, server: Server, slug: str, title: str, author: str) -> None:

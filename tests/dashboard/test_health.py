@@ -23,7 +23,7 @@ from tests.support.accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
 from tests.support.accessibility import contrast
 from tests.support.analytics import Build, Seeder
 from tests.support.api import Api
-from tests.support.browser import PHONE, add_user, session_client, shoot, sign_in
+from tests.support.browser import PHONE, add_user, session_client, shoot, sign_in, width_on_a_phone
 from tests.support.servers import Server
 from tests.support.services import run_async
 
@@ -128,8 +128,7 @@ def test_health_shows_the_analytics_figures_charts_and_exports(
     assert png.content.startswith(b"\x89PNG")
     assert [row["failure"] for row in as_json.json()["data"]] == [1, 0, 0]
 
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert width_on_a_phone(page) <= PHONE["width"]
 
 
 def test_bad_controls_are_explained_not_failed(signed_in_page: Page, dash_server: Server) -> None:
@@ -167,8 +166,7 @@ def test_health_and_webhooks_pass_the_accessibility_checks(
     assert unlabelled == []
     low = [(what, fg, bg) for what, fg, bg in page.evaluate(PAIRS_SCRIPT) if contrast(fg, bg) < 4.5]
     assert low == []
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert width_on_a_phone(page) <= PHONE["width"]
 
 
 def test_a_jobs_page_lists_its_builds_filtered_and_linked(

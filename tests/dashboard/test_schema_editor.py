@@ -12,7 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.support.accessibility import _PAIRS_SCRIPT as PAIRS_SCRIPT
 from tests.support.accessibility import contrast
 from tests.support.api import Api
-from tests.support.browser import DESKTOP, PHONE, session_client
+from tests.support.browser import DESKTOP, PHONE, session_client, width_on_a_phone
 from tests.support.content import new_collection, new_items, new_page, new_page_type, unique
 from tests.support.servers import Server
 
@@ -48,8 +48,7 @@ def _schema(api: Api, path: str) -> list[dict[str, Any]]:
 
 
 def _fits_the_phone(page: Page) -> None:
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert width_on_a_phone(page) <= PHONE["width"]
 
 
 def test_build_a_collection_and_a_page_type_then_link_a_page_to_an_item_by_its_name(

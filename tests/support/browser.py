@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from ghee.core.sessions import open_session
 from ghee.core.users import create_user, find_user
@@ -50,6 +52,19 @@ DESKTOP = {"width": 1280, "height": 800}
 
 
 PHONE = {"width": 390, "height": 844}
+
+
+def width_on_a_phone(page: Page) -> int:
+    """The page's width at ``PHONE`` size, once its script has laid it out again (wide tables become cards).
+
+    Waits up to 5 s for it to fit the screen, then answers the width it has (more than 390 if it never fits).
+    """
+    page.set_viewport_size(PHONE)
+    fits = f"document.documentElement.scrollWidth <= {PHONE['width']}"
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(fits, timeout=5_000)
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width
 
 
 @dataclass(frozen=True)
