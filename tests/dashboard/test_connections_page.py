@@ -13,6 +13,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ghee import ids
+from ghee.core.jobs.link_rules import LinkRule, save_rules
+from ghee.core.projects import project_row_id
 from ghee.db.database import Write, opened
 from tests.support.accessibility import assert_accessible
 from tests.support.api import Api
@@ -142,7 +144,8 @@ def test_a_connections_page_sets_its_link_rules_and_makes_a_push_url(signed_in_p
     page.get_by_role("button", name="Make each top-level folder a project").click()
     expect(page.get_by_role("status")).to_have_text("Rules saved: 1 job linked.")
     assert top in {p["name"] for p in api.ok("GET", "/v1/projects", params={"limit": 100})["projects"]}
-    page.get_by_role("button", name="Remove rule 1").click()
+    page.get_by_role("link", name="Remove rule 1").click()
+    page.get_by_role("button", name="Remove rule").click()
     expect(page.locator("#rules li")).to_have_count(1)
     expect(page.locator("#rules")).to_contain_text("Each top-level folder")
 
@@ -165,6 +168,74 @@ def test_a_connections_page_sets_its_link_rules_and_makes_a_push_url(signed_in_p
     again = {"name": "client", "url": "job/game/job/client/", "build": {"number": 9}}
     assert httpx.post(url, json=again, timeout=10).status_code == 202  # the URL shown still works
     api.http.close()
+
+
+def test_removing_a_link_rule_asks_first_and_names_the_rule_removed(signed_in_page: Page, dash_server: Server) -> None:
+    api = Api(dash_server, dash_server.token("admin"))
+    game = api.new_project(name=f"Game {uuid.uuid4().hex[:6]}")
+    api.http.close()
+
+    async def estate(work: Write) -> tuple[int, str]:
+        connection_id, name = await new_connection(work)
+        await _rules_again(work, connection_id, game["id"])
+        return connection_id, name
+
+    connection_id, name = run_async(lambda: _in_db(dash_server, estate))
+    public_id = ids.encode("conn", connection_id)
+    page = signed_in_page
+    page.goto(f"/connections/{public_id}")
+    folder_rule = f"jobs in game belong to {game['name']}"
+
+    # The remove button leads to the shared confirm page naming the rule; cancelling changes nothing.
+    page.get_by_role("link", name="Remove rule 1").click()
+    expect(page.locator("h1")).to_have_text(f"Remove the rule “{folder_rule}” from {name}?")
+    assert_accessible(page)
+    page.get_by_role("link", name="Cancel").click()
+    assert page.url.endswith(f"/connections/{public_id}")
+    expect(page.locator("#rules li")).to_have_count(2)
+
+    # Confirming removes it, then the connection's page (post/redirect/get) says which rule went.
+    page.get_by_role("link", name="Remove rule 1").click()
+    page.get_by_role("button", name="Remove rule").click()
+    expect(page.get_by_role("status")).to_have_text(f"Removed the rule “{folder_rule}”.")
+    assert f"/connections/{public_id}?" in page.url
+    expect(page.locator("#rules li")).to_have_count(1)
+    expect(page.locator("#rules")).to_contain_text("Each top-level folder")
+
+    with session_client(page, dash_server) as client:
+        csrf = page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+        # No one-click removal is left, and the confirm's post keeps the CSRF check of every form.
+        one_click = client.post(f"/connections/{public_id}/rules", data={"_csrf": csrf, "action": "remove", "index": 0})
+        assert one_click.status_code == 400
+        top_rule = '{"each_top_folder":true}'
+        forged = client.post(f"/connections/{public_id}/rules/0/remove", data={"rule": top_rule})
+        assert forged.status_code == 403
+        # A rule no longer there, asked about or confirmed, is the page's clear error, not a 500.
+        gone = client.get(f"/connections/{public_id}/rules/5/remove")
+        assert gone.status_code == 400
+        assert "that rule is no longer there; reload the page" in gone.text
+        late = client.post(f"/connections/{public_id}/rules/5/remove", data={"_csrf": csrf, "rule": top_rule})
+        assert late.status_code == 400
+        assert "that rule is no longer there; reload the page" in late.text
+    page.reload()
+    expect(page.locator("#rules li")).to_have_count(1)
+
+    # Confirming a rule the rules moved past (another admin removed one meanwhile) removes nothing.
+    run_async(lambda: _in_db(dash_server, lambda work: _rules_again(work, connection_id, game["id"])))
+    page.goto(f"/connections/{public_id}")
+    page.get_by_role("link", name="Remove rule 2").click()
+    expect(page.locator("h1")).to_contain_text("each top-level folder is a project")
+    run_async(lambda: _in_db(dash_server, lambda work: _rules_again(work, connection_id, game["id"], top=False)))
+    page.get_by_role("button", name="Remove rule").click()
+    expect(page.get_by_role("alert")).to_have_text("Not saved: that rule is no longer there; reload the page")
+    page.goto(f"/connections/{public_id}")
+    expect(page.locator("#rules li")).to_have_count(2)
+
+
+async def _rules_again(work: Write, connection_id: int, project: str, *, top: bool = True) -> None:
+    """The connection's rules set anew: the game folder's, then the top-folder rule or a tools folder's."""
+    second = LinkRule(each_top_folder=True) if top else LinkRule("tools", project_row_id(project))
+    await save_rules(work, connection_id, [LinkRule("game", project_row_id(project)), second])
 
 
 async def _in_db(server: Server, work: Callable[[Write], Awaitable[T]]) -> T:

@@ -27,6 +27,7 @@ from ghee import ids
 from ghee.clock import utcnow
 from ghee.core.builds.rollups import add_builds
 from ghee.core.failure_causes import NewCause, create_cause
+from ghee.core.jobs.link_rules import LinkRule, save_rules
 from ghee.core.jobs.model import job_public_id
 from ghee.core.projects import project_row_id
 from ghee.core.tokens import create_token
@@ -89,6 +90,7 @@ async def _jenkins_rows(work: Write, project: str) -> tuple[int, int, int]:
     """The rows of ``_ci_build``, as the Jenkins sync writes them: their row ids."""
     connection_id, _ = await new_connection(work, f"Studio Jenkins {uuid.uuid4().hex[:6]}")
     job_id = await new_job(work, connection_id, f"skyline-{LONG.lower()}", project_id=project_row_id(project))
+    await save_rules(work, connection_id, [LinkRule(f"skyline/{LONG}", project_row_id(project))])  # its confirm page
     stages = [("Checkout", "SUCCESS", 4_000), ("Compile", "FAILED", 90_000)]
     log = f"Compiling {LONG}\nSource/Game/{LONG}.cpp:118:7: error: use of undeclared identifier\n"
     build_id = await new_build(
@@ -210,6 +212,7 @@ def studio(dash_server: Server, admin: Credentials) -> Iterator[Studio]:
             "changelist_id": changelist["id"],
             "asset_id": asset,
             "connection_id": connection,
+            "index": "0",  # the connection's link rule
             "job": job,
             "token_id": token,
             "cause_id": cause,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import msgspec
 from litestar import Request, get, post
 from litestar.params import Parameter
 from litestar.response import Redirect, Template
@@ -26,11 +27,12 @@ from ghee.core.connections import (
 )
 from ghee.core.jobs import link_rules
 from ghee.core.paging import Window
-from ghee.core.projects import list_projects, project_public_id, project_row_id
+from ghee.core.projects import get_project, list_projects, project_public_id, project_row_id
 from ghee.dashboard.flash import Flash, forget_flash, keep_flash, take_flash
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render, require_admin
 from ghee.db.database import Database
+from ghee.db.reads import Reads
 from ghee.errors import Conflict, Invalid, NotFound
 from ghee.http.services import services_of
 from ghee.integrations.jenkins.connect import add_connection, edit_connection
@@ -173,18 +175,22 @@ async def _connection_page(  # noqa: PLR0913 (the page and its one-off notices)
 
 
 @get("/connections/{connection_id:str}", guards=[require_admin])
-async def connection_page(
+async def connection_page(  # noqa: PLR0913 (the page's query arguments)
     request: Request[Any, Any, Any],
     db: Database,
     connection_id: str,
     linked: int = Parameter(default=-1, ge=-1, le=1_000_000),
+    removed: str = Parameter(default="", max_length=_MAX_FIELD),
     edited: bool = False,
 ) -> Template:
     """One connection: its server and credentials, its link rules (which project a job belongs to), its push URL.
 
     A push URL just made is shown this once (post/redirect/get through the sealed flash cookie).
     """
-    notice = f"Rules saved: {linked} job{'' if linked == 1 else 's'} linked." if linked >= 0 else ""
+    jobs = f"{linked} job{'' if linked == 1 else 's'} linked."
+    notice = f"Rules saved: {jobs}" if linked >= 0 else ""
+    if removed:
+        notice = f"Removed the rule “{removed}”." + (f" {jobs}" if linked > 0 else "")
     if edited:
         notice = "Saved: Jenkins accepted the credentials. The next sync runs shortly."
     made = take_flash(request, _PUSH_FLASH)
@@ -218,7 +224,7 @@ async def edit_connection_page(
 
 @post("/connections/{connection_id:str}/rules", guards=[require_admin])
 async def change_rules_page(request: Request[Any, Any, Any], db: Database, connection_id: str) -> Template | Redirect:
-    """Add a folder rule or the top-folder rule, or remove a rule; then link every unlinked job as the rules say."""
+    """Add a folder rule or the top-folder rule; then link every unlinked job as the rules say."""
     form = await form_fields(request)
     found = await get_connection(db.read(), connection_id)
     rules = await link_rules.rules_of(db.read(), found.id)
@@ -232,18 +238,76 @@ async def change_rules_page(request: Request[Any, Any, Any], db: Database, conne
 
 
 def _changed_rules(rules: list[link_rules.LinkRule], form: dict[str, Any]) -> list[link_rules.LinkRule]:
-    """``rules`` as the form asks: a folder rule or the top-folder rule added, or one removed; raises ``Invalid``."""
+    """``rules`` as the form asks: a folder rule or the top-folder rule added; raises ``Invalid``."""
     action = str(form.get("action", ""))
     if action == "add-folder":
         return [*rules, link_rules.LinkRule(str(form.get("folder", ""))[:_MAX_FIELD], _project_id(form))]
     if action == "add-top":
         return [*rules, link_rules.LinkRule(each_top_folder=True)]
-    index = str(form.get("index", ""))
-    if action != "remove":
-        raise Invalid("action", "choose what to change")
-    if not index.isdigit() or int(index) >= len(rules):
-        raise Invalid("index", "that rule is no longer there; reload the page")
-    return [rule for at, rule in enumerate(rules) if at != int(index)]
+    raise Invalid("action", "choose what to change")
+
+
+@get("/connections/{connection_id:str}/rules/{index:int}/remove", guards=[require_admin])
+async def confirm_remove_rule(
+    request: Request[Any, Any, Any], db: Database, connection_id: str, index: int
+) -> Template:
+    """Ask before removing a link rule, naming it; a rule no longer there is said on the connection's page."""
+    found = await get_connection(db.read(), connection_id)
+    rules = await link_rules.rules_of(db.read(), found.id)
+    if not 0 <= index < len(rules):
+        return await _connection_page(request, db, connection_id, error=_GONE)
+    rule = rules[index]
+    return render(
+        request,
+        "pages/confirm.html",
+        title=f"Remove a link rule · {found.name}",
+        question=f"Remove the rule “{await _rule_words(db.read(), rule)}” from {found.name}?",
+        consequence="Jobs it linked stay in their projects; jobs found from now on are linked by the rules left.",
+        action=f"/connections/{found.public_id}/rules/{index}/remove",
+        fields={"rule": _rule_key(rule)},
+        verb="Remove rule",
+        cancel=f"/connections/{found.public_id}",
+    )
+
+
+@post("/connections/{connection_id:str}/rules/{index:int}/remove", guards=[require_admin])
+async def remove_rule_page(
+    request: Request[Any, Any, Any], db: Database, connection_id: str, index: int
+) -> Template | Redirect:
+    """Remove the rule confirmed (unless the rules changed since), link the unlinked jobs as the rest say; say so."""
+    form = await form_fields(request)
+    found = await get_connection(db.read(), connection_id)
+    rules = await link_rules.rules_of(db.read(), found.id)
+    # An index alone could name another rule by now; the confirm page sent the rule it showed.
+    if not 0 <= index < len(rules) or str(form.get("rule", "")) != _rule_key(rules[index]):
+        return await _connection_page(request, db, connection_id, error=_GONE)
+    removed = await _rule_words(db.read(), rules[index])
+    try:
+        async with db.write() as work:
+            linked = await link_rules.save_rules(work, found.id, rules[:index] + rules[index + 1 :])
+    except Invalid as exc:
+        return await _connection_page(request, db, connection_id, error=exc.problem)
+    said = urlencode({"removed": removed, "linked": linked})
+    return Redirect(f"/connections/{found.public_id}?{said}", status_code=303)
+
+
+_GONE = "that rule is no longer there; reload the page"
+
+
+def _rule_key(rule: link_rules.LinkRule) -> str:
+    """The rule as the confirm page posts it back, to be compared with the rule at its index then."""
+    return msgspec.json.encode(rule).decode()
+
+
+async def _rule_words(reads: Reads, rule: link_rules.LinkRule) -> str:
+    """The rule in words, as the connection's page lists it."""
+    if rule.each_top_folder or rule.project is None:
+        return "each top-level folder is a project"
+    try:
+        project = (await get_project(reads, project_public_id(rule.project))).name
+    except NotFound:
+        project = project_public_id(rule.project)
+    return f"jobs in {rule.folder} belong to {project}"
 
 
 def _project_id(form: dict[str, Any]) -> int | None:
@@ -276,5 +340,7 @@ ROUTES = [
     connection_page,
     edit_connection_page,
     change_rules_page,
+    confirm_remove_rule,
+    remove_rule_page,
     push_secret_page,
 ]
