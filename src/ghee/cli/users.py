@@ -30,9 +30,8 @@ def user_create(  # noqa: PLR0913 (one argument per option)
     email: str, name: str, *, admin: bool, password_stdin: bool, reset_password: bool, revoke_tokens: bool
 ) -> None:
     """Create a user; a generated password is printed once, alone on the last line."""
-    from ghee.core.sessions import close_user_sessions
     from ghee.core.tokens import revoke_all_user_tokens
-    from ghee.core.users import create_user, find_user, generate_password, set_password
+    from ghee.core.users import close_user_sessions, create_user, find_user, generate_password, set_password
 
     if revoke_tokens and not reset_password:
         raise click.UsageError("--revoke-tokens goes with --reset-password")
