@@ -1,4 +1,8 @@
-"""Dashboard sign-in sessions: a random cookie value, stored only as its SHA-256, with a sliding expiry."""
+"""Dashboard sign-in sessions: a random cookie value, stored only as its SHA-256, with a sliding expiry.
+
+Ending every session of a user at once is ``ghee.core.users.close_user_sessions``,
+next to disabling, deleting and resetting a password, which do it (this module imports that one).
+"""
 
 from __future__ import annotations
 
@@ -135,9 +139,3 @@ async def slide_session(work: Write, session: Session) -> Session:
 async def close_session(work: Write, cookie_value: str) -> None:
     """End the session behind a cookie value (nothing happens if there is none)."""
     await work.execute(sessions.delete().where(sessions.c.id == session_id(cookie_value)))
-
-
-async def close_user_sessions(work: Write, user_id: int) -> int:
-    """End every session of a user (after a password reset); returns how many ended."""
-    result = await work.execute(sessions.delete().where(sessions.c.user_id == user_id))
-    return result.rowcount or 0

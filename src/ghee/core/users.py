@@ -242,8 +242,11 @@ async def _refuse_losing_the_last_admin(work: Write, user: User, actor_id: int |
         raise LastActiveAdmin(user.email)
 
 
-async def _end_sessions(work: Write, user_id: int) -> int:
-    # ``core.sessions.close_user_sessions`` does the same, but that module imports this one.
+async def close_user_sessions(work: Write, user_id: int) -> int:
+    """End every session of a user (disabled, deleted, a new password); returns how many ended.
+
+    Here, not in ``core.sessions``: that module imports this one.
+    """
     result = await work.execute(sessions.delete().where(sessions.c.user_id == user_id))
     return result.rowcount or 0
 
@@ -262,7 +265,7 @@ async def disable_user(work: Write, user_id: int, *, actor_id: int | None = None
     await _refuse_losing_the_last_admin(work, user, actor_id, "disable")
     now = utcnow()
     await work.execute(users.update().where(users.c.id == user_id).values(disabled_at=now))
-    await _end_sessions(work, user_id)
+    await close_user_sessions(work, user_id)
     return msgspec.structs.replace(user, disabled_at=now)
 
 
@@ -290,7 +293,7 @@ async def delete_user(work: Write, user_id: int, *, actor_id: int | None = None)
     """
     user = await get_user(work, user_id)
     await _refuse_losing_the_last_admin(work, user, actor_id, "delete")
-    ended = await _end_sessions(work, user_id)
+    ended = await close_user_sessions(work, user_id)
     removed = await work.execute(tokens.delete().where(tokens.c.user_id == user_id))
     await work.execute(users.delete().where(users.c.id == user_id))
     return Deleted(user, ended, removed.rowcount or 0)
@@ -308,5 +311,5 @@ async def reset_password(work: Write, user_id: int, *, actor_id: int | None = No
     user = await get_user(work, user_id)
     password = generate_password()
     await set_password(work, user_id, password)
-    await _end_sessions(work, user_id)
+    await close_user_sessions(work, user_id)
     return user, password

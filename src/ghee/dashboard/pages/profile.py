@@ -13,7 +13,6 @@ from ghee.clock import utcnow
 from ghee.core.paging import Window
 from ghee.core.projects import Project, get_project, list_projects
 from ghee.core.scopes import SCOPES
-from ghee.core.sessions import close_user_sessions
 from ghee.core.tokens import (
     create_token,
     expiry_from,
@@ -22,7 +21,7 @@ from ghee.core.tokens import (
     revoke_all_user_tokens,
     revoke_user_token,
 )
-from ghee.core.users import SignInFailed, User, authenticate_user, set_password
+from ghee.core.users import SignInFailed, User, authenticate_user, close_user_sessions, set_password
 from ghee.dashboard.flash import Flash, forget_flash, keep_flash, take_flash
 from ghee.dashboard.nav import NavItem, add_nav
 from ghee.dashboard.web import form_fields, render

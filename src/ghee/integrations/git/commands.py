@@ -2,7 +2,7 @@
 
 They read ``GHEE_URL``, ``GHEE_TOKEN``, ``GHEE_PROJECT`` (and optionally
 ``GHEE_SPOOL_DIR``, ``GHEE_SEND_SECONDS``) from the environment; see
-docs/git.md. ``ghee git secret``, which needs ghee's database, is in ``ghee.cli``.
+docs/git.md. ``ghee git secret``, which needs ghee's database, is in ``ghee.cli.git_pushes``.
 """
 
 from __future__ import annotations
