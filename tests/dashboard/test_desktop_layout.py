@@ -14,6 +14,7 @@ from playwright.sync_api import Locator, Page, expect
 from ghee.core.tokens import create_token
 from ghee.core.users import find_user
 from ghee.db.database import opened
+from tests.support.api import Api
 from tests.support.browser import DESKTOP, Credentials
 from tests.support.servers import Server
 from tests.support.services import run_async
@@ -65,3 +66,22 @@ def test_a_long_unbroken_token_name_leaves_the_revoke_button_in_view(
     page.goto("/tokens")  # every token, the admin's list: the name is the row's header cell
     row = page.locator(f'tr[data-token="{token_id}"]')
     _fully_in_view(page, row.get_by_role("link", name=f"Revoke {LONG_NAME}", exact=False))
+
+
+def test_a_short_word_in_a_narrow_card_stays_whole(signed_in_page: Page, dash_server: Server) -> None:
+    """A cell may break a long word, not a short one: a build's ``#12`` in an overview card keeps to one line."""
+    api = Api(dash_server, dash_server.token("admin"))
+    project = api.new_project(name=f"Narrow {uuid.uuid4().hex[:6]}", engine="unreal")
+    build = api.finished_build(project["id"], "success")
+    api.http.close()
+
+    page = signed_in_page
+    page.goto("/")
+    number = page.get_by_role("region", name=project["name"]).get_by_role(
+        "link", name=f"{project['name']} build {build['number']}"
+    )
+    badge = page.get_by_role("region", name=project["name"]).locator(".status").first
+    expect(number).to_be_visible()
+    lines = number.evaluate("link => link.getClientRects().length")
+    assert lines == 1, f"#{build['number']} is broken over {lines} lines"
+    assert badge.evaluate("badge => badge.getClientRects().length") == 1

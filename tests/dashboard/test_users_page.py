@@ -77,7 +77,7 @@ def test_a_typed_password_and_admin_are_kept_and_a_taken_email_is_refused(signed
     page.goto("/users")
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password (optional").fill("typed by the admin")
-    page.get_by_label("Admin").check()
+    page.get_by_role("checkbox", name="Admin", exact=True).check()
     page.get_by_role("button", name="Add user").click()
     assert page.get_by_label("Password", exact=True).input_value() == "typed by the admin"
     expect(page.locator("tr", has_text=email)).to_contain_text("admin")
