@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ghee.cli.jobs import run_job
+from ghee.cli.jobs import every_item, run_job
 
 if TYPE_CHECKING:
     from ghee.db.database import Write
@@ -36,18 +36,11 @@ def project_create(name: str, engine: str) -> None:
 def project_list() -> None:
     """List projects by name."""
     from ghee.clock import iso
-    from ghee.core.paging import Window
     from ghee.core.projects import list_projects
 
     async def job(work: Write) -> None:
-        offset = 0
         click.echo(f"{'ID':<14} {'ENGINE':<10} {'CREATED':<21} NAME")
-        while True:
-            page = await list_projects(work, Window(100, offset))
-            for p in page.items:
-                click.echo(f"{p.public_id:<14} {p.engine:<10} {iso(p.created_at):<21} {p.name}")
-            if not page.has_more:
-                return
-            offset += 100
+        async for p in every_item(work, list_projects):
+            click.echo(f"{p.public_id:<14} {p.engine:<10} {iso(p.created_at):<21} {p.name}")
 
     run_job(job)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ghee.cli.jobs import run_job
+from ghee.cli.jobs import every_item, run_job
 from ghee.core.scopes import SCOPES
 
 if TYPE_CHECKING:
@@ -57,28 +57,21 @@ def token_create(  # noqa: PLR0913 (one argument per option)
 def token_list() -> None:
     """List tokens (never their secrets), with their last use and expiry."""
     from ghee.clock import iso, utcnow
-    from ghee.core.paging import Window
     from ghee.core.tokens import list_tokens
 
     async def job(work: Write) -> None:
-        offset = 0
         now = utcnow()
         click.echo(f"{'ID':<14} {'NAME':<24} {'SCOPE':<6} {'PREFIX':<13} {'LAST USED':<21} {'EXPIRES':<21} STATUS")
-        while True:
-            page = await list_tokens(work, Window(100, offset))
-            for t in page.items:
-                status = "active"
-                if t.revoked_at:
-                    status = f"revoked {iso(t.revoked_at)}"
-                elif t.expired(now):
-                    status = "expired"
-                last, expires = iso(t.last_used_at) or "never", iso(t.expires_at) or "never"
-                click.echo(
-                    f"{t.public_id:<14} {t.name[:24]:<24} {t.scope:<6} {t.prefix:<13} {last:<21} {expires:<21} {status}"
-                )
-            if not page.has_more:
-                return
-            offset += 100
+        async for t in every_item(work, list_tokens):
+            status = "active"
+            if t.revoked_at:
+                status = f"revoked {iso(t.revoked_at)}"
+            elif t.expired(now):
+                status = "expired"
+            last, expires = iso(t.last_used_at) or "never", iso(t.expires_at) or "never"
+            click.echo(
+                f"{t.public_id:<14} {t.name[:24]:<24} {t.scope:<6} {t.prefix:<13} {last:<21} {expires:<21} {status}"
+            )
 
     run_job(job)
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ghee.cli.jobs import run_job
+from ghee.cli.jobs import every_item, run_job
 
 if TYPE_CHECKING:
     from ghee.core.users import User
@@ -122,20 +122,13 @@ def user_reset_password(email: str) -> None:
 def user_list() -> None:
     """List users."""
     from ghee.clock import iso
-    from ghee.core.paging import Window
     from ghee.core.users import list_users
 
     async def job(work: Write) -> None:
-        offset = 0
         click.echo(f"{'EMAIL':<32} {'NAME':<24} {'ADMIN':<6} {'CREATED':<21} STATUS")
-        while True:
-            page = await list_users(work, Window(100, offset))
-            for u in page.items:
-                status = f"disabled {iso(u.disabled_at)}" if u.disabled_at else "active"
-                admin = "yes" if u.is_admin else "no"
-                click.echo(f"{u.email[:32]:<32} {u.name[:24]:<24} {admin:<6} {iso(u.created_at):<21} {status}")
-            if not page.has_more:
-                return
-            offset += 100
+        async for u in every_item(work, list_users):
+            status = f"disabled {iso(u.disabled_at)}" if u.disabled_at else "active"
+            admin = "yes" if u.is_admin else "no"
+            click.echo(f"{u.email[:32]:<32} {u.name[:24]:<24} {admin:<6} {iso(u.created_at):<21} {status}")
 
     run_job(job)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ghee.cli.jobs import run_job
+from ghee.cli.jobs import every_item, run_job
 from ghee.config import get_settings
 
 if TYPE_CHECKING:
@@ -93,20 +93,13 @@ def _listed(text: str) -> list[str]:
 @webhook.command("list")
 def webhook_list() -> None:
     """List subscriptions (never their secrets)."""
-    from ghee.core.paging import Window
     from ghee.delivery.subscriptions import list_subscriptions
 
     async def job(work: Write) -> None:
-        offset = 0
         click.echo(f"{'ID':<12} {'STATUS':<9} {'EVENTS':<30} URL")
-        while True:
-            page = await list_subscriptions(work, Window(100, offset))
-            for sub in page.items:
-                status = "active" if sub.active else "disabled"
-                click.echo(f"{sub.public_id:<12} {status:<9} {','.join(sub.event_types)[:30]:<30} {sub.url}")
-            if not page.has_more:
-                return
-            offset += 100
+        async for sub in every_item(work, list_subscriptions):
+            status = "active" if sub.active else "disabled"
+            click.echo(f"{sub.public_id:<12} {status:<9} {','.join(sub.event_types)[:30]:<30} {sub.url}")
 
     run_job(job)
 
