@@ -25,6 +25,7 @@ import pytest
 
 from ghee import ids
 from ghee.core.builds.model import build_public_id
+from ghee.core.jobs.link_rules import LinkRule, save_rules
 from ghee.core.jobs.model import job_public_id
 from ghee.core.tokens import create_token
 from ghee.core.users import create_user, find_user
@@ -85,6 +86,7 @@ def _estate(server: Server, api: Api) -> Estate:
     delivery = api.ok("GET", f"/v1/webhooks/{webhook['id']}/deliveries")["deliveries"][0]
     connection_row, _ = in_db(server, new_connection)
     job_row = in_db(server, lambda work: new_job(work, connection_row))
+    in_db(server, lambda work: save_rules(work, connection_row, [LinkRule(each_top_folder=True)]))  # rule 0
     jenkins_build_row = in_db(server, lambda work: new_build(work, job_row, 1, "FAILURE", log="error: boom\n"))
     cause = api.ok(
         "POST",
@@ -142,6 +144,7 @@ def _estate(server: Server, api: Api) -> Estate:
         "reference_asset": reference_asset_url("reference.js").removeprefix("/docs/assets/"),
         "user_token": run_async(user_token),
         "user": run_async(other_user),
+        "rule": "0",
     }
     return Estate(values, session)
 
@@ -172,6 +175,7 @@ _VALUE_OF: list[tuple[str, str, str]] = [
     ("/", "webhook_id", "webhook"),
     ("/", "delivery_id", "delivery"),
     ("/", "connection_id", "connection"),
+    ("/connections/", "index", "rule"),
     ("/", "job_id", "job"),
     ("/", "cause_id", "cause"),
     ("/", "page_type", "page_type"),
