@@ -237,7 +237,7 @@ async def create_connection(work: Write, sealer: Sealer, new: NewConnection, url
     if row_id is None:
         raise Conflict(f"a connection named {new.name!r} already exists")
     made = Connection(row_id, new.name, url, new.username, "new", None, 0, None, now, now)
-    await _emit(work, "connection.created", made)
+    await emit_connection_event(work, "connection.created", made)
     return made
 
 
@@ -271,7 +271,7 @@ async def create_demo_connection(
     if row_id is None:
         raise Conflict(f"a connection named {name!r} already exists")
     made = Connection(row_id, name, url, "ghee-demo", "ok", None, 0, synced_at, None, created_at, demo=True)
-    await _emit(work, "connection.created", made)
+    await emit_connection_event(work, "connection.created", made)
     return made
 
 
@@ -281,7 +281,7 @@ async def _revive(work: Write, row_id: int, values: Mapping[str, object], new: N
         raise Conflict(f"a connection named {new.name!r} already exists")
     await work.execute(connections.update().where(connections.c.id == row_id).values(**values, archived_at=None))
     made = await get_connection(work, ids.encode("conn", row_id))
-    await _emit(work, "connection.created", made)
+    await emit_connection_event(work, "connection.created", made)
     return made
 
 
@@ -312,7 +312,7 @@ async def update_connection(
         values["token_encrypted"] = sealer.seal(change.token)
     await work.execute(connections.update().where(connections.c.id == found.id, _LIVE).values(**values))
     changed = await get_connection(work, public_id)
-    await _emit(work, "connection.updated", changed)
+    await emit_connection_event(work, "connection.updated", changed)
     return changed
 
 
@@ -417,7 +417,8 @@ async def pushing_connection(reads: Reads, public_id: str, secret: str) -> int:
     return row_id
 
 
-async def _emit(work: Write, event_type: str, made: Connection) -> None:
+async def emit_connection_event(work: Write, event_type: str, made: Connection) -> None:
+    """Record ``event_type`` of ``made``: its id, name and URL (never a credential)."""
     await record_event(
         work,
         event_type,

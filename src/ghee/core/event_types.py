@@ -32,7 +32,7 @@ EVENT_TYPES: dict[str, str] = {
     "job.deleted": "A Jenkins job vanished from its server.",
     "job.linked": "A Jenkins job was linked to a project, or unlinked.",
     "connection.created": "A Jenkins connection was added (or an archived one brought back).",
-    "connection.updated": "A Jenkins connection's URL, user or API token was changed.",
+    "connection.updated": "A Jenkins connection's URL, user, API token or link rules were changed.",
     "connection.archived": "A Jenkins connection was deleted: archived, its history kept.",
     "connection.deleted": "A Jenkins connection was purged with its history.",
     "connection.push_secret_issued": "A Jenkins connection was given a new push URL.",

@@ -188,3 +188,12 @@ def test_an_edit_ends_a_pass_running_with_the_old_credentials(
     row = _stored(server, made["id"])
     assert (row.failures, row.status) != (1, "error")
     assert row.last_error != "HTTP 401 from Jenkins"
+
+
+def test_new_link_rules_are_a_connection_update(api: Api, server: Server, jenkins: FakeJenkins) -> None:
+    made = connect(api, jenkins)
+    rules = {"rules": [{"eachTopFolder": True}]}
+
+    api.ok("PUT", f"/api/v1/connections/{made['id']}/link-rules", json=rules)
+
+    assert _updates(server, made["id"]) == [{"id": made["id"], "name": made["name"], "url": jenkins.url}]

@@ -23,6 +23,7 @@ import msgspec
 import sqlalchemy as sa
 
 from ghee import ids
+from ghee.core.connections import emit_connection_event, get_connection
 from ghee.core.jobs.links import link_job
 from ghee.core.jobs.model import Job
 from ghee.core.jobs.reads import jobs_of
@@ -93,7 +94,8 @@ async def rules_of(reads: Reads, connection_id: int) -> list[LinkRule]:
 async def save_rules(work: Write, connection_id: int, rules: Sequence[LinkRule]) -> int:
     """Check and store the connection's rules, then link every job of it that belongs to no project; how many were.
 
-    Raises ``Invalid`` (a bad rule, or a project that does not exist) or ``NotFound``.
+    Emits ``connection.updated`` (and ``job.linked`` for each job it links). Raises ``Invalid`` (a bad
+    rule, or a project that does not exist) or ``NotFound``.
     """
     checked = check_rules(rules)
     named = {rule.project for rule in checked if rule.project is not None}
@@ -109,6 +111,8 @@ async def save_rules(work: Write, connection_id: int, rules: Sequence[LinkRule])
     )
     if stored.rowcount != 1:
         raise NotFound("connection", ids.encode("conn", connection_id))
+    changed = await get_connection(work, ids.encode("conn", connection_id))
+    await emit_connection_event(work, "connection.updated", changed)
     unlinked = [job for job in (await jobs_of(work, connection_id)).values() if job.project_id is None]
     return await apply_rules(work, checked, unlinked)
 
