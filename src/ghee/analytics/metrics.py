@@ -15,6 +15,7 @@ Rules (one place, whatever dialect asks):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
@@ -153,9 +154,11 @@ def _scan(span: int, first: str, end: str) -> sa.Select[Any]:
     )
 
 
-def _in_range(span: int, first: str, end: str) -> sa.ColumnElement[bool]:
+def _in_range(
+    span: int, first: str, end: str, dimension: sa.ColumnElement[str] | None = None
+) -> sa.ColumnElement[bool]:
     return sa.and_(
-        build_dimension_rollups.c.dimension == sa.bindparam("dimension"),
+        build_dimension_rollups.c.dimension == (sa.bindparam("dimension") if dimension is None else dimension),
         build_dimension_rollups.c.span_hours == span,
         build_dimension_rollups.c.start_hour >= sa.bindparam(first),
         build_dimension_rollups.c.start_hour < sa.bindparam(end),
@@ -167,17 +170,40 @@ def _dimension_scans(*, page: bool, weeks: bool) -> sa.CompoundSelect[Any]:
 
     ``weeks``: whole weeks from the week rows (for totals; the rows' days are then not the builds' days).
     """
+    return sa.union_all(*_group_selects(page=page, weeks=weeks, tagged=False))
+
+
+def _group_selects(*, page: bool, weeks: bool, tagged: bool) -> list[sa.Select[Any]]:
+    """The scans of ``_dimension_scans``; ``tagged``: each row's dimension first."""
     selects = []
+    tag = (build_dimension_rollups.c.dimension,) if tagged else ()
     for span, first, end in _WEEK_SCANS if weeks else _SCANS:
-        select = sa.select(*_DIMENSION_COLUMNS).where(_in_range(span, first, end))
+        select = sa.select(*tag, *_DIMENSION_COLUMNS).where(_in_range(span, first, end))
         if page:
             select = select.where(build_dimension_rollups.c.key.in_([sa.bindparam(k) for k in _PAGE_KEYS]))
         selects.append(select)
-    return sa.union_all(*selects)
+    return selects
 
 
-def _group_page() -> sa.Select[Any]:
-    """One page of a dimension's keys with builds in the range, most builds first, each with how many keys there are."""
+def _with_overall(*, page: bool, weeks: bool) -> sa.CompoundSelect[Any]:
+    """The overall rows (dimension ``all``, by day) and a dimension's rows, as ``_dimension_scans``: one statement.
+
+    Each row starts with its dimension, which tells the two apart.
+    """
+    overall = [
+        sa.select(build_dimension_rollups.c.dimension, *_DIMENSION_COLUMNS).where(
+            _in_range(*scan, dimension=sa.literal(_OVERALL))
+        )
+        for scan in _SCANS
+    ]
+    return sa.union_all(*overall, *_group_selects(page=page, weeks=weeks, tagged=True))
+
+
+def _group_page(*, job_names: bool) -> sa.Select[Any]:
+    """One page of a dimension's keys with builds in the range, most builds first, each with how many keys there are.
+
+    ``job_names``: the dimension is ``job``, and each key's job's current name follows (``None`` if it is gone).
+    """
     t = build_dimension_rollups.c
     ranged = sa.union_all(
         *(
@@ -188,20 +214,31 @@ def _group_page() -> sa.Select[Any]:
         )
     ).subquery()
     builds_in = sa.func.sum(ranged.c.n)
-    return (
-        sa.select(ranged.c.key, sa.func.count().over())
+    page = (
+        sa.select(ranged.c.key, sa.func.count().over().label("total"), builds_in.label("n"))
         .group_by(ranged.c.key)
         .order_by(builds_in.desc(), ranged.c.key == "", ranged.c.key)
         .limit(sa.bindparam("limit"))
         .offset(sa.bindparam("offset"))
     )
+    if not job_names:
+        return page
+    keys = page.subquery()
+    named = keys.outerjoin(jobs, jobs.c.id == sa.cast(keys.c.key, sa.BigInteger))
+    return (
+        sa.select(keys.c.key, keys.c.total, jobs.c.full_name)
+        .select_from(named)
+        .order_by(keys.c.n.desc(), keys.c.key == "", keys.c.key)
+    )
 
 
+_OVERALL = "all"
 _ONE_JOB = sa.union_all(*(_scan(*scan) for scan in _SCANS))
-_EVERY_KEY, _PAGE_OF_KEYS = _dimension_scans(page=False, weeks=False), _dimension_scans(page=True, weeks=False)
-_EVERY_KEY_BY_WEEK = _dimension_scans(page=False, weeks=True)
-_PAGE_OF_KEYS_BY_WEEK = _dimension_scans(page=True, weeks=True)
-_PAGE = _group_page()
+_EVERY_KEY = _dimension_scans(page=False, weeks=False)
+_BOTH = (False, True)
+_WITH_OVERALL = {(page, weeks): _with_overall(page=page, weeks=weeks) for page in _BOTH for weeks in _BOTH}
+"""The overall rows and a dimension's: of every key or a page of keys, by day or by whole weeks."""
+_PAGE, _NAMED_PAGE = _group_page(job_names=False), _group_page(job_names=True)
 _JOBS = sa.select(jobs.c.id, jobs.c.full_name, jobs.c.folder, jobs.c.project_id)
 _JOB = _JOBS.where(jobs.c.id == sa.bindparam("job_id"))
 _JOB_NAMES = sa.select(jobs.c.id, jobs.c.full_name).where(jobs.c.id.in_([sa.bindparam(k) for k in _PAGE_KEYS]))
@@ -228,8 +265,9 @@ def _scan_bounds(time_range: TimeRange) -> dict[str, int]:
     }
 
 
-_Answer = tuple[Metrics, list[Cell], list[int]]
-"""Metrics, their cells, and the job ids whose names the groups and cells still need (``group_by="job"``)."""
+_Answer = tuple[Metrics, list[Cell], list[int], dict[int, str | None] | None]
+"""Metrics, their cells, the job ids whose names the groups and cells still need (``group_by="job"``), and those
+names when the page of groups brought them."""
 
 
 async def measure(reads: Reads, query: MetricsQuery, *, cells: bool = False) -> tuple[Metrics, list[Cell]]:
@@ -246,7 +284,7 @@ async def measure(reads: Reads, query: MetricsQuery, *, cells: bool = False) -> 
     if query.only_project is not None and query.job_id is None:
         raise Invalid("job", "is required: this token sees one project's jobs only")
     if query.job_id is None:
-        return await _named(reads, *await _measure_dimensions(reads, query, params, cells=cells))
+        return await _named(reads, await _measure_dimensions(reads, query, params, cells=cells))
     params["job_id"] = query.job_id
     job = await reads.first(_JOB, params)
     if job is None or (query.only_project is not None and job[3] != query.only_project):
@@ -257,15 +295,17 @@ async def measure(reads: Reads, query: MetricsQuery, *, cells: bool = False) -> 
     return _summarise(query, table, table, keys, cells=cells)
 
 
-async def _named(reads: Reads, metrics: Metrics, cells: list[Cell], job_ids: list[int]) -> tuple[Metrics, list[Cell]]:
-    """``metrics`` and ``cells`` with the current name of each job of ``job_ids`` in its groups."""
+async def _named(reads: Reads, answer: _Answer) -> tuple[Metrics, list[Cell]]:
+    """The metrics and cells of ``answer`` with the current name of each job in its groups (read unless known)."""
+    metrics, cells, job_ids, names = answer
     if not job_ids:
         return metrics, cells
-    names: dict[int, str] = {}
-    for start in range(0, len(job_ids), MAX_PER_PAGE):
-        part = job_ids[start : start + MAX_PER_PAGE]
-        chosen_ids = dict(zip(_PAGE_KEYS, part + [None] * (MAX_PER_PAGE - len(part)), strict=False))
-        names.update({row[0]: row[1] for row in await reads.all(_JOB_NAMES, chosen_ids)})
+    if names is None:
+        names = {}
+        for start in range(0, len(job_ids), MAX_PER_PAGE):
+            part = job_ids[start : start + MAX_PER_PAGE]
+            chosen_ids = dict(zip(_PAGE_KEYS, part + [None] * (MAX_PER_PAGE - len(part)), strict=False))
+            names.update({row[0]: row[1] for row in await reads.all(_JOB_NAMES, chosen_ids)})
     by_key = {ids.encode("j", job_id, "job"): names.get(job_id) for job_id in job_ids}
 
     def named(group: Group) -> Group:
@@ -278,33 +318,43 @@ async def _named(reads: Reads, metrics: Metrics, cells: list[Cell], job_ids: lis
 async def _measure_dimensions(reads: Reads, query: MetricsQuery, params: dict[str, object], *, cells: bool) -> _Answer:
     """Every job's metrics from the dimension rollups: ``all`` for the figures and series, the grouping's for groups.
 
-    Groups by job are left without names: ``_named`` adds them.
+    Groups by job are left without names, unless the page of groups brought
+    them: ``_named`` adds them.
     """
-    overall = _Table(await reads.all(_EVERY_KEY, {**params, "dimension": "all"}), key_width=1)
     if query.group_by is None:
-        return (*_summarise(query, overall, overall, [], cells=cells), [])
-    grouped = {**params, "dimension": query.group_by}
-    # Per-day cells need the day rows; a group's totals take whole weeks.
-    every_key, page_of_keys = (_EVERY_KEY, _PAGE_OF_KEYS) if cells else (_EVERY_KEY_BY_WEEK, _PAGE_OF_KEYS_BY_WEEK)
-    if query.per_page is None:
-        table = _Table(await reads.all(every_key, grouped), key_width=1)
-        stored = list(table.keys[0])
-    else:
-        page = await reads.all(_PAGE, {**grouped, "limit": query.per_page, "offset": (query.page - 1) * query.per_page})
+        overall = _Table(await reads.all(_EVERY_KEY, {**params, "dimension": _OVERALL}), key_width=1)
+        return (*_summarise(query, overall, overall, [], cells=cells), [], None)
+    grouped: dict[str, object] = {**params, "dimension": query.group_by}
+    by_job = query.group_by == "job"
+    names: dict[int, str | None] | None = None
+    page_keys: list[str] = []
+    total = None
+    if query.per_page is not None:
+        ranked = _NAMED_PAGE if by_job else _PAGE
+        offset = (query.page - 1) * query.per_page
+        page = await reads.all(ranked, {**grouped, "limit": query.per_page, "offset": offset})
         if not page:
             total = (await reads.all(_PAGE, {**grouped, "limit": 1, "offset": 0}) or [(None, 0)])[0][1]
-            return (*_summarise(query, overall, _Table([], key_width=1), [], cells=cells, group_total=total), [])
-        chosen = dict(zip(_PAGE_KEYS, [row[0] for row in page] + [None] * (MAX_PER_PAGE - len(page)), strict=True))
-        table = _Table(await reads.all(page_of_keys, {**grouped, **chosen}), key_width=1)
-        stored = list(table.keys[0])
+            overall = _Table(await reads.all(_EVERY_KEY, {**params, "dimension": _OVERALL}), key_width=1)
+            return (*_summarise(query, overall, _Table([], key_width=1), [], cells=cells, group_total=total), [], None)
         total = int(page[0][1])
-    job_ids = sorted({int(key) for key in stored}) if query.group_by == "job" else []
+        names = {int(row[0]): row[2] for row in page} if by_job else None
+        if len(page) < total:  # some groups only: read their rows (otherwise every key's, without a list to probe)
+            page_keys = [row[0] for row in page]
+    # Per-day cells need the day rows; a group's totals take whole weeks.
+    chosen = dict(zip(_PAGE_KEYS, page_keys + [None] * (MAX_PER_PAGE - len(page_keys)), strict=True))
+    rows = await reads.all(_WITH_OVERALL[bool(page_keys), not cells], {**grouped, **chosen})
+    overall = _Table([row for row in rows if row[0] == _OVERALL], key_width=1, tagged=True)
+    table = _Table([row for row in rows if row[0] != _OVERALL], key_width=1, tagged=True)
+    stored = list(table.keys[0])
+    job_ids = sorted({int(key) for key in stored}) if by_job else []
     # Each key once: a grouping has up to a hundred keys, each on up to 700 rows (hours and days).
     distinct = {key: _dimension_key(query.group_by, key) for key in set(stored)}
     keys = [distinct[key] for key in stored]
-    if query.per_page is None:
-        return (*_summarise(query, overall, table, keys, cells=cells), job_ids)
-    return (*_summarise(query, overall, table, keys, cells=cells, group_total=total, paged=True), job_ids)
+    if total is None:
+        return (*_summarise(query, overall, table, keys, cells=cells), job_ids, names)
+    summary = _summarise(query, overall, table, keys, cells=cells, group_total=total, paged=True)
+    return (*summary, job_ids, names)
 
 
 def _dimension_key(group_by: GroupBy, stored: str) -> tuple[str | None, str | None]:
@@ -317,9 +367,11 @@ def _dimension_key(group_by: GroupBy, stored: str) -> tuple[str | None, str | No
 class _Table:
     """Rollup rows as columns: the rows' keys, their day in the range, their figures and sketches."""
 
-    def __init__(self, rows: list[Row], key_width: int) -> None:
+    def __init__(self, rows: list[Row], key_width: int, *, tagged: bool = False) -> None:
+        """``tagged``: each row starts with its dimension, which is left out."""
         width = key_width + 1 + len(_NUMBER_NAMES) + 1
-        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * width
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True)) if rows else [()] * (tagged + width)
+        del columns[:tagged]
         self.size = len(rows)
         self.keys = columns[:key_width]
         self.start_hours = np.fromiter(columns[key_width], dtype=np.int64, count=self.size)
@@ -348,27 +400,35 @@ def _summarise(  # noqa: PLR0913 (the two tables, their keys and how to page)
     ``group_total`` how many groups there are in all.
     """
     days = query.range.dates
-    day_index = overall_rows.days(query.range)
-    overall = _figures(overall_rows, np.zeros(overall_rows.size, dtype=np.int64), 1)[0]
-    series = [Day(d, f) for d, f in zip(days, _figures(overall_rows, day_index, len(days)), strict=True)]
-    groups: list[Group] = []
-    per_cell: list[Cell] = []
+    tally = _Tally()
+    overall_part = tally.add(overall_rows, np.zeros(overall_rows.size, dtype=np.int64), 1)
+    series_part = tally.add(overall_rows, overall_rows.days(query.range), len(days))
+    distinct: list[tuple[str | None, str | None]] = []
     if query.group_by is not None:
         distinct = sorted(set(keys), key=lambda k: (k[0] is None, k))
         position = {key: i for i, key in enumerate(distinct)}
-        group_index = np.fromiter((position[k] for k in keys), dtype=np.int64, count=len(keys))
-        figures = _figures(group_rows, group_index, len(distinct))
-        groups = [Group(k[0], k[1], f) for k, f in zip(distinct, figures, strict=True)]
+        group_index = np.fromiter(map(position.__getitem__, keys), dtype=np.int64, count=len(keys))
+        groups_part = tally.add(group_rows, group_index, len(distinct))
+        if cells:
+            flat = group_index * len(days) + group_rows.days(query.range)
+            cells_part = tally.add(group_rows, flat, len(distinct) * len(days))
+    figures = tally.figures()
+    overall = figures[overall_part][0]
+    series = [Day(d, f) for d, f in zip(days, figures[series_part], strict=True)]
+    groups: list[Group] = []
+    per_cell: list[Cell] = []
+    if query.group_by is not None:
+        groups = [Group(k[0], k[1], f) for k, f in zip(distinct, figures[groups_part], strict=True)]
         groups.sort(key=lambda g: -g.figures.total)
         if group_total is None:
             group_total = len(groups)
         if not paged and query.per_page is not None:
             groups = groups[(query.page - 1) * query.per_page : query.page * query.per_page]
         if cells:
-            flat = group_index * len(days) + group_rows.days(query.range)
-            by_cell = _figures(group_rows, flat, len(distinct) * len(days))
             per_cell = [
-                Cell(days[i % len(days)], Group(*distinct[i // len(days)], f)) for i, f in enumerate(by_cell) if f.total
+                Cell(days[i % len(days)], Group(*distinct[i // len(days)], f))
+                for i, f in enumerate(figures[cells_part])
+                if f.total
             ]
     metrics = Metrics(query.range, query.group_by, overall, groups, series, group_total or 0)
     return metrics, per_cell
@@ -384,10 +444,38 @@ def _base_keys(group_by: GroupBy, columns: list[Sequence[Any]], job: Row) -> lis
     return [(v or None, v or None) for v in values]
 
 
-def _figures(table: _Table, index: npt.NDArray[np.int64], count: int) -> list[Figures]:
-    """The figures of each of ``count`` groups; row ``i`` of the table belongs to group ``index[i]``."""
-    sums = np.stack([np.bincount(index, weights=column, minlength=count) for column in table.numbers])
-    p95 = sketch.quantiles(table.durations, index, count, 0.95)
+class _Tally:
+    """Rows in groups, several groupings at once, whose figures are summed and sketched in one NumPy pass.
+
+    NumPy's cost is mostly per call on the few hundred rows of a request:
+    the overall figures, the series by day and the groups are one pass.
+    """
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[_Table, npt.NDArray[np.int64], int]] = []
+
+    def add(self, table: _Table, index: npt.NDArray[np.int64], count: int) -> int:
+        """Group ``table``'s rows into ``count`` groups (row ``i`` into ``index[i]``); returns the part's number."""
+        self._parts.append((table, index, count))
+        return len(self._parts) - 1
+
+    def figures(self) -> list[list[Figures]]:
+        """Each part's figures, one per group, in the order the parts were added."""
+        starts = np.cumsum([0] + [count for _, _, count in self._parts])
+        shifted = [part_index + start for (_, part_index, _), start in zip(self._parts, starts[:-1], strict=True)]
+        index = np.concatenate(shifted)
+        numbers = np.concatenate([table.numbers for table, _, _ in self._parts], axis=1)
+        durations = [sketch for table, _, _ in self._parts for sketch in table.durations]
+        every = _figures(numbers, durations, index, int(starts[-1]))
+        return [every[start:end] for start, end in itertools.pairwise(starts.tolist())]
+
+
+def _figures(
+    numbers: npt.NDArray[np.float64], durations: Sequence[bytes], index: npt.NDArray[np.int64], count: int
+) -> list[Figures]:
+    """The figures of each of ``count`` groups; row ``i`` (a column of ``numbers``) belongs to group ``index[i]``."""
+    sums = np.stack([np.bincount(index, weights=column, minlength=count) for column in numbers])
+    p95 = sketch.quantiles(durations, index, count, 0.95)
     result: list[Figures] = []
     for i, column in enumerate(np.rint(sums).astype(np.int64).T.tolist()):
         successes, failures, unstable, aborted, not_built, n_duration, duration_sum, n_queue, queue_sum = column
