@@ -30,6 +30,23 @@ def _json_rows_postgresql(element: json_rows, compiler: SQLCompiler, **kw: objec
     return f"json_agg(json_build_array({compiler.process(element.clauses, **kw)}))::text"
 
 
+class json_row(FunctionElement[str]):  # noqa: N801
+    """The given columns of one row as a JSON array, as text: several columns from one scalar subquery."""
+
+    type = sa.Text()
+    inherit_cache = True
+
+
+@compiles(json_row, "sqlite")
+def _json_row_sqlite(element: json_row, compiler: SQLCompiler, **kw: object) -> str:
+    return f"json_array({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_row, "postgresql")
+def _json_row_postgresql(element: json_row, compiler: SQLCompiler, **kw: object) -> str:
+    return f"json_build_array({compiler.process(element.clauses, **kw)})::text"
+
+
 class epoch_hour(FunctionElement[int]):  # noqa: N801
     """Whole hours from 1970-01-01T00:00 to a stored (naive UTC) timestamp, rounded down."""
 

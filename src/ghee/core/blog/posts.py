@@ -15,7 +15,7 @@ from ghee.core.blog.authors import Author, author_from
 from ghee.core.blog.taxonomy import CATEGORIES, TAGS, Term, Vocabulary
 from ghee.core.inputs import check_free_text
 from ghee.core.paging import Window
-from ghee.db.functions import json_rows
+from ghee.db.functions import json_row, json_rows
 from ghee.db.reads import Reads, Row, as_datetime
 from ghee.db.tables import blog_authors, blog_post_counts, blog_posts
 from ghee.errors import Invalid, NotFound
@@ -262,40 +262,51 @@ async def get_post_by_id(reads: Reads, post_id: int) -> Post:
     return post_from(row)
 
 
-_PUBLISHED_AT = sa.select(blog_posts.c.published_at).where(blog_posts.c.id == sa.bindparam("id")).scalar_subquery()
-_NEIGHBOUR = (blog_posts.c.slug, blog_posts.c.title, blog_posts.c.featured_image)
+_NEIGHBOUR = blog_posts.alias("neighbour")
 # A post's place in the published order, compared as one row value: both
 # SQLite and PostgreSQL then seek the (status, published_at, id) index to the
 # post and read one entry. Written as ``published_at > x OR (published_at = x
 # AND id > y)``, SQLite walked the index from the other end instead, through
 # every published post for the newest post's newer neighbour (10,000 rows).
-_PLACE = sa.tuple_(blog_posts.c.published_at, blog_posts.c.id)
-_POST_PLACE = sa.tuple_(_PUBLISHED_AT, sa.bindparam("id"))
+_PLACE = sa.tuple_(_NEIGHBOUR.c.published_at, _NEIGHBOUR.c.id)
+_POST_PLACE = sa.tuple_(blog_posts.c.published_at, blog_posts.c.id)
 
 
-def _neighbour(*, newer: bool) -> sa.Select[Any]:
+def _neighbour(*, newer: bool) -> sa.ScalarSelect[str]:
+    """The published post just after (``newer``) or before the post of the row, as a JSON array, or ``NULL``."""
     side = _PLACE > _POST_PLACE if newer else _PLACE < _POST_PLACE
-    order = (blog_posts.c.published_at, blog_posts.c.id)
-    nearest = (
-        sa.select(sa.literal_column("1" if newer else "0").label("newer"), *_NEIGHBOUR)
-        .where(blog_posts.c.status == "published", side)
+    order = (_NEIGHBOUR.c.published_at, _NEIGHBOUR.c.id)
+    return (
+        sa.select(json_row(_NEIGHBOUR.c.slug, _NEIGHBOUR.c.title, _NEIGHBOUR.c.featured_image))
+        .where(_NEIGHBOUR.c.status == "published", side)
         .order_by(*(order if newer else (column.desc() for column in order)))
         .limit(1)
-        .subquery()
+        .correlate(blog_posts)
+        .scalar_subquery()
     )
-    return sa.select(*nearest.c)
 
 
-# Both neighbours in one statement: the newer one's row starts with 1, the older one's with 0.
-_NEIGHBOURS = sa.union_all(_neighbour(newer=True), _neighbour(newer=False))
+# The post and both its neighbours: one statement, one round trip on PostgreSQL.
+_WITH_NEIGHBOURS = (
+    sa.select(*READ_COLUMNS, _neighbour(newer=True), _neighbour(newer=False))
+    .select_from(READ_FROM)
+    .where(blog_posts.c.slug == sa.bindparam("slug"))
+)
+_NEIGHBOUR_ROW = msgspec.json.Decoder(tuple[str, str, str | None])
 
 
-async def neighbours(reads: Reads, post: Post) -> tuple[Neighbour | None, Neighbour | None]:
-    """The published posts just after (newer) and just before (older) ``post``; ``None`` each for a draft."""
+async def get_post_with_neighbours(
+    reads: Reads, slug: str, preview: bool = False
+) -> tuple[Post, Neighbour | None, Neighbour | None]:
+    """``get_post``, and the published posts just after (newer) and before (older) it; ``None`` each for a draft."""
+    row = await reads.first(_WITH_NEIGHBOURS, {"slug": slug})
+    if row is None or (row[2] != "published" and not preview):
+        raise NotFound("post", slug)
+    post = post_from(row[:-2])
     if post.status != "published":
-        return None, None
-    found = {row[0]: Neighbour(*row[1:]) for row in await reads.all(_NEIGHBOURS, {"id": post.id})}
-    return found.get(1), found.get(0)
+        return post, None, None
+    newer, older = (Neighbour(*_NEIGHBOUR_ROW.decode(text)) if text is not None else None for text in row[-2:])
+    return post, newer, older
 
 
 class Listed(msgspec.Struct, frozen=True):

@@ -102,8 +102,7 @@ async def list_posts(  # noqa: PLR0913 (one parameter per documented query argum
 @get("/posts/{slug:str}", responses=ERRORS, opt=kept())
 async def get_post(request: ApiRequest, slug: str, preview: Preview = 0) -> PostDetail:
     """Get one post, with the posts published just after and before it."""
-    found = await posts.get_post(request.reads, slug, preview=preview == 1)
-    newer, older = await posts.neighbours(request.reads, found)
+    found, newer, older = await posts.get_post_with_neighbours(request.reads, slug, preview=preview == 1)
     shown = await drafts.previewed(request.reads, found) if preview == 1 else found
     sites = await sites_of(request, [shown])
     return PostDetail(PostMeta(neighbour_shape(newer), neighbour_shape(older)), post_shape(shown, sites))
