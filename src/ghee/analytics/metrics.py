@@ -15,7 +15,6 @@ Rules (one place, whatever dialect asks):
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from datetime import date
 from typing import Any, Literal
@@ -399,35 +398,27 @@ def _summarise(  # noqa: PLR0913 (the two tables, their keys and how to page)
     ``group_total`` how many groups there are in all.
     """
     days = query.range.dates
-    tally = _Tally()
-    overall_part = tally.add(overall_rows, np.zeros(overall_rows.size, dtype=np.int64), 1)
-    series_part = tally.add(overall_rows, overall_rows.days(query.range), len(days))
-    distinct: list[tuple[str | None, str | None]] = []
-    if query.group_by is not None:
-        distinct = sorted(set(keys), key=lambda k: (k[0] is None, k))
-        position = {key: i for i, key in enumerate(distinct)}
-        group_index = np.fromiter(map(position.__getitem__, keys), dtype=np.int64, count=len(keys))
-        groups_part = tally.add(group_rows, group_index, len(distinct))
-        if cells:
-            flat = group_index * len(days) + group_rows.days(query.range)
-            cells_part = tally.add(group_rows, flat, len(distinct) * len(days))
-    figures = tally.figures()
-    overall = figures[overall_part][0]
-    series = [Day(d, f) for d, f in zip(days, figures[series_part], strict=True)]
+    day_index = overall_rows.days(query.range)
+    overall = _figures(overall_rows, np.zeros(overall_rows.size, dtype=np.int64), 1)[0]
+    series = [Day(d, f) for d, f in zip(days, _figures(overall_rows, day_index, len(days)), strict=True)]
     groups: list[Group] = []
     per_cell: list[Cell] = []
     if query.group_by is not None:
-        groups = [Group(k[0], k[1], f) for k, f in zip(distinct, figures[groups_part], strict=True)]
+        distinct = sorted(set(keys), key=lambda k: (k[0] is None, k))
+        position = {key: i for i, key in enumerate(distinct)}
+        group_index = np.fromiter((position[k] for k in keys), dtype=np.int64, count=len(keys))
+        figures = _figures(group_rows, group_index, len(distinct))
+        groups = [Group(k[0], k[1], f) for k, f in zip(distinct, figures, strict=True)]
         groups.sort(key=lambda g: -g.figures.total)
         if group_total is None:
             group_total = len(groups)
         if not paged and query.per_page is not None:
             groups = groups[(query.page - 1) * query.per_page : query.page * query.per_page]
         if cells:
+            flat = group_index * len(days) + group_rows.days(query.range)
+            by_cell = _figures(group_rows, flat, len(distinct) * len(days))
             per_cell = [
-                Cell(days[i % len(days)], Group(*distinct[i // len(days)], f))
-                for i, f in enumerate(figures[cells_part])
-                if f.total
+                Cell(days[i % len(days)], Group(*distinct[i // len(days)], f)) for i, f in enumerate(by_cell) if f.total
             ]
     metrics = Metrics(query.range, query.group_by, overall, groups, series, group_total or 0)
     return metrics, per_cell
@@ -443,38 +434,10 @@ def _base_keys(group_by: GroupBy, columns: list[Sequence[Any]], job: Row) -> lis
     return [(v or None, v or None) for v in values]
 
 
-class _Tally:
-    """Rows in groups, several groupings at once, whose figures are summed and sketched in one NumPy pass.
-
-    NumPy's cost is mostly per call on the few hundred rows of a request:
-    the overall figures, the series by day and the groups are one pass.
-    """
-
-    def __init__(self) -> None:
-        self._parts: list[tuple[_Table, npt.NDArray[np.int64], int]] = []
-
-    def add(self, table: _Table, index: npt.NDArray[np.int64], count: int) -> int:
-        """Group ``table``'s rows into ``count`` groups (row ``i`` into ``index[i]``); returns the part's number."""
-        self._parts.append((table, index, count))
-        return len(self._parts) - 1
-
-    def figures(self) -> list[list[Figures]]:
-        """Each part's figures, one per group, in the order the parts were added."""
-        starts = np.cumsum([0] + [count for _, _, count in self._parts])
-        shifted = [part_index + start for (_, part_index, _), start in zip(self._parts, starts[:-1], strict=True)]
-        index = np.concatenate(shifted)
-        numbers = np.concatenate([table.numbers for table, _, _ in self._parts], axis=1)
-        durations = [sketch for table, _, _ in self._parts for sketch in table.durations]
-        every = _figures(numbers, durations, index, int(starts[-1]))
-        return [every[start:end] for start, end in itertools.pairwise(starts.tolist())]
-
-
-def _figures(
-    numbers: npt.NDArray[np.float64], durations: Sequence[bytes], index: npt.NDArray[np.int64], count: int
-) -> list[Figures]:
-    """The figures of each of ``count`` groups; row ``i`` (a column of ``numbers``) belongs to group ``index[i]``."""
-    sums = np.stack([np.bincount(index, weights=column, minlength=count) for column in numbers])
-    p95 = sketch.quantiles(durations, index, count, 0.95)
+def _figures(table: _Table, index: npt.NDArray[np.int64], count: int) -> list[Figures]:
+    """The figures of each of ``count`` groups; row ``i`` of the table belongs to group ``index[i]``."""
+    sums = np.stack([np.bincount(index, weights=column, minlength=count) for column in table.numbers])
+    p95 = sketch.quantiles(table.durations, index, count, 0.95)
     result: list[Figures] = []
     for i, column in enumerate(np.rint(sums).astype(np.int64).T.tolist()):
         successes, failures, unstable, aborted, not_built, n_duration, duration_sum, n_queue, queue_sum = column
