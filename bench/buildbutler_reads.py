@@ -3,7 +3,9 @@
 For each backend it fills a scratch database (100 jobs, each with 1,000
 builds of three stages; 80 % SUCCESS), starts one ``ghee serve`` worker pinned
 to CPU 0 and sends each request ``--requests`` times, one at a time, from
-this process. It reports the server's CPU time per request (utime + stime of
+this process, every answer built (``GHEE_ANSWER_CACHE_MB=0``: a request
+repeated would otherwise be answered from memory after the first). It
+reports the server's CPU time per request (utime + stime of
 its process tree, as ``loadtest`` reads it) and the p50 and p99 latency seen
 by the client. It needs no wrk, so it runs where ``builds_list.py`` cannot.
 
@@ -153,7 +155,7 @@ def main() -> None:
             started = time.monotonic()
             token, first_job, middle = asyncio.run(fill(url))
             print(f"\n{backend}: {JOBS * BUILDS_PER_JOB:,} builds loaded in {time.monotonic() - started:.0f} s")
-            with serve(url, logs / f"serve-{backend}.log") as (pid, base_url):
+            with serve(url, logs / f"serve-{backend}.log", {"GHEE_ANSWER_CACHE_MB": "0"}) as (pid, base_url):
                 job = job_public_id(first_job)
                 paths = [
                     "/api/v1/jobs?per_page=25",
