@@ -164,16 +164,12 @@ def _in_range(
     )
 
 
-def _dimension_scans(*, page: bool, weeks: bool) -> sa.CompoundSelect[Any]:
+def _group_selects(*, page: bool, weeks: bool, tagged: bool) -> list[sa.Select[Any]]:
     """A dimension's rows in the range: of every key, or of the keys ``key_0`` … ``key_99`` (unused ones ``None``).
 
     ``weeks``: whole weeks from the week rows (for totals; the rows' days are then not the builds' days).
+    ``tagged``: each row starts with 1 (``_with_overall``).
     """
-    return sa.union_all(*_group_selects(page=page, weeks=weeks, tagged=False))
-
-
-def _group_selects(*, page: bool, weeks: bool, tagged: bool) -> list[sa.Select[Any]]:
-    """The scans of ``_dimension_scans``; ``tagged``: each row starts with 1 (``_with_overall``)."""
     selects = []
     tag: tuple[sa.ColumnClause[Any], ...] = (sa.literal_column("1"),) if tagged else ()
     for span, first, end in _WEEK_SCANS if weeks else _SCANS:
@@ -185,7 +181,7 @@ def _group_selects(*, page: bool, weeks: bool, tagged: bool) -> list[sa.Select[A
 
 
 def _with_overall(*, page: bool, weeks: bool) -> sa.CompoundSelect[Any]:
-    """The overall rows (dimension ``all``, by day) and a dimension's rows, as ``_dimension_scans``: one statement.
+    """The overall rows (dimension ``all``, by day) and a dimension's rows (``_group_selects``): one statement.
 
     Each row starts with 0 (overall) or 1 (the dimension's), which tells the two apart: a small integer,
     which costs the driver nothing to make, where the dimension's name would be a new string a row.
@@ -232,7 +228,7 @@ def _group_page(*, job_names: bool) -> sa.Select[Any]:
 
 _OVERALL = "all"
 _ONE_JOB = sa.union_all(*(_scan(*scan) for scan in _SCANS))
-_EVERY_KEY = _dimension_scans(page=False, weeks=False)
+_EVERY_KEY = sa.union_all(*_group_selects(page=False, weeks=False, tagged=False))
 _BOTH = (False, True)
 _WITH_OVERALL = {(page, weeks): _with_overall(page=page, weeks=weeks) for page in _BOTH for weeks in _BOTH}
 """The overall rows and a dimension's: of every key or a page of keys, by day or by whole weeks."""
