@@ -66,8 +66,8 @@ class PostPage(msgspec.Struct, frozen=True):
     count: int
 
 
-class Neighbour(msgspec.Struct, frozen=True):
-    """The post published just before or after another."""
+class Neighbour(msgspec.Struct, frozen=True, array_like=True):
+    """The post published just before or after another (read as a JSON array: ``json_row``)."""
 
     slug: str
     title: str
@@ -248,10 +248,14 @@ _BY_ID = sa.select(*READ_COLUMNS).select_from(READ_FROM).where(blog_posts.c.id =
 
 async def get_post(reads: Reads, slug: str, preview: bool = False) -> Post:
     """The post with ``slug``; raises ``NotFound`` if missing, or a draft without ``preview``."""
-    row = await reads.first(_BY_SLUG, {"slug": slug})
+    return post_from(_shown(await reads.first(_BY_SLUG, {"slug": slug}), slug, preview=preview))
+
+
+def _shown(row: Row | None, slug: str, *, preview: bool) -> Row:
+    """``row``, the post ``slug``, if the reader may see it: a draft only in ``preview``; else ``NotFound``."""
     if row is None or (row[2] != "published" and not preview):
         raise NotFound("post", slug)
-    return post_from(row)
+    return row
 
 
 async def get_post_by_id(reads: Reads, post_id: int) -> Post:
@@ -292,20 +296,18 @@ _WITH_NEIGHBOURS = (
     .select_from(READ_FROM)
     .where(blog_posts.c.slug == sa.bindparam("slug"))
 )
-_NEIGHBOUR_ROW = msgspec.json.Decoder(tuple[str, str, str | None])
+_NEIGHBOUR_ROW = msgspec.json.Decoder(Neighbour)
 
 
 async def get_post_with_neighbours(
     reads: Reads, slug: str, preview: bool = False
 ) -> tuple[Post, Neighbour | None, Neighbour | None]:
     """``get_post``, and the published posts just after (newer) and before (older) it; ``None`` each for a draft."""
-    row = await reads.first(_WITH_NEIGHBOURS, {"slug": slug})
-    if row is None or (row[2] != "published" and not preview):
-        raise NotFound("post", slug)
+    row = _shown(await reads.first(_WITH_NEIGHBOURS, {"slug": slug}), slug, preview=preview)
     post = post_from(row[:-2])
     if post.status != "published":
         return post, None, None
-    newer, older = (Neighbour(*_NEIGHBOUR_ROW.decode(text)) if text is not None else None for text in row[-2:])
+    newer, older = (_NEIGHBOUR_ROW.decode(text) if text is not None else None for text in row[-2:])
     return post, newer, older
 
 
