@@ -21,7 +21,6 @@ import json
 import os
 import resource
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -43,27 +42,15 @@ def _database(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
         yield args.database_url, token, project
         return
     fill_args = argparse.Namespace(builds=10_000, analytics_builds=10_000, analytics_jobs=20)
-    if args.keep:
-        url = _kept_url(args.backend, args.postgres_url)
+    with scratch_database(args.backend, args.postgres_url, keep=args.keep) as url:
         token, project = compare.fill_ghee(url, fill_args)
-        print(f"kept: --database-url {url} --token-and-project {token}:{project}", flush=True)
+        if args.keep:
+            print(f"kept: --database-url {url} --token-and-project {token}:{project}", flush=True)
         yield url, token, project
-        return
-    with scratch_database(args.backend, args.postgres_url) as url:
-        token, project = compare.fill_ghee(url, fill_args)
-        yield url, token, project
-
-
-def _kept_url(backend: str, admin_url: str) -> str:
-    if backend == "sqlite":
-        return f"sqlite:///{tempfile.mkdtemp(prefix='ghee-in-process-')}/bench.db"
-    name = f"ghee_in_process_{os.getpid()}"
-    asyncio.run(compare.run_sql(admin_url, f'CREATE DATABASE "{name}"'))
-    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 class _Caller:
-    """Calls the ASGI app with one GET and checks its status; keeps nothing of the body."""
+    """Calls the ASGI app with one GET; keeps the status and body of the last answer."""
 
     def __init__(self, app: Any, token: str) -> None:
         self.app = app

@@ -83,9 +83,12 @@ class Result:
 
 
 @contextmanager
-def scratch_database(backend: str, admin_url: str) -> Iterator[str]:
-    """A fresh, empty database URL of ``backend``, removed afterwards."""
+def scratch_database(backend: str, admin_url: str, *, keep: bool = False) -> Iterator[str]:
+    """A fresh, empty database URL of ``backend``, removed afterwards unless ``keep``."""
     if backend == "sqlite":
+        if keep:
+            yield f"sqlite:///{tempfile.mkdtemp(prefix='ghee-bench-')}/bench.db"
+            return
         with tempfile.TemporaryDirectory(prefix="ghee-bench-") as folder:
             yield f"sqlite:///{folder}/bench.db"
         return
@@ -94,7 +97,8 @@ def scratch_database(backend: str, admin_url: str) -> Iterator[str]:
     try:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        asyncio.run(run_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if not keep:
+            asyncio.run(run_sql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def run_sql(admin_url: str, sql: str) -> None:
