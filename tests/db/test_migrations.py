@@ -20,13 +20,20 @@ from ghee.db.tables import metadata
 from tests.support.databases import make_empty_database
 from tests.support.services import run_async
 
-# SQLite's full-text index of blog posts (migration 0002): a virtual table and its shadow tables.
-_SQLITE_ONLY_TABLES = {"blog_posts_fts", *(f"blog_posts_fts_{part}" for part in ("config", "data", "docsize", "idx"))}
-# PostgreSQL's full-text column and its partial index of live posts, and the transaction id index the event
-# log follows (0002, 0021, 0008).
+# SQLite's full-text indexes of blog posts and of their titles (migrations 0002, 0026): virtual tables
+# and their shadow tables.
+_SQLITE_ONLY_TABLES = {
+    f"{table}{part}"
+    for table in ("blog_posts_fts", "blog_post_titles_fts")
+    for part in ("", "_config", "_data", "_docsize", "_idx")
+}
+# PostgreSQL's full-text column, its partial indexes of live posts and their titles, and the live posts'
+# word counts its triggers keep; and the transaction id index the event log follows (0002, 0021, 0026, 0008).
 _POSTGRES_ONLY = {
     ("remove_column", "blog_posts.search"),
     ("remove_index", "ix_blog_posts_search_published"),
+    ("remove_index", "ix_blog_posts_title_search_published"),
+    ("remove_table", "blog_search_words"),
     ("remove_index", "ix_events_txid"),
 }
 

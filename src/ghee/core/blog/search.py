@@ -1,4 +1,4 @@
-"""Full-text search over live posts' titles and bodies, ranked by relevance, ties newest first.
+"""Full-text search over live posts' titles and bodies: titles first, then by relevance, ties newest first.
 
 Each database does it its own way, in one statement per database: SQLite an
 FTS5 table (Porter stemming, ``bm25`` ranking with the title weighted 10 to
@@ -7,15 +7,25 @@ FTS5 table (Porter stemming, ``bm25`` ranking with the title weighted 10 to
 weighs more than the body). Both stem ("running" finds "run") and both read
 double-quoted text as a phrase; every other word must appear.
 
-Only live posts are in the index (migration 0021): SQLite's triggers keep
-drafts out of ``blog_posts_fts``, and PostgreSQL's GIN index is partial, on
-``status = 'published'``. A search reads no entry it would throw away.
+The order: posts whose title holds every word (or phrase) of the query come
+first, then the posts that hold them only in their bodies; within each,
+the more relevant first, and among equals the newer. A title names what a
+post is about, so this is mostly the order relevance gives anyway (for one
+word on PostgreSQL, always: ``ts_rank`` weighs a title word above any
+number of body words); it also lets a search rank far fewer posts. A second
+index holds the live titles alone (migration 0026). When it names at least
+a page's worth of posts, the page is among them: only those are ranked,
+and every other match is counted, not ranked. Only when titles name fewer
+is every match ranked.
 
-The statement ranks every match once (relevance needs them all), counts
-them, and chooses the page's ids; a second statement reads just those
-posts whole (bodies, author, categories, tags). Apart, the second one's
-plan does not depend on the words, so PostgreSQL keeps one plan for it
-instead of planning the whole read again for each search.
+Only live posts are in the indexes (migrations 0021, 0026): SQLite's triggers keep
+drafts out of ``blog_posts_fts`` and ``blog_post_titles_fts``, and PostgreSQL's GIN
+indexes are partial, on ``status = 'published'``. A search reads no entry it would throw away.
+
+The statement ranks, counts and chooses the page's ids; a second statement
+reads just those posts whole (bodies, author, categories, tags). Apart, the
+second one's plan does not depend on the words, so PostgreSQL keeps one plan
+for it instead of planning the whole read again for each search.
 """
 
 from __future__ import annotations
@@ -54,33 +64,68 @@ class _Search:
     count: sa.TextClause
 
 
-def _search(matches: str, score: str, page: str) -> _Search:
-    """``page`` reads ``matched(id, score[, published_at])``: the live posts ``FROM ... WHERE`` ``matches``."""
-    matched = f"WITH matched AS MATERIALIZED (SELECT {score} {matches})"
-    return _Search(sa.text(f"{matched} {page}"), sa.text(f"SELECT count(*) {matches}"))
-
+# bm25 is below zero, better the lower (FTS5 keeps it so): the score is positive and rounds half up.
+_SQLITE_MATCHES = "FROM blog_posts_fts WHERE blog_posts_fts MATCH :query"
+_SQLITE_SCORE = f"CAST(-bm25(blog_posts_fts, 10.0, 1.0) * {SCORE_SCALE} + 0.5 AS INTEGER)"
+_SQLITE_FEW_TITLED = "(SELECT count(*) FROM titled) < :last"
+_POSTGRES_QUERY = "websearch_to_tsquery('english'::regconfig, :query) AS q"
+# ``search`` is the generated tsvector column of migration 0002; the status condition is the
+# predicate of the partial GIN indexes (0021, 0026). The row read to rank a match holds its date.
+_POSTGRES_MATCHES = f"FROM blog_posts, {_POSTGRES_QUERY} WHERE search @@ q AND status = 'published'"
+_POSTGRES_RANKED = f"id, (ts_rank(search, q)::float8 * {SCORE_SCALE})::int8 AS score, published_at"
+_POSTGRES_FEW_TITLED = "(SELECT count(*) FROM titled) < CAST(:last AS bigint)"
+# How many live posts match. Counting them reads every matching row (a GIN index cannot tell a live
+# row from a dead one); a query of one word (``numnode`` 1: no phrase, no second word) is counted by
+# the number ``blog_search_words`` keeps for it (migration 0026). A tsquery's text is a tsvector's too,
+# so that word is read back exactly as the vector's lexeme was written.
+_POSTGRES_COUNT = (
+    "SELECT CASE WHEN numnode(q) = 1 THEN coalesce((SELECT posts FROM blog_search_words "  # noqa: S608 (constants)
+    "WHERE word = (tsvector_to_array(CAST(CAST(q AS text) AS tsvector)))[1]), 0) "
+    "ELSE (SELECT count(*) FROM blog_posts WHERE search @@ q AND status = 'published') END "
+    f"FROM {_POSTGRES_QUERY}"
+)
 
 _SEARCHES = {
-    # bm25 is below zero, better the lower (FTS5 keeps it so): the score is positive and rounds half up.
-    # Only the matches ranked at least as high as the page's last post by relevance alone (``last``:
-    # offset + limit) can be on the page; only those are looked up for the dates that order ties.
-    "sqlite": _search(
-        "FROM blog_posts_fts WHERE blog_posts_fts MATCH :query",
-        f"rowid AS id, CAST(-bm25(blog_posts_fts, 10.0, 1.0) * {SCORE_SCALE} + 0.5 AS INTEGER) AS score",
-        "SELECT matched.id, matched.score, (SELECT count(*) FROM matched) FROM matched "
-        "JOIN blog_posts ON blog_posts.id = matched.id "
-        "WHERE matched.score >= (SELECT min(score) FROM (SELECT score FROM matched ORDER BY score DESC LIMIT :last)) "
-        "ORDER BY matched.score DESC, blog_posts.published_at DESC NULLS LAST, blog_posts.id DESC "
-        "LIMIT :limit OFFSET :offset",
+    # ``titled``: the live posts whose title matches. With at least ``last`` (offset + limit) of them,
+    # only they are ranked (the others are scanned past, and counted apart); with fewer, every match
+    # is. Of the ranked, only those at least as high as the ``last``-th can be on the page; only those
+    # are looked up for the dates that order ties.
+    "sqlite": _Search(
+        sa.text(
+            "WITH titled AS MATERIALIZED ("  # noqa: S608 (constants, no input)
+            "SELECT rowid AS id FROM blog_post_titles_fts WHERE blog_post_titles_fts MATCH :query), "
+            f"matched AS MATERIALIZED (SELECT rowid AS id, rowid IN titled AS titled, {_SQLITE_SCORE} AS score "
+            f"{_SQLITE_MATCHES} AND (+rowid IN titled OR {_SQLITE_FEW_TITLED})) "
+            "SELECT matched.id, matched.score, "
+            f"CASE WHEN {_SQLITE_FEW_TITLED} THEN (SELECT count(*) FROM matched) "
+            f"ELSE (SELECT count(*) {_SQLITE_MATCHES}) END "
+            "FROM matched JOIN blog_posts ON blog_posts.id = matched.id "
+            "WHERE (matched.titled, matched.score) >= (SELECT titled, score FROM ("
+            "SELECT titled, score FROM matched ORDER BY titled DESC, score DESC LIMIT :last"
+            ") ORDER BY titled, score LIMIT 1) "
+            "ORDER BY matched.titled DESC, matched.score DESC, "
+            "blog_posts.published_at DESC NULLS LAST, blog_posts.id DESC "
+            "LIMIT :limit OFFSET :offset"
+        ),
+        sa.text(f"SELECT count(*) {_SQLITE_MATCHES}"),
     ),
-    # ``search`` is the generated tsvector column of migration 0002; the status condition is the
-    # predicate of its partial GIN index (0021). The row read to rank a match holds its date.
-    "postgresql": _search(
-        "FROM blog_posts, websearch_to_tsquery('english'::regconfig, :query) AS q "
-        "WHERE search @@ q AND status = 'published'",
-        f"id, (ts_rank(search, q)::float8 * {SCORE_SCALE})::int8 AS score, published_at",
-        "SELECT id, score, (SELECT count(*) FROM matched) FROM matched "
-        "ORDER BY score DESC, published_at DESC NULLS LAST, id DESC LIMIT :limit OFFSET :offset",
+    # ``rest`` (the matches without the words in their titles) is ranked only when the titles name
+    # fewer than ``last`` posts: its condition is then false once for the statement, and PostgreSQL
+    # neither scans nor ranks it.
+    "postgresql": _Search(
+        sa.text(
+            f"WITH titled AS MATERIALIZED (SELECT {_POSTGRES_RANKED} FROM blog_posts, {_POSTGRES_QUERY} "  # noqa: S608
+            "WHERE to_tsvector('english'::regconfig, title) @@ q AND status = 'published'), "
+            f"rest AS MATERIALIZED (SELECT {_POSTGRES_RANKED} {_POSTGRES_MATCHES} "
+            f"AND {_POSTGRES_FEW_TITLED} AND id NOT IN (SELECT id FROM titled)) "
+            "SELECT id, score, "
+            f"CASE WHEN {_POSTGRES_FEW_TITLED} THEN (SELECT count(*) FROM titled) + (SELECT count(*) FROM rest) "
+            f"ELSE ({_POSTGRES_COUNT}) END "
+            "FROM (SELECT 1 AS titled, * FROM titled UNION ALL SELECT 0, * FROM rest) AS ranked "
+            "ORDER BY titled DESC, score DESC, published_at DESC NULLS LAST, id DESC "
+            "LIMIT CAST(:limit AS bigint) OFFSET CAST(:offset AS bigint)"
+        ),
+        sa.text(f"SELECT count(*) {_POSTGRES_MATCHES}"),
     ),
 }
 # The page's posts, read whole. A post taken offline since it was found is left out.
@@ -89,12 +134,16 @@ _BY_IDS = (
     .select_from(READ_FROM)
     .where(in_json_list(blog_posts.c.id, sa.bindparam("ids")), blog_posts.c.status == "published")
 )
-# SQLite's index emptied, then given every live post (FTS5's 'rebuild' would index the drafts too).
+# SQLite's indexes emptied, then given every live post (FTS5's 'rebuild' would index the drafts too).
 _INDEX_LIVE_POSTS = (
     sa.text("INSERT INTO blog_posts_fts(blog_posts_fts) VALUES ('delete-all')"),
     sa.text(
         "INSERT INTO blog_posts_fts(rowid, title, body) "
         "SELECT id, title, body FROM blog_posts WHERE status = 'published'"
+    ),
+    sa.text("INSERT INTO blog_post_titles_fts(blog_post_titles_fts) VALUES ('delete-all')"),
+    sa.text(
+        "INSERT INTO blog_post_titles_fts(rowid, title) SELECT id, title FROM blog_posts WHERE status = 'published'"
     ),
 )
 
@@ -117,7 +166,9 @@ def prepared_query(text: str) -> str:
 
 
 async def search_posts(reads: Reads, text: str, window: Window) -> PostPage:
-    """Live posts matching ``text``, most relevant first (the newest first among equals), each with its ``rank``.
+    """Live posts matching ``text``: titles holding its words first, then the most relevant, then the newest.
+
+    Each post carries its ``rank`` (its relevance).
 
     An empty page when no word of ``text`` matches; raises ``Invalid`` on
     ``query`` for a query over 500 characters or with NUL characters.
@@ -149,9 +200,9 @@ async def _posts(reads: Reads, chosen: list[Row]) -> list[Post]:
 
 
 async def index_live_posts(work: Write) -> None:
-    """Make SQLite's full-text index anew from the live posts, for rows written with its triggers off or copied in.
+    """Make SQLite's full-text indexes anew from the live posts, for rows written with its triggers off or copied in.
 
-    PostgreSQL needs nothing: its index is kept by the database. Raises nothing of its own.
+    PostgreSQL needs nothing: its indexes are kept by the database. Raises nothing of its own.
     """
     if work.dialect.name == "sqlite":
         for statement in _INDEX_LIVE_POSTS:
