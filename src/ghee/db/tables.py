@@ -298,11 +298,13 @@ blog_tags = sa.Table(
     sa.UniqueConstraint("slug", name="uq_blog_tags_slug"),
 )
 
-# Full-text search lives beside this table, per database (migrations 0002 and
-# 0021), over the published posts only: SQLite an FTS5 table ``blog_posts_fts``
-# kept by triggers, PostgreSQL a generated column ``search`` (the weighted
-# tsvector of title and body) with a GIN index partial on ``status =
-# 'published'``. Neither is declared here: see ``ghee.core.blog.search``.
+# Full-text search lives beside this table, per database (migrations 0002,
+# 0021 and 0026), over the published posts only: SQLite FTS5 tables
+# ``blog_posts_fts`` and ``blog_post_titles_fts`` kept by triggers, PostgreSQL
+# a generated column ``search`` (the weighted tsvector of title and body) and
+# the titles' tsvector, each with a GIN index partial on ``status =
+# 'published'``, and ``blog_search_words`` (how many live posts hold each
+# word) kept by triggers. None is declared here: see ``ghee.core.blog.search``.
 blog_posts = sa.Table(
     "blog_posts",
     metadata,
