@@ -298,3 +298,26 @@ def test_an_id_deleted_before_a_move_is_not_handed_out_after_it(tmp_path: Path) 
         assert _projects_then_new(back, delete_newest=False) == ([1], 4)
     finally:
         drop()
+
+
+def test_the_search_word_counts_match_a_recount_after_the_move(on_postgres: tuple[str, str]) -> None:
+    """Left alone while the posts went in, PostgreSQL's word counts are counted once after: each as a recount says."""
+
+    async def counts() -> tuple[dict[str, int], dict[str, int]]:
+        engine = create_engine(on_postgres[0])
+        try:
+            async with engine.connect() as conn:
+                kept = await conn.execute(sa.text("SELECT word, posts FROM blog_search_words WHERE posts > 0"))
+                recount = await conn.execute(
+                    sa.text(
+                        "SELECT word, count(*) FROM blog_posts, unnest(tsvector_to_array(search)) AS word "
+                        "WHERE status = 'published' GROUP BY word"
+                    )
+                )
+                return {row[0]: row[1] for row in kept}, {row[0]: row[1] for row in recount}
+        finally:
+            await engine.dispose()
+
+    kept, recount = asyncio.run(counts())
+    assert len(kept) > 100
+    assert kept == recount

@@ -4,8 +4,10 @@ The target must be empty. Its schema is made by the Alembic migrations, then
 every table is copied in foreign-key order in batches, primary keys kept, in
 one transaction on the target. What lives beside the tables is then put right
 on the target: each table's ids go on from where the source's went (past its
-rows, and past ids it gave to rows deleted since: ``ghee.db.row_ids``), SQLite's
-full-text index is made anew from the live posts, and the count tables its triggers kept while the
+rows, and past ids it gave to rows deleted since: ``ghee.db.row_ids``); what
+search keeps beside the posts is made anew from the live posts (SQLite's
+full-text indexes; PostgreSQL's word counts, left alone during the copy:
+``ghee.core.blog.search``); and the count tables its triggers kept while the
 rows went in are checked against a recount by ``ghee.ops.verify``.
 """
 
@@ -21,7 +23,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from ghee.core.blog.search import index_live_posts
+from ghee.core.blog.search import index_live_posts, word_counts_paused
 from ghee.db.database import Write
 from ghee.db.engine import create_engine
 from ghee.db.migrate import alembic_config, upgrade_on
@@ -70,9 +72,10 @@ async def migrate_data(
             progress("creating the schema on the target")
             await dst.run_sync(upgrade_on, "head")
             await _remove_seeded_rows(dst)
-            for table in metadata.sorted_tables:
-                if table.name not in DERIVED_TABLES:
-                    await _copy_table(src, dst, table, progress)
+            async with word_counts_paused(Write(dst)):
+                for table in metadata.sorted_tables:
+                    if table.name not in DERIVED_TABLES:
+                        await _copy_table(src, dst, table, progress)
             await _rebuild_beside_tables(src, dst)
         return await compare(source, target, progress)
     finally:

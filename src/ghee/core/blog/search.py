@@ -31,6 +31,8 @@ for it instead of planning the whole read again for each search.
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -199,11 +201,41 @@ async def _posts(reads: Reads, chosen: list[Row]) -> list[Post]:
     return [post_from(by_id[post_id], score / SCORE_SCALE) for post_id, score, *_ in chosen if post_id in by_id]
 
 
-async def index_live_posts(work: Write) -> None:
-    """Make SQLite's full-text indexes anew from the live posts, for rows written with its triggers off or copied in.
+# PostgreSQL's word counts made anew from the live posts (its GIN indexes are kept by the database).
+_COUNT_LIVE_WORDS = (
+    sa.text("DELETE FROM blog_search_words"),
+    sa.text(
+        "INSERT INTO blog_search_words (word, posts) SELECT word, count(*) FROM blog_posts, "
+        "unnest(tsvector_to_array(search)) AS word WHERE status = 'published' GROUP BY word"
+    ),
+)
+_WORD_COUNT_TRIGGERS = tuple(f"blog_search_words_{event}" for event in ("insert", "delete", "update"))
 
-    PostgreSQL needs nothing: its indexes are kept by the database. Raises nothing of its own.
+
+async def index_live_posts(work: Write) -> None:
+    """Make what search keeps beside the posts anew from the live posts, for rows copied in or written without it.
+
+    SQLite: its full-text indexes. PostgreSQL: its word counts (the indexes
+    are kept by the database). Raises nothing of its own.
     """
-    if work.dialect.name == "sqlite":
-        for statement in _INDEX_LIVE_POSTS:
-            await work.execute(statement)
+    for statement in _INDEX_LIVE_POSTS if work.dialect.name == "sqlite" else _COUNT_LIVE_WORDS:
+        await work.execute(statement)
+
+
+@asynccontextmanager
+async def word_counts_paused(work: Write) -> AsyncIterator[None]:
+    """Leave PostgreSQL's word counts alone while posts are copied in bulk; ``index_live_posts`` must follow.
+
+    The counts are kept once per statement: posts copied one statement each,
+    in one transaction, would update the same words' rows again and again,
+    each update slower than the last. The triggers are turned off within
+    ``work``'s transaction (a rollback turns them back on). SQLite: nothing.
+    """
+    if work.dialect.name != "postgresql":
+        yield
+        return
+    for trigger in _WORD_COUNT_TRIGGERS:
+        await work.execute(sa.text(f"ALTER TABLE blog_posts DISABLE TRIGGER {trigger}"))
+    yield
+    for trigger in _WORD_COUNT_TRIGGERS:
+        await work.execute(sa.text(f"ALTER TABLE blog_posts ENABLE TRIGGER {trigger}"))
