@@ -9,12 +9,15 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from sqlalchemy.engine import make_url
 
+from ghee.db.database import Write, opened
 from ghee.db.engine import create_engine
 from ghee.db.migrate import alembic_config, upgrade
 from tests.support.services import WORKER, require_postgres, run_async
@@ -99,6 +102,22 @@ def make_database(backend: str, tmp: Path) -> tuple[str, Any]:
     name = f"ghee_test_{WORKER}_{uuid.uuid4().hex[:10]}"
     _psql_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return _postgres_url(name), lambda: _psql_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def filled_database(backend: str, tmp: Path, fill: Callable[[Write], Awaitable[None]]) -> Iterator[str]:
+    """A fresh, migrated database of ``backend`` holding what ``fill`` writes in one unit of work; dropped after."""
+    url, drop = make_database(backend, tmp)
+    try:
+
+        async def run() -> None:
+            async with opened(url) as db, db.write() as work:
+                await fill(work)
+
+        run_async(run)
+        yield url
+    finally:
+        drop()
 
 
 def make_empty_database(backend: str, tmp: Path) -> tuple[str, Any]:

@@ -9,10 +9,10 @@ import pytest
 
 from ghee.core.blog.posts import Neighbour, Post, get_post_with_neighbours
 from ghee.core.blog.writing import PostChanges, create_post
-from ghee.db.database import opened
+from ghee.db.database import Write, opened
 from ghee.errors import NotFound
 from tests.support.counting_reads import CountingReads
-from tests.support.databases import make_database
+from tests.support.databases import filled_database
 from tests.support.services import run_async
 
 FIRST = datetime(2026, 11, 1, 9)  # noqa: DTZ001 (storage is naive UTC)
@@ -20,22 +20,16 @@ FIRST = datetime(2026, 11, 1, 9)  # noqa: DTZ001 (storage is naive UTC)
 
 @pytest.fixture(scope="module")
 def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url, drop = make_database(backend, tmp_path_factory.mktemp("post-statements"))
+    async def fill(work: Write) -> None:
+        # Two posts tie on their date: the later written (higher id) is the newer.
+        for slug, days in (("dawn", 0), ("noon", 1), ("noon-too", 1), ("dusk", 2)):
+            published = FIRST + timedelta(days=days)
+            changes = PostChanges(slug=slug, title=slug.title(), status="published", published=published)
+            await create_post(work, changes)
+        await create_post(work, PostChanges(slug="night", title="Night", status="draft"))
 
-    async def fill() -> None:
-        async with opened(url) as db, db.write() as work:
-            # Two posts tie on their date: the later written (higher id) is the newer.
-            for slug, days in (("dawn", 0), ("noon", 1), ("noon-too", 1), ("dusk", 2)):
-                published = FIRST + timedelta(days=days)
-                changes = PostChanges(slug=slug, title=slug.title(), status="published", published=published)
-                await create_post(work, changes)
-            await create_post(work, PostChanges(slug="night", title="Night", status="draft"))
-
-    run_async(fill)
-    try:
+    with filled_database(backend, tmp_path_factory.mktemp("post-statements"), fill) as url:
         yield url
-    finally:
-        drop()
 
 
 def _read(url: str, slug: str, *, preview: bool = False) -> tuple[tuple[Post, Neighbour | None, Neighbour | None], int]:

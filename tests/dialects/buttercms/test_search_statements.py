@@ -11,9 +11,9 @@ from ghee.core.blog.posts import PostPage
 from ghee.core.blog.search import search_posts
 from ghee.core.blog.writing import PostChanges, create_post
 from ghee.core.paging import Window
-from ghee.db.database import opened
+from ghee.db.database import Write, opened
 from tests.support.counting_reads import CountingReads
-from tests.support.databases import make_database
+from tests.support.databases import filled_database
 from tests.support.services import run_async
 
 POSTS = 30
@@ -22,28 +22,22 @@ FIRST = datetime(2026, 11, 1, 9)  # noqa: DTZ001 (storage is naive UTC)
 
 @pytest.fixture(scope="module")
 def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url, drop = make_database(backend, tmp_path_factory.mktemp("search-statements"))
+    async def fill(work: Write) -> None:
+        for n in range(POSTS):
+            post = PostChanges(
+                slug=f"lantern-night-{n}",
+                title="Lantern night",
+                body="<p>Lanterns over the harbour.</p>",
+                status="published",
+                published=FIRST + timedelta(days=n),
+                categories=["Events"],
+                tags=["festival", "harbour"],
+            )
+            await create_post(work, post)
+        await create_post(work, PostChanges(slug="lantern-draft", title="Lantern night", status="draft"))
 
-    async def fill() -> None:
-        async with opened(url) as db, db.write() as work:
-            for n in range(POSTS):
-                post = PostChanges(
-                    slug=f"lantern-night-{n}",
-                    title="Lantern night",
-                    body="<p>Lanterns over the harbour.</p>",
-                    status="published",
-                    published=FIRST + timedelta(days=n),
-                    categories=["Events"],
-                    tags=["festival", "harbour"],
-                )
-                await create_post(work, post)
-            await create_post(work, PostChanges(slug="lantern-draft", title="Lantern night", status="draft"))
-
-    run_async(fill)
-    try:
+    with filled_database(backend, tmp_path_factory.mktemp("search-statements"), fill) as url:
         yield url
-    finally:
-        drop()
 
 
 def _search(url: str, text: str, window: Window) -> tuple[PostPage, int]:

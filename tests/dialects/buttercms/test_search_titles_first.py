@@ -18,7 +18,7 @@ from ghee.core.blog.search import search_posts
 from ghee.core.blog.writing import PostChanges, create_post, delete_post, publish_post, unpublish_post, update_post
 from ghee.core.paging import Window
 from ghee.db.database import Write, opened
-from tests.support.databases import make_database
+from tests.support.databases import filled_database
 from tests.support.services import run_async
 
 TITLED = 12
@@ -29,22 +29,17 @@ FIRST = datetime(2026, 10, 1, 9)  # noqa: DTZ001 (storage is naive UTC)
 @pytest.fixture(scope="module")
 def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Twelve posts with "harbour" in their titles, twenty with it only in their bodies (some many times), a draft."""
-    url, drop = make_database(backend, tmp_path_factory.mktemp("search-titles"))
 
-    async def fill() -> None:
-        async with opened(url) as db, db.write() as work:
-            for n in range(TITLED):
-                await _live(work, f"named-{n}", f"Harbour lights {n}", "<p>Boats and lanterns.</p>", n)
-            for n in range(IN_BODY):
-                body = "<p>" + " ".join(["Harbour tides."] * (1 + n % 6)) + "</p>"
-                await _live(work, f"mentioned-{n}", f"Evening notes {n}", body, TITLED + n)
-            await create_post(work, PostChanges(slug="harbour-draft", title="Harbour draft", status="draft"))
+    async def fill(work: Write) -> None:
+        for n in range(TITLED):
+            await _live(work, f"named-{n}", f"Harbour lights {n}", "<p>Boats and lanterns.</p>", n)
+        for n in range(IN_BODY):
+            body = "<p>" + " ".join(["Harbour tides."] * (1 + n % 6)) + "</p>"
+            await _live(work, f"mentioned-{n}", f"Evening notes {n}", body, TITLED + n)
+        await create_post(work, PostChanges(slug="harbour-draft", title="Harbour draft", status="draft"))
 
-    run_async(fill)
-    try:
+    with filled_database(backend, tmp_path_factory.mktemp("search-titles"), fill) as url:
         yield url
-    finally:
-        drop()
 
 
 async def _live(work: Write, slug: str, title: str, body: str, day: int) -> Post:
